@@ -1,0 +1,80 @@
+// next-auth (v4) configuration: credentials + argon2, JWT sessions carrying the
+// user id. The role is NOT trusted from the token: getCurrentUser() re-reads
+// the user so a role change or a disable takes effect on the next request.
+import type { NextAuthOptions } from "next-auth";
+import CredentialsProvider from "next-auth/providers/credentials";
+import { isAppError } from "@/lib/errors";
+import { env } from "@/lib/env";
+import { authenticate } from "./login";
+import { recordAuditEvent } from "@/lib/audit-trail";
+
+function headerValue(headers: unknown, name: string): string | null {
+  if (!headers) return null;
+  if (typeof (headers as Headers).get === "function") return (headers as Headers).get(name);
+  const v = (headers as Record<string, string | string[] | undefined>)[name];
+  return Array.isArray(v) ? (v[0] ?? null) : (v ?? null);
+}
+
+/** The client address as server.ts recorded it (it overwrites any client-sent value). */
+export function clientIpFrom(headers: unknown): string | null {
+  return headerValue(headers, "x-ami-client-ip");
+}
+
+export function getSecret(): string {
+  if (env.NEXTAUTH_SECRET) return env.NEXTAUTH_SECRET;
+  if (env.NODE_ENV === "production" && !env.AMI_DEMO) {
+    throw new Error("NEXTAUTH_SECRET is required in production (openssl rand -base64 32)");
+  }
+  return "ami-console-development-secret-not-for-production";
+}
+
+export const authOptions: NextAuthOptions = {
+  session: { strategy: "jwt", maxAge: 12 * 60 * 60 },
+  pages: { signIn: "/login", error: "/login" },
+  get secret() {
+    return getSecret();
+  },
+  providers: [
+    CredentialsProvider({
+      name: "E-mail and password",
+      credentials: { email: { label: "E-mail", type: "email" }, password: { label: "Password", type: "password" } },
+      async authorize(credentials, req) {
+        try {
+          const user = await authenticate({
+            email: credentials?.email ?? "",
+            password: credentials?.password ?? "",
+            ip: clientIpFrom(req?.headers),
+          });
+          return { id: user.id, email: user.email, name: user.name, role: user.role };
+        } catch (err) {
+          // next-auth passes this message to the sign-in page as ?error=
+          if (isAppError(err)) throw new Error(err.code === "rate_limited" ? "RateLimited" : "CredentialsSignin");
+          throw err;
+        }
+      },
+    }),
+  ],
+  callbacks: {
+    async jwt({ token, user }) {
+      if (user) {
+        token.uid = user.id;
+        token.role = (user as { role?: string }).role;
+      }
+      return token;
+    },
+    async session({ session, token }) {
+      if (session.user) {
+        (session.user as { id?: string }).id = token.uid as string;
+        (session.user as { role?: string }).role = token.role as string;
+      }
+      return session;
+    },
+  },
+  events: {
+    async signOut({ token }) {
+      if (token?.uid) {
+        await recordAuditEvent({ actor: { id: token.uid as string, email: token.email ?? null }, action: "auth.logout", target: token.email ?? "", outcome: "ok" });
+      }
+    },
+  },
+};

@@ -1,0 +1,46 @@
+// What /api/health reports: engines (kind, version, reachable), migrations,
+// uptime and connected sockets. No secrets, no URLs with credentials.
+import { dbKind, getDbVersion } from "@/lib/db";
+import { listAppliedDbMigrations } from "@/lib/db/migrate";
+import { getClickHouseInfo } from "@/lib/clickhouse/client";
+import { listAppliedClickHouseMigrations } from "@/lib/clickhouse/migrate";
+import { connectedSocketCount } from "@/lib/realtime/socket-server";
+
+async function settle<T>(p: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: string }> {
+  try {
+    return { ok: true, value: await p };
+  } catch (err) {
+    return { ok: false, error: err instanceof Error ? err.message.split("\n")[0]!.slice(0, 200) : "unreachable" };
+  }
+}
+
+export async function getHealth() {
+  const [dbVersion, dbMigrations, ch, chMigrations] = await Promise.all([
+    settle(getDbVersion()),
+    settle(listAppliedDbMigrations()),
+    settle(getClickHouseInfo()),
+    settle(listAppliedClickHouseMigrations()),
+  ]);
+  const relational = {
+    kind: dbKind(),
+    version: dbVersion.ok ? dbVersion.value : null,
+    reachable: dbVersion.ok,
+    migrationsApplied: dbMigrations.ok ? dbMigrations.value : [],
+    error: dbVersion.ok ? undefined : dbVersion.error,
+  };
+  const analytics = {
+    kind: ch.ok ? ch.value.kind : "unknown",
+    version: ch.ok ? ch.value.version : null,
+    reachable: ch.ok && ch.value.reachable,
+    migrationsApplied: chMigrations.ok ? chMigrations.value : [],
+    error: ch.ok ? undefined : ch.error,
+  };
+  const healthy = relational.reachable && analytics.reachable;
+  return {
+    status: healthy ? "ok" : "degraded",
+    uptimeSeconds: Math.round(process.uptime()),
+    startedAt: new Date(Date.now() - process.uptime() * 1000).toISOString(),
+    engines: { relational, analytics },
+    sockets: connectedSocketCount(),
+  };
+}

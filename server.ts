@@ -1,0 +1,115 @@
+// The console's one HTTP server: Next.js (App Router) + socket.io + the ingest
+// sources. Owns the embedded engines (data/ lock). Production: compiled by
+// esbuild (scripts/build-server.ts) to dist/server.js and run with plain node.
+import { createServer, type IncomingMessage } from "node:http";
+import fs from "node:fs";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import next from "next";
+import { EnvError, parseEnv } from "./lib/env";
+import { DataDirLockedError } from "./lib/data-lock";
+
+function fail(message: string): never {
+  console.error(`[server] ${message}`);
+  process.exit(1);
+}
+
+/** Demo mode keeps a generated session secret under data/ so sign-ins survive a restart. */
+function ensureDemoSecret(dataDir: string): string {
+  const file = path.join(path.resolve(dataDir), "demo-secret");
+  try {
+    return fs.readFileSync(file, "utf8").trim();
+  } catch {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const secret = randomBytes(32).toString("base64url");
+    fs.writeFileSync(file, secret + "\n", { mode: 0o600 });
+    return secret;
+  }
+}
+
+function clientIp(req: IncomingMessage): string {
+  return (req.socket.remoteAddress ?? "").replace(/^::ffff:/, "");
+}
+
+async function main() {
+  let env;
+  try {
+    env = parseEnv(process.env);
+  } catch (err) {
+    if (err instanceof EnvError) fail(err.message);
+    throw err;
+  }
+  const dev = env.NODE_ENV !== "production";
+  if (!dev && !env.NEXTAUTH_SECRET) {
+    if (!env.AMI_DEMO) fail("NEXTAUTH_SECRET is required in production (for example: export NEXTAUTH_SECRET=$(openssl rand -base64 32)). `npm run demo` generates one for you.");
+    process.env.NEXTAUTH_SECRET = ensureDemoSecret(env.DATA_DIR);
+  }
+  process.env.NEXTAUTH_URL ??= `http://localhost:${env.PORT}`;
+  (globalThis as { __amiEnv?: unknown }).__amiEnv = undefined; // re-parse with the secret set above
+
+  const { startEngines, stopEngines } = await import("./lib/boot");
+  try {
+    await startEngines();
+  } catch (err) {
+    if (err instanceof DataDirLockedError) fail(err.message);
+    throw err;
+  }
+  if (env.AMI_DEMO) {
+    const { seedDemo } = await import("./lib/demo/seed");
+    await seedDemo({ log: (m) => console.log(m) });
+  }
+
+  const app = next({ dev, dir: process.cwd(), hostname: "localhost", port: env.PORT });
+  const handle = app.getRequestHandler();
+  await app.prepare();
+
+  const server = createServer((req, res) => {
+    // The only client-address header lib/ trusts; any client-sent copy is replaced.
+    req.headers["x-ami-client-ip"] = clientIp(req);
+    handle(req, res).catch((err) => {
+      console.error("[server] request failed", err);
+      if (!res.headersSent) res.statusCode = 500;
+      res.end();
+    });
+  });
+
+  const { attachSocketServer, closeSocketServer } = await import("./lib/realtime/socket-server");
+  attachSocketServer(server);
+  if (dev) {
+    const upgrade = app.getUpgradeHandler();
+    server.on("upgrade", (req, socket, head) => {
+      if (!req.url?.startsWith("/socket.io")) upgrade(req, socket, head);
+    });
+  }
+
+  const { startIngest } = await import("./ingest/index");
+  const ingest = await startIngest({ log: (m) => console.log(m) });
+
+  await new Promise<void>((resolve) => server.listen(env.PORT, env.HOST, resolve));
+  console.log(`[server] AMI console ready on http://localhost:${env.PORT} (${dev ? "development" : "production"}${env.AMI_DEMO ? ", demo" : ""})`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`[server] ${signal}: shutting down`);
+    const force = setTimeout(() => {
+      console.error("[server] shutdown took too long; exiting");
+      process.exit(1);
+    }, 20_000);
+    force.unref();
+    server.close();
+    await closeSocketServer().catch(() => {});
+    await ingest.stop().catch((err) => console.error("[server] ingest stop failed", err));
+    await stopEngines();
+    console.log("[server] stopped cleanly");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+main().catch((err) => {
+  console.error("[server] failed to start:", err);
+  process.exit(1);
+});
