@@ -24,7 +24,7 @@ export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:543
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 
 stage "prisma client"
-node scripts/prisma-generate.js
+node scripts/prisma-generate.mjs
 
 stage "typecheck"
 npx tsc --noEmit -p tsconfig.json
