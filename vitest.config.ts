@@ -28,7 +28,9 @@ export default defineConfig({
           pool: "forks",
           testTimeout: 120_000,
           hookTimeout: 120_000,
-          fileParallelism: false,
+          // Each file in a fresh process (chDB binds one data dir per process); run with
+          // --no-file-parallelism (npm run test:int does) so files do not compete for 2 cores.
+          poolOptions: { forks: { isolate: true } },
         },
       },
     ],

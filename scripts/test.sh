@@ -33,10 +33,10 @@ stage "unit tests"
 npx vitest run --project unit
 
 stage "integration tests on embedded PGlite + chDB"
-AMI_TEST_DB=pglite npx vitest run --project integration
+AMI_TEST_DB=pglite npx vitest run --project integration --no-file-parallelism
 
 stage "integration tests on PostgreSQL ($TEST_DATABASE_URL) + chDB"
-AMI_TEST_DB=postgresql npx vitest run --project integration
+AMI_TEST_DB=postgresql npx vitest run --project integration --no-file-parallelism
 
 stage "production build"
 npm run build

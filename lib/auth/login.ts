@@ -47,12 +47,12 @@ export async function authenticate(input: { email: string; password: string; ip:
     throw err;
   }
   const user = email ? await getDb().user.findUnique({ where: { email } }) : null;
-  const ok = user ? await verifyPassword(user.passwordHash, input.password ?? "") : (await verifyPassword(await getDummyHash(), "x"), false);
+  const ok = user?.passwordHash ? await verifyPassword(user.passwordHash, input.password ?? "") : (await verifyPassword(await getDummyHash(), "x"), false);
   if (!user || !ok || user.disabled || !isRole(user.role)) {
     const reason = !user ? "unknown_account" : !ok ? "bad_password" : user.disabled ? "disabled" : "bad_role";
     await recordAuditEvent({ actor: null, action: "auth.login", target: email, outcome: "failed", ip, details: { reason } });
     throw new AppError("unauthenticated", "Wrong e-mail or password, or the account is disabled.");
   }
   await recordAuditEvent({ actor: { id: user.id, email: user.email }, action: "auth.login", target: email, outcome: "ok", ip });
-  return { id: user.id, email: user.email, name: user.name, role: user.role };
+  return { id: user.id, email: user.email, name: user.name ?? user.email, role: user.role };
 }

@@ -18,7 +18,7 @@ export default async function AdminPage() {
       </div>
       <UsersAdmin
         meId={me.id}
-        users={users.map((u) => ({ ...u, createdAt: u.createdAt.toISOString(), updatedAt: u.updatedAt.toISOString() }))}
+        users={users.map((u) => ({ ...u, name: u.name ?? "", createdAt: u.createdAt.toISOString(), updatedAt: u.updatedAt.toISOString() }))}
       />
       <h2>Audit trail</h2>
       <AuditEventsTable

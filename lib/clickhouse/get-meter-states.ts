@@ -1,0 +1,81 @@
+// Latest state per meter from meter_state (AggregatingMergeTree fed by
+// meter_state_mv). Parts are merged in the background, so a meter can have
+// several partial rows: every read merges them with -Merge / max and GROUP BY.
+import { z } from "zod";
+import { SEVERITIES } from "@/lib/audit/codes";
+import { getClickHouse, type ClickHouse } from "./client";
+
+export interface GetMeterStatesInput {
+  /** Only these meters (primary-key lookup). */
+  meters?: string[];
+  /** Only meters whose latest gateway is this one. */
+  gw?: string;
+  limit: number;
+}
+
+const epochMsOrNull = z.union([z.string(), z.number()]).nullable().transform((v) => {
+  if (v === null) return null;
+  const n = Number(v);
+  return n > 0 ? n : null;
+});
+
+const meterStateRowSchema = z.object({
+  meter: z.string(),
+  gw: z.string(),
+  last_seen: epochMsOrNull,
+  led: z.string(),
+  /** Worst open fault: highest severity with a fault newer than the last clear (see 001_audit_log.sql). */
+  fault_code: z.string(),
+  fault_sev: z.enum([...SEVERITIES, ""]),
+  last_fault_at: epochMsOrNull,
+  rssi: z.number().nullable(),
+  snr: z.number().nullable(),
+  lqi: z.number().nullable(),
+  temp_c: z.number().nullable(),
+  battery_v: z.number().nullable(),
+  fw_metrology: z.string(),
+  fw_comms: z.string(),
+  cert_not_after: epochMsOrNull,
+});
+
+/** Times are epoch ms UTC (as in AuditRecord); null = never. */
+export type MeterState = z.infer<typeof meterStateRowSchema>;
+
+export async function getMeterStates(input: GetMeterStatesInput, ch?: ClickHouse): Promise<MeterState[]> {
+  const client = ch ?? (await getClickHouse());
+  const { meters, gw, limit } = input;
+  if (meters && meters.length === 0) return [];
+  const rows = await client.queryRows<unknown>({
+    query: `
+      SELECT
+        meter,
+        argMaxIfMerge(gw) AS gw_latest,
+        toUnixTimestamp64Milli(max(last_seen)) AS last_seen,
+        argMaxIfMerge(led) AS led,
+        max(last_clear_at) AS clear_at,
+        max(last_warn_at) AS warn_at,
+        max(last_error_at) AS error_at,
+        max(last_critical_at) AS critical_at,
+        multiIf(critical_at > clear_at, 'critical', error_at > clear_at, 'error', warn_at > clear_at, 'warn', '') AS fault_sev,
+        multiIf(fault_sev = 'critical', argMaxIfMerge(critical_code), fault_sev = 'error', argMaxIfMerge(error_code),
+                fault_sev = 'warn', argMaxIfMerge(warn_code), '') AS fault_code,
+        toUnixTimestamp64Milli(greatest(warn_at, error_at, critical_at)) AS last_fault_at,
+        argMaxIfMerge(rssi) AS rssi,
+        argMaxIfMerge(snr) AS snr,
+        argMaxIfMerge(lqi) AS lqi,
+        argMaxIfMerge(temp_c) AS temp_c,
+        argMaxIfMerge(battery_v) AS battery_v,
+        argMaxIfMerge(fw_metrology) AS fw_metrology,
+        argMaxIfMerge(fw_comms) AS fw_comms,
+        toUnixTimestamp64Milli(argMaxIfMerge(cert_not_after)) AS cert_not_after
+      FROM meter_state
+      ${meters ? "WHERE meter IN {meters: Array(String)}" : ""}
+      GROUP BY meter
+      ${gw !== undefined ? "HAVING gw_latest = {gw: String}" : ""}
+      ORDER BY meter
+      LIMIT {limit: UInt32}`,
+    params: { limit, ...(meters ? { meters } : {}), ...(gw !== undefined ? { gw } : {}) },
+    tag: "meter_state.get",
+  });
+  return rows.map((r) => meterStateRowSchema.parse({ ...(r as object), gw: (r as { gw_latest: string }).gw_latest }));
+}

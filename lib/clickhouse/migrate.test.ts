@@ -1,0 +1,28 @@
+import { describe, expect, it } from "vitest";
+import { readMigrationFiles, splitSqlStatements } from "./migrate";
+
+describe("splitSqlStatements", () => {
+  it("splits on ; outside strings, identifiers and comments", () => {
+    const sql = `-- header; not a statement
+CREATE TABLE a (s String DEFAULT 'x;y', t String DEFAULT 'it''s; \\'q\\';') ENGINE = Memory;
+/* block; comment */ SELECT "we;ird", \`b;c\` FROM a; # hash; comment
+SELECT 2`;
+    expect(splitSqlStatements(sql)).toEqual([
+      "-- header; not a statement\nCREATE TABLE a (s String DEFAULT 'x;y', t String DEFAULT 'it''s; \\'q\\';') ENGINE = Memory",
+      '/* block; comment */ SELECT "we;ird", `b;c` FROM a',
+      "# hash; comment\nSELECT 2",
+    ]);
+  });
+
+  it("drops comment-only pieces and refuses unterminated quotes", () => {
+    expect(splitSqlStatements("-- only a comment;\n;  ;")).toEqual([]);
+    expect(() => splitSqlStatements("SELECT 'oops;")).toThrow(/unterminated/);
+  });
+
+  it("reads the shipped migrations in order with checksums", () => {
+    const files = readMigrationFiles();
+    expect(files[0]!.name).toBe("001_audit_log.sql");
+    expect(files[0]!.statements.length).toBe(4);
+    expect(files.map((f) => f.name)).toEqual([...files.map((f) => f.name)].sort());
+  });
+});
