@@ -1,0 +1,113 @@
+// Keeps meter_state_current (008) in step with meter_state (001): the ingest
+// writer marks the meters each committed batch touched; a loop re-merges just
+// those meters every REFRESH_MS. Readers of the whole fleet (map, meters page)
+// read the flat table; exact single-meter reads may still use getMeterStates.
+import { getClickHouse, type ClickHouse } from "./client";
+
+const REFRESH_MS = 500;
+const CHUNK = 20_000;
+
+// The same merge as get-meter-states.ts, written as an INSERT … SELECT.
+const MERGED_STATE_SELECT = `
+  SELECT
+    meter,
+    argMaxIfMerge(gw) AS gw,
+    max(last_seen) AS last_seen,
+    argMaxIfMerge(led) AS led,
+    max(last_clear_at) AS clear_at,
+    max(last_warn_at) AS warn_at,
+    max(last_error_at) AS error_at,
+    max(last_critical_at) AS critical_at,
+    multiIf(critical_at > clear_at, 'critical', error_at > clear_at, 'error', warn_at > clear_at, 'warn', '') AS fault_sev,
+    multiIf(fault_sev = 'critical', argMaxIfMerge(critical_code), fault_sev = 'error', argMaxIfMerge(error_code),
+            fault_sev = 'warn', argMaxIfMerge(warn_code), '') AS fault_code,
+    greatest(warn_at, error_at, critical_at) AS last_fault_at,
+    argMaxIfMerge(rssi) AS rssi,
+    argMaxIfMerge(snr) AS snr,
+    argMaxIfMerge(lqi) AS lqi,
+    argMaxIfMerge(temp_c) AS temp_c,
+    argMaxIfMerge(battery_v) AS battery_v,
+    argMaxIfMerge(fw_metrology) AS fw_metrology,
+    argMaxIfMerge(fw_comms) AS fw_comms,
+    argMaxIfMerge(cert_not_after) AS cert_not_after
+  FROM meter_state`;
+
+const INSERT_COLUMNS =
+  "meter, gw, last_seen, led, fault_code, fault_sev, last_fault_at, rssi, snr, lqi, temp_c, battery_v, fw_metrology, fw_comms, cert_not_after";
+
+/** Re-merge the given meters into meter_state_current. */
+export async function refreshMeterStates(meters: string[], ch?: ClickHouse): Promise<void> {
+  if (!meters.length) return;
+  const client = ch ?? (await getClickHouse());
+  for (let i = 0; i < meters.length; i += CHUNK) {
+    await client.execCommand({
+      query: `INSERT INTO meter_state_current (${INSERT_COLUMNS})
+              SELECT ${INSERT_COLUMNS} FROM (${MERGED_STATE_SELECT} WHERE meter IN {meters: Array(String)} GROUP BY meter)`,
+      params: { meters: meters.slice(i, i + CHUNK) },
+    });
+  }
+}
+
+/** Rebuild the whole table from meter_state (start-up after an upgrade, or a repair). */
+export async function rebuildMeterStates(ch?: ClickHouse): Promise<void> {
+  const client = ch ?? (await getClickHouse());
+  await client.execCommand({
+    query: `INSERT INTO meter_state_current (${INSERT_COLUMNS})
+            SELECT ${INSERT_COLUMNS} FROM (${MERGED_STATE_SELECT} GROUP BY meter)`,
+  });
+}
+
+/** At start: if the flat table is empty while meter_state is not (upgrade), fill it. */
+export async function ensureMeterStatesBuilt(ch?: ClickHouse): Promise<void> {
+  const client = ch ?? (await getClickHouse());
+  const [row] = await client.queryRows<{ current: string; source: string }>({
+    query: `SELECT (SELECT count() FROM meter_state_current) AS current, (SELECT count() FROM meter_state) AS source`,
+    tag: "meter_state_current.check",
+  });
+  if (row && Number(row.current) === 0 && Number(row.source) > 0) await rebuildMeterStates(client);
+}
+
+class MeterStateSync {
+  private pending = new Set<string>();
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  onError: (err: unknown) => void = (err) => console.error("[meter-state] refresh failed", err);
+
+  markTouched(meters: Iterable<string>) {
+    for (const m of meters) this.pending.add(m);
+    this.timer ??= setTimeout(() => void this.flush(), REFRESH_MS);
+  }
+
+  async flush(): Promise<void> {
+    this.timer = null;
+    if (this.running) await this.running;
+    if (!this.pending.size) return;
+    const batch = [...this.pending];
+    this.pending.clear();
+    this.running = refreshMeterStates(batch)
+      .catch((err) => {
+        for (const m of batch) this.pending.add(m); // retried on the next mark or flush
+        this.onError(err);
+      })
+      .finally(() => {
+        this.running = null;
+      });
+    await this.running;
+  }
+}
+
+const g = globalThis as unknown as { __amiMeterStateSync?: MeterStateSync };
+function getSync(): MeterStateSync {
+  g.__amiMeterStateSync ??= new MeterStateSync();
+  return g.__amiMeterStateSync;
+}
+
+/** Called by the ingest writer after a batch committed. */
+export function markMetersTouched(meters: Iterable<string>): void {
+  getSync().markTouched(meters);
+}
+
+/** Flush pending refreshes (shutdown, tests). */
+export function flushMeterStates(): Promise<void> {
+  return getSync().flush();
+}
