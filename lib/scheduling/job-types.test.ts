@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { STEPS } from "@/lib/audit/codes";
+import { FINAL_FAILURE_CODES, JOB_TYPES, MAX_WAVE_SIZE, canCompleteTask, canCreateCampaign, needsApproval } from "./job-types";
+
+describe("JOB_TYPES", () => {
+  it("describes every step of the audit contract, with sane limits", () => {
+    expect(Object.keys(JOB_TYPES).sort()).toEqual([...STEPS].sort());
+    for (const spec of Object.values(JOB_TYPES)) {
+      expect(spec.defaultWaveSize).toBeLessThanOrEqual(MAX_WAVE_SIZE);
+      expect(spec.defaultWaveSize).toBeGreaterThan(0);
+      for (const code of FINAL_FAILURE_CODES) expect(spec.retry[code]).toBeUndefined();
+    }
+  });
+
+  it("marks field work, risky steps and their night windows", () => {
+    expect(JOB_TYPES.inspect.execution).toBe("field");
+    expect(JOB_TYPES.calibrate.execution).toBe("field");
+    for (const step of ["fota", "comms_reset", "cert_renew"] as const) {
+      expect(JOB_TYPES[step].isRisky).toBe(true);
+      expect(JOB_TYPES[step].offPeak).not.toBeNull();
+    }
+    expect(JOB_TYPES.fota.offPeak).toEqual({ start: "01:00", end: "05:00" });
+    expect(JOB_TYPES.fw_verify.offPeak).toBeNull();
+    expect(JOB_TYPES.fota.retry.E105).toBeDefined();
+    expect(JOB_TYPES.fota.retry.HES_TIMEOUT).toBeDefined();
+  });
+
+  it("lets operators create and technicians complete calibrations", () => {
+    expect(canCreateCampaign("operator", "calibrate")).toBe(true);
+    expect(canCreateCampaign("technician", "calibrate")).toBe(false);
+    expect(canCompleteTask("technician", "calibrate")).toBe(true);
+    expect(canCompleteTask("viewer", "calibrate")).toBe(false);
+    expect(canCreateCampaign("admin", "fota")).toBe(true);
+  });
+
+  it("asks for approval above the size limit for fota and comms_reset only", () => {
+    expect(needsApproval("fota", JOB_TYPES.fota.approvalAbove!)).toBe(false);
+    expect(needsApproval("fota", JOB_TYPES.fota.approvalAbove! + 1)).toBe(true);
+    expect(needsApproval("comms_reset", JOB_TYPES.comms_reset.approvalAbove! + 1)).toBe(true);
+    expect(needsApproval("fw_verify", 1_000_000)).toBe(false);
+  });
+});

@@ -1,0 +1,132 @@
+// Per job type rules as data: where the work happens, how risky it is, when it
+// may run, how it retries. The planner, preflight and gates read only this.
+import { STEPS, type Step } from "@/lib/audit/codes";
+
+export type JobType = Step;
+export const JOB_TYPES_LIST: readonly JobType[] = STEPS;
+
+export type Execution = "remote" | "field";
+
+export const ROLES = ["viewer", "technician", "operator", "admin"] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Local wall-clock window, "HH:MM"; end <= start means it crosses midnight. */
+export interface LocalWindow {
+  start: string;
+  end: string;
+}
+
+export interface RetryPolicy {
+  /** Total attempts allowed, the first one included. */
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  factor: number;
+  /** Spread of the deterministic jitter, as a fraction of the delay (0.2 = +/-20%). */
+  jitter: number;
+}
+
+export interface JobTypeSpec {
+  execution: Execution;
+  isRisky: boolean;
+  defaultWaveSize: number;
+  defaultCanarySize: number;
+  /** null: no time-of-day restriction. */
+  offPeak: LocalWindow | null;
+  soakMinutes: number;
+  /** Expected time for one meter; a wave's meters run in parallel. */
+  minutesPerMeter: number;
+  /** Failure codes that may be retried; any code not listed is final. */
+  retry: Partial<Record<string, RetryPolicy>>;
+  createRole: Role;
+  completeRole: Role;
+  /** Campaigns larger than this need a second person's approval; null: never. */
+  approvalAbove: number | null;
+}
+
+/** The domain guidance: never touch more than 100 meters of a mesh at once. */
+export const MAX_WAVE_SIZE = 100;
+
+/** Refusals and integrity failures: retrying cannot change the outcome. */
+export const FINAL_FAILURE_CODES = [
+  "FW_HASH_MISMATCH",
+  "HES_TOO_OLD",
+  "PAIR_INCOMPATIBLE",
+  "CERT_EXPIRED",
+  "E042",
+] as const;
+
+const TRANSIENT_REMOTE: Record<string, RetryPolicy> = {
+  E105: { maxAttempts: 4, baseDelayMs: 5 * 60_000, maxDelayMs: 2 * 3_600_000, factor: 2, jitter: 0.2 },
+  HES_TIMEOUT: { maxAttempts: 4, baseDelayMs: 2 * 60_000, maxDelayMs: 3_600_000, factor: 2, jitter: 0.2 },
+};
+
+// A FOTA re-push costs a full image transfer over the mesh: fewer, slower retries.
+const TRANSIENT_FOTA: Record<string, RetryPolicy> = {
+  E105: { maxAttempts: 3, baseDelayMs: 15 * 60_000, maxDelayMs: 4 * 3_600_000, factor: 2, jitter: 0.2 },
+  HES_TIMEOUT: { maxAttempts: 3, baseDelayMs: 10 * 60_000, maxDelayMs: 2 * 3_600_000, factor: 2, jitter: 0.2 },
+};
+
+const NIGHT = { start: "01:00", end: "05:00" };
+
+export const JOB_TYPES: Readonly<Record<JobType, JobTypeSpec>> = {
+  inspect: {
+    execution: "field", isRisky: false, defaultWaveSize: 50, defaultCanarySize: 5, offPeak: null,
+    soakMinutes: 0, minutesPerMeter: 45, retry: {}, createRole: "operator", completeRole: "technician", approvalAbove: null,
+  },
+  calibrate: {
+    execution: "field", isRisky: false, defaultWaveSize: 25, defaultCanarySize: 5, offPeak: null,
+    soakMinutes: 0, minutesPerMeter: 90, retry: {}, createRole: "operator", completeRole: "technician", approvalAbove: null,
+  },
+  fw_verify: {
+    execution: "remote", isRisky: false, defaultWaveSize: 100, defaultCanarySize: 10, offPeak: null,
+    soakMinutes: 5, minutesPerMeter: 5, retry: TRANSIENT_REMOTE, createRole: "operator", completeRole: "operator", approvalAbove: null,
+  },
+  rf_analysis: {
+    execution: "remote", isRisky: false, defaultWaveSize: 100, defaultCanarySize: 10, offPeak: null,
+    soakMinutes: 5, minutesPerMeter: 10, retry: TRANSIENT_REMOTE, createRole: "operator", completeRole: "operator", approvalAbove: null,
+  },
+  battery_audit: {
+    execution: "remote", isRisky: false, defaultWaveSize: 100, defaultCanarySize: 10, offPeak: null,
+    soakMinutes: 10, minutesPerMeter: 10, retry: TRANSIENT_REMOTE, createRole: "operator", completeRole: "operator", approvalAbove: null,
+  },
+  comms_reset: {
+    execution: "remote", isRisky: true, defaultWaveSize: 50, defaultCanarySize: 10, offPeak: { start: "02:00", end: "05:00" },
+    soakMinutes: 30, minutesPerMeter: 10, retry: TRANSIENT_REMOTE, createRole: "operator", completeRole: "operator", approvalAbove: 5_000,
+  },
+  fota: {
+    execution: "remote", isRisky: true, defaultWaveSize: 50, defaultCanarySize: 20, offPeak: NIGHT,
+    soakMinutes: 60, minutesPerMeter: 40, retry: TRANSIENT_FOTA, createRole: "operator", completeRole: "operator", approvalAbove: 1_000,
+  },
+  cert_renew: {
+    execution: "remote", isRisky: true, defaultWaveSize: 100, defaultCanarySize: 10, offPeak: NIGHT,
+    soakMinutes: 30, minutesPerMeter: 5, retry: TRANSIENT_REMOTE, createRole: "operator", completeRole: "operator", approvalAbove: null,
+  },
+};
+
+export function getJobTypeSpec(jobType: JobType): JobTypeSpec {
+  const spec = JOB_TYPES[jobType];
+  if (!spec) throw new Error(`unknown job type: ${String(jobType)}`);
+  return spec;
+}
+
+export function isJobType(value: string): value is JobType {
+  return (STEPS as readonly string[]).includes(value);
+}
+
+export function hasRole(actual: Role, required: Role): boolean {
+  return ROLES.indexOf(actual) >= ROLES.indexOf(required);
+}
+
+export function canCreateCampaign(role: Role, jobType: JobType): boolean {
+  return hasRole(role, getJobTypeSpec(jobType).createRole);
+}
+
+export function canCompleteTask(role: Role, jobType: JobType): boolean {
+  return hasRole(role, getJobTypeSpec(jobType).completeRole);
+}
+
+export function needsApproval(jobType: JobType, meterCount: number): boolean {
+  const limit = getJobTypeSpec(jobType).approvalAbove;
+  return limit !== null && meterCount > limit;
+}
