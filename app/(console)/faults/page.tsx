@@ -1,17 +1,235 @@
+import Link from "next/link";
 import { requirePagePermission } from "@/lib/auth/session";
+import { can } from "@/lib/auth/permissions";
 import { EmptyState } from "@/components/empty-state";
+import { QueryLimitError } from "@/lib/clickhouse/client";
+import { CATALOGUE, findSignature } from "@/lib/faults/catalogue";
+import { formatLift, formatPercent } from "@/lib/faults/root-cause";
+import { DAY_MS, WINDOWS, getAnomalies, getFaultMatrix, getLedCorrelation, getRootCause, type WindowKey } from "@/lib/fault-analysis";
+import { faultsHref, parseFaultsSearch, sliceOf, type FaultsSearch } from "./search-params";
+import { campaignHref, explorerHref, mapHref, sliceWithCell } from "./links";
+import { FaultMatrixTable } from "./fault-matrix-table";
+import { RootCausePanel } from "./root-cause-panel";
+import { LedCorrelationView } from "./led-correlation-view";
+import type { MatrixViewRow, RootCauseViewDimension } from "./view-model";
 
 export const metadata = { title: "Troubleshooting matrix" };
+export const dynamic = "force-dynamic";
 
-export default async function Page() {
-  await requirePagePermission("faults.view", "/faults");
+const STEP_LABELS: Record<string, string> = {
+  inspect: "inspection",
+  calibrate: "calibration",
+  fw_verify: "firmware verification",
+  rf_analysis: "RF analysis",
+  battery_audit: "battery audit",
+  comms_reset: "comms reset",
+  fota: "firmware update",
+  cert_renew: "certificate renewal",
+};
+
+const DIMENSION_LABELS: Record<string, string> = {
+  gateway: "Gateway",
+  fw_pair: "Firmware pair (metrology/comms)",
+  climate_zone: "Climate zone",
+  meter_model: "Meter model",
+  install_year: "Install year",
+  hes_version: "Head-end version",
+};
+
+export default async function Page({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const user = await requirePagePermission("faults.view", "/faults");
+  const search = parseFaultsSearch(await searchParams);
+  const slice = sliceOf(search);
+  const to = Date.now();
+  const from = to - WINDOWS[search.window];
+  const canSchedule = can(user.role, "campaigns.manage");
+
+  let body: React.ReactNode;
+  try {
+    body = await renderBody({ search, slice, from, to, canSchedule });
+  } catch (err) {
+    if (!(err instanceof QueryLimitError)) throw err;
+    body = (
+      <p className="notice error" data-testid="faults-limit">
+        This window and slice need more work than the time limit allows. Pick a shorter window or narrow the slice.
+      </p>
+    );
+  }
+
   return (
     <>
       <div className="page-header">
         <h1>Troubleshooting matrix</h1>
-        <p>Fault signatures, where they concentrate and what to do.</p>
+        <p>
+          Fault signatures, where they concentrate and what to do. Catalogue <span data-testid="catalogue-version">{CATALOGUE.version}</span>
+        </p>
       </div>
-      <EmptyState title="No faults in this window">Faults appear here once audit lines are ingested.</EmptyState>
+      <Filters search={search} />
+      {body}
+    </>
+  );
+}
+
+function Filters({ search }: { search: FaultsSearch }) {
+  return (
+    <div className="card row" style={{ marginBottom: 12 }} data-testid="faults-filters">
+      <nav className="row" aria-label="Window" data-testid="window-picker">
+        {(Object.keys(WINDOWS) as WindowKey[]).map((w) => (
+          <Link key={w} href={faultsHref(search, { window: w })} aria-current={search.window === w ? "page" : undefined} className={`badge${search.window === w ? " role-operator" : ""}`} data-testid={`window-${w}`}>
+            {w}
+          </Link>
+        ))}
+      </nav>
+      <form method="get" action="/faults" className="row" style={{ flex: 1 }}>
+        <input type="hidden" name="window" value={search.window} />
+        {search.tab !== "matrix" && <input type="hidden" name="tab" value={search.tab} />}
+        <input name="gw" placeholder="gateway" defaultValue={search.gw ?? ""} size={10} aria-label="Gateway" data-testid="filter-gw" />
+        <input name="zone" placeholder="climate zone" defaultValue={search.zone ?? ""} size={10} aria-label="Climate zone" />
+        <select name="kind" defaultValue={search.kind ?? ""} aria-label="Meter kind">
+          <option value="">any kind</option>
+          <option value="electric">electric</option>
+          <option value="gas">gas</option>
+          <option value="water">water</option>
+        </select>
+        <input name="model" placeholder="model" defaultValue={search.model ?? ""} size={9} aria-label="Meter model" />
+        <input name="fw" placeholder="metrology/comms" defaultValue={search.fw ?? ""} size={13} aria-label="Firmware pair" />
+        <button type="submit" data-testid="filter-apply">Apply</button>
+        <Link href={faultsHref({ window: search.window, tab: search.tab } as FaultsSearch, {})} className="muted">Clear</Link>
+      </form>
+    </div>
+  );
+}
+
+interface BodyInput {
+  search: FaultsSearch;
+  slice: ReturnType<typeof sliceOf>;
+  from: number;
+  to: number;
+  canSchedule: boolean;
+}
+
+async function renderBody({ search, slice, from, to, canSchedule }: BodyInput) {
+  const input = { from, to, slice };
+  const matrix = await getFaultMatrix(input);
+  const anomalies = await getAnomalies(input);
+  const days = Math.max(1, Math.ceil((to - from) / DAY_MS));
+  const totalEvents = matrix.rows.reduce((s, r) => s + (r.events ?? 0), 0);
+
+  const rows: MatrixViewRow[] = matrix.rows.map((r) => {
+    const signature = findSignature(CATALOGUE, r.id)!;
+    const schedule = canSchedule ? campaignHref(signature, slice, days) : null;
+    return {
+      id: r.id,
+      title: r.title,
+      severity: r.severity,
+      meaning: r.meaning,
+      checks: r.checks,
+      runbookHref: `/faults/runbooks/${r.runbook}`,
+      events: r.events,
+      meters: r.meters,
+      previousEvents: r.previousEvents,
+      trend: r.trend ? { direction: r.trend.direction, percent: r.trend.ratio === null ? null : Math.round((r.trend.ratio - 1) * 100) } : null,
+      sparkline: r.sparkline,
+      isJudged: r.isJudged,
+      isSelected: search.sig === r.id,
+      selectHref: faultsHref(search, { sig: r.id, tab: "matrix" }) + "#root-cause",
+      explorerHref: explorerHref(signature, slice, search.window),
+      schedule: schedule && r.remediation ? { href: schedule, label: `Schedule ${STEP_LABELS[r.remediation] ?? r.remediation}` } : null,
+      anomalies: anomalies.bySignature[r.id] ?? [],
+    };
+  });
+
+  const tabs = (
+    <nav className="row" style={{ margin: "12px 0 8px" }} aria-label="View" data-testid="faults-tabs">
+      <Link href={faultsHref(search, { tab: "matrix" })} className={`badge${search.tab === "matrix" ? " role-operator" : ""}`} data-testid="tab-matrix">Matrix</Link>
+      <Link href={faultsHref(search, { tab: "led" })} className={`badge${search.tab === "led" ? " role-operator" : ""}`} data-testid="tab-led">LED × log correlation</Link>
+    </nav>
+  );
+
+  const empty =
+    totalEvents === 0 ? (
+      <EmptyState title="No fault lines in this window" testId="faults-empty">
+        Nothing matched any signature between {new Date(from).toISOString().slice(0, 16)} and {new Date(to).toISOString().slice(0, 16)} UTC for this slice.
+        Lines arrive from the file tail, the HTTP ingest endpoint (POST /api/ingest) or MQTT (see the Ingest page); `npm run demo` starts a simulated fleet.
+        A wider window or a cleared slice may also help.
+      </EmptyState>
+    ) : null;
+
+  if (search.tab === "led") {
+    const correlation = await getLedCorrelation(input);
+    return (
+      <>
+        {tabs}
+        {empty}
+        <LedCorrelationView result={correlation} explorerBase={{ range: search.window }} />
+      </>
+    );
+  }
+
+  let rootCause: React.ReactNode = null;
+  const selected = search.sig ? findSignature(CATALOGUE, search.sig) : undefined;
+  if (selected) {
+    const rc = await getRootCause({ ...input, signatureId: selected.id });
+    const dimensions: RootCauseViewDimension[] = rc.ranking.dimensions.map((d) => ({
+      dimension: d.dimension,
+      label: DIMENSION_LABELS[d.dimension] ?? d.dimension,
+      association: d.association,
+      topValue: d.top?.value ?? null,
+      cells: d.cells.slice(0, 8).map((c) => {
+        const narrowed = sliceWithCell(slice, d.dimension, c.value);
+        return {
+          value: c.value,
+          affected: c.affected,
+          fleet: c.fleet,
+          shareOfFault: formatPercent(c.shareOfFault),
+          shareOfFleet: formatPercent(c.shareOfFleet),
+          lift: formatLift(c.lift),
+          hasSupport: c.hasSupport,
+          explorerHref: narrowed ? explorerHref(selected, narrowed, search.window) : null,
+          mapHref: narrowed ? mapHref(selected.id, narrowed, search.window) : null,
+        };
+      }),
+    }));
+    rootCause = (
+      <RootCausePanel
+        signatureId={selected.id}
+        title={selected.title}
+        sentence={rc.sentence}
+        isJudged={rc.isJudged}
+        totalAffected={rc.counts.totalAffected}
+        totalFleet={rc.counts.totalFleet}
+        dimensions={dimensions}
+        closeHref={faultsHref(search, { sig: undefined })}
+      />
+    );
+  }
+
+  return (
+    <>
+      {tabs}
+      {empty}
+      <p className="muted" style={{ margin: "0 0 6px" }}>
+        {search.window} to now, against the {search.window} before. Select a signature for its root cause.
+      </p>
+      <FaultMatrixTable rows={rows} canSchedule={canSchedule} />
+      {rootCause}
+      <section className="card" style={{ marginTop: 12 }} data-testid="anomalies">
+        <h2 style={{ marginTop: 0 }}>Cohort anomalies</h2>
+        <p className="muted" style={{ marginTop: 0 }}>
+          Gateways, zones and models whose measures moved by more than 3 standard errors against the {Math.round((anomalies.baselineTo - anomalies.baselineFrom) / DAY_MS)} days before the window (or, without history, against the rest of the fleet).
+        </p>
+        {anomalies.anomalies.length === 0 ? (
+          <p className="muted" data-testid="anomalies-empty">No cohort stands out in this window.</p>
+        ) : (
+          <ul data-testid="anomaly-list">
+            {anomalies.anomalies.slice(0, 30).map((a) => (
+              <li key={`${a.dimension}-${a.value}-${a.measure}`} data-testid="anomaly" data-dimension={a.dimension} data-value={a.value} data-measure={a.measure}>
+                {a.sentence}
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
     </>
   );
 }

@@ -1,0 +1,105 @@
+"use client";
+import Link from "next/link";
+import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from "@tanstack/react-table";
+import { Sparkline } from "@/components/sparkline";
+import type { MatrixViewRow } from "./view-model";
+
+const ARROWS = { up: "↑", new: "↑", down: "↓", gone: "↓", flat: "→" } as const;
+
+function TrendCell({ row }: { row: MatrixViewRow }) {
+  if (!row.trend) return <span className="muted" title="A state of the fleet now, not events over time">fleet state</span>;
+  const { direction, percent } = row.trend;
+  const rising = direction === "up" || direction === "new";
+  const text = direction === "new" ? "new" : direction === "gone" ? "gone" : percent === null ? "" : `${percent > 0 ? "+" : ""}${percent} %`;
+  return (
+    <span className="row" style={{ gap: 6, flexWrap: "nowrap" }} data-testid="trend" data-direction={direction}>
+      <Sparkline values={row.sparkline} label={`${row.id}: events per bucket, ${row.events ?? 0} in the window`} />
+      <span className={rising ? "error-text" : direction === "flat" ? "muted" : "ok-text"} title={`previous window: ${row.previousEvents ?? 0} events`}>
+        {ARROWS[direction]} {text}
+      </span>
+    </span>
+  );
+}
+
+const col = createColumnHelper<MatrixViewRow>();
+
+function buildColumns(canSchedule: boolean) {
+  const columns = [
+    col.accessor("title", {
+      header: "Signature",
+      cell: (c) => (
+        <div>
+          <Link href={c.row.original.selectHref} scroll={false} data-testid="select-signature" aria-current={c.row.original.isSelected ? "true" : undefined}>
+            {c.getValue()}
+          </Link>
+          <div className="muted" style={{ fontSize: 11 }}>
+            <code>{c.row.original.id}</code>
+            {c.row.original.anomalies.length > 0 && (
+              <span className="badge sev-warn" style={{ marginLeft: 4 }} title={c.row.original.anomalies.join("\n")} data-testid="anomaly-flag">
+                anomaly
+              </span>
+            )}
+          </div>
+        </div>
+      ),
+    }),
+    col.accessor("severity", { header: "Severity", cell: (c) => <span className={`sev-${c.getValue()}`}>{c.getValue()}</span> }),
+    col.accessor("meters", {
+      header: "Meters",
+      cell: (c) => (c.row.original.isJudged ? <span data-testid="meters">{(c.getValue() ?? 0).toLocaleString("en")}</span> : <span className="muted" title="No firmware compatibility list or data to judge this rule">n/a</span>),
+    }),
+    col.accessor("events", { header: "Events", cell: (c) => (c.getValue() === null ? <span className="muted">—</span> : <span data-testid="events">{c.getValue()!.toLocaleString("en")}</span>) }),
+    col.display({ id: "trend", header: "Trend vs previous", cell: (c) => <TrendCell row={c.row.original} /> }),
+    col.accessor("meaning", {
+      header: "Meaning and checks",
+      cell: (c) => (
+        <details>
+          <summary style={{ cursor: "pointer" }}>{c.getValue()}</summary>
+          <ol style={{ margin: "4px 0", paddingLeft: 18 }}>{c.row.original.checks.map((s, i) => <li key={i}>{s}</li>)}</ol>
+        </details>
+      ),
+    }),
+    col.display({
+      id: "links",
+      header: "Runbook",
+      cell: (c) => (
+        <div style={{ display: "flex", flexDirection: "column", gap: 2, whiteSpace: "nowrap" }}>
+          <Link href={c.row.original.runbookHref} data-testid="runbook-link">runbook</Link>
+          {c.row.original.explorerHref && <Link href={c.row.original.explorerHref} data-testid="row-explorer-link">lines</Link>}
+        </div>
+      ),
+    }),
+  ];
+  if (canSchedule) {
+    columns.push(
+      col.display({
+        id: "action",
+        header: "Action",
+        cell: (c) => (c.row.original.schedule ? <Link href={c.row.original.schedule.href} data-testid="schedule-link">{c.row.original.schedule.label}</Link> : <span className="muted">—</span>),
+      }) as never,
+    );
+  }
+  return columns;
+}
+
+export function FaultMatrixTable({ rows, canSchedule }: { rows: MatrixViewRow[]; canSchedule: boolean }) {
+  const table = useReactTable({ data: rows, columns: buildColumns(canSchedule), getCoreRowModel: getCoreRowModel(), getRowId: (r) => r.id });
+  return (
+    <div className="card" style={{ padding: 0, overflow: "auto", maxHeight: "60vh" }}>
+      <table className="data" data-testid="fault-matrix">
+        <thead>
+          {table.getHeaderGroups().map((hg) => (
+            <tr key={hg.id}>{hg.headers.map((h) => <th key={h.id}>{flexRender(h.column.columnDef.header, h.getContext())}</th>)}</tr>
+          ))}
+        </thead>
+        <tbody>
+          {table.getRowModel().rows.map((r) => (
+            <tr key={r.id} data-testid="matrix-row" data-signature={r.original.id} aria-selected={r.original.isSelected} style={r.original.isSelected ? { outline: "2px solid var(--accent)" } : undefined}>
+              {r.getVisibleCells().map((c) => <td key={c.id} style={{ verticalAlign: "top" }}>{flexRender(c.column.columnDef.cell, c.getContext())}</td>)}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,44 @@
+// Serializable shapes the matrix page hands to its client tables.
+import type { Severity } from "@/lib/audit/codes";
+import type { TrendDirection } from "@/lib/faults/trend";
+
+export interface MatrixViewRow {
+  id: string;
+  title: string;
+  severity: Severity;
+  meaning: string;
+  checks: string[];
+  runbookHref: string;
+  events: number | null;
+  meters: number | null;
+  previousEvents: number | null;
+  trend: { direction: TrendDirection; percent: number | null } | null;
+  sparkline: number[];
+  isJudged: boolean;
+  isSelected: boolean;
+  selectHref: string;
+  explorerHref: string | null;
+  /** Only set when the user may manage campaigns and the signature has a remediation step. */
+  schedule: { href: string; label: string } | null;
+  anomalies: string[];
+}
+
+export interface RootCauseViewCell {
+  value: string;
+  affected: number;
+  fleet: number;
+  shareOfFault: string;
+  shareOfFleet: string;
+  lift: string;
+  hasSupport: boolean;
+  explorerHref: string | null;
+  mapHref: string | null;
+}
+
+export interface RootCauseViewDimension {
+  dimension: string;
+  label: string;
+  association: number;
+  cells: RootCauseViewCell[];
+  topValue: string | null;
+}
