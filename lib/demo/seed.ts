@@ -3,7 +3,13 @@
 // demo fleet with a steady stream of events.
 import fs from "node:fs";
 import path from "node:path";
-import { dataPaths } from "@/lib/env";
+import { dataPaths, env } from "@/lib/env";
+import { getDb } from "@/lib/db";
+import { getClickHouse } from "@/lib/clickhouse/client";
+import { createDefaultIngestSink } from "@/lib/clickhouse/queries/ingest";
+import { markMetersTouched } from "@/lib/clickhouse/meter-state-current";
+import { getIngestRuntime } from "../../ingest/runtime";
+import { createDemoLiveWriter, seedDemoFleet, startDemoStream, type DemoStreamHandle } from "./fleet";
 import { ROLES, type Role } from "@/lib/auth/permissions";
 import { generatePassword } from "@/lib/auth/passwords";
 import { createUser, findUserByEmail } from "@/lib/users";
@@ -41,6 +47,35 @@ export async function seedDemoUsers(log: (m: string) => void): Promise<DemoCrede
   return created;
 }
 
-export async function seedDemo({ log }: { log: (m: string) => void }) {
+/** Lines per second of the live stream while the demo server runs. */
+export const DEMO_LIVE_RATE = 100;
+
+export interface DemoHandle {
+  /** Stop the live stream and flush its writer (call before the engines close). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Demo users, then (if the fleet is empty) DEMO_METERS generated meters with
+ * ~24 h of history, then a live stream until stop() or SIGTERM/SIGINT.
+ */
+export async function seedDemo({ log }: { log: (m: string) => void }): Promise<DemoHandle> {
   await seedDemoUsers(log);
+  const sink = createDefaultIngestSink();
+  const seeded = await seedDemoFleet({ db: getDb(), ch: await getClickHouse(), sink, meters: env.DEMO_METERS, now: Date.now(), log });
+  if (seeded.skipped) log(`[demo] fleet exists (${seeded.meters.toLocaleString("en")} meters); not seeding`);
+  const live = createDemoLiveWriter(sink, markMetersTouched, () => getIngestRuntime()?.writer ?? null);
+  let stream: DemoStreamHandle | null = seeded.fleet ? startDemoStream({ fleet: seeded.fleet, ratePerSec: DEMO_LIVE_RATE, write: live.write, log }) : null;
+  if (stream) log(`[demo] live stream: ${DEMO_LIVE_RATE} lines/s`);
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await stream?.stop();
+      stream = null;
+      await live.writer.close(5_000).catch(() => {});
+      await sink.close().catch(() => {});
+    })());
+  // server.ts does not call stop() yet (see the fleet helper's report): stop the stream first on a signal.
+  for (const sig of ["SIGTERM", "SIGINT"] as const) process.once(sig, () => void stop());
+  return { stop };
 }

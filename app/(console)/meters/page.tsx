@@ -1,17 +1,103 @@
+import Link from "next/link";
 import { requirePagePermission } from "@/lib/auth/session";
 import { EmptyState } from "@/components/empty-state";
+import { QueryLimitError } from "@/lib/clickhouse/client";
+import { findMeters, getMeterFilterOptions } from "@/lib/fleet/meters";
+import { filtersOf, metersHref, parseMetersSearch, FILTER_KEYS } from "./search-params";
+import { MetersFilters } from "./meters-filters";
+import { MetersTable, type MeterTableRow } from "./meters-table";
 
 export const metadata = { title: "Meters" };
+export const dynamic = "force-dynamic";
 
-export default async function Page() {
+export default async function Page({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   await requirePagePermission("fleet.view", "/meters");
+  const search = parseMetersSearch(await searchParams);
+  const options = await getMeterFilterOptions();
+  const hasFilters = FILTER_KEYS.some((k) => search[k] !== undefined);
+
+  if (!options.gateways.length) {
+    return (
+      <>
+        <Header />
+        <EmptyState title="No meters yet" testId="meters-empty-fleet">
+          Import a fleet with <code>npm run fleet:import -- meters.csv</code> (format in docs/fleet-csv.md), generate one with{" "}
+          <code>npm run simulate</code>, or start the demo with <code>npm run demo</code>.
+        </EmptyState>
+      </>
+    );
+  }
+
+  let result: Awaited<ReturnType<typeof findMeters>> | null = null;
+  let limitHit = false;
+  try {
+    result = await findMeters({ filters: filtersOf(search), sort: search.sort, desc: search.dir === "desc", page: search.page });
+  } catch (err) {
+    if (!(err instanceof QueryLimitError)) throw err;
+    limitHit = true;
+  }
+
+  const rows: MeterTableRow[] = (result?.rows ?? []).map((r) => ({
+    id: r.meter,
+    kind: r.kind,
+    model: r.model,
+    gateway: r.gw,
+    zone: r.zone,
+    firmware: `${r.fw_metrology}/${r.fw_comms}`,
+    installed: r.installed_at,
+    cert: r.cert_not_after,
+    lastSeen: r.last_seen > 0 ? r.last_seen : null,
+    state: r.state,
+    faultCode: r.fault_code,
+  }));
+  const sortHrefs = Object.fromEntries(
+    (["id", "kind", "model", "gateway", "zone", "firmware", "installed", "cert", "lastSeen", "state"] as const).map((k) => [
+      k,
+      metersHref(search, { sort: k, dir: search.sort === k && search.dir === "asc" ? "desc" : "asc", page: 1 }),
+    ]),
+  );
+
   return (
     <>
-      <div className="page-header">
-        <h1>Meters</h1>
-        <p>The fleet, meter by meter.</p>
-      </div>
-      <EmptyState title="No meters yet">Import a fleet with npm run fleet:import, or start the demo with npm run demo.</EmptyState>
+      <Header total={result?.total} />
+      <MetersFilters
+        search={search}
+        zones={options.zones}
+        gateways={options.gateways.map((g) => g.id)}
+        firmwarePairs={options.firmwarePairs.map((p) => ({ value: `${p.fw_metrology}/${p.fw_comms}`, count: p.n }))}
+      />
+      {limitHit ? (
+        <p className="notice error" data-testid="meters-limit">
+          This query needs more work than the time limit allows. Narrow the filters.
+        </p>
+      ) : result && result.total === 0 ? (
+        <EmptyState title="No meter matches these filters" testId="meters-empty">
+          {hasFilters ? <Link href="/meters">Clear the filters</Link> : "The fleet copy in the analytics store is empty: re-run the import."}
+        </EmptyState>
+      ) : (
+        result && (
+          <>
+            <MetersTable rows={rows} sort={search.sort} dir={search.dir} sortHrefs={sortHrefs} />
+            <nav className="row" style={{ marginTop: 8 }} aria-label="Pages" data-testid="meters-pager">
+              <span className="muted" data-testid="meters-page-info">
+                Page {search.page} of {result.pages.toLocaleString("en")} · {result.total.toLocaleString("en")} meters
+              </span>
+              <span className="spacer" />
+              {search.page > 1 && <Link className="button" href={metersHref(search, { page: search.page - 1 })}>Previous</Link>}
+              {search.page < result.pages && <Link className="button" href={metersHref(search, { page: search.page + 1 })} data-testid="meters-next">Next</Link>}
+            </nav>
+          </>
+        )
+      )}
     </>
+  );
+}
+
+function Header({ total }: { total?: number }) {
+  return (
+    <div className="page-header">
+      <h1>Meters</h1>
+      <p>{total === undefined ? "The fleet, meter by meter." : `${total.toLocaleString("en")} meters match.`}</p>
+    </div>
   );
 }

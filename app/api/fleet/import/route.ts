@@ -1,0 +1,21 @@
+// POST /api/fleet/import - all-or-nothing CSV import into the server's engines (npm run fleet:import while the server runs)
+import { isAppError } from "@/lib/errors";
+import { authorizeFleetWrite, importFleetIntoStores, importRequestSchema } from "@/lib/fleet/service";
+
+export const dynamic = "force-dynamic";
+export const runtime = "nodejs";
+
+export async function POST(req: Request) {
+  const auth = await authorizeFleetWrite(req.headers.get("authorization"));
+  if (!auth.ok) return Response.json({ error: auth.error }, { status: auth.status });
+  const parsed = importRequestSchema.safeParse(await req.json().catch(() => null));
+  if (!parsed.success) return Response.json({ error: "expected { metersCsv, gatewaysCsv? }" }, { status: 400 });
+  try {
+    const result = await importFleetIntoStores(parsed.data, auth.actor);
+    return Response.json(result, { status: result.ok ? 200 : 422, headers: { "Cache-Control": "no-store" } });
+  } catch (err) {
+    if (isAppError(err)) return Response.json({ error: err.message }, { status: err.status });
+    console.error("[api/fleet/import] failed", err);
+    return Response.json({ error: "import failed; the details are in the server log" }, { status: 500 });
+  }
+}
