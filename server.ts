@@ -54,9 +54,10 @@ async function main() {
     if (err instanceof DataDirLockedError) fail(err.message);
     throw err;
   }
+  let demo: { stop(): Promise<void> } | null = null;
   if (env.AMI_DEMO) {
     const { seedDemo } = await import("./lib/demo/seed");
-    await seedDemo({ log: (m) => console.log(m) });
+    demo = await seedDemo({ log: (m) => console.log(m) });
   }
 
   const app = next({ dev, dir: process.cwd(), hostname: "localhost", port: env.PORT });
@@ -100,6 +101,7 @@ async function main() {
     force.unref();
     server.close();
     await closeSocketServer().catch(() => {});
+    await demo?.stop().catch((err) => console.error("[server] demo stream stop failed", err));
     await ingest.stop().catch((err) => console.error("[server] ingest stop failed", err));
     await stopEngines();
     console.log("[server] stopped cleanly");

@@ -75,7 +75,5 @@ export async function seedDemo({ log }: { log: (m: string) => void }): Promise<D
       await live.writer.close(5_000).catch(() => {});
       await sink.close().catch(() => {});
     })());
-  // server.ts does not call stop() yet (see the fleet helper's report): stop the stream first on a signal.
-  for (const sig of ["SIGTERM", "SIGINT"] as const) process.once(sig, () => void stop());
   return { stop };
 }
