@@ -1,0 +1,168 @@
+import { describe, expect, it } from "vitest";
+import { likeToRegExp, matchRecord, type MatchableRecord } from "./match";
+import { parseQuery } from "./query-parser";
+
+const T0 = Date.UTC(2026, 10, 25, 3, 14, 7, 498);
+
+function line(partial: Partial<MatchableRecord> = {}): MatchableRecord {
+  return {
+    ts: T0,
+    recv_ts: null,
+    meter: "EM-0012345",
+    gw: "GW-0042",
+    code: "E105",
+    sev: "error",
+    led: "amber_steady",
+    step: "",
+    job: "",
+    result: "",
+    rssi: -97,
+    lqi: 38,
+    snr: 11.2,
+    temp_c: null,
+    battery_v: null,
+    accuracy_err_pct: null,
+    fw_metrology: "",
+    fw_comms: "",
+    fw_sha256: "",
+    cert_not_after: null,
+    msg: "RF timeout after 3 retries",
+    attrs: {},
+    source_host: "hes-01",
+    source_app: "maintd",
+    source: "file:/var/log/ami/maintenance_audit.log",
+    ...partial,
+  };
+}
+
+function matches(q: string, record: MatchableRecord): boolean {
+  const parsed = parseQuery(q);
+  if (!parsed.ok) throw new Error(`test query does not parse: ${q}: ${parsed.error.message}`);
+  return matchRecord(parsed.ast, record);
+}
+
+describe("matchRecord", () => {
+  it("matches everything for the empty query and *", () => {
+    expect(matches("", line())).toBe(true);
+    expect(matches("*", line())).toBe(true);
+  });
+
+  it("matches exact keyword values, normalising catalogue case like the SQL builder", () => {
+    expect(matches("code:E105", line())).toBe(true);
+    expect(matches("code:e105", line())).toBe(true);
+    expect(matches("code:E001", line())).toBe(false);
+    expect(matches("gw:GW-0042", line())).toBe(true);
+    // Non-catalogue keyword columns are case-sensitive (SQL =).
+    expect(matches("gw:gw-0042", line())).toBe(false);
+    expect(matches("meter:EM-0012345 code:E105", line())).toBe(true);
+    expect(matches("meter:EM-0012345 code:E001", line())).toBe(false);
+  });
+
+  it("matches bare words as whole tokens, case-insensitively (hasTokenCaseInsensitive)", () => {
+    expect(matches("timeout", line())).toBe(true);
+    expect(matches("TIMEOUT", line())).toBe(true);
+    expect(matches("time", line())).toBe(false);
+    expect(matches("3", line())).toBe(true);
+    expect(matches("retries", line({ msg: "retries:5" }))).toBe(true);
+    // Non-ASCII characters belong to the token: "café" is one token, so "caf" is not a word of it.
+    expect(matches("caf", line({ msg: "café au lait" }))).toBe(false);
+  });
+
+  it("matches phrases and non-alphanumeric words as substrings", () => {
+    expect(matches('"timeout after"', line())).toBe(true);
+    expect(matches('"after 3 RETRIES"', line())).toBe(true);
+    expect(matches('"timeout  after"', line())).toBe(false);
+    expect(matches("GW-00", line({ msg: "via GW-0042" }))).toBe(true);
+    expect(matches('"ÉTÉ"', line({ msg: "relevé été" }))).toBe(true);
+  });
+
+  it("matches globs: LIKE on keywords (anchored, case-sensitive), ILIKE anywhere on msg", () => {
+    expect(matches("meter:EM-00123*", line())).toBe(true);
+    expect(matches("meter:EM-0012?45", line())).toBe(true);
+    expect(matches("meter:em-00123*", line())).toBe(false);
+    expect(matches("meter:00123*", line())).toBe(false);
+    expect(matches("time*", line())).toBe(true);
+    expect(matches("TIME*", line())).toBe(true);
+    expect(matches("rf?timeout", line())).toBe(true);
+    // % and _ in a value are literal, not LIKE wildcards.
+    expect(matches("msg:50%*", line({ msg: "loss 50% now" }))).toBe(true);
+    expect(matches("msg:50%*", line({ msg: "loss 500 now" }))).toBe(false);
+    expect(matches("job:cmp_*", line({ job: "cmpX8f" }))).toBe(false);
+    expect(matches("job:cmp_*", line({ job: "cmp_8f" }))).toBe(true);
+  });
+
+  it("compares numbers as Float32 and never matches NULL", () => {
+    expect(matches("rssi:<-95", line())).toBe(true);
+    expect(matches("rssi:<-97", line())).toBe(false);
+    expect(matches("rssi:<=-97", line())).toBe(true);
+    expect(matches("rssi:-97", line())).toBe(true);
+    // 11.2 stored as Float32 equals the Float32 bound 11.2.
+    expect(matches("snr:11.2", line())).toBe(true);
+    expect(matches("snr:[5 TO 15]", line())).toBe(true);
+    expect(matches("snr:{11.2 TO 15]", line())).toBe(false);
+    expect(matches("rssi:<-95", line({ rssi: null }))).toBe(false);
+    expect(matches("temp_c:>60", line())).toBe(false);
+  });
+
+  it("negates a NULL comparison to a match, as NOT ifNull(x, 0) does", () => {
+    expect(matches("-rssi:<-95", line({ rssi: null }))).toBe(true);
+    expect(matches("-rssi:<-95", line())).toBe(false);
+    expect(matches("NOT (rssi:<-95 OR code:E001)", line({ rssi: null }))).toBe(true);
+    expect(matches("-code:HEARTBEAT", line())).toBe(true);
+    expect(matches("!code:E105", line())).toBe(false);
+  });
+
+  it("compares times as epoch ms", () => {
+    expect(matches("ts:>=2026-11-25T03:14:07.498Z", line())).toBe(true);
+    expect(matches("ts:>2026-11-25T03:14:07.498Z", line())).toBe(false);
+    expect(matches("cert_not_after:<2030-01-01", line())).toBe(false);
+    expect(matches("cert_not_after:<2030-01-01", line({ cert_not_after: Date.UTC(2027, 0, 1) }))).toBe(true);
+  });
+
+  it("looks attributes up like attrs[key] ('' when missing) and toFloat64OrNull", () => {
+    const r = line({ attrs: { fw_slot: "B", retries: "3", weird: "3x" } });
+    expect(matches("attrs.fw_slot:B", r)).toBe(true);
+    expect(matches("fw_slot:B", r)).toBe(true);
+    expect(matches("fw_slot:b", r)).toBe(false);
+    expect(matches("retries:>2", r)).toBe(true);
+    expect(matches("weird:>2", r)).toBe(false);
+    expect(matches("-weird:>2", r)).toBe(true);
+    expect(matches("missing:>2", r)).toBe(false);
+    expect(matches('missing:""', r)).toBe(true);
+    expect(matches("_exists_:fw_slot", r)).toBe(true);
+    expect(matches("_exists_:missing", r)).toBe(false);
+  });
+
+  it("checks presence: non-empty text, non-NULL numbers", () => {
+    expect(matches("_exists_:rssi", line())).toBe(true);
+    expect(matches("rssi:*", line({ rssi: null }))).toBe(false);
+    expect(matches("_exists_:job", line())).toBe(false);
+    expect(matches("job:*", line({ job: "cmp_1" }))).toBe(true);
+  });
+
+  it("applies AND before OR and field groups to each term", () => {
+    expect(matches("code:E001 OR code:E105 gw:GW-9", line())).toBe(false);
+    expect(matches("(code:E001 OR code:E105) gw:GW-0042", line())).toBe(true);
+    expect(matches("code:(E001 OR E105)", line())).toBe(true);
+    expect(matches("code:(E001 OR HEARTBEAT)", line())).toBe(false);
+  });
+
+  it("treats hostile text in values as data", () => {
+    const r = line({ msg: "<script>window.__pwned=1</script> '; DROP TABLE audit_log; -- {x:String}" });
+    expect(matches('"<script>"', r)).toBe(true);
+    expect(matches('"DROP TABLE audit_log"', r)).toBe(true);
+    expect(matches('"{x:String}"', r)).toBe(true);
+    expect(matches('"{y:String}"', r)).toBe(false);
+  });
+});
+
+describe("likeToRegExp", () => {
+  it("anchors, escapes regex specials and honours LIKE escapes", () => {
+    expect(likeToRegExp("a.c", false).test("abc")).toBe(false);
+    expect(likeToRegExp("a.c", false).test("a.c")).toBe(true);
+    expect(likeToRegExp("a\\%b", false).test("a%b")).toBe(true);
+    expect(likeToRegExp("a\\%b", false).test("axxb")).toBe(false);
+    expect(likeToRegExp("a_c", false).test("aéc")).toBe(true);
+    expect(likeToRegExp("%(x)%", false).test("1(x)2")).toBe(true);
+  });
+});
