@@ -13,6 +13,8 @@ export default defineConfig({
         extends: true,
         test: {
           name: "unit",
+          // Property tests run 20k-100k cases; give them room on a loaded 2-core machine.
+          testTimeout: 30_000,
           include: ["**/*.test.ts"],
           exclude: ["**/*.int.test.ts", "node_modules/**", "e2e/**", ".next/**", "data/**"],
           environment: "node",
