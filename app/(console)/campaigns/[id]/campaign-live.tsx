@@ -1,0 +1,148 @@
+"use client";
+import { useRouter } from "next/navigation";
+import { useEffect, useState, useTransition } from "react";
+import { io } from "socket.io-client";
+import type { CampaignProgress } from "@/lib/campaigns/progress";
+import type { CampaignStepLine } from "@/lib/clickhouse/queries/campaigns";
+import type { BatchEnvelope } from "@/lib/realtime/rooms";
+import {
+  abortCampaignAction,
+  approveCampaignAction,
+  pauseCampaignAction,
+  resumeCampaignAction,
+  retryFailedAction,
+  skipWaveAction,
+  startCampaignAction,
+} from "../actions";
+
+type ActionFn = (input: unknown) => Promise<{ ok: true; data: unknown } | { ok: false; error: string }>;
+
+export function CampaignLive({ campaignId, initial, failures, canManage, canApprove }: { campaignId: string; initial: CampaignProgress; failures: CampaignStepLine[]; canManage: boolean; canApprove: boolean }) {
+  const router = useRouter();
+  const [progress, setProgress] = useState(initial);
+  const [isLive, setIsLive] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [isPending, startTransition] = useTransition();
+
+  useEffect(() => setProgress(initial), [initial]);
+  useEffect(() => {
+    const socket = io({ transports: ["websocket", "polling"] });
+    const room = `campaign:${campaignId}`;
+    socket.on("connect", () => socket.emit("subscribe", room, (ack: { ok?: boolean } | undefined) => setIsLive(ack?.ok !== false)));
+    socket.on("disconnect", () => setIsLive(false));
+    socket.on("batch", (b: BatchEnvelope<CampaignProgress>) => {
+      if (b.room === room && b.event === "progress" && b.items.length) setProgress(b.items[b.items.length - 1]!);
+    });
+    return () => {
+      socket.disconnect();
+    };
+  }, [campaignId]);
+
+  const run = (fn: ActionFn) =>
+    startTransition(async () => {
+      setError(null);
+      const r = await fn({ campaignId });
+      if (!r.ok) setError(r.error);
+      router.refresh();
+    });
+
+  const s = progress.status;
+  const total = Object.values(progress.counts).reduce((a, b) => a + b, 0);
+  const count = (k: string) => progress.counts[k] ?? 0;
+  const buttons: { id: string; label: string; fn: ActionFn; show: boolean; danger?: boolean }[] = [
+    { id: "start", label: s === "approved" ? "Start (approved)" : "Start", fn: startCampaignAction, show: canManage && (s === "draft" || s === "approved") },
+    { id: "approve", label: "Approve", fn: approveCampaignAction, show: canApprove && s === "awaiting_approval" },
+    { id: "pause", label: "Pause", fn: pauseCampaignAction, show: canManage && s === "running" },
+    { id: "resume", label: "Resume", fn: resumeCampaignAction, show: canManage && s === "paused" },
+    { id: "skip", label: "Skip to next wave", fn: skipWaveAction, show: canManage && (s === "running" || s === "paused") },
+    { id: "retry", label: "Retry failed", fn: retryFailedAction, show: canManage && count("failed") > 0 && ["running", "paused", "completed"].includes(s) },
+    { id: "abort", label: "Abort", fn: abortCampaignAction, show: canManage && ["draft", "awaiting_approval", "approved", "running", "paused"].includes(s), danger: true },
+  ];
+
+  return (
+    <div data-testid="campaign-live">
+      <section className="card">
+        <div className="cmp-kv">
+          <span>Status</span><strong data-testid="campaign-status">{s.replace("_", " ")}</strong>
+          {progress.statusReason && (<><span>Why</span><span data-testid="campaign-status-reason">{progress.statusReason}</span></>)}
+          <span>Meters</span>
+          <span data-testid="campaign-counts">
+            {count("succeeded")} succeeded · {count("failed")} failed · {count("pending") + count("leased") + count("sent")} to do · {count("excluded")} excluded · {count("skipped")} skipped (of {total})
+          </span>
+          <span>Live</span><span data-testid="live-indicator">{isLive ? "connected" : "not connected"}</span>
+        </div>
+        <div className="cmp-actions" data-testid="campaign-actions">
+          {buttons.filter((b) => b.show).map((b) => (
+            <button key={b.id} type="button" className={b.danger ? "danger" : b.id === "start" || b.id === "approve" ? "primary" : ""} data-testid={`action-${b.id}`} disabled={isPending} onClick={() => run(b.fn)}>
+              {b.label}
+            </button>
+          ))}
+        </div>
+        {error && <p className="error-text" role="alert" data-testid="action-error">{error}</p>}
+      </section>
+      <div className="cmp-grid">
+        <section className="card">
+          <h2>Waves</h2>
+          {progress.waves.length ? (
+            <div className="cmp-scroll">
+              <table className="data" data-testid="wave-table">
+                <thead><tr><th>#</th><th>State</th><th>Progress</th><th>Gate</th></tr></thead>
+                <tbody>
+                  {progress.waves.map((w) => {
+                    const done = (w.counts.succeeded ?? 0);
+                    const failed = (w.counts.failed ?? 0) + (w.counts.excluded ?? 0);
+                    const n = Object.values(w.counts).reduce((a, b) => a + b, 0) || w.size || 1;
+                    return (
+                      <tr key={w.index} data-testid="wave-row" data-state={w.state}>
+                        <td>{w.index}{w.isCanary ? " canary" : ""}</td>
+                        <td>{w.state}</td>
+                        <td>
+                          <div className="bar" data-testid="wave-bar">
+                            <span style={{ width: `${(100 * done) / n}%` }} />
+                            <span className="fail" style={{ width: `${(100 * failed) / n}%` }} />
+                            <em>{done}/{n}</em>
+                          </div>
+                        </td>
+                        <td>{w.reasons.map((r) => `${r.code}: ${r.message}`).join("; ") || (w.state === "pending" ? `scheduled ${w.scheduledAt.replace("T", " ").slice(0, 16)}` : "")}</td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </div>
+          ) : <p className="muted">No waves yet: the campaign is a draft.</p>}
+        </section>
+        <section className="card">
+          <h2>Gateway load (active wave)</h2>
+          {progress.gateways.length ? (
+            <div className="cmp-scroll" data-testid="gateway-load">
+              {progress.gateways.map((g) => (
+                <div key={g.gatewayId} style={{ display: "grid", gridTemplateColumns: "90px 1fr", gap: 6, marginBottom: 4 }}>
+                  <span>{g.gatewayId}</span>
+                  <div className="bar"><span style={{ width: `${(100 * (g.done + g.inFlight)) / Math.max(1, g.total)}%` }} /><em>{g.inFlight} in flight · {g.done} done · {g.failed} failed</em></div>
+                </div>
+              ))}
+            </div>
+          ) : <p className="muted">No active wave.</p>}
+          <h2>Failures by code</h2>
+          {progress.failuresByCode.length ? (
+            <table className="data" data-testid="failures-by-code">
+              <tbody>{progress.failuresByCode.map((f) => <tr key={f.code}><td>{f.code}</td><td>{f.meters}</td></tr>)}</tbody>
+            </table>
+          ) : <p className="muted" data-testid="no-failures">No failures.</p>}
+        </section>
+      </div>
+      <section className="card">
+        <h2>Latest failed steps (audit log)</h2>
+        {failures.length ? (
+          <div className="cmp-scroll">
+            <table className="data" data-testid="failed-lines">
+              <thead><tr><th>Time (UTC)</th><th>Meter</th><th>Gateway</th><th>Code</th><th>Result</th><th>Message</th></tr></thead>
+              <tbody>{failures.map((f, i) => <tr key={i}><td>{new Date(f.ts).toISOString().replace("T", " ").slice(0, 19)}</td><td>{f.meter}</td><td>{f.gw}</td><td>{f.code}</td><td>{f.result}</td><td>{f.msg}</td></tr>)}</tbody>
+            </table>
+          </div>
+        ) : <p className="muted">No failed step lines.</p>}
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,197 @@
+"use client";
+import { useRouter } from "next/navigation";
+import { useMemo, useState, useTransition } from "react";
+import type { PlanView } from "@/lib/campaigns/service";
+import type { TargetQueryInput } from "@/lib/campaigns/schemas";
+import { createCampaignAction, previewCampaignAction } from "../actions";
+
+type Preview = PlanView & { targetCount: number };
+
+function newKey(): string {
+  return `f${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
+}
+
+export function NewCampaignForm({ jobTypes, initialJobType, initialQuery }: { jobTypes: string[]; initialJobType: string; initialQuery: TargetQueryInput }) {
+  const router = useRouter();
+  const [isPending, startTransition] = useTransition();
+  const [name, setName] = useState(initialQuery.fault ? `${initialJobType} for ${initialQuery.fault}` : "");
+  const [jobType, setJobType] = useState(initialJobType);
+  const [q, setQ] = useState<Record<string, string>>({
+    kind: initialQuery.kind ?? "", gw: initialQuery.gw ?? "", zone: initialQuery.zone ?? "", model: initialQuery.model ?? "", fw: initialQuery.fw ?? "",
+    led: initialQuery.led ?? "", fault: initialQuery.fault ?? "", days: initialQuery.days ? String(initialQuery.days) : "", meters: (initialQuery.meters ?? []).join(" "),
+  });
+  const [o, setO] = useState<Record<string, string>>({ waveSize: "", canarySize: "", window: "default", blackout: "", target: "", soak: "", successPct: "90", maxErrorPct: "10", onBreach: "pause" });
+  const [preview, setPreview] = useState<Preview | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  // One creation key per filled form: a double click creates one campaign.
+  const creationKey = useMemo(() => newKey(), []);
+
+  const payload = () => {
+    const targetQuery: Record<string, unknown> = {};
+    for (const k of ["kind", "gw", "zone", "model", "fw", "led", "fault"]) if (q[k]) targetQuery[k] = q[k];
+    if (q.days) targetQuery.days = Number(q.days);
+    const ids = q.meters.split(/[\s,;]+/).filter(Boolean);
+    if (ids.length) targetQuery.meters = ids;
+    const options: Record<string, unknown> = {
+      blackoutDates: o.blackout.split(/[\s,]+/).filter(Boolean),
+      thresholds: { successPct: Number(o.successPct), maxErrorPct: Number(o.maxErrorPct), onBreach: o.onBreach, lastGaspPerMin: 30 },
+    };
+    if (o.waveSize) options.waveSize = Number(o.waveSize);
+    if (o.canarySize) options.canarySize = Number(o.canarySize);
+    if (o.window === "any") options.offPeak = null;
+    if (o.soak) options.soakMinutes = Number(o.soak);
+    if (o.target) {
+      const [metrology, comms] = o.target.split("/");
+      options.targetFirmware = { metrology, comms };
+    }
+    return { jobType, targetQuery, options };
+  };
+
+  const onPreview = () =>
+    startTransition(async () => {
+      setError(null);
+      const r = await previewCampaignAction(payload());
+      if (r.ok) setPreview(r.data);
+      else setError(r.error);
+    });
+  const onCreate = (start: boolean) =>
+    startTransition(async () => {
+      setError(null);
+      const r = await createCampaignAction({ ...payload(), name: name || `${jobType} campaign`, creationKey, start });
+      if (r.ok) router.push(`/campaigns/${r.data.id}`);
+      else setError(r.error);
+    });
+
+  const field = (key: string, label: string, placeholder = "") => (
+    <label>
+      {label}
+      <input data-testid={`q-${key}`} value={q[key]} placeholder={placeholder} onChange={(e) => { setQ({ ...q, [key]: e.target.value }); setPreview(null); }} />
+    </label>
+  );
+  const opt = (key: string, label: string, placeholder = "") => (
+    <label>
+      {label}
+      <input data-testid={`o-${key}`} value={o[key]} placeholder={placeholder} onChange={(e) => { setO({ ...o, [key]: e.target.value }); setPreview(null); }} />
+    </label>
+  );
+
+  return (
+    <div data-testid="new-campaign-form">
+      <section className="card">
+        <h2>Campaign</h2>
+        <div className="cmp-form">
+          <label>
+            Name
+            <input data-testid="campaign-name" value={name} onChange={(e) => setName(e.target.value)} placeholder="e.g. FOTA 3.4.1 north" />
+          </label>
+          <label>
+            Step
+            <select data-testid="campaign-job-type" value={jobType} onChange={(e) => { setJobType(e.target.value); setPreview(null); }}>
+              {jobTypes.map((j) => <option key={j} value={j}>{j}</option>)}
+            </select>
+          </label>
+        </div>
+        <h2>Target meters</h2>
+        <div className="cmp-form">
+          <label>
+            Kind
+            <select data-testid="q-kind" value={q.kind} onChange={(e) => setQ({ ...q, kind: e.target.value })}>
+              <option value="">any</option><option value="electric">electric</option><option value="gas">gas</option><option value="water">water</option>
+            </select>
+          </label>
+          {field("gw", "Gateway", "GW-0042")}
+          {field("zone", "Climate zone", "hot-dry")}
+          {field("model", "Model")}
+          {field("fw", "Firmware metrology/comms", "3.4.1/6.1.0")}
+          {field("led", "LED state", "amber_steady")}
+          {field("fault", "Fault seen", "E105")}
+          {field("days", "…in the last days", "7")}
+          <label style={{ gridColumn: "span 4" }}>
+            Meter ids (a pasted list; empty = use the query)
+            <input data-testid="q-meters" value={q.meters} onChange={(e) => setQ({ ...q, meters: e.target.value })} placeholder="EM-0000001 EM-0000002 …" />
+          </label>
+        </div>
+        <h2>Options</h2>
+        <div className="cmp-form">
+          {opt("waveSize", "Wave size (≤ 100)", "job default")}
+          {opt("canarySize", "Canary size", "job default")}
+          <label>
+            Window
+            <select data-testid="o-window" value={o.window} onChange={(e) => setO({ ...o, window: e.target.value })}>
+              <option value="default">job type&apos;s off-peak window</option>
+              <option value="any">any time of day</option>
+            </select>
+          </label>
+          {opt("blackout", "Blackout dates", "2026-12-24 2026-12-31")}
+          {opt("target", "Target firmware (fota)", "3.4.1/6.1.0")}
+          {opt("soak", "Soak minutes", "job default")}
+          {opt("successPct", "Gate: healthy ≥ %")}
+          {opt("maxErrorPct", "Gate: errors ≤ %")}
+        </div>
+        <div className="cmp-actions">
+          <button type="button" data-testid="preview-button" onClick={onPreview} disabled={isPending}>Preview</button>
+          <button type="button" data-testid="create-button" onClick={() => onCreate(false)} disabled={isPending || !preview}>Create draft</button>
+          <button type="button" className="primary" data-testid="create-start-button" onClick={() => onCreate(true)} disabled={isPending || !preview}>Create and start</button>
+        </div>
+        {error && <p className="error-text" role="alert" data-testid="campaign-error">{error}</p>}
+      </section>
+      {preview && <PlanPreview preview={preview} />}
+    </div>
+  );
+}
+
+function PlanPreview({ preview }: { preview: Preview }) {
+  const s = preview.summary;
+  const gateways = Object.entries(s.metersPerGateway).sort((a, b) => b[1] - a[1]);
+  return (
+    <section className="card" data-testid="plan-preview">
+      <h2>Plan</h2>
+      <div className="cmp-grid">
+        <div className="cmp-kv">
+          <span>Meters matched</span><strong data-testid="plan-matched">{preview.targetCount}</strong>
+          <span>Scheduled</span><strong data-testid="plan-scheduled">{s.scheduledMeters}</strong>
+          <span>Excluded</span><strong data-testid="plan-excluded">{s.excludedMeters}</strong>
+          <span>Waves</span><strong data-testid="plan-waves">{s.waveCount} ({s.canaryWaveCount} canary)</strong>
+          <span>ETA</span><strong data-testid="plan-eta">{s.eta ? s.eta.replace("T", " ").slice(0, 16) + " UTC" : "nothing scheduled"}</strong>
+          <span>Blast radius</span><span data-testid="plan-blast">≤ {s.blastRadius.maxMetersInFlight} meters at once{s.blastRadius.maxGatewayShare ? `; at most ${Math.round(s.blastRadius.maxGatewayShare.share * 100)}% of ${s.blastRadius.maxGatewayShare.gatewayId}` : ""}</span>
+          <span>Approval</span><span data-testid="plan-approval">{preview.requiresApproval ? "needs a second operator" : "not needed"}</span>
+        </div>
+        <div>
+          <strong>Windows used</strong>
+          {s.windowsUsed.length ? (
+            <ul data-testid="plan-windows">{s.windowsUsed.map((w) => <li key={w.timezone}>{w.timezone}: {w.label}, {w.waveCount} waves on {w.localDates.length} days</li>)}</ul>
+          ) : <p className="muted">none</p>}
+          <strong>Meters per gateway</strong>
+          <div className="cmp-scroll" data-testid="plan-gateways">
+            {gateways.length ? gateways.slice(0, 100).map(([gw, n]) => <div key={gw}>{gw}: {n}</div>) : <p className="muted">none</p>}
+          </div>
+        </div>
+      </div>
+      <h3>Exclusions</h3>
+      {preview.exclusionReasons.length ? (
+        <>
+          <table className="data" data-testid="plan-exclusion-reasons">
+            <thead><tr><th>Reason</th><th>Meters</th><th>Example</th></tr></thead>
+            <tbody>{preview.exclusionReasons.map((r) => <tr key={r.code}><td>{r.code}</td><td>{r.meters}</td><td>{r.message}</td></tr>)}</tbody>
+          </table>
+          <div className="cmp-scroll">
+            <table className="data" data-testid="plan-exclusions">
+              <thead><tr><th>Meter</th><th>Stage</th><th>Reasons</th></tr></thead>
+              <tbody>{preview.exclusions.map((e) => <tr key={e.meterId}><td>{e.meterId}</td><td>{e.stage}</td><td>{e.reasons}</td></tr>)}</tbody>
+            </table>
+          </div>
+        </>
+      ) : <p className="muted" data-testid="plan-no-exclusions">No meter excluded.</p>}
+      <h3>Waves</h3>
+      {preview.waves.length ? (
+        <div className="cmp-scroll">
+          <table className="data" data-testid="plan-wave-table">
+            <thead><tr><th>#</th><th>Meters</th><th>Gateways</th><th>Zone</th><th>Local start</th><th>Window</th></tr></thead>
+            <tbody>{preview.waves.map((w) => <tr key={w.index}><td>{w.index}{w.isCanary ? " (canary)" : ""}</td><td>{w.size}</td><td>{w.gateways}</td><td>{w.timezone}</td><td>{w.localStart}</td><td>{w.window}</td></tr>)}</tbody>
+          </table>
+        </div>
+      ) : <p className="muted">No wave can be scheduled.</p>}
+      {preview.notes.length > 0 && <ul>{preview.notes.map((n) => <li key={n}>{n}</li>)}</ul>}
+    </section>
+  );
+}

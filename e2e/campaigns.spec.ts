@@ -1,0 +1,128 @@
+// Campaigns in the browser against the production build (demo fleet):
+// operator creates from the form with a preview, starts, watches progress,
+// pauses and resumes; technician completes a calibration work order; a viewer
+// has no buttons and a direct action call is refused.
+import fs from "node:fs";
+import path from "node:path";
+import { expect, test, type Page } from "@playwright/test";
+import { signInAs } from "./fixtures";
+
+class NewCampaignPage {
+  constructor(private readonly page: Page) {}
+  async goto(query: string) {
+    await this.page.goto(`/campaigns/new?${query}`);
+    await expect(this.page.getByTestId("new-campaign-form")).toBeVisible();
+  }
+  async preview() {
+    await this.page.getByTestId("preview-button").click();
+    await expect(this.page.getByTestId("plan-preview")).toBeVisible({ timeout: 30_000 });
+  }
+}
+
+async function firstGateway(page: Page): Promise<string> {
+  // Any gateway the preview of the whole electric fleet lists.
+  await page.goto("/campaigns/new?jobType=rf_analysis&kind=electric");
+  await page.getByTestId("preview-button").click();
+  const row = page.getByTestId("plan-gateways").locator("div").first();
+  await expect(row).toBeVisible({ timeout: 30_000 });
+  return (await row.innerText()).split(":")[0]!.trim();
+}
+
+test("operator: prefilled form, preview, start, live progress, pause and resume", async ({ page }) => {
+  await signInAs(page, "operator");
+  const gw = await firstGateway(page);
+  const form = new NewCampaignPage(page);
+  await form.goto(`jobType=fw_verify&gw=${encodeURIComponent(gw)}&days=7`);
+  await expect(page.getByTestId("q-gw")).toHaveValue(gw);
+  await expect(page.getByTestId("campaign-job-type")).toHaveValue("fw_verify");
+  await page.getByTestId("campaign-name").fill(`e2e verify ${gw}`);
+  await page.getByTestId("o-window").selectOption("any");
+  await page.getByTestId("o-waveSize").fill("5");
+  await page.getByTestId("o-canarySize").fill("2");
+  await page.getByTestId("o-soak").fill("1");
+  await page.getByTestId("o-successPct").fill("0");
+  await page.getByTestId("o-maxErrorPct").fill("100");
+  await form.preview();
+  await expect(page.getByTestId("plan-waves")).toContainText(/\d+ \(\d+ canary\)/);
+  await expect(page.getByTestId("plan-eta")).toContainText("UTC");
+  await expect(page.getByTestId("plan-gateways")).toContainText(gw);
+  await page.getByTestId("create-start-button").click();
+
+  await expect(page).toHaveURL(/\/campaigns\/[a-z0-9]{8,40}$/, { timeout: 30_000 });
+  await expect(page.getByTestId("campaign-status")).toHaveText("running");
+  await expect(page.getByTestId("live-indicator")).toHaveText("connected");
+  await expect(page.getByTestId("wave-row").first()).toBeVisible();
+  // Live: the dispatcher's results arrive over socket.io without a reload.
+  await expect(page.getByTestId("wave-bar").first()).not.toContainText(/^0\//, { timeout: 30_000 });
+
+  await page.getByTestId("action-pause").click();
+  await expect(page.getByTestId("campaign-status")).toHaveText("paused");
+  await expect(page.getByTestId("action-resume")).toBeVisible();
+  await page.getByTestId("action-resume").click();
+  await expect(page.getByTestId("campaign-status")).toHaveText("running");
+
+  await page.goto("/campaigns");
+  await expect(page.getByTestId("campaigns-table")).toContainText(`e2e verify ${gw}`);
+});
+
+test("technician completes a calibration work order with readings", async ({ page, browser }) => {
+  // An operator creates a one-meter calibration campaign; its wave becomes a work order.
+  const op = await browser.newPage();
+  await signInAs(op, "operator");
+  await op.goto("/campaigns/new?jobType=calibrate&kind=electric");
+  await op.getByTestId("preview-button").click();
+  await expect(op.getByTestId("plan-preview")).toBeVisible({ timeout: 30_000 });
+  await op.getByTestId("o-waveSize").fill("1");
+  await op.getByTestId("o-canarySize").fill("0");
+  await op.getByTestId("campaign-name").fill("e2e calibration");
+  await op.getByTestId("preview-button").click();
+  await expect(op.getByTestId("plan-preview")).toBeVisible();
+  await op.getByTestId("create-start-button").click();
+  await expect(op).toHaveURL(/\/campaigns\/[a-z0-9]{8,40}$/, { timeout: 30_000 });
+  await op.close();
+
+  await signInAs(page, "technician");
+  await page.goto("/work-orders");
+  const row = page.locator('[data-testid="wo-row"][data-job="calibrate"]').filter({ hasText: "open" }).first();
+  await expect(row).toBeVisible({ timeout: 30_000 });
+  await row.getByTestId("wo-complete-open").click();
+  await page.getByTestId("wo-err15A").fill("0.05");
+  await page.getByTestId("wo-err30A").fill("-0.08");
+  await page.getByTestId("wo-err60A").fill("0.11");
+  await page.getByTestId("wo-submit").click();
+  await expect(page.getByTestId("wo-complete-form")).toBeHidden();
+  await expect(page.getByTestId("work-orders-table")).toContainText("15 A 0.05%");
+});
+
+test("viewer: no campaign buttons, and a direct action call is refused", async ({ page }) => {
+  await signInAs(page, "viewer");
+  await page.goto("/campaigns");
+  await expect(page.getByTestId("new-campaign")).toHaveCount(0);
+  const link = page.getByTestId("campaign-link").first();
+  await expect(link).toBeVisible();
+  await link.click();
+  await expect(page.getByTestId("campaign-live")).toBeVisible();
+  await expect(page.getByTestId("campaign-actions").locator("button")).toHaveCount(0);
+  // The form page itself is closed to viewers.
+  const res = await page.goto("/campaigns/new");
+  expect(res?.status()).toBe(403);
+
+  // Call the pause server action directly with the viewer's session, as a crafted request would.
+  const campaignId = (await page.goto("/campaigns"), await page.getByTestId("campaign-link").first().getAttribute("href"))!.split("/").pop()!;
+  const actionId = findActionId("app/(console)/campaigns/actions.ts", "pauseCampaignAction");
+  const res2 = await page.request.post(`/campaigns/${campaignId}`, {
+    headers: { "Next-Action": actionId, "Content-Type": "text/plain;charset=UTF-8", Accept: "text/x-component" },
+    data: JSON.stringify([{ campaignId }]),
+  });
+  const body = await res2.text();
+  expect(body).toContain('"code":"forbidden"');
+  expect(body).toContain('"status":403');
+});
+
+/** The id Next gave a server action in this build (the request a hand-made client would send). */
+function findActionId(filename: string, exportedName: string): string {
+  const manifest = JSON.parse(fs.readFileSync(path.join(".next", "server", "server-reference-manifest.json"), "utf8")) as { node: Record<string, { filename?: string; exportedName?: string }> };
+  const hit = Object.entries(manifest.node).find(([, v]) => v.filename === filename && v.exportedName === exportedName);
+  if (!hit) throw new Error(`no server action ${exportedName} in ${filename}`);
+  return hit[0];
+}

@@ -1,0 +1,288 @@
+// Campaigns end to end on the real engines: AMI_TEST_DB=pglite (default) or
+// postgresql (TEST_DATABASE_URL, a schema of its own), chDB in a temp dir, the
+// simulator head-end on a virtual clock. The fleet comes from generateFleet.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getLastGaspRate } from "@/lib/clickhouse/queries/campaigns";
+import { can } from "@/lib/auth/permissions";
+import { isAppError } from "@/lib/errors";
+import type { Clock } from "@/lib/hes/adapter";
+import { createSimulatorHes } from "@/lib/hes/simulator-hes";
+import { generateFleet, type Fleet } from "@/lib/simulator/fleet";
+import { createDispatcher, type Dispatcher } from "./dispatcher";
+import {
+  CAMPAIGN_ACTION_PERMISSIONS,
+  abortCampaign,
+  approveCampaign,
+  createCampaign,
+  pauseCampaign,
+  previewCampaign,
+  resumeCampaign,
+  retryFailed,
+  skipWave,
+  startCampaign,
+  type CampaignAction,
+  type CampaignActor,
+} from "./service";
+import { auditLine, createTestUsers, openTestEnv, testDbKind, writeFleet, type TestEnv } from "./test-support";
+import { completeWorkOrder, listWorkOrders } from "./work-orders";
+
+const NOW = Date.UTC(2026, 10, 20, 12, 0, 0);
+let env: TestEnv;
+let fleet: Fleet;
+let users: Awaited<ReturnType<typeof createTestUsers>>;
+let t = NOW;
+const clock: Clock = { now: () => t, sleep: () => new Promise((r) => setImmediate(r)) };
+const now = () => new Date(t);
+let seq = 0;
+const key = () => `k${Date.now().toString(36)}${(seq++).toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+
+beforeAll(async () => {
+  env = await openTestEnv(testDbKind());
+  fleet = generateFleet({ meters: 5000, seed: "campaign-int", now: NOW });
+  await writeFleet(fleet, env, { heartbeatAt: NOW, prismaMeters: 200 });
+  users = await createTestUsers(env.db);
+}, 300_000);
+
+afterAll(async () => {
+  await env?.cleanup();
+});
+
+/** Tick until nothing is due; jump the virtual clock to the next due time. Stops when `until` holds. */
+async function drive(d: Dispatcher, campaignId: string, until: (status: string) => boolean, maxTicks = 2000) {
+  const decisions: { wave: number; decision: string }[] = [];
+  for (let i = 0; i < maxTicks; i++) {
+    const r = await d.tick();
+    decisions.push(...r.decisions.filter((x) => x.campaignId === campaignId));
+    const c = await env.db.campaign.findUniqueOrThrow({ where: { id: campaignId } });
+    if (until(c.status)) return { campaign: c, decisions };
+    if (r.commands === 0 && r.decisions.length === 0) {
+      if (!r.nextWakeAt) return { campaign: c, decisions };
+      t = Math.max(t + 1, r.nextWakeAt.getTime());
+    }
+  }
+  throw new Error("campaign did not settle");
+}
+
+function pickTargetPair() {
+  const ok = fleet.compatibility.filter((c) => c.compatible && fleet.firmwareImages.filter((i) => i.signed && (i.version === c.metrologyVersion || i.version === c.commsVersion)).length === 2);
+  const pair = ok.at(-1)!;
+  return { metrology: pair.metrologyVersion, comms: pair.commsVersion };
+}
+
+describe(`campaigns on ${testDbKind()}`, () => {
+  it("a double-submitted create gives one campaign, and a double start freezes one set of targets", async () => {
+    const input = { name: "verify north", jobType: "fw_verify" as const, targetQuery: { kind: "electric" as const }, options: { offPeak: null, soakMinutes: 0 }, creationKey: key() };
+    const [a, b] = await Promise.all([createCampaign(input, users.operator), createCampaign(input, users.operator)]);
+    expect(a.id).toBe(b.id);
+    expect(await env.db.campaign.count({ where: { creationKey: input.creationKey } })).toBe(1);
+    const [s1, s2] = await Promise.all([startCampaign({ campaignId: a.id }, users.operator, now()), startCampaign({ campaignId: a.id }, users.operator, now())]);
+    expect(s1.status).toBe("running");
+    expect(s2.status).toBe("running");
+    const electric = Array.from(fleet.meters.kind).filter((k) => k === 0).length;
+    // Every electric meter exactly once: scheduled or excluded with a reason.
+    expect(await env.db.campaignTarget.count({ where: { campaignId: a.id } })).toBe(electric);
+    const excludedWithoutReason = await env.db.campaignTarget.count({ where: { campaignId: a.id, state: "excluded", reason: null } });
+    expect(excludedWithoutReason).toBe(0);
+    await abortCampaign({ campaignId: a.id }, users.operator, now());
+  });
+
+  it("preview resolves URL-style target queries (gateway, LED, fault in the last days)", async () => {
+    const gw = fleet.gateways[0]!.id;
+    const byGw = await previewCampaign({ jobType: "rf_analysis", targetQuery: { gw }, options: {} }, users.operator, now());
+    expect(byGw.targetCount).toBe(fleet.gateways[0]!.meterCount);
+    // Plant E105 lines on three meters yesterday: the fault query finds exactly those.
+    const ids = [0, 1, 2].map((i) => byGw.plan.waves[0]?.meterIds[i] ?? byGw.plan.exclusions[i]!.meterId);
+    await env.ch.insertRows({ table: "audit_log", values: ids.map((m, i) => auditLine({ ts: NOW - 86_400_000, meter: m, gw, code: "E105", sev: "error", led: "amber_steady" }, 900_000 + i)) as never });
+    const byFault = await previewCampaign({ jobType: "rf_analysis", targetQuery: { fault: "E105", days: 7 }, options: {} }, users.operator, now());
+    expect(byFault.targetCount).toBe(3);
+    const byList = await previewCampaign({ jobType: "rf_analysis", targetQuery: { meters: [ids[0]!, "EM-9999999"] }, options: {} }, users.operator, now());
+    expect(byList.targetCount).toBe(1);
+    expect(byList.unknownMeters).toEqual(["EM-9999999"]);
+  });
+
+  it("a large FOTA needs a second person: the creator and a viewer are refused", async () => {
+    const c = await createCampaign({ name: "fota all", jobType: "fota", targetQuery: {}, options: { targetFirmware: pickTargetPair() }, creationKey: key() }, users.operator);
+    const started = await startCampaign({ campaignId: c.id }, users.operator, now());
+    expect(started.status).toBe("awaiting_approval");
+    await expect(approveCampaign({ campaignId: c.id }, users.operator, now())).rejects.toMatchObject({ code: "forbidden" });
+    await expect(approveCampaign({ campaignId: c.id }, users.viewer, now())).rejects.toMatchObject({ code: "forbidden" });
+    const denied = await env.db.auditEvent.count({ where: { action: "campaign.approve", target: c.id, outcome: "denied" } });
+    expect(denied).toBe(2);
+    const approved = await approveCampaign({ campaignId: c.id }, users.operator2, now());
+    expect(approved.status).toBe("approved");
+    expect(approved.approvedById).toBe(users.operator2.id);
+    await abortCampaign({ campaignId: c.id }, users.operator, now());
+  });
+
+  it("5 000-meter FOTA: waves pass their gates, then injected RF failures pause it at the error threshold", async () => {
+    const hes = createSimulatorHes({ fleet, clock, latencyScale: 0, fotaFailureRate: 0 });
+    const sent: string[] = [];
+    const d = createDispatcher({ hes, now, onRecorded: (r) => sent.push(r.key) });
+    const c = await createCampaign(
+      { name: "fota 5k", jobType: "fota", targetQuery: {}, options: { targetFirmware: pickTargetPair(), waveSize: 50, canarySize: 20, thresholds: { successPct: 90, maxErrorPct: 10, onBreach: "pause", lastGaspPerMin: 30 } }, creationKey: key() },
+      users.operator,
+    );
+    await startCampaign({ campaignId: c.id }, users.operator, now());
+    await approveCampaign({ campaignId: c.id }, users.admin, now());
+    expect((await startCampaign({ campaignId: c.id }, users.operator, now())).status).toBe("running");
+    const total = await env.db.campaignTarget.count({ where: { campaignId: c.id, state: "pending" } });
+    expect(total).toBeGreaterThan(1000);
+
+    // Healthy gates first (the canary included)...
+    for (let i = 0; i < 500; i++) {
+      const r = await d.tick();
+      if ((await env.db.campaignWave.count({ where: { campaignId: c.id, state: "passed" } })) >= 3) break;
+      if (r.commands === 0 && r.decisions.length === 0 && r.nextWakeAt) t = Math.max(t + 1, r.nextWakeAt.getTime());
+    }
+    const passed = await env.db.campaignWave.findMany({ where: { campaignId: c.id, state: "passed" }, orderBy: { index: "asc" } });
+    expect(passed.length).toBe(3);
+    expect(passed[0]!.isCanary).toBe(true);
+    for (const w of passed) expect((w.reasons as { code: string }[]).map((r) => r.code)).toEqual(["HEALTHY"]);
+    expect((await env.db.campaign.findUniqueOrThrow({ where: { id: c.id } })).status).toBe("running");
+
+    // ...then RF interference on every gateway: E105 everywhere, retried, then over the budget.
+    for (const g of fleet.gateways) hes.setInterference(g.id, 1);
+    const { campaign } = await drive(d, c.id, (s) => s !== "running");
+    expect(campaign.status).toBe("paused");
+    expect(campaign.statusReason).toMatch(/ERROR_BUDGET_EXCEEDED/);
+    const pausedWave = await env.db.campaignWave.findFirstOrThrow({ where: { campaignId: c.id, state: "paused" } });
+    expect(pausedWave.index).toBeGreaterThanOrEqual(3);
+    // Nothing beyond the paused wave was touched.
+    expect(await env.db.campaignTarget.count({ where: { campaignId: c.id, wave: { gt: pausedWave.index }, state: { not: "pending" } } })).toBe(0);
+    const e105 = await env.db.campaignTarget.count({ where: { campaignId: c.id, wave: pausedWave.index, lastCode: "E105" } });
+    expect(e105).toBeGreaterThan(0);
+
+    // One command log per key, applied at most once by the head-end; every stored outcome has its audit line.
+    const logs = await env.db.commandLog.findMany({ where: { campaignId: c.id } });
+    expect(logs.length).toBe(new Set(sent).size);
+    let applied = 0;
+    for (const l of logs) {
+      const n = hes.getAppliedCount(l.idempotencyKey);
+      expect(n).toBeLessThanOrEqual(1);
+      applied += n;
+    }
+    expect(applied).toBe(await env.db.campaignTarget.count({ where: { campaignId: c.id, state: "succeeded" } }));
+    const [row] = await env.ch.queryRows<{ n: string }>({ query: "SELECT count() AS n FROM audit_log WHERE job = {job:String} AND step = 'fota'", params: { job: c.id }, tag: "test" });
+    expect(Number(row!.n)).toBe(sent.length);
+
+    // Operator steering after the automatic pause: resume accepts the wave, abort skips the rest.
+    await resumeCampaign({ campaignId: c.id }, users.operator, now());
+    expect((await env.db.campaignWave.findUniqueOrThrow({ where: { id: pausedWave.id } })).decision).toMatch(/resumed|accepted/);
+    await abortCampaign({ campaignId: c.id }, users.operator, now());
+    expect(await env.db.campaignTarget.count({ where: { campaignId: c.id, state: "pending" } })).toBe(0);
+  });
+
+  it("a LAST_GASP surge behind the campaign's gateways pauses it before the next wave", async () => {
+    const hes = createSimulatorHes({ fleet, clock, latencyScale: 0 });
+    const d = createDispatcher({ hes, now });
+    const gw = fleet.gateways[1]!.id;
+    const c = await createCampaign({ name: "verify gw", jobType: "fw_verify", targetQuery: { gw }, options: { offPeak: null, soakMinutes: 0, canarySize: 0, waveSize: 5 }, creationKey: key() }, users.operator);
+    await startCampaign({ campaignId: c.id }, users.operator, now());
+    await env.ch.insertRows({ table: "audit_log", values: Array.from({ length: 400 }, (_, i) => auditLine({ ts: t - 60_000 + i, meter: `EM-${String(4_000_000 + i).padStart(7, "0")}`, gw, code: "LAST_GASP", sev: "warn" }, 800_000 + i)) as never });
+    expect(await getLastGaspRate({ gateways: [gw], from: t - 5 * 60_000, to: t + 1 })).toBeGreaterThanOrEqual(30);
+    const { campaign } = await drive(d, c.id, (s) => s !== "running");
+    expect(campaign.status).toBe("paused");
+    expect(campaign.statusReason).toMatch(/LAST_GASP_STORM/);
+    expect(await env.db.commandLog.count({ where: { campaignId: c.id } })).toBe(0);
+    await abortCampaign({ campaignId: c.id }, users.operator, now());
+  });
+
+  it("a stalled worker's late result is rejected by the fence; the same key is resent and applied once", async () => {
+    const sim = createSimulatorHes({ fleet, clock, latencyScale: 0 });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const stalled = createDispatcher({ hes: { ...sim, getOutcome: sim.getOutcome.bind(sim), getNeighbourTable: sim.getNeighbourTable.bind(sim), getFirmwareHash: sim.getFirmwareHash.bind(sim), subscribe: sim.subscribe.bind(sim), sendCommand: async (cmd) => { await gate; return sim.sendCommand(cmd); } }, now, leaseMs: 60_000, owner: "stalled" });
+    const healthy = createDispatcher({ hes: sim, now, leaseMs: 60_000, owner: "healthy" });
+    const gw = fleet.gateways[2]!.id;
+    const c = await createCampaign({ name: "fence", jobType: "fw_verify", targetQuery: { gw }, options: { offPeak: null, soakMinutes: 0, canarySize: 0, waveSize: 10 }, creationKey: key() }, users.operator);
+    await startCampaign({ campaignId: c.id }, users.operator, now());
+    const slow = stalled.tick();
+    for (let i = 0; i < 200 && (await env.db.campaignTarget.count({ where: { campaignId: c.id, state: "leased" } })) === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    const leased = await env.db.campaignTarget.findMany({ where: { campaignId: c.id, state: "leased" } });
+    expect(leased.length).toBeGreaterThan(0);
+    t += 61_000; // the stalled worker's lease expires
+    const r = await healthy.tick();
+    expect(r.commands).toBeGreaterThanOrEqual(leased.length);
+    release();
+    const late = await slow;
+    expect(late.staleResults).toBe(leased.length);
+    for (const l of leased) {
+      const now2 = await env.db.campaignTarget.findUniqueOrThrow({ where: { id: l.id } });
+      expect(now2.fence).toBe(l.fence + 1);
+      expect(now2.attempts).toBe(l.attempts); // a reclaimed lease is the same attempt: same key
+    }
+    const logs = await env.db.commandLog.findMany({ where: { campaignId: c.id } });
+    for (const l of logs) expect(sim.getAppliedCount(l.idempotencyKey)).toBeLessThanOrEqual(1);
+    await abortCampaign({ campaignId: c.id }, users.operator, now()).catch(() => {});
+  });
+
+  it("field steps become work orders; a technician completes a calibration and the constants history is kept", async () => {
+    const sim = createSimulatorHes({ fleet, clock, latencyScale: 0 });
+    const d = createDispatcher({ hes: sim, now });
+    const meter = (await env.db.meter.findFirstOrThrow({ orderBy: { id: "asc" } })).id;
+    const c = await createCampaign({ name: "calibrate one", jobType: "calibrate", targetQuery: { meters: [meter] }, options: { canarySize: 0 }, creationKey: key() }, users.operator);
+    await startCampaign({ campaignId: c.id }, users.operator, now());
+    for (let i = 0; i < 5; i++) {
+      const r = await d.tick();
+      if (r.nextWakeAt && r.commands === 0) t = Math.max(t, r.nextWakeAt.getTime());
+    }
+    const open = (await listWorkOrders(users.technician, { status: "open" })).filter((w) => w.meterId === meter && w.jobType === "calibrate");
+    expect(open).toHaveLength(1);
+    await expect(listWorkOrders(users.viewer)).rejects.toMatchObject({ code: "forbidden" });
+    const input = { workOrderId: open[0]!.id, readings: { err15A: 0.05, err30A: -0.1, err60A: 0.12 }, constants: { gainCorrection: 1.0012, phaseCorrectionDeg: 0.05 } };
+    await expect(completeWorkOrder(input, users.operator, now())).rejects.toMatchObject({ code: "forbidden" });
+    await expect(completeWorkOrder({ ...input, readings: undefined }, users.technician, now())).rejects.toMatchObject({ code: "invalid" });
+    const done = await completeWorkOrder(input, users.technician, now());
+    expect(done.withinEnvelope).toBe(true);
+    const change = await env.db.meterConstantChange.findFirstOrThrow({ where: { meterId: meter } });
+    expect((change.after as { gainCorrection: number }).gainCorrection).toBe(1.0012);
+    expect(await env.db.auditEvent.count({ where: { action: "meter.constants", target: meter, outcome: "ok" } })).toBe(1);
+    expect((await env.db.campaignTarget.findFirstOrThrow({ where: { campaignId: c.id, meterId: meter } })).state).toBe("succeeded");
+    const { campaign } = await drive(d, c.id, (s) => s === "completed");
+    expect(campaign.status).toBe("completed");
+  });
+
+  it("role x action matrix: every campaign action refused exactly for roles without its permission", async () => {
+    const roles = [users.viewer, users.technician, users.operator2, users.admin];
+    const actions: Record<CampaignAction, (a: CampaignActor, id: string) => Promise<unknown>> = {
+      create: (a) => createCampaign({ name: "m", jobType: "fw_verify", targetQuery: { gw: fleet.gateways[3]!.id }, options: { offPeak: null }, creationKey: key() }, a),
+      preview: (a) => previewCampaign({ jobType: "fw_verify", targetQuery: { gw: fleet.gateways[3]!.id }, options: {} }, a, now()),
+      start: (a, id) => startCampaign({ campaignId: id }, a, now()),
+      pause: (a, id) => pauseCampaign({ campaignId: id }, a),
+      resume: (a, id) => resumeCampaign({ campaignId: id }, a, now()),
+      skip: (a, id) => skipWave({ campaignId: id }, a, now()),
+      abort: (a, id) => abortCampaign({ campaignId: id }, a, now()),
+      retry: (a, id) => retryFailed({ campaignId: id }, a, now()),
+      approve: (a, id) => approveCampaign({ campaignId: id }, a, now()),
+    };
+    const outcomes: string[] = [];
+    for (const actor of roles) {
+      for (const [action, call] of Object.entries(actions) as [CampaignAction, (a: CampaignActor, id: string) => Promise<unknown>][]) {
+        // A fresh campaign in the state where the action makes sense, owned by the first operator.
+        const c = await createCampaign({ name: `matrix ${action}`, jobType: "fw_verify", targetQuery: { gw: fleet.gateways[3]!.id }, options: { offPeak: null }, creationKey: key() }, users.operator);
+        if (["pause", "skip", "abort", "retry"].includes(action)) await startCampaign({ campaignId: c.id }, users.operator, now());
+        if (action === "resume") {
+          await startCampaign({ campaignId: c.id }, users.operator, now());
+          await pauseCampaign({ campaignId: c.id }, users.operator);
+        }
+        if (action === "retry") await env.db.campaignTarget.updateMany({ where: { campaignId: c.id, state: "pending", wave: 0 }, data: { state: "failed", lastCode: "E105" } });
+        if (action === "approve") await env.db.campaign.update({ where: { id: c.id }, data: { status: "awaiting_approval" } });
+        const isAllowed = can(actor.role, CAMPAIGN_ACTION_PERMISSIONS[action]);
+        let result = "ok";
+        try {
+          await call(actor, c.id);
+        } catch (err) {
+          result = isAppError(err) ? err.code : "error";
+        }
+        outcomes.push(`${actor.role}:${action}:${result}`);
+        if (isAllowed) expect(result, `${actor.role} ${action}`).toBe("ok");
+        else {
+          expect(result, `${actor.role} ${action}`).toBe("forbidden");
+          expect(await env.db.auditEvent.count({ where: { action: `campaign.${action}`, actorId: actor.id, outcome: "denied" } })).toBeGreaterThan(0);
+        }
+      }
+    }
+    expect(outcomes.filter((o) => o.endsWith(":forbidden"))).toHaveLength(2 * 9);
+  });
+});
+

@@ -1,0 +1,109 @@
+// Progress of a campaign as the detail page draws it (per-wave bars, per-gateway
+// load of the active wave, failures by code), and its publication to the
+// socket.io rooms `campaign:<id>` and `campaigns`.
+import { getDb } from "@/lib/db";
+import { publish } from "@/lib/realtime/hub";
+
+export const TERMINAL_STATES = ["succeeded", "failed", "skipped", "excluded"] as const;
+
+export interface WaveProgress {
+  index: number;
+  isCanary: boolean;
+  state: string;
+  size: number;
+  scheduledAt: string;
+  soakEndsAt: string | null;
+  decision: string | null;
+  reasons: { code: string; message: string }[];
+  counts: Record<string, number>;
+}
+
+export interface CampaignProgress {
+  id: string;
+  status: string;
+  statusReason: string | null;
+  counts: Record<string, number>;
+  waves: WaveProgress[];
+  activeWave: number | null;
+  gateways: { gatewayId: string; inFlight: number; done: number; failed: number; total: number }[];
+  failuresByCode: { code: string; meters: number }[];
+  updatedAt: string;
+}
+
+export async function getCampaignProgress(campaignId: string): Promise<CampaignProgress | null> {
+  const db = getDb();
+  const c = await db.campaign.findUnique({ where: { id: campaignId }, select: { id: true, status: true, statusReason: true } });
+  if (!c) return null;
+  const [waves, byWave, byCode] = await Promise.all([
+    db.campaignWave.findMany({ where: { campaignId }, orderBy: { index: "asc" } }),
+    db.campaignTarget.groupBy({ by: ["wave", "state"], where: { campaignId }, _count: { _all: true } }),
+    db.campaignTarget.groupBy({ by: ["lastCode"], where: { campaignId, state: { in: ["failed", "excluded"] }, wave: { gte: 0 } }, _count: { _all: true } }),
+  ]);
+  const counts: Record<string, number> = {};
+  const perWave = new Map<number, Record<string, number>>();
+  for (const r of byWave) {
+    counts[r.state] = (counts[r.state] ?? 0) + r._count._all;
+    if (r.wave < 0) continue;
+    const w = perWave.get(r.wave) ?? {};
+    w[r.state] = r._count._all;
+    perWave.set(r.wave, w);
+  }
+  const active = waves.find((w) => ["running", "soaking", "paused", "pending"].includes(w.state)) ?? null;
+  let gateways: CampaignProgress["gateways"] = [];
+  if (active) {
+    const rows = await db.campaignTarget.groupBy({ by: ["gatewayId", "state"], where: { campaignId, wave: active.index }, _count: { _all: true } });
+    const map = new Map<string, CampaignProgress["gateways"][number]>();
+    for (const r of rows) {
+      const g = map.get(r.gatewayId) ?? { gatewayId: r.gatewayId, inFlight: 0, done: 0, failed: 0, total: 0 };
+      const n = r._count._all;
+      g.total += n;
+      if (r.state === "leased" || r.state === "sent") g.inFlight += n;
+      else if (r.state === "succeeded") g.done += n;
+      else if (r.state === "failed" || r.state === "excluded") g.failed += n;
+      map.set(r.gatewayId, g);
+    }
+    gateways = [...map.values()].sort((a, b) => b.total - a.total || (a.gatewayId < b.gatewayId ? -1 : 1));
+  }
+  return {
+    id: c.id,
+    status: c.status,
+    statusReason: c.statusReason,
+    counts,
+    waves: waves.map((w) => ({
+      index: w.index,
+      isCanary: w.isCanary,
+      state: w.state,
+      size: w.size,
+      scheduledAt: w.scheduledAt.toISOString(),
+      soakEndsAt: w.soakEndsAt?.toISOString() ?? null,
+      decision: w.decision,
+      reasons: Array.isArray(w.reasons) ? (w.reasons as { code: string; message: string }[]) : [],
+      counts: perWave.get(w.index) ?? {},
+    })),
+    activeWave: active?.index ?? null,
+    gateways,
+    failuresByCode: byCode.map((r) => ({ code: r.lastCode ?? "UNKNOWN", meters: r._count._all })).sort((a, b) => b.meters - a.meters),
+    updatedAt: new Date().toISOString(),
+  };
+}
+
+// Snapshots cost a few queries: only computed in a process that serves sockets (startDispatcher turns this on).
+const g = globalThis as unknown as { __amiCampaignLive?: boolean };
+export function setLiveProgress(isLive: boolean): void {
+  g.__amiCampaignLive = isLive;
+}
+
+/** A status change: the list room gets a small item, the campaign room a fresh progress snapshot. */
+export function publishCampaignChange(campaignId: string, status: string): void {
+  publish("campaigns", "campaign", { id: campaignId, status });
+  if (g.__amiCampaignLive) void publishProgress(campaignId).catch(() => {});
+}
+
+export async function publishProgress(campaignId: string): Promise<void> {
+  const progress = await getCampaignProgress(campaignId);
+  if (!progress) return;
+  publish(`campaign:${campaignId}`, "progress", progress);
+  const total = Object.values(progress.counts).reduce((a, b) => a + b, 0);
+  const done = (progress.counts.succeeded ?? 0) + (progress.counts.failed ?? 0) + (progress.counts.skipped ?? 0) + (progress.counts.excluded ?? 0);
+  publish("campaigns", "campaign", { id: campaignId, status: progress.status, progressPct: total ? Math.round((100 * done) / total) : 0 });
+}

@@ -1,0 +1,151 @@
+// Field work: campaign waves of field steps (inspect, calibrate) and preventive
+// plans create work orders; technicians complete them with readings. A
+// calibration may also record new metrology constants (MeterConstantChange
+// history + AuditEvent), which needs meters.edit_constants.
+import { z } from "zod";
+import { CODES, type Code, type Step } from "@/lib/audit/codes";
+import { recordAuditEvent } from "@/lib/audit-trail";
+import { toAuditLogRow } from "@/lib/clickhouse/audit-rows";
+import { insertCampaignAuditRows } from "@/lib/clickhouse/queries/campaigns";
+import { refreshMeterStates } from "@/lib/clickhouse/meter-state-current";
+import { getDb, Prisma } from "@/lib/db";
+import { AppError } from "@/lib/errors";
+import { findDueMeters, type ClimateZone, type LastDone } from "@/lib/scheduling/recurring";
+import { assertActorCan, type CampaignActor } from "./service";
+
+/** Maximum permissible error of the metrology class, percent. */
+export const ACCURACY_ENVELOPE_PCT = 0.2;
+
+export const calibrationReadingsSchema = z.object({
+  err15A: z.number().min(-100).max(100),
+  err30A: z.number().min(-100).max(100),
+  err60A: z.number().min(-100).max(100),
+});
+
+export const completeWorkOrderSchema = z.object({
+  workOrderId: z.string().min(8).max(40),
+  outcome: z.enum(["done", "cancelled"]).default("done"),
+  readings: calibrationReadingsSchema.optional(),
+  notes: z.string().max(2000).optional(),
+  /** Calibration only: new constants written to the meter. */
+  constants: z.object({ gainCorrection: z.number().min(0.5).max(1.5), phaseCorrectionDeg: z.number().min(-10).max(10) }).optional(),
+});
+export type CompleteWorkOrderInput = z.input<typeof completeWorkOrderSchema>;
+
+export async function listWorkOrders(actor: CampaignActor, filter: { status?: "open" | "done" | "cancelled"; limit?: number } = {}) {
+  assertActorCan(actor, "workorders.view");
+  const rows = await getDb().workOrder.findMany({
+    where: { status: filter.status },
+    orderBy: [{ status: "asc" }, { createdAt: "asc" }],
+    take: Math.min(filter.limit ?? 500, 2000),
+    include: { campaign: { select: { name: true } } },
+  });
+  return rows.map((w) => ({
+    id: w.id,
+    meterId: w.meterId,
+    jobType: w.jobType,
+    status: w.status,
+    campaignName: w.campaign?.name ?? null,
+    reason: w.reason,
+    readings: w.readings as Record<string, number> | null,
+    createdAt: w.createdAt.toISOString(),
+    completedAt: w.completedAt?.toISOString() ?? null,
+  }));
+}
+export type WorkOrderRow = Awaited<ReturnType<typeof listWorkOrders>>[number];
+
+export function isWithinEnvelope(r: z.infer<typeof calibrationReadingsSchema>): boolean {
+  return [r.err15A, r.err30A, r.err60A].every((e) => Math.abs(e) <= ACCURACY_ENVELOPE_PCT);
+}
+
+export async function completeWorkOrder(input: CompleteWorkOrderInput, actor: CampaignActor, now = new Date()) {
+  const data = completeWorkOrderSchema.parse(input);
+  const db = getDb();
+  try {
+    assertActorCan(actor, "workorders.complete");
+    const wo = await db.workOrder.findUnique({ where: { id: data.workOrderId } });
+    if (!wo) throw new AppError("not_found", "No such work order.");
+    if (wo.status !== "open") throw new AppError("conflict", `This work order is already ${wo.status}.`);
+    if (wo.jobType === "calibrate" && data.outcome === "done" && !data.readings) throw new AppError("invalid", "A calibration needs the measured errors at 15, 30 and 60 A.");
+    if (data.constants) assertActorCan(actor, "meters.edit_constants");
+    const within = data.readings ? isWithinEnvelope(data.readings) : null;
+    await db.$transaction(async (tx) => {
+      const moved = await tx.workOrder.updateMany({
+        where: { id: wo.id, status: "open" },
+        data: {
+          status: data.outcome,
+          readings: data.readings ? ({ ...data.readings, envelopePct: ACCURACY_ENVELOPE_PCT, withinEnvelope: within } as Prisma.InputJsonValue) : undefined,
+          notes: data.notes,
+          completedById: actor.id,
+          completedAt: now,
+        },
+      });
+      if (!moved.count) throw new AppError("conflict", "This work order was completed meanwhile.");
+      if (data.constants) {
+        const meter = await tx.meter.findUnique({ where: { id: wo.meterId }, select: { metrologyConstants: true } });
+        if (!meter) throw new AppError("not_found", `Meter ${wo.meterId} is not in the inventory.`);
+        const before = (meter.metrologyConstants ?? {}) as Record<string, unknown>;
+        const after = { ...before, ...data.constants };
+        await tx.meter.update({ where: { id: wo.meterId }, data: { metrologyConstants: after as Prisma.InputJsonValue, lastVerifiedAt: now } });
+        await tx.meterConstantChange.create({
+          data: { meterId: wo.meterId, actorId: actor.id, actorEmail: actor.email, before: before as Prisma.InputJsonValue, after: after as Prisma.InputJsonValue, reason: `calibration work order ${wo.id}` },
+        });
+      }
+      if (wo.campaignId) {
+        const isOk = data.outcome === "done" && within !== false;
+        await tx.campaignTarget.updateMany({
+          where: { campaignId: wo.campaignId, meterId: wo.meterId, state: "sent" },
+          data: isOk
+            ? { state: "succeeded", updatedAt: now }
+            : { state: data.outcome === "cancelled" ? "skipped" : "failed", lastCode: data.outcome === "cancelled" ? null : "E001", reason: data.outcome === "cancelled" ? "work order cancelled" : `outside the ${ACCURACY_ENVELOPE_PCT}% envelope after calibration`, updatedAt: now },
+        });
+      }
+    });
+    // The field step's audit line, like a remote step's: the explorer, the matrix and the wave gate read it.
+    if (data.outcome === "done" && (wo.jobType === "calibrate" || wo.jobType === "inspect")) {
+      const code: Code = within === false ? "E001" : "STEP_OK";
+      const worst = data.readings ? Math.max(Math.abs(data.readings.err15A), Math.abs(data.readings.err30A), Math.abs(data.readings.err60A)) : null;
+      const record = {
+        ts: now.getTime(), recv_ts: null, meter: wo.meterId, gw: "", code, sev: CODES[code].sev, led: "" as const, step: wo.jobType as Step, job: wo.campaignId ?? "",
+        result: within === false ? ("fail" as const) : ("ok" as const), rssi: null, lqi: null, snr: null, temp_c: null, battery_v: null, accuracy_err_pct: worst,
+        fw_metrology: "", fw_comms: "", fw_sha256: "", cert_not_after: null, msg: within === false ? `error outside the ${ACCURACY_ENVELOPE_PCT}% envelope after calibration` : "",
+        attrs: { work_order: wo.id }, source_host: "", source_app: "work-orders",
+      };
+      await insertCampaignAuditRows([toAuditLogRow(record, { source: `workorder:${wo.id}`, position: 0 })], `workorder:${wo.id}`);
+      await refreshMeterStates([wo.meterId]);
+    }
+    await recordAuditEvent({ actor, action: "workorder.complete", target: wo.id, outcome: "ok", details: { meterId: wo.meterId, jobType: wo.jobType, outcome: data.outcome, withinEnvelope: within, constantsChanged: Boolean(data.constants) } });
+    if (data.constants) await recordAuditEvent({ actor, action: "meter.constants", target: wo.meterId, outcome: "ok", details: { workOrderId: wo.id, constants: data.constants } });
+    return { id: wo.id, withinEnvelope: within };
+  } catch (err) {
+    await recordAuditEvent({ actor, action: "workorder.complete", target: data.workOrderId, outcome: err instanceof AppError && err.code === "forbidden" ? "denied" : "failed", details: { error: err instanceof Error ? err.message : String(err) } }).catch(() => {});
+    throw err;
+  }
+}
+
+// ---------------------------------------------------------------- preventive plans
+
+const intervalSchema = z.object({ everyDays: z.number().int().min(1).max(366).default(1), lookaheadDays: z.number().int().min(0).max(365).default(30) });
+
+/** Run every due preventive plan: meters due for inspection/calibration get one open work order each. */
+export async function runPreventivePlans(now = new Date()): Promise<{ plans: number; workOrders: number }> {
+  const db = getDb();
+  const plans = await db.preventivePlan.findMany({ where: { enabled: true, nextRunAt: { lte: now } } });
+  let created = 0;
+  for (const plan of plans) {
+    const interval = intervalSchema.parse(plan.interval);
+    const scope = (plan.scope ?? {}) as { zone?: string; gatewayId?: string };
+    const meters = await db.meter.findMany({ where: { climateZoneId: scope.zone, gatewayId: scope.gatewayId }, select: { id: true, climateZoneId: true, installedAt: true, lastVerifiedAt: true } });
+    const zones = await db.climateZone.findMany();
+    const zoneMap: Record<string, ClimateZone> = Object.fromEntries(zones.map((z) => [z.id, { thermalStressFactor: z.thermalStressFactor }]));
+    const lastDone: Record<string, LastDone> = Object.fromEntries(meters.map((m) => [m.id, { calibrate: m.lastVerifiedAt }]));
+    const due = findDueMeters(meters.map((m) => ({ id: m.id, zone: m.climateZoneId, installedAt: m.installedAt })), zoneMap, lastDone, {}, now, { lookaheadDays: interval.lookaheadDays })
+      .filter((d) => d.jobType === plan.jobType);
+    const openAlready = new Set((await db.workOrder.findMany({ where: { status: "open", jobType: plan.jobType, meterId: { in: due.map((d) => d.meterId) } }, select: { meterId: true } })).map((w) => w.meterId));
+    const fresh = due.filter((d) => !openAlready.has(d.meterId));
+    if (fresh.length) await db.workOrder.createMany({ data: fresh.map((d) => ({ meterId: d.meterId, jobType: d.jobType, reason: `${plan.name}: ${d.message}`.slice(0, 500) })) });
+    created += fresh.length;
+    await db.preventivePlan.update({ where: { id: plan.id }, data: { lastRunAt: now, nextRunAt: new Date(now.getTime() + interval.everyDays * 86_400_000) } });
+  }
+  return { plans: plans.length, workOrders: created };
+}

@@ -1,0 +1,288 @@
+// Campaign queries: resolve a saved target query over fleet_meters +
+// meter_state_current (+ audit_log for "fault in the last N days"), read the
+// health of a wave after its soak, and write/read the step lines of campaigns
+// in audit_log. Values travel only as {name:Type} parameters.
+import { z } from "zod";
+import { CATALOGUE, findSignature } from "@/lib/faults/catalogue";
+import type { AuditLogRow } from "../audit-rows";
+import { getClickHouse, type ClickHouse } from "../client";
+import { buildFleetRuleCondition, buildFleetSliceClauses, buildLineCondition } from "./faults";
+
+type Params = Record<string, unknown>;
+const TIME = "DateTime64(3, 'UTC')";
+const num = z.coerce.number();
+const numOrNull = z.union([z.string(), z.number()]).nullable().transform((v) => (v === null || v === "" ? null : Number(v)));
+
+function formatTime(ms: number): string {
+  if (!Number.isFinite(ms)) throw new RangeError(`invalid time ${ms}`);
+  return new Date(ms).toISOString().replace("T", " ").slice(0, 23);
+}
+
+async function handle(ch?: ClickHouse): Promise<ClickHouse> {
+  return ch ?? (await getClickHouse());
+}
+
+/** The saved target query of a campaign (URL params of /campaigns/new map onto it). */
+export interface TargetQuery {
+  kind?: string;
+  gw?: string;
+  zone?: string;
+  model?: string;
+  /** "metrology/comms" */
+  fw?: string;
+  led?: string;
+  /** Fault signature id from the catalogue (a code, an LED state or a derived rule). */
+  fault?: string;
+  /** Look-back for `fault`, days. */
+  days?: number;
+  /** Explicit meter ids (an uploaded list or one meter from the map drawer). */
+  meters?: string[];
+}
+
+export interface TargetMeterRow {
+  meter: string;
+  kind: string;
+  model: string;
+  gw: string;
+  zone: string;
+  timezone: string;
+  installedAt: number;
+  fwMetrology: string;
+  fwComms: string;
+  hesVersion: string;
+  certNotAfter: number | null;
+  snr: number | null;
+  batteryV: number | null;
+  led: string;
+  faultCode: string;
+}
+
+const targetRowSchema = z.object({
+  meter: z.string(),
+  kind: z.string(),
+  model: z.string(),
+  gw: z.string(),
+  zone: z.string(),
+  timezone: z.string(),
+  installed_ms: num,
+  fw_metrology: z.string(),
+  fw_comms: z.string(),
+  hes_version: z.string(),
+  cert_ms: numOrNull,
+  snr: numOrNull,
+  battery_v: numOrNull,
+  led: z.string(),
+  fault_code: z.string(),
+});
+
+export interface BuildTargetQueryOptions {
+  now: number;
+  /** "metrology/comms" pairs known compatible, for derived fleet rules. */
+  compatibleFwPairs?: string[] | null;
+  limit?: number;
+}
+
+/** SQL + params for a target query (exported for SQL assertions). */
+export function buildTargetQuery(q: TargetQuery, opts: BuildTargetQueryOptions): { query: string; params: Params } {
+  const params: Params = {};
+  const [fwMetrology, fwComms] = q.fw ? q.fw.split("/") : [undefined, undefined];
+  const fleetWhere = buildFleetSliceClauses({ gw: q.gw, zone: q.zone, kind: q.kind, model: q.model, fwMetrology, fwComms }, params);
+  if (q.meters?.length) {
+    params.ids = q.meters;
+    fleetWhere.push("meter IN {ids:Array(String)}");
+  }
+  const outer: string[] = [];
+  if (q.led) {
+    params.led = q.led;
+    outer.push("s.led = {led:String}");
+  }
+  if (q.fault) {
+    const sig = findSignature(CATALOGUE, q.fault);
+    if (!sig) throw new RangeError(`unknown fault signature "${q.fault}"`);
+    const line = buildLineCondition(CATALOGUE, sig, params, "sig");
+    if (line !== null) {
+      params.fault_from = formatTime(opts.now - Math.max(1, q.days ?? 7) * 86_400_000);
+      outer.push(`f.meter IN (SELECT DISTINCT meter FROM audit_log WHERE ts >= {fault_from:${TIME}} AND ${line})`);
+    } else {
+      const rule = buildFleetRuleCondition(sig, { compatibleFwPairs: opts.compatibleFwPairs ?? null }, params, "sig");
+      // A rule that cannot be judged (no compatibility list) selects nobody rather than everybody.
+      fleetWhere.push(rule ?? "0");
+    }
+  }
+  const fleetFilter = fleetWhere.length ? ` WHERE ${fleetWhere.join(" AND ")}` : "";
+  params.limit = opts.limit ?? 2_000_000;
+  const query = `
+    SELECT f.meter AS meter, toString(f.kind) AS kind, toString(f.model) AS model, toString(f.gw) AS gw, toString(f.zone) AS zone,
+      toString(f.timezone) AS timezone, toUnixTimestamp(f.installed_at) * 1000 AS installed_ms,
+      toString(f.fw_metrology) AS fw_metrology, toString(f.fw_comms) AS fw_comms, toString(f.hes_version) AS hes_version,
+      toUnixTimestamp64Milli(f.cert_not_after) AS cert_ms,
+      s.snr AS snr, s.battery_v AS battery_v, toString(s.led) AS led, toString(s.fault_code) AS fault_code
+    FROM (SELECT * FROM fleet_meters FINAL${fleetFilter}) AS f
+    LEFT JOIN (SELECT meter, snr, battery_v, led, fault_code FROM meter_state_current FINAL
+               WHERE meter IN (SELECT meter FROM fleet_meters FINAL${fleetFilter})) AS s ON s.meter = f.meter
+    ${outer.length ? `WHERE ${outer.join(" AND ")}` : ""}
+    ORDER BY f.meter
+    LIMIT {limit:UInt32}`;
+  return { query, params };
+}
+
+/** Meters a target query selects, with what the planner and preflight need. */
+export async function findTargetMeters(q: TargetQuery, opts: BuildTargetQueryOptions, ch?: ClickHouse): Promise<TargetMeterRow[]> {
+  const { query, params } = buildTargetQuery(q, opts);
+  const rows = await (await handle(ch)).queryRows<unknown>({ query, params, tag: "campaigns.targets", settings: { max_execution_time: 60 } });
+  return rows.map((raw) => {
+    const r = targetRowSchema.parse(raw);
+    return {
+      meter: r.meter, kind: r.kind, model: r.model, gw: r.gw, zone: r.zone, timezone: r.timezone, installedAt: r.installed_ms,
+      fwMetrology: r.fw_metrology, fwComms: r.fw_comms, hesVersion: r.hes_version, certNotAfter: r.cert_ms,
+      snr: r.snr, batteryV: r.battery_v, led: r.led, faultCode: r.fault_code,
+    };
+  });
+}
+
+/** Session caps of gateways, from fleet_gateways. */
+export async function getGatewayCaps(gateways: string[], ch?: ClickHouse): Promise<Record<string, { maxConcurrentSessions: number }>> {
+  if (!gateways.length) return {};
+  const rows = await (await handle(ch)).queryRows<{ gw: string; max_sessions: number | string }>({
+    query: `SELECT gw, max_sessions FROM fleet_gateways FINAL WHERE gw IN {gws:Array(String)}`,
+    params: { gws: gateways },
+    tag: "campaigns.gateway_caps",
+  });
+  return Object.fromEntries(rows.map((r) => [r.gw, { maxConcurrentSessions: Number(r.max_sessions) }]));
+}
+
+export interface WaveHealthInput {
+  campaignId: string;
+  step: string;
+  meters: string[];
+  /** Wave start; the baseline is the same length of time before it. */
+  from: number;
+  to: number;
+  /** For fota: the pair every meter must report after the soak. */
+  targetFirmware?: { metrology: string; comms: string } | null;
+}
+
+export interface WaveHealth {
+  reRegistered: number;
+  /** Meters reporting the target pair (fota) without a FW_HASH_MISMATCH; null when no firmware changes. */
+  hashMatches: number | null;
+  newFaults: Record<"E042" | "E105" | "LAST_GASP" | "IPC_ERROR", { count: number; baseline: number }>;
+}
+
+/**
+ * Health of a wave's meters after the soak, from audit_log: seen again since
+ * the wave started, firmware as intended, and watched faults beside the same
+ * span before the wave. The campaign's own step lines are left out of the fault
+ * counts: they are already the wave's per-meter outcomes.
+ */
+export async function getWaveHealth(input: WaveHealthInput, ch?: ClickHouse): Promise<WaveHealth> {
+  const span = Math.max(60_000, input.to - input.from);
+  const params: Params = {
+    meters: input.meters, job: input.campaignId, step: input.step,
+    from: formatTime(input.from), to: formatTime(input.to), base_from: formatTime(input.from - span),
+    t_m: input.targetFirmware?.metrology ?? "", t_c: input.targetFirmware?.comms ?? "",
+  };
+  const [row] = await (await handle(ch)).queryRows<Record<string, string | number>>({
+    query: `
+      SELECT
+        uniqExactIf(meter, ts >= {from:${TIME}}) AS seen,
+        uniqExactIf(meter, ts >= {from:${TIME}} AND fw_metrology = {t_m:String} AND fw_comms = {t_c:String}) AS on_target,
+        uniqExactIf(meter, ts >= {from:${TIME}} AND code = 'FW_HASH_MISMATCH') AS mismatched,
+        countIf(ts >= {from:${TIME}} AND code = 'E042' AND NOT own) AS e042, countIf(ts < {from:${TIME}} AND code = 'E042') AS e042_b,
+        countIf(ts >= {from:${TIME}} AND code = 'E105' AND NOT own) AS e105, countIf(ts < {from:${TIME}} AND code = 'E105') AS e105_b,
+        countIf(ts >= {from:${TIME}} AND code = 'LAST_GASP' AND NOT own) AS lg, countIf(ts < {from:${TIME}} AND code = 'LAST_GASP') AS lg_b,
+        countIf(ts >= {from:${TIME}} AND code = 'IPC_ERROR' AND NOT own) AS ipc, countIf(ts < {from:${TIME}} AND code = 'IPC_ERROR') AS ipc_b
+      FROM (SELECT meter, ts, code, fw_metrology, fw_comms, (job = {job:String} AND step = {step:String}) AS own FROM audit_log
+            WHERE meter IN {meters:Array(String)} AND ts >= {base_from:${TIME}} AND ts < {to:${TIME}})`,
+    params,
+    tag: "campaigns.wave_health",
+  });
+  const n = (k: string) => Number(row?.[k] ?? 0);
+  const isFota = Boolean(input.targetFirmware);
+  return {
+    reRegistered: n("seen"),
+    hashMatches: isFota ? Math.max(0, n("on_target") - n("mismatched")) : input.step === "fw_verify" ? Math.max(0, n("seen") - n("mismatched")) : null,
+    newFaults: {
+      E042: { count: n("e042"), baseline: n("e042_b") },
+      E105: { count: n("e105"), baseline: n("e105_b") },
+      LAST_GASP: { count: n("lg"), baseline: n("lg_b") },
+      IPC_ERROR: { count: n("ipc"), baseline: n("ipc_b") },
+    },
+  };
+}
+
+/** LAST_GASP lines per minute behind the given gateways over [from, to). */
+export async function getLastGaspRate(input: { gateways: string[]; from: number; to: number }, ch?: ClickHouse): Promise<number> {
+  if (!input.gateways.length || input.to <= input.from) return 0;
+  const [row] = await (await handle(ch)).queryRows<{ n: string | number }>({
+    query: `SELECT count() AS n FROM audit_log WHERE code = 'LAST_GASP' AND ts >= {from:${TIME}} AND ts < {to:${TIME}} AND gw IN {gws:Array(String)}`,
+    params: { from: formatTime(input.from), to: formatTime(input.to), gws: input.gateways },
+    tag: "campaigns.last_gasp_rate",
+  });
+  return (Number(row?.n ?? 0) * 60_000) / (input.to - input.from);
+}
+
+/** Step lines of campaigns into audit_log; the token makes a retried batch one copy. */
+export async function insertCampaignAuditRows(rows: AuditLogRow[], dedupToken: string, ch?: ClickHouse): Promise<void> {
+  if (!rows.length) return;
+  await (await handle(ch)).insertRows({ table: "audit_log", values: rows as unknown as Record<string, unknown>[], dedupToken });
+}
+
+export interface CampaignStepLine {
+  ts: number;
+  meter: string;
+  gw: string;
+  code: string;
+  result: string;
+  msg: string;
+}
+
+/** The latest step lines of one campaign (job = campaign id), newest first. */
+export async function getCampaignStepLines(input: { campaignId: string; limit: number; failuresOnly?: boolean }, ch?: ClickHouse): Promise<CampaignStepLine[]> {
+  const rows = await (await handle(ch)).queryRows<Record<string, string | number>>({
+    query: `SELECT toUnixTimestamp64Milli(ts) AS ts, meter, toString(gw) AS gw, toString(code) AS code, toString(result) AS result, msg
+            FROM audit_log WHERE job = {job:String} ${input.failuresOnly ? "AND result IN ('fail', 'timeout')" : ""}
+            ORDER BY ts DESC LIMIT {limit:UInt32}`,
+    params: { job: input.campaignId, limit: input.limit },
+    tag: "campaigns.step_lines",
+  });
+  return rows.map((r) => ({ ts: Number(r.ts), meter: String(r.meter), gw: String(r.gw), code: String(r.code), result: String(r.result), msg: String(r.msg) }));
+}
+
+export interface FleetMeterRow {
+  meter: string;
+  kind: string;
+  model: string;
+  gw: string;
+  zone: string;
+  timezone: string;
+  lat: number;
+  lon: number;
+  /** epoch ms */
+  installed_at: number;
+  fw_metrology: string;
+  fw_comms: string;
+  hes_version: string;
+  cert_not_after: number;
+}
+
+export interface FleetGatewayRow {
+  gw: string;
+  name: string;
+  lat: number;
+  lon: number;
+  backhaul: string;
+  max_sessions: number;
+  zone: string;
+  timezone: string;
+}
+
+/** Write fleet dimensions (tests and the campaign benchmark build their fleets with this). */
+export async function writeFleetDimensions(input: { meters: FleetMeterRow[]; gateways: FleetGatewayRow[] }, ch?: ClickHouse): Promise<void> {
+  const client = await handle(ch);
+  if (input.gateways.length) await client.insertRows({ table: "fleet_gateways", values: input.gateways as unknown as Record<string, unknown>[] });
+  for (let i = 0; i < input.meters.length; i += 200_000) {
+    const values = input.meters.slice(i, i + 200_000).map((m) => ({ ...m, installed_at: Math.floor(m.installed_at / 1000) }));
+    await client.insertRows({ table: "fleet_meters", values });
+  }
+}
