@@ -85,6 +85,8 @@ async function main() {
 
   const { startIngest } = await import("./ingest/index");
   const ingest = await startIngest({ log: (m) => console.log(m) });
+  const { startDispatcher } = await import("./lib/campaigns/dispatcher");
+  const dispatcher = startDispatcher();
 
   await new Promise<void>((resolve) => server.listen(env.PORT, env.HOST, resolve));
   console.log(`[server] AMI console ready on http://localhost:${env.PORT} (${dev ? "development" : "production"}${env.AMI_DEMO ? ", demo" : ""})`);
@@ -101,6 +103,7 @@ async function main() {
     force.unref();
     server.close();
     await closeSocketServer().catch(() => {});
+    await dispatcher.stop().catch((err) => console.error("[server] dispatcher stop failed", err));
     await demo?.stop().catch((err) => console.error("[server] demo stream stop failed", err));
     await ingest.stop().catch((err) => console.error("[server] ingest stop failed", err));
     await stopEngines();

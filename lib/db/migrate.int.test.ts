@@ -19,8 +19,9 @@ const tsxCli = path.join(repoRoot, "node_modules", "tsx", "dist", "cli.mjs");
 const PG_URL = "postgresql://postgres@127.0.0.1:5432/test";
 
 const EXPECTED_TABLES = [
-  "Account", "AuditEvent", "ClimateZone", "FirmwareCompatibility", "FirmwareImage", "Gateway", "IngestToken",
-  "Meter", "MeterConstantChange", "SavedSearch", "Session", "User", "VerificationToken", "_prisma_migrations",
+  "Account", "AuditEvent", "Campaign", "CampaignTarget", "CampaignWave", "ClimateZone", "CommandLog",
+  "FirmwareCompatibility", "FirmwareImage", "Gateway", "IngestToken", "Meter", "MeterConstantChange",
+  "PreventivePlan", "SavedSearch", "Session", "User", "VerificationToken", "WorkOrder", "_prisma_migrations",
 ];
 
 const tmpDirs: string[] = [];
