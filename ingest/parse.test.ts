@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { BLANK_AUDIT_FIELDS } from "@/lib/testing/factories";
 import { CODES, CODE_LIST, MAX_LINE_BYTES } from "../lib/audit/codes";
 import type { AuditRecord } from "../lib/audit/record";
 import { KNOWN_KEYS, REFUSAL_REASONS, REQUIRED_KEYS, isRefusalReason, parseLine } from "./parse";
@@ -19,28 +20,7 @@ function getReason(line: string, now = NOW): string {
   return r.reason;
 }
 
-const EMPTY_RECORD: Omit<AuditRecord, "ts" | "meter" | "code" | "sev"> = {
-  recv_ts: null,
-  gw: "",
-  led: "",
-  step: "",
-  job: "",
-  result: "",
-  rssi: null,
-  lqi: null,
-  snr: null,
-  temp_c: null,
-  battery_v: null,
-  accuracy_err_pct: null,
-  fw_metrology: "",
-  fw_comms: "",
-  fw_sha256: "",
-  cert_not_after: null,
-  msg: "",
-  attrs: {},
-  source_host: "",
-  source_app: "",
-};
+const EMPTY_RECORD = BLANK_AUDIT_FIELDS;
 
 describe("spec examples, verbatim", () => {
   it("syslog-prefixed logfmt", () => {

@@ -13,6 +13,7 @@ import {
   runClickHouseMigrations,
 } from "./migrate";
 import { getMeterStates } from "./get-meter-states";
+import { auditLogRow } from "@/lib/testing/factories";
 
 let dir: string;
 let ch: ClickHouse;
@@ -27,38 +28,9 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-let nextId = 1;
 /** One audit_log row with defaults; ts in epoch ms like AuditRecord. */
 function auditRow(partial: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    ts: Date.UTC(2026, 10, 25, 3, 0, 0),
-    recv_ts: null,
-    meter: "EM-0000001",
-    gw: "GW-0001",
-    code: "HEARTBEAT",
-    sev: "debug",
-    led: "",
-    step: "",
-    job: "",
-    result: "",
-    rssi: null,
-    lqi: null,
-    snr: null,
-    temp_c: null,
-    battery_v: null,
-    accuracy_err_pct: null,
-    fw_metrology: "",
-    fw_comms: "",
-    fw_sha256: "",
-    cert_not_after: null,
-    msg: "",
-    attrs: {},
-    source_host: "",
-    source_app: "",
-    id: String(nextId++),
-    source: "test",
-    ...partial,
-  };
+  return { ...auditLogRow({ gw: "GW-0001" }), ...partial };
 }
 
 async function countRows(where: string, params: Record<string, unknown>): Promise<number> {

@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { SEVERITIES } from "@/lib/audit/codes";
 import { getClickHouse, type ClickHouse } from "./client";
+import { MERGED_STATE_SELECT } from "./meter-state-current";
 
 export interface GetMeterStatesInput {
   /** Only these meters (primary-key lookup). */
@@ -47,35 +48,17 @@ export async function getMeterStates(input: GetMeterStatesInput, ch?: ClickHouse
   if (meters && meters.length === 0) return [];
   const rows = await client.queryRows<unknown>({
     query: `
-      SELECT
-        meter,
-        argMaxIfMerge(gw) AS gw_latest,
-        toUnixTimestamp64Milli(max(last_seen)) AS last_seen,
-        argMaxIfMerge(led) AS led,
-        max(last_clear_at) AS clear_at,
-        max(last_warn_at) AS warn_at,
-        max(last_error_at) AS error_at,
-        max(last_critical_at) AS critical_at,
-        multiIf(critical_at > clear_at, 'critical', error_at > clear_at, 'error', warn_at > clear_at, 'warn', '') AS fault_sev,
-        multiIf(fault_sev = 'critical', argMaxIfMerge(critical_code), fault_sev = 'error', argMaxIfMerge(error_code),
-                fault_sev = 'warn', argMaxIfMerge(warn_code), '') AS fault_code,
-        toUnixTimestamp64Milli(greatest(warn_at, error_at, critical_at)) AS last_fault_at,
-        argMaxIfMerge(rssi) AS rssi,
-        argMaxIfMerge(snr) AS snr,
-        argMaxIfMerge(lqi) AS lqi,
-        argMaxIfMerge(temp_c) AS temp_c,
-        argMaxIfMerge(battery_v) AS battery_v,
-        argMaxIfMerge(fw_metrology) AS fw_metrology,
-        argMaxIfMerge(fw_comms) AS fw_comms,
-        toUnixTimestamp64Milli(argMaxIfMerge(cert_not_after)) AS cert_not_after
-      FROM meter_state
-      ${meters ? "WHERE meter IN {meters: Array(String)}" : ""}
-      GROUP BY meter
-      ${gw !== undefined ? "HAVING gw_latest = {gw: String}" : ""}
+      SELECT meter, gw, toUnixTimestamp64Milli(last_seen) AS last_seen, led, fault_code, fault_sev,
+             toUnixTimestamp64Milli(last_fault_at) AS last_fault_at, rssi, snr, lqi, temp_c, battery_v,
+             fw_metrology, fw_comms, toUnixTimestamp64Milli(cert_not_after) AS cert_not_after
+      FROM (${MERGED_STATE_SELECT}
+            ${meters ? "WHERE meter IN {meters: Array(String)}" : ""}
+            GROUP BY meter)
+      ${gw !== undefined ? "WHERE gw = {gw: String}" : ""}
       ORDER BY meter
       LIMIT {limit: UInt32}`,
     params: { limit, ...(meters ? { meters } : {}), ...(gw !== undefined ? { gw } : {}) },
     tag: "meter_state.get",
   });
-  return rows.map((r) => meterStateRowSchema.parse({ ...(r as object), gw: (r as { gw_latest: string }).gw_latest }));
+  return rows.map((r) => meterStateRowSchema.parse(r));
 }

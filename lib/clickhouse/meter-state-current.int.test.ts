@@ -5,11 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClickHouse, type ClickHouse } from "./client";
 import { runClickHouseMigrations } from "./migrate";
 import { getMeterStates } from "./get-meter-states";
+import { auditLogRow } from "@/lib/testing/factories";
 import { ensureMeterStatesBuilt, refreshMeterStates } from "./meter-state-current";
 
 let dir: string;
 let ch: ClickHouse;
-let nextId = 1;
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "ch-msc-"));
@@ -21,14 +21,7 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function row(p: Record<string, unknown>) {
-  return {
-    ts: Date.UTC(2026, 10, 25, 3, 0, 0), recv_ts: null, meter: "EM-0000001", gw: "GW-0001", code: "HEARTBEAT", sev: "debug",
-    led: "", step: "", job: "", result: "", rssi: null, lqi: null, snr: null, temp_c: null, battery_v: null, accuracy_err_pct: null,
-    fw_metrology: "", fw_comms: "", fw_sha256: "", cert_not_after: null, msg: "", attrs: {}, source_host: "", source_app: "",
-    id: String(nextId++), source: "test", ...p,
-  };
-}
+const row = (p: Parameters<typeof auditLogRow>[0]) => auditLogRow({ gw: "GW-0001", ...p });
 
 async function current(meter: string) {
   const rows = await ch.queryRows<Record<string, unknown>>({

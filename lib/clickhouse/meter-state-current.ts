@@ -7,8 +7,9 @@ import { getClickHouse, type ClickHouse } from "./client";
 const REFRESH_MS = 500;
 const CHUNK = 20_000;
 
-// The same merge as get-meter-states.ts, written as an INSERT … SELECT.
-const MERGED_STATE_SELECT = `
+// The merge of meter_state's partial rows (see 001): shared with get-meter-states.ts.
+// Callers append WHERE, then GROUP BY meter.
+export const MERGED_STATE_SELECT = `
   SELECT
     meter,
     argMaxIfMerge(gw) AS gw,

@@ -1,5 +1,6 @@
 "use client";
-import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from "@tanstack/react-table";
+import { createColumnHelper, getCoreRowModel, useReactTable } from "@tanstack/react-table";
+import { DataTable } from "@/components/data-table";
 
 export interface AuditEventRow {
   id: string;
@@ -28,20 +29,7 @@ export function AuditEventsTable({ events }: { events: AuditEventRow[] }) {
   if (!events.length) return <p className="muted">No audit events yet.</p>;
   return (
     <div className="card" style={{ padding: 0, maxHeight: 420, overflow: "auto" }}>
-      <table className="data" data-testid="audit-events">
-        <thead>
-          {table.getHeaderGroups().map((hg) => (
-            <tr key={hg.id}>{hg.headers.map((h) => <th key={h.id}>{flexRender(h.column.columnDef.header, h.getContext())}</th>)}</tr>
-          ))}
-        </thead>
-        <tbody>
-          {table.getRowModel().rows.map((r) => (
-            <tr key={r.id} data-testid="audit-event-row">
-              {r.getVisibleCells().map((c) => <td key={c.id}>{flexRender(c.column.columnDef.cell, c.getContext())}</td>)}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable table={table} testId="audit-events" rowProps={() => ({ "data-testid": "audit-event-row" })} />
     </div>
   );
 }

@@ -1,5 +1,6 @@
 "use client";
-import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from "@tanstack/react-table";
+import { createColumnHelper, getCoreRowModel, useReactTable } from "@tanstack/react-table";
+import { DataTable } from "@/components/data-table";
 import { useState, useTransition } from "react";
 import { changeUserRoleAction, createUserAction, resetUserPasswordAction, setUserDisabledAction } from "./actions";
 
@@ -111,20 +112,7 @@ export function UsersAdmin({ users, meId }: { users: UserRow[]; meId: string }) 
         <button className="primary" type="submit" disabled={pending} data-testid="create-user-submit">Create user</button>
       </form>
       <div className="card" style={{ padding: 0 }}>
-        <table className="data" data-testid="users-table">
-          <thead>
-            {table.getHeaderGroups().map((hg) => (
-              <tr key={hg.id}>{hg.headers.map((h) => <th key={h.id}>{flexRender(h.column.columnDef.header, h.getContext())}</th>)}</tr>
-            ))}
-          </thead>
-          <tbody>
-            {table.getRowModel().rows.map((r) => (
-              <tr key={r.id} data-testid={`user-row-${r.original.email}`}>
-                {r.getVisibleCells().map((c) => <td key={c.id}>{flexRender(c.column.columnDef.cell, c.getContext())}</td>)}
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable table={table} testId="users-table" rowProps={(r) => ({ "data-testid": `user-row-${r.original.email}` })} />
       </div>
     </section>
   );

@@ -1,6 +1,7 @@
 "use client";
 import Link from "next/link";
-import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from "@tanstack/react-table";
+import { createColumnHelper, getCoreRowModel, useReactTable } from "@tanstack/react-table";
+import { DataTable } from "@/components/data-table";
 import { Sparkline } from "@/components/sparkline";
 import type { MatrixViewRow } from "./view-model";
 
@@ -86,20 +87,17 @@ export function FaultMatrixTable({ rows, canSchedule }: { rows: MatrixViewRow[];
   const table = useReactTable({ data: rows, columns: buildColumns(canSchedule), getCoreRowModel: getCoreRowModel(), getRowId: (r) => r.id });
   return (
     <div className="card" style={{ padding: 0, overflow: "auto", maxHeight: "60vh" }}>
-      <table className="data" data-testid="fault-matrix">
-        <thead>
-          {table.getHeaderGroups().map((hg) => (
-            <tr key={hg.id}>{hg.headers.map((h) => <th key={h.id}>{flexRender(h.column.columnDef.header, h.getContext())}</th>)}</tr>
-          ))}
-        </thead>
-        <tbody>
-          {table.getRowModel().rows.map((r) => (
-            <tr key={r.id} data-testid="matrix-row" data-signature={r.original.id} aria-selected={r.original.isSelected} style={r.original.isSelected ? { outline: "2px solid var(--accent)" } : undefined}>
-              {r.getVisibleCells().map((c) => <td key={c.id} style={{ verticalAlign: "top" }}>{flexRender(c.column.columnDef.cell, c.getContext())}</td>)}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        table={table}
+        testId="fault-matrix"
+        cellStyle={{ verticalAlign: "top" }}
+        rowProps={(r) => ({
+          "data-testid": "matrix-row",
+          "data-signature": r.original.id,
+          "aria-selected": r.original.isSelected,
+          style: r.original.isSelected ? { outline: "2px solid var(--accent)" } : undefined,
+        })}
+      />
     </div>
   );
 }

@@ -1,6 +1,7 @@
 "use client";
 import Link from "next/link";
-import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from "@tanstack/react-table";
+import { createColumnHelper, getCoreRowModel, useReactTable } from "@tanstack/react-table";
+import { DataTable } from "@/components/data-table";
 import type { RootCauseViewCell, RootCauseViewDimension } from "./view-model";
 
 const col = createColumnHelper<RootCauseViewCell>();
@@ -32,20 +33,7 @@ function DimensionTable({ d }: { d: RootCauseViewDimension }) {
       {d.cells.length === 0 ? (
         <p className="muted">No affected meters to place.</p>
       ) : (
-        <table className="data">
-          <thead>
-            {table.getHeaderGroups().map((hg) => (
-              <tr key={hg.id}>{hg.headers.map((h) => <th key={h.id}>{flexRender(h.column.columnDef.header, h.getContext())}</th>)}</tr>
-            ))}
-          </thead>
-          <tbody>
-            {table.getRowModel().rows.map((r) => (
-              <tr key={r.id} data-testid="root-cause-cell">
-                {r.getVisibleCells().map((c) => <td key={c.id}>{flexRender(c.column.columnDef.cell, c.getContext())}</td>)}
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable table={table} rowProps={() => ({ "data-testid": "root-cause-cell" })} />
       )}
     </div>
   );
