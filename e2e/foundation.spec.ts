@@ -24,7 +24,7 @@ test("health reports both embedded engines, their migrations and uptime, without
 
 test("a second process on the same data directory is refused and the data stays intact", async ({ request }) => {
   const pid = serverPid();
-  const env = { ...process.env, DATA_DIR: E2E_DATA_DIR, NODE_ENV: "production", DATABASE_URL: "", CLICKHOUSE_URL: "" };
+  const env = { ...process.env, DATA_DIR: E2E_DATA_DIR, NODE_ENV: "production", DATABASE_URL: "", CLICKHOUSE_URL: "" } as NodeJS.ProcessEnv;
 
   const migrate = spawnSync("npx", ["tsx", "scripts/db-migrate.ts"], { env, encoding: "utf8", timeout: 60_000 });
   expect(migrate.status).not.toBe(0);

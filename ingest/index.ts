@@ -1,9 +1,110 @@
 // Ingest sources started by server.ts. Each source feeds the one parser and
 // the one batching writer; stop() flushes what is buffered before returning.
+import { env, dataPaths } from "../lib/env";
+import { publish } from "../lib/realtime/hub";
+import { createDefaultIngestSink } from "../lib/clickhouse/queries/ingest";
+import { listCurrentMeterStates } from "../lib/clickhouse/meter-state-current";
+import { authenticateIngestToken } from "../lib/ingest-tokens";
+import { FileTail } from "./file-tail";
+import { createHttpSource } from "./http-source";
+import { setIngestRuntime } from "./runtime";
+import { publishCommitted } from "./live";
+import { startMqttSource, type MqttSource } from "./mqtt-source";
+import { MeterStateTracker } from "./state-tracker";
+import { getIngestStatus, registerSource, setWriterStatsProvider } from "./status";
+import { createIngestWriter } from "./writer";
+
+export { getIngestStatus } from "./status";
+export type { IngestStatus, SourceStatus } from "./status";
+
 export interface IngestHandle {
   stop(): Promise<void>;
 }
 
-export async function startIngest(_opts: { log: (msg: string) => void }): Promise<IngestHandle> {
-  return { stop: async () => {} };
+export { getIngestRuntime } from "./runtime";
+
+const TRACKER_SEED_METERS = 200_000;
+const STATUS_EVERY_MS = 2_000;
+const STOP_SOURCES_MS = 8_000;
+const STOP_WRITER_MS = 6_000;
+
+export async function startIngest(opts: { log: (msg: string) => void }): Promise<IngestHandle> {
+  const { log } = opts;
+  const sink = createDefaultIngestSink();
+  const tracker = new MeterStateTracker(TRACKER_SEED_METERS * 2);
+  try {
+    for (const s of await listCurrentMeterStates({ limit: TRACKER_SEED_METERS })) {
+      tracker.seed(s.meter, { gw: s.gw, led: s.led, faultSev: s.fault_sev, faultCode: s.fault_code, ts: s.last_seen ?? 0 });
+    }
+  } catch (err) {
+    log(`[ingest] could not seed meter states (live changes start from scratch): ${(err as Error).message}`);
+  }
+  const writer = createIngestWriter({
+    sink,
+    tracker,
+    maxQueuedRows: Math.max(4 * env.INGEST_BATCH_ROWS, 100_000),
+    parseWorkers: env.INGEST_PARSE_WORKERS,
+    onCommitted: publishCommitted,
+    log,
+  });
+  setWriterStatsProvider(() => writer.getStats());
+
+  const httpReporter = registerSource("http", "http");
+  httpReporter.setState("idle", "POST /api/ingest with a bearer token");
+  const http = createHttpSource({
+    writer,
+    authenticate: authenticateIngestToken,
+    maxBodyBytes: env.INGEST_MAX_BODY_BYTES,
+    batchRows: env.INGEST_BATCH_ROWS,
+    reporter: httpReporter,
+  });
+  setIngestRuntime({ writer, http });
+
+  const tails = env.INGEST_FILES.map((file) => {
+    const tail = new FileTail({
+      path: file,
+      writer,
+      checkpointDir: dataPaths().checkpoints,
+      batchRows: env.INGEST_BATCH_ROWS,
+      flushIntervalMs: env.INGEST_FLUSH_INTERVAL,
+      reporter: registerSource(`file:${file}`, "file"),
+      log,
+    });
+    tail.start();
+    return tail;
+  });
+  if (tails.length) log(`[ingest] tailing ${env.INGEST_FILES.join(", ")}`);
+
+  let mqtt: MqttSource | null = null;
+  if (env.MQTT_URL) {
+    mqtt = startMqttSource({
+      url: env.MQTT_URL,
+      topics: env.MQTT_TOPICS,
+      clientId: env.MQTT_CLIENT_ID,
+      writer,
+      batchRows: env.INGEST_BATCH_ROWS,
+      flushIntervalMs: env.INGEST_FLUSH_INTERVAL,
+      reporter: registerSource("mqtt", "mqtt"),
+      log,
+    });
+    log(`[ingest] subscribing to ${env.MQTT_TOPICS.join(", ")} on ${env.MQTT_URL}`);
+  }
+
+  const statusTimer = setInterval(() => publish("ingest", "status", getIngestStatus()), STATUS_EVERY_MS);
+  statusTimer.unref();
+
+  return {
+    async stop() {
+      clearInterval(statusTimer);
+      // Sources hand their buffered lines to the writer; if the analytics store is down this
+      // cannot finish, so give up after a while (unconfirmed file ranges are replayed at start).
+      const sourcesStopped = Promise.allSettled([...tails.map((t) => t.stop()), mqtt?.stop()]);
+      await Promise.race([sourcesStopped, new Promise((r) => setTimeout(r, STOP_SOURCES_MS).unref())]);
+      await writer.close(STOP_WRITER_MS);
+      await sink.close();
+      setWriterStatsProvider(null);
+      httpReporter.remove();
+      setIngestRuntime(null);
+    },
+  };
 }

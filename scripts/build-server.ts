@@ -3,8 +3,10 @@
 import { build } from "esbuild";
 
 build({
-  entryPoints: ["server.ts"],
-  outfile: "dist/server.js",
+  // The parse worker is its own entry: ingest/parse-pool.ts loads dist/parse-worker.js.
+  entryPoints: ["server.ts", "ingest/parse-worker.ts"],
+  outdir: "dist",
+  entryNames: "[name]",
   bundle: true,
   platform: "node",
   format: "cjs",

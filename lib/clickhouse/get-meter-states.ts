@@ -20,7 +20,7 @@ const epochMsOrNull = z.union([z.string(), z.number()]).nullable().transform((v)
   return n > 0 ? n : null;
 });
 
-const meterStateRowSchema = z.object({
+export const meterStateRowSchema = z.object({
   meter: z.string(),
   gw: z.string(),
   last_seen: epochMsOrNull,

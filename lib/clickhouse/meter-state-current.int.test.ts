@@ -71,3 +71,14 @@ describe("meter_state_current", () => {
     expect(await current("EM-0000001")).toMatchObject({ led: "green_steady" });
   });
 });
+
+describe("listCurrentMeterStates", () => {
+  it("reads the flat table in the same shape as getMeterStates, latest first", async () => {
+    const { listCurrentMeterStates } = await import("./meter-state-current");
+    const flat = await listCurrentMeterStates({ limit: 10 }, ch);
+    const exact = await getMeterStates({ meters: flat.map((s) => s.meter), limit: 10 }, ch);
+    expect(flat.length).toBeGreaterThan(0);
+    for (const s of flat) expect(s).toEqual(exact.find((e) => e.meter === s.meter));
+    expect(flat.map((s) => s.last_seen)).toEqual([...flat.map((s) => s.last_seen)].sort((a, b) => (b ?? 0) - (a ?? 0)));
+  });
+});

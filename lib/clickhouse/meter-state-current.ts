@@ -3,6 +3,7 @@
 // those meters every REFRESH_MS. Readers of the whole fleet (map, meters page)
 // read the flat table; exact single-meter reads may still use getMeterStates.
 import { getClickHouse, type ClickHouse } from "./client";
+import { meterStateRowSchema, type MeterState } from "./get-meter-states";
 
 const REFRESH_MS = 500;
 const CHUNK = 20_000;
@@ -111,4 +112,20 @@ export function markMetersTouched(meters: Iterable<string>): void {
 /** Flush pending refreshes (shutdown, tests). */
 export function flushMeterStates(): Promise<void> {
   return getSync().flush();
+}
+
+/** Latest states from the flat table (fast at fleet scale); same shape as getMeterStates. */
+export async function listCurrentMeterStates({ limit }: { limit: number }, ch?: ClickHouse): Promise<MeterState[]> {
+  const client = ch ?? (await getClickHouse());
+  const rows = await client.queryRows<unknown>({
+    query: `SELECT meter, gw, toUnixTimestamp64Milli(last_seen) AS last_seen, led, fault_code, fault_sev,
+                   toUnixTimestamp64Milli(last_fault_at) AS last_fault_at, rssi, snr, lqi, temp_c, battery_v,
+                   fw_metrology, fw_comms, toUnixTimestamp64Milli(cert_not_after) AS cert_not_after
+            FROM meter_state_current FINAL
+            ORDER BY last_seen DESC
+            LIMIT {limit: UInt32}`,
+    params: { limit },
+    tag: "meter_state_current.list",
+  });
+  return rows.map((r) => meterStateRowSchema.parse(r));
 }

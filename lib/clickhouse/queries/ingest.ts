@@ -69,27 +69,34 @@ async function client(ch?: ClickHouse): Promise<ClickHouse> {
   return ch ?? (await getClickHouse());
 }
 
-/** Which of these line ids are already in audit_log (MQTT redelivery check). */
-export async function findStoredAuditIds(ids: string[], ch?: ClickHouse): Promise<Set<string>> {
+/**
+ * Which of these line ids are already in audit_log (MQTT redelivery check).
+ * The event-time range of those lines bounds the scan through the sort key.
+ */
+export async function findStoredAuditIds(input: { ids: string[]; fromTs: number; toTs: number }, ch?: ClickHouse): Promise<Set<string>> {
+  const { ids, fromTs, toTs } = input;
   if (ids.length === 0) return new Set();
-  const rows = await (await client(ch)).queryRows<{ id: string }>({
-    query: "SELECT DISTINCT toString(id) AS id FROM audit_log WHERE id IN {ids: Array(UInt64)}",
-    params: { ids },
+  // UInt64 ids travel as strings: JS numbers would lose precision.
+  const rows = await (await client(ch)).queryRows<{ sid: string }>({
+    query: `SELECT DISTINCT toString(id) AS sid FROM audit_log
+            WHERE ts >= fromUnixTimestamp64Milli({fromTs: Int64}) AND ts <= fromUnixTimestamp64Milli({toTs: Int64})
+              AND has(arrayMap(x -> toUInt64(x), {ids: Array(String)}), id)`,
+    params: { ids, fromTs, toTs },
     tag: "ingest.stored_ids",
   });
-  return new Set(rows.map((r) => r.id));
+  return new Set(rows.map((r) => r.sid));
 }
 
 /** Which of these positions of `source` are already in ingest_rejects. */
 export async function findStoredRejectPositions(source: string, positions: string[], ch?: ClickHouse): Promise<Set<string>> {
   if (positions.length === 0) return new Set();
-  const rows = await (await client(ch)).queryRows<{ position: string }>({
-    query: `SELECT DISTINCT toString(position) AS position FROM ingest_rejects
-            WHERE source = {source: String} AND position IN {positions: Array(UInt64)}`,
+  const rows = await (await client(ch)).queryRows<{ pos: string }>({
+    query: `SELECT DISTINCT toString(position) AS pos FROM ingest_rejects
+            WHERE source = {source: String} AND has(arrayMap(x -> toUInt64(x), {positions: Array(String)}), position)`,
     params: { source, positions },
     tag: "ingest.stored_rejects",
   });
-  return new Set(rows.map((r) => r.position));
+  return new Set(rows.map((r) => r.pos));
 }
 
 const reasonCountSchema = z.object({ reason: z.string(), n: z.coerce.number() });
@@ -119,8 +126,9 @@ export type RefusedLine = z.infer<typeof refusedLineSchema>;
 /** The most recent refused lines, optionally of one reason. Raw lines are cut at 2 KiB for display. */
 export async function listRefusedLines(input: { since: number; reason?: string; limit: number }, ch?: ClickHouse): Promise<RefusedLine[]> {
   const rows = await (await client(ch)).queryRows<unknown>({
-    query: `SELECT toUnixTimestamp64Milli(ingested_at) AS ingested_at, toString(source) AS source,
-                   toString(position) AS position, toString(reason) AS reason, substringUTF8(raw, 1, 2048) AS raw
+    // Aliases differ from column names: ClickHouse would resolve WHERE/ORDER BY to the aliases.
+    query: `SELECT toUnixTimestamp64Milli(ingested_at) AS at_ms, toString(source) AS src,
+                   toString(position) AS pos, toString(reason) AS why, substringUTF8(raw, 1, 2048) AS line
             FROM ingest_rejects
             WHERE ingested_at >= fromUnixTimestamp64Milli({since: Int64})
             ${input.reason !== undefined ? "AND reason = {reason: String}" : ""}
@@ -129,7 +137,10 @@ export async function listRefusedLines(input: { since: number; reason?: string; 
     params: { since: input.since, limit: input.limit, ...(input.reason !== undefined ? { reason: input.reason } : {}) },
     tag: "ingest.refused_lines",
   });
-  return rows.map((r) => refusedLineSchema.parse(r));
+  return rows.map((r) => {
+    const x = r as { at_ms: unknown; src: unknown; pos: unknown; why: unknown; line: unknown };
+    return refusedLineSchema.parse({ ingested_at: x.at_ms, source: x.src, position: x.pos, reason: x.why, raw: x.line });
+  });
 }
 
 const sourceCountSchema = z.object({ source: z.string(), accepted: z.coerce.number(), last_at: z.coerce.number() });
@@ -146,4 +157,22 @@ export async function getAcceptedCounts(input: { since: number }, ch?: ClickHous
     tag: "ingest.accepted_counts",
   });
   return rows.map((r) => sourceCountSchema.parse(r));
+}
+
+/**
+ * Benchmark baseline only (scripts/bench-ingest.ts): chDB reading a log file
+ * with its own parser into audit_log, without the contract's validation.
+ * Embedded chDB only (the file is read by the engine's process).
+ */
+export async function benchNativeLoad(input: { path: string }, ch?: ClickHouse): Promise<void> {
+  await (await client(ch)).execCommand({
+    query: `INSERT INTO audit_log (ts, meter, gw, code, sev, led, step, job, result, rssi, lqi, snr, battery_v, msg, attrs, ingested_at, id, source)
+            SELECT parseDateTime64BestEffortOrZero(kv['ts'], 3) AS ts, kv['meter'], kv['gw'], kv['code'], kv['sev'], kv['led'],
+                   kv['step'], kv['job'], kv['result'], toFloat32OrNull(kv['rssi']), toUInt8OrNull(kv['lqi']),
+                   toFloat32OrNull(kv['snr']), toFloat32OrNull(kv['battery_v']), kv['msg'],
+                   mapFilter((k, v) -> k NOT IN ('ts', 'meter', 'gw', 'code', 'sev', 'led', 'step', 'job', 'result', 'rssi', 'lqi', 'snr', 'battery_v', 'msg'), kv),
+                   now64(3), cityHash64(line), 'native'
+            FROM (SELECT line, extractKeyValuePairsWithEscaping(line, '=', ' ', '"') AS kv FROM file({path: String}, 'LineAsString'))`,
+    params: { path: input.path },
+  });
 }

@@ -1,0 +1,37 @@
+"use client";
+// Refused lines as plain text (never markup): source, position, reason and the raw line.
+import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from "@tanstack/react-table";
+import type { RefusedLine } from "@/lib/clickhouse/queries/ingest";
+
+const col = createColumnHelper<RefusedLine>();
+const columns = [
+  col.accessor("ingested_at", { header: "Received", cell: (c) => new Date(c.getValue()).toISOString().replace("T", " ").slice(0, 19) }),
+  col.accessor("source", { header: "Source" }),
+  col.accessor("position", { header: "Position", cell: (c) => <span className="muted">{c.getValue()}</span> }),
+  col.accessor("reason", { header: "Reason", cell: (c) => <span className="sev-error">{c.getValue()}</span> }),
+  col.accessor("raw", {
+    header: "Line",
+    cell: (c) => <code style={{ whiteSpace: "pre-wrap", wordBreak: "break-all", fontSize: 12 }}>{c.getValue()}</code>,
+  }),
+];
+
+export function RefusedLinesTable({ rows }: { rows: RefusedLine[] }) {
+  const table = useReactTable({ data: rows, columns, getCoreRowModel: getCoreRowModel() });
+  if (rows.length === 0) return <p className="muted" data-testid="refused-lines-empty">No refused lines in this window.</p>;
+  return (
+    <div className="card" style={{ padding: 0, maxHeight: 480, overflow: "auto" }}>
+      <table className="data" data-testid="refused-lines">
+        <thead>
+          {table.getHeaderGroups().map((hg) => (
+            <tr key={hg.id}>{hg.headers.map((h) => <th key={h.id}>{flexRender(h.column.columnDef.header, h.getContext())}</th>)}</tr>
+          ))}
+        </thead>
+        <tbody>
+          {table.getRowModel().rows.map((r) => (
+            <tr key={r.id}>{r.getVisibleCells().map((c) => <td key={c.id}>{flexRender(c.column.columnDef.cell, c.getContext())}</td>)}</tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

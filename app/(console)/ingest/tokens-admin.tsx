@@ -1,0 +1,106 @@
+"use client";
+// Admin: create a per-source HTTP ingest token (shown once) and revoke tokens.
+import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from "@tanstack/react-table";
+import { useState, useTransition } from "react";
+import { createIngestTokenAction, revokeIngestTokenAction } from "./actions";
+
+export interface TokenRow {
+  id: string;
+  name: string;
+  prefix: string;
+  createdBy: string;
+  createdAt: string;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+}
+
+const col = createColumnHelper<TokenRow>();
+const fmt = (s: string | null) => (s ? s.replace("T", " ").slice(0, 19) : "—");
+
+export function TokensAdmin({ tokens }: { tokens: TokenRow[] }) {
+  const [pending, startTransition] = useTransition();
+  const [error, setError] = useState<string | null>(null);
+  const [created, setCreated] = useState<{ name: string; token: string } | null>(null);
+
+  const columns = [
+    col.accessor("name", { header: "Source" }),
+    col.accessor("prefix", { header: "Token", cell: (c) => <code>{c.getValue()}…</code> }),
+    col.accessor("createdBy", { header: "Created by" }),
+    col.accessor("createdAt", { header: "Created", cell: (c) => fmt(c.getValue()) }),
+    col.accessor("lastUsedAt", { header: "Last used", cell: (c) => fmt(c.getValue()) }),
+    col.display({
+      id: "status",
+      header: "Status",
+      cell: (c) =>
+        c.row.original.revokedAt ? (
+          <span className="error-text">revoked {fmt(c.row.original.revokedAt)}</span>
+        ) : (
+          <button
+            type="button"
+            className="danger"
+            disabled={pending}
+            data-testid={`token-revoke-${c.row.original.name}`}
+            onClick={() => {
+              if (!window.confirm(`Revoke the token of ${c.row.original.name}? Its sender gets 403 from then on.`)) return;
+              startTransition(async () => {
+                const r = await revokeIngestTokenAction({ tokenId: c.row.original.id });
+                setError(r.ok ? null : r.error);
+              });
+            }}
+          >
+            Revoke
+          </button>
+        ),
+    }),
+  ];
+  const table = useReactTable({ data: tokens, columns, getCoreRowModel: getCoreRowModel() });
+
+  function onCreate(e: React.FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const form = e.currentTarget;
+    const name = String(new FormData(form).get("name") ?? "");
+    startTransition(async () => {
+      const r = await createIngestTokenAction({ name });
+      if (r.ok) {
+        form.reset();
+        setError(null);
+        setCreated({ name: r.data.name, token: r.data.token });
+      } else setError(r.error);
+    });
+  }
+
+  return (
+    <section aria-label="HTTP ingest tokens">
+      {error && <div className="notice error" role="alert" data-testid="token-error" style={{ marginBottom: 8 }}>{error}</div>}
+      {created && (
+        <div className="notice ok" role="status" style={{ marginBottom: 8 }}>
+          Token for <strong>{created.name}</strong> (shown once; store it in the sender&apos;s configuration):{" "}
+          <code data-testid="token-created-value" style={{ userSelect: "all" }}>{created.token}</code>
+          <div className="muted" style={{ fontSize: 12 }}>Send with <code>Authorization: Bearer &lt;token&gt;</code> to POST /api/ingest.</div>
+        </div>
+      )}
+      <form className="card row" onSubmit={onCreate} aria-label="Create ingest token" style={{ marginBottom: 12, alignItems: "flex-end" }}>
+        <label>Source name<input name="name" required maxLength={80} placeholder="hes-01" data-testid="token-name" /></label>
+        <button className="primary" type="submit" disabled={pending} data-testid="token-create">Create token</button>
+      </form>
+      {tokens.length > 0 && (
+        <div className="card" style={{ padding: 0 }}>
+          <table className="data" data-testid="ingest-tokens">
+            <thead>
+              {table.getHeaderGroups().map((hg) => (
+                <tr key={hg.id}>{hg.headers.map((h) => <th key={h.id}>{flexRender(h.column.columnDef.header, h.getContext())}</th>)}</tr>
+              ))}
+            </thead>
+            <tbody>
+              {table.getRowModel().rows.map((r) => (
+                <tr key={r.id} data-testid={`token-row-${r.original.name}`}>
+                  {r.getVisibleCells().map((c) => <td key={c.id}>{flexRender(c.column.columnDef.cell, c.getContext())}</td>)}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}

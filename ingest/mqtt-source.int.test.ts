@@ -1,0 +1,85 @@
+// MQTT source against the running Mosquitto (mqtt://127.0.0.1:1883) and chDB:
+// a message whose batch committed but whose PUBACK never left (the subscriber
+// dies in between) is redelivered on reconnect and still stored once.
+import fs from "node:fs";
+import { randomUUID } from "node:crypto";
+import mqtt from "mqtt";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findStoredAuditIds, findStoredRejectPositions } from "../lib/clickhouse/queries/ingest";
+import { MqttSource } from "./mqtt-source";
+import { openTestEngine, type TestEngine } from "./test-engine";
+import { createIngestWriter } from "./writer";
+
+const URL = "mqtt://127.0.0.1:1883";
+let eng: TestEngine;
+beforeAll(async () => {
+  eng = await openTestEngine();
+});
+afterAll(async () => {
+  await eng.close();
+  fs.rmSync(eng.dir, { recursive: true, force: true });
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("mqtt source", () => {
+  it("stores a redelivered message once", async () => {
+    const run = randomUUID().slice(0, 8);
+    const topic = `ami/test-${run}/audit`;
+    const clientId = `ami-test-${run}`;
+    const writer = createIngestWriter({ sink: eng.sink });
+    const lookup = {
+      storedIds: (input: { ids: string[]; fromTs: number; toTs: number }) => findStoredAuditIds(input, eng.ch),
+      storedRejectPositions: (s: string, p: string[]) => findStoredRejectPositions(s, p, eng.ch),
+    };
+    let crashed = false;
+    let first!: MqttSource;
+    first = new MqttSource({
+      url: URL, topics: [`ami/test-${run}/+`], clientId, writer, batchRows: 100, flushIntervalMs: 50, lookup,
+      // The crash: rows are committed, the connection dies before any PUBACK.
+      afterCommit: async () => {
+        crashed = true;
+        await first.kill();
+      },
+    });
+    await first.ready();
+    const pub = await mqtt.connectAsync(URL, { clientId: `pub-${run}` });
+    const msgs = [
+      `ts=2026-11-25T03:14:07Z meter=EM-0077001 code=E105 led=amber_steady run=${run} n=1`,
+      `ts=2026-11-25T03:14:08Z meter=EM-0077002 code=E001 run=${run} n=2`,
+      `ts=2026-11-25T03:14:09Z meter=EM-0077003 code=E999 run=${run} n=3`,
+    ];
+    for (const m of msgs) await pub.publishAsync(topic, m, { qos: 1 });
+    for (let i = 0; i < 100 && !crashed; i++) await sleep(50);
+    expect(crashed).toBe(true);
+    await sleep(200);
+    const count = () => eng.count("audit_log", `attrs['run'] = '${run}'`);
+    expect(await count()).toBe(2);
+
+    // Restart with the same clientId: the broker redelivers (DUP) the unacked messages.
+    let redelivered = 0;
+    const second = new MqttSource({ url: URL, topics: [`ami/test-${run}/+`], clientId, writer, batchRows: 100, flushIntervalMs: 50, lookup,
+      afterCommit: () => void 0 });
+    const origWrite = writer.write.bind(writer);
+    writer.write = async (b) => {
+      redelivered += b.skip?.size ?? 0;
+      return origWrite(b);
+    };
+    await second.ready();
+    for (let i = 0; i < 100 && redelivered < 3; i++) await sleep(50);
+    expect(redelivered).toBe(3);
+    await second.stop();
+    expect(await count()).toBe(2);
+    expect(await eng.count("ingest_rejects", `position(raw, '${run}') > 0`)).toBe(1);
+
+    // Acked now: a third session gets nothing again.
+    const third = new MqttSource({ url: URL, topics: [`ami/test-${run}/+`], clientId, writer, batchRows: 100, flushIntervalMs: 50, lookup });
+    await third.ready();
+    await sleep(500);
+    await third.stop();
+    expect(redelivered).toBe(3);
+    expect(await count()).toBe(2);
+    await pub.endAsync();
+    await writer.close();
+  });
+});

@@ -1,0 +1,93 @@
+// Deterministic audit lines for benchmarks and tests: a realistic mix of
+// logfmt, syslog-prefixed logfmt and JSON, with an optional share of lines
+// the parser must refuse and an optional `seq=N` key (kept as an attribute).
+import { CODE_LIST, LED_STATES, RESULTS, STEPS } from "../lib/audit/codes";
+
+const MESSAGES = [
+  "RF timeout after 3 retries",
+  "metrology checksum != reference",
+  "battery below threshold",
+  "casing micro-switch opened",
+  "heartbeat ok",
+  "TLS handshake failed: unsupported protocol",
+  "terminal block above 60 °C",
+];
+
+const BAD_LINES = [
+  (i: number) => `ts=2026-11-25T03:14:07Z meter=EM-00${i % 10000} code=E999 seq=${i}`,
+  (i: number) => `ts=2026-11-25T03:14:07Z code=E105 seq=${i}`,
+  (i: number) => `meter=EM-0012345 code=E105 msg="unterminated seq=${i}`,
+  (i: number) => `ts=2026-11-25T03:14:07Z meter=EM-0012345 code=E105 rssi=40 seq=${i}`,
+  (i: number) => `{"ts":"2026-11-25T03:14:07Z","meter":"EM-0012345","code":"E105","led":"purple","seq":"${i}"}`,
+];
+
+export interface SampleOptions {
+  seed?: number;
+  /** Share of lines the parser refuses (0..1). */
+  refusedShare?: number;
+  /** Add `seq=<start+i>` to every line. */
+  seqStart?: number;
+  /** Distinct meters. */
+  meters?: number;
+  /** Event time base (epoch ms). */
+  now?: number;
+}
+
+function createRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Generate lines [from, from+count) of an endless deterministic stream. */
+export function* generateSampleLines(count: number, opts: SampleOptions = {}): Generator<string> {
+  const rnd = createRandom(opts.seed ?? 42);
+  const meters = opts.meters ?? 200_000;
+  const now = opts.now ?? Date.UTC(2026, 10, 25, 12, 0, 0);
+  const refused = opts.refusedShare ?? 0;
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  for (let i = 0; i < count; i++) {
+    const seq = opts.seqStart !== undefined ? opts.seqStart + i : undefined;
+    if (refused > 0 && rnd() < refused) {
+      yield pick(BAD_LINES)(seq ?? i);
+      continue;
+    }
+    const t = now - Math.floor(rnd() * 86_400_000);
+    const m = Math.floor(rnd() * meters);
+    const fields: Record<string, string | number> = {
+      ts: new Date(t).toISOString(),
+      meter: `${["EM", "GM", "WM"][m % 3]}-${String(m).padStart(7, "0")}`,
+      gw: `GW-${String(m % 500).padStart(4, "0")}`,
+      code: rnd() < 0.5 ? "HEARTBEAT" : pick(CODE_LIST),
+    };
+    if (rnd() < 0.6) fields.led = rnd() < 0.7 ? "green_steady" : pick(LED_STATES);
+    if (rnd() < 0.7) {
+      fields.rssi = -Math.floor(rnd() * 120);
+      fields.lqi = Math.floor(rnd() * 256);
+      fields.snr = Math.round(rnd() * 400) / 10;
+    }
+    if (rnd() < 0.3) {
+      fields.step = pick(STEPS);
+      fields.result = pick(RESULTS);
+      fields.job = `cmp_${Math.floor(rnd() * 0xffff).toString(16)}`;
+    }
+    if (rnd() < 0.2) fields.battery_v = Math.round(rnd() * 400) / 100;
+    if (rnd() < 0.8) fields.msg = pick(MESSAGES);
+    if (seq !== undefined) fields.seq = String(seq);
+    const kind = rnd();
+    if (kind < 0.25) {
+      yield JSON.stringify(fields);
+      continue;
+    }
+    const logfmt = Object.entries(fields)
+      .map(([k, v]) => (typeof v === "string" && /[\s"=]/.test(v) ? `${k}=${JSON.stringify(v)}` : `${k}=${v}`))
+      .join(" ");
+    if (kind < 0.7) yield logfmt;
+    else yield `${new Date(t + 14).toISOString()} hes-01 maintd[2211]: ${logfmt}`;
+  }
+}
