@@ -1,17 +1,26 @@
 import { requirePagePermission } from "@/lib/auth/session";
-import { EmptyState } from "@/components/empty-state";
+import { can } from "@/lib/auth/permissions";
+import { CODE_LIST, METER_ID_RE } from "@/lib/audit/codes";
+import { env } from "@/lib/env";
+import { parseMapFilters } from "@/lib/map/search-params";
+import { FleetMap } from "./fleet-map";
 
 export const metadata = { title: "Fleet map" };
+export const dynamic = "force-dynamic";
 
-export default async function Page() {
-  await requirePagePermission("fleet.view", "/map");
+export default async function Page({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const user = await requirePagePermission("fleet.view", "/map");
+  const sp = await searchParams;
+  const meter = typeof sp.meter === "string" && METER_ID_RE.test(sp.meter) ? sp.meter : null;
   return (
-    <>
-      <div className="page-header">
-        <h1>Fleet map</h1>
-        <p>Every meter, coloured by health.</p>
-      </div>
-      <EmptyState title="No meters yet">Import a fleet with npm run fleet:import, or start the demo with npm run demo.</EmptyState>
-    </>
+    <FleetMap
+      initialFilters={parseMapFilters(sp)}
+      initialMeter={meter}
+      role={user.role}
+      canSchedule={can(user.role, "campaigns.manage")}
+      faultCodes={CODE_LIST.filter((c) => c !== "HEARTBEAT" && c !== "STEP_OK")}
+      tileUrl={env.MAP_TILE_URL ?? null}
+      staleAfterMs={env.STALE_AFTER}
+    />
   );
 }

@@ -1,0 +1,194 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { splitLineAtAntimeridian, geometryToPaths } from "./antimeridian";
+import { decodeFleet, decodeIndexList, decodeStates, encodeFleet, encodeIndexList, encodeStates, fnv1a } from "./binary";
+import { cellOf, gridLevelForZoom, shouldShowPoints, stepForLevel, POINTS_ZOOM } from "./cells";
+import { applyPending, coalesceItems, countStates, colorInto } from "./deltas";
+import { parseMapFilters, serializeMapFilters, sinceToMs } from "./search-params";
+import { applyLineToFacts, deriveMapState, stateAfterLiveItem, type MeterMapFacts } from "./state";
+import { EXCLUDED, MAP_STATES, type FleetLiveItem } from "./types";
+
+const NOW = Date.UTC(2026, 10, 25, 3, 0, 0);
+const DAY = 86_400_000;
+const never: MeterMapFacts = { lastSeen: 0, led: "", lastClearAt: 0, lastGaspAt: 0, lastTamperAt: 0 };
+
+describe("deriveMapState", () => {
+  const seen = (p: Partial<MeterMapFacts>): MeterMapFacts => ({ ...never, lastSeen: NOW - 1000, ...p });
+  it("orders the rules: unknown, offline, stale, tamper, red, amber, normal", () => {
+    expect(deriveMapState(never, NOW, DAY)).toBe("unknown");
+    expect(deriveMapState(seen({ lastGaspAt: NOW - 1000, led: "red_blinking" }), NOW, DAY)).toBe("offline");
+    expect(deriveMapState(seen({ led: "off" }), NOW, DAY)).toBe("offline");
+    expect(deriveMapState(seen({ lastSeen: NOW - 2 * DAY, led: "red_blinking" }), NOW, DAY)).toBe("stale");
+    expect(deriveMapState(seen({ lastTamperAt: NOW - 5000, lastClearAt: NOW - 9000, led: "red_blinking" }), NOW, DAY)).toBe("tamper");
+    expect(deriveMapState(seen({ lastTamperAt: NOW - 9000, lastClearAt: NOW - 5000, led: "red_blinking" }), NOW, DAY)).toBe("red_blinking");
+    expect(deriveMapState(seen({ led: "amber_steady" }), NOW, DAY)).toBe("amber_steady");
+    expect(deriveMapState(seen({ led: "green_steady" }), NOW, DAY)).toBe("normal");
+    expect(deriveMapState(seen({ led: "amber_blinking" }), NOW, DAY)).toBe("normal");
+  });
+  it("a line after a last gasp brings the meter back", () => {
+    let f = applyLineToFacts(never, { ts: NOW - 5000, code: "LAST_GASP", sev: "warn", led: "" });
+    expect(deriveMapState(f, NOW, DAY)).toBe("offline");
+    f = applyLineToFacts(f, { ts: NOW - 1000, code: "HEARTBEAT", sev: "debug", led: "green_steady" });
+    expect(deriveMapState(f, NOW, DAY)).toBe("normal");
+    // A late (older) line changes nothing.
+    expect(applyLineToFacts(f, { ts: NOW - 9000, code: "E042", sev: "critical", led: "" })).toBe(f);
+  });
+  it("a clear ends tamper", () => {
+    let f = applyLineToFacts(never, { ts: NOW - 5000, code: "E042", sev: "critical", led: "" });
+    expect(deriveMapState(f, NOW, DAY)).toBe("tamper");
+    f = applyLineToFacts(f, { ts: NOW - 1000, code: "HEARTBEAT", sev: "debug", led: "" });
+    expect(deriveMapState(f, NOW, DAY)).toBe("normal");
+  });
+  it("live items move the state like the facts would", () => {
+    expect(stateAfterLiveItem("normal", { meter: "EM-0001", led: "red_blinking", code: "E001", sev: "critical" })).toBe("red_blinking");
+    expect(stateAfterLiveItem("red_blinking", { meter: "EM-0001", code: "LAST_GASP", sev: "warn" })).toBe("offline");
+    expect(stateAfterLiveItem("stale", { meter: "EM-0001", code: "HEARTBEAT", sev: "debug" })).toBe("normal");
+    expect(stateAfterLiveItem("amber_steady", { meter: "EM-0001", code: "HEARTBEAT", sev: "debug" })).toBe("amber_steady");
+    expect(stateAfterLiveItem("normal", { meter: "EM-0001", state: "tamper" })).toBe("tamper");
+  });
+});
+
+describe("grid cells per zoom", () => {
+  it("halves the step per zoom level within bounds", () => {
+    expect(gridLevelForZoom(0)).toBe(3);
+    expect(gridLevelForZoom(-2)).toBe(3);
+    expect(gridLevelForZoom(4.9)).toBe(7);
+    expect(gridLevelForZoom(30)).toBe(16);
+    expect(gridLevelForZoom(Number.NaN)).toBe(3);
+    for (let z = 0; z < 12; z++) {
+      // ~64 px wide on a 512*2^z px world
+      const px = (stepForLevel(gridLevelForZoom(z)) / 360) * 512 * 2 ** z;
+      expect(px).toBeGreaterThanOrEqual(32);
+      expect(px).toBeLessThanOrEqual(128);
+    }
+  });
+  it("puts a point in the cell that contains it", () => {
+    fc.assert(fc.property(fc.double({ min: -180, max: 179.999, noNaN: true }), fc.double({ min: -90, max: 89.999, noNaN: true }), fc.integer({ min: 3, max: 16 }), (lon, lat, level) => {
+      const { cx, cy } = cellOf(lon, lat, level);
+      const step = stepForLevel(level);
+      expect(cx * step - 180).toBeLessThanOrEqual(lon + 1e-9);
+      expect((cx + 1) * step - 180).toBeGreaterThan(lon - 1e-9);
+      expect(cy * step - 90).toBeLessThanOrEqual(lat + 1e-9);
+    }));
+  });
+  it("switches to points when zoomed in or few meters in view", () => {
+    expect(shouldShowPoints(POINTS_ZOOM, 1_000_000)).toBe(true);
+    expect(shouldShowPoints(3, 100)).toBe(true);
+    expect(shouldShowPoints(3, 1_000_000)).toBe(false);
+  });
+});
+
+describe("binary payloads", () => {
+  it("round-trips the fleet payload", () => {
+    fc.assert(fc.property(fc.array(fc.tuple(fc.stringMatching(/^[A-Z]{2}-[0-9]{4,10}$/), fc.float({ min: -180, max: 180, noNaN: true }), fc.float({ min: -90, max: 90, noNaN: true })), { maxLength: 50 }), (rows) => {
+      const bytes = encodeFleet({ ids: rows.map((r) => r[0]), lon: Float32Array.from(rows.map((r) => r[1])), lat: Float32Array.from(rows.map((r) => r[2])) });
+      const back = decodeFleet(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+      expect(back.ids).toEqual(rows.map((r) => r[0]));
+      expect(Array.from(back.lon)).toEqual(rows.map((r) => Math.fround(r[1])));
+      expect(Array.from(back.lat)).toEqual(rows.map((r) => Math.fround(r[2])));
+    }));
+  });
+  it("round-trips states and index lists, and refuses a wrong magic or length", () => {
+    const states = Uint8Array.from([0, 1, 2, 255, 6]);
+    const s = encodeStates(states, fnv1a("3-123"));
+    const d = decodeStates(s.buffer as ArrayBuffer);
+    expect(Array.from(d.states)).toEqual([0, 1, 2, 255, 6]);
+    expect(d.versionHash).toBe(fnv1a("3-123"));
+    const idx = encodeIndexList(Uint32Array.from([7, 0, 4_000_000_000]));
+    expect(Array.from(decodeIndexList(idx.buffer as ArrayBuffer))).toEqual([7, 0, 4_000_000_000]);
+    expect(() => decodeFleet(s.buffer as ArrayBuffer)).toThrow(/AMF1/);
+    expect(() => decodeStates(s.buffer.slice(0, 18) as ArrayBuffer)).toThrow(/length/);
+  });
+});
+
+describe("delta merging", () => {
+  function arrays(states: number[]) {
+    const s = Uint8Array.from(states);
+    const visible = MAP_STATES.map(() => true);
+    const colors = new Uint8Array(s.length * 4);
+    for (let i = 0; i < s.length; i++) colorInto(colors, i, s[i]!, visible);
+    return { states: s, colors, visible, counts: countStates(s) };
+  }
+  const ids = ["EM-0001", "EM-0002", "EM-0003"];
+  const indexOf = (m: string) => { const i = ids.indexOf(m); return i < 0 ? undefined : i; };
+
+  it("keeps the latest item per meter and applies it in place", () => {
+    const a = arrays([0, 0, EXCLUDED]);
+    const pending = new Map<string, FleetLiveItem>();
+    coalesceItems(pending, [
+      { meter: "EM-0001", ts: 2, led: "red_blinking", code: "E001", sev: "critical" },
+      { meter: "EM-0001", ts: 1, led: "amber_steady", code: "E105", sev: "error" }, // older: ignored
+      { meter: "EM-0002", ts: 1, led: "amber_steady", code: "E105", sev: "error" },
+      { meter: "EM-0003", ts: 1, led: "red_blinking", code: "E001", sev: "critical" }, // excluded by filters
+      { meter: "EM-9999", ts: 1, led: "red_blinking", code: "E001", sev: "critical" }, // not in fleet
+    ]);
+    const changed = applyPending(pending, indexOf, a);
+    expect(changed).toEqual([{ index: 0, from: 0, to: 2 }, { index: 1, from: 0, to: 1 }]);
+    expect(Array.from(a.states)).toEqual([2, 1, EXCLUDED]);
+    expect(a.counts).toEqual(countStates(a.states));
+    expect(Array.from(a.colors.subarray(0, 3))).toEqual([248, 81, 73]);
+    expect(pending.size).toBe(0);
+  });
+  it("counts stay equal to a recount after any sequence of items", () => {
+    fc.assert(fc.property(fc.array(fc.record({ m: fc.integer({ min: 0, max: 2 }), led: fc.constantFrom("", "red_blinking", "amber_steady", "green_steady", "off"), code: fc.constantFrom("HEARTBEAT", "E042", "LAST_GASP", "E105") }), { maxLength: 40 }), (items) => {
+      const a = arrays([0, 5, 6]);
+      const pending = new Map<string, FleetLiveItem>();
+      for (const it of items) {
+        coalesceItems(pending, [{ meter: ids[it.m]!, led: it.led, code: it.code, sev: it.code === "HEARTBEAT" ? "debug" : "error" }]);
+        if (it.m === 2) applyPending(pending, indexOf, a);
+      }
+      applyPending(pending, indexOf, a);
+      expect(a.counts).toEqual(countStates(a.states));
+    }));
+  });
+  it("hides states switched off in the legend", () => {
+    const a = arrays([0, 2]);
+    a.visible[2] = false;
+    colorInto(a.colors, 1, 2, a.visible);
+    expect(a.colors[7]).toBe(0);
+    expect(a.colors[3]).toBeGreaterThan(0);
+  });
+});
+
+describe("antimeridian", () => {
+  it("cuts a line that crosses 180 into two pieces ending on the edge", () => {
+    const parts = splitLineAtAntimeridian([[170, 60], [179, 62], [-179, 64], [-170, 65]]);
+    expect(parts).toHaveLength(2);
+    expect(parts[0]!.at(-1)).toEqual([180, 63]);
+    expect(parts[1]![0]).toEqual([-180, 63]);
+    for (const p of parts) for (let i = 1; i < p.length; i++) expect(Math.abs(p[i]![0] - p[i - 1]![0])).toBeLessThanOrEqual(180);
+  });
+  it("crossing westwards works too, and ordinary lines stay whole", () => {
+    const parts = splitLineAtAntimeridian([[-175, 0], [175, 10]]);
+    expect(parts).toEqual([[[-175, 0], [-180, 5]], [[180, 5], [175, 10]]]);
+    expect(splitLineAtAntimeridian([[0, 0], [10, 10], [20, 0]])).toHaveLength(1);
+  });
+  it("no path in the bundled world outlines spans more than 180 degrees in one step", async () => {
+    const { feature } = await import("topojson-client");
+    const world = (await import("world-atlas/countries-110m.json")).default as never;
+    const fc2 = feature(world, (world as { objects: { countries: never } }).objects.countries) as unknown as { features: { geometry: { type: string; coordinates: unknown } }[] };
+    let jumps = 0;
+    for (const f of fc2.features) for (const p of geometryToPaths(f.geometry)) for (let i = 1; i < p.length; i++) if (Math.abs(p[i]![0] - p[i - 1]![0]) > 180) jumps++;
+    expect(jumps).toBe(0);
+  });
+});
+
+describe("filters in the URL", () => {
+  it("parses the /faults link and drops what does not fit", () => {
+    const f = parseMapFilters(new URLSearchParams("fault=E105&gw=GW-0042&zone=Coastal&kind=electric&model=X1&fw=1.2.0/3.1.0&state=red_blinking,bogus,tamper&since=24h&evil=1"));
+    expect(f).toEqual({ states: ["red_blinking", "tamper"], fault: "E105", gw: "GW-0042", zone: "Coastal", kind: "electric", model: "X1", fw: "1.2.0/3.1.0", since: "24h" });
+    expect(parseMapFilters({ fault: "e105;drop", since: "forever", gw: "x'y" })).toEqual({ states: [] });
+    expect(parseMapFilters(serializeMapFilters(f))).toEqual(f);
+    expect(sinceToMs("24h")).toBe(DAY);
+    expect(sinceToMs("7d")).toBe(7 * DAY);
+  });
+});
+
+describe("drawer actions by role", () => {
+  it("operator schedules, technician opens the meter, viewer gets nothing", async () => {
+    const { actionsFor } = await import("./actions");
+    expect(actionsFor("operator", "EM-0000042").map((a) => a.href)).toEqual(["/campaigns/new?jobType=rf_analysis&meter=EM-0000042"]);
+    expect(actionsFor("technician", "EM-0000042").map((a) => a.href)).toEqual(["/meters/EM-0000042"]);
+    expect(actionsFor("viewer", "EM-0000042")).toEqual([]);
+  });
+});
