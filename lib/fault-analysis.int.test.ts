@@ -45,6 +45,26 @@ describe("getFaultMatrix", () => {
   });
 });
 
+describe("getFaultMatrix on a window cut mid-hour (rollup + audit_log edges)", () => {
+  it("matches the TypeScript reference for every line signature, sparkline included", async () => {
+    const from = FROM - 3 * 24 * 3_600_000 + 17 * 60_000 + 321;
+    const to = TO - 29 * 60_000 - 7;
+    const matrix = await getFaultMatrix({ from, to, slice: {} }, deps);
+    let nonZero = 0;
+    for (const row of matrix.rows.filter((r) => r.events !== null)) {
+      const sig = findSignature(CATALOGUE, row.id)!;
+      const now = expectedLineCounts(data.lines, sig, from, to);
+      const before = expectedLineCounts(data.lines, sig, matrix.previousFrom, from);
+      expect([row.id, row.events, row.meters, row.previousEvents, row.previousMeters]).toEqual([row.id, now.events, now.meters, before.events, before.meters]);
+      const spark = new Array<number>(SPARKLINE_BUCKETS).fill(0);
+      for (const l of now.hits) spark[Math.floor((l.ts - from) / matrix.stepMs)]!++;
+      expect(row.sparkline, row.id).toEqual(spark);
+      if (now.events > 0) nonZero++;
+    }
+    expect(nonZero).toBeGreaterThan(8);
+  });
+});
+
 describe("getRootCause", () => {
   it("ranks the interfered gateway first for E105 and says so in one sentence", async () => {
     const rc = await getRootCause({ signatureId: "E105", from: FROM, to: TO, slice: {} }, deps);

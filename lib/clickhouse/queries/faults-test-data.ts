@@ -44,7 +44,11 @@ function mulberry32(seed: number) {
   };
 }
 
-export function generateFaultData(seed = 7, lineCount = 4000): { fleet: FleetMeter[]; lines: Line[]; unknownMeters: string[] } {
+/**
+ * clusterAround: extra instants that each get ~40 lines within +-90 s, so window edges and
+ * sparkline bucket boundaries cut through minutes and hours that hold data.
+ */
+export function generateFaultData(seed = 7, lineCount = 4000, opts: { clusterAround?: number[] } = {}): { fleet: FleetMeter[]; lines: Line[]; unknownMeters: string[] } {
   const rnd = mulberry32(seed);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
   const fleet: FleetMeter[] = [];
@@ -69,11 +73,15 @@ export function generateFaultData(seed = 7, lineCount = 4000): { fleet: FleetMet
   const faultCodes = (Object.keys(CODES) as Code[]).filter((c) => c !== "HEARTBEAT" && c !== "STEP_OK");
   const lines: Line[] = [];
   const span = TO - BASELINE_FROM;
-  for (let i = 0; i < lineCount; i++) {
+  const clusters = opts.clusterAround ?? [];
+  const clustered = clusters.length * 40;
+  for (let i = 0; i < lineCount + clustered; i++) {
     const meter = pick(everyone);
     const gw = gwOf.get(meter) ?? "GW-0009";
     // A few lines exactly on the edges: from and to-1 are in, to is out.
-    const ts = i % 97 === 0 ? FROM : i % 89 === 0 ? TO - 1 : i % 83 === 0 ? TO : BASELINE_FROM + Math.floor(rnd() * span);
+    const ts = i >= lineCount
+      ? clusters[(i - lineCount) % clusters.length]! + Math.floor((rnd() - 0.5) * 180_000)
+      : i % 97 === 0 ? FROM : i % 89 === 0 ? TO - 1 : i % 83 === 0 ? TO : BASELINE_FROM + Math.floor(rnd() * span);
     const interfered = gw === INTERFERED_GW && ts >= FROM && rnd() < 0.6;
     const r = rnd();
     const code: Code = interfered ? "E105" : r < 0.55 ? "HEARTBEAT" : r < 0.65 ? "STEP_OK" : pick(faultCodes);

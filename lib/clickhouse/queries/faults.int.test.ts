@@ -2,15 +2,25 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CATALOGUE, FAULT_CODES, findSignature } from "@/lib/faults/catalogue";
+import { CATALOGUE, FAULT_CODES, extendCatalogue, findSignature, type Catalogue } from "@/lib/faults/catalogue";
 import { createClickHouse, type ClickHouse } from "../client";
 import { runClickHouseMigrations } from "../migrate";
-import { buildMatrixQuery, getLedLogCorrelation, getMatrixCounts, getRootCauseCounts, type FleetSlice } from "./faults";
+import {
+  buildMatrixQuery,
+  buildRollupMatrixQueries,
+  getLedLogCorrelation,
+  getMatrixCounts,
+  getRollupKeys,
+  getRootCauseCounts,
+  splitWindowForMeters,
+  type FleetSlice,
+} from "./faults";
 import {
   COMPATIBLE_PAIRS,
   FROM,
   HOUR,
   INTERFERED_GW,
+  BASELINE_FROM,
   PREV_FROM,
   TO,
   expectedLineCounts,
@@ -189,5 +199,138 @@ describe("getRootCauseCounts", () => {
       for (const [v, c] of expected) if (c.affected === 0) expected.delete(v);
       expect(new Map(d.values.map((x) => [x.value, { affected: x.affected, fleet: x.fleet }])), d.dimension).toEqual(expected);
     }
+  });
+});
+
+// ---------------------------------------------------------------- rollup (005)
+
+const MIN = 60_000;
+const DAY = 24 * HOUR;
+// Edges and sparkline buckets off the minute and hour grid (ms precision).
+const W_FROM = FROM + 17 * MIN + 23_456;
+const W_TO = TO - 7 * MIN - 1_234;
+const W_PREV = W_FROM - (W_TO - W_FROM);
+const W_STEP = Math.ceil((W_TO - W_FROM) / 24);
+// Several days: whole days come from fault_rollup_1d.
+const D_FROM = FROM - 3 * DAY - 2 * HOUR - 13 * MIN - 5;
+const D_TO = TO - 11 * MIN;
+const D_PREV = D_FROM - (D_TO - D_FROM);
+
+describe("getMatrixCounts from the rollup (fault_rollup_1h/1d)", () => {
+  let edges: ClickHouse;
+  const edgeData = generateFaultData(21, 3000, { clusterAround: [W_FROM, W_TO, W_PREV, W_FROM + 5 * W_STEP, W_FROM + 11 * W_STEP, D_FROM, D_TO, D_PREV + 3 * DAY] });
+
+  beforeAll(async () => {
+    edges = await createClickHouse({ path: path.join(dir, "ch"), database: "edges", queryTimeoutMs: 30_000 });
+    await runClickHouseMigrations(edges);
+    await insertFaultData(edges, edgeData);
+  });
+  afterAll(async () => {
+    await edges?.close();
+  });
+
+  function expectLikeReference(rows: Awaited<ReturnType<typeof getMatrixCounts>>, catalogue: Catalogue, from: number, to: number, prev: number, step: number) {
+    let nonZero = 0;
+    for (const s of catalogue.signatures) {
+      if (s.match.type === "rule") continue;
+      const row = rows.find((r) => r.signatureId === s.id)!;
+      const now = expectedLineCounts(edgeData.lines, s, from, to);
+      const before = expectedLineCounts(edgeData.lines, s, prev, from);
+      expect({ id: s.id, events: row.events, meters: row.meters, prev: row.previousEvents, prevMeters: row.previousMeters }).toEqual({
+        id: s.id,
+        events: now.events,
+        meters: now.meters,
+        prev: before.events,
+        prevMeters: before.meters,
+      });
+      const buckets = new Map<number, number>();
+      for (const l of now.hits) buckets.set(Math.floor((l.ts - from) / step), (buckets.get(Math.floor((l.ts - from) / step)) ?? 0) + 1);
+      expect(new Map(row.buckets.map((b) => [b.index, b.events])), s.id).toEqual(buckets);
+      if (now.events > 0 && before.events > 0) nonZero++;
+    }
+    expect(nonZero).toBeGreaterThan(8);
+  }
+
+  it("covers every line-level signature of the catalogue, with keys and times as parameters", () => {
+    const q = buildRollupMatrixQueries({ catalogue: CATALOGUE, window: { from: W_FROM, to: W_TO }, previousFrom: W_PREV, stepMs: W_STEP, slice: {} })!;
+    expect(q.signatures.map((s) => s.id)).toEqual(CATALOGUE.signatures.filter((s) => s.match.type !== "rule").map((s) => s.id));
+    for (const part of [q.events, q.meters]) {
+      expect(part.query).not.toMatch(/E105|snr_lt|2026-/);
+      expect(part.params.keys).toContain("code:E105");
+      expect(part.params.keys).toContain("thr:snr_lt_15");
+    }
+  });
+
+  it.each([
+    ["24 h cut mid-minute, buckets off the grid", W_FROM, W_TO, W_PREV, W_STEP],
+    ["4 days cut mid-hour (day sketches)", D_FROM, D_TO, D_PREV, Math.ceil((D_TO - D_FROM) / 24)],
+    ["whole hours", FROM, TO, PREV_FROM, HOUR],
+  ])("equals the TypeScript reference on a window with partial hours: %s", async (_name, from, to, prev, step) => {
+    const split = splitWindowForMeters(from, to);
+    if (from % HOUR) expect(split.raw.length).toBeGreaterThan(0);
+    for (const useRollup of [true, false]) {
+      const rows = await getMatrixCounts(
+        { catalogue: CATALOGUE, window: { from, to }, previousFrom: prev, stepMs: step, slice: {}, fleetRules: { compatibleFwPairs: COMPATIBLE_PAIRS }, useRollup },
+        edges,
+      );
+      expectLikeReference(rows, CATALOGUE, from, to, prev, step);
+    }
+  });
+
+  it("gets events from the rollup tables themselves (not only from audit_log)", async () => {
+    const q = buildRollupMatrixQueries({ catalogue: CATALOGUE, window: { from: D_FROM, to: D_TO }, previousFrom: D_PREV, stepMs: Math.ceil((D_TO - D_FROM) / 24), slice: {} })!;
+    const fromRollup = await edges.queryRows<{ n: string }>({
+      query: "SELECT sum(events) AS n FROM fault_rollup_1h WHERE hour >= {a:DateTime('UTC')} AND hour < {b:DateTime('UTC')}",
+      params: { a: "2026-11-22 00:00:00", b: "2026-11-24 00:00:00" },
+      tag: "test.rollup",
+    });
+    expect(Number(fromRollup[0]!.n)).toBeGreaterThan(100);
+    expect(q.meters.query).toContain("fault_rollup_1d");
+    expect(q.meters.query).toContain("fault_rollup_1h");
+  });
+
+  it("falls back to audit_log for a signature whose threshold differs from the baked one", async () => {
+    const catalogue = extendCatalogue(CATALOGUE, { name: "t", overrides: { snr_low: { match: { type: "threshold", measure: "snr", op: "lt", threshold: 10 } } } });
+    const snr = findSignature(catalogue, "snr_low")!;
+    expect(getRollupKeys(catalogue, snr)).toBeNull();
+    expect(getRollupKeys(CATALOGUE, findSignature(CATALOGUE, "snr_low")!)).toEqual(["thr:snr_lt_15"]);
+    const q = buildRollupMatrixQueries({ catalogue, window: { from: W_FROM, to: W_TO }, previousFrom: W_PREV, stepMs: W_STEP, slice: {} })!;
+    expect(q.signatures.map((s) => s.id)).not.toContain("snr_low");
+    const rows = await getMatrixCounts(
+      { catalogue, window: { from: W_FROM, to: W_TO }, previousFrom: W_PREV, stepMs: W_STEP, slice: {}, fleetRules: { compatibleFwPairs: COMPATIBLE_PAIRS } },
+      edges,
+    );
+    expectLikeReference(rows, catalogue, W_FROM, W_TO, W_PREV, W_STEP);
+    const ten = expectedLineCounts(edgeData.lines, snr, W_FROM, W_TO).events;
+    expect(ten).toBeLessThan(expectedLineCounts(edgeData.lines, findSignature(CATALOGUE, "snr_low")!, W_FROM, W_TO).events);
+  });
+
+  it("counts a retried ingest batch (same dedup token) once", async () => {
+    const at = Date.UTC(2025, 6, 1, 10, 5);
+    const values = [1, 2, 3].map((i) => ({ ts: at + i * 1000, meter: `EM-77${i}`, gw: "GW-0001", code: "E042", sev: "critical", led: "", msg: "", attrs: {}, id: String(900_000 + i), source: "retry" }));
+    await edges.insertRows({ table: "audit_log", values, dedupToken: "batch-1" });
+    await edges.insertRows({ table: "audit_log", values, dedupToken: "batch-1" });
+    const rows = await getMatrixCounts(
+      { catalogue: CATALOGUE, window: { from: at - HOUR, to: at + 2 * HOUR }, previousFrom: at - 2 * HOUR, stepMs: HOUR, slice: {}, fleetRules: { compatibleFwPairs: null } },
+      edges,
+    );
+    expect(rows.find((r) => r.signatureId === "E042")).toMatchObject({ events: 3, meters: 3 });
+  });
+
+  it("keeps distinct meters within 2 % above the sketch's exact range (40 000 meters) and events exact", async () => {
+    // uniqCombined64(15) is exact up to 16 384 meters per sketch, HyperLogLog beyond.
+    await edges.execCommand({
+      query: `INSERT INTO audit_log (ts, meter, gw, code, sev, led, msg, id, source)
+              SELECT toDateTime64('2025-06-01 00:00:00', 3, 'UTC') + toIntervalMillisecond(number * 2000), concat('EM-', toString(1000000 + number)),
+                     'GW-0001', 'E001', 'critical', '', '', 800000 + number, 'sketch'
+              FROM numbers(40000)`,
+    });
+    const input = { catalogue: CATALOGUE, window: { from: Date.UTC(2025, 5, 1), to: Date.UTC(2025, 5, 2) }, previousFrom: Date.UTC(2025, 4, 31), stepMs: HOUR, slice: {}, fleetRules: { compatibleFwPairs: null } };
+    const rollup = (await getMatrixCounts(input, edges)).find((r) => r.signatureId === "E001")!;
+    const exact = (await getMatrixCounts({ ...input, useRollup: false }, edges)).find((r) => r.signatureId === "E001")!;
+    expect(exact).toMatchObject({ events: 40000, meters: 40000 });
+    expect(rollup.events).toBe(40000);
+    expect(Math.abs(rollup.meters! - 40000) / 40000).toBeLessThanOrEqual(0.02);
+    console.log(`sketch: ${rollup.meters} meters for 40000 (${(((rollup.meters! - 40000) / 40000) * 100).toFixed(2)} %)`);
   });
 });
