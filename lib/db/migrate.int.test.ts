@@ -149,25 +149,25 @@ describe("migration files", () => {
       const before = await runDbMigrations(db, { migrationsDir: copy.migrations });
       fs.appendFileSync(
         copy.schema,
-        `\nmodel Campaign {\n  id        String   @id @default(cuid())\n  name      String\n  createdAt DateTime @default(now()) @db.Timestamptz(3)\n}\n`,
+        `\nmodel MaintenanceNote {\n  id        String   @id @default(cuid())\n  body      String\n  createdAt DateTime @default(now()) @db.Timestamptz(3)\n}\n`,
       );
       const created = await createDbMigration({
-        name: "Add campaigns!",
+        name: "Add maintenance notes!",
         schemaPath: copy.schema,
         migrationsDir: copy.migrations,
         now: new Date("2030-01-02T03:04:05Z"),
       });
-      expect(created.created).toBe("20300102030405_add_campaigns");
-      expect(created.sql).toMatch(/CREATE TABLE "Campaign"/);
+      expect(created.created).toBe("20300102030405_add_maintenance_notes");
+      expect(created.sql).toMatch(/CREATE TABLE "MaintenanceNote"/);
       expect(fs.readFileSync(path.join(copy.migrations, created.created!, "migration.sql"), "utf8")).toBe(created.sql);
 
       const again = await createDbMigration({ name: "again", schemaPath: copy.schema, migrationsDir: copy.migrations });
       expect(again.created).toBeNull();
 
       const after = await runDbMigrations(db, { migrationsDir: copy.migrations });
-      expect(after.applied).toEqual(["20300102030405_add_campaigns"]);
+      expect(after.applied).toEqual(["20300102030405_add_maintenance_notes"]);
       expect((await listAppliedDbMigrations(db)).map((m) => m.name)).toEqual([...before.applied, created.created]);
-      expect(await listTables(db)).toContain("Campaign");
+      expect(await listTables(db)).toContain("MaintenanceNote");
     } finally {
       await closeDb(db);
     }

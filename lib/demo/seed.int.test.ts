@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createIngestSink, type IngestSink } from "@/lib/clickhouse/queries/ingest";
 import { countAuditLines, countFleetCopies, countMeterStates } from "@/lib/clickhouse/queries/fleet";
 import { countFleet } from "@/lib/fleet/store";
-import { openTestStores, type TestStores } from "@/lib/fleet/test-stores";
+import { openTestStores, type TestStores } from "@/lib/testing/stores";
 import { demoHistoryLines, demoScenario, seedDemoFleet, startDemoStream } from "./fleet";
 
 const NOW = Date.UTC(2026, 10, 25, 12);

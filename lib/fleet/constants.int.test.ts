@@ -6,7 +6,7 @@ import { isAppError } from "@/lib/errors";
 import { generateFleet, getMeter } from "@/lib/simulator/fleet";
 import { listMeterConstantChanges, updateMeterConstants } from "./constants";
 import { writeGeneratedFleet } from "./generate";
-import { openTestStores, type TestStores } from "./test-stores";
+import { openTestStores, type TestStores } from "@/lib/testing/stores";
 
 let s: TestStores;
 let meterId: string;

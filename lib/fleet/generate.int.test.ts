@@ -5,7 +5,7 @@ import { countFleetCopies, findFleetMeterCopies } from "@/lib/clickhouse/queries
 import { generateFleet, getMeter } from "@/lib/simulator/fleet";
 import { writeGeneratedFleet } from "./generate";
 import { countFleet } from "./store";
-import { openTestStores, type TestStores } from "./test-stores";
+import { openTestStores, type TestStores } from "@/lib/testing/stores";
 
 let s: TestStores;
 beforeAll(async () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { countFleetCopies, findFleetMeterCopies } from "@/lib/clickhouse/queries/fleet";
 import { importFleet } from "./import";
 import { countFleet } from "./store";
-import { openTestStores, type TestStores } from "./test-stores";
+import { openTestStores, type TestStores } from "@/lib/testing/stores";
 
 const METER_HEADER = "id,kind,model,latitude,longitude,gateway,installed_at,climate_zone,fw_metrology,fw_comms,hes_version,cert_not_after,last_verified_at,timezone,gain_correction";
 const GATEWAY_HEADER = "id,name,latitude,longitude,backhaul,max_sessions,timezone,climate_zone";

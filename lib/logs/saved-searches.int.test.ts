@@ -1,31 +1,27 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeDb, createDb, runDbMigrations, type PrismaClient } from "@/lib/db";
+import type { PrismaClient } from "@/lib/db";
+import { openTestStores, type TestStores } from "@/lib/testing/stores";
 import { createSavedSearch, deleteSavedSearch, listSavedSearches } from "./saved-searches";
 
-let dir: string;
+let stores: TestStores;
 let db: PrismaClient;
 let alice: string;
 let bob: string;
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "saved-searches-int-"));
-  db = createDb({ dataDir: dir });
-  await runDbMigrations(db, { migrationsDir: path.resolve(__dirname, "../../prisma/migrations") });
+  stores = await openTestStores({ clickhouse: false });
+  db = stores.db;
   alice = (await db.user.create({ data: { email: "alice@example.test", name: "Alice", role: "operator" } })).id;
   bob = (await db.user.create({ data: { email: "bob@example.test", name: "Bob", role: "viewer" } })).id;
 });
 
 afterAll(async () => {
-  await closeDb(db);
-  fs.rmSync(dir, { recursive: true, force: true });
+  await stores.close();
 });
 
 const view = { columns: ["ts", "meter", "msg", "attrs"] as string[], stack: "code" as const, order: "asc" as const };
 
-describe("saved searches on PGlite", () => {
+describe("saved searches (PGlite, or PostgreSQL with AMI_TEST_DB=postgresql)", () => {
   it("keeps the exact view, lists own and shared ones, and only the owner deletes", async () => {
     const priv = await createSavedSearch({ name: "my E105", shared: false, query: "code:E105 gw:GW-0042", range: "24h", view }, alice, db);
     const shared = await createSavedSearch(

@@ -1,4 +1,4 @@
-// Test-only: fresh, migrated stores for a fleet integration test. Embedded
+// Test-only: fresh, migrated stores for an integration test. Embedded
 // PGlite in a temp dir by default; AMI_TEST_DB=postgresql uses TEST_DATABASE_URL
 // (default 127.0.0.1:5432/test) with a schema of its own, dropped on close.
 // chDB always gets its own temp dir.
@@ -20,11 +20,11 @@ export interface TestStores {
 }
 
 export async function openTestStores(opts: { clickhouse?: boolean } = {}): Promise<TestStores> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ami-fleet-"));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ami-test-"));
   // Test harness switch, not app configuration: lib/env.ts stays the only reader for the app.
   const wantPg = process.env.AMI_TEST_DB === "postgresql";
   const pgUrl = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
-  const schema = `ami_fleet_${process.pid}_${Date.now().toString(36)}`;
+  const schema = `ami_test_${process.pid}_${Date.now().toString(36)}`;
   const db = wantPg ? createDb({ url: pgUrl, schema }) : createDb({ dataDir: dir });
   await runDbMigrations(db);
   const ch = opts.clickhouse === false ? (null as unknown as ClickHouse) : await createClickHouse({ path: path.join(dir, "ch") });
