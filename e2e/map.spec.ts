@@ -12,6 +12,7 @@ type MapHook = {
   project(id: string): [number, number] | null;
   ids(limit?: number): string[];
   zoomTo(id: string, zoom: number): boolean;
+  trace(id: string): { ts: number | null; sentAt: number; receivedAt: number; appliedAt: number | null; shownAt: number | null } | null;
 };
 
 /** Page object for /map. */
@@ -138,24 +139,34 @@ test.describe("fleet map", () => {
     const map = new MapPage(page);
     await map.goto();
     await expect(page.getByTestId("live-indicator")).toContainText("Live", { timeout: 15_000 });
-    const [id, warm] = await map.hook((m) => {
-      const ids = m.ids(100000).filter((x) => m.stateOf(x) === "normal");
-      return [ids[0]!, ids[1]!];
-    });
-    expect(id).toBeTruthy();
+    const [warm, ...ids] = await map.hook((m) => m.ids(100000).filter((x) => m.stateOf(x) === "normal").slice(0, 4));
+    expect(ids.length).toBe(3);
     const stateOf = (meter: string) => map.hook((m, a) => m.stateOf(a), meter);
     // Warm-up: the first line also waits for the tail to discover the new file; the
     // 2 s budget below is the live path (tail -> ingest -> socket -> frame) only.
     fs.mkdirSync(path.dirname(TAIL_FILE), { recursive: true });
     fs.appendFileSync(TAIL_FILE, `ts=${new Date().toISOString()} meter=${warm} code=E105 sev=error led=amber_steady msg="e2e warm-up"\n`);
     await expect.poll(() => stateOf(warm), { timeout: 15_000 }).toBe("amber_steady");
-    const started = Date.now();
-    fs.appendFileSync(TAIL_FILE, `ts=${new Date().toISOString()} meter=${id} code=E001 sev=critical led=red_blinking msg="e2e: metrology checksum != reference"\n`);
-    // Wait longer than the budget so a miss reports the measured latency, then hold it to 2 s.
-    await expect.poll(() => stateOf(id), { timeout: 10_000, intervals: [50] }).toBe("red_blinking");
-    const elapsed = Date.now() - started;
-    testInfo().annotations.push({ type: "recolour_ms", description: String(elapsed) });
-    expect(elapsed, `recoloured after ${elapsed} ms`).toBeLessThanOrEqual(2_000);
+    // Three changes, a second apart: each must be on screen within 2 s, not just a lucky one.
+    // "On screen" is the page's own record (lib: fleet-map.tsx trace): the animation frame
+    // after deck drew the change. Polling through Playwright adds its round trip to a busy
+    // renderer (seen: +370 ms under load), which no user waits for; it is reported, not held.
+    for (const id of ids) {
+      await page.waitForTimeout(1_000);
+      const started = Date.now();
+      fs.appendFileSync(TAIL_FILE, `ts=${new Date(started).toISOString()} meter=${id} code=E001 sev=critical led=red_blinking msg="e2e: metrology checksum != reference"\n`);
+      await expect.poll(() => stateOf(id), { timeout: 10_000, intervals: [25] }).toBe("red_blinking");
+      const observed = Date.now() - started;
+      await expect.poll(() => map.hook((m, a) => m.trace(a)?.shownAt ?? null, id), { timeout: 5_000 }).not.toBeNull();
+      const tr = (await map.hook((m, a) => m.trace(a), id))!;
+      const shown = tr.shownAt! - started;
+      // Where the time went: server (tail read + batch interval + insert + hub flush), socket, client apply, draw.
+      const breakdown = `server ${tr.sentAt - started} ms, socket ${tr.receivedAt - tr.sentAt} ms, apply ${tr.appliedAt! - tr.receivedAt} ms, ` +
+        `draw ${tr.shownAt! - tr.appliedAt!} ms; seen by the test's poll after ${observed} ms`;
+      testInfo().annotations.push({ type: "recolour_ms", description: `${shown} (${breakdown})` });
+      console.log(`[map e2e] recolour ${id} on screen after ${shown} ms: ${breakdown}`);
+      expect.soft(shown, `on screen after ${shown} ms (${breakdown})`).toBeLessThanOrEqual(2_000);
+    }
   });
 
   test("a viewer sees the drawer without any scheduling action", async ({ page }) => {

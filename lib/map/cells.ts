@@ -19,9 +19,21 @@ export function stepForLevel(level: number): number {
   return 360 / 2 ** level;
 }
 
+/** Levels whose cell id is precomputed per meter (map_meter_cells.cell_L, 009_map_cells.sql). */
+export const CELL_LEVELS: readonly number[] = Array.from({ length: MAX_GRID_LEVEL - MIN_GRID_LEVEL + 1 }, (_, i) => MIN_GRID_LEVEL + i);
+
+/** Cell of a position; lon 180 / lat 90 fall in the last column / row (same clamp as the SQL in queries/map.ts). */
 export function cellOf(lon: number, lat: number, level: number): { cx: number; cy: number } {
   const step = stepForLevel(level);
-  return { cx: Math.floor((lon + 180) / step), cy: Math.floor((lat + 90) / step) };
+  return {
+    cx: Math.min(2 ** level - 1, Math.floor((lon + 180) / step)),
+    cy: Math.min(2 ** (level - 1) - 1, Math.floor((lat + 90) / step)),
+  };
+}
+
+/** One UInt32 per cell (cx < 2^16, cy < 2^15 up to level 16): map_meter_cells.cell_L. */
+export function cellId(cx: number, cy: number): number {
+  return cx * 65536 + cy;
 }
 
 export function cellKey(cx: number, cy: number): string {

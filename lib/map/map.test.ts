@@ -2,8 +2,10 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { splitLineAtAntimeridian, geometryToPaths } from "./antimeridian";
 import { decodeFleet, decodeIndexList, decodeStates, encodeFleet, encodeIndexList, encodeStates, fnv1a } from "./binary";
-import { cellOf, gridLevelForZoom, shouldShowPoints, stepForLevel, POINTS_ZOOM } from "./cells";
+import { CELL_LEVELS, cellId, cellOf, gridLevelForZoom, shouldShowPoints, stepForLevel, MAX_GRID_LEVEL, MIN_GRID_LEVEL, POINTS_ZOOM } from "./cells";
+import { buildCellFilterConditions, buildMapCellsQuery } from "@/lib/clickhouse/queries/map";
 import { applyPending, coalesceItems, countStates, colorInto } from "./deltas";
+import { gatherColors, isSelectionCurrent, padBox, selectPoints } from "./points";
 import { parseMapFilters, serializeMapFilters, sinceToMs } from "./search-params";
 import { applyLineToFacts, deriveMapState, stateAfterLiveItem, type MeterMapFacts } from "./state";
 import { EXCLUDED, MAP_STATES, type FleetLiveItem } from "./types";
@@ -70,6 +72,13 @@ describe("grid cells per zoom", () => {
       expect((cx + 1) * step - 180).toBeGreaterThan(lon - 1e-9);
       expect(cy * step - 90).toBeLessThanOrEqual(lat + 1e-9);
     }));
+  });
+  it("keeps the edges in the last column and row, and one UInt32 id per cell up to level 16", () => {
+    expect(cellOf(180, 90, 16)).toEqual({ cx: 2 ** 16 - 1, cy: 2 ** 15 - 1 });
+    expect(cellOf(-180, -90, 3)).toEqual({ cx: 0, cy: 0 });
+    expect(cellId(2 ** 16 - 1, 2 ** 15 - 1)).toBeLessThan(2 ** 32);
+    expect(cellId(3, 5)).not.toBe(cellId(5, 3));
+    expect(CELL_LEVELS).toEqual(Array.from({ length: MAX_GRID_LEVEL - MIN_GRID_LEVEL + 1 }, (_, i) => MIN_GRID_LEVEL + i));
   });
   it("switches to points when zoomed in or few meters in view", () => {
     expect(shouldShowPoints(POINTS_ZOOM, 1_000_000)).toBe(true);
@@ -190,5 +199,55 @@ describe("drawer actions by role", () => {
     expect(actionsFor("operator", "EM-0000042").map((a) => a.href)).toEqual(["/campaigns/new?jobType=rf_analysis&meter=EM-0000042"]);
     expect(actionsFor("technician", "EM-0000042").map((a) => a.href)).toEqual(["/meters/EM-0000042"]);
     expect(actionsFor("viewer", "EM-0000042")).toEqual([]);
+  });
+});
+
+describe("cell query over map_meter_cells (SQL builder)", () => {
+  it("groups one precomputed cell column, applies stale at read time, binds every value", () => {
+    const { query, params } = buildMapCellsQuery({
+      level: 9, filters: { states: [], kind: "gas", fault: "E105", fw: "1.2.0/", since: "24h" },
+      bbox: { west: 170, south: -20, east: -170, north: -10 }, now: NOW, staleAfterMs: DAY,
+    });
+    expect(query).toContain("FROM map_meter_cells FINAL");
+    expect(query).toContain("SELECT {cellCol: Identifier} AS cell");
+    expect(query).toContain("if(base_state < 4 AND last_seen < {staleBefore: UInt64}, 5, base_state) AS st");
+    expect(query).toContain("GROUP BY cell");
+    expect(query).not.toMatch(/splitByChar|map_meters\b|GROUP BY meter/);
+    expect(query).toContain("(lon >= {west: Float64} OR lon <= {east: Float64})"); // across the antimeridian
+    expect(query).not.toContain("gas");
+    expect(params).toEqual({ cellCol: "cell_9", staleBefore: NOW - DAY, kind: "gas", faultIdx: 3, fwMetrology: "1.2.0", faultSince: NOW - DAY,
+      west: 170, south: -20, east: -170, north: -10 });
+  });
+  it("filters are typed columns with bound values; unknown fault codes match nothing", () => {
+    const { conditions, params } = buildCellFilterConditions({ states: [], gw: "GW-0042'--", zone: "Desert", fault: "NOPE", fw: "/3.1.0" }, NOW);
+    expect(conditions).toEqual(["fault_code = {faultIdx: UInt8} AND fault_open", "gw = {gw: String}", "zone = {zone: String}", "fw_comms = {fwComms: String}"]);
+    expect(params).toEqual({ faultIdx: 255, gw: "GW-0042'--", zone: "Desert", fwComms: "3.1.0" });
+  });
+  it("refuses a level without a precomputed column", () => {
+    expect(() => buildMapCellsQuery({ level: 17, filters: { states: [] }, now: NOW, staleAfterMs: DAY })).toThrow(RangeError);
+  });
+});
+
+describe("points around the viewport", () => {
+  const lon = Float32Array.from([-100, -99.5, -98, 179.5, -179.5, 10]);
+  const lat = Float32Array.from([40, 40.2, 41, -17, -17, 50]);
+  it("selects the meters inside the box, across the antimeridian too, and maps back to fleet indices", () => {
+    expect(Array.from(selectPoints(lon, lat, { west: -100.1, south: 39.9, east: -99, north: 40.5 }, 10).indices)).toEqual([0, 1]);
+    const wrap = selectPoints(lon, lat, { west: 179, south: -18, east: -179, north: -16 }, 10);
+    expect(Array.from(wrap.indices)).toEqual([3, 4]);
+    expect(Array.from(wrap.positions)).toEqual([179.5, -17, -179.5, -17]);
+  });
+  it("keeps a selection while the view stays inside its margin and within a zoom level", () => {
+    const view = { west: -100, south: 40, east: -99, north: 41 };
+    const sel = selectPoints(lon, lat, padBox(view, 3), 10);
+    expect(sel.box).toEqual({ west: -101, south: 39, east: -98, north: 42 });
+    expect(isSelectionCurrent(sel, { west: -100.5, south: 40.5, east: -99.5, north: 41.5 }, 10.6)).toBe(true);
+    expect(isSelectionCurrent(sel, { west: -102, south: 40, east: -101, north: 41 }, 10)).toBe(false);
+    expect(isSelectionCurrent(sel, view, 11)).toBe(false);
+    expect(isSelectionCurrent(null, view, 10)).toBe(false);
+  });
+  it("gathers the colours of the selected meters", () => {
+    const colors = Uint8Array.from({ length: 6 * 4 }, (_, i) => i);
+    expect(Array.from(gatherColors(Uint32Array.from([1, 4]), colors))).toEqual([4, 5, 6, 7, 16, 17, 18, 19]);
   });
 });

@@ -5,7 +5,7 @@
 // animation frame. Low zoom draws cells aggregated in ClickHouse (/api/map/cells).
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Deck, WebMercatorViewport, type MapViewState, type PickingInfo } from "@deck.gl/core";
-import { BitmapLayer, PathLayer, ScatterplotLayer, TextLayer } from "@deck.gl/layers";
+import { BitmapLayer, ScatterplotLayer } from "@deck.gl/layers";
 import { TileLayer } from "@deck.gl/geo-layers";
 import { io, type Socket } from "socket.io-client";
 import type { Role } from "@/lib/auth/permissions";
@@ -14,6 +14,8 @@ import { loadBasemapPaths, type BasemapPaths } from "@/lib/map/basemap";
 import { GZIP_BODY_HEADERS, decodeFleet, decodeIndexList, decodeStates, fnv1a, readBinaryBody } from "@/lib/map/binary";
 import { cellKey, cellOf, gridLevelForZoom, shouldShowPoints } from "@/lib/map/cells";
 import { applyPending, coalesceItems, colorInto, countStates, type StateArrays } from "@/lib/map/deltas";
+import { basemapLayers, cellLayers, cellRings, formatCount, metersLayer, type MetersData } from "@/lib/map/layers";
+import { gatherColors, isSelectionCurrent, padBox, selectPoints, type PointsSelection } from "@/lib/map/points";
 import { serializeMapFilters } from "@/lib/map/search-params";
 import { EXCLUDED, MAP_STATES, MAP_STATE_COLORS, MAP_STATE_LABELS, type FleetLiveItem, type MapCell, type MapFilters, type MapGateway, type MapState } from "@/lib/map/types";
 import styles from "./fleet-map.module.css";
@@ -47,11 +49,18 @@ interface MeterDetail {
 
 type Line = MeterDetail["lines"][number];
 
-const INITIAL_VIEW: MapViewState = { longitude: -98, latitude: 39, zoom: 3, pitch: 0, bearing: 0 };
-
-function formatCount(n: number): string {
-  return n >= 1_000_000 ? (n / 1_000_000).toFixed(1) + "M" : n >= 10_000 ? Math.round(n / 1000) + "k" : n >= 1000 ? (n / 1000).toFixed(1) + "k" : String(n);
+interface LiveTrace {
+  ts: number | null;
+  sentAt: number;
+  receivedAt: number;
+  appliedAt: number | null;
+  /** The animation frame after deck drew the change: when it is on screen. */
+  shownAt: number | null;
 }
+const MAX_TRACES = 5_000;
+const MAX_TRACED_PER_FLUSH = 500;
+
+const INITIAL_VIEW: MapViewState = { longitude: -98, latitude: 39, zoom: 3, pitch: 0, bearing: 0 };
 
 function formatTime(ms: number | null | undefined): string {
   return ms ? new Date(ms).toISOString().replace("T", " ").replace(/\.\d+Z$/, "Z") : "—";
@@ -61,28 +70,6 @@ function bboxOf(v: MapViewState, width: number, height: number) {
   const vp = new WebMercatorViewport({ ...v, width, height });
   const [west, south, east, north] = vp.getBounds();
   return { west: Math.max(-180, west), south: Math.max(-85, south), east: Math.min(180, east), north: Math.min(85, north) };
-}
-
-/** Ring segments for one cell: concentric rings, width proportional to each state's share. */
-function cellRings(cells: MapCell[], visible: boolean[]) {
-  const rings: { position: [number, number]; radius: number; width: number; color: [number, number, number, number] }[] = [];
-  const labels: { position: [number, number]; text: string; radius: number }[] = [];
-  for (const c of cells) {
-    let total = 0;
-    for (let s = 0; s < MAP_STATES.length; s++) if (visible[s]) total += c.counts[s]!;
-    if (total === 0) continue;
-    const outer = 12 + Math.min(22, 4 * Math.log10(total + 1) * 2);
-    const thickness = 7;
-    let r = outer - thickness;
-    for (let s = MAP_STATES.length - 1; s >= 0; s--) {
-      if (!visible[s] || !c.counts[s]) continue;
-      const w = Math.max(1, (thickness * c.counts[s]!) / total);
-      rings.push({ position: [c.lon, c.lat], radius: r + w / 2, width: w, color: [...MAP_STATE_COLORS[MAP_STATES[s]!], 255] });
-      r += w;
-    }
-    labels.push({ position: [c.lon, c.lat], text: formatCount(total), radius: outer });
-  }
-  return { rings, labels };
 }
 
 function gatewayColor(g: MapGateway): [number, number, number, number] {
@@ -117,6 +104,10 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
   const fleetRef = useRef<Fleet | null>(null);
   const arraysRef = useRef<StateArrays | null>(null);
   const pendingRef = useRef(new Map<string, FleetLiveItem>());
+  // Live-path timings per meter (event ts, hub flush, socket receipt, applied), read by e2e and the bench.
+  const traceRef = useRef(new Map<string, LiveTrace>());
+  const appliedTracesRef = useRef<LiveTrace[]>([]); // applied, layers not yet set
+  const drawingTracesRef = useRef<LiveTrace[]>([]); // layers set, waiting for deck's next draw
   const rafRef = useRef<number | null>(null);
   const socketRef = useRef<Socket | null>(null);
   const cellsRef = useRef<{ level: number; byKey: Map<string, MapCell> }>({ level: 0, byKey: new Map() });
@@ -336,6 +327,14 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
       if (!f || !a || pendingRef.current.size === 0) return;
       const changed = applyPending(pendingRef.current, (m) => f.indexById.get(m), a);
       if (!changed.length) return;
+      const appliedAt = Date.now();
+      for (let k = 0; k < changed.length && k < MAX_TRACED_PER_FLUSH; k++) {
+        const tr = traceRef.current.get(f.ids[changed[k]!.index]!);
+        if (tr && tr.appliedAt === null) {
+          tr.appliedAt = appliedAt;
+          appliedTracesRef.current.push(tr);
+        }
+      }
       const c = cellsRef.current;
       for (const ch of changed) {
         const { cx, cy } = cellOf(f.lon[ch.index]!, f.lat[ch.index]!, c.level);
@@ -360,6 +359,10 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
     socket.on("batch", (env: BatchEnvelope<FleetLiveItem>) => {
       if (!env || !Array.isArray(env.items)) return;
       if (env.room === "fleet") {
+        const traces = traceRef.current;
+        if (traces.size > MAX_TRACES) traces.clear();
+        const receivedAt = Date.now();
+        for (const it of env.items) if (it && typeof it.meter === "string") traces.set(it.meter, { ts: it.ts ?? null, sentAt: env.sentAt, receivedAt, appliedAt: null, shownAt: null });
         coalesceItems(pendingRef.current, env.items);
         setLive((l) => ({ ...l, lagMs: Math.max(0, Date.now() - env.sentAt) }));
         rafRef.current ??= requestAnimationFrame(flush);
@@ -413,6 +416,15 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
       layers: [],
       useDevicePixels: false,
       pickingRadius: 4,
+      onAfterRender: () => {
+        const drawn = drawingTracesRef.current;
+        if (!drawn.length) return;
+        drawingTracesRef.current = [];
+        requestAnimationFrame(() => {
+          const t = Date.now();
+          for (const tr of drawn) tr.shownAt = t;
+        });
+      },
     });
     deckRef.current = deck;
     // Clicks are picked here with the public synchronous pickObject: deck 9.4's
@@ -444,7 +456,8 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
   onClickRef.current = (info: PickingInfo) => {
     if (!info.layer) return;
     if (info.layer.id === "meters" && info.index >= 0) {
-      const id = fleetRef.current?.ids[info.index];
+      const i = pointsRef.current?.indices[info.index]; // the layer draws a selection, not the fleet
+      const id = i === undefined ? undefined : fleetRef.current?.ids[i];
       if (id) setSelectedMeter(id);
     } else if (info.layer.id === "gateways" && info.object) {
       setSelectedGw(info.object as MapGateway);
@@ -454,20 +467,28 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
     }
   };
 
-  // Layers.
-  const positionsAttr = useMemo(() => {
+  // Layers. Points mode draws the meters around the viewport only (lib/map/points.ts),
+  // reselected when the view leaves a 3x margin or the zoom moves a level.
+  const pointsRef = useRef<PointsSelection | null>(null);
+  const points = useMemo(() => {
     const f = fleetRef.current;
-    return f ? { value: f.positions, size: 2 } : null;
+    if (mode !== "points" || !f) return (pointsRef.current = null);
+    const b = bboxOf(view, size.width, size.height);
+    if (!isSelectionCurrent(pointsRef.current, b, view.zoom)) pointsRef.current = selectPoints(f.lon, f.lat, padBox(b, 3), view.zoom);
+    return pointsRef.current;
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [fleetCount, statesLoaded]);
+  }, [mode, view, size, fleetCount, statesLoaded]);
 
-  // Same data object between colour changes: a pan or zoom re-uploads nothing.
-  const metersData = useMemo(() => {
-    const f = fleetRef.current;
+  // Ring geometry only when the cells or the legend change (not on every render).
+  const rings = useMemo(() => cellRings(cells, visible), [cells, visible]);
+
+  // Positions keep their buffer for a selection (a pan inside the margin uploads nothing); colours are regathered per change.
+  const positionsAttr = useMemo(() => (points ? { value: points.positions, size: 2 } : null), [points]);
+  const metersData = useMemo<MetersData | null>(() => {
     const a = arraysRef.current;
-    if (!f || !a || !positionsAttr) return null;
-    return { length: f.ids.length, attributes: { getPosition: positionsAttr, getFillColor: { value: a.colors, size: 4, normalized: true } } };
-  }, [positionsAttr, colorsVersion]);
+    if (!points || !positionsAttr || !a) return null;
+    return { length: points.indices.length, attributes: { getPosition: positionsAttr, getFillColor: { value: gatherColors(points.indices, a.colors), size: 4, normalized: true } } };
+  }, [points, positionsAttr, colorsVersion]);
 
   useEffect(() => {
     const deck = deckRef.current;
@@ -487,8 +508,7 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
         },
       }));
     } else if (basemap) {
-      layers.push(new PathLayer({ id: "countries", data: basemap.countries, getPath: (p: [number, number][]) => p as never, getColor: [110, 118, 129, 200], getWidth: 1, widthUnits: "pixels" }));
-      layers.push(new PathLayer({ id: "states", data: basemap.states, getPath: (p: [number, number][]) => p as never, getColor: [110, 118, 129, 110], getWidth: 0.6, widthUnits: "pixels" }));
+      layers.push(...basemapLayers(basemap));
     }
     layers.push(new ScatterplotLayer({
       id: "gateways", data: gateways, pickable: true, radiusUnits: "pixels", stroked: true, lineWidthUnits: "pixels",
@@ -498,31 +518,9 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
       updateTriggers: { getLineColor: selectedGw?.gw, getLineWidth: selectedGw?.gw },
     }));
     if (mode === "cells") {
-      const { rings, labels } = cellRings(cells, visible);
-      layers.push(new ScatterplotLayer({
-        id: "cell-bg", data: labels, getPosition: (d: (typeof labels)[number]) => d.position, getRadius: (d: (typeof labels)[number]) => d.radius,
-        radiusUnits: "pixels", getFillColor: [13, 17, 23, 200], stroked: false,
-      }));
-      layers.push(new ScatterplotLayer({
-        id: "cell-rings", data: rings, pickable: true, stroked: true, filled: false, radiusUnits: "pixels", lineWidthUnits: "pixels",
-        getPosition: (d: (typeof rings)[number]) => d.position, getRadius: (d: (typeof rings)[number]) => d.radius,
-        getLineWidth: (d: (typeof rings)[number]) => d.width, getLineColor: (d: (typeof rings)[number]) => d.color,
-      }));
-      layers.push(new TextLayer({
-        id: "cell-counts", data: labels, getPosition: (d: (typeof labels)[number]) => d.position, getText: (d: (typeof labels)[number]) => d.text,
-        getSize: 12, getColor: [230, 237, 243, 255], fontWeight: 600, getTextAnchor: "middle", getAlignmentBaseline: "center",
-        fontFamily: "system-ui, sans-serif", characterSet: "0123456789.kM",
-      }));
+      layers.push(...cellLayers(rings));
     } else if (metersData) {
-      layers.push(new ScatterplotLayer({
-        id: "meters",
-        // Binary attributes: a new colour wrapper re-uploads only the colours; positions keep their buffer.
-        data: metersData,
-        radiusUnits: "pixels",
-        getRadius: view.zoom >= 12 ? 5 : view.zoom >= 9 ? 3.5 : 2.5,
-        pickable: true,
-        updateTriggers: { getFillColor: colorsVersion },
-      }));
+      layers.push(metersLayer(metersData, view.zoom, colorsVersion));
     }
     if (gwIndices && f && gwIndices.length) {
       const pos = new Float32Array(gwIndices.length * 2);
@@ -543,7 +541,8 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
       }));
     }
     deck.setProps({ layers: layers as never, viewState: view });
-  }, [view, mode, cells, visible, basemap, tileUrl, colorsVersion, metersData, gateways, gwIndices, selectedGw, selectedMeter]);
+    if (appliedTracesRef.current.length) drawingTracesRef.current.push(...appliedTracesRef.current.splice(0));
+  }, [view, mode, rings, basemap, tileUrl, colorsVersion, metersData, gateways, gwIndices, selectedGw, selectedMeter]);
 
   function stateOfMeter(id: string): MapState | "excluded" | null {
     const i = fleetRef.current?.indexById.get(id);
@@ -576,6 +575,7 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
         return true;
       },
       lastPick: () => lastPickRef.current,
+      trace: (id: string) => traceRef.current.get(id) ?? null,
       mode: () => containerRef.current?.closest("[data-mode]")?.getAttribute("data-mode") ?? null,
     };
   }, []);

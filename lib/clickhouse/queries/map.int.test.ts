@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClickHouse, type ClickHouse } from "../client";
 import { getMigrationsDir, runClickHouseMigrations } from "../migrate";
 import { getFleetPositions, getFleetVersion, getGatewayMeterIndices, getMapCells, getMapGateways, getMapStates, getMeterLines } from "./map";
-import { cellOf, stepForLevel } from "@/lib/map/cells";
+import { syncMapCells } from "@/lib/map/cells-sync";
+import { CELL_LEVELS, cellOf, stepForLevel } from "@/lib/map/cells";
 import { deriveMapState, applyLineToFacts, type MeterMapFacts } from "@/lib/map/state";
 import { MAP_STATES } from "@/lib/map/types";
 
@@ -84,11 +85,32 @@ describe("map queries on chDB", () => {
     // A line for a meter outside the fleet must not appear on the map.
     await ch.insertRows({ table: "audit_log", values: [line({ meter: "EM-9999999", ts: NOW, code: "E001", sev: "critical", led: "red_blinking" })] });
     await ch.insertRows({ table: "fleet_gateways", values: [0, 1, 2, 3].map((g) => ({ gw: `GW-000${g}`, name: `Gateway ${g}`, lat: 40 + g, lon: -100 + g, backhaul: "lte", max_sessions: 100, zone: "Coastal", timezone: "UTC" })) });
+    // map_meter_cells is empty on this fresh database: the first sync builds it.
+    expect(await syncMapCells(ch, { settleMs: 0 })).toEqual({ refreshed: "all" });
   });
 
   const expectedState = (m: (typeof meters)[number]) => MAP_STATES.indexOf(deriveMapState(m.facts, NOW, STALE));
 
+  /** Counts per cell key and state, computed here from the fixture with lib/map/state.ts. */
+  function expectedCells(level: number, keep: (m: (typeof meters)[number]) => boolean = () => true, now = NOW) {
+    const expected = new Map<string, number[]>();
+    for (const m of meters) {
+      if (!keep(m)) continue;
+      const { cx, cy } = cellOf(m.lon, m.lat, level);
+      const k = `${cx}:${cy}`;
+      if (!expected.has(k)) expected.set(k, MAP_STATES.map(() => 0));
+      expected.get(k)![MAP_STATES.indexOf(deriveMapState(m.facts, now, STALE))]!++;
+    }
+    return expected;
+  }
+  const byKey = (cells: Awaited<ReturnType<typeof getMapCells>>) => new Map(cells.map((c) => [`${c.cx}:${c.cy}`, c.counts]));
+
   it("counts per cell and per state equal the counts computed from the inserted rows", async () => {
+    for (const level of CELL_LEVELS) {
+      const cells = await getMapCells({ level, filters: { states: [] }, now: NOW, staleAfterMs: STALE }, ch);
+      expect(byKey(cells)).toEqual(expectedCells(level));
+      for (const c of cells) expect(c.total).toBe(c.counts.reduce((a, b) => a + b, 0));
+    }
     for (const level of [3, 6, 9]) {
       const cells = await getMapCells({ level, filters: { states: [] }, now: NOW, staleAfterMs: STALE }, ch);
       const expected = new Map<string, number[]>();
@@ -106,6 +128,33 @@ describe("map queries on chDB", () => {
     // Every state occurs in the fixture, so a broken rule cannot hide behind zero counts.
     const perState = MAP_STATES.map((_, s) => meters.filter((m) => expectedState(m) === s).length);
     expect(perState.every((n) => n > 0)).toBe(true);
+  });
+
+  it("cells with filters (kind, open fault, gateway, fault window) equal the computed counts", async () => {
+    const openFault = (m: (typeof meters)[number], code: string) => {
+      const faults = m.lines.filter((l) => ["warn", "error", "critical"].includes(l.sev)).sort((a, b) => b.ts - a.ts);
+      return faults[0]?.code === code && faults[0].ts > m.facts.lastClearAt;
+    };
+    const cases: [Parameters<typeof getMapCells>[0]["filters"], (m: (typeof meters)[number]) => boolean][] = [
+      [{ states: [], kind: "gas" }, (m) => m.kind === "gas"],
+      [{ states: [], kind: "electric", fault: "E105" }, (m) => m.kind === "electric" && openFault(m, "E105")],
+      [{ states: [], gw: "GW-0002", fault: "E001" }, (m) => m.gw === "GW-0002" && openFault(m, "E001")],
+      [{ states: [], since: "1h" }, (m) => m.lines.some((l) => ["warn", "error", "critical"].includes(l.sev) && l.ts >= NOW - 3_600_000)],
+    ];
+    for (const [filters, keep] of cases) {
+      expect(meters.some(keep)).toBe(true);
+      for (const level of [4, 9]) {
+        const cells = await getMapCells({ level, filters, now: NOW, staleAfterMs: STALE }, ch);
+        expect(byKey(cells)).toEqual(expectedCells(level, keep));
+      }
+    }
+  });
+
+  it("stale is decided at read time from `now`, not when the row was refreshed", async () => {
+    const later = NOW + 2 * STALE;
+    const cells = await getMapCells({ level: 6, filters: { states: [] }, now: later, staleAfterMs: STALE }, ch);
+    expect(byKey(cells)).toEqual(expectedCells(6, () => true, later));
+    expect(cells.reduce((a, c) => a + c.counts[MAP_STATES.indexOf("stale")]!, 0)).toBeGreaterThan(0);
   });
 
   it("a bbox across the antimeridian keeps both sides", async () => {
@@ -157,6 +206,26 @@ describe("map queries on chDB", () => {
     const m = meters.find((x) => x.lines.length === 2)!;
     const lines = await getMeterLines(m.id, 10, ch);
     expect(lines.map((l) => l.code)).toEqual([...m.lines].sort((a, b) => b.ts - a.ts).map((l) => l.code));
+  });
+
+  it("a sync after new lines and a moved meter refreshes just those meters", async () => {
+    const target = meters.find((m) => deriveMapState(m.facts, NOW, STALE) === "normal")!;
+    const moved = meters.find((m) => m !== target && m.lon < -100)!;
+    const l = line({ meter: target.id, ts: NOW + 1_000, code: "E001", sev: "critical", led: "red_blinking", gw: target.gw });
+    await ch.insertRows({ table: "audit_log", values: [l] });
+    target.lines.push(l);
+    target.facts = applyLineToFacts(target.facts, { ts: l.ts, code: l.code, sev: l.sev, led: l.led });
+    await ch.insertRows({ table: "fleet_meters", values: [fleetRow({ meter: moved.id, lat: moved.lat, lon: 60, gw: moved.gw, kind: moved.kind, updated_at: NOW })] });
+    moved.lon = 60;
+    // Before the sync the table still shows the old state: the refresh, not the read, brings it in.
+    const stale = await getMapCells({ level: 9, filters: { states: [] }, now: NOW + 1_000, staleAfterMs: STALE }, ch);
+    expect(byKey(stale)).not.toEqual(expectedCells(9, () => true, NOW + 1_000));
+    expect(await syncMapCells(ch, { settleMs: 0 })).toEqual({ refreshed: 2 });
+    for (const level of [3, 9, 16]) {
+      const cells = await getMapCells({ level, filters: { states: [] }, now: NOW + 1_000, staleAfterMs: STALE }, ch);
+      expect(byKey(cells)).toEqual(expectedCells(level, () => true, NOW + 1_000));
+    }
+    expect(await syncMapCells(ch, { settleMs: 0 })).toEqual({ refreshed: 0 });
   });
 });
 

@@ -1,11 +1,14 @@
-// The fleet map's ClickHouse reads, all over map_meters (004_map.sql): one row per
-// meter after GROUP BY meter (parts merge in the background, so a meter may still
-// have a fleet row and state rows apart). Values are bound parameters; the only
+// The fleet map's ClickHouse reads. Positions and state bytes read map_meters
+// (004_map.sql): one row per meter after GROUP BY meter (parts merge in the
+// background, so a meter may still have a fleet row and state rows apart). The
+// aggregations (cells, gateways) read map_meter_cells (009_map_cells.sql), a typed
+// copy kept current by lib/map/cells-sync.ts. Values are bound parameters; the only
 // fragments are the fixed expressions below, chosen in code.
 import { z } from "zod";
 import { getClickHouse, type ClickHouse } from "../client";
 import { FAULT_CODES } from "@/lib/map/state";
 import { sinceToMs } from "@/lib/map/search-params";
+import { CELL_LEVELS, stepForLevel } from "@/lib/map/cells";
 import { MAP_STATES, type MapCell, type MapFilters, type MapGateway } from "@/lib/map/types";
 
 /** One merged row per fleet meter; pos/dims/led/fault are packed as documented in 004_map.sql. */
@@ -83,56 +86,169 @@ export function buildFilterConditions(f: MapFilters, now: number): { conditions:
   return { conditions, params };
 }
 
+// ---- map_meter_cells (009): derivation from map_meters, refresh, reads ----
+
+/** deriveMapState without the `stale` rule (it depends on `now`): stored as base_state. */
+const BASE_STATE_SQL = `multiIf(ls = 0, 6, lg >= ls OR lp % 8 = 1, 4, lt > lc, 3, lp % 8 = 6, 2, lp % 8 = 3, 1, 0)`;
+
+/** The full state at read time: stale only overrides the "heard" states 0-3 (see MAP_STATE_SQL's order). */
+const CELL_STATE_SQL = "if(base_state < 4 AND last_seen < {staleBefore: UInt64}, 5, base_state)";
+
+/** Grid cell id of (lon, lat) at `level`, as lib/map/cells.ts cellOf + cellId (steps are exact binary fractions). */
+function cellIdSql(level: number): string {
+  const step = stepForLevel(level);
+  return `toUInt32(least(floor((lon + 180) / ${step}), ${2 ** level - 1})) * 65536 + toUInt32(least(floor((lat + 90) / ${step}), ${2 ** (level - 1) - 1}))`;
+}
+
+const MAP_CELLS_COLUMNS = ["meter", "lon", "lat", ...CELL_LEVELS.map((l) => `cell_${l}`), "kind", "model", "gw", "zone", "fw_metrology", "fw_comms",
+  "last_seen", "base_state", "fault_code", "fault_at", "fault_open"].join(", ");
+
+/** One typed row per fleet meter, derived from map_meters (dims unpacked once, here, not per read). */
+function mapCellsSelect(where: string): string {
+  return `
+    SELECT meter, lon, lat, ${CELL_LEVELS.map((l) => `${cellIdSql(l)} AS cell_${l}`).join(", ")},
+           dd[${DIM.kind}] AS kind, dd[${DIM.model}] AS model, dd[${DIM.gw}] AS gw, dd[${DIM.zone}] AS zone,
+           dd[${DIM.fwMetrology}] AS fw_metrology, dd[${DIM.fwComms}] AS fw_comms,
+           ls AS last_seen, ${BASE_STATE_SQL} AS base_state,
+           toUInt8(fp % 32) AS fault_code, intDiv(fp, 32) AS fault_at, fp > 0 AND intDiv(fp, 32) > lc AS fault_open
+    FROM (
+      SELECT meter, max(pos) AS p, max(dims) AS d, max(last_seen) AS ls, max(led) AS lp, max(last_clear_at) AS lc,
+             max(last_gasp_at) AS lg, max(last_tamper_at) AS lt, max(fault) AS fp,
+             ${LAT} AS lat, ${LON} AS lon, splitByChar('|', d) AS dd
+      FROM map_meters ${where} GROUP BY meter HAVING p > 0
+    )`;
+}
+
+const REFRESH_CHUNK = 20_000;
+
+/** Re-derive the given meters into map_meter_cells. */
+export async function refreshMapCells(meters: readonly string[], ch?: ClickHouse): Promise<void> {
+  const client = ch ?? (await getClickHouse());
+  for (let i = 0; i < meters.length; i += REFRESH_CHUNK) {
+    await client.execCommand({
+      query: `INSERT INTO map_meter_cells (${MAP_CELLS_COLUMNS}) ${mapCellsSelect("WHERE meter IN {meters: Array(String)}")}`,
+      params: { meters: meters.slice(i, i + REFRESH_CHUNK) },
+    });
+  }
+}
+
+/** Re-derive every meter (first start after 009, or more touched meters than an IN list should carry). */
+export async function rebuildMapCells(ch?: ClickHouse): Promise<void> {
+  const client = ch ?? (await getClickHouse());
+  await client.execCommand({ query: `INSERT INTO map_meter_cells (${MAP_CELLS_COLUMNS}) ${mapCellsSelect("")}` });
+}
+
+/** Rows in map_meter_cells and the time of its newest refresh (ms; 0 when empty). */
+export async function getMapCellsStatus(ch?: ClickHouse): Promise<{ rows: number; refreshedAt: number }> {
+  const client = ch ?? (await getClickHouse());
+  const [row] = await client.queryRows<{ n: string; at: string }>({
+    query: "SELECT count() AS n, toString(toUnixTimestamp64Milli(max(refreshed_at))) AS at FROM map_meter_cells",
+    tag: "map.cells_status",
+  });
+  return { rows: Number(row?.n ?? 0), refreshedAt: Number(row?.at ?? 0) };
+}
+
+/** Meters written to map_meters in (afterMs, untilMs], at most `limit` (more = rebuild instead). */
+export async function listTouchedMeters(input: { afterMs: number; untilMs: number; limit: number }, ch?: ClickHouse): Promise<string[]> {
+  const client = ch ?? (await getClickHouse());
+  const [row] = await client.queryRows<{ meters: string[] }>({
+    query: `SELECT groupUniqArray({limit: UInt32})(meter) AS meters FROM map_touched
+            WHERE at > fromUnixTimestamp64Milli({after: Int64}) AND at <= fromUnixTimestamp64Milli({until: Int64})`,
+    params: { after: Math.max(0, Math.floor(input.afterMs)), until: Math.floor(input.untilMs), limit: input.limit },
+    tag: "map.touched",
+  });
+  return row?.meters ?? [];
+}
+
+/** WHERE conditions over map_meter_cells for the non-state filters (same meaning as buildFilterConditions). */
+export function buildCellFilterConditions(f: MapFilters, now: number): { conditions: string[]; params: Record<string, unknown> } {
+  const conditions: string[] = [];
+  const params: Record<string, unknown> = {};
+  if (f.fault) {
+    const idx = (FAULT_CODES as readonly string[]).indexOf(f.fault);
+    conditions.push("fault_code = {faultIdx: UInt8} AND fault_open");
+    params.faultIdx = idx > 0 ? idx : 255;
+  }
+  // The keys are the column names (fixed here, not from the request).
+  for (const k of ["gw", "zone", "kind", "model"] as const) {
+    const v = f[k];
+    if (v) {
+      conditions.push(`${k} = {${k}: String}`);
+      params[k] = v;
+    }
+  }
+  if (f.fw) {
+    const [m = "", c = ""] = f.fw.split("/");
+    if (m) {
+      conditions.push("fw_metrology = {fwMetrology: String}");
+      params.fwMetrology = m;
+    }
+    if (c) {
+      conditions.push("fw_comms = {fwComms: String}");
+      params.fwComms = c;
+    }
+  }
+  const sinceMs = sinceToMs(f.since);
+  if (sinceMs !== undefined) {
+    conditions.push("fault_at > 0 AND fault_at >= {faultSince: UInt64}");
+    params.faultSince = Math.max(0, now - sinceMs);
+  }
+  return { conditions, params };
+}
+
 function bboxCondition(b: Bbox | undefined): string {
   if (!b) return "";
   const lon = b.west <= b.east
-    ? `mlon BETWEEN {west: Float64} AND {east: Float64}`
-    : `(mlon >= {west: Float64} OR mlon <= {east: Float64})`; // viewport across the antimeridian
-  return ` AND mlat BETWEEN {south: Float64} AND {north: Float64} AND ${lon}`;
+    ? `lon BETWEEN {west: Float64} AND {east: Float64}`
+    : `(lon >= {west: Float64} OR lon <= {east: Float64})`; // viewport across the antimeridian
+  return ` AND lat BETWEEN {south: Float64} AND {north: Float64} AND ${lon}`;
 }
 
 const cellRowSchema = z.object({
   cx: z.coerce.number(),
   cy: z.coerce.number(),
-  state: z.coerce.number(),
   n: z.coerce.number(),
-  lon: z.number(),
-  lat: z.number(),
+  clon: z.number(),
+  clat: z.number(),
+  s0: z.coerce.number(),
+  s1: z.coerce.number(),
+  s2: z.coerce.number(),
+  s3: z.coerce.number(),
+  s4: z.coerce.number(),
+  s5: z.coerce.number(),
+  s6: z.coerce.number(),
 });
 
-/** Meters per grid cell and state (cells of 360 / 2^level degrees, lib/map/cells.ts). */
+/** The map_meter_cells query for getMapCells, rendered (exported for the SQL-builder test). */
+export function buildMapCellsQuery(input: { level: number; filters: MapFilters; bbox?: Bbox } & MapQueryContext): { query: string; params: Record<string, unknown> } {
+  if (!CELL_LEVELS.includes(input.level)) throw new RangeError(`grid level ${input.level} is not precomputed`);
+  const { conditions, params } = buildCellFilterConditions(input.filters, input.now);
+  const where = conditions.map((c) => ` AND ${c}`).join("");
+  return {
+    query: `
+      SELECT intDiv(cell, 65536) AS cx, cell % 65536 AS cy, count() AS n, avg(lon) AS clon, avg(lat) AS clat,
+             ${MAP_STATES.map((_, i) => `countIf(st = ${i}) AS s${i}`).join(", ")}
+      FROM (
+        SELECT {cellCol: Identifier} AS cell, lon, lat, ${CELL_STATE_SQL} AS st
+        FROM map_meter_cells FINAL
+        WHERE 1${where}${bboxCondition(input.bbox)}
+      )
+      GROUP BY cell`,
+    params: { ...params, ...input.bbox, cellCol: `cell_${input.level}`, staleBefore: Math.max(0, input.now - input.staleAfterMs) },
+  };
+}
+
+/** Meters per grid cell and state (cells of 360 / 2^level degrees, lib/map/cells.ts), from map_meter_cells. */
 export async function getMapCells(
   input: { level: number; filters: MapFilters; bbox?: Bbox } & MapQueryContext,
   ch?: ClickHouse,
 ): Promise<MapCell[]> {
   const client = ch ?? (await getClickHouse());
-  const { conditions, params } = buildFilterConditions(input.filters, input.now);
-  const where = conditions.length ? `WHERE ${conditions.join(" AND ")}` : "";
-  const rows = await client.queryRows<unknown>({
-    query: `
-      SELECT cx, cy, state, count() AS n, avg(mlon) AS lon, avg(mlat) AS lat
-      FROM (
-        SELECT ${LON} AS mlon, ${LAT} AS mlat, ${MAP_STATE_SQL} AS state,
-               toInt32(floor((mlon + 180) / {step: Float64})) AS cx, toInt32(floor((mlat + 90) / {step: Float64})) AS cy
-        FROM (${METER_ROWS}) ${where}
-      )
-      WHERE 1 ${bboxCondition(input.bbox)}
-      GROUP BY cx, cy, state`,
-    params: { ...params, ...input.bbox, step: 360 / 2 ** input.level, now: input.now, staleAfterMs: input.staleAfterMs },
-    tag: "map.cells",
-  });
-  const cells = new Map<string, MapCell>();
-  for (const raw of rows) {
+  const rows = await client.queryRows<unknown>({ ...buildMapCellsQuery(input), tag: "map.cells" });
+  return rows.map((raw) => {
     const r = cellRowSchema.parse(raw);
-    const key = `${r.cx}:${r.cy}`;
-    let c = cells.get(key);
-    if (!c) cells.set(key, (c = { cx: r.cx, cy: r.cy, lon: 0, lat: 0, counts: MAP_STATES.map(() => 0), total: 0 }));
-    c.counts[r.state] = r.n;
-    c.lon = (c.lon * c.total + r.lon * r.n) / (c.total + r.n);
-    c.lat = (c.lat * c.total + r.lat * r.n) / (c.total + r.n);
-    c.total += r.n;
-  }
-  return [...cells.values()];
+    return { cx: r.cx, cy: r.cy, lon: r.clon, lat: r.clat, counts: [r.s0, r.s1, r.s2, r.s3, r.s4, r.s5, r.s6], total: r.n };
+  });
 }
 
 /** Fleet version: changes on every fleet sync; keys the cached positions payload. */
@@ -191,22 +307,21 @@ const gatewayRowSchema = z.object({
   unhealthy: z.coerce.number(),
 });
 
-/** Gateways with the meters they serve (filters applied) and how many are unhealthy. */
+/** Gateways with the meters they serve (filters applied) and how many are unhealthy, from map_meter_cells. */
 export async function getMapGateways(input: { filters: MapFilters } & MapQueryContext, ch?: ClickHouse): Promise<MapGateway[]> {
   const client = ch ?? (await getClickHouse());
-  const { conditions, params } = buildFilterConditions(input.filters, input.now);
-  const where = conditions.length ? `WHERE ${conditions.join(" AND ")}` : "";
+  const { conditions, params } = buildCellFilterConditions(input.filters, input.now);
   const rows = await client.queryRows<unknown>({
     query: `
       SELECT g.gw AS gw, g.name AS name, g.lon AS lon, g.lat AS lat, m.meters AS meters, m.unhealthy AS unhealthy
       FROM (SELECT gw, argMax(name, updated_at) AS name, argMax(lon, updated_at) AS lon, argMax(lat, updated_at) AS lat
             FROM fleet_gateways GROUP BY gw) AS g
       INNER JOIN (
-        SELECT ${dim("gw")} AS gw, count() AS meters, countIf(${MAP_STATE_SQL} IN (1, 2, 3, 4)) AS unhealthy
-        FROM (${METER_ROWS}) ${where} GROUP BY gw
+        SELECT gw, count() AS meters, countIf(${CELL_STATE_SQL} IN (1, 2, 3, 4)) AS unhealthy
+        FROM map_meter_cells FINAL WHERE 1${conditions.map((c) => ` AND ${c}`).join("")} GROUP BY gw
       ) AS m ON m.gw = g.gw
       ORDER BY gw`,
-    params: { ...params, now: input.now, staleAfterMs: input.staleAfterMs },
+    params: { ...params, staleBefore: Math.max(0, input.now - input.staleAfterMs) },
     tag: "map.gateways",
   });
   return rows.map((r) => gatewayRowSchema.parse(r));

@@ -4,6 +4,7 @@ import { requirePermission } from "@/lib/auth/session";
 import { getMapCells } from "@/lib/clickhouse/queries/map";
 import { MAX_GRID_LEVEL, MIN_GRID_LEVEL } from "@/lib/map/cells";
 import { parseMapFilters } from "@/lib/map/search-params";
+import { ensureMapCellsSync } from "@/lib/map/cells-sync";
 import { errorResponse, mapContext } from "@/lib/map/server";
 
 export const dynamic = "force-dynamic";
@@ -21,6 +22,7 @@ const querySchema = z.object({
 export async function GET(req: Request) {
   try {
     await requirePermission("fleet.view");
+    await ensureMapCellsSync(); // map_meter_cells built and its refresh loop running
     const sp = new URL(req.url).searchParams;
     const q = querySchema.parse({ level: sp.get("level"), bbox: sp.get("bbox") ?? undefined });
     const bbox = q.bbox ? { west: q.bbox[0]!, south: q.bbox[1]!, east: q.bbox[2]!, north: q.bbox[3]! } : undefined;

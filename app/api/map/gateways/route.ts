@@ -2,6 +2,7 @@
 import { requirePermission } from "@/lib/auth/session";
 import { getMapGateways } from "@/lib/clickhouse/queries/map";
 import { parseMapFilters } from "@/lib/map/search-params";
+import { ensureMapCellsSync } from "@/lib/map/cells-sync";
 import { errorResponse, mapContext } from "@/lib/map/server";
 
 export const dynamic = "force-dynamic";
@@ -9,6 +10,7 @@ export const dynamic = "force-dynamic";
 export async function GET(req: Request) {
   try {
     await requirePermission("fleet.view");
+    await ensureMapCellsSync(); // map_meter_cells built and its refresh loop running
     const gateways = await getMapGateways({ filters: parseMapFilters(new URL(req.url).searchParams), ...mapContext() });
     return Response.json({ gateways }, { headers: { "Cache-Control": "no-store" } });
   } catch (err) {
