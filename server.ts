@@ -87,6 +87,9 @@ async function main() {
   const ingest = await startIngest({ log: (m) => console.log(m) });
   const { startDispatcher } = await import("./lib/campaigns/dispatcher");
   const dispatcher = startDispatcher();
+  // Build the map's cell table in the background so the first map view does not wait for it.
+  const { ensureMapCellsSync } = await import("./lib/map/cells-sync");
+  void ensureMapCellsSync().catch((err) => console.error("[server] map cells build failed", err));
 
   await new Promise<void>((resolve) => server.listen(env.PORT, env.HOST, resolve));
   console.log(`[server] AMI console ready on http://localhost:${env.PORT} (${dev ? "development" : "production"}${env.AMI_DEMO ? ", demo" : ""})`);
@@ -104,6 +107,8 @@ async function main() {
     server.close();
     await closeSocketServer().catch(() => {});
     await dispatcher.stop().catch((err) => console.error("[server] dispatcher stop failed", err));
+    const { stopMapCellsSync } = await import("./lib/map/cells-sync");
+    stopMapCellsSync();
     await demo?.stop().catch((err) => console.error("[server] demo stream stop failed", err));
     await ingest.stop().catch((err) => console.error("[server] ingest stop failed", err));
     await stopEngines();
