@@ -4,8 +4,10 @@ import { useEffect, useState } from "react";
 
 export function UserMenu({ name, email, role, roleHint }: { name: string; email: string; role: string; roleHint: string }) {
   const [theme, setTheme] = useState<"dark" | "light">("dark");
+  const [isReady, setIsReady] = useState(false);
   useEffect(() => {
     setTheme(document.documentElement.dataset.theme === "light" ? "light" : "dark");
+    setIsReady(true); // hydrated: the buttons below now act (tests wait for this)
   }, []);
   function toggleTheme() {
     const next = theme === "dark" ? "light" : "dark";
@@ -14,7 +16,7 @@ export function UserMenu({ name, email, role, roleHint }: { name: string; email:
     setTheme(next);
   }
   return (
-    <div className="row" style={{ flexDirection: "column", alignItems: "stretch" }} data-testid="user-menu">
+    <div className="row" style={{ flexDirection: "column", alignItems: "stretch" }} data-testid="user-menu" data-ready={isReady ? "true" : "false"}>
       <div>
         <div style={{ fontWeight: 600 }}>{name}</div>
         <div className="muted" style={{ fontSize: 12, overflowWrap: "anywhere" }}>{email}</div>

@@ -40,6 +40,8 @@ export async function signInAs(page: Page, role: Role) {
 }
 
 export async function signOut(page: Page) {
+  // A click before hydration would do nothing: wait until the menu is interactive.
+  await expect(page.getByTestId("user-menu")).toHaveAttribute("data-ready", "true", { timeout: 30_000 });
   await page.getByTestId("sign-out").click();
   await expect(page.getByTestId("login-form")).toBeVisible();
 }
