@@ -61,8 +61,20 @@ test("operator: prefilled form, preview, start, live progress, pause and resume"
   await page.getByTestId("action-resume").click();
   await expect(page.getByTestId("campaign-status")).toHaveText("running");
 
+  // The list is live too: a pause made on another tab shows without a reload.
+  const campaignUrl = page.url();
+  const campaignId = campaignUrl.split("/").pop()!;
   await page.goto("/campaigns");
   await expect(page.getByTestId("campaigns-table")).toContainText(`e2e verify ${gw}`);
+  await expect(page.getByTestId("campaigns-live")).toHaveText("connected");
+  const listStatus = page.locator(`[data-testid="campaign-row"][data-campaign="${campaignId}"]`).getByTestId("campaign-status");
+  await expect(listStatus).toHaveText("running");
+  const other = await page.context().newPage();
+  await other.goto(campaignUrl);
+  await other.getByTestId("action-pause").click();
+  await expect(other.getByTestId("campaign-status")).toHaveText("paused");
+  await other.close();
+  await expect(listStatus).toHaveText("paused");
 });
 
 test("technician completes a calibration work order with readings", async ({ page, browser }) => {
@@ -82,9 +94,12 @@ test("technician completes a calibration work order with readings", async ({ pag
   await op.close();
 
   await signInAs(page, "technician");
-  await page.goto("/work-orders");
+  // The work order appears when the dispatcher begins the wave; this page is not live, so reload until it does.
   const row = page.locator('[data-testid="wo-row"][data-job="calibrate"]').filter({ hasText: "open" }).first();
-  await expect(row).toBeVisible({ timeout: 30_000 });
+  await expect(async () => {
+    await page.goto("/work-orders");
+    await expect(row).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 30_000 });
   await row.getByTestId("wo-complete-open").click();
   await page.getByTestId("wo-err15A").fill("0.05");
   await page.getByTestId("wo-err30A").fill("-0.08");

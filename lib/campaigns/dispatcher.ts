@@ -1,7 +1,10 @@
 // The campaign dispatcher: runs inside each server process; several processes
 // on one PostgreSQL share the work safely.
-// - Targets are leased with UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED):
-//   two workers never hold one target; a lease expires, so a dead worker's targets return.
+// - A tick works phase by phase over ALL running campaigns (gates, wave starts, sends,
+//   soak starts), so each phase is a few statements whatever the number of campaigns.
+// - Targets are leased across the running waves with one UPDATE … FROM (SELECT … FOR
+//   UPDATE SKIP LOCKED LIMIT n): two workers never hold one target; a lease expires,
+//   so a dead worker's targets return.
 // - Each lease bumps a fencing token; a result is stored only if the fence still
 //   matches, so a stalled worker's late answer is dropped.
 // - The CommandLog row (state "sending") is written BEFORE the command leaves, and
@@ -14,7 +17,7 @@ import { CODES, type Code } from "@/lib/audit/codes";
 import type { AuditRecord } from "@/lib/audit/record";
 import { recordAuditEvent } from "@/lib/audit-trail";
 import { toAuditLogRow } from "@/lib/clickhouse/audit-rows";
-import { findTargetMeters, getLastGaspRate, getWaveHealth, insertCampaignAuditRows } from "@/lib/clickhouse/queries/campaigns";
+import { findTargetMeters, getLastGaspCounts, getWavesHealth, insertCampaignAuditRows, type WaveHealth } from "@/lib/clickhouse/queries/campaigns";
 import { refreshMeterStates } from "@/lib/clickhouse/meter-state-current";
 import { getDb, Prisma } from "@/lib/db";
 import { isAppError } from "@/lib/errors";
@@ -23,6 +26,7 @@ import { evaluateWave, nextRetry, type GateDecision, type MeterOutcome } from "@
 import { getJobTypeSpec, type JobType } from "@/lib/scheduling/job-types";
 import { createPreflight } from "@/lib/scheduling/preflight";
 import { publishProgress, setLiveProgress } from "./progress";
+import type { CampaignOptions } from "./schemas";
 import { abortCampaignAs, commandKey, readOptions } from "./service";
 import { getFirmwareCatalogue, toPlanMeter } from "./targets";
 
@@ -34,7 +38,7 @@ export interface DispatcherOptions {
   /** How long a lease holds; past it another worker may take the target. */
   leaseMs?: number;
   commandTimeoutMs?: number;
-  /** Targets leased per round (a wave never exceeds 100). */
+  /** Targets leased per statement, across the running waves of all campaigns (a wave never exceeds 100). */
   batchSize?: number;
   /** Write step lines to ClickHouse audit_log (and refresh meter_state_current). */
   writeAuditLines?: boolean;
@@ -63,6 +67,9 @@ interface LeasedRow {
 }
 
 type CampaignRow = { id: string; jobType: string; options: Prisma.JsonValue };
+type WaveRow = { id: string; campaignId: string; index: number; state: string; scheduledAt: Date; startedAt: Date | null; soakEndsAt: Date | null; decision: string | null };
+
+const waveKey = (campaignId: string, index: number) => `${campaignId}#${index}`;
 
 const OPEN_STATES = ["pending", "leased", "sent"] as const;
 
@@ -81,26 +88,29 @@ export function createDispatcher(opts: DispatcherOptions) {
   const now = opts.now ?? (() => new Date());
   const commandTimeoutMs = opts.commandTimeoutMs ?? 30_000;
   const leaseMs = opts.leaseMs ?? commandTimeoutMs + 30_000;
-  const batchSize = opts.batchSize ?? 100;
+  const batchSize = opts.batchSize ?? 1000;
   const writeAuditLines = opts.writeAuditLines ?? true;
   const db = getDb();
   const lastPublished = new Map<string, number>();
 
-  async function leaseTargets(campaignId: string, wave: number, at: Date): Promise<LeasedRow[]> {
+  /** One statement leases due targets across all the given running waves. */
+  async function leaseTargets(waves: Active[], at: Date): Promise<LeasedInBatch[]> {
     const expires = new Date(at.getTime() + leaseMs);
-    return db.$queryRaw<LeasedRow[]>`
+    return db.$queryRaw<LeasedInBatch[]>`
       UPDATE "CampaignTarget" AS t
       SET state = 'leased', "leaseOwner" = ${owner}, "leaseExpiresAt" = ${expires}, fence = t.fence + 1, "updatedAt" = ${at},
           attempts = CASE WHEN t.state = 'pending' THEN t.attempts + 1 ELSE t.attempts END
-      WHERE t.id IN (
-        SELECT id FROM "CampaignTarget"
-        WHERE "campaignId" = ${campaignId} AND wave = ${wave}
-          AND ((state = 'pending' AND ("nextAttemptAt" IS NULL OR "nextAttemptAt" <= ${at}))
-               OR (state = 'leased' AND "leaseExpiresAt" < ${at}))
-        ORDER BY id
+      FROM (
+        SELECT c.id FROM "CampaignTarget" AS c
+        WHERE c."campaignId" = ANY(${waves.map((a) => a.c.id)}::text[]) AND c.wave = ANY(${waves.map((a) => a.wave.index)}::int[])
+          AND (c."campaignId" || '#' || c.wave) = ANY(${waves.map((a) => waveKey(a.c.id, a.wave.index))}::text[])
+          AND ((c.state = 'pending' AND (c."nextAttemptAt" IS NULL OR c."nextAttemptAt" <= ${at}))
+               OR (c.state = 'leased' AND c."leaseExpiresAt" < ${at}))
+        ORDER BY c.id
         LIMIT ${batchSize}
-        FOR UPDATE SKIP LOCKED)
-      RETURNING t.id, t."meterId", t."gatewayId", t.attempts, t.fence`;
+        FOR UPDATE OF c SKIP LOCKED) AS due
+      WHERE t.id = due.id
+      RETURNING t.id, t."campaignId", t."meterId", t."gatewayId", t.attempts, t.fence`;
   }
 
   interface Decided {
@@ -187,20 +197,29 @@ export function createDispatcher(opts: DispatcherOptions) {
     };
   }
 
-  async function sendBatch(c: CampaignRow, leased: LeasedRow[], at: Date): Promise<{ sent: number; stale: number }> {
-    const jobType = c.jobType as JobType;
-    const options = readOptions(c.options);
-    const params = jobType === "fota" && options.targetFirmware ? { metrology: options.targetFirmware.metrology, comms: options.targetFirmware.comms } : undefined;
-    const withKeys = leased.map((row) => ({ row, key: commandKey(c.id, row.meterId, jobType, row.attempts) }));
-    // Written before anything leaves: a crash after this line resends the same keys.
-    await db.commandLog.createMany({
-      data: withKeys.map(({ row, key }) => ({ idempotencyKey: key, campaignId: c.id, targetId: row.id, meterId: row.meterId, step: jobType, attempt: row.attempts, fence: row.fence, state: "sending", sentAt: at })),
-      skipDuplicates: true,
+  interface LeasedInBatch extends LeasedRow {
+    campaignId: string;
+  }
+
+  /** One batch across the running waves of several campaigns: one CommandLog insert, concurrent sends, one result statement, one audit insert. */
+  async function sendBatch(byId: Map<string, Active>, leased: LeasedInBatch[], at: Date): Promise<{ sent: number; stale: number }> {
+    const withKeys = leased.map((row) => {
+      const a = byId.get(row.campaignId)!;
+      return { row, a, key: commandKey(a.c.id, row.meterId, a.jobType, row.attempts) };
     });
+    // Written before anything leaves: a crash after this line resends the same keys.
+    // One array per column rather than one parameter per cell: a short statement for any batch size.
+    await db.$executeRaw`
+      INSERT INTO "CommandLog" ("idempotencyKey", "campaignId", "targetId", "meterId", step, attempt, fence, state, "sentAt")
+      SELECT k, c, t, m, s, a, f, 'sending', ${at} FROM unnest(
+        ${withKeys.map((x) => x.key)}::text[], ${withKeys.map((x) => x.a.c.id)}::text[], ${withKeys.map((x) => x.row.id)}::text[],
+        ${withKeys.map((x) => x.row.meterId)}::text[], ${withKeys.map((x) => x.a.jobType)}::text[], ${withKeys.map((x) => x.row.attempts)}::int[],
+        ${withKeys.map((x) => x.row.fence)}::int[]) AS x(k, c, t, m, s, a, f)
+      ON CONFLICT ("idempotencyKey") DO NOTHING`;
     const outcomes = await Promise.all(
-      withKeys.map(({ row, key }) =>
+      withKeys.map(({ row, a, key }) =>
         opts.hes
-          .sendCommand({ meterId: row.meterId, step: jobType, params, idempotencyKey: key, timeoutMs: commandTimeoutMs, job: c.id })
+          .sendCommand({ meterId: row.meterId, step: a.jobType, params: a.fotaParams, idempotencyKey: key, timeoutMs: commandTimeoutMs, job: a.c.id })
           .catch((err: unknown) => ({
             status: "error" as const,
             message: err instanceof Error ? err.message : String(err),
@@ -209,199 +228,363 @@ export function createDispatcher(opts: DispatcherOptions) {
       ),
     );
     const done = now();
-    const decided = withKeys.map(({ row, key }, i) => decide(jobType, row, key, outcomes[i]!, done));
-    const stored = await record(decided, done);
-    const accepted = decided.filter((d) => stored.has(d.row.id));
-    for (const d of accepted) opts.onRecorded?.({ meterId: d.row.meterId, key: d.key, state: d.state });
+    const decided = withKeys.map(({ row, a, key }, i) => ({ a, d: decide(a.jobType, row, key, outcomes[i]!, done) }));
+    const stored = await record(decided.map((x) => x.d), done);
+    const accepted = decided.filter((x) => stored.has(x.d.row.id));
+    for (const { d } of accepted) opts.onRecorded?.({ meterId: d.row.meterId, key: d.key, state: d.state });
     if (writeAuditLines && accepted.length) {
       const rows = accepted
-        .map((d) => ({ d, r: auditRecord(c.id, jobType, d, done) }))
+        .map(({ a, d }) => ({ d, r: auditRecord(a.c.id, a.jobType, d, done) }))
         .filter((x): x is { d: Decided; r: AuditRecord } => x.r !== null)
-        .map(({ d, r }) => toAuditLogRow(r, { source: `campaign:${c.id}`, position: positionOf(d.key, `${d.row.fence}`) }));
-      await insertCampaignAuditRows(rows, `campaign:${c.id}:${owner}:${done.getTime()}:${rows[0]?.id ?? ""}`);
-      await refreshMeterStates(accepted.map((d) => d.row.meterId));
+        .map(({ d, r }) => toAuditLogRow(r, { source: `campaign:${r.job}`, position: positionOf(d.key, `${d.row.fence}`) }));
+      await insertCampaignAuditRows(rows, `campaigns:${owner}:${done.getTime()}:${rows[0]?.id ?? ""}:${rows.length}`);
+      await refreshMeterStates([...new Set(accepted.map(({ d }) => d.row.meterId))]);
     }
     return { sent: leased.length, stale: decided.length - accepted.length };
   }
 
-  async function waveEvidence(campaignId: string, wave: number) {
-    const targets = await db.campaignTarget.findMany({ where: { campaignId, wave }, select: { meterId: true, gatewayId: true, state: true, attempts: true, lastCode: true } });
+  interface Active {
+    c: CampaignRow;
+    jobType: JobType;
+    spec: ReturnType<typeof getJobTypeSpec>;
+    options: CampaignOptions;
+    fotaParams: { metrology: string; comms: string } | undefined;
+    wave: WaveRow;
+  }
+
+  interface TargetEvidence {
+    campaignId: string;
+    wave: number;
+    meterId: string;
+    gatewayId: string;
+    state: string;
+    attempts: number;
+    lastCode: string | null;
+    nextAttemptAt: Date | null;
+    leaseExpiresAt: Date | null;
+  }
+
+  /** The targets of many waves in one statement, grouped by wave. */
+  async function waveTargets(waves: Active[]): Promise<Map<string, TargetEvidence[]>> {
+    const out = new Map<string, TargetEvidence[]>(waves.map((a) => [waveKey(a.c.id, a.wave.index), []]));
+    if (!waves.length) return out;
+    const rows = await db.$queryRaw<TargetEvidence[]>`
+      SELECT t."campaignId", t.wave, t."meterId", t."gatewayId", t.state::text AS state, t.attempts, t."lastCode", t."nextAttemptAt", t."leaseExpiresAt"
+      FROM "CampaignTarget" AS t
+      WHERE t."campaignId" = ANY(${waves.map((a) => a.c.id)}::text[]) AND t.wave = ANY(${waves.map((a) => a.wave.index)}::int[])
+        AND (t."campaignId" || '#' || t.wave) = ANY(${waves.map((a) => waveKey(a.c.id, a.wave.index))}::text[])`;
+    for (const r of rows) out.get(waveKey(r.campaignId, r.wave))?.push(r);
+    return out;
+  }
+
+  interface WaveTally {
+    perMeter: Record<string, MeterOutcome>;
+    nextAttemptAt: Date | null;
+    leaseExpiresAt: Date | null;
+  }
+
+  /** Outcome counts of many waves in one grouped statement (mid-wave checks need counts, not meter ids). */
+  async function waveTallies(waves: Active[]): Promise<Map<string, WaveTally>> {
+    const out = new Map<string, WaveTally>(waves.map((a) => [waveKey(a.c.id, a.wave.index), { perMeter: {}, nextAttemptAt: null, leaseExpiresAt: null }]));
+    if (!waves.length) return out;
+    const rows = await db.$queryRaw<{ campaignId: string; wave: number; state: string; lastCode: string | null; attempted: boolean; n: number; nextAt: Date | null; leaseAt: Date | null }[]>`
+      SELECT t."campaignId", t.wave, t.state::text AS state, t."lastCode", t.attempts > 0 AS attempted, count(*)::int AS n,
+             min(t."nextAttemptAt") AS "nextAt", min(t."leaseExpiresAt") AS "leaseAt"
+      FROM "CampaignTarget" AS t
+      WHERE t."campaignId" = ANY(${waves.map((a) => a.c.id)}::text[]) AND t.wave = ANY(${waves.map((a) => a.wave.index)}::int[])
+        AND (t."campaignId" || '#' || t.wave) = ANY(${waves.map((a) => waveKey(a.c.id, a.wave.index))}::text[])
+      GROUP BY 1, 2, 3, 4, 5`;
+    for (const r of rows) {
+      const tally = out.get(waveKey(r.campaignId, r.wave));
+      if (!tally) continue;
+      const one = perMeterOf([{ campaignId: r.campaignId, wave: r.wave, meterId: "", gatewayId: "", state: r.state, attempts: r.attempted ? 1 : 0, lastCode: r.lastCode, nextAttemptAt: null, leaseExpiresAt: null }])[""];
+      if (one) for (let i = 0; i < r.n; i++) tally.perMeter[`${r.state}:${r.lastCode ?? ""}:${r.attempted ? 1 : 0}:${i}`] = one;
+      if (r.state === "pending") tally.nextAttemptAt = minDate(tally.nextAttemptAt, r.nextAt);
+      if (r.state === "leased") tally.leaseExpiresAt = minDate(tally.leaseExpiresAt, r.leaseAt);
+    }
+    return out;
+  }
+
+  function perMeterOf(targets: TargetEvidence[]): Record<string, MeterOutcome> {
     const perMeter: Record<string, MeterOutcome> = {};
     for (const t of targets) {
       if (t.state === "succeeded") perMeter[t.meterId] = { status: "ok" };
       else if (t.state === "failed" || (t.state === "excluded" && t.attempts > 0)) perMeter[t.meterId] = { status: "failed", code: t.lastCode ?? "UNKNOWN" };
       else if (t.state === "pending" || t.state === "leased" || t.state === "sent") perMeter[t.meterId] = { status: "pending" };
     }
-    return { targets, perMeter };
+    return perMeter;
   }
 
-  async function applyDecision(c: CampaignRow, waveId: string, waveIndex: number, decision: GateDecision, reasons: { code: string; message: string }[], at: Date) {
+  /** LAST_GASP per minute behind each wave's gateways over [from, to), one ClickHouse query for all. */
+  async function lastGaspRates(gatewaysPerWave: string[][], from: number, to: number): Promise<number[]> {
+    const all = [...new Set(gatewaysPerWave.flat())];
+    const counts = all.length ? await getLastGaspCounts({ gateways: all, from, to }) : new Map<string, number>();
+    return gatewaysPerWave.map((gws) => (gws.reduce((n, gw) => n + (counts.get(gw) ?? 0), 0) * 60_000) / (to - from));
+  }
+
+  /** Applies a gate's decision if the wave is still in `from` (one worker decides a wave); false if another worker did. */
+  async function applyDecision(a: Active, from: "pending" | "running" | "soaking", decision: GateDecision, reasons: { code: string; message: string }[], at: Date): Promise<boolean> {
+    const { c, wave } = a;
     const text = reasons.map((r) => `${r.code}: ${r.message}`).join("; ");
-    if (decision === "continue") {
-      await db.campaignWave.update({ where: { id: waveId }, data: { state: "passed", decision, reasons, decidedAt: at } });
-    } else if (decision === "pause") {
-      await db.campaignWave.update({ where: { id: waveId }, data: { state: "paused", decision, reasons, decidedAt: at } });
-      await db.campaign.updateMany({ where: { id: c.id, status: "running" }, data: { status: "paused", statusReason: `gate of wave ${waveIndex}: ${text}`.slice(0, 1000) } });
+    const to = decision === "continue" ? "passed" : decision === "pause" ? "paused" : decision === "abort" ? "failed" : null;
+    if (!to) return false;
+    const moved = await db.campaignWave.updateMany({ where: { id: wave.id, state: from }, data: { state: to, decision, reasons, decidedAt: at } });
+    if (!moved.count) return false;
+    if (decision === "pause") {
+      await db.campaign.updateMany({ where: { id: c.id, status: "running" }, data: { status: "paused", statusReason: `gate of wave ${wave.index}: ${text}`.slice(0, 1000) } });
     } else if (decision === "abort") {
-      await db.campaignWave.update({ where: { id: waveId }, data: { state: "failed", decision, reasons, decidedAt: at } });
-      await abortCampaignAs(c.id, `gate of wave ${waveIndex}: ${text}`.slice(0, 1000), at).catch(() => {});
+      await abortCampaignAs(c.id, `gate of wave ${wave.index}: ${text}`.slice(0, 1000), at).catch(() => {});
     }
-    if (decision !== "wait") {
-      await recordAuditEvent({ actor: null, action: "campaign.gate", target: c.id, outcome: decision === "continue" ? "ok" : "failed", details: { wave: waveIndex, decision, reasons } });
+    await recordAuditEvent({ actor: null, action: "campaign.gate", target: c.id, outcome: decision === "continue" ? "ok" : "failed", details: { wave: wave.index, decision, reasons } });
+    return true;
+  }
+
+  /** Wave start for many waves: re-run preflight on current state (one ClickHouse read); field steps become work orders. */
+  async function beginWaves(started: Active[], at: Date) {
+    if (!started.length) return;
+    const targets = await db.$queryRaw<{ id: string; campaignId: string; meterId: string }[]>`
+      SELECT t.id, t."campaignId", t."meterId" FROM "CampaignTarget" AS t
+      WHERE t."campaignId" = ANY(${started.map((a) => a.c.id)}::text[]) AND t.wave = ANY(${started.map((a) => a.wave.index)}::int[])
+        AND (t."campaignId" || '#' || t.wave) = ANY(${started.map((a) => waveKey(a.c.id, a.wave.index))}::text[])
+        AND t.state = 'pending'`;
+    if (targets.length) {
+      const catalogue = started.some((a) => a.jobType === "fota") ? await getFirmwareCatalogue() : undefined;
+      const rows = await findTargetMeters({ meters: [...new Set(targets.map((t) => t.meterId))] }, { now: at.getTime() });
+      const byMeter = new Map(rows.map((r) => [r.meter, r]));
+      const checks = new Map(started.map((a) => [a.c.id, createPreflight({ jobType: a.jobType, catalogue, targetFirmware: a.options.targetFirmware }, at)]));
+      const excluded: { id: string; code: string | null; reason: string }[] = [];
+      for (const t of targets) {
+        const row = byMeter.get(t.meterId);
+        const result = row ? checks.get(t.campaignId)!(toPlanMeter(row)) : { ok: false as const, reasons: [{ code: "METER_UNKNOWN", message: "no longer in the fleet inventory" }] };
+        if (!result.ok) excluded.push({ id: t.id, code: result.reasons[0]?.code ?? null, reason: `preflight at dispatch: ${result.reasons.map((r) => `${r.code}: ${r.message}`).join("; ")}`.slice(0, 1000) });
+      }
+      if (excluded.length) {
+        await db.$executeRaw`
+          UPDATE "CampaignTarget" AS t SET state = 'excluded', "lastCode" = x.code, reason = x.reason, "updatedAt" = ${at}
+          FROM unnest(${excluded.map((e) => e.id)}::text[], ${excluded.map((e) => e.code)}::text[], ${excluded.map((e) => e.reason)}::text[]) AS x(id, code, reason)
+          WHERE t.id = x.id AND t.state = 'pending'`;
+      }
+    }
+    for (const a of started) {
+      if (a.spec.execution !== "field") continue;
+      const open = await db.campaignTarget.findMany({ where: { campaignId: a.c.id, wave: a.wave.index, state: "pending" }, select: { meterId: true } });
+      await db.workOrder.createMany({ data: open.map((t) => ({ campaignId: a.c.id, meterId: t.meterId, jobType: a.jobType, reason: `campaign wave ${a.wave.index}` })), skipDuplicates: true });
+      await db.campaignTarget.updateMany({ where: { campaignId: a.c.id, wave: a.wave.index, state: "pending" }, data: { state: "sent", updatedAt: at } });
     }
   }
 
-  /** Wave start: re-run preflight on current state; field steps become work orders. */
-  async function beginWave(c: CampaignRow, wave: { id: string; index: number }, at: Date) {
-    const jobType = c.jobType as JobType;
-    const options = readOptions(c.options);
-    const targets = await db.campaignTarget.findMany({ where: { campaignId: c.id, wave: wave.index, state: "pending" }, select: { id: true, meterId: true } });
-    if (!targets.length) return;
-    const catalogue = jobType === "fota" ? await getFirmwareCatalogue() : undefined;
-    const rows = await findTargetMeters({ meters: targets.map((t) => t.meterId) }, { now: at.getTime() });
-    const byId = new Map(rows.map((r) => [r.meter, r]));
-    const check = createPreflight({ jobType, catalogue, targetFirmware: options.targetFirmware }, at);
-    for (const t of targets) {
-      const row = byId.get(t.meterId);
-      const result = row ? check(toPlanMeter(row)) : { ok: false as const, reasons: [{ code: "METER_UNKNOWN", message: "no longer in the fleet inventory" }] };
-      if (!result.ok) {
-        await db.campaignTarget.updateMany({
-          where: { id: t.id, state: "pending" },
-          data: { state: "excluded", lastCode: result.reasons[0]?.code, reason: `preflight at dispatch: ${result.reasons.map((r) => `${r.code}: ${r.message}`).join("; ")}`.slice(0, 1000), updatedAt: at },
-        });
+  /** The first unfinished wave of each running campaign; campaigns with none are completed once nothing is open. */
+  async function loadActive(campaigns: CampaignRow[], at: Date): Promise<Active[]> {
+    if (!campaigns.length) return [];
+    const waves = await db.campaignWave.findMany({
+      where: { campaignId: { in: campaigns.map((c) => c.id) }, state: { in: ["pending", "running", "soaking", "paused"] } },
+      orderBy: { index: "asc" },
+      select: { id: true, campaignId: true, index: true, state: true, scheduledAt: true, startedAt: true, soakEndsAt: true, decision: true },
+    });
+    const first = new Map<string, WaveRow>();
+    for (const w of waves) if (!first.has(w.campaignId)) first.set(w.campaignId, w);
+    const active: Active[] = [];
+    for (const c of campaigns) {
+      const wave = first.get(c.id);
+      if (!wave) {
+        const open = await db.campaignTarget.count({ where: { campaignId: c.id, state: { in: [...OPEN_STATES] } } });
+        if (open === 0) {
+          const moved = await db.campaign.updateMany({ where: { id: c.id, status: "running" }, data: { status: "completed", finishedAt: at } });
+          if (moved.count) await recordAuditEvent({ actor: null, action: "campaign.complete", target: c.id, outcome: "ok" });
+        }
+        continue;
       }
+      const jobType = c.jobType as JobType;
+      const options = readOptions(c.options);
+      const fotaParams = jobType === "fota" && options.targetFirmware ? { metrology: options.targetFirmware.metrology, comms: options.targetFirmware.comms } : undefined;
+      active.push({ c, jobType, spec: getJobTypeSpec(jobType), options, fotaParams, wave });
     }
-    if (getJobTypeSpec(jobType).execution === "field") {
-      const open = await db.campaignTarget.findMany({ where: { campaignId: c.id, wave: wave.index, state: "pending" }, select: { meterId: true } });
-      await db.workOrder.createMany({ data: open.map((t) => ({ campaignId: c.id, meterId: t.meterId, jobType, reason: `campaign wave ${wave.index}` })), skipDuplicates: true });
-      await db.campaignTarget.updateMany({ where: { campaignId: c.id, wave: wave.index, state: "pending" }, data: { state: "sent", updatedAt: at } });
-    }
+    return active;
   }
 
-  async function tickCampaign(c: CampaignRow, result: TickResult): Promise<void> {
-    const jobType = c.jobType as JobType;
-    const spec = getJobTypeSpec(jobType);
-    const options = readOptions(c.options);
-    const at = now();
-    const wave = await db.campaignWave.findFirst({ where: { campaignId: c.id, state: { in: ["pending", "running", "soaking", "paused"] } }, orderBy: { index: "asc" } });
-    if (!wave) {
-      const open = await db.campaignTarget.count({ where: { campaignId: c.id, state: { in: [...OPEN_STATES] } } });
-      if (open === 0) {
-        const moved = await db.campaign.updateMany({ where: { id: c.id, status: "running" }, data: { status: "completed", finishedAt: at } });
-        if (moved.count) await recordAuditEvent({ actor: null, action: "campaign.complete", target: c.id, outcome: "ok" });
-      }
-      return;
+  function thresholdsOf(a: Active) {
+    const th = a.options.thresholds;
+    return { successPct: th.successPct, maxErrors: { pct: th.maxErrorPct, count: th.maxErrorCount }, onBreach: th.onBreach };
+  }
+
+  /** Gates of soaked waves, batched: one evidence read, one health scan per group of waves without shared meters, one LAST_GASP read. */
+  async function gateSoakedWaves(soaked: Active[], result: TickResult) {
+    if (!soaked.length) return;
+    const t = now();
+    const evidence = await waveTargets(soaked);
+    const inputs = soaked.map((a) => {
+      const targets = evidence.get(waveKey(a.c.id, a.wave.index)) ?? [];
+      const perMeter = perMeterOf(targets);
+      return { a, targets, perMeter, meters: Object.keys(perMeter) };
+    });
+    // A meter may be in two campaigns' waves at once: such waves go to separate health scans.
+    const groups: (typeof inputs)[] = [];
+    for (const x of inputs) {
+      if (!x.meters.length) continue;
+      const g = groups.find((g) => !g.some((y) => y.meters.some((m) => x.meters.includes(m))));
+      if (g && g.length < 200) g.push(x);
+      else groups.push([x]);
     }
-    if (wave.state === "paused") return;
-    let state = wave.state;
-    if (state === "pending") {
-      if (at < wave.scheduledAt) {
-        result.nextWakeAt = minDate(result.nextWakeAt, wave.scheduledAt);
-        return;
-      }
-      const gateways = await db.campaignTarget.findMany({ where: { campaignId: c.id, wave: wave.index }, distinct: ["gatewayId"], select: { gatewayId: true } });
-      const gasp = await getLastGaspRate({ gateways: gateways.map((g) => g.gatewayId), from: at.getTime() - 5 * 60_000, to: at.getTime() });
-      if (gasp >= options.thresholds.lastGaspPerMin) {
-        await applyDecision(c, wave.id, wave.index, "pause", [{ code: "LAST_GASP_STORM", message: `${gasp.toFixed(1)} last-gasp messages/min behind this wave's gateways, at or above ${options.thresholds.lastGaspPerMin}` }], at);
-        result.decisions.push({ campaignId: c.id, wave: wave.index, decision: "pause" });
-        return;
-      }
-      const claimed = await db.campaignWave.updateMany({ where: { id: wave.id, state: "pending" }, data: { state: "running", startedAt: at } });
-      if (claimed.count) await beginWave(c, wave, at);
-      state = "running";
+    const health = new Map<Active, WaveHealth>();
+    for (const g of groups) {
+      const rows = await getWavesHealth(
+        g.map(({ a, meters }) => ({ campaignId: a.c.id, step: a.jobType, meters, from: (a.wave.startedAt ?? a.wave.scheduledAt).getTime(), to: t.getTime() + 1, targetFirmware: a.jobType === "fota" ? a.options.targetFirmware ?? null : null })),
+      );
+      g.forEach((x, i) => health.set(x.a, rows[i]!));
     }
-    if (state === "running") {
-      if (spec.execution === "remote") {
-        for (;;) {
-          const leased = await leaseTargets(c.id, wave.index, now());
-          if (!leased.length) break;
-          const sent = await sendBatch(c, leased, now());
-          result.commands += sent.sent;
-          result.staleResults += sent.stale;
-          // Stop leasing once the campaign was paused or aborted meanwhile.
-          const still = await db.campaign.findUnique({ where: { id: c.id }, select: { status: true } });
-          if (still?.status !== "running") return;
-        }
-      }
-      const t = now();
-      const { perMeter } = await waveEvidence(c.id, wave.index);
-      const open = Object.values(perMeter).filter((o) => o.status === "pending").length;
-      if (open === 0) {
-        const soakMs = (options.soakMinutes ?? spec.soakMinutes) * 60_000;
-        await db.campaignWave.updateMany({ where: { id: wave.id, state: "running" }, data: { state: "soaking", soakEndsAt: new Date(t.getTime() + soakMs) } });
-        result.nextWakeAt = minDate(result.nextWakeAt, new Date(t.getTime() + soakMs));
-        return;
-      }
-      // Mid-wave: failures alone may already break the error budget (an operator's resume accepts them).
-      if (wave.decision !== "resumed") {
-        const th = options.thresholds;
-        const gate = evaluateWave({ perMeter, healthAfterSoak: null, soakEndsAt: new Date(8.64e15) }, { successPct: th.successPct, maxErrors: { pct: th.maxErrorPct, count: th.maxErrorCount }, onBreach: th.onBreach }, { regionLastGaspPerMin: 0, stormThreshold: th.lastGaspPerMin }, t);
-        if (gate.decision === "pause" || gate.decision === "abort") {
-          await applyDecision(c, wave.id, wave.index, gate.decision, gate.reasons.filter((r) => r.code !== "SOAKING"), t);
-          result.decisions.push({ campaignId: c.id, wave: wave.index, decision: gate.decision });
-          return;
-        }
-      }
-      const due = await db.campaignTarget.aggregate({ where: { campaignId: c.id, wave: wave.index, state: "pending" }, _min: { nextAttemptAt: true } });
-      const lease = await db.campaignTarget.aggregate({ where: { campaignId: c.id, wave: wave.index, state: "leased" }, _min: { leaseExpiresAt: true } });
-      result.nextWakeAt = minDate(minDate(result.nextWakeAt, due._min.nextAttemptAt), lease._min.leaseExpiresAt);
-      return;
-    }
-    if (state === "soaking") {
-      const t = now();
-      if (wave.soakEndsAt && t < wave.soakEndsAt) {
-        result.nextWakeAt = minDate(result.nextWakeAt, wave.soakEndsAt);
-        return;
-      }
-      const { targets, perMeter } = await waveEvidence(c.id, wave.index);
-      const meters = Object.keys(perMeter);
-      const from = (wave.startedAt ?? wave.scheduledAt).getTime();
-      const health = meters.length
-        ? await getWaveHealth({ campaignId: c.id, step: jobType, meters, from, to: t.getTime() + 1, targetFirmware: jobType === "fota" ? options.targetFirmware ?? null : null })
-        : { reRegistered: 0, hashMatches: null, newFaults: {} };
-      const gateways = [...new Set(targets.map((x) => x.gatewayId))];
-      const gasp = await getLastGaspRate({ gateways, from: t.getTime() - 5 * 60_000, to: t.getTime() + 1 });
-      const th = options.thresholds;
+    const gasp = await lastGaspRates(inputs.map((x) => [...new Set(x.targets.map((y) => y.gatewayId))]), t.getTime() - 5 * 60_000, t.getTime() + 1);
+    for (const [i, { a, perMeter }] of inputs.entries()) {
+      const th = a.options.thresholds;
       const gate = evaluateWave(
-        { perMeter, healthAfterSoak: health, soakEndsAt: wave.soakEndsAt ?? t },
-        { successPct: th.successPct, maxErrors: { pct: th.maxErrorPct, count: th.maxErrorCount }, onBreach: th.onBreach },
-        { regionLastGaspPerMin: gasp, stormThreshold: th.lastGaspPerMin },
+        { perMeter, healthAfterSoak: health.get(a) ?? { reRegistered: 0, hashMatches: null, newFaults: {} }, soakEndsAt: a.wave.soakEndsAt ?? t },
+        thresholdsOf(a),
+        { regionLastGaspPerMin: gasp[i]!, stormThreshold: th.lastGaspPerMin },
         t,
       );
       if (gate.decision === "wait") {
         result.nextWakeAt = minDate(result.nextWakeAt, new Date(t.getTime() + 30_000));
-        return;
+        continue;
       }
-      // Only one worker may decide a wave.
-      const claimed = await db.campaignWave.updateMany({ where: { id: wave.id, state: "soaking" }, data: { decidedAt: t } });
-      if (!claimed.count) return;
-      await applyDecision(c, wave.id, wave.index, gate.decision, gate.reasons, t);
-      result.decisions.push({ campaignId: c.id, wave: wave.index, decision: gate.decision });
+      if (!(await applyDecision(a, "soaking", gate.decision, gate.reasons, t))) continue;
+      result.decisions.push({ campaignId: a.c.id, wave: a.wave.index, decision: gate.decision });
       if (gate.decision === "continue") result.nextWakeAt = minDate(result.nextWakeAt, t);
     }
   }
 
+  /** Due pending waves: LAST_GASP check (one read for all), claim, preflight (one read for all). Returns the waves now running. */
+  async function startDueWaves(pending: Active[], result: TickResult): Promise<Active[]> {
+    const at = now();
+    const due = pending.filter((a) => {
+      if (at >= a.wave.scheduledAt) return true;
+      result.nextWakeAt = minDate(result.nextWakeAt, a.wave.scheduledAt);
+      return false;
+    });
+    if (!due.length) return [];
+    const gws = await db.$queryRaw<{ campaignId: string; wave: number; gatewayId: string }[]>`
+      SELECT DISTINCT t."campaignId", t.wave, t."gatewayId" FROM "CampaignTarget" AS t
+      WHERE t."campaignId" = ANY(${due.map((a) => a.c.id)}::text[]) AND t.wave = ANY(${due.map((a) => a.wave.index)}::int[])
+        AND (t."campaignId" || '#' || t.wave) = ANY(${due.map((a) => waveKey(a.c.id, a.wave.index))}::text[])`;
+    const perWave = due.map((a) => gws.filter((g) => g.campaignId === a.c.id && g.wave === a.wave.index).map((g) => g.gatewayId));
+    const gasp = await lastGaspRates(perWave, at.getTime() - 5 * 60_000, at.getTime());
+    const toClaim: Active[] = [];
+    for (const [i, a] of due.entries()) {
+      const limit = a.options.thresholds.lastGaspPerMin;
+      if (gasp[i]! >= limit) {
+        if (!(await applyDecision(a, "pending", "pause", [{ code: "LAST_GASP_STORM", message: `${gasp[i]!.toFixed(1)} last-gasp messages/min behind this wave's gateways, at or above ${limit}` }], at))) continue;
+        result.decisions.push({ campaignId: a.c.id, wave: a.wave.index, decision: "pause" });
+      } else toClaim.push(a);
+    }
+    if (!toClaim.length) return [];
+    // Preflight before the wave shows as running: no worker may lease a target preflight would exclude.
+    await beginWaves(toClaim, at);
+    const claimedIds = new Set(
+      (await db.$queryRaw<{ id: string }[]>`
+        UPDATE "CampaignWave" SET state = 'running', "startedAt" = ${at}
+        WHERE id = ANY(${toClaim.map((a) => a.wave.id)}::text[]) AND state = 'pending' RETURNING id`).map((r) => r.id),
+    );
+    const claimed = toClaim.filter((a) => claimedIds.has(a.wave.id));
+    for (const a of claimed) a.wave = { ...a.wave, state: "running", startedAt: at };
+    return claimed;
+  }
+
+  /** Lease and send across all running remote waves until none has a due target (or their campaigns stop running). */
+  async function sendRunningWaves(running: Active[], result: TickResult) {
+    let live = running.filter((a) => a.spec.execution === "remote");
+    const byId = new Map(live.map((a) => [a.c.id, a]));
+    while (live.length) {
+      const leased = await leaseTargets(live, now());
+      if (!leased.length) break;
+      const sent = await sendBatch(byId, leased, now());
+      result.commands += sent.sent;
+      result.staleResults += sent.stale;
+      // A short batch took every due target: the rest comes due later (or is another worker's).
+      if (leased.length < batchSize) break;
+      // Stop leasing for campaigns paused or aborted meanwhile.
+      const still = await db.campaign.findMany({ where: { id: { in: live.map((a) => a.c.id) }, status: "running" }, select: { id: true } });
+      const isRunning = new Set(still.map((c) => c.id));
+      live = live.filter((a) => isRunning.has(a.c.id));
+    }
+  }
+
+  /** After sending: a wave with nothing open starts its soak; otherwise the error budget is checked mid-wave. */
+  async function settleRunningWaves(running: Active[], result: TickResult) {
+    if (!running.length) return;
+    const t = now();
+    const tallies = await waveTallies(running);
+    for (const a of running) {
+      const tally = tallies.get(waveKey(a.c.id, a.wave.index))!;
+      const perMeter = tally.perMeter;
+      const open = Object.values(perMeter).filter((o) => o.status === "pending").length;
+      if (open === 0) {
+        const soakMs = (a.options.soakMinutes ?? a.spec.soakMinutes) * 60_000;
+        await db.campaignWave.updateMany({ where: { id: a.wave.id, state: "running" }, data: { state: "soaking", soakEndsAt: new Date(t.getTime() + soakMs) } });
+        result.nextWakeAt = minDate(result.nextWakeAt, new Date(t.getTime() + soakMs));
+        continue;
+      }
+      // Mid-wave: failures alone may already break the error budget (an operator's resume accepts them).
+      if (a.wave.decision !== "resumed") {
+        const gate = evaluateWave({ perMeter, healthAfterSoak: null, soakEndsAt: new Date(8.64e15) }, thresholdsOf(a), { regionLastGaspPerMin: 0, stormThreshold: a.options.thresholds.lastGaspPerMin }, t);
+        if (gate.decision === "pause" || gate.decision === "abort") {
+          if (!(await applyDecision(a, "running", gate.decision, gate.reasons.filter((r) => r.code !== "SOAKING"), t))) continue;
+          result.decisions.push({ campaignId: a.c.id, wave: a.wave.index, decision: gate.decision });
+          continue;
+        }
+      }
+      result.nextWakeAt = minDate(minDate(result.nextWakeAt, tally.nextAttemptAt), tally.leaseExpiresAt);
+    }
+  }
+
+  /**
+   * One round over all running campaigns, phase by phase so that every phase is a
+   * handful of statements whatever the number of campaigns: gates of soaked waves,
+   * starts of due waves, sends, then soak starts.
+   */
   async function tick(): Promise<TickResult> {
     const result: TickResult = { commands: 0, staleResults: 0, runningCampaigns: 0, nextWakeAt: null, decisions: [] };
     const campaigns = await db.campaign.findMany({ where: { status: "running" }, select: { id: true, jobType: true, options: true }, orderBy: { startedAt: "asc" } });
     result.runningCampaigns = campaigns.length;
-    await Promise.all(
-      campaigns.map(async (c) => {
-        try {
-          await tickCampaign(c, result);
-        } catch (err) {
-          console.error(`[dispatcher] campaign ${c.id}:`, err);
-          result.nextWakeAt = minDate(result.nextWakeAt, new Date(now().getTime() + 5_000));
+    const guard = async (what: string, ids: string[], body: () => Promise<void>) => {
+      try {
+        await body();
+      } catch (err) {
+        console.error(`[dispatcher] ${what} (campaigns ${ids.join(", ")}):`, err);
+        result.nextWakeAt = minDate(result.nextWakeAt, new Date(now().getTime() + 5_000));
+      }
+    };
+    let active = await loadActive(campaigns, now());
+    const soaked = active.filter((a) => a.wave.state === "soaking");
+    await guard("gate", soaked.map((a) => a.c.id), async () => {
+      const t = now();
+      const due = soaked.filter((a) => !a.wave.soakEndsAt || t >= a.wave.soakEndsAt);
+      for (const a of soaked) if (!due.includes(a)) result.nextWakeAt = minDate(result.nextWakeAt, a.wave.soakEndsAt);
+      await gateSoakedWaves(due, result);
+    });
+    // A passed gate may make the next wave due at once.
+    if (result.decisions.length) {
+      const still = await db.campaign.findMany({ where: { id: { in: campaigns.map((c) => c.id) }, status: "running" }, select: { id: true, jobType: true, options: true } });
+      active = await loadActive(still, now());
+    }
+    const running = active.filter((a) => a.wave.state === "running");
+    await guard("wave start", active.filter((a) => a.wave.state === "pending").map((a) => a.c.id), async () => {
+      running.push(...(await startDueWaves(active.filter((a) => a.wave.state === "pending"), result)));
+    });
+    await guard("send", running.map((a) => a.c.id), () => sendRunningWaves(running, result));
+    await guard("settle", running.map((a) => a.c.id), async () => {
+      // Campaigns paused or aborted while this tick sent are left as they are.
+      const still = result.commands === 0 || !running.length
+        ? new Set(running.map((a) => a.c.id))
+        : new Set((await db.campaign.findMany({ where: { id: { in: running.map((a) => a.c.id) }, status: "running" }, select: { id: true } })).map((c) => c.id));
+      await settleRunningWaves(running.filter((a) => still.has(a.c.id)), result);
+    });
+    if (opts.publish) {
+      for (const c of campaigns) {
+        const last = lastPublished.get(c.id) ?? 0;
+        if (Date.now() - last >= 500) {
+          lastPublished.set(c.id, Date.now());
+          await publishProgress(c.id).catch(() => {});
         }
-        if (opts.publish) {
-          const last = lastPublished.get(c.id) ?? 0;
-          if (Date.now() - last >= 500) {
-            lastPublished.set(c.id, Date.now());
-            await publishProgress(c.id).catch(() => {});
-          }
-        }
-      }),
-    );
+      }
+    }
     return result;
   }
 
@@ -412,6 +595,7 @@ export type Dispatcher = ReturnType<typeof createDispatcher>;
 // ---------------------------------------------------------------- the server's loop
 
 const g = globalThis as unknown as { __amiDispatcher?: { stop(): Promise<void> } };
+const PREVENTIVE_EVERY_MS = 3_600_000;
 
 /** Start the dispatcher loop in this process (server.ts). Safe to call once per process. */
 export function startDispatcher(options: Partial<DispatcherOptions> & { idleMs?: number } = {}): { stop(): Promise<void> } {
@@ -423,8 +607,15 @@ export function startDispatcher(options: Partial<DispatcherOptions> & { idleMs?:
     setLiveProgress(true);
     const dispatcher = createDispatcher({ hes: options.hes ?? getHes(), publish: true, ...options });
     const idleMs = options.idleMs ?? 1000;
+    const { runPreventivePlans } = await import("./work-orders");
+    let preventiveAt = 0;
     while (!isStopping) {
       let delay = idleMs;
+      // Preventive plans: hourly is enough (a plan's period is days); each period is claimed once.
+      if (Date.now() - preventiveAt >= PREVENTIVE_EVERY_MS) {
+        preventiveAt = Date.now();
+        await runPreventivePlans().catch((err: unknown) => console.error("[dispatcher] preventive plans failed", err));
+      }
       try {
         const r = await dispatcher.tick();
         if (r.commands > 0) delay = 0;

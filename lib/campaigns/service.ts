@@ -69,6 +69,14 @@ export function toPlanOptions(o: CampaignOptions): PlanOptions {
 
 // ---------------------------------------------------------------- create / preview
 
+/**
+ * The planner starts waves on whole minutes (rounding up); planning from the
+ * current minute lets "start now" begin at once instead of up to 59 s later.
+ */
+export function planningNow(now: Date): Date {
+  return new Date(Math.floor(now.getTime() / 60_000) * 60_000);
+}
+
 export async function createCampaign(input: CreateCampaignInput, actor: CampaignActor) {
   const data = createCampaignSchema.parse(input);
   const db = getDb();
@@ -114,7 +122,7 @@ export async function previewPlan(input: { jobType: JobType; targetQuery: Target
   try {
     plan = planCampaign(
       { jobType: input.jobType, meters: resolved.meters, gateways: resolved.gateways, catalogue: resolved.catalogue, options: toPlanOptions(input.options) },
-      now,
+      planningNow(now),
     );
   } catch (err) {
     if (err instanceof PlanInputError) throw new AppError("invalid", err.message);
@@ -198,7 +206,7 @@ export async function startCampaign(input: { campaignId: string }, actor: Campai
     const options = readOptions(c.options);
     const query = targetQuerySchema.parse(c.targetQuery);
     const resolved = await resolveTargets(query, now);
-    const plan = planCampaign({ jobType, meters: resolved.meters, gateways: resolved.gateways, catalogue: resolved.catalogue, options: toPlanOptions(options) }, now);
+    const plan = planCampaign({ jobType, meters: resolved.meters, gateways: resolved.gateways, catalogue: resolved.catalogue, options: toPlanOptions(options) }, planningNow(now));
     if (plan.summary.scheduledMeters === 0) throw new AppError("invalid", "No meter can be scheduled: the preview lists the exclusions.");
     const isApprovalNeeded = needsApproval(jobType, plan.summary.scheduledMeters);
     const gatewayOf = new Map(resolved.meters.map((m) => [m.id, m.gatewayId]));
@@ -345,7 +353,9 @@ export async function listCampaigns(actor: CampaignActor, limit = 200) {
   return campaigns.map((c) => {
     const byState: Record<string, number> = {};
     for (const r of counts) if (r.campaignId === c.id) byState[r.state] = r._count._all;
-    const done = (byState.succeeded ?? 0) + (byState.failed ?? 0) + (byState.skipped ?? 0);
+    // Same measure as the live updates (publishProgress): settled targets over all targets.
+    const total = Object.values(byState).reduce((a, b) => a + b, 0);
+    const done = (byState.succeeded ?? 0) + (byState.failed ?? 0) + (byState.skipped ?? 0) + (byState.excluded ?? 0);
     return {
       id: c.id,
       name: c.name,
@@ -356,7 +366,7 @@ export async function listCampaigns(actor: CampaignActor, limit = 200) {
       targetCount: c.targetCount,
       succeeded: byState.succeeded ?? 0,
       failed: byState.failed ?? 0,
-      progressPct: c.targetCount ? Math.min(100, Math.round((100 * done) / c.targetCount)) : 0,
+      progressPct: total ? Math.round((100 * done) / total) : 0,
     };
   });
 }

@@ -143,9 +143,15 @@ export async function runPreventivePlans(now = new Date()): Promise<{ plans: num
       .filter((d) => d.jobType === plan.jobType);
     const openAlready = new Set((await db.workOrder.findMany({ where: { status: "open", jobType: plan.jobType, meterId: { in: due.map((d) => d.meterId) } }, select: { meterId: true } })).map((w) => w.meterId));
     const fresh = due.filter((d) => !openAlready.has(d.meterId));
-    if (fresh.length) await db.workOrder.createMany({ data: fresh.map((d) => ({ meterId: d.meterId, jobType: d.jobType, reason: `${plan.name}: ${d.message}`.slice(0, 500) })) });
-    created += fresh.length;
-    await db.preventivePlan.update({ where: { id: plan.id }, data: { lastRunAt: now, nextRunAt: new Date(now.getTime() + interval.everyDays * 86_400_000) } });
+    // Claiming the period (nextRunAt as read) and creating its work orders commit together:
+    // of two servers running the same plan at once, one does the period, the other nothing.
+    const isClaimed = await db.$transaction(async (tx) => {
+      const moved = await tx.preventivePlan.updateMany({ where: { id: plan.id, nextRunAt: plan.nextRunAt }, data: { lastRunAt: now, nextRunAt: new Date(now.getTime() + interval.everyDays * 86_400_000) } });
+      if (!moved.count) return false;
+      if (fresh.length) await tx.workOrder.createMany({ data: fresh.map((d) => ({ meterId: d.meterId, jobType: d.jobType, reason: `${plan.name}: ${d.message}`.slice(0, 500) })) });
+      return true;
+    });
+    if (isClaimed) created += fresh.length;
   }
   return { plans: plans.length, workOrders: created };
 }

@@ -176,39 +176,8 @@ export interface WaveHealth {
  * counts: they are already the wave's per-meter outcomes.
  */
 export async function getWaveHealth(input: WaveHealthInput, ch?: ClickHouse): Promise<WaveHealth> {
-  const span = Math.max(60_000, input.to - input.from);
-  const params: Params = {
-    meters: input.meters, job: input.campaignId, step: input.step,
-    from: formatTime(input.from), to: formatTime(input.to), base_from: formatTime(input.from - span),
-    t_m: input.targetFirmware?.metrology ?? "", t_c: input.targetFirmware?.comms ?? "",
-  };
-  const [row] = await (await handle(ch)).queryRows<Record<string, string | number>>({
-    query: `
-      SELECT
-        uniqExactIf(meter, ts >= {from:${TIME}}) AS seen,
-        uniqExactIf(meter, ts >= {from:${TIME}} AND fw_metrology = {t_m:String} AND fw_comms = {t_c:String}) AS on_target,
-        uniqExactIf(meter, ts >= {from:${TIME}} AND code = 'FW_HASH_MISMATCH') AS mismatched,
-        countIf(ts >= {from:${TIME}} AND code = 'E042' AND NOT own) AS e042, countIf(ts < {from:${TIME}} AND code = 'E042') AS e042_b,
-        countIf(ts >= {from:${TIME}} AND code = 'E105' AND NOT own) AS e105, countIf(ts < {from:${TIME}} AND code = 'E105') AS e105_b,
-        countIf(ts >= {from:${TIME}} AND code = 'LAST_GASP' AND NOT own) AS lg, countIf(ts < {from:${TIME}} AND code = 'LAST_GASP') AS lg_b,
-        countIf(ts >= {from:${TIME}} AND code = 'IPC_ERROR' AND NOT own) AS ipc, countIf(ts < {from:${TIME}} AND code = 'IPC_ERROR') AS ipc_b
-      FROM (SELECT meter, ts, code, fw_metrology, fw_comms, (job = {job:String} AND step = {step:String}) AS own FROM audit_log
-            WHERE meter IN {meters:Array(String)} AND ts >= {base_from:${TIME}} AND ts < {to:${TIME}})`,
-    params,
-    tag: "campaigns.wave_health",
-  });
-  const n = (k: string) => Number(row?.[k] ?? 0);
-  const isFota = Boolean(input.targetFirmware);
-  return {
-    reRegistered: n("seen"),
-    hashMatches: isFota ? Math.max(0, n("on_target") - n("mismatched")) : input.step === "fw_verify" ? Math.max(0, n("seen") - n("mismatched")) : null,
-    newFaults: {
-      E042: { count: n("e042"), baseline: n("e042_b") },
-      E105: { count: n("e105"), baseline: n("e105_b") },
-      LAST_GASP: { count: n("lg"), baseline: n("lg_b") },
-      IPC_ERROR: { count: n("ipc"), baseline: n("ipc_b") },
-    },
-  };
+  const [health] = await getWavesHealth([input], ch);
+  return health!;
 }
 
 /** LAST_GASP lines per minute behind the given gateways over [from, to). */
@@ -220,6 +189,90 @@ export async function getLastGaspRate(input: { gateways: string[]; from: number;
     tag: "campaigns.last_gasp_rate",
   });
   return (Number(row?.n ?? 0) * 60_000) / (input.to - input.from);
+}
+
+/** LAST_GASP lines per gateway over [from, to): one query for the gates of many waves at once. */
+export async function getLastGaspCounts(input: { gateways: string[]; from: number; to: number }, ch?: ClickHouse): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  if (!input.gateways.length || input.to <= input.from) return counts;
+  const rows = await (await handle(ch)).queryRows<{ gw: string; n: string | number }>({
+    query: `SELECT toString(gw) AS gw, count() AS n FROM audit_log
+            WHERE code = 'LAST_GASP' AND ts >= {from:${TIME}} AND ts < {to:${TIME}} AND gw IN {gws:Array(String)}
+            GROUP BY gw`,
+    params: { from: formatTime(input.from), to: formatTime(input.to), gws: input.gateways },
+    tag: "campaigns.last_gasp_counts",
+  });
+  for (const r of rows) counts.set(r.gw, Number(r.n));
+  return counts;
+}
+
+/**
+ * getWaveHealth for several waves in one scan of audit_log. Each meter maps to
+ * its wave by position (a meter may sit in one wave per call: callers split
+ * waves that share meters); the windows and the "own line" test are per wave.
+ */
+export async function getWavesHealth(inputs: WaveHealthInput[], ch?: ClickHouse): Promise<WaveHealth[]> {
+  if (!inputs.length) return [];
+  const meters: string[] = [];
+  const waveOf: number[] = [];
+  const froms: number[] = [];
+  const baseFroms: number[] = [];
+  const tos: number[] = [];
+  inputs.forEach((w, i) => {
+    for (const m of w.meters) {
+      meters.push(m);
+      waveOf.push(i + 1);
+    }
+    froms.push(w.from);
+    baseFroms.push(w.from - Math.max(60_000, w.to - w.from));
+    tos.push(w.to);
+  });
+  if (new Set(meters).size !== meters.length) throw new RangeError("getWavesHealth: a meter appears in two waves of one call");
+  const params: Params = {
+    meters, wave_of: waveOf, froms, base_froms: baseFroms, tos,
+    jobs: inputs.map((w) => w.campaignId), steps: inputs.map((w) => w.step),
+    t_ms: inputs.map((w) => w.targetFirmware?.metrology ?? ""), t_cs: inputs.map((w) => w.targetFirmware?.comms ?? ""),
+    min_from: formatTime(Math.min(...baseFroms)), max_to: formatTime(Math.max(...tos)),
+  };
+  const rows = await (await handle(ch)).queryRows<Record<string, string | number>>({
+    query: `
+      SELECT wi,
+        uniqExactIf(meter, after) AS seen,
+        uniqExactIf(meter, after AND fw_metrology = {t_ms:Array(String)}[wi] AND fw_comms = {t_cs:Array(String)}[wi]) AS on_target,
+        uniqExactIf(meter, after AND code = 'FW_HASH_MISMATCH') AS mismatched,
+        countIf(after AND code = 'E042' AND NOT own) AS e042, countIf(NOT after AND code = 'E042') AS e042_b,
+        countIf(after AND code = 'E105' AND NOT own) AS e105, countIf(NOT after AND code = 'E105') AS e105_b,
+        countIf(after AND code = 'LAST_GASP' AND NOT own) AS lg, countIf(NOT after AND code = 'LAST_GASP') AS lg_b,
+        countIf(after AND code = 'IPC_ERROR' AND NOT own) AS ipc, countIf(NOT after AND code = 'IPC_ERROR') AS ipc_b
+      FROM (
+        SELECT meter, code, fw_metrology, fw_comms, wi, ms,
+          ms >= {froms:Array(UInt64)}[wi] AS after,
+          (job = {jobs:Array(String)}[wi] AND step = {steps:Array(String)}[wi]) AS own
+        FROM (SELECT meter, code, fw_metrology, fw_comms, job, step, toUInt64(toUnixTimestamp64Milli(ts)) AS ms,
+                     transform(meter, {meters:Array(String)}, {wave_of:Array(UInt32)}, toUInt32(0)) AS wi
+              FROM audit_log
+              WHERE meter IN {meters:Array(String)} AND ts >= {min_from:${TIME}} AND ts < {max_to:${TIME}})
+        WHERE wi > 0 AND ms >= {base_froms:Array(UInt64)}[wi] AND ms < {tos:Array(UInt64)}[wi])
+      GROUP BY wi`,
+    params,
+    tag: "campaigns.waves_health",
+  });
+  const byWave = new Map(rows.map((r) => [Number(r.wi), r]));
+  return inputs.map((w, i) => {
+    const row = byWave.get(i + 1);
+    const n = (k: string) => Number(row?.[k] ?? 0);
+    const isFota = Boolean(w.targetFirmware);
+    return {
+      reRegistered: n("seen"),
+      hashMatches: isFota ? Math.max(0, n("on_target") - n("mismatched")) : w.step === "fw_verify" ? Math.max(0, n("seen") - n("mismatched")) : null,
+      newFaults: {
+        E042: { count: n("e042"), baseline: n("e042_b") },
+        E105: { count: n("e105"), baseline: n("e105_b") },
+        LAST_GASP: { count: n("lg"), baseline: n("lg_b") },
+        IPC_ERROR: { count: n("ipc"), baseline: n("ipc_b") },
+      },
+    };
+  });
 }
 
 /** Step lines of campaigns into audit_log; the token makes a retried batch one copy. */

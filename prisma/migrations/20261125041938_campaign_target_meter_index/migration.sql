@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "CampaignTarget_meterId_idx" ON "CampaignTarget"("meterId");
