@@ -1,9 +1,11 @@
 "use client";
 // Source status, live over the socket.io room `ingest` (a snapshot every 2 s);
 // new refusals refresh the server-rendered refusal list at most every 5 s.
+import { createColumnHelper, getCoreRowModel, useReactTable } from "@tanstack/react-table";
 import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
 import { io } from "socket.io-client";
+import { DataTable } from "@/components/data-table";
 import type { IngestStatus, SourceStatus } from "@/ingest/status";
 import type { BatchEnvelope } from "@/lib/realtime/rooms";
 
@@ -34,6 +36,44 @@ function RateChart({ history, label }: { history: number[]; label: string }) {
   );
 }
 
+const col = createColumnHelper<SourceStatus>();
+const columns = [
+  col.accessor("name", { header: "Source", cell: (c) => <code>{c.getValue()}</code> }),
+  col.accessor("state", {
+    header: "State",
+    cell: (c) => (
+      <>
+        <span className={STATE_CLASS[c.getValue()] ?? ""}>{c.getValue()}</span>
+        {c.row.original.detail && <div className="muted" style={{ fontSize: 12 }}>{c.row.original.detail}</div>}
+      </>
+    ),
+  }),
+  col.display({ id: "lag", header: "Lag", cell: (c) => formatLag(c.row.original) }),
+  col.accessor("linesPerSec", { header: "Lines/s", cell: (c) => Math.round(c.getValue()).toLocaleString("en") }),
+  col.display({
+    id: "history",
+    header: "Last 10 min",
+    cell: (c) => <RateChart history={c.row.original.history} label={`lines per second of ${c.row.original.name}, last 10 minutes`} />,
+  }),
+  col.accessor("accepted", {
+    header: "Accepted",
+    cell: (c) => <span data-testid={`ingest-accepted-${c.row.original.name}`}>{c.getValue().toLocaleString("en")}</span>,
+  }),
+  col.accessor("refused", {
+    header: "Refused",
+    cell: (c) => <span data-testid={`ingest-refused-${c.row.original.name}`}>{c.getValue().toLocaleString("en")}</span>,
+  }),
+  col.accessor("lastError", {
+    header: "Last error",
+    cell: (c) =>
+      c.getValue() ? (
+        <span className="error-text" style={{ display: "inline-block", maxWidth: 280, fontSize: 12 }}>
+          {`${c.getValue()} (${new Date(c.row.original.lastErrorAt ?? 0).toISOString().slice(11, 19)})`}
+        </span>
+      ) : null,
+  }),
+];
+
 export function IngestSources({ initial }: { initial: IngestStatus }) {
   const [status, setStatus] = useState(initial);
   const [live, setLive] = useState<"connecting" | "live" | "error">("connecting");
@@ -59,6 +99,7 @@ export function IngestSources({ initial }: { initial: IngestStatus }) {
     };
   }, [router]);
 
+  const table = useReactTable({ data: status.sources, columns, getRowId: (s) => s.name, getCoreRowModel: getCoreRowModel() });
   const w = status.writer;
   return (
     <section aria-label="Ingest sources" style={{ marginBottom: 16 }}>
@@ -78,25 +119,7 @@ export function IngestSources({ initial }: { initial: IngestStatus }) {
         </div>
       ) : (
         <div className="card" style={{ padding: 0 }}>
-          <table className="data" data-testid="ingest-sources">
-            <thead>
-              <tr><th>Source</th><th>State</th><th>Lag</th><th>Lines/s</th><th>Last 10 min</th><th>Accepted</th><th>Refused</th><th>Last error</th></tr>
-            </thead>
-            <tbody>
-              {status.sources.map((s) => (
-                <tr key={s.name} data-testid={`ingest-source-${s.name}`}>
-                  <td><code>{s.name}</code></td>
-                  <td><span className={STATE_CLASS[s.state] ?? ""}>{s.state}</span>{s.detail && <div className="muted" style={{ fontSize: 12 }}>{s.detail}</div>}</td>
-                  <td>{formatLag(s)}</td>
-                  <td>{Math.round(s.linesPerSec).toLocaleString("en")}</td>
-                  <td><RateChart history={s.history} label={`lines per second of ${s.name}, last 10 minutes`} /></td>
-                  <td data-testid={`ingest-accepted-${s.name}`}>{s.accepted.toLocaleString("en")}</td>
-                  <td data-testid={`ingest-refused-${s.name}`}>{s.refused.toLocaleString("en")}</td>
-                  <td className="error-text" style={{ maxWidth: 280, fontSize: 12 }}>{s.lastError ? `${s.lastError} (${new Date(s.lastErrorAt ?? 0).toISOString().slice(11, 19)})` : ""}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable table={table} testId="ingest-sources" rowProps={(r) => ({ "data-testid": `ingest-source-${r.original.name}` })} />
         </div>
       )}
     </section>

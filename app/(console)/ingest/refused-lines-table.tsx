@@ -1,6 +1,7 @@
 "use client";
 // Refused lines as plain text (never markup): source, position, reason and the raw line.
-import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from "@tanstack/react-table";
+import { createColumnHelper, getCoreRowModel, useReactTable } from "@tanstack/react-table";
+import { DataTable } from "@/components/data-table";
 import type { RefusedLine } from "@/lib/clickhouse/queries/ingest";
 
 const col = createColumnHelper<RefusedLine>();
@@ -20,18 +21,7 @@ export function RefusedLinesTable({ rows }: { rows: RefusedLine[] }) {
   if (rows.length === 0) return <p className="muted" data-testid="refused-lines-empty">No refused lines in this window.</p>;
   return (
     <div className="card" style={{ padding: 0, maxHeight: 480, overflow: "auto" }}>
-      <table className="data" data-testid="refused-lines">
-        <thead>
-          {table.getHeaderGroups().map((hg) => (
-            <tr key={hg.id}>{hg.headers.map((h) => <th key={h.id}>{flexRender(h.column.columnDef.header, h.getContext())}</th>)}</tr>
-          ))}
-        </thead>
-        <tbody>
-          {table.getRowModel().rows.map((r) => (
-            <tr key={r.id}>{r.getVisibleCells().map((c) => <td key={c.id}>{flexRender(c.column.columnDef.cell, c.getContext())}</td>)}</tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable table={table} testId="refused-lines" />
     </div>
   );
 }

@@ -1,7 +1,8 @@
 "use client";
 // Admin: create a per-source HTTP ingest token (shown once) and revoke tokens.
-import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from "@tanstack/react-table";
+import { createColumnHelper, getCoreRowModel, useReactTable } from "@tanstack/react-table";
 import { useState, useTransition } from "react";
+import { DataTable } from "@/components/data-table";
 import { createIngestTokenAction, revokeIngestTokenAction } from "./actions";
 
 export interface TokenRow {
@@ -85,20 +86,7 @@ export function TokensAdmin({ tokens }: { tokens: TokenRow[] }) {
       </form>
       {tokens.length > 0 && (
         <div className="card" style={{ padding: 0 }}>
-          <table className="data" data-testid="ingest-tokens">
-            <thead>
-              {table.getHeaderGroups().map((hg) => (
-                <tr key={hg.id}>{hg.headers.map((h) => <th key={h.id}>{flexRender(h.column.columnDef.header, h.getContext())}</th>)}</tr>
-              ))}
-            </thead>
-            <tbody>
-              {table.getRowModel().rows.map((r) => (
-                <tr key={r.id} data-testid={`token-row-${r.original.name}`}>
-                  {r.getVisibleCells().map((c) => <td key={c.id}>{flexRender(c.column.columnDef.cell, c.getContext())}</td>)}
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable table={table} testId="ingest-tokens" rowProps={(r) => ({ "data-testid": `token-row-${r.original.name}` })} />
         </div>
       )}
     </section>
