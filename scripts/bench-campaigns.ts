@@ -2,11 +2,13 @@
 //  1. planCampaign over 1 M meters (target <= 2 s)
 //  2. dispatcher throughput against the simulator head-end (latency 0, idle waits
 //     skipped by a virtual clock) on PGlite and on PostgreSQL (target >= 5 000 commands/s):
-//     "fan-out" counts ticks that sent whole waves; "whole run" adds the retry tail, where
-//     each jittered retry instant is a tick of its own (fixed cost per tick, few commands).
+//     "fan-out" counts ticks that sent whole waves; "whole run" is every command (and every
+//     one the simulator applied) over the wall time of the run to the last campaign's end:
+//     wave starts and gates, the retry tail (each jittered retry instant is a tick of its
+//     own), Prisma state and, in the second pass, the ClickHouse step lines.
 //  3. start/pause latency p50/p95 through the lib functions the actions call (permission check included)
 // Each engine runs in its own child process (chDB binds one directory per process).
-//   npx tsx scripts/bench-campaigns.ts [--engine pglite|postgresql] [--meters 20000] [--campaigns 20]
+//   npx tsx scripts/bench-campaigns.ts [--engine pglite|postgresql] [--meters 20000] [--campaigns 20] [--job comms_reset|fw_verify]
 import { spawnSync } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
@@ -53,6 +55,7 @@ async function benchEngine(engine: "pglite" | "postgresql") {
     const { createCampaign, startCampaign, pauseCampaign, resumeCampaign, abortCampaign } = await import("../lib/campaigns/service");
     const meterCount = Number(arg("meters", "20000"));
     const campaignCount = Number(arg("campaigns", "20"));
+    const jobType = arg("job", "comms_reset") as "comms_reset" | "fw_verify";
     const NOW = Date.UTC(2026, 10, 20, 12, 0, 0);
     const fleet = generateFleet({ meters: meterCount, seed: "bench-campaigns", now: NOW });
     const rows = await writeFleet(fleet, env, { heartbeatAt: NOW });
@@ -60,32 +63,52 @@ async function benchEngine(engine: "pglite" | "postgresql") {
     let t = NOW;
     const now = () => new Date(t);
     const hes = createSimulatorHes({ fleet, latencyScale: 0, clock: { now: () => t, sleep: () => new Promise((r) => setImmediate(r)) } });
+    // Count what reaches the head-end: calls, applied commands (ok), and sessions opened over a
+    // gateway's limit (the simulator queues them and they time out) - the dispatcher's cap should keep that at 0.
+    const gwOf = new Map(rows.map((r) => [r.meter, r.gw]));
+    const capOf = new Map(fleet.gateways.map((g) => [g.id, g.maxConcurrentSessions]));
+    const inFlight = new Map<string, number>();
+    const counts = { calls: 0, applied: 0, overLimit: 0, outcomes: {} as Record<string, number> };
+    const send = hes.sendCommand.bind(hes);
+    hes.sendCommand = (cmd) => {
+      counts.calls++;
+      const gw = gwOf.get(cmd.meterId) ?? "";
+      const n = (inFlight.get(gw) ?? 0) + 1;
+      inFlight.set(gw, n);
+      if (n > (capOf.get(gw) ?? Infinity)) counts.overLimit++;
+      return send(cmd).then((o) => {
+        inFlight.set(gw, inFlight.get(gw)! - 1);
+        const k = o.status === "fail" ? o.code : o.status;
+        counts.outcomes[k] = (counts.outcomes[k] ?? 0) + 1;
+        if (o.status === "ok") counts.applied++;
+        return o;
+      });
+    };
     const options = { offPeak: null, soakMinutes: 0, canarySize: 0, waveSize: 100, thresholds: { successPct: 0, maxErrorPct: 100, onBreach: "pause" as const, lastGaspPerMin: 1e9 } };
 
-    // Several campaigns at once: waves of one campaign run one after the other by design.
+    // Several campaigns at once: waves of one campaign run one after the other by design
+    // (each is gated before the next), so one campaign alone never has more than 100 meters in flight.
     const ids = rows.map((r) => r.meter);
     const per = Math.ceil(ids.length / campaignCount);
-    for (let k = 0; k < campaignCount; k++) {
-      const c = await createCampaign({ name: `bench ${k}`, jobType: "fw_verify", targetQuery: { meters: ids.slice(k * per, (k + 1) * per) }, options, creationKey: `bench${k}${Date.now().toString(36)}` }, users.operator);
-      await startCampaign({ campaignId: c.id }, users.operator, now());
-    }
-    const scheduled = await env.db.campaignTarget.count({ where: { state: "pending" } });
     for (const withAudit of [false, true]) {
-      if (withAudit) {
-        // Second pass on fresh campaigns, with the ClickHouse step lines written.
-        await env.db.campaign.updateMany({ where: { status: "completed" }, data: { status: "aborted" } });
-        for (let k = 0; k < campaignCount; k++) {
-          const c = await createCampaign({ name: `bench audit ${k}`, jobType: "fw_verify", targetQuery: { meters: ids.slice(k * per, (k + 1) * per) }, options, creationKey: `bencha${k}${Date.now().toString(36)}` }, users.operator);
-          await startCampaign({ campaignId: c.id }, users.operator, now());
-        }
+      await env.db.campaign.updateMany({ where: { status: { in: ["completed", "running"] } }, data: { status: "aborted" } });
+      for (let k = 0; k < campaignCount; k++) {
+        const c = await createCampaign({ name: `bench ${withAudit} ${k}`, jobType, targetQuery: { meters: ids.slice(k * per, (k + 1) * per) }, options, creationKey: `bench${withAudit}${k}${Date.now().toString(36)}` }, users.operator);
+        const started = await startCampaign({ campaignId: c.id }, users.operator, now());
+        if (started.status !== "running") throw new Error(`bench campaign is ${started.status}; keep each under the approval size`);
       }
-      const d = createDispatcher({ hes, now, writeAuditLines: withAudit, batchSize: 2000 });
+      const scheduled = await env.db.campaignTarget.count({ where: { state: "pending" } });
+      Object.assign(counts, { calls: 0, applied: 0, overLimit: 0, outcomes: {} });
+      const timings: Record<string, number> = {};
+      const d = createDispatcher({ hes, now, writeAuditLines: withAudit, batchSize: 2000, timings });
       let commands = 0;
       let ticks = 0;
       // "Fan-out": ticks that found at least a wave's worth of due targets (first attempts of
       // whole waves); the rest is the retry tail, where a tick sends the few retries due at one instant.
       let fanCommands = 0;
       let fanMs = 0;
+      let idleTicks = 0;
+      let idleMs = 0;
       const t0 = performance.now();
       for (let i = 0; i < 100_000; i++) {
         const t1 = performance.now();
@@ -95,14 +118,22 @@ async function benchEngine(engine: "pglite" | "postgresql") {
         if (r.commands >= 100) {
           fanCommands += r.commands;
           fanMs += performance.now() - t1;
+        } else if (r.commands === 0) {
+          idleTicks++;
+          idleMs += performance.now() - t1;
         }
         if (r.runningCampaigns === 0) break;
+        // Idle waits (retry backoff, soak) are skipped: the clock jumps to the next due instant.
         if (r.commands === 0 && r.decisions.length === 0) t = r.nextWakeAt ? Math.max(t + 1, r.nextWakeAt.getTime()) : t + 1000;
       }
       const s = (performance.now() - t0) / 1000;
-      const label = withAudit ? "with" : "without";
-      console.log(`${engine}: dispatcher ${label} ClickHouse step lines, fan-out ticks: ${fanCommands} commands in ${(fanMs / 1000).toFixed(1)} s = ${Math.round(fanCommands / (fanMs / 1000))} commands/s (target >= 5 000)`);
-      console.log(`${engine}: dispatcher ${label} ClickHouse step lines, whole run incl. retry tail: ${commands} commands (${scheduled} scheduled, ${campaignCount} campaigns, waves of 100) in ${ticks} ticks, ${s.toFixed(1)} s = ${Math.round(commands / s)} commands/s`);
+      const label = withAudit ? "with ClickHouse step lines" : "without ClickHouse step lines";
+      const byState = await env.db.campaignTarget.groupBy({ by: ["state"], where: { campaign: { name: { startsWith: `bench ${withAudit} ` } } }, _count: { _all: true } });
+      console.log(`${engine}: ${jobType} ${label}, ${scheduled} meters in ${campaignCount} campaigns (waves of 100, gateways limited to 8-32 sessions):`);
+      console.log(`  fan-out ticks: ${fanCommands} commands in ${(fanMs / 1000).toFixed(1)} s = ${Math.round(fanCommands / (fanMs / 1000))} commands/s (target >= 5 000)`);
+      console.log(`  whole run (gates, wave starts, retry tail; idle waits skipped): ${commands} commands, ${counts.applied} applied by the simulator, in ${ticks} ticks (${idleTicks} sent nothing, ${(idleMs / 1000).toFixed(1)} s), ${s.toFixed(1)} s = ${Math.round(commands / s)} commands/s, ${Math.round(counts.applied / s)} applied/s`);
+      console.log(`  where the time went (s): ${Object.entries(timings).sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${(v / 1000).toFixed(2)}`).join(", ")}`);
+      console.log(`  head-end: ${counts.calls} calls, ${counts.overLimit} over a gateway's session limit; outcomes ${JSON.stringify(counts.outcomes)}; targets ${JSON.stringify(Object.fromEntries(byState.map((b) => [b.state, b._count._all])))}`);
     }
 
     // Action latency: the lib functions the actions call, permission check included.

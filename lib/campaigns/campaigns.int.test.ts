@@ -7,12 +7,13 @@ import { can } from "@/lib/auth/permissions";
 import { isAppError } from "@/lib/errors";
 import type { Clock } from "@/lib/hes/adapter";
 import { createSimulatorHes } from "@/lib/hes/simulator-hes";
-import { generateFleet, type Fleet } from "@/lib/simulator/fleet";
+import { generateFleet, getMeterId, type Fleet } from "@/lib/simulator/fleet";
 import { createDispatcher, type Dispatcher } from "./dispatcher";
 import {
   CAMPAIGN_ACTION_PERMISSIONS,
   abortCampaign,
   approveCampaign,
+  commandKey,
   createCampaign,
   pauseCampaign,
   previewCampaign,
@@ -214,6 +215,61 @@ describe(`campaigns on ${testDbKind()}`, () => {
     const logs = await env.db.commandLog.findMany({ where: { campaignId: c.id } });
     for (const l of logs) expect(sim.getAppliedCount(l.idempotencyKey)).toBeLessThanOrEqual(1);
     await abortCampaign({ campaignId: c.id }, users.operator, now()).catch(() => {});
+  });
+
+  it("campaigns sharing a gateway, on two workers at once, never hold more sessions there than its limit", async () => {
+    const sim = createSimulatorHes({ fleet, clock, latencyScale: 0 });
+    // The gateway with the lowest limit; each campaign takes 2x that many of its meters.
+    const gwIndex = fleet.gateways.reduce((best, g, i) => (g.maxConcurrentSessions < fleet.gateways[best]!.maxConcurrentSessions && g.meterCount >= 64 ? i : best), 0);
+    const gw = fleet.gateways[gwIndex]!;
+    const meters: string[] = [];
+    for (let i = 0; i < fleet.meters.count && meters.length < 2 * gw.maxConcurrentSessions; i++) if (fleet.meters.gateway[i] === gwIndex) meters.push(getMeterId(fleet, i));
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const outcomes: string[] = [];
+    const hes = {
+      ...sim, getOutcome: sim.getOutcome.bind(sim), getNeighbourTable: sim.getNeighbourTable.bind(sim), getFirmwareHash: sim.getFirmwareHash.bind(sim), subscribe: sim.subscribe.bind(sim),
+      sendCommand: async (cmd: Parameters<typeof sim.sendCommand>[0]) => {
+        maxInFlight = Math.max(maxInFlight, ++inFlight);
+        try {
+          const o = await sim.sendCommand(cmd);
+          outcomes.push(o.status === "fail" ? o.code : o.status);
+          return o;
+        } finally {
+          inFlight--;
+        }
+      },
+    };
+    const workers = [createDispatcher({ hes, now, owner: "w1" }), createDispatcher({ hes, now, owner: "w2" })];
+    const ids: string[] = [];
+    for (let k = 0; k < 3; k++) {
+      const c = await createCampaign({ name: `shared gw ${k}`, jobType: "fw_verify", targetQuery: { meters }, options: { offPeak: null, soakMinutes: 0, canarySize: 0, waveSize: 100, thresholds: { successPct: 0, maxErrorPct: 100, onBreach: "pause", lastGaspPerMin: 1e9 } }, creationKey: key() }, users.operator);
+      await startCampaign({ campaignId: c.id }, users.operator, now());
+      ids.push(c.id);
+    }
+    // Each campaign's wave alone fits the gateway; the three first waves together are over its limit.
+    expect(await env.db.campaignTarget.count({ where: { campaignId: { in: ids }, wave: 0, state: "pending" } })).toBeGreaterThan(2 * gw.maxConcurrentSessions);
+    const scheduled = await env.db.campaignTarget.count({ where: { campaignId: { in: ids }, state: "pending" } });
+    for (let i = 0; i < 500; i++) {
+      const rs = await Promise.all(workers.map((w) => w.tick()));
+      if ((await env.db.campaign.count({ where: { id: { in: ids }, status: "running" } })) === 0) break;
+      if (rs.every((r) => r.commands === 0 && r.decisions.length === 0)) {
+        const wake = rs.map((r) => r.nextWakeAt?.getTime() ?? Infinity).reduce((a, b) => Math.min(a, b));
+        t = Math.max(t + 1, Number.isFinite(wake) ? wake : t + 1000);
+      }
+    }
+    expect(await env.db.campaign.count({ where: { id: { in: ids }, status: "completed" } })).toBe(3);
+    expect(maxInFlight).toBeGreaterThan(0);
+    expect(maxInFlight).toBeLessThanOrEqual(gw.maxConcurrentSessions);
+    // Within its limit the gateway never queues a session into a timeout.
+    expect(outcomes).not.toContain("timeout");
+    expect(outcomes.length).toBeGreaterThanOrEqual(scheduled);
+    expect(await env.db.campaignTarget.count({ where: { campaignId: { in: ids }, state: { in: ["pending", "leased", "sent"] } } })).toBe(0);
+    // The lease statement writes the keys in SQL: they are commandKey()'s, retries included.
+    const logs = await env.db.commandLog.findMany({ where: { campaignId: { in: ids } } });
+    expect(logs.length).toBe(outcomes.length);
+    for (const l of logs) expect(l.idempotencyKey).toBe(commandKey(l.campaignId, l.meterId, l.step, l.attempt));
+    expect(logs.some((l) => l.attempt > 1) || !outcomes.includes("E105")).toBe(true);
   });
 
   it("field steps become work orders; a technician completes a calibration and the constants history is kept", async () => {

@@ -168,11 +168,23 @@ async function loadCampaign(campaignId: string) {
 }
 
 /** Freeze the plan: one CampaignTarget per meter (excluded ones with their reasons), one CampaignWave per wave. */
-async function freezePlan(tx: Prisma.TransactionClient, campaignId: string, plan: Plan, unknownMeters: string[], gatewayOf: Map<string, string>) {
+async function freezePlan(
+  tx: Prisma.TransactionClient,
+  campaignId: string,
+  plan: Plan,
+  unknownMeters: string[],
+  gatewayOf: Map<string, string>,
+  gateways: Record<string, { maxConcurrentSessions: number }>,
+) {
   const rows: Prisma.CampaignTargetCreateManyInput[] = [];
   const canary = new Set(plan.canary.map((c) => c.meterId));
   for (const w of plan.waves) {
-    for (const m of w.meterIds) rows.push({ campaignId, meterId: m, gatewayId: gatewayOf.get(m) ?? "", wave: w.index, canary: canary.has(m), state: "pending" });
+    for (const m of w.meterIds) {
+      const gatewayId = gatewayOf.get(m) ?? "";
+      // The planner excluded meters behind a gateway without a cap, so every scheduled one has it.
+      const cap = gateways[gatewayId]?.maxConcurrentSessions;
+      rows.push({ campaignId, meterId: m, gatewayId, wave: w.index, canary: canary.has(m), state: "pending", sessionCap: cap && cap >= 1 ? Math.floor(cap) : null });
+    }
   }
   for (const e of plan.exclusions) {
     rows.push({ campaignId, meterId: e.meterId, gatewayId: gatewayOf.get(e.meterId) ?? "", state: "excluded", reason: e.reasons.map((r) => `${r.code}: ${r.message}`).join("; ").slice(0, 1000), lastCode: e.reasons[0]?.code });
@@ -225,7 +237,7 @@ export async function startCampaign(input: { campaignId: string }, actor: Campai
           },
         });
         if (!moved.count) return false;
-        await freezePlan(tx, c.id, plan, resolved.unknownMeters, gatewayOf);
+        await freezePlan(tx, c.id, plan, resolved.unknownMeters, gatewayOf, resolved.gateways);
         return true;
       },
       { timeout: 600_000, maxWait: 60_000 },
@@ -377,7 +389,10 @@ export async function getCampaign(campaignId: string, actor: CampaignActor) {
   return getDb().campaign.findUnique({ where: { id: campaignId } });
 }
 
-/** Stable per (campaign, meter, step); the retry generation is appended only after a recorded, not-applied failure. */
+/**
+ * Stable per (campaign, meter, step); the retry generation is appended only after a recorded, not-applied failure.
+ * The dispatcher's lease statement computes the same key in SQL (it writes the CommandLog rows); keep both in step.
+ */
 export function commandKey(campaignId: string, meterId: string, step: string, attempt: number): string {
   const base = createHash("sha256").update(`${campaignId}|${meterId}|${step}`).digest("hex").slice(0, 32);
   return attempt > 1 ? `${base}.r${attempt}` : base;

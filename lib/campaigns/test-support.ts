@@ -8,7 +8,7 @@ import path from "node:path";
 import type { AuditRecord } from "@/lib/audit/record";
 import { toAuditLogRow } from "@/lib/clickhouse/audit-rows";
 import { createClickHouse, setClickHouse, type ClickHouse } from "@/lib/clickhouse/client";
-import { rebuildMeterStates } from "@/lib/clickhouse/meter-state-current";
+import { flushMeterStates, rebuildMeterStates } from "@/lib/clickhouse/meter-state-current";
 import { runClickHouseMigrations } from "@/lib/clickhouse/migrate";
 import { writeFleetDimensions, type FleetMeterRow } from "@/lib/clickhouse/queries/campaigns";
 import { closeDb, getDb, runDbMigrations, type PrismaClient } from "@/lib/db";
@@ -68,6 +68,8 @@ export async function openTestEnv(kind: "pglite" | "postgresql", opts: { pgUrl?:
     async cleanup() {
       if (schema) await db.$executeRawUnsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
       await closeDb(db).catch(() => {});
+      // The dispatcher marks meters for the debounced meter_state_current refresh: run it before chDB closes.
+      await flushMeterStates().catch(() => {});
       await ch.close().catch(() => {});
       fs.rmSync(dir, { recursive: true, force: true });
     },

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "CampaignTarget" ADD COLUMN     "sessionCap" INTEGER;
