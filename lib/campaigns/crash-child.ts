@@ -5,6 +5,7 @@
 //   tsx lib/campaigns/crash-child.ts <campaignId> <hesUrl> <chDir> <fleetSeed> <fleetSize> <fleetNow>
 import fs from "node:fs";
 import { createClickHouse, setClickHouse } from "@/lib/clickhouse/client";
+import { flushMeterStates } from "@/lib/clickhouse/meter-state-current";
 import { runClickHouseMigrations } from "@/lib/clickhouse/migrate";
 import { getDb } from "@/lib/db";
 import { createHttpHes } from "@/lib/hes/http-hes";
@@ -42,6 +43,9 @@ async function main() {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
+  // The dispatcher refreshes meter_state_current on a debounce: exiting with that chDB
+  // query in flight ends the process by a signal instead of exit code 0.
+  await flushMeterStates();
   process.exit(0);
 }
 
