@@ -2,7 +2,9 @@
 // and ingest/parse-worker.ts (worker threads).
 import type { AuditRecord } from "../lib/audit/record";
 import { parseLine } from "./parse";
-import { auditRowTsv, hash64, rejectRowTsv } from "./rows";
+import { auditRowTail, ByteSink, hash64, rejectRowTsv, writeAuditRow } from "./rows";
+
+export { ByteSink };
 
 export interface PrepareInput {
   source: string;
@@ -10,32 +12,6 @@ export interface PrepareInput {
   positions: readonly (number | string)[];
   lines: readonly string[];
   skip?: ReadonlySet<number>;
-}
-
-/**
- * An append-only byte buffer for insert bodies. Building one huge JS string
- * instead (rope concatenation, then a flatten) spent most of the time in GC.
- */
-export class ByteSink {
-  buf: Buffer;
-  length = 0;
-  constructor(initial = 1 << 20) {
-    this.buf = Buffer.allocUnsafeSlow(initial);
-  }
-  push(s: string): void {
-    // A UTF-8 byte is at most 3 per UTF-16 unit.
-    const need = this.length + s.length * 3;
-    if (need > this.buf.length) {
-      const next = Buffer.allocUnsafeSlow(Math.max(need, this.buf.length * 2));
-      this.buf.copy(next, 0, 0, this.length);
-      this.buf = next;
-    }
-    this.length += this.buf.write(s, this.length, "utf8");
-  }
-  /** The bytes written (a view, not a copy). */
-  bytes(): Buffer {
-    return this.buf.subarray(0, this.length);
-  }
 }
 
 export interface PreparedBodies {
@@ -55,6 +31,12 @@ export function emptyPrepared(): PreparedBodies {
 /** Lines [from, to) of the batch into `out`. */
 export function prepareRange(input: PrepareInput, from: number, to: number, now: number, out: PreparedBodies): void {
   const { lines, positions, source, idPrefix, skip } = input;
+  const tail = auditRowTail(source);
+  const nowText = String(now);
+  // Audit rows run ~1.3x the raw line length: size the buffer once instead of doubling (copies were ~3 %).
+  let chars = 0;
+  for (let i = from; i < to; i++) chars += lines[i]!.length;
+  out.audit.ensure(Math.ceil(chars * 1.5) + (to - from) * (tail.length + 64));
   for (let i = from; i < to; i++) {
     if (skip?.has(i)) {
       out.skipped++;
@@ -65,7 +47,7 @@ export function prepareRange(input: PrepareInput, from: number, to: number, now:
     if (parsed.ok === true) {
       out.accepted++;
       out.records.push(parsed.record);
-      out.audit.push(auditRowTsv(parsed.record, now, hash64(idPrefix + positions[i]), source));
+      writeAuditRow(out.audit, parsed.record, nowText, hash64(idPrefix + positions[i]), tail);
     } else if (parsed.ok === false) {
       out.refused++;
       out.reasons[parsed.reason] = (out.reasons[parsed.reason] ?? 0) + 1;

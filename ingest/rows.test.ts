@@ -1,5 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { escapeTsv, hash64, rejectRowTsv } from "./rows";
+import type { AuditRecord } from "../lib/audit/record";
+import { auditRowTail, auditRowTsv, ByteSink, escapeTsv, hash64, rejectRowTsv, u64Decimal, writeAuditRow } from "./rows";
+
+const base: AuditRecord = {
+  ts: 1795607763634, recv_ts: null, meter: "EM-0000001", gw: "GW-0001", code: "E105", sev: "error", led: "red_blinking",
+  step: "", job: "", result: "", rssi: -92.5, lqi: 254, snr: null, temp_c: null, battery_v: 3.61, accuracy_err_pct: null,
+  fw_metrology: "3.2.1", fw_comms: "", fw_sha256: "", cert_not_after: 1800000000000, msg: "", attrs: {}, source_host: "", source_app: "",
+};
+
+function bytesOf(r: AuditRecord, source: string): Buffer {
+  const out = new ByteSink(16);
+  writeAuditRow(out, r, "1795587268423", "18446744073709551615", auditRowTail(source));
+  return Buffer.from(out.bytes());
+}
 
 describe("ingest rows", () => {
   it("hash64 is stable, 64-bit decimal and spreads nearby keys", () => {
@@ -12,8 +25,39 @@ describe("ingest rows", () => {
     }
   });
 
+  it("u64Decimal equals BigInt's decimal for edge and random values", () => {
+    const cases: [number, number][] = [[0, 0], [0, 1], [0, 999_999], [0, 1_000_000], [0, 0xffffffff], [1, 0], [0xffffffff, 0xffffffff], [0xffffffff, 0], [232, 3567587328]];
+    for (let i = 0; i < 20_000; i++) cases.push([Math.floor(Math.random() * 2 ** 32), Math.floor(Math.random() * 2 ** 32)]);
+    for (const [hi, lo] of cases) expect(u64Decimal(hi, lo)).toBe(((BigInt(hi) << 32n) + BigInt(lo)).toString());
+  });
+
   it("escapes TSV control characters so a raw line stays one field", () => {
     expect(escapeTsv("a\tb\nc\\d\re")).toBe("a\\tb\\nc\\\\d\\re");
     expect(rejectRowTsv(1, "s", "7", "malformed", "x\ty")).toBe("1\ts\t7\tmalformed\tx\\ty\n");
+  });
+
+  it("writeAuditRow writes exactly the bytes of auditRowTsv (escapes, UTF-8, surrogates, map quoting)", () => {
+    const tricky = ["", "plain", "tab\there", "nl\nx\r\0", "back\\slash", "quote'd \"dq\"", "Zählerkasten über 60 °C", "emoji 😀 ok",
+      "lone \ud800 high", "lone \udc00 low", "end high \ud83d", "\u07ff\u0800\uffff", "{'k':'v'}", "\\'"];
+    const records: AuditRecord[] = [base, { ...base, recv_ts: 1795607763000, snr: -3.25, lqi: 0, cert_not_after: null, battery_v: null }];
+    for (const t of tricky) {
+      records.push({ ...base, meter: t, gw: t, job: t, msg: t, fw_sha256: t, source_host: t, source_app: t, attrs: { [t || "k"]: t, other: "v\\'" } });
+    }
+    for (const r of records) {
+      for (const source of ["file:/var/log/ami/x.log", "file:/tmp/dir\twith tab/ü.log"]) {
+        expect(bytesOf(r, source).toString("hex")).toBe(Buffer.from(auditRowTsv(r, 1795587268423, "18446744073709551615", source), "utf8").toString("hex"));
+      }
+    }
+    // Random UTF-16 (any code unit, surrogates included) through every escaping path.
+    for (let i = 0; i < 2000; i++) {
+      let s = "";
+      const n = Math.floor(Math.random() * 12);
+      for (let j = 0; j < n; j++) {
+        const pick = Math.random();
+        s += String.fromCharCode(pick < 0.3 ? Math.floor(Math.random() * 128) : pick < 0.5 ? 0xd800 + Math.floor(Math.random() * 0x800) : Math.floor(Math.random() * 0x10000));
+      }
+      const r = { ...base, msg: s, attrs: { [s]: s } };
+      expect(bytesOf(r, "s").toString("hex")).toBe(Buffer.from(auditRowTsv(r, 1795587268423, "18446744073709551615", "s"), "utf8").toString("hex"));
+    }
   });
 });

@@ -31,7 +31,15 @@ export interface SampleOptions {
   meters?: number;
   /** Event time base (epoch ms). */
   now?: number;
+  /**
+   * Wider mix for the parser benchmark: explicit `sev`, `fw_metrology`, and all three syslog
+   * prefix forms (ISO, RFC 3164, RFC 5424 with structured data). Off by default so seeded
+   * streams used by tests and the ingest benchmark stay as they are.
+   */
+  variety?: boolean;
 }
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 function createRandom(seed: number): () => number {
   let a = seed >>> 0;
@@ -65,6 +73,7 @@ export function* generateSampleLines(count: number, opts: SampleOptions = {}): G
       gw: `GW-${String(m % 500).padStart(4, "0")}`,
       code: rnd() < 0.5 ? "HEARTBEAT" : pick(CODE_LIST),
     };
+    if (opts.variety && rnd() < 0.5) fields.sev = pick(["info", "warn", "error", "critical"]);
     if (rnd() < 0.6) fields.led = rnd() < 0.7 ? "green_steady" : pick(LED_STATES);
     if (rnd() < 0.7) {
       fields.rssi = -Math.floor(rnd() * 120);
@@ -77,6 +86,7 @@ export function* generateSampleLines(count: number, opts: SampleOptions = {}): G
       fields.job = `cmp_${Math.floor(rnd() * 0xffff).toString(16)}`;
     }
     if (rnd() < 0.2) fields.battery_v = Math.round(rnd() * 400) / 100;
+    if (opts.variety && rnd() < 0.1) fields.fw_metrology = `2.${Math.floor(rnd() * 9)}.1`;
     if (rnd() < 0.8) fields.msg = pick(MESSAGES);
     if (seq !== undefined) fields.seq = String(seq);
     const kind = rnd();
@@ -88,6 +98,11 @@ export function* generateSampleLines(count: number, opts: SampleOptions = {}): G
       .map(([k, v]) => (typeof v === "string" && /[\s"=]/.test(v) ? `${k}=${JSON.stringify(v)}` : `${k}=${v}`))
       .join(" ");
     if (kind < 0.7) yield logfmt;
-    else yield `${new Date(t + 14).toISOString()} hes-01 maintd[2211]: ${logfmt}`;
+    else if (!opts.variety || kind < 0.8) yield `${new Date(t + 14).toISOString()} hes-01 maintd[2211]: ${logfmt}`;
+    else if (kind < 0.9) {
+      const recv = new Date(t + 14);
+      const d = recv.getUTCDate();
+      yield `${MONTHS[recv.getUTCMonth()]} ${d < 10 ? " " : ""}${d} ${recv.toISOString().slice(11, 19)} hes-02 maintd[2211]: ${logfmt}`;
+    } else yield `<134>1 ${new Date(t + 14).toISOString()} hes-03 maintd 2211 AUDIT [origin ip="10.0.0.3"] ${logfmt}`;
   }
 }
