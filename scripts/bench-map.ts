@@ -13,10 +13,11 @@ import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 import { createClickHouse } from "@/lib/clickhouse/client";
 import { runClickHouseMigrations } from "@/lib/clickhouse/migrate";
-import { getFleetPositions, getMapCells, getMapGateways, getMapStates, type Bbox } from "@/lib/clickhouse/queries/map";
+import { getFleetPositions, getFleetVersion, getMapCells, getMapGateways, getMapStates, type Bbox } from "@/lib/clickhouse/queries/map";
 import { syncMapCells } from "@/lib/map/cells-sync";
 import { encodeFleet, encodeStates, fnv1a } from "@/lib/map/binary";
 import { gridLevelForZoom } from "@/lib/map/cells";
+import { makeIndexOf } from "@/lib/map/fleet-index";
 import { applyPending, coalesceItems, colorInto, countStates } from "@/lib/map/deltas";
 import { MAP_STATES, type FleetLiveItem, type MapCell, type MapFilters } from "@/lib/map/types";
 
@@ -73,23 +74,6 @@ async function main() {
     const [parts] = await ch.queryRows<{ n: string }>({ query: "SELECT count() AS n FROM system.parts WHERE table = 'map_meters' AND active AND database = currentDatabase()", tag: "bench.parts" });
     console.log(`map_meters active parts: ${parts?.n}`);
 
-    // Initial load payload.
-    t = performance.now();
-    const pos = await getFleetPositions(ch);
-    const fleetQueryMs = performance.now() - t;
-    const fleetBytes = encodeFleet({ ids: pos.ids, lon: Float32Array.from(pos.lon), lat: Float32Array.from(pos.lat) });
-    const fleetGz = gzipSync(fleetBytes, { level: 6 });
-    t = performance.now();
-    const states = await getMapStates({ filters: { states: [] }, now: Date.now(), staleAfterMs: STALE }, ch);
-    const statesMs = performance.now() - t;
-    const statesBytes = encodeStates(states, fnv1a("v"));
-    const statesGz = gzipSync(statesBytes, { level: 1 });
-    console.log(`\nInitial load (once per fleet version + once per filter change):`);
-    console.log(`  fleet ids+positions: ${mb(fleetBytes.byteLength)} raw, ${mb(fleetGz.byteLength)} gzip (query+encode ${Math.round(fleetQueryMs)} ms, cached per version)`);
-    console.log(`  states:              ${mb(statesBytes.byteLength)} raw, ${mb(statesGz.byteLength)} gzip (query ${Math.round(statesMs)} ms)`);
-    console.log(`  total on the wire:   ${mb(fleetGz.byteLength + statesGz.byteLength)} (target <= 12 MB)`);
-    console.log(`  state mix: ${countStates(states).map((n, i) => `${MAP_STATES[i]} ${n}`).join(", ")}`);
-
     const ctx = () => ({ now: Date.now(), staleAfterMs: STALE });
     const timeIt = async (runs: number, fn: () => Promise<unknown>) => {
       const times: number[] = [];
@@ -124,6 +108,27 @@ async function main() {
     const [cp] = await ch.queryRows<{ n: string }>({ query: "SELECT count() AS n FROM system.parts WHERE table = 'map_meter_cells' AND active AND database = currentDatabase()", tag: "bench.parts" });
     console.log(`  active parts now: ${cp?.n} (reads use FINAL; the figures below include it)`);
 
+    // Initial load payload: positions, states and the version read map_meter_cells (built above).
+    t = performance.now();
+    const pos = await getFleetPositions(ch);
+    const fleetQueryMs = performance.now() - t;
+    const fleetBytes = encodeFleet({ ids: pos.ids, lon: Float32Array.from(pos.lon), lat: Float32Array.from(pos.lat) });
+    const fleetGz = gzipSync(fleetBytes, { level: 6 });
+    t = performance.now();
+    const { states } = await getMapStates({ filters: { states: [] }, now: Date.now(), staleAfterMs: STALE }, ch);
+    const statesMs = performance.now() - t;
+    const statesFiltered = await timeIt(3, () => getMapStates({ filters: { states: [], kind: "gas", fault: "E105" }, ...ctx() }, ch));
+    const versionR = await timeIt(3, () => getFleetVersion(ch));
+    const statesBytes = encodeStates(states, fnv1a("v"));
+    const statesGz = gzipSync(statesBytes, { level: 1 });
+    console.log(`\nInitial load (once per fleet version + once per filter change):`);
+    console.log(`  fleet ids+positions: ${mb(fleetBytes.byteLength)} raw, ${mb(fleetGz.byteLength)} gzip (query+encode ${Math.round(fleetQueryMs)} ms, cached per version)`);
+    console.log(`  states:              ${mb(statesBytes.byteLength)} raw, ${mb(statesGz.byteLength)} gzip (query ${Math.round(statesMs)} ms; per filter change, kind=gas fault=E105: ${statesFiltered.median} ms median of 3)`);
+    console.log(`  fleet version check (each positions request): ${versionR.median} ms`);
+    console.log(`  total on the wire:   ${mb(fleetGz.byteLength + statesGz.byteLength)} (target <= 12 MB)`);
+    console.log(`  state mix: ${countStates(states).map((n, i) => `${MAP_STATES[i]} ${n}`).join(", ")}`);
+
+
     console.log(`\nCell aggregation in ClickHouse, map_meter_cells (server time, median / max of 5; target <= 200 ms):`);
     const cellFigures: number[] = [];
     for (let zoom = 0; zoom < 10; zoom++) {
@@ -146,6 +151,18 @@ async function main() {
       }
     }
     console.log(`  worst median over all of the above: ${Math.max(...cellFigures)} ms`);
+    // Two viewers panning while a third changes a filter: each request's own time, median of 3 rounds.
+    const conc: number[][] = [[], [], []];
+    for (let r = 0; r < 3; r++) {
+      const timed = async (fn: () => Promise<unknown>) => { const t0 = performance.now(); await fn(); return performance.now() - t0; };
+      const got = await Promise.all([
+        timed(() => getMapCells({ level: gridLevelForZoom(6), filters: { states: [] }, ...ctx() }, ch)),
+        timed(() => getMapCells({ level: gridLevelForZoom(8), filters: { states: [] }, ...ctx() }, ch)),
+        timed(() => getMapStates({ filters: { states: [], kind: "gas" }, ...ctx() }, ch)),
+      ]);
+      got.forEach((ms, i) => conc[i]!.push(ms));
+    }
+    console.log(`  concurrent (cells z6 + cells z8 + a states read at once): ${conc.map((a) => Math.round(median(a))).join(" / ")} ms`);
     const gwR = await timeIt(3, () => getMapGateways({ filters: { states: [] }, ...ctx() }, ch));
     console.log(`  gateways (4 000, unhealthy share): ${gwR.median} ms`);
 
@@ -153,7 +170,7 @@ async function main() {
     const visible = MAP_STATES.map(() => true);
     const arr = { states: Uint8Array.from(states), colors: new Uint8Array(states.length * 4), visible, counts: countStates(states) };
     for (let i = 0; i < arr.states.length; i++) colorInto(arr.colors, i, arr.states[i]!, visible);
-    const index = new Map(pos.ids.map((id, i) => [id, i]));
+    const indexOf = makeIndexOf(pos.ids); // as the page: binary search over the sorted ids
     const leds = ["red_blinking", "amber_steady", "green_steady", "off"];
     const items: FleetLiveItem[] = Array.from({ length: 10_000 }, (_, k) => ({ meter: pos.ids[(k * 7919) % pos.ids.length]!, ts: Date.now() + k, led: leds[k % 4], code: "E105", sev: "error" }));
     const mergeTimes: number[] = [];
@@ -161,7 +178,7 @@ async function main() {
       const pending = new Map<string, FleetLiveItem>();
       const t0 = performance.now();
       coalesceItems(pending, items);
-      applyPending(pending, (m) => index.get(m), arr);
+      applyPending(pending, indexOf, arr);
       mergeTimes.push(performance.now() - t0);
     }
     console.log(`\nDelta merge: 10 000 changes applied in ${median(mergeTimes).toFixed(1)} ms (median of 5)`);
@@ -197,21 +214,43 @@ async function benchBrowser(fleetBytes: Uint8Array, statesBytes: Uint8Array, get
     import { loadBasemapPaths } from "@/lib/map/basemap";
     import { cellKey, cellOf, gridLevelForZoom, shouldShowPoints } from "@/lib/map/cells";
     import { applyPending, coalesceItems, colorInto, countStates } from "@/lib/map/deltas";
-    import { basemapLayers, cellLayers, cellRings, metersLayer } from "@/lib/map/layers";
-    import { gatherColors, padBox, selectPoints } from "@/lib/map/points";
+    import { basemapLayers, cellDonuts, cellLayers, mapDeviceProps, metersLayer, stableLabels } from "@/lib/map/layers";
+    import { makeIndexOf } from "@/lib/map/fleet-index";
+    import { countInBox, gatherColors, inBoxDelta, padBox, selectPoints } from "@/lib/map/points";
     import { MAP_STATES } from "@/lib/map/types";
-    const out = window.__bench = { firstPaintMs: null, ready: false };
+    const out = window.__bench = { firstPaintMs: null, ready: false, steps: {} };
     const t0 = performance.now();
+    let tm = t0;
+    const step = (name) => { const now = performance.now(); out.steps[name] = Math.round(now - tm); tm = now; };
+    // As the app: the Deck (its WebGL device) is created at mount, while the payloads load.
+    let drawWaiters = [];
+    let renderStart = 0, renderMs = [], flushMs = [];
+    let batchAt = null;
+    let latencies = [];
+    let renderedBatch = null;
+    const deck = new Deck({ parent: document.getElementById("map"), width: "100%", height: "100%", useDevicePixels: false, controller: false,
+      deviceProps: window.__benchMsaa === undefined ? mapDeviceProps() : { webgl: { antialias: window.__benchMsaa, preserveDrawingBuffer: window.__benchMsaa } },
+      viewState: { longitude: -98, latitude: 39, zoom: 3, pitch: 0, bearing: 0 }, layers: [],
+      onBeforeRender: () => { renderStart = performance.now(); },
+      onAfterRender: () => {
+        renderMs.push(performance.now() - renderStart);
+        const now = performance.now();
+        if (batchAt !== null && batchAt.applied) { renderedBatch = { at: batchAt.at, ticks: 0 }; batchAt = null; }
+        const w = drawWaiters; drawWaiters = []; for (const f of w) f(now);
+      } });
     const [fb, sb, basemap] = await Promise.all([fetch("/fleet.bin").then((r) => r.arrayBuffer()), fetch("/states.bin").then((r) => r.arrayBuffer()), loadBasemapPaths()]);
+    step("fetch + basemap");
+    // As fleet-map.tsx: decode, id lookup by binary search (no Map), colours.
     const fleet = decodeFleet(fb);
     const { states } = decodeStates(sb);
     const n = fleet.ids.length;
-    const positions = new Float32Array(n * 2);
-    const index = new Map();
-    for (let i = 0; i < n; i++) { positions[2 * i] = fleet.lon[i]; positions[2 * i + 1] = fleet.lat[i]; index.set(fleet.ids[i], i); }
+    const indexOf = makeIndexOf(fleet.ids);
     const visible = MAP_STATES.map(() => true);
     const arr = { states, colors: new Uint8Array(n * 4), visible, counts: countStates(states) };
     for (let i = 0; i < n; i++) colorInto(arr.colors, i, states[i], visible);
+    step("decode + index + colours");
+    const positions = new Float32Array(n * 2);
+    for (let i = 0; i < n; i++) { positions[2 * i] = fleet.lon[i]; positions[2 * i + 1] = fleet.lat[i]; }
     const posAttr = { value: positions, size: 2 };
     let version = 0;
     // As fleet-map.tsx: same positions buffer, a new colour wrapper per change.
@@ -225,27 +264,20 @@ async function benchBrowser(fleetBytes: Uint8Array, statesBytes: Uint8Array, get
     const q = (a, p) => a[Math.min(a.length - 1, Math.floor(p * a.length))];
     const fit = new WebMercatorViewport({ width: W, height: H }).fitBounds([[q(lons, 0.01) - 0.01, q(lats, 0.01) - 0.01], [q(lons, 0.99) + 0.01, q(lats, 0.99) + 0.01]], { padding: 60 });
     const defaultView = { longitude: fit.longitude, latitude: fit.latitude, zoom: Math.min(13, fit.zoom), pitch: 0, bearing: 0 };
-    let drawWaiters = [];
-    let batchAt = null;
-    let latencies = [];
-    let renderedBatch = null;
-    const deck = new Deck({ parent: document.getElementById("map"), width: "100%", height: "100%", useDevicePixels: false, controller: false,
-      viewState: defaultView, layers: [],
-      onAfterRender: () => {
-        const now = performance.now();
-        if (batchAt !== null && batchAt.applied) { renderedBatch = { at: batchAt.at, ticks: 0 }; batchAt = null; }
-        const w = drawWaiters; drawWaiters = []; for (const f of w) f(now);
-      } });
     // Draw calls are issued in onAfterRender but SwiftShader runs them in the GPU process:
     // the frame counts as shown at the second animation frame after it.
     const nextDraw = () => new Promise((r) => drawWaiters.push(r)).then(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-    const inViewOf = (v) => { const b = bboxOf(v); let k = 0; for (let i = 0; i < n; i++) { const lo = fleet.lon[i], la = fleet.lat[i]; if (la >= b.south && la <= b.north && lo >= b.west && lo <= b.east) k++; } return k; };
+    const inViewOf = (v) => countInBox(fleet.lon, fleet.lat, arr.states, visible, bboxOf(v));
     // First paint as the app does it: fleet + states decoded, cells of the default view fetched, drawn.
     const level0 = gridLevelForZoom(defaultView.zoom);
     const b0 = bboxOf(defaultView);
+    tm = performance.now();
     const cells0 = await fetch("/cells?level=" + level0 + "&bbox=" + [b0.west, b0.south, b0.east, b0.north].join(",")).then((r) => r.json());
-    deck.setProps({ layers: [...basemapLayers(basemap), ...cellLayers(cellRings(cells0, visible))] });
+    step("cells fetch");
+    const donuts0 = cellDonuts(cells0, visible);
+    deck.setProps({ viewState: defaultView, layers: [...basemapLayers(basemap), ...cellLayers(donuts0)] });
     await nextDraw();
+    step("first draw");
     out.firstPaintMs = performance.now() - t0;
     out.ready = true;
     const leds = ["red_blinking", "amber_steady", "green_steady", "off"];
@@ -257,7 +289,8 @@ async function benchBrowser(fleetBytes: Uint8Array, statesBytes: Uint8Array, get
         const b = bboxOf(view);
         const cells = await fetch("/cells?level=" + level + "&bbox=" + [b.west, b.south, b.east, b.north].join(",")).then((r) => r.json());
         byKey = new Map(cells.map((c) => [cellKey(c.cx, c.cy), c]));
-        layers = () => [...basemapLayers(basemap), ...cellLayers(cellRings([...byKey.values()], visible))];
+        let labels = null;
+        layers = () => { const d = cellDonuts([...byKey.values()], visible); labels = stableLabels(labels, d); return [...basemapLayers(basemap), ...cellLayers(d, labels)]; };
       } else if (name === "city") {
         // As the app: only the meters within 3x the viewport go into the layer (lib/map/points.ts).
         view = { longitude: town[0], latitude: town[1], zoom: 11, pitch: 0, bearing: 0 };
@@ -269,24 +302,27 @@ async function benchBrowser(fleetBytes: Uint8Array, statesBytes: Uint8Array, get
         view = { longitude: -98, latitude: 38, zoom: 3.6, pitch: 0, bearing: 0 };
         layers = () => [...basemapLayers(basemap), metersLayer(metersData(), view.zoom, version)];
       }
-      const inView = inViewOf(view);
+      const box = bboxOf(view);
+      let inView = inViewOf(view);
       const appMode = shouldShowPoints(view.zoom, inView) ? "points" : "cells";
       let t = performance.now();
       deck.setProps({ viewState: view, layers: layers() });
       await nextDraw();
       const setupDrawMs = performance.now() - t;
       if (seconds === 0) return { setupDrawMs, inView, appMode };
-      latencies = []; batchAt = null; renderedBatch = null;
+      latencies = []; batchAt = null; renderedBatch = null; renderMs = []; flushMs = [];
       const pending = new Map();
       let raf = null, applied = 0;
       const flush = () => {
+        const f0 = performance.now();
         raf = null;
-        const changed = applyPending(pending, (m) => index.get(m), arr);
+        const changed = applyPending(pending, indexOf, arr);
         applied += changed.length;
         if (byKey) for (const ch of changed) { const { cx, cy } = cellOf(fleet.lon[ch.index], fleet.lat[ch.index], level); const c = byKey.get(cellKey(cx, cy)); if (c) { c.counts[ch.from]--; c.counts[ch.to]++; } }
         version++;
-        inViewOf(view); // the app recounts meters in view after each applied batch (cells vs points)
+        inView += inBoxDelta(changed, fleet.lon, fleet.lat, visible, box); // as the app: in-view count kept by the changes, no rescan
         deck.setProps({ layers: layers() });
+        flushMs.push(performance.now() - f0);
         if (batchAt) batchAt.applied = true;
       };
       const frames = [];
@@ -304,7 +340,7 @@ async function benchBrowser(fleetBytes: Uint8Array, statesBytes: Uint8Array, get
         const tick = (now) => { frames.push(now - last); last = now; if (renderedBatch && ++renderedBatch.ticks === 2) { latencies.push(now - renderedBatch.at); renderedBatch = null; } if (now < end) requestAnimationFrame(tick); else { clearInterval(timer); resolve(); } };
         requestAnimationFrame(tick);
       });
-      return { setupDrawMs, inView, appMode, frames: frames.slice(3), latencies, applied, cells: byKey ? byKey.size : 0, selected };
+      return { setupDrawMs, inView, appMode, frames: frames.slice(3), latencies, applied, cells: byKey ? byKey.size : 0, selected, renderMs, flushMs };
     };
   `;
   const bundle = await build({
@@ -318,52 +354,64 @@ async function benchBrowser(fleetBytes: Uint8Array, statesBytes: Uint8Array, get
     args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", ...(process.env.BENCH_CHROMIUM_ARGS ?? "").split(" ").filter(Boolean)],
   });
   try {
-    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
     const files: Record<string, { body: Buffer; type: string }> = {
       "/": { body: Buffer.from(`<!doctype html><html><body style="margin:0;background:#0d1117"><div id="map" style="position:absolute;inset:0"></div><script type="module" src="/bench.js"></script></body></html>`), type: "text/html" },
       "/bench.js": { body: Buffer.from(js), type: "text/javascript" },
       "/fleet.bin": { body: Buffer.from(fleetBytes), type: "application/octet-stream" },
       "/states.bin": { body: Buffer.from(statesBytes), type: "application/octet-stream" },
     };
-    await page.route("http://bench.local/**", async (route) => {
-      const url = new URL(route.request().url());
-      if (url.pathname === "/cells") {
-        // What /api/map/cells answers, from the same chDB.
-        const [west, south, east, north] = url.searchParams.get("bbox")!.split(",").map(Number) as [number, number, number, number];
-        const cells = await getCells(Number(url.searchParams.get("level")), { west, south, east, north });
-        return route.fulfill({ body: JSON.stringify(cells), contentType: "application/json" });
-      }
-      const f = files[url.pathname];
-      return f ? route.fulfill({ body: f.body, contentType: f.type }) : route.fulfill({ status: 404 });
-    });
     const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(e.message));
-    page.setDefaultTimeout(300_000);
-    await page.goto("http://bench.local/");
-    await page.waitForFunction(() => (window as unknown as { __bench?: { ready: boolean } }).__bench?.ready === true, null, { timeout: 300_000 });
-    const firstPaint = await page.evaluate(() => (window as unknown as { __bench: { firstPaintMs: number } }).__bench.firstPaintMs);
+    /** A page running the bench entry; `lumaDefaults`: luma.gl's context attributes (MSAA, preserveDrawingBuffer) instead of mapDeviceProps. */
+    const open = async (lumaDefaults: boolean) => {
+      const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+      if (lumaDefaults) await page.addInitScript(() => { (window as unknown as { __benchMsaa: boolean }).__benchMsaa = true; });
+      await page.route("http://bench.local/**", async (route) => {
+        const url = new URL(route.request().url());
+        if (url.pathname === "/cells") {
+          // What /api/map/cells answers, from the same chDB.
+          const [west, south, east, north] = url.searchParams.get("bbox")!.split(",").map(Number) as [number, number, number, number];
+          const cells = await getCells(Number(url.searchParams.get("level")), { west, south, east, north });
+          return route.fulfill({ body: JSON.stringify(cells), contentType: "application/json" });
+        }
+        const f = files[url.pathname];
+        return f ? route.fulfill({ body: f.body, contentType: f.type }) : route.fulfill({ status: 404 });
+      });
+      page.on("pageerror", (e) => errors.push(e.message));
+      page.setDefaultTimeout(300_000);
+      await page.goto("http://bench.local/");
+      await page.waitForFunction(() => (window as unknown as { __bench?: { ready: boolean } }).__bench?.ready === true, null, { timeout: 300_000 });
+      return page;
+    };
+    let page = await open(false);
+    const { firstPaintMs: firstPaint, steps } = await page.evaluate(() => (window as unknown as { __bench: { firstPaintMs: number; steps: Record<string, number> } }).__bench);
     const renderer = await page.evaluate(() => {
       const gl = document.createElement("canvas").getContext("webgl2");
       const ext = gl?.getExtension("WEBGL_debug_renderer_info");
       return ext ? String(gl!.getParameter(ext.UNMASKED_RENDERER_WEBGL)) : "unknown";
     });
-    type Result = { setupDrawMs: number; inView: number; appMode: string; frames?: number[]; latencies?: number[]; applied?: number; cells?: number; selected?: number };
-    const run = (name: string, seconds: number) =>
-      page.evaluate(([nm, sec, town]) => (window as unknown as { __scenario: (a: string, b: number, c: number[]) => Promise<Result> }).__scenario(nm, sec, town), [name, seconds, TOWN] as const);
+    type Result = { setupDrawMs: number; inView: number; appMode: string; frames?: number[]; latencies?: number[]; applied?: number; cells?: number; selected?: number; renderMs?: number[]; flushMs?: number[] };
+    const run = (name: string, seconds: number, p = page) =>
+      p.evaluate(([nm, sec, town]) => (window as unknown as { __scenario: (a: string, b: number, c: number[]) => Promise<Result> }).__scenario(nm, sec, town), [name, seconds, TOWN] as const);
     const fmt = (r: Result) => {
       const f = r.frames!.length ? r.frames! : [NaN];
       const l = r.latencies!.length ? r.latencies! : [NaN];
       return `${r.frames!.length} frames, interval median ${median(f).toFixed(0)} ms / p95 ${p95(f).toFixed(0)} ms / max ${Math.max(...f).toFixed(0)} ms; ` +
-        `batch-to-shown median ${median(l).toFixed(0)} ms / max ${Math.max(...l).toFixed(0)} ms; ${r.applied} changes applied`;
+        `batch-to-shown median ${median(l).toFixed(0)} ms / max ${Math.max(...l).toFixed(0)} ms; ${r.applied} changes applied; ` +
+        `per batch on the main thread: apply + layers ${median(r.flushMs!.length ? r.flushMs! : [NaN]).toFixed(1)} ms, deck render (issuing draws) ${median(r.renderMs!.length ? r.renderMs! : [NaN]).toFixed(1)} ms median`;
     };
     console.log(`\nBrowser: Chromium with ${renderer} - software rendering on the CPU, no GPU; 1366x768; 10 000 changes/s fleet-wide as 4 batches/s:`);
-    console.log(`  first paint as the app does it (fleet + states decoded, cells of the fitted view fetched and drawn): ${Math.round(firstPaint)} ms (target <= 3000 ms)`);
+    console.log(`  first paint as the app does it (fleet + states decoded, cells of the fitted view fetched and drawn): ${Math.round(firstPaint)} ms (target <= 3000 ms); ${Object.entries(steps).map(([k, v]) => `${k} ${v} ms`).join(", ")}`);
     const cells = await run("cells", 6);
     console.log(`  cluster view at the default zoom (app mode: ${cells.appMode}, ${cells.cells} cells, ${cells.inView.toLocaleString("en-US")} meters in view): ${fmt(cells)}`);
     const city = await run("city", 6);
     console.log(`  city viewport, zoom 11 (app mode: ${city.appMode}, ${city.inView.toLocaleString("en-US")} meters in view, ${city.selected!.toLocaleString("en-US")} in the layer = 3x margin): ${fmt(city)}`);
     const full = await run("full", 0);
     console.log(`  NOT what the app draws - one layer of all ${METERS.toLocaleString("en-US")} points at zoom 3.6 (the app shows ${full.appMode} there): one redraw took ${(full.setupDrawMs / 1000).toFixed(1)} s`);
+    await page.close();
+    // Before/after of the context attributes: the same cluster view with luma.gl's defaults.
+    page = await open(true);
+    const ref = await run("cells", 6);
+    console.log(`  reference, luma.gl's default context (4x MSAA + preserveDrawingBuffer), cluster view: ${fmt(ref)}`);
     console.log(`  (frame target <= 33 ms; SwiftShader figures are a CPU-rendering worst case, a GPU draws these layers in a few ms)`);
     if (errors.length) console.log(`  page errors: ${errors.join("; ")}`);
   } finally {

@@ -5,7 +5,9 @@ import { decodeFleet, decodeIndexList, decodeStates, encodeFleet, encodeIndexLis
 import { CELL_LEVELS, cellId, cellOf, gridLevelForZoom, shouldShowPoints, stepForLevel, MAX_GRID_LEVEL, MIN_GRID_LEVEL, POINTS_ZOOM } from "./cells";
 import { buildCellFilterConditions, buildMapCellsQuery } from "@/lib/clickhouse/queries/map";
 import { applyPending, coalesceItems, countStates, colorInto } from "./deltas";
-import { gatherColors, isSelectionCurrent, padBox, selectPoints } from "./points";
+import { countInBox, gatherColors, inBoxDelta, isSelectionCurrent, padBox, selectPoints } from "./points";
+import { makeIndexOf } from "./fleet-index";
+import { cellDonuts, MIN_SHARE, stableLabels } from "./layers";
 import { parseMapFilters, serializeMapFilters, sinceToMs } from "./search-params";
 import { applyLineToFacts, deriveMapState, stateAfterLiveItem, type MeterMapFacts } from "./state";
 import { EXCLUDED, MAP_STATES, type FleetLiveItem } from "./types";
@@ -249,5 +251,83 @@ describe("points around the viewport", () => {
   it("gathers the colours of the selected meters", () => {
     const colors = Uint8Array.from({ length: 6 * 4 }, (_, i) => i);
     expect(Array.from(gatherColors(Uint32Array.from([1, 4]), colors))).toEqual([4, 5, 6, 7, 16, 17, 18, 19]);
+  });
+});
+
+describe("in-view count under live changes", () => {
+  it("adjusting by the changes equals a recount, for any changes and legend", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.float({ min: -20, max: 20, noNaN: true }), fc.float({ min: -20, max: 20, noNaN: true }), fc.integer({ min: 0, max: 7 })), { minLength: 1, maxLength: 60 }),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 6 })), { maxLength: 80 }),
+        fc.array(fc.boolean(), { minLength: 7, maxLength: 7 }),
+        (pts, moves, visible) => {
+          const lon = Float32Array.from(pts.map((p) => p[0]));
+          const lat = Float32Array.from(pts.map((p) => p[1]));
+          const states = Uint8Array.from(pts.map((p) => (p[2] === 7 ? EXCLUDED : p[2])));
+          const box = { west: -5, south: -5, east: 5, north: 5 };
+          let n = countInBox(lon, lat, states, visible, box);
+          const changes = [];
+          for (const [i0, to] of moves) {
+            const index = i0 % pts.length;
+            const from = states[index]!;
+            if (from === EXCLUDED || from === to) continue;
+            states[index] = to;
+            changes.push({ index, from, to });
+          }
+          n += inBoxDelta(changes, lon, lat, visible, box);
+          expect(n).toBe(countInBox(lon, lat, states, visible, box));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe("meter id lookup without a Map", () => {
+  it("finds every id of a sorted fleet and nothing else", () => {
+    const ids = Array.from({ length: 5000 }, (_, i) => `${["EM", "GM", "WM"][i % 3]}-${String(i).padStart(8, "0")}`).sort();
+    const indexOf = makeIndexOf(ids);
+    ids.forEach((id, i) => expect(indexOf(id)).toBe(i));
+    expect(indexOf("EM-99999999")).toBeUndefined();
+    expect(indexOf("")).toBeUndefined();
+    expect(indexOf("ZZ")).toBeUndefined();
+  });
+  it("falls back to a Map when the ids are not in JS string order", () => {
+    // U+1F600 sorts after U+FFFD in UTF-8 bytes (ClickHouse) but before it in UTF-16 (JS).
+    const ids = ["A", "M-\uFFFD", "M-\u{1F600}", "Z"];
+    const indexOf = makeIndexOf(ids);
+    ids.forEach((id, i) => expect(indexOf(id)).toBe(i));
+  });
+});
+
+describe("cluster donuts", () => {
+  const cell = (counts: number[]) => ({ cx: 1, cy: 2, lon: -100, lat: 40, counts, total: counts.reduce((a, b) => a + b, 0) });
+  const all = MAP_STATES.map(() => true);
+  it("cumulative shares end at 1, follow the counts, and keep a rare fault visible", () => {
+    const [d] = cellDonuts([cell([9_990, 0, 10, 0, 0, 0, 0])], all);
+    const ends = [...d!.endsA, ...d!.endsB];
+    expect(ends[6]).toBe(1);
+    for (let i = 1; i < 7; i++) expect(ends[i]!).toBeGreaterThanOrEqual(ends[i - 1]!);
+    const red = ends[2]! - ends[1]!;
+    expect(red).toBeCloseTo(MIN_SHARE / (MIN_SHARE + 0.999), 5); // 0.1 % drawn as ~4 %
+    expect(ends[1]! - ends[0]!).toBe(0); // no amber meter: no sector
+    expect(d!.text).toBe("10k");
+    expect(d!.total).toBe(10_000);
+  });
+  it("counts only the states shown in the legend and drops cells with none", () => {
+    const hideNormal = all.map((_, i) => i !== 0);
+    const ds = cellDonuts([cell([50, 50, 0, 0, 0, 0, 0]), cell([70, 0, 0, 0, 0, 0, 0])], hideNormal);
+    expect(ds).toHaveLength(1);
+    expect(ds[0]!.total).toBe(50);
+    expect(ds[0]!.endsA[0]).toBe(0);
+    expect(ds[0]!.endsA[1]).toBeCloseTo(1, 6);
+  });
+  it("labels keep their identity while texts and positions are unchanged", () => {
+    const a = cellDonuts([cell([1000, 0, 0, 0, 0, 0, 0])], all);
+    const b = cellDonuts([cell([999, 1, 0, 0, 0, 0, 0])], all);
+    expect(stableLabels(a, b)).toBe(a);
+    const c = cellDonuts([cell([1500, 1, 0, 0, 0, 0, 0])], all);
+    expect(stableLabels(a, c)).toBe(c);
   });
 });

@@ -26,7 +26,8 @@ export async function getFleetPayload(): Promise<CachedFleet> {
   g.__amiMapFleetLoading ??= (async () => {
     const p = await getFleetPositions();
     const raw = encodeFleet({ ids: p.ids, lon: Float32Array.from(p.lon), lat: Float32Array.from(p.lat) });
-    return { version, raw, gz: gzipSync(raw, { level: 6 }) };
+    // Keyed by the version of the list actually read (a meter may have moved since getFleetVersion).
+    return { version: p.version, raw, gz: gzipSync(raw, { level: 6 }) };
   })().finally(() => {
     g.__amiMapFleetLoading = undefined;
   });

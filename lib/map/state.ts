@@ -1,5 +1,5 @@
 // The map state of a meter, one rule shared by the SQL (lib/clickhouse/queries/map.ts
-// MAP_STATE_SQL, which must stay equivalent) and the live path. First match wins:
+// BASE_STATE_SQL + CELL_STATE_SQL, which must stay equivalent) and the live path. First match wins:
 //   unknown      never heard (no line at all)
 //   offline      its latest line is a LAST_GASP, or its latest LED is `off` (no power)
 //   stale        last line older than STALE_AFTER (what we know is too old to show as current)

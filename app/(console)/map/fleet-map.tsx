@@ -14,8 +14,9 @@ import { loadBasemapPaths, type BasemapPaths } from "@/lib/map/basemap";
 import { GZIP_BODY_HEADERS, decodeFleet, decodeIndexList, decodeStates, fnv1a, readBinaryBody } from "@/lib/map/binary";
 import { cellKey, cellOf, gridLevelForZoom, shouldShowPoints } from "@/lib/map/cells";
 import { applyPending, coalesceItems, colorInto, countStates, type StateArrays } from "@/lib/map/deltas";
-import { basemapLayers, cellLayers, cellRings, formatCount, metersLayer, type MetersData } from "@/lib/map/layers";
-import { gatherColors, isSelectionCurrent, padBox, selectPoints, type PointsSelection } from "@/lib/map/points";
+import { basemapLayers, cellDonuts, cellLayers, formatCount, mapDeviceProps, metersLayer, stableLabels, type CellDonut, type MetersData } from "@/lib/map/layers";
+import { makeIndexOf, type IndexOf } from "@/lib/map/fleet-index";
+import { countInBox, gatherColors, inBoxDelta, isSelectionCurrent, padBox, selectPoints, type PointsBox, type PointsSelection } from "@/lib/map/points";
 import { serializeMapFilters } from "@/lib/map/search-params";
 import { EXCLUDED, MAP_STATES, MAP_STATE_COLORS, MAP_STATE_LABELS, type FleetLiveItem, type MapCell, type MapFilters, type MapGateway, type MapState } from "@/lib/map/types";
 import styles from "./fleet-map.module.css";
@@ -34,8 +35,8 @@ interface Fleet {
   ids: string[];
   lon: Float32Array;
   lat: Float32Array;
-  positions: Float32Array;
-  indexById: Map<string, number>;
+  /** Id -> index by binary search over the sorted ids (lib/map/fleet-index.ts): no 1 M-entry Map on the first-paint path. */
+  indexOf: IndexOf;
   version: string;
 }
 
@@ -58,6 +59,12 @@ interface LiveTrace {
   shownAt: number | null;
 }
 const MAX_TRACES = 5_000;
+/**
+ * Live items are kept this long and replayed onto a fresh states payload: the payload
+ * is read from map_meter_cells, which trails the live stream by up to ~1.5 s
+ * (lib/map/cells-sync.ts), so a change streamed just before a reload is not lost.
+ */
+const REPLAY_MS = 5_000;
 const MAX_TRACED_PER_FLUSH = 500;
 
 const INITIAL_VIEW: MapViewState = { longitude: -98, latitude: 39, zoom: 3, pitch: 0, bearing: 0 };
@@ -98,12 +105,14 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
   const [searchMsg, setSearchMsg] = useState<string | null>(null);
   const [colorsVersion, setColorsVersion] = useState(0);
   const [statesLoaded, setStatesLoaded] = useState(false);
+  const [statesVersion, setStatesVersion] = useState(0);
 
   const containerRef = useRef<HTMLDivElement>(null);
   const deckRef = useRef<Deck | null>(null);
   const fleetRef = useRef<Fleet | null>(null);
   const arraysRef = useRef<StateArrays | null>(null);
   const pendingRef = useRef(new Map<string, FleetLiveItem>());
+  const recentRef = useRef<{ at: number; items: FleetLiveItem[] }[]>([]);
   // Live-path timings per meter (event ts, hub flush, socket receipt, applied), read by e2e and the bench.
   const traceRef = useRef(new Map<string, LiveTrace>());
   const appliedTracesRef = useRef<LiveTrace[]>([]); // applied, layers not yet set
@@ -158,17 +167,9 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
     const version = res.headers.get("x-fleet-version") ?? "";
     if (fleetRef.current && fleetRef.current.version === version) return fleetRef.current;
     const f = decodeFleet(await readBinaryBody(res));
-    const n = f.ids.length;
-    const positions = new Float32Array(n * 2);
-    const indexById = new Map<string, number>();
-    for (let i = 0; i < n; i++) {
-      positions[2 * i] = f.lon[i]!;
-      positions[2 * i + 1] = f.lat[i]!;
-      indexById.set(f.ids[i]!, i);
-    }
-    const fleet = { ...f, positions, indexById, version };
+    const fleet = { ...f, indexOf: makeIndexOf(f.ids), version };
     fleetRef.current = fleet;
-    setFleetCount(n);
+    setFleetCount(f.ids.length);
     return fleet;
   }, []);
 
@@ -177,9 +178,12 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
     let cancelled = false;
     (async () => {
       try {
-        let fleet = fleetRef.current ?? (await loadFleet());
+        // Positions and states in parallel: on the first load the states read no longer waits behind the positions.
         const firstLoad = !arraysRef.current;
-        let res = await fetch(`/api/map/states?${filterQuery}`, { cache: "no-store", headers: GZIP_BODY_HEADERS });
+        const statesReq = fetch(`/api/map/states?${filterQuery}`, { cache: "no-store", headers: GZIP_BODY_HEADERS });
+        statesReq.catch(() => undefined); // awaited below; observed here in case the positions fail first
+        let fleet = fleetRef.current ?? (await loadFleet());
+        let res = await statesReq;
         if (!res.ok) throw new Error(`states: ${res.status}`);
         let decoded = decodeStates(await readBinaryBody(res));
         if (decoded.versionHash !== fnv1a(fleet.version) || decoded.states.length !== fleet.ids.length) {
@@ -191,11 +195,16 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
         const states = decoded.states.length === fleet.ids.length ? decoded.states : new Uint8Array(fleet.ids.length).fill(EXCLUDED);
         const colors = new Uint8Array(states.length * 4);
         for (let i = 0; i < states.length; i++) colorInto(colors, i, states[i]!, visibleRef.current);
-        arraysRef.current = { states, colors, visible: visibleRef.current, counts: countStates(states) };
+        const arrays: StateArrays = { states, colors, visible: visibleRef.current, counts: countStates(states) };
         pendingRef.current.clear();
+        const replay = new Map<string, FleetLiveItem>();
+        for (const r of recentRef.current) if (r.at >= Date.now() - REPLAY_MS) coalesceItems(replay, r.items);
+        applyPending(replay, fleet.indexOf, arrays);
+        arraysRef.current = arrays;
         setCounts([...arraysRef.current.counts]);
         setColorsVersion((v) => v + 1);
         setStatesLoaded(true);
+        setStatesVersion((v) => v + 1);
         setError(null);
         if (firstLoad && fleet.ids.length > 0) fitToFleet(fleet, states);
       } catch (e) {
@@ -211,7 +220,7 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
   function fitToFleet(fleet: Fleet, states: Uint8Array) {
     const el = containerRef.current;
     if (!el) return;
-    const selected = selectedRef.current !== null ? fleet.indexById.get(selectedRef.current) : undefined;
+    const selected = selectedRef.current !== null ? fleet.indexOf(selectedRef.current) : undefined;
     if (selected !== undefined) {
       setView((v) => ({ ...v, longitude: fleet.lon[selected]!, latitude: fleet.lat[selected]!, zoom: 12 }));
       return;
@@ -247,22 +256,19 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
   }, [visible]);
 
   // Meters in view decide cells vs points (counting is not clustering: a linear scan of typed arrays).
-  const inView = useMemo(() => {
+  // Rescanned when the view, legend or states payload change; live batches adjust it by
+  // the meters in the box whose visibility flipped (inBoxDelta in the flush below), so the
+  // stream does not cost a 1 M scan per frame.
+  const inViewRef = useRef<{ box: PointsBox; n: number } | null>(null);
+  useMemo(() => {
     const f = fleetRef.current;
     const a = arraysRef.current;
-    if (!f || !a) return 0;
-    const b = bboxOf(view, size.width, size.height);
-    let n = 0;
-    for (let i = 0; i < f.ids.length; i++) {
-      const s = a.states[i]!;
-      if (s === EXCLUDED || !visible[s]) continue;
-      const lon = f.lon[i]!, lat = f.lat[i]!;
-      if (lat >= b.south && lat <= b.north && lon >= b.west && lon <= b.east) n++;
-    }
-    return n;
-    // colorsVersion: recount after state changes.
+    if (!f || !a) return (inViewRef.current = null);
+    const box = bboxOf(view, size.width, size.height);
+    inViewRef.current = { box, n: countInBox(f.lon, f.lat, a.states, visible, box) };
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [view, size, visible, colorsVersion, statesLoaded]);
+  }, [view, size, visible, statesVersion]);
+  const inView = inViewRef.current?.n ?? 0;
   const mode: "points" | "cells" = shouldShowPoints(view.zoom, inView) ? "points" : "cells";
 
   // Cells from ClickHouse for the viewport (debounced), only in cell mode.
@@ -284,7 +290,7 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
       } catch (e) {
         if (!ctrl.signal.aborted) setError(e instanceof Error ? e.message : String(e));
       }
-    }, 200);
+    }, cellsRef.current.byKey.size ? 200 : 0); // the first cells are on the first-paint path: no debounce
     return () => {
       clearTimeout(t);
       ctrl.abort();
@@ -325,7 +331,7 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
       const f = fleetRef.current;
       const a = arraysRef.current;
       if (!f || !a || pendingRef.current.size === 0) return;
-      const changed = applyPending(pendingRef.current, (m) => f.indexById.get(m), a);
+      const changed = applyPending(pendingRef.current, f.indexOf, a);
       if (!changed.length) return;
       const appliedAt = Date.now();
       for (let k = 0; k < changed.length && k < MAX_TRACED_PER_FLUSH; k++) {
@@ -335,6 +341,8 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
           appliedTracesRef.current.push(tr);
         }
       }
+      const iv = inViewRef.current;
+      if (iv) iv.n += inBoxDelta(changed, f.lon, f.lat, a.visible, iv.box);
       const c = cellsRef.current;
       for (const ch of changed) {
         const { cx, cy } = cellOf(f.lon[ch.index]!, f.lat[ch.index]!, c.level);
@@ -364,6 +372,9 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
         const receivedAt = Date.now();
         for (const it of env.items) if (it && typeof it.meter === "string") traces.set(it.meter, { ts: it.ts ?? null, sentAt: env.sentAt, receivedAt, appliedAt: null, shownAt: null });
         coalesceItems(pendingRef.current, env.items);
+        const recent = recentRef.current;
+        recent.push({ at: receivedAt, items: env.items });
+        while (recent.length && recent[0]!.at < receivedAt - REPLAY_MS) recent.shift();
         setLive((l) => ({ ...l, lagMs: Math.max(0, Date.now() - env.sentAt) }));
         rafRef.current ??= requestAnimationFrame(flush);
       } else if (env.room === `meter:${selectedRef.current}`) {
@@ -415,6 +426,7 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
       onViewStateChange: ({ viewState }) => setView(viewState as MapViewState),
       layers: [],
       useDevicePixels: false,
+      deviceProps: mapDeviceProps(),
       pickingRadius: 4,
       onAfterRender: () => {
         const drawn = drawingTracesRef.current;
@@ -479,8 +491,14 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [mode, view, size, fleetCount, statesLoaded]);
 
-  // Ring geometry only when the cells or the legend change (not on every render).
-  const rings = useMemo(() => cellRings(cells, visible), [cells, visible]);
+  // Donuts only when the cells or the legend change (not on every render); the labels
+  // keep their identity while no count's text moves, so the text layer keeps its buffers.
+  const labelsRef = useRef<CellDonut[] | null>(null);
+  const donuts = useMemo(() => {
+    const d = cellDonuts(cells, visible);
+    labelsRef.current = stableLabels(labelsRef.current, d);
+    return d;
+  }, [cells, visible]);
 
   // Positions keep their buffer for a selection (a pan inside the margin uploads nothing); colours are regathered per change.
   const positionsAttr = useMemo(() => (points ? { value: points.positions, size: 2 } : null), [points]);
@@ -518,7 +536,7 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
       updateTriggers: { getLineColor: selectedGw?.gw, getLineWidth: selectedGw?.gw },
     }));
     if (mode === "cells") {
-      layers.push(...cellLayers(rings));
+      layers.push(...cellLayers(donuts, labelsRef.current ?? donuts));
     } else if (metersData) {
       layers.push(metersLayer(metersData, view.zoom, colorsVersion));
     }
@@ -533,7 +551,7 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
         radiusUnits: "pixels", getRadius: 6, filled: false, stroked: true, getLineColor: [240, 183, 47, 255], lineWidthUnits: "pixels", getLineWidth: 1.5,
       }));
     }
-    const sel = selectedMeter && f ? f.indexById.get(selectedMeter) : undefined;
+    const sel = selectedMeter && f ? f.indexOf(selectedMeter) : undefined;
     if (sel !== undefined && f) {
       layers.push(new ScatterplotLayer({
         id: "selected-meter", data: [{ p: [f.lon[sel]!, f.lat[sel]!] }], getPosition: (d: { p: [number, number] }) => d.p, radiusUnits: "pixels",
@@ -542,10 +560,10 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
     }
     deck.setProps({ layers: layers as never, viewState: view });
     if (appliedTracesRef.current.length) drawingTracesRef.current.push(...appliedTracesRef.current.splice(0));
-  }, [view, mode, rings, basemap, tileUrl, colorsVersion, metersData, gateways, gwIndices, selectedGw, selectedMeter]);
+  }, [view, mode, donuts, basemap, tileUrl, colorsVersion, metersData, gateways, gwIndices, selectedGw, selectedMeter]);
 
   function stateOfMeter(id: string): MapState | "excluded" | null {
-    const i = fleetRef.current?.indexById.get(id);
+    const i = fleetRef.current?.indexOf(id);
     const a = arraysRef.current;
     if (i === undefined || !a) return null;
     const s = a.states[i]!;
@@ -558,7 +576,7 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
       stateOf: stateOfMeter,
       project(id: string): [number, number] | null {
         const f = fleetRef.current;
-        const i = f?.indexById.get(id);
+        const i = f?.indexOf(id);
         if (!f || i === undefined) return null;
         const vp = new WebMercatorViewport({ ...viewRef.current, width: containerRef.current?.clientWidth ?? 0, height: containerRef.current?.clientHeight ?? 0 });
         const [x, y] = vp.project([f.lon[i]!, f.lat[i]!]);
@@ -569,7 +587,7 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
       },
       zoomTo(id: string, zoom: number): boolean {
         const f = fleetRef.current;
-        const i = f?.indexById.get(id);
+        const i = f?.indexOf(id);
         if (!f || i === undefined) return false;
         setView((v) => ({ ...v, longitude: f.lon[i]!, latitude: f.lat[i]!, zoom }));
         return true;
@@ -594,7 +612,7 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
     setSearchMsg(null);
     if (!q) return;
     const f = fleetRef.current;
-    const i = f?.indexById.get(q);
+    const i = f?.indexOf(q);
     if (f && i !== undefined) {
       setSelectedMeter(q);
       setView((v) => ({ ...v, longitude: f.lon[i]!, latitude: f.lat[i]!, zoom: Math.max(v.zoom, 13), transitionDuration: 0 }));

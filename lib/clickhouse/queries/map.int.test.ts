@@ -166,17 +166,21 @@ describe("map queries on chDB", () => {
     const pos = await getFleetPositions(ch);
     const sorted = [...meters].sort((a, b) => a.id.localeCompare(b.id));
     expect(pos.ids).toEqual(sorted.map((m) => m.id));
-    pos.lon.forEach((lon, i) => expect(lon).toBeCloseTo(sorted[i]!.lon, 5));
-    pos.lat.forEach((lat, i) => expect(lat).toBeCloseTo(sorted[i]!.lat, 5));
-    const states = await getMapStates({ filters: { states: [] }, now: NOW, staleAfterMs: STALE }, ch);
+    // Float32 (map_meter_cells, and the payload the browser gets): ~1e-5 degrees near 180, about a metre.
+    pos.lon.forEach((lon, i) => expect(Math.abs(lon - sorted[i]!.lon)).toBeLessThan(2e-5));
+    pos.lat.forEach((lat, i) => expect(Math.abs(lat - sorted[i]!.lat)).toBeLessThan(2e-5));
+    const { states, version } = await getMapStates({ filters: { states: [] }, now: NOW, staleAfterMs: STALE }, ch);
     expect(Array.from(states)).toEqual(sorted.map(expectedState));
-    expect(await getFleetVersion(ch)).toMatch(/^400-\d+$/);
+    // One fleet version for the positions, the states and the standalone check: they describe the same list.
+    expect(version).toMatch(/^400-\d+$/);
+    expect(pos.version).toBe(version);
+    expect(await getFleetVersion(ch)).toBe(version);
   });
 
   it("filters by gateway, kind, fault code and fault window", async () => {
     const sorted = [...meters].sort((a, b) => a.id.localeCompare(b.id));
     const check = async (filters: Parameters<typeof getMapStates>[0]["filters"], keep: (m: (typeof meters)[number]) => boolean) => {
-      const states = await getMapStates({ filters, now: NOW, staleAfterMs: STALE }, ch);
+      const { states } = await getMapStates({ filters, now: NOW, staleAfterMs: STALE }, ch);
       expect(Array.from(states)).toEqual(sorted.map((m) => (keep(m) ? expectedState(m) : 255)));
       expect(sorted.some(keep)).toBe(true);
     };
@@ -211,6 +215,7 @@ describe("map queries on chDB", () => {
   it("a sync after new lines and a moved meter refreshes just those meters", async () => {
     const target = meters.find((m) => deriveMapState(m.facts, NOW, STALE) === "normal")!;
     const moved = meters.find((m) => m !== target && m.lon < -100)!;
+    const versionBefore = await getFleetVersion(ch);
     const l = line({ meter: target.id, ts: NOW + 1_000, code: "E001", sev: "critical", led: "red_blinking", gw: target.gw });
     await ch.insertRows({ table: "audit_log", values: [l] });
     target.lines.push(l);
@@ -221,6 +226,14 @@ describe("map queries on chDB", () => {
     const stale = await getMapCells({ level: 9, filters: { states: [] }, now: NOW + 1_000, staleAfterMs: STALE }, ch);
     expect(byKey(stale)).not.toEqual(expectedCells(9, () => true, NOW + 1_000));
     expect(await syncMapCells(ch, { settleMs: 0 })).toEqual({ refreshed: 2 });
+    // The moved meter changes the fleet version (the page reloads positions); the new state alone would not.
+    const versionAfter = await getFleetVersion(ch);
+    expect(versionAfter).not.toBe(versionBefore);
+    const pos = await getFleetPositions(ch);
+    expect(pos.version).toBe(versionAfter);
+    expect(pos.lon[pos.ids.indexOf(moved.id)]).toBeCloseTo(60, 5);
+    const { states } = await getMapStates({ filters: { states: [] }, now: NOW + 1_000, staleAfterMs: STALE }, ch);
+    expect(states[pos.ids.indexOf(target.id)]).toBe(MAP_STATES.indexOf("red_blinking"));
     for (const level of [3, 9, 16]) {
       const cells = await getMapCells({ level, filters: { states: [] }, now: NOW + 1_000, staleAfterMs: STALE }, ch);
       expect(byKey(cells)).toEqual(expectedCells(level, () => true, NOW + 1_000));
@@ -242,7 +255,8 @@ describe("004_map backfill", () => {
       await c.insertRows({ table: "fleet_meters", values: [fleetRow({ meter: "EM-0000001", lat: 40, lon: -100 }), fleetRow({ meter: "EM-0000002", lat: 41, lon: -101 })] });
       await c.insertRows({ table: "audit_log", values: [line({ meter: "EM-0000001", ts: NOW - 1000, code: "E001", sev: "critical", led: "red_blinking" })] });
       await runClickHouseMigrations(c);
-      const states = await getMapStates({ filters: { states: [] }, now: NOW, staleAfterMs: STALE }, c);
+      await syncMapCells(c, { settleMs: 0 });
+      const { states } = await getMapStates({ filters: { states: [] }, now: NOW, staleAfterMs: STALE }, c);
       expect(Array.from(states)).toEqual([MAP_STATES.indexOf("red_blinking"), MAP_STATES.indexOf("unknown")]);
     } finally {
       fs.rmSync(d, { recursive: true, force: true });

@@ -1,9 +1,8 @@
-// The fleet map's ClickHouse reads. Positions and state bytes read map_meters
-// (004_map.sql): one row per meter after GROUP BY meter (parts merge in the
-// background, so a meter may still have a fleet row and state rows apart). The
-// aggregations (cells, gateways) read map_meter_cells (009_map_cells.sql), a typed
-// copy kept current by lib/map/cells-sync.ts. Values are bound parameters; the only
-// fragments are the fixed expressions below, chosen in code.
+// The fleet map's ClickHouse reads. Every map read (positions, state bytes, cells,
+// gateways) reads map_meter_cells (009_map_cells.sql), a typed copy of map_meters
+// (004_map.sql) kept current by lib/map/cells-sync.ts; map_meters is only read to
+// derive it. Values are bound parameters; the only fragments are the fixed
+// expressions below, chosen in code.
 import { z } from "zod";
 import { getClickHouse, type ClickHouse } from "../client";
 import { FAULT_CODES } from "@/lib/map/state";
@@ -11,32 +10,11 @@ import { sinceToMs } from "@/lib/map/search-params";
 import { CELL_LEVELS, stepForLevel } from "@/lib/map/cells";
 import { MAP_STATES, type MapCell, type MapFilters, type MapGateway } from "@/lib/map/types";
 
-/** One merged row per fleet meter; pos/dims/led/fault are packed as documented in 004_map.sql. */
-const METER_ROWS = `
-  SELECT meter, max(pos) AS p, max(dims) AS d, max(last_seen) AS ls, max(led) AS lp, max(last_clear_at) AS lc,
-         max(last_gasp_at) AS lg, max(last_tamper_at) AS lt, max(fault) AS fp
-  FROM map_meters GROUP BY meter HAVING p > 0`;
-
 const LAT = "(toFloat64(bitAnd(bitShiftRight(p, 32), 4294967295)) / 10000000 - 90)";
 const LON = "(toFloat64(bitAnd(p, 4294967295)) / 10000000 - 180)";
 
-/**
- * lib/map/state.ts deriveMapState, in SQL (indices of MAP_STATES):
- * unknown 6, offline 4 (latest line LAST_GASP or LED off = LED index 1), stale 5,
- * tamper 3, red_blinking 2 (LED index 6), amber_steady 1 (LED index 3), normal 0.
- */
-export const MAP_STATE_SQL = `multiIf(
-  ls = 0, 6,
-  lg >= ls OR lp % 8 = 1, 4,
-  ls < {now: UInt64} - {staleAfterMs: UInt64}, 5,
-  lt > lc, 3,
-  lp % 8 = 6, 2,
-  lp % 8 = 3, 1,
-  0)`;
-
 /** Positions of fields in the dims string (1-based, splitByChar). */
 const DIM = { kind: 2, model: 3, gw: 4, zone: 5, fwMetrology: 6, fwComms: 7 } as const;
-const dim = (k: keyof typeof DIM) => `splitByChar('|', d)[${DIM[k]}]`;
 
 export interface MapQueryContext {
   now: number;
@@ -50,48 +28,16 @@ export interface Bbox {
   north: number;
 }
 
-/** WHERE conditions for the non-state filters, with their params. */
-export function buildFilterConditions(f: MapFilters, now: number): { conditions: string[]; params: Record<string, unknown> } {
-  const conditions: string[] = [];
-  const params: Record<string, unknown> = {};
-  if (f.fault) {
-    // The meter's latest fault line has this code and no clear came after it.
-    const idx = (FAULT_CODES as readonly string[]).indexOf(f.fault);
-    conditions.push("fp % 32 = {faultIdx: UInt8} AND intDiv(fp, 32) > lc");
-    params.faultIdx = idx > 0 ? idx : 255;
-  }
-  for (const k of ["gw", "zone", "kind", "model"] as const) {
-    const v = f[k];
-    if (v) {
-      conditions.push(`${dim(k)} = {${k}: String}`);
-      params[k] = v;
-    }
-  }
-  if (f.fw) {
-    const [m = "", c = ""] = f.fw.split("/");
-    if (m) {
-      conditions.push(`${dim("fwMetrology")} = {fwMetrology: String}`);
-      params.fwMetrology = m;
-    }
-    if (c) {
-      conditions.push(`${dim("fwComms")} = {fwComms: String}`);
-      params.fwComms = c;
-    }
-  }
-  const sinceMs = sinceToMs(f.since);
-  if (sinceMs !== undefined) {
-    conditions.push("fp > 0 AND intDiv(fp, 32) >= {faultSince: UInt64}");
-    params.faultSince = Math.max(0, now - sinceMs);
-  }
-  return { conditions, params };
-}
-
 // ---- map_meter_cells (009): derivation from map_meters, refresh, reads ----
 
-/** deriveMapState without the `stale` rule (it depends on `now`): stored as base_state. */
+/**
+ * lib/map/state.ts deriveMapState over map_meters' packed columns (004_map.sql: LED
+ * index = led % 8, 1 = off, 3 = amber_steady, 6 = red_blinking), without the `stale`
+ * rule (it depends on `now`): stored as base_state, indices of MAP_STATES.
+ */
 const BASE_STATE_SQL = `multiIf(ls = 0, 6, lg >= ls OR lp % 8 = 1, 4, lt > lc, 3, lp % 8 = 6, 2, lp % 8 = 3, 1, 0)`;
 
-/** The full state at read time: stale only overrides the "heard" states 0-3 (see MAP_STATE_SQL's order). */
+/** The full state at read time: stale only overrides the "heard" states 0-3 (unknown and offline come before it in deriveMapState). */
 const CELL_STATE_SQL = "if(base_state < 4 AND last_seen < {staleBefore: UInt64}, 5, base_state)";
 
 /** Grid cell id of (lon, lat) at `level`, as lib/map/cells.ts cellOf + cellId (steps are exact binary fractions). */
@@ -160,7 +106,11 @@ export async function listTouchedMeters(input: { afterMs: number; untilMs: numbe
   return row?.meters ?? [];
 }
 
-/** WHERE conditions over map_meter_cells for the non-state filters (same meaning as buildFilterConditions). */
+/**
+ * WHERE conditions over map_meter_cells for the non-state filters: open fault by code
+ * (latest fault line has the code, no clear after it), dimensions, firmware pair, and
+ * a fault within the window.
+ */
 export function buildCellFilterConditions(f: MapFilters, now: number): { conditions: string[]; params: Record<string, unknown> } {
   const conditions: string[] = [];
   const params: Record<string, unknown> = {};
@@ -251,39 +201,47 @@ export async function getMapCells(
   });
 }
 
-/** Fleet version: changes on every fleet sync; keys the cached positions payload. */
+// Positions, state bytes and gateway indices read map_meter_cells too (one typed row
+// per meter, ORDER BY meter), not map_meters: GROUP BY meter over 1 M string keys there
+// took up to 2.4 s per states request (per filter change) in scripts/bench-map.ts.
+// The fleet version is a fingerprint of what the positions payload holds (count and
+// xor of hash(meter, lon, lat)), computed in the same read as the data it describes,
+// so a states payload and a positions payload agree exactly when their versions do.
+const FLEET_VERSION_SQL = "concat(toString(count()), '-', toString(groupBitXor(cityHash64(meter, lon, lat))))";
+
+/** Fleet version: changes when a meter is added or moves; keys the cached positions payload. */
 export async function getFleetVersion(ch?: ClickHouse): Promise<string> {
   const client = ch ?? (await getClickHouse());
-  const [row] = await client.queryRows<{ n: string; at: string }>({
-    query: "SELECT count() AS n, toString(toUnixTimestamp64Milli(max(updated_at))) AS at FROM fleet_meters",
+  const [row] = await client.queryRows<{ v: string }>({
+    query: `SELECT ${FLEET_VERSION_SQL} AS v FROM map_meter_cells FINAL`,
     tag: "map.fleet_version",
   });
-  return `${row?.n ?? 0}-${row?.at ?? 0}`;
+  return row?.v ?? "0-0";
 }
 
-/** Every fleet meter, sorted by id (the index order of every binary payload). */
-export async function getFleetPositions(ch?: ClickHouse): Promise<{ ids: string[]; lon: number[]; lat: number[] }> {
+/** Every fleet meter, sorted by id (the index order of every binary payload), with the version of exactly this list. */
+export async function getFleetPositions(ch?: ClickHouse): Promise<{ ids: string[]; lon: number[]; lat: number[]; version: string }> {
   const client = ch ?? (await getClickHouse());
-  const [row] = await client.queryRows<{ ids: string[]; lon: number[]; lat: number[] }>({
-    query: `SELECT groupArray(meter) AS ids, groupArray(lon) AS lon, groupArray(lat) AS lat
-            FROM (SELECT meter, ${LON} AS lon, ${LAT} AS lat FROM (${METER_ROWS}) ORDER BY meter)`,
+  const [row] = await client.queryRows<{ ids: string[]; lons: number[]; lats: number[]; v: string }>({
+    query: `SELECT groupArray(meter) AS ids, groupArray(lon) AS lons, groupArray(lat) AS lats, ${FLEET_VERSION_SQL} AS v
+            FROM (SELECT meter, lon, lat FROM map_meter_cells FINAL ORDER BY meter)`,
     tag: "map.fleet_positions",
   });
-  return row ?? { ids: [], lon: [], lat: [] };
+  return row ? { ids: row.ids, lon: row.lons, lat: row.lats, version: row.v } : { ids: [], lon: [], lat: [], version: "0-0" };
 }
 
-/** State index per fleet meter in id order; 255 where the non-state filters exclude it. */
-export async function getMapStates(input: { filters: MapFilters } & MapQueryContext, ch?: ClickHouse): Promise<Uint8Array> {
+/** State index per fleet meter in id order; 255 where the non-state filters exclude it. `version` is the fleet version of this list. */
+export async function getMapStates(input: { filters: MapFilters } & MapQueryContext, ch?: ClickHouse): Promise<{ states: Uint8Array; version: string }> {
   const client = ch ?? (await getClickHouse());
-  const { conditions, params } = buildFilterConditions(input.filters, input.now);
+  const { conditions, params } = buildCellFilterConditions(input.filters, input.now);
   const cond = conditions.length ? conditions.join(" AND ") : "1";
-  const [row] = await client.queryRows<{ s: number[] }>({
-    query: `SELECT groupArray(s) AS s FROM (
-              SELECT meter, if(${cond}, ${MAP_STATE_SQL}, 255) AS s FROM (${METER_ROWS}) ORDER BY meter)`,
-    params: { ...params, now: input.now, staleAfterMs: input.staleAfterMs },
+  const [row] = await client.queryRows<{ s: number[]; v: string }>({
+    query: `SELECT groupArray(st) AS s, ${FLEET_VERSION_SQL} AS v FROM (
+              SELECT meter, lon, lat, if(${cond}, ${CELL_STATE_SQL}, 255) AS st FROM map_meter_cells FINAL ORDER BY meter)`,
+    params: { ...params, staleBefore: Math.max(0, input.now - input.staleAfterMs) },
     tag: "map.states",
   });
-  return Uint8Array.from(row?.s ?? []);
+  return { states: Uint8Array.from(row?.s ?? []), version: row?.v ?? "0-0" };
 }
 
 /** Indices (id order) of the meters whose gateway is `gw`. */
@@ -291,7 +249,7 @@ export async function getGatewayMeterIndices(gw: string, ch?: ClickHouse): Promi
   const client = ch ?? (await getClickHouse());
   const [row] = await client.queryRows<{ idx: number[] }>({
     query: `SELECT arrayMap(i -> i - 1, arrayFilter((i, g) -> g = {gw: String}, arrayEnumerate(gws), gws)) AS idx
-            FROM (SELECT groupArray(g) AS gws FROM (SELECT meter, ${dim("gw")} AS g FROM (${METER_ROWS}) ORDER BY meter))`,
+            FROM (SELECT groupArray(gw) AS gws FROM (SELECT meter, gw FROM map_meter_cells FINAL ORDER BY meter))`,
     params: { gw },
     tag: "map.gateway_meters",
   });

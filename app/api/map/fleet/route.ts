@@ -1,5 +1,6 @@
 // GET /api/map/fleet - every meter's id and position (binary, lib/map/binary.ts), revalidated by ETag = fleet version.
 import { requirePermission } from "@/lib/auth/session";
+import { ensureMapCellsSync } from "@/lib/map/cells-sync";
 import { binaryResponse, errorResponse, getFleetPayload } from "@/lib/map/server";
 
 export const dynamic = "force-dynamic";
@@ -7,6 +8,7 @@ export const dynamic = "force-dynamic";
 export async function GET(req: Request) {
   try {
     await requirePermission("fleet.view");
+    await ensureMapCellsSync(); // positions are read from map_meter_cells
     const fleet = await getFleetPayload();
     const etag = `"fleet-${fleet.version}"`;
     const cache = { ETag: etag, "Cache-Control": "private, no-cache", "X-Fleet-Version": fleet.version };

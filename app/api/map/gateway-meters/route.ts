@@ -3,6 +3,7 @@ import { z } from "zod";
 import { requirePermission } from "@/lib/auth/session";
 import { getGatewayMeterIndices } from "@/lib/clickhouse/queries/map";
 import { encodeIndexList } from "@/lib/map/binary";
+import { ensureMapCellsSync } from "@/lib/map/cells-sync";
 import { binaryResponse, errorResponse } from "@/lib/map/server";
 
 export const dynamic = "force-dynamic";
@@ -10,6 +11,7 @@ export const dynamic = "force-dynamic";
 export async function GET(req: Request) {
   try {
     await requirePermission("fleet.view");
+    await ensureMapCellsSync();
     const gw = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).parse(new URL(req.url).searchParams.get("gw"));
     return binaryResponse(req, encodeIndexList(await getGatewayMeterIndices(gw)), { "Cache-Control": "no-store" });
   } catch (err) {
