@@ -3,26 +3,16 @@
 // lines are appended; at the end every sequence number is stored exactly once.
 // The parent opens that chDB dir only after the last child exited (one writer per dir).
 import { spawn, type ChildProcess } from "node:child_process";
-import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { Appender, openTestEngine, seqStats, waitCaughtUp } from "./test-engine";
+import { Appender, openTestEngine, seqStats, sleep, tempDirs, waitCaughtUp } from "./test-engine";
 
 const repoRoot = path.resolve(__dirname, "..");
 // node with tsx's loader (not the tsx CLI, which would run the script in a grandchild the kill misses).
 const tsxArgs = ["--require", path.join(repoRoot, "node_modules/tsx/dist/preflight.cjs"), "--import", pathToFileURL(path.join(repoRoot, "node_modules/tsx/dist/loader.mjs")).href];
-const dirs: string[] = [];
-function tmp(prefix: string) {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  dirs.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const { tmp, removeAll } = tempDirs();
+afterAll(removeAll);
 
 describe("file tail under kill -9", () => {
   it("survives kill -9 at random points: every line exactly once", async () => {

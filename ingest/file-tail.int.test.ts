@@ -2,24 +2,14 @@
 // copytruncate, restart from checkpoint, and SIGKILL of a tailing process at
 // random points. Each check: every sequence number stored exactly once.
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { FileTail } from "./file-tail";
-import { Appender, openTestEngine, seqStats, waitCaughtUp, type TestEngine } from "./test-engine";
+import { Appender, openTestEngine, seqStats, sleep, tempDirs, waitCaughtUp, type TestEngine } from "./test-engine";
 import { createIngestWriter, type IngestWriter } from "./writer";
 
-const dirs: string[] = [];
-function tmp(prefix: string) {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  dirs.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const { tmp, removeAll } = tempDirs();
+afterAll(removeAll);
 
 function startTail(file: string, writer: IngestWriter, cpDir: string) {
   const tail = new FileTail({ path: file, writer, checkpointDir: cpDir, batchRows: 300, flushIntervalMs: 30, pollMs: 10, rotateGraceMs: 50 });

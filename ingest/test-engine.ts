@@ -9,7 +9,22 @@ import { createIngestSink, type IngestSink } from "../lib/clickhouse/queries/ing
 import { readCheckpoint } from "./checkpoint";
 import { generateSampleLines } from "./sample-lines";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Temp dirs for a test file; register `removeAll` with afterAll (no vitest import: scripts load this module too). */
+export function tempDirs() {
+  const dirs: string[] = [];
+  return {
+    tmp(prefix: string) {
+      const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+      dirs.push(d);
+      return d;
+    },
+    removeAll() {
+      for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+    },
+  };
+}
 
 export interface TestEngine {
   dir: string;
