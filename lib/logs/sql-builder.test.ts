@@ -204,8 +204,42 @@ describe("buildHistogramQuery", () => {
     );
     expect(h.params).toEqual({ from: "2024-05-01 09:00:00.000", to: "2024-05-01 10:00:00.000", p0: "GW-1" });
     const bySev = buildHistogramQuery({ ast: parse(""), from: FROM, to: FROM + 86_400_000, targetBuckets: 100, stackBy: "sev" });
-    expect(bySev.query.split("\n")[0]).toBe("SELECT toStartOfInterval(ts, INTERVAL 30 MINUTE) AS bucket, sev AS series, count() AS n");
+    expect(bySev.query).toContain("toStartOfInterval(ts, INTERVAL 30 MINUTE) AS bucket, sev AS series, count() AS n");
     expect(bySev.query).not.toContain("AND (");
+  });
+
+  it("reads whole minutes from the per-minute counts when only code and sev are filtered, and the partial edge minutes from the table", () => {
+    const from = FROM + 30_500; // 09:00:30.500
+    const to = FROM + 86_400_000 + 20_000; // next day 09:00:20
+    const h = buildHistogramQuery({ ast: parse("code:E105 OR -sev:debug"), from, to, targetBuckets: 100, stackBy: "sev" });
+    expect(h.query).toBe(
+      [
+        "SELECT bucket, series, sum(n) AS n FROM (",
+        "  SELECT toStartOfInterval(toStartOfMinute(ts), INTERVAL 30 MINUTE) AS bucket, sev AS series, count() AS n",
+        "  FROM audit_log",
+        "  WHERE toStartOfMinute(ts) >= {minute_from:DateTime64(3, 'UTC')} AND toStartOfMinute(ts) < {minute_to:DateTime64(3, 'UTC')} AND (code = {p0:String} OR NOT (sev = {p1:String}))",
+        "  GROUP BY bucket, series",
+        "  UNION ALL",
+        "  SELECT toStartOfInterval(ts, INTERVAL 30 MINUTE) AS bucket, sev AS series, count() AS n",
+        "  FROM audit_log",
+        "  WHERE ((ts >= {from:DateTime64(3, 'UTC')} AND ts < {minute_from:DateTime64(3, 'UTC')}) OR (ts >= {minute_to:DateTime64(3, 'UTC')} AND ts < {to:DateTime64(3, 'UTC')})) AND (code = {p0:String} OR NOT (sev = {p1:String}))",
+        "  GROUP BY bucket, series",
+        ")",
+        "GROUP BY bucket, series",
+        "ORDER BY bucket ASC, series ASC",
+      ].join("\n"),
+    );
+    expect(h.params).toEqual({
+      p0: "E105", p1: "debug",
+      from: "2024-05-01 09:00:30.500", to: "2024-05-02 09:00:20.000",
+      minute_from: "2024-05-01 09:01:00.000", minute_to: "2024-05-02 09:00:00.000",
+    });
+    // Free text, other fields, attributes, sub-minute buckets or less than a whole minute: the table alone.
+    for (const [q, span] of [["timeout", 86_400_000], ["gw:GW-1", 86_400_000], ["fw_slot:B", 86_400_000], ["code:E105", 600_000], ["", 50_000]] as const) {
+      const raw = buildHistogramQuery({ ast: parse(q), from: FROM + 5_000, to: FROM + 5_000 + span, targetBuckets: 100, stackBy: "code" });
+      expect(raw.query, q).not.toContain("toStartOfMinute");
+      expect(raw.query.startsWith("SELECT toStartOfInterval(ts, "), q).toBe(true);
+    }
   });
 
   it("refuses a stackBy outside the allow-list", () => {

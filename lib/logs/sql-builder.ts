@@ -153,16 +153,72 @@ export function buildHistogramQuery(input: HistogramQueryInput): {
 } {
   if (!Object.hasOwn(STACK_BY_SQL, input.stackBy)) throw new Error(`Unknown stackBy: ${String(input.stackBy)}`);
   const series = STACK_BY_SQL[input.stackBy];
-  const { clauses, params } = buildFilter(input.ast, input.from, input.to);
-  const interval = chooseHistogramInterval(toMillis(input.to) - toMillis(input.from), input.targetBuckets);
+  const fromMs = toMillis(input.from);
+  const toMs = toMillis(input.to);
+  const interval = chooseHistogramInterval(toMs - fromMs, input.targetBuckets);
+  const minuteFrom = Math.ceil(fromMs / MINUTE_MS) * MINUTE_MS;
+  const minuteTo = Math.floor(toMs / MINUTE_MS) * MINUTE_MS;
+  if (interval.seconds < 60 || minuteTo <= minuteFrom || !readsOnly(input.ast, MINUTE_COUNT_FIELDS)) {
+    const { clauses, params } = buildFilter(input.ast, fromMs, toMs);
+    const query = [
+      `SELECT toStartOfInterval(ts, ${interval.sql}) AS bucket, ${series} AS series, count() AS n`,
+      `FROM ${TABLE}`,
+      `WHERE ${clauses.join("\n  AND ")}`,
+      "GROUP BY bucket, series",
+      "ORDER BY bucket ASC, series ASC",
+    ].join("\n");
+    return { query, params, interval };
+  }
+  // Whole minutes from the per-minute counts (projection p_hist, migration 010): every
+  // expression of the first branch is computed from toStartOfMinute(ts), code and sev only,
+  // which is what lets ClickHouse read the projection. The partial minutes at either edge
+  // come from the table, so the counts are exact for any from/to.
+  const where = buildWhere(input.ast);
+  const filter = where.sql === "1" ? "" : ` AND (${where.sql})`;
+  const params: QueryParams = {
+    ...where.params,
+    from: formatClickHouseTime(fromMs),
+    to: formatClickHouseTime(toMs),
+    minute_from: formatClickHouseTime(minuteFrom),
+    minute_to: formatClickHouseTime(minuteTo),
+  };
   const query = [
-    `SELECT toStartOfInterval(ts, ${interval.sql}) AS bucket, ${series} AS series, count() AS n`,
-    `FROM ${TABLE}`,
-    `WHERE ${clauses.join("\n  AND ")}`,
+    "SELECT bucket, series, sum(n) AS n FROM (",
+    `  SELECT toStartOfInterval(toStartOfMinute(ts), ${interval.sql}) AS bucket, ${series} AS series, count() AS n`,
+    `  FROM ${TABLE}`,
+    `  WHERE toStartOfMinute(ts) >= {minute_from:${TIME_TYPE}} AND toStartOfMinute(ts) < {minute_to:${TIME_TYPE}}${filter}`,
+    "  GROUP BY bucket, series",
+    "  UNION ALL",
+    `  SELECT toStartOfInterval(ts, ${interval.sql}) AS bucket, ${series} AS series, count() AS n`,
+    `  FROM ${TABLE}`,
+    `  WHERE ((ts >= {from:${TIME_TYPE}} AND ts < {minute_from:${TIME_TYPE}}) OR (ts >= {minute_to:${TIME_TYPE}} AND ts < {to:${TIME_TYPE}}))${filter}`,
+    "  GROUP BY bucket, series",
+    ")",
     "GROUP BY bucket, series",
     "ORDER BY bucket ASC, series ASC",
   ].join("\n");
   return { query, params, interval };
+}
+
+/** Columns the per-minute counts (projection p_hist, migration 010) are grouped by. */
+const MINUTE_COUNT_FIELDS: ReadonlySet<string> = new Set(["code", "sev"]);
+const MINUTE_MS = 60_000;
+
+/** True when every condition of the query is on one of these columns (no free text, no attribute). */
+function readsOnly(node: QueryNode, columns: ReadonlySet<string>): boolean {
+  switch (node.type) {
+    case "all":
+      return true;
+    case "and":
+    case "or":
+      return node.children.every((c) => readsOnly(c, columns));
+    case "not":
+      return readsOnly(node.child, columns);
+    case "text":
+      return false;
+    default:
+      return node.field.kind === "column" && columns.has(node.field.name);
+  }
 }
 
 /** Smallest interval from the fixed list giving at most targetBuckets buckets; 1d if none does. */

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CODE_LIST, CODES } from "@/lib/audit/codes";
 import { matchRecord, type MatchableRecord } from "@/lib/logs/match";
 import { parseQuery, type QueryNode } from "@/lib/logs/query-parser";
+import { buildHistogramQuery } from "@/lib/logs/sql-builder";
 import { createClickHouse, QueryLimitError, type ClickHouse } from "../client";
 import { runClickHouseMigrations } from "../migrate";
 import { countLogs, getLogHistogram, getLogRow, searchLogs, streamLogs, type LogCursor } from "./logs";
@@ -206,6 +207,29 @@ describe("searchLogs / countLogs / getLogHistogram on chDB", () => {
       const want = new Map<string, number>();
       for (const l of lines) if (l.ts >= FROM && l.ts < TO) want.set(String(l[stackBy]), (want.get(String(l[stackBy])) ?? 0) + 1);
       expect(bySeries).toEqual(want);
+    }
+  });
+
+  it("counts whole minutes from the per-minute projection and the partial minutes at each edge from the table, exactly", async () => {
+    const inside = lines.filter((l) => l.ts > FROM && l.ts < TO && l.ts % 60_000 !== 0).sort((a, b) => a.ts - b.ts);
+    // Edges in the middle of a minute that holds a line on each side.
+    const from = inside[10]!.ts;
+    const to = inside[inside.length - 10]!.ts + 1;
+    for (const q of ["", "code:(E105 OR E001) OR sev:warn", "-code:HEARTBEAT", "timeout"]) {
+      const hist = await getLogHistogram({ ast: ast(q), from, to, stackBy: "code", targetBuckets: 24 }, ch);
+      expect(hist.interval.seconds).toBe(3600);
+      const a = ast(q);
+      const want = new Map<string, number>();
+      for (const l of lines) {
+        if (l.ts < from || l.ts >= to || !matchRecord(a, l)) continue;
+        const k = `${Math.floor(l.ts / 3_600_000) * 3_600_000}|${l.code}`;
+        want.set(k, (want.get(k) ?? 0) + 1);
+      }
+      expect(new Map(hist.buckets.map((b) => [`${b.t}|${b.series}`, b.n]))).toEqual(want);
+      // Only filters on code/sev can be answered from the per-minute counts.
+      const { query, params } = buildHistogramQuery({ ast: a, from, to, stackBy: "code", targetBuckets: 24 });
+      const plan = (await ch.queryRows<{ explain: string }>({ query: `EXPLAIN projections = 1 ${query}`, params, tag: "test.explain" })).map((r) => r.explain).join("\n");
+      expect(plan.includes("ReadFromMergeTree (p_hist)"), plan).toBe(q !== "timeout");
     }
   });
 
