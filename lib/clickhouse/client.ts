@@ -115,6 +115,39 @@ function applyReadSettings(settings: ReadSettings | undefined, timeoutMs: number
   return Object.fromEntries(Object.entries(merged).map(([k, v]) => [k, String(v)])) as ClickHouseSettings;
 }
 
+/** The read request every client-API read sends; `settings` carries what differs per engine. */
+function sendRead(client: ClickHouseClient, input: ReadInput, settings: ClickHouseSettings) {
+  return client.query({
+    query: input.query,
+    query_params: input.params,
+    format: "JSONEachRow",
+    clickhouse_settings: settings,
+    abort_signal: input.signal,
+  });
+}
+
+/** queryRows on either engine (the server's settingsFor also adds readonly per request). */
+function rowsReader(client: ClickHouseClient, settingsFor: (s: ReadSettings | undefined) => ClickHouseSettings) {
+  return async <T>(input: ReadInput): Promise<T[]> => {
+    try {
+      const rs = await sendRead(client, input, settingsFor(input.settings));
+      return await rs.json<T>();
+    } catch (err) {
+      throw toQueryError(err, input.tag);
+    }
+  };
+}
+
+/** getInfo on either engine: reachable when SELECT version() answers. */
+async function probeInfo(kind: ClickHouseKind, queryRows: ClickHouse["queryRows"]): Promise<ClickHouseInfo> {
+  try {
+    const [row] = await queryRows<{ v: string }>({ query: "SELECT version() AS v", tag: "info.version" });
+    return { kind, version: row?.v ?? "", reachable: true };
+  } catch {
+    return { kind, version: "", reachable: false };
+  }
+}
+
 function serializeJsonEachRow(values: readonly Record<string, unknown>[]): Buffer {
   let body = "";
   for (const row of values) body += JSON.stringify(row) + "\n";
@@ -143,20 +176,7 @@ async function createChdbHandle(path: string, database: string, timeoutMs: numbe
   // readonly=2: no writes or DDL, but settings (timeouts, limits) can still be changed.
   await reader.command({ query: "SET readonly = 2" });
 
-  const queryRows = async <T>(input: ReadInput): Promise<T[]> => {
-    try {
-      const rs = await reader.query({
-        query: input.query,
-        query_params: input.params,
-        format: "JSONEachRow",
-        clickhouse_settings: applyReadSettings(input.settings, timeoutMs),
-        abort_signal: input.signal,
-      });
-      return await rs.json<T>();
-    } catch (err) {
-      throw toQueryError(err, input.tag);
-    }
-  };
+  const queryRows = rowsReader(reader, (s) => applyReadSettings(s, timeoutMs));
 
   async function* queryStream<T>(input: ReadInput): AsyncGenerator<T> {
     const settings = applyReadSettings(input.settings, timeoutMs);
@@ -197,14 +217,7 @@ async function createChdbHandle(path: string, database: string, timeoutMs: numbe
         settings: dedupToken === undefined ? undefined : { insert_deduplication_token: dedupToken },
       });
     },
-    async getInfo() {
-      try {
-        const [row] = await queryRows<{ v: string }>({ query: "SELECT version() AS v", tag: "info.version" });
-        return { kind: "chdb", version: row?.v ?? "", reachable: true };
-      } catch {
-        return { kind: "chdb", version: "", reachable: false };
-      }
-    },
+    getInfo: () => probeInfo("chdb", queryRows),
     async close() {
       await reader.close();
       await writer.close();
@@ -238,30 +251,11 @@ async function createServerHandle(
     readonly: "2",
   });
 
-  const queryRows = async <T>(input: ReadInput): Promise<T[]> => {
-    try {
-      const rs = await client.query({
-        query: input.query,
-        query_params: input.params,
-        format: "JSONEachRow",
-        clickhouse_settings: readSettings(input.settings),
-        abort_signal: input.signal,
-      });
-      return await rs.json<T>();
-    } catch (err) {
-      throw toQueryError(err, input.tag);
-    }
-  };
+  const queryRows = rowsReader(client, readSettings);
 
   async function* queryStream<T>(input: ReadInput): AsyncGenerator<T> {
     try {
-      const rs = await client.query({
-        query: input.query,
-        query_params: input.params,
-        format: "JSONEachRow",
-        clickhouse_settings: readSettings(input.settings),
-        abort_signal: input.signal,
-      });
+      const rs = await sendRead(client, input, readSettings(input.settings));
       for await (const rows of rs.stream<T>()) {
         for (const row of rows) yield row.json<T>();
       }
@@ -287,14 +281,7 @@ async function createServerHandle(
         clickhouse_settings: dedupToken === undefined ? undefined : { insert_deduplication_token: dedupToken },
       });
     },
-    async getInfo() {
-      try {
-        const [row] = await queryRows<{ v: string }>({ query: "SELECT version() AS v", tag: "info.version" });
-        return { kind: "server", version: row?.v ?? "", reachable: true };
-      } catch {
-        return { kind: "server", version: "", reachable: false };
-      }
-    },
+    getInfo: () => probeInfo("server", queryRows),
     async close() {
       await client.close();
     },
