@@ -160,6 +160,20 @@ describe("getLedLogCorrelation", () => {
     expect(silent.length + green.length).toBeGreaterThan(0);
   });
 
+  it("names a disagreeing meter the fleet table does not know (its id read back from the window's lines)", async () => {
+    // An hour after every other test's window, so their expectations are untouched.
+    const at = TO + HOUR;
+    const stranger = "WM-0999999";
+    expect(fleetByMeter.has(stranger)).toBe(false);
+    await ch.insertRows({
+      table: "audit_log",
+      values: [{ ts: at, meter: stranger, gw: "GW-9999", code: "HEARTBEAT", sev: "debug", led: "red_blinking", msg: "", attrs: {}, id: "990000001", source: "test" }],
+    });
+    const result = await getLedLogCorrelation({ window: { from: at - 1, to: at + 1 }, slice: {}, faultCodes: FAULT_CODES, limit: 10 }, ch);
+    expect(result.disagreements.led_fault_logs_silent.meters.map((m) => m.meter)).toEqual([stranger]);
+    expect(result.disagreements.led_fault_logs_silent.meters[0]!.leds).toEqual(["red_blinking"]);
+  });
+
   it("caps each disagreement list but keeps the true total", async () => {
     const full = await getLedLogCorrelation({ window: { from: FROM, to: TO }, slice: {}, faultCodes: FAULT_CODES, limit: 500 }, ch);
     const capped = await getLedLogCorrelation({ window: { from: FROM, to: TO }, slice: {}, faultCodes: FAULT_CODES, limit: 2 }, ch);
