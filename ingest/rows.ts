@@ -228,6 +228,17 @@ export class ByteSink {
 
 const TAB = 9;
 
+function tsvField(out: ByteSink, s: string): void {
+  out.tsv(s);
+  out.byte(TAB);
+}
+
+/** Validated ASCII (enum values, numbers as text): no escaping needed. */
+function asciiField(out: ByteSink, s: string): void {
+  out.ascii(s);
+  out.byte(TAB);
+}
+
 function numField(out: ByteSink, v: number | null): void {
   if (v === null) {
     out.byte(92);
@@ -242,40 +253,27 @@ function numField(out: ByteSink, v: number | null): void {
  * batch-constant end of every row (auditRowTail).
  */
 export function writeAuditRow(out: ByteSink, r: AuditRecord, ingestedAt: string, id: string, sourceTail: Uint8Array): void {
-  out.ascii(String(r.ts));
-  out.byte(TAB);
+  asciiField(out, String(r.ts));
   numField(out, r.recv_ts);
-  out.tsv(r.meter);
-  out.byte(TAB);
-  out.tsv(r.gw);
-  out.byte(TAB);
-  out.ascii(r.code);
-  out.byte(TAB);
-  out.ascii(r.sev);
-  out.byte(TAB);
-  out.ascii(r.led);
-  out.byte(TAB);
-  out.ascii(r.step);
-  out.byte(TAB);
-  out.tsv(r.job);
-  out.byte(TAB);
-  out.ascii(r.result);
-  out.byte(TAB);
+  tsvField(out, r.meter);
+  tsvField(out, r.gw);
+  asciiField(out, r.code);
+  asciiField(out, r.sev);
+  asciiField(out, r.led);
+  asciiField(out, r.step);
+  tsvField(out, r.job);
+  asciiField(out, r.result);
   numField(out, r.rssi);
   numField(out, r.lqi);
   numField(out, r.snr);
   numField(out, r.temp_c);
   numField(out, r.battery_v);
   numField(out, r.accuracy_err_pct);
-  out.tsv(r.fw_metrology);
-  out.byte(TAB);
-  out.tsv(r.fw_comms);
-  out.byte(TAB);
-  out.tsv(r.fw_sha256);
-  out.byte(TAB);
+  tsvField(out, r.fw_metrology);
+  tsvField(out, r.fw_comms);
+  tsvField(out, r.fw_sha256);
   numField(out, r.cert_not_after);
-  out.tsv(r.msg);
-  out.byte(TAB);
+  tsvField(out, r.msg);
   out.byte(123); // {
   let first = true;
   const attrs = r.attrs;
@@ -290,12 +288,9 @@ export function writeAuditRow(out: ByteSink, r: AuditRecord, ingestedAt: string,
   }
   out.byte(125); // }
   out.byte(TAB);
-  out.tsv(r.source_host);
-  out.byte(TAB);
-  out.tsv(r.source_app);
-  out.byte(TAB);
-  out.ascii(ingestedAt);
-  out.byte(TAB);
+  tsvField(out, r.source_host);
+  tsvField(out, r.source_app);
+  asciiField(out, ingestedAt);
   out.ascii(id);
   out.raw(sourceTail);
 }
