@@ -8,11 +8,14 @@ import { runClickHouseMigrations } from "../migrate";
 import {
   buildMatrixQuery,
   buildRollupMatrixQueries,
+  COHORT_MEASURES,
+  getCohortStats,
   getLedLogCorrelation,
   getMatrixCounts,
   getRollupKeys,
   getRootCauseCounts,
   splitWindowForMeters,
+  type CohortMeasure,
   type FleetSlice,
 } from "./faults";
 import {
@@ -346,5 +349,54 @@ describe("getMatrixCounts from the rollup (fault_rollup_1h/1d)", () => {
     expect(rollup.events).toBe(40000);
     expect(Math.abs(rollup.meters! - 40000) / 40000).toBeLessThanOrEqual(0.02);
     console.log(`sketch: ${rollup.meters} meters for 40000 (${(((rollup.meters! - 40000) / 40000) * 100).toFixed(2)} %)`);
+  });
+});
+
+describe("getCohortStats", () => {
+  it.each<[string, FleetSlice]>([
+    ["whole fleet", {}],
+    ["one zone", { zone: "hot-dry" }],
+  ])("gives each cohort's meters, faulty meters and the mean/stddev/n of per-meter means like a direct computation (%s)", async (_name, slice) => {
+    const rows = await getCohortStats({ window: { from: FROM, to: TO }, slice, faultCodes: FAULT_CODES }, ch);
+    // Reference: per meter in the window, the mean of each measure and whether it logged a fault code.
+    const perMeter = new Map<string, { sums: Map<CohortMeasure, [number, number]>; fault: boolean }>();
+    for (const l of data.lines) {
+      if (!inWindow(l.ts, FROM, TO)) continue;
+      const m = perMeter.get(l.meter) ?? { sums: new Map(), fault: false };
+      for (const measure of COHORT_MEASURES) {
+        const v = l[measure];
+        if (typeof v !== "number") continue;
+        const [s, n] = m.sums.get(measure) ?? [0, 0];
+        m.sums.set(measure, [s + Math.fround(v), n + 1]);
+      }
+      if ((FAULT_CODES as string[]).includes(l.code)) m.fault = true;
+      perMeter.set(l.meter, m);
+    }
+    const cohorts = new Map<string, { meters: number; faulty: number; means: Map<CohortMeasure, number[]> }>();
+    for (const [meter, m] of perMeter) {
+      const f = fleetByMeter.get(meter);
+      if (!f || !inSlice(meter, slice)) continue;
+      for (const key of ["|", `gateway|${f.gw}`, `climate_zone|${f.zone}`, `meter_model|${f.model}`]) {
+        const c = cohorts.get(key) ?? { meters: 0, faulty: 0, means: new Map() };
+        c.meters++;
+        if (m.fault) c.faulty++;
+        for (const [measure, [s, n]] of m.sums) c.means.set(measure, [...(c.means.get(measure) ?? []), s / n]);
+        cohorts.set(key, c);
+      }
+    }
+    expect(new Set(rows.map((r) => `${r.dimension}|${r.value}`))).toEqual(new Set(cohorts.keys()));
+    for (const r of rows) {
+      const want = cohorts.get(`${r.dimension}|${r.value}`)!;
+      expect([r.meters, r.faultyMeters]).toEqual([want.meters, want.faulty]);
+      expect(Object.keys(r.measures).sort()).toEqual([...want.means.keys()].sort());
+      for (const [measure, xs] of want.means) {
+        const got = r.measures[measure]!;
+        const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+        expect(got.n).toBe(xs.length);
+        expect(got.mean).toBeCloseTo(mean, 3);
+        if (xs.length > 1) expect(got.stddev).toBeCloseTo(Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)), 3);
+      }
+    }
+    expect(cohorts.size).toBeGreaterThan(3);
   });
 });
