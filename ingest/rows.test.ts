@@ -1,6 +1,40 @@
 import { describe, expect, it } from "vitest";
 import type { AuditRecord } from "../lib/audit/record";
-import { auditRowTail, auditRowTsv, ByteSink, escapeTsv, hash64, rejectRowTsv, u64Decimal, writeAuditRow } from "./rows";
+import { auditRowTail, ByteSink, escapeTsv, hash64, rejectRowTsv, u64Decimal, writeAuditRow } from "./rows";
+
+// Reference for writeAuditRow: the same row built as a string, the plain way (the writer used
+// this until it wrote bytes directly; kept here as the oracle the byte writer must equal).
+/** A quoted literal inside a TSV Map value: '...' with \\ and \' escaped, then TSV-escaped. */
+function quoteMapString(s: string): string {
+  return "'" + s.replace(/[\\']/g, (m) => "\\" + m) + "'";
+}
+
+function num(v: number | null): string {
+  return v === null ? "\\N" : String(v);
+}
+
+function mapTsv(attrs: Record<string, string>): string {
+  let out = "{";
+  let first = true;
+  for (const k in attrs) {
+    if (!first) out += ",";
+    first = false;
+    out += quoteMapString(k) + ":" + quoteMapString(attrs[k]!);
+  }
+  return escapeTsv(out + "}");
+}
+
+/** One audit_log row as a TSV line (with trailing \n). Timestamps go as epoch ms (DateTime64(3) ticks). */
+function auditRowTsv(r: AuditRecord, ingestedAt: number, id: string, source: string): string {
+  return (
+    r.ts + "\t" + num(r.recv_ts) + "\t" + escapeTsv(r.meter) + "\t" + escapeTsv(r.gw) + "\t" + r.code + "\t" + r.sev + "\t" +
+    r.led + "\t" + r.step + "\t" + escapeTsv(r.job) + "\t" + r.result + "\t" +
+    num(r.rssi) + "\t" + num(r.lqi) + "\t" + num(r.snr) + "\t" + num(r.temp_c) + "\t" + num(r.battery_v) + "\t" + num(r.accuracy_err_pct) + "\t" +
+    escapeTsv(r.fw_metrology) + "\t" + escapeTsv(r.fw_comms) + "\t" + escapeTsv(r.fw_sha256) + "\t" + num(r.cert_not_after) + "\t" +
+    escapeTsv(r.msg) + "\t" + mapTsv(r.attrs) + "\t" + escapeTsv(r.source_host) + "\t" + escapeTsv(r.source_app) + "\t" +
+    ingestedAt + "\t" + id + "\t" + escapeTsv(source) + "\n"
+  );
+}
 
 const base: AuditRecord = {
   ts: 1795607763634, recv_ts: null, meter: "EM-0000001", gw: "GW-0001", code: "E105", sev: "error", led: "red_blinking",

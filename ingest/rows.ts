@@ -69,38 +69,6 @@ export function escapeTsv(s: string): string {
   return s.replace(/[\\\t\n\r\0]/g, (m) => (m === "\\" ? "\\\\" : m === "\t" ? "\\t" : m === "\n" ? "\\n" : m === "\r" ? "\\r" : "\\0"));
 }
 
-/** A quoted literal inside a TSV Map value: '...' with \\ and \' escaped, then TSV-escaped. */
-function quoteMapString(s: string): string {
-  return "'" + s.replace(/[\\']/g, (m) => "\\" + m) + "'";
-}
-
-function num(v: number | null): string {
-  return v === null ? "\\N" : String(v);
-}
-
-function mapTsv(attrs: Record<string, string>): string {
-  let out = "{";
-  let first = true;
-  for (const k in attrs) {
-    if (!first) out += ",";
-    first = false;
-    out += quoteMapString(k) + ":" + quoteMapString(attrs[k]!);
-  }
-  return escapeTsv(out + "}");
-}
-
-/** One audit_log row as a TSV line (with trailing \n). Timestamps go as epoch ms (DateTime64(3) ticks). */
-export function auditRowTsv(r: AuditRecord, ingestedAt: number, id: string, source: string): string {
-  return (
-    r.ts + "\t" + num(r.recv_ts) + "\t" + escapeTsv(r.meter) + "\t" + escapeTsv(r.gw) + "\t" + r.code + "\t" + r.sev + "\t" +
-    r.led + "\t" + r.step + "\t" + escapeTsv(r.job) + "\t" + r.result + "\t" +
-    num(r.rssi) + "\t" + num(r.lqi) + "\t" + num(r.snr) + "\t" + num(r.temp_c) + "\t" + num(r.battery_v) + "\t" + num(r.accuracy_err_pct) + "\t" +
-    escapeTsv(r.fw_metrology) + "\t" + escapeTsv(r.fw_comms) + "\t" + escapeTsv(r.fw_sha256) + "\t" + num(r.cert_not_after) + "\t" +
-    escapeTsv(r.msg) + "\t" + mapTsv(r.attrs) + "\t" + escapeTsv(r.source_host) + "\t" + escapeTsv(r.source_app) + "\t" +
-    ingestedAt + "\t" + id + "\t" + escapeTsv(source) + "\n"
-  );
-}
-
 /** The same row as a JSONEachRow object (the format @clickhouse/client insertRows takes). */
 export function auditRowObject(r: AuditRecord, ingestedAt: number, id: string, source: string): Record<string, unknown> {
   return { ...r, ingested_at: ingestedAt, id, source };
@@ -114,7 +82,7 @@ export function rejectRowTsv(ingestedAt: number, source: string, position: strin
  * An append-only byte buffer for insert bodies, written byte by byte. Building
  * each row as a JS string and Buffer.write()-ing it spent ~30 % of the writer's
  * time in string concatenation, flattening, the write call and the garbage it
- * left (profile of 100 k lines: GC 28 %, auditRowTsv 10 %, Buffer.write 10 %);
+ * left (profile of 100 k lines: GC 28 %, row strings 10 %, Buffer.write 10 %);
  * writing the escaped bytes directly does neither.
  */
 export class ByteSink {
@@ -248,7 +216,8 @@ function numField(out: ByteSink, v: number | null): void {
 }
 
 /**
- * The same bytes as auditRowTsv, written straight into `out`. Enum columns
+ * One audit_log row as a TabSeparated line (trailing \n; times as epoch ms, i.e.
+ * DateTime64(3) ticks; attrs as a quoted Map literal), written straight into `out`. Enum columns
  * (code, sev, led, step, result) are validated ASCII; `sourceTail` is the
  * batch-constant end of every row (auditRowTail).
  */
