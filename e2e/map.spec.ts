@@ -145,7 +145,11 @@ test.describe("fleet map", () => {
     // Warm-up: the first line also waits for the tail to discover the new file; the
     // 2 s budget below is the live path (tail -> ingest -> socket -> frame) only.
     fs.mkdirSync(path.dirname(TAIL_FILE), { recursive: true });
-    fs.appendFileSync(TAIL_FILE, `ts=${new Date().toISOString()} meter=${warm} code=E105 sev=error led=amber_steady msg="e2e warm-up"\n`);
+    // Event times two minutes ahead: the demo's live stream (100 lines/s over the fleet) may
+    // send a line for the same meter meanwhile; as an older event it must not undo the change
+    // (seen: a HEARTBEAT 79 ms after the E001 line set the meter back to normal, correctly).
+    const eventTs = () => new Date(Date.now() + 120_000).toISOString();
+    fs.appendFileSync(TAIL_FILE, `ts=${eventTs()} meter=${warm} code=E105 sev=error led=amber_steady msg="e2e warm-up"\n`);
     await expect.poll(() => stateOf(warm), { timeout: 15_000 }).toBe("amber_steady");
     // Three changes, a second apart: each must be on screen within 2 s, not just a lucky one.
     // "On screen" is the page's own record (lib: fleet-map.tsx trace): the animation frame
@@ -154,7 +158,7 @@ test.describe("fleet map", () => {
     for (const id of ids) {
       await page.waitForTimeout(1_000);
       const started = Date.now();
-      fs.appendFileSync(TAIL_FILE, `ts=${new Date(started).toISOString()} meter=${id} code=E001 sev=critical led=red_blinking msg="e2e: metrology checksum != reference"\n`);
+      fs.appendFileSync(TAIL_FILE, `ts=${eventTs()} meter=${id} code=E001 sev=critical led=red_blinking msg="e2e: metrology checksum != reference"\n`);
       await expect.poll(() => stateOf(id), { timeout: 10_000, intervals: [25] }).toBe("red_blinking");
       const observed = Date.now() - started;
       await expect.poll(() => map.hook((m, a) => m.trace(a)?.shownAt ?? null, id), { timeout: 5_000 }).not.toBeNull();
