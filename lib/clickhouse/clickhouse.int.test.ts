@@ -127,6 +127,35 @@ describe("meter_state", () => {
     expect((await getMeterStates({ gw: "GW-0002", limit: 10 }, ch)).map((s) => s.meter)).toContain(meter);
     expect((await getMeterStates({ gw: "GW-0001", limit: 10 }, ch)).map((s) => s.meter)).not.toContain(meter);
   });
+
+  it("keeps every measure's exact value and time, and 011's backfill gives the same states as its view", async () => {
+    const meter = "EM-0000201";
+    const cert = Date.UTC(2027, 0, 31, 23, 59, 59, 250);
+    await ch.insertRows({
+      table: "audit_log",
+      values: [
+        auditRow({ meter, ts: T, code: "HEARTBEAT", sev: "debug", temp_c: 41.25, battery_v: 3.61, lqi: 200, rssi: -101.5, fw_metrology: "2.4.1", cert_not_after: cert }),
+        auditRow({ meter, ts: T + 1_000, code: "BATTERY_LOW", sev: "warn", battery_v: 2.95, led: "amber_steady" }),
+        // Older than what is stored: only fields with nothing newer take it.
+        auditRow({ meter, ts: T - 60_000, code: "E105", sev: "error", temp_c: 99, lqi: 1, fw_comms: "5.0.1", led: "red_steady" }),
+      ],
+    });
+    const [state] = await getMeterStates({ meters: [meter], limit: 1 }, ch);
+    expect(state).toMatchObject({
+      temp_c: 41.25, battery_v: 2.95, lqi: 200, rssi: -101.5, fw_metrology: "2.4.1", fw_comms: "5.0.1", cert_not_after: cert,
+      // The E105 is older than the heartbeat at T, so it is closed; the warn after it is open.
+      led: "amber_steady", fault_sev: "warn", fault_code: "BATTERY_LOW", last_fault_at: T + 1_000, last_seen: T + 1_000,
+    });
+
+    const before = await getMeterStates({ limit: 1000 }, ch);
+    const backfill = readMigrationFiles().find((f) => f.name === "011_meter_state_packed.sql")!.statements.at(-1)!;
+    expect(backfill).toMatch(/INSERT INTO meter_state\s/);
+    await ch.execCommand({ query: "TRUNCATE TABLE meter_state" });
+    expect(await getMeterStates({ limit: 1000 }, ch)).toEqual([]);
+    await ch.execCommand({ query: backfill });
+    expect(await getMeterStates({ limit: 1000 }, ch)).toEqual(before);
+    expect(before.length).toBeGreaterThan(1);
+  });
 });
 
 describe("queryRows", () => {

@@ -1,10 +1,10 @@
 // Latest state per meter from meter_state (AggregatingMergeTree fed by
-// meter_state_mv). Parts are merged in the background, so a meter can have
-// several partial rows: every read merges them with -Merge / max and GROUP BY.
+// meter_state_mv, see 011). Parts are merged in the background, so a meter can
+// have several partial rows: every read merges them with max and GROUP BY.
 import { z } from "zod";
 import { SEVERITIES } from "@/lib/audit/codes";
 import { getClickHouse, type ClickHouse } from "./client";
-import { MERGED_STATE_SELECT } from "./meter-state-current";
+import { MERGED_STATE_PARAMS, MERGED_STATE_SELECT } from "./meter-state-current";
 
 export interface GetMeterStatesInput {
   /** Only these meters (primary-key lookup). */
@@ -57,7 +57,7 @@ export async function getMeterStates(input: GetMeterStatesInput, ch?: ClickHouse
       ${gw !== undefined ? "WHERE gw = {gw: String}" : ""}
       ORDER BY meter
       LIMIT {limit: UInt32}`,
-    params: { limit, ...(meters ? { meters } : {}), ...(gw !== undefined ? { gw } : {}) },
+    params: { ...MERGED_STATE_PARAMS, limit, ...(meters ? { meters } : {}), ...(gw !== undefined ? { gw } : {}) },
     tag: "meter_state.get",
   });
   return rows.map((r) => meterStateRowSchema.parse(r));

@@ -1,37 +1,47 @@
-// Keeps meter_state_current (008) in step with meter_state (001): the ingest
+// Keeps meter_state_current (008) in step with meter_state (011): the ingest
 // writer marks the meters each committed batch touched; a loop re-merges just
 // those meters every REFRESH_MS. Readers of the whole fleet (map, meters page)
 // read the flat table; exact single-meter reads may still use getMeterStates.
+import { CODE_LIST, LED_STATES } from "@/lib/audit/codes";
 import { getClickHouse, type ClickHouse } from "./client";
 import { meterStateRowSchema, type MeterState } from "./get-meter-states";
 
 const REFRESH_MS = 500;
 const CHUNK = 20_000;
 
-// The merge of meter_state's partial rows (see 001): shared with get-meter-states.ts.
-// Callers append WHERE, then GROUP BY meter.
+// The merge of meter_state's partial rows (see 011): shared with get-meter-states.ts.
+// Each column is max()ed, then decoded: UInt64 = ts_ms * 64 + 1-based list index,
+// UInt128 = ts_ms << 64 | value, Tuple = (ts, text); 0 means never reported.
+// Callers append WHERE, then GROUP BY meter, and pass MERGED_STATE_PARAMS.
+const lowValue = (col: string) => `toUInt64(bitAnd(max(${col}), toUInt128(18446744073709551615)))`;
+const measure = (col: string, decode: (bits: string) => string) => `if(max(${col}) = 0, NULL, ${decode(lowValue(col))})`;
+const codeAt = (col: string) => `arrayElement({state_codes: Array(String)}, toUInt32(max(${col}) % 64))`;
+const codeTime = (col: string) => `fromUnixTimestamp64Milli(toInt64(intDiv(max(${col}), 64)), 'UTC')`;
+
+export const MERGED_STATE_PARAMS = { state_codes: [...CODE_LIST], state_leds: [...LED_STATES] };
+
 export const MERGED_STATE_SELECT = `
   SELECT
     meter,
-    argMaxIfMerge(gw) AS gw,
+    max(gw).2 AS gw,
     max(last_seen) AS last_seen,
-    argMaxIfMerge(led) AS led,
+    arrayElement({state_leds: Array(String)}, toUInt32(max(led) % 64)) AS led,
     max(last_clear_at) AS clear_at,
-    max(last_warn_at) AS warn_at,
-    max(last_error_at) AS error_at,
-    max(last_critical_at) AS critical_at,
+    ${codeTime("warn")} AS warn_at,
+    ${codeTime("error")} AS error_at,
+    ${codeTime("critical")} AS critical_at,
     multiIf(critical_at > clear_at, 'critical', error_at > clear_at, 'error', warn_at > clear_at, 'warn', '') AS fault_sev,
-    multiIf(fault_sev = 'critical', argMaxIfMerge(critical_code), fault_sev = 'error', argMaxIfMerge(error_code),
-            fault_sev = 'warn', argMaxIfMerge(warn_code), '') AS fault_code,
+    multiIf(fault_sev = 'critical', ${codeAt("critical")}, fault_sev = 'error', ${codeAt("error")},
+            fault_sev = 'warn', ${codeAt("warn")}, '') AS fault_code,
     greatest(warn_at, error_at, critical_at) AS last_fault_at,
-    argMaxIfMerge(rssi) AS rssi,
-    argMaxIfMerge(snr) AS snr,
-    argMaxIfMerge(lqi) AS lqi,
-    argMaxIfMerge(temp_c) AS temp_c,
-    argMaxIfMerge(battery_v) AS battery_v,
-    argMaxIfMerge(fw_metrology) AS fw_metrology,
-    argMaxIfMerge(fw_comms) AS fw_comms,
-    argMaxIfMerge(cert_not_after) AS cert_not_after
+    ${measure("rssi", (b) => `reinterpretAsFloat32(toUInt32(${b}))`)} AS rssi,
+    ${measure("snr", (b) => `reinterpretAsFloat32(toUInt32(${b}))`)} AS snr,
+    ${measure("lqi", (b) => `toUInt8(${b})`)} AS lqi,
+    ${measure("temp_c", (b) => `reinterpretAsFloat32(toUInt32(${b}))`)} AS temp_c,
+    ${measure("battery_v", (b) => `reinterpretAsFloat32(toUInt32(${b}))`)} AS battery_v,
+    max(fw_metrology).2 AS fw_metrology,
+    max(fw_comms).2 AS fw_comms,
+    ${measure("cert_not_after", (b) => `fromUnixTimestamp64Milli(toInt64(${b}), 'UTC')`)} AS cert_not_after
   FROM meter_state`;
 
 const INSERT_COLUMNS =
@@ -45,7 +55,7 @@ export async function refreshMeterStates(meters: string[], ch?: ClickHouse): Pro
     await client.execCommand({
       query: `INSERT INTO meter_state_current (${INSERT_COLUMNS})
               SELECT ${INSERT_COLUMNS} FROM (${MERGED_STATE_SELECT} WHERE meter IN {meters: Array(String)} GROUP BY meter)`,
-      params: { meters: meters.slice(i, i + CHUNK) },
+      params: { ...MERGED_STATE_PARAMS, meters: meters.slice(i, i + CHUNK) },
     });
   }
 }
@@ -56,6 +66,7 @@ export async function rebuildMeterStates(ch?: ClickHouse): Promise<void> {
   await client.execCommand({
     query: `INSERT INTO meter_state_current (${INSERT_COLUMNS})
             SELECT ${INSERT_COLUMNS} FROM (${MERGED_STATE_SELECT} GROUP BY meter)`,
+    params: MERGED_STATE_PARAMS,
   });
 }
 

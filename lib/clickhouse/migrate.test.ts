@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { CODE_LIST, LED_STATES } from "@/lib/audit/codes";
 import { readMigrationFiles, splitSqlStatements } from "./migrate";
 
 describe("splitSqlStatements", () => {
@@ -24,5 +25,16 @@ SELECT 2`;
     expect(files[0]!.name).toBe("001_audit_log.sql");
     expect(files[0]!.statements.length).toBe(4);
     expect(files.map((f) => f.name)).toEqual([...files.map((f) => f.name)].sort());
+  });
+
+  it("packs meter_state (011) with the code and LED lists the readers decode with, in order", () => {
+    const file = readMigrationFiles().find((f) => f.name === "011_meter_state_packed.sql")!;
+    const lists = Array.from(file.statements.join("\n").matchAll(/indexOf\(\[([^\]]*)\]/g), (m) =>
+      m[1]!.split(",").map((x) => x.trim().replace(/^'|'$/g, "")),
+    );
+    // led in the view and in the backfill; warn, error, critical in each.
+    expect(lists).toHaveLength(8);
+    for (const list of lists) expect([[...LED_STATES], [...CODE_LIST]]).toContainEqual(list);
+    expect(lists.filter((l) => l.length === LED_STATES.length && l[0] === LED_STATES[0])).toHaveLength(2);
   });
 });
