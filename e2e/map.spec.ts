@@ -173,6 +173,31 @@ test.describe("fleet map", () => {
     }
   });
 
+  test("with the positions payload held back, the cells of the view fitted to the page's extent are fetched and shown first", async ({ page }) => {
+    await signInAs(page, "viewer");
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    await page.route("**/api/map/fleet", async (route) => {
+      await held;
+      await route.continue();
+    });
+    const cellsResponse = page.waitForResponse((r) => r.url().includes("/api/map/cells") && r.status() === 200);
+    await page.goto("/map");
+    const body = (await (await cellsResponse).json()) as { cells: { total: number }[] };
+    const inCells = body.cells.reduce((a, c) => a + c.total, 0);
+    const root = new MapPage(page).root();
+    await expect(root).toHaveAttribute("data-mode", "cells");
+    // Nothing of the positions payload yet: the view and the cells came from the page's extent.
+    expect(await root.getAttribute("data-fleet-count")).toBe("");
+    expect(inCells).toBeGreaterThan(0);
+    release();
+    await expect(root).toHaveAttribute("data-fleet-count", /^[1-9]\d*$/, { timeout: 30_000 });
+    const fleetCount = Number(await root.getAttribute("data-fleet-count"));
+    // The fitted box spans the 1st-99th percentile on each axis: nearly the whole fleet is in those cells.
+    expect(inCells).toBeGreaterThanOrEqual(Math.floor(fleetCount * 0.9));
+    expect(inCells).toBeLessThanOrEqual(fleetCount);
+  });
+
   test("a viewer sees the drawer without any scheduling action", async ({ page }) => {
     await signInAs(page, "viewer");
     const map = new MapPage(page);

@@ -1,6 +1,6 @@
 // The map's deck.gl layers, shared by the page (app/(console)/map/fleet-map.tsx)
 // and scripts/bench-map.ts so the bench times what the app draws. Client-only.
-import { PathLayer, ScatterplotLayer, TextLayer } from "@deck.gl/layers";
+import { LineLayer, ScatterplotLayer, TextLayer } from "@deck.gl/layers";
 import type { BasemapPaths } from "./basemap";
 import { MAP_STATES, MAP_STATE_COLORS, type MapCell } from "./types";
 
@@ -135,10 +135,46 @@ export function mapDeviceProps(): { webgl: { antialias: boolean; preserveDrawing
   return { webgl: { antialias: !software, preserveDrawingBuffer: false } };
 }
 
+interface Segments {
+  length: number;
+  attributes: { getSourcePosition: { value: Float32Array; size: 2 }; getTargetPosition: { value: Float32Array; size: 2 } };
+}
+
+/** A path list as consecutive segments in typed arrays (built once per basemap). */
+export function pathSegments(paths: readonly (readonly (readonly number[])[])[]): Segments {
+  let n = 0;
+  for (const p of paths) n += Math.max(0, p.length - 1);
+  const source = new Float32Array(n * 2);
+  const target = new Float32Array(n * 2);
+  let k = 0;
+  for (const p of paths) {
+    for (let i = 1; i < p.length; i++, k++) {
+      source[2 * k] = p[i - 1]![0]!;
+      source[2 * k + 1] = p[i - 1]![1]!;
+      target[2 * k] = p[i]![0]!;
+      target[2 * k + 1] = p[i]![1]!;
+    }
+  }
+  return { length: n, attributes: { getSourcePosition: { value: source, size: 2 }, getTargetPosition: { value: target, size: 2 } } };
+}
+
+const segmentsOf = new WeakMap<BasemapPaths, { countries: Segments; states: Segments }>();
+
+/**
+ * Borders as 1-pixel line segments. LineLayer rather than PathLayer: hairlines need no
+ * joins, and its shader is the simpler one to compile. In Chromium's software renderer
+ * (SwiftShader) the first draw is mostly shader compilation: the basemap's first draw
+ * took 1.8 s with LineLayer against 2.4 s with PathLayer (scripts/map-draw-experiment.ts).
+ */
 export function basemapLayers(basemap: BasemapPaths) {
+  let seg = segmentsOf.get(basemap);
+  if (!seg) {
+    seg = { countries: pathSegments(basemap.countries), states: pathSegments(basemap.states) };
+    segmentsOf.set(basemap, seg);
+  }
   return [
-    new PathLayer({ id: "countries", data: basemap.countries, getPath: (p: [number, number][]) => p as never, getColor: [110, 118, 129, 200], getWidth: 1, widthUnits: "pixels" }),
-    new PathLayer({ id: "states", data: basemap.states, getPath: (p: [number, number][]) => p as never, getColor: [110, 118, 129, 110], getWidth: 0.6, widthUnits: "pixels" }),
+    new LineLayer({ id: "countries", data: seg.countries, getColor: [110, 118, 129, 200], getWidth: 1, widthUnits: "pixels" }),
+    new LineLayer({ id: "states", data: seg.states, getColor: [110, 118, 129, 110], getWidth: 0.6, widthUnits: "pixels" }),
   ];
 }
 

@@ -72,3 +72,12 @@ export interface MapGateway {
   meters: number;
   unhealthy: number;
 }
+
+/** The filtered fleet's 1st-99th percentile position box and its meter count (the map's first view). */
+export interface FleetExtent {
+  west: number;
+  south: number;
+  east: number;
+  north: number;
+  count: number;
+}

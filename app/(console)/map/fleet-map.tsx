@@ -18,7 +18,7 @@ import { basemapLayers, cellDonuts, cellLayers, formatCount, mapDeviceProps, met
 import { makeIndexOf, type IndexOf } from "@/lib/map/fleet-index";
 import { countInBox, gatherColors, inBoxDelta, isSelectionCurrent, padBox, selectPoints, type PointsBox, type PointsSelection } from "@/lib/map/points";
 import { serializeMapFilters } from "@/lib/map/search-params";
-import { EXCLUDED, MAP_STATES, MAP_STATE_COLORS, MAP_STATE_LABELS, type FleetLiveItem, type MapCell, type MapFilters, type MapGateway, type MapState } from "@/lib/map/types";
+import { EXCLUDED, MAP_STATES, MAP_STATE_COLORS, MAP_STATE_LABELS, type FleetExtent, type FleetLiveItem, type MapCell, type MapFilters, type MapGateway, type MapState } from "@/lib/map/types";
 import styles from "./fleet-map.module.css";
 
 interface Props {
@@ -29,6 +29,8 @@ interface Props {
   faultCodes: string[];
   tileUrl: string | null;
   staleAfterMs: number;
+  /** The filtered fleet's box and count, read with the page: the first view and cells need no positions payload. */
+  initialExtent: FleetExtent | null;
 }
 
 interface Fleet {
@@ -85,7 +87,7 @@ function gatewayColor(g: MapGateway): [number, number, number, number] {
   return [Math.round(63 + t * (248 - 63)), Math.round(185 - t * (185 - 81)), Math.round(80 - t * 7), 220];
 }
 
-export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faultCodes, tileUrl, staleAfterMs }: Props) {
+export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faultCodes, tileUrl, staleAfterMs, initialExtent }: Props) {
   const [filters, setFilters] = useState<MapFilters>(initialFilters);
   const [view, setView] = useState<MapViewState>(INITIAL_VIEW);
   const [size, setSize] = useState({ width: 800, height: 600 });
@@ -105,6 +107,9 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
   const [searchMsg, setSearchMsg] = useState<string | null>(null);
   const [colorsVersion, setColorsVersion] = useState(0);
   const [statesLoaded, setStatesLoaded] = useState(false);
+  // The first view came from the server's extent (no meter to centre on): cells can be
+  // fetched and drawn while the positions and states payloads are still on their way.
+  const [extentFitted, setExtentFitted] = useState(false);
   const [statesVersion, setStatesVersion] = useState(0);
 
   const containerRef = useRef<HTMLDivElement>(null);
@@ -123,6 +128,8 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
   const visibleRef = useRef<boolean[]>(MAP_STATES.map((s) => initialFilters.states.length === 0 || initialFilters.states.includes(s)));
   const viewRef = useRef(view);
   viewRef.current = view;
+  const extentFittedRef = useRef(extentFitted);
+  extentFittedRef.current = extentFitted;
   const selectedRef = useRef(selectedMeter);
   selectedRef.current = selectedMeter;
 
@@ -206,7 +213,7 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
         setStatesLoaded(true);
         setStatesVersion((v) => v + 1);
         setError(null);
-        if (firstLoad && fleet.ids.length > 0) fitToFleet(fleet, states);
+        if (firstLoad && fleet.ids.length > 0 && !extentFittedRef.current) fitToFleet(fleet, states);
       } catch (e) {
         if (!cancelled) setError(e instanceof Error ? e.message : String(e));
       }
@@ -216,6 +223,26 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [filterQuery, loadFleet]);
+
+  function fitBox(west: number, south: number, east: number, north: number) {
+    const el = containerRef.current;
+    if (!el) return false;
+    const vp = new WebMercatorViewport({ width: Math.max(200, el.clientWidth), height: Math.max(200, el.clientHeight) });
+    const pad = Math.min(60, Math.floor(Math.min(el.clientWidth, el.clientHeight) / 6));
+    const fit = vp.fitBounds([[west - 0.01, south - 0.01], [east + 0.01, north + 0.01]], { padding: pad });
+    setView((v) => ({ ...v, longitude: fit.longitude, latitude: fit.latitude, zoom: Math.min(13, fit.zoom) }));
+    return true;
+  }
+
+  // First view from the server's extent, before any payload (the same 1st-99th percentile box fitToFleet
+  // computes). Fitted again when the canvas gets its laid-out size, until someone moves the map.
+  const userMovedRef = useRef(false);
+  useEffect(() => {
+    if (!initialExtent || initialMeter || userMovedRef.current || size.width < 200 || size.height < 200) return;
+    if (fitBox(initialExtent.west, initialExtent.south, initialExtent.east, initialExtent.north)) setExtentFitted(true);
+    // Only on size changes.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [size.width, size.height]);
 
   function fitToFleet(fleet: Fleet, states: Uint8Array) {
     const el = containerRef.current;
@@ -238,11 +265,7 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
     lons.sort((a, b) => a - b);
     lats.sort((a, b) => a - b);
     const q = (a: number[], p: number) => a[Math.min(a.length - 1, Math.floor(p * a.length))]!;
-    const west = q(lons, 0.01), east = q(lons, 0.99), south = q(lats, 0.01), north = q(lats, 0.99);
-    const vp = new WebMercatorViewport({ width: Math.max(200, el.clientWidth), height: Math.max(200, el.clientHeight) });
-    const pad = Math.min(60, Math.floor(Math.min(el.clientWidth, el.clientHeight) / 6));
-    const fit = vp.fitBounds([[west - 0.01, south - 0.01], [east + 0.01, north + 0.01]], { padding: pad });
-    setView((v) => ({ ...v, longitude: fit.longitude, latitude: fit.latitude, zoom: Math.min(13, fit.zoom) }));
+    fitBox(q(lons, 0.01), q(lats, 0.01), q(lons, 0.99), q(lats, 0.99));
   }
 
   // Legend toggles only recolour (alpha 0 for hidden states): no reload.
@@ -268,13 +291,15 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
     inViewRef.current = { box, n: countInBox(f.lon, f.lat, a.states, visible, box) };
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [view, size, visible, statesVersion]);
-  const inView = inViewRef.current?.n ?? 0;
+  // Before the payloads: the server's count of filtered meters (nearly all are inside the fitted box).
+  const inView = inViewRef.current?.n ?? (!statesLoaded && extentFitted ? (initialExtent?.count ?? 0) : 0);
   const mode: "points" | "cells" = shouldShowPoints(view.zoom, inView) ? "points" : "cells";
 
   // Cells from ClickHouse for the viewport (debounced), only in cell mode.
   const level = gridLevelForZoom(view.zoom);
+  const cellsReady = statesLoaded || extentFitted;
   useEffect(() => {
-    if (mode !== "cells" || !statesLoaded) return;
+    if (mode !== "cells" || !cellsReady) return;
     const ctrl = new AbortController();
     const t = setTimeout(async () => {
       try {
@@ -297,7 +322,7 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
     };
     // Re-fetch on pan (rounded centre) or zoom level, not on every frame.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [mode, level, filterQuery, statesLoaded, Math.round(view.longitude * 4), Math.round(view.latitude * 4), size.width, size.height]);
+  }, [mode, level, filterQuery, cellsReady, Math.round(view.longitude * 4), Math.round(view.latitude * 4), size.width, size.height]);
 
   // Gateways (filters applied).
   useEffect(() => {
@@ -423,7 +448,10 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
       height: "100%",
       controller: true,
       viewState: viewRef.current,
-      onViewStateChange: ({ viewState }) => setView(viewState as MapViewState),
+      onViewStateChange: ({ viewState, interactionState }) => {
+        if (interactionState.isDragging || interactionState.isPanning || interactionState.isZooming || interactionState.isRotating) userMovedRef.current = true;
+        setView(viewState as MapViewState);
+      },
       layers: [],
       useDevicePixels: false,
       deviceProps: mapDeviceProps(),

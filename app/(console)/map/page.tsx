@@ -2,6 +2,7 @@ import { requirePagePermission } from "@/lib/auth/session";
 import { can } from "@/lib/auth/permissions";
 import { CODE_LIST, METER_ID_RE } from "@/lib/audit/codes";
 import { env } from "@/lib/env";
+import { getFleetExtent } from "@/lib/clickhouse/queries/map";
 import { parseMapFilters } from "@/lib/map/search-params";
 import { FleetMap } from "./fleet-map";
 
@@ -12,15 +13,24 @@ export default async function Page({ searchParams }: { searchParams: Promise<Rec
   const user = await requirePagePermission("fleet.view", "/map");
   const sp = await searchParams;
   const meter = typeof sp.meter === "string" && METER_ID_RE.test(sp.meter) ? sp.meter : null;
+  const filters = parseMapFilters(sp);
+  // The first view's box and count (one aggregate over map_meter_cells): with them the client
+  // fetches and draws the cells at once instead of after the positions payload. Centring on a
+  // meter needs the positions anyway; a failed read only means the slower first paint.
+  const extent = meter ? null : await getFleetExtent({ filters, now: Date.now() }).catch((err: unknown) => {
+    console.error("[map] extent", err);
+    return null;
+  });
   return (
     <FleetMap
-      initialFilters={parseMapFilters(sp)}
+      initialFilters={filters}
       initialMeter={meter}
       role={user.role}
       canSchedule={can(user.role, "campaigns.manage")}
       faultCodes={CODE_LIST.filter((c) => c !== "HEARTBEAT" && c !== "STEP_OK")}
       tileUrl={env.MAP_TILE_URL ?? null}
       staleAfterMs={env.STALE_AFTER}
+      initialExtent={extent}
     />
   );
 }

@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClickHouse, type ClickHouse } from "../client";
 import { getMigrationsDir, runClickHouseMigrations } from "../migrate";
-import { getFleetPositions, getFleetVersion, getGatewayMeterIndices, getMapCells, getMapGateways, getMapStates, getMeterLines } from "./map";
+import { getFleetExtent, getFleetPositions, getFleetVersion, getGatewayMeterIndices, getMapCells, getMapGateways, getMapStates, getMeterLines } from "./map";
 import { syncMapCells } from "@/lib/map/cells-sync";
 import { CELL_LEVELS, cellOf, stepForLevel } from "@/lib/map/cells";
 import { deriveMapState, applyLineToFacts, type MeterMapFacts } from "@/lib/map/state";
@@ -148,6 +148,21 @@ describe("map queries on chDB", () => {
         expect(byKey(cells)).toEqual(expectedCells(level, keep));
       }
     }
+  });
+
+  it("the first view's box is the 1st-99th percentile of the filtered meters' positions, with their count", async () => {
+    const expectBox = (keep: (m: (typeof meters)[number]) => boolean) => {
+      const kept = meters.filter(keep);
+      // The stored positions are Float32.
+      const lons = kept.map((m) => Math.fround(m.lon)).sort((a, b) => a - b);
+      const lats = kept.map((m) => Math.fround(m.lat)).sort((a, b) => a - b);
+      // The element at floor(p * n), as fitToFleet picks it from its sample.
+      const q = (a: number[], p: number) => a[Math.floor(p * a.length)]!;
+      return { west: q(lons, 0.01), east: q(lons, 0.99), south: q(lats, 0.01), north: q(lats, 0.99), count: kept.length };
+    };
+    expect(await getFleetExtent({ filters: { states: [] }, now: NOW }, ch)).toEqual(expectBox(() => true));
+    expect(await getFleetExtent({ filters: { states: [], kind: "gas", gw: "GW-0001" }, now: NOW }, ch)).toEqual(expectBox((m) => m.kind === "gas" && m.gw === "GW-0001"));
+    expect(await getFleetExtent({ filters: { states: [], gw: "GW-9999" }, now: NOW }, ch)).toBeNull();
   });
 
   it("stale is decided at read time from `now`, not when the row was refreshed", async () => {

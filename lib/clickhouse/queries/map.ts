@@ -8,7 +8,7 @@ import { getClickHouse, type ClickHouse } from "../client";
 import { FAULT_CODES } from "@/lib/map/state";
 import { sinceToMs } from "@/lib/map/search-params";
 import { CELL_LEVELS, stepForLevel } from "@/lib/map/cells";
-import { MAP_STATES, type MapCell, type MapFilters, type MapGateway } from "@/lib/map/types";
+import { MAP_STATES, type FleetExtent, type MapCell, type MapFilters, type MapGateway } from "@/lib/map/types";
 
 const LAT = "(toFloat64(bitAnd(bitShiftRight(p, 32), 4294967295)) / 10000000 - 90)";
 const LON = "(toFloat64(bitAnd(p, 4294967295)) / 10000000 - 180)";
@@ -199,6 +199,27 @@ export async function getMapCells(
     const r = cellRowSchema.parse(raw);
     return { cx: r.cx, cy: r.cy, lon: r.clon, lat: r.clat, counts: [r.s0, r.s1, r.s2, r.s3, r.s4, r.s5, r.s6], total: r.n };
   });
+}
+
+const extentRowSchema = z.object({ n: z.coerce.number(), lons: z.array(z.number()), lats: z.array(z.number()) });
+
+/**
+ * The box around the 1st-99th percentile of the filtered meters' positions (so one
+ * stray meter does not zoom the map out to the world), and their count: the map's
+ * first view, known before the 9 MB positions payload arrives. Null for no meters.
+ */
+export async function getFleetExtent(input: { filters: MapFilters; now: number }, ch?: ClickHouse): Promise<FleetExtent | null> {
+  const client = ch ?? (await getClickHouse());
+  const { conditions, params } = buildCellFilterConditions(input.filters, input.now);
+  const [raw] = await client.queryRows<unknown>({
+    query: `SELECT count() AS n, quantilesExact(0.01, 0.99)(toFloat64(lon)) AS lons, quantilesExact(0.01, 0.99)(toFloat64(lat)) AS lats
+            FROM map_meter_cells FINAL WHERE 1${conditions.map((c) => ` AND ${c}`).join("")}`,
+    params,
+    tag: "map.extent",
+  });
+  const r = extentRowSchema.parse(raw);
+  if (r.n === 0) return null;
+  return { west: r.lons[0]!, east: r.lons[1]!, south: r.lats[0]!, north: r.lats[1]!, count: r.n };
 }
 
 // Positions, state bytes and gateway indices read map_meter_cells too (one typed row
