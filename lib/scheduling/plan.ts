@@ -362,7 +362,13 @@ export function planCampaign(input: PlanInput, now: Date): Plan {
 
   const { picks, notes } = pickCanary(meters, eligible, canarySize, nowMs);
   const canary: CanaryPick[] = [...picks.entries()].map(([i, reasons]) => ({ meterId: meters[i].id, reasons }));
-  const mainIndices = picks.size ? eligible.filter((i) => !picks.has(i)) : eligible;
+  // A flag per meter instead of a Map lookup per eligible meter (1 M lookups took ~100 ms).
+  let mainIndices = eligible;
+  if (picks.size) {
+    const isPick = new Uint8Array(meters.length);
+    for (const i of picks.keys()) isPick[i] = 1;
+    mainIndices = eligible.filter((i) => isPick[i] === 0);
+  }
 
   let cursor = Math.ceil(Math.max(nowMs, Number.isNaN(startAtMs) ? nowMs : startAtMs) / MINUTE_MS) * MINUTE_MS;
   const finders = new Map<string, SlotFinder>();
