@@ -1,6 +1,7 @@
 // Deterministic audit lines for benchmarks and tests: a realistic mix of
 // logfmt, syslog-prefixed logfmt and JSON, with an optional share of lines
 // the parser must refuse and an optional `seq=N` key (kept as an attribute).
+import fs from "node:fs";
 import { CODE_LIST, LED_STATES, RESULTS, STEPS } from "../lib/audit/codes";
 
 const MESSAGES = [
@@ -105,4 +106,23 @@ export function* generateSampleLines(count: number, opts: SampleOptions = {}): G
       yield `${MONTHS[recv.getUTCMonth()]} ${d < 10 ? " " : ""}${d} ${recv.toISOString().slice(11, 19)} hes-02 maintd[2211]: ${logfmt}`;
     } else yield `<134>1 ${new Date(t + 14).toISOString()} hes-03 maintd 2211 AUDIT [origin ip="10.0.0.3"] ${logfmt}`;
   }
+}
+
+/** Writes `count` generated lines to `file` (replacing it), 50 000 at a time; returns the file's size in bytes. */
+export function writeSampleLogFile(file: string, count: number, opts: SampleOptions = {}): number {
+  const out = fs.openSync(file, "w");
+  try {
+    let chunk: string[] = [];
+    for (const line of generateSampleLines(count, opts)) {
+      chunk.push(line);
+      if (chunk.length === 50_000) {
+        fs.writeSync(out, chunk.join("\n") + "\n");
+        chunk = [];
+      }
+    }
+    if (chunk.length) fs.writeSync(out, chunk.join("\n") + "\n");
+  } finally {
+    fs.closeSync(out);
+  }
+  return fs.statSync(file).size;
 }

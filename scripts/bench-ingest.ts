@@ -14,11 +14,10 @@ import os from "node:os";
 import path from "node:path";
 import { benchNativeLoad } from "../lib/clickhouse/queries/ingest";
 import { FileTail } from "../ingest/file-tail";
-import { generateSampleLines } from "../ingest/sample-lines";
+import { writeSampleLogFile } from "../ingest/sample-lines";
 import { MeterStateTracker } from "../ingest/state-tracker";
-import { openTestEngine } from "../ingest/test-engine";
+import { openTestEngine, waitCaughtUp } from "../ingest/test-engine";
 import { createIngestWriter } from "../ingest/writer";
-import { readCheckpoint } from "../ingest/checkpoint";
 
 const LINES = Number(process.argv[2] ?? 2_000_000);
 const BATCH = Number(process.argv[3] ?? 100_000);
@@ -30,19 +29,8 @@ async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ami-bench-ingest-"));
   const file = path.join(dir, "maintenance_audit.log");
   let t = performance.now();
-  const out = fs.openSync(file, "w");
-  let chunk: string[] = [];
   // 1 % refused lines: the mix the spec expects in the field, and the reject path is measured too.
-  for (const line of generateSampleLines(LINES, { seed: 1, refusedShare: 0.01 })) {
-    chunk.push(line);
-    if (chunk.length === 50_000) {
-      fs.writeSync(out, chunk.join("\n") + "\n");
-      chunk = [];
-    }
-  }
-  if (chunk.length) fs.writeSync(out, chunk.join("\n") + "\n");
-  fs.closeSync(out);
-  const size = fs.statSync(file).size;
+  const size = writeSampleLogFile(file, LINES, { seed: 1, refusedShare: 0.01 });
   console.log(`generated ${fmt(LINES)} lines, ${(size / 1e6).toFixed(0)} MB in ${((performance.now() - t) / 1000).toFixed(1)} s (${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(1)})`);
 
   const eng = await openTestEngine(dir);
@@ -61,11 +49,7 @@ async function main() {
   t = performance.now();
   const tail = new FileTail({ path: file, writer, checkpointDir: cpDir, batchRows: BATCH, flushIntervalMs: 50, pollMs: 5, maxInFlight: Math.max(2, WORKERS + 1) });
   tail.start();
-  for (;;) {
-    const cp = readCheckpoint(cpDir, file);
-    if (cp && cp.offset === size && cp.pending.length === 0) break;
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await waitCaughtUp(cpDir, file, 3_600_000);
   const fullMs = performance.now() - t;
   await tail.stop();
   await writer.close();

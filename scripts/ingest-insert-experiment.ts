@@ -11,9 +11,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { FileTail } from "../ingest/file-tail";
-import { readCheckpoint } from "../ingest/checkpoint";
-import { generateSampleLines } from "../ingest/sample-lines";
-import { openTestEngine } from "../ingest/test-engine";
+import { writeSampleLogFile } from "../ingest/sample-lines";
+import { openTestEngine, waitCaughtUp } from "../ingest/test-engine";
 import { createIngestWriter } from "../ingest/writer";
 import { benchNativeLoad, type IngestSink } from "../lib/clickhouse/queries/ingest";
 
@@ -33,29 +32,14 @@ const DROPS: Record<string, { views: string[]; projections: string[] }> = {
 
 async function prepare(dir: string): Promise<{ file: string; inserts: Insert[] }> {
   const file = path.join(dir, "maintenance_audit.log");
-  const out = fs.openSync(file, "w");
-  let chunk: string[] = [];
-  for (const line of generateSampleLines(LINES, { seed: 1, refusedShare: 0.01 })) {
-    chunk.push(line);
-    if (chunk.length === 50_000) {
-      fs.writeSync(out, chunk.join("\n") + "\n");
-      chunk = [];
-    }
-  }
-  if (chunk.length) fs.writeSync(out, chunk.join("\n") + "\n");
-  fs.closeSync(out);
-  const size = fs.statSync(file).size;
+  writeSampleLogFile(file, LINES, { seed: 1, refusedShare: 0.01 });
   const inserts: Insert[] = [];
   const writer = createIngestWriter({ sink: { insertTsv: async (i) => void inserts.push(i), close: async () => {} }, maxQueuedRows: BATCH * 3 });
   const cpDir = path.join(dir, "checkpoints");
   const t = performance.now();
   const tail = new FileTail({ path: file, writer, checkpointDir: cpDir, batchRows: BATCH, flushIntervalMs: 50, pollMs: 5, maxInFlight: 2 });
   tail.start();
-  for (;;) {
-    const cp = readCheckpoint(cpDir, file);
-    if (cp && cp.offset === size && cp.pending.length === 0) break;
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await waitCaughtUp(cpDir, file, 3_600_000);
   await tail.stop();
   await writer.close();
   console.log(`prepared ${LINES.toLocaleString("en")} lines without inserting: ${((performance.now() - t) / 1000).toFixed(2)} s, ${inserts.length} insert bodies`);

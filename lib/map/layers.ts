@@ -163,8 +163,8 @@ const segmentsOf = new WeakMap<BasemapPaths, { countries: Segments; states: Segm
 /**
  * Borders as 1-pixel line segments. LineLayer rather than PathLayer: hairlines need no
  * joins, and its shader is the simpler one to compile. In Chromium's software renderer
- * (SwiftShader) the first draw is mostly shader compilation: the basemap's first draw
- * took 1.8 s with LineLayer against 2.4 s with PathLayer (scripts/map-draw-experiment.ts).
+ * (SwiftShader) the first draw is mostly shader compilation: with the cluster layers it
+ * took 3.3 s with LineLayer borders against 4.6 s with PathLayer (scripts/map-draw-experiment.ts).
  */
 export function basemapLayers(basemap: BasemapPaths) {
   let seg = segmentsOf.get(basemap);

@@ -146,6 +146,11 @@ export function buildCellFilterConditions(f: MapFilters, now: number): { conditi
   return { conditions, params };
 }
 
+/** " AND c1 AND c2 ..." to follow `WHERE 1`. */
+function andAll(conditions: readonly string[]): string {
+  return conditions.map((c) => ` AND ${c}`).join("");
+}
+
 function bboxCondition(b: Bbox | undefined): string {
   if (!b) return "";
   const lon = b.west <= b.east
@@ -173,7 +178,7 @@ const cellRowSchema = z.object({
 export function buildMapCellsQuery(input: { level: number; filters: MapFilters; bbox?: Bbox } & MapQueryContext): { query: string; params: Record<string, unknown> } {
   if (!CELL_LEVELS.includes(input.level)) throw new RangeError(`grid level ${input.level} is not precomputed`);
   const { conditions, params } = buildCellFilterConditions(input.filters, input.now);
-  const where = conditions.map((c) => ` AND ${c}`).join("");
+  const where = andAll(conditions);
   return {
     query: `
       SELECT intDiv(cell, 65536) AS cx, cell % 65536 AS cy, count() AS n, avg(lon) AS clon, avg(lat) AS clat,
@@ -213,7 +218,7 @@ export async function getFleetExtent(input: { filters: MapFilters; now: number }
   const { conditions, params } = buildCellFilterConditions(input.filters, input.now);
   const [raw] = await client.queryRows<unknown>({
     query: `SELECT count() AS n, quantilesExact(0.01, 0.99)(toFloat64(lon)) AS lons, quantilesExact(0.01, 0.99)(toFloat64(lat)) AS lats
-            FROM map_meter_cells FINAL WHERE 1${conditions.map((c) => ` AND ${c}`).join("")}`,
+            FROM map_meter_cells FINAL WHERE 1${andAll(conditions)}`,
     params,
     tag: "map.extent",
   });
@@ -297,7 +302,7 @@ export async function getMapGateways(input: { filters: MapFilters } & MapQueryCo
             FROM fleet_gateways GROUP BY gw) AS g
       INNER JOIN (
         SELECT gw, count() AS meters, countIf(${CELL_STATE_SQL} IN (1, 2, 3, 4)) AS unhealthy
-        FROM map_meter_cells FINAL WHERE 1${conditions.map((c) => ` AND ${c}`).join("")} GROUP BY gw
+        FROM map_meter_cells FINAL WHERE 1${andAll(conditions)} GROUP BY gw
       ) AS m ON m.gw = g.gw
       ORDER BY gw`,
     params: { ...params, staleBefore: Math.max(0, input.now - input.staleAfterMs) },
