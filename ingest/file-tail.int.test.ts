@@ -87,4 +87,29 @@ describe("file tail", () => {
     expect(await seqStats(eng, `file:${file}`)).toEqual({ n: 2700, u: 2700, lo: 0, hi: 2699 });
   });
 
+  it("doubles its batches while catching up, up to maxBatchRows, and starts small again at the end of the file", async () => {
+    const eng = await engine();
+    const file = path.join(tmp("ami-logs-"), "audit.log");
+    const cpDir = tmp("ami-cp-");
+    const app = new Appender();
+    app.append(file, 5000);
+    const sizes: number[] = [];
+    const writer = createIngestWriter({ sink: eng.sink, maxQueuedRows: 10_000, onCommitted: (b) => sizes.push(b.lines.length) });
+    const tail = new FileTail({ path: file, writer, checkpointDir: cpDir, batchRows: 250, maxBatchRows: 1000, flushIntervalMs: 30, pollMs: 10 });
+    tail.start();
+    await waitCaughtUp(cpDir, file);
+    expect(sizes).toEqual([250, 500, 1000, 1000, 1000, 1000, 250]);
+    const backlog = sizes.length;
+    app.append(file, 600);
+    await waitCaughtUp(cpDir, file);
+    await tail.stop();
+    await writer.close();
+    // The tail had reached the end of the file: the new lines start again at 250 (then grow).
+    const after = sizes.slice(backlog);
+    expect(after[0]).toBe(250);
+    expect(after.every((n) => n <= 500)).toBe(true);
+    expect(after.reduce((a, b) => a + b, 0)).toBe(600);
+    expect(await seqStats(eng, `file:${file}`)).toEqual({ n: 5600, u: 5600, lo: 0, hi: 5599 });
+  });
+
 });

@@ -39,10 +39,12 @@ export async function startIngest(opts: { log: (msg: string) => void }): Promise
   } catch (err) {
     log(`[ingest] could not seed meter states (live changes start from scratch): ${(err as Error).message}`);
   }
+  const maxBatchRows = Math.max(env.INGEST_BATCH_ROWS, env.INGEST_MAX_BATCH_ROWS);
   const writer = createIngestWriter({
     sink,
     tracker,
-    maxQueuedRows: Math.max(4 * env.INGEST_BATCH_ROWS, 100_000),
+    // Room for a catching-up file tail's two big batches (one inserting, one parsed) plus a small one.
+    maxQueuedRows: Math.max(4 * env.INGEST_BATCH_ROWS, 2 * maxBatchRows + env.INGEST_BATCH_ROWS, 100_000),
     parseWorkers: env.INGEST_PARSE_WORKERS,
     onCommitted: publishCommitted,
     log,
@@ -66,6 +68,7 @@ export async function startIngest(opts: { log: (msg: string) => void }): Promise
       writer,
       checkpointDir: dataPaths().checkpoints,
       batchRows: env.INGEST_BATCH_ROWS,
+      maxBatchRows,
       flushIntervalMs: env.INGEST_FLUSH_INTERVAL,
       reporter: registerSource(`file:${file}`, "file"),
       log,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AuditRecord } from "../lib/audit/record";
-import { auditRowTail, ByteSink, escapeTsv, hash64, rejectRowTsv, u64Decimal, writeAuditRow } from "./rows";
+import { auditRowTail, ByteSink, escapeTsv, hash64, PrefixHash, rejectRowTsv, u64Decimal, writeAuditRow } from "./rows";
 
 // Reference for writeAuditRow: the same row built as a string, the plain way (the writer used
 // this until it wrote bytes directly; kept here as the oracle the byte writer must equal).
@@ -63,6 +63,45 @@ describe("ingest rows", () => {
     const cases: [number, number][] = [[0, 0], [0, 1], [0, 999_999], [0, 1_000_000], [0, 0xffffffff], [1, 0], [0xffffffff, 0xffffffff], [0xffffffff, 0], [232, 3567587328]];
     for (let i = 0; i < 20_000; i++) cases.push([Math.floor(Math.random() * 2 ** 32), Math.floor(Math.random() * 2 ** 32)]);
     for (const [hi, lo] of cases) expect(u64Decimal(hi, lo)).toBe(((BigInt(hi) << 32n) + BigInt(lo)).toString());
+  });
+
+  it("ByteSink.num writes the digits of String(v); int and u64 those of String and u64Decimal", () => {
+    const values = [0, -0, 1, -1, 9, 10, 99_999_999, 100_000_000, 1795607763634, -1795607763634, 2 ** 53 - 1, -(2 ** 53 - 1), 9e15, 1e21,
+      0.5, -0.5, 0.001, -0.001, 0.0005, 9.6, -87.5, 3.61, 12.3, -3.25, 1.29, 254, 0.1 + 0.2, 1 / 3, 123456789.123, 999999999999.999, 1e12 + 0.5, 5e-7, 1e-7, -1e-7];
+    for (let i = 0; i < 20_000; i++) {
+      const scale = [1, 10, 100, 1000, 10_000][i % 5]!;
+      const whole = Math.floor(Math.random() * 10 ** (1 + (i % 12)));
+      values.push((Math.random() < 0.5 ? -1 : 1) * (whole + Math.floor(Math.random() * scale) / scale), Math.random() * 200 - 100, Math.round(Math.random() * 2 ** 53));
+    }
+    for (const v of values) {
+      const out = new ByteSink(4);
+      out.num(v);
+      expect(out.bytes().toString("latin1"), String(v)).toBe(String(v));
+      if (Number.isInteger(v) && Math.abs(v) < 2 ** 53) {
+        const o2 = new ByteSink(4);
+        o2.int(v);
+        expect(o2.bytes().toString("latin1")).toBe(String(v === 0 ? 0 : v));
+      }
+    }
+    for (let i = 0; i < 20_000; i++) {
+      const hi = i < 3 ? [0, 0xffffffff, 232][i]! : Math.floor(Math.random() * 2 ** 32);
+      const lo = i < 3 ? [5, 0xffffffff, 3567587328][i]! : Math.floor(Math.random() * 2 ** 32);
+      const out = new ByteSink(4);
+      out.u64(hi, lo);
+      expect(out.bytes().toString("latin1")).toBe(u64Decimal(hi, lo));
+    }
+  });
+
+  it("PrefixHash gives hash64(prefix + suffix), as text and written in place", () => {
+    for (const prefix of ["", "file:/var/log/ami/x.log#123-abc:", "mqtt:ü😀"]) {
+      const h = new PrefixHash(prefix);
+      for (const suffix of ["", "0", "170", "18446744073709551615", "ä\t"]) {
+        expect(h.id(suffix)).toBe(hash64(prefix + suffix));
+        const out = new ByteSink(4);
+        h.write(out, suffix);
+        expect(out.bytes().toString("latin1")).toBe(hash64(prefix + suffix));
+      }
+    }
   });
 
   it("escapes TSV control characters so a raw line stays one field", () => {

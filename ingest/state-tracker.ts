@@ -51,28 +51,42 @@ export class MeterStateTracker {
   /** Apply committed records in order; returns the changes they caused. */
   observe(records: readonly AuditRecord[]): StateChange[] {
     const changes: StateChange[] = [];
-    for (const r of records) {
-      const prev = this.states.get(r.meter);
-      if (prev && r.ts < prev.ts) continue; // late line: meter_state keeps the newer state too
-      const next: MeterSnapshot = prev
-        ? { ...prev, ts: r.ts }
-        : { gw: "", led: "", faultSev: "", faultCode: "", ts: r.ts };
-      if (r.gw) next.gw = r.gw;
-      if (r.led) next.led = r.led;
-      const rank = FAULT_RANK[r.sev] ?? 0;
-      const isClear = rank === 0 && (r.code === "HEARTBEAT" || r.led === "green_steady");
-      if (rank > 0 && rank >= (FAULT_RANK[next.faultSev] ?? 0)) {
-        next.faultSev = r.sev;
-        next.faultCode = r.code;
-      } else if (isClear) {
-        next.faultSev = "";
-        next.faultCode = "";
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
+      let snap = this.states.get(r.meter);
+      if (snap && r.ts < snap.ts) continue; // late line: meter_state keeps the newer state too
+      // The snapshot is updated in place (no copy per line: this runs for every committed line).
+      const known = snap !== undefined;
+      const prevLed = snap?.led ?? "";
+      const prevSev = snap?.faultSev ?? "";
+      const prevCode = snap?.faultCode ?? "";
+      if (snap) {
+        snap.ts = r.ts;
+        // Map keeps insertion order: delete + set moves the meter to the young end.
+        this.states.delete(r.meter);
+        this.states.set(r.meter, snap);
+      } else {
+        snap = { gw: "", led: "", faultSev: "", faultCode: "", ts: r.ts };
+        this.set(r.meter, snap);
       }
-      const base = { meter: r.meter, gw: next.gw, ts: r.ts, led: next.led, prevLed: prev?.led ?? "", code: r.code, sev: r.sev };
-      if (r.led && r.led !== (prev?.led ?? "")) changes.push({ kind: "led", ...base });
-      if (r.sev === "critical" && !(prev?.faultSev === "critical" && prev.faultCode === r.code)) changes.push({ kind: "critical_fault", ...base });
-      if (prev && prev.faultSev !== "" && next.faultSev === "") changes.push({ kind: "normal", ...base });
-      this.set(r.meter, next);
+      if (r.gw) snap.gw = r.gw;
+      if (r.led) snap.led = r.led;
+      const rank = FAULT_RANK[r.sev] ?? 0;
+      if (rank > 0 && rank >= (FAULT_RANK[snap.faultSev] ?? 0)) {
+        snap.faultSev = r.sev;
+        snap.faultCode = r.code;
+      } else if (rank === 0 && (r.code === "HEARTBEAT" || r.led === "green_steady")) {
+        snap.faultSev = "";
+        snap.faultCode = "";
+      }
+      const ledChanged = r.led !== "" && r.led !== prevLed;
+      const critical = r.sev === "critical" && !(prevSev === "critical" && prevCode === r.code);
+      const normal = known && prevSev !== "" && snap.faultSev === "";
+      if (!ledChanged && !critical && !normal) continue;
+      const base = { meter: r.meter, gw: snap.gw, ts: r.ts, led: snap.led, prevLed, code: r.code, sev: r.sev };
+      if (ledChanged) changes.push({ kind: "led", ...base });
+      if (critical) changes.push({ kind: "critical_fault", ...base });
+      if (normal) changes.push({ kind: "normal", ...base });
     }
     return changes;
   }

@@ -85,6 +85,51 @@ describe("ingest writer", () => {
     await writer.close();
   });
 
+  it("starts the next insert before the previous batch's hooks, keeps hooks and results in order, and reuses buffers without touching a body in flight", async () => {
+    const events: string[] = [];
+    const bodies = new Map<string, string>();
+    let release!: () => void;
+    let gate = new Promise<void>((r) => (release = r));
+    const sink: IngestSink = {
+      async insertTsv(input) {
+        if (input.table !== "audit_log") return eng.sink.insertTsv(input);
+        events.push(`insert ${input.dedupToken}`);
+        const before = Buffer.from(input.body).toString("hex");
+        await gate;
+        // The body handed to the sink must not change while it is being inserted.
+        expect(Buffer.from(input.body).toString("hex")).toBe(before);
+        bodies.set(input.dedupToken, before);
+        await eng.sink.insertTsv(input);
+        events.push(`done ${input.dedupToken}`);
+      },
+      close: async () => {},
+    };
+    const writer = createIngestWriter({
+      sink,
+      maxQueuedRows: 10_000,
+      onCommitted: (batch) => events.push(`hook ${batch.token}`),
+    });
+    const mk = (k: number) => {
+      const lines = [...generateSampleLines(400 + k * 100, { seed: 40 + k })];
+      return { source: "test:p", token: `test:p:${k}`, idPrefix: `p${k}#`, lines, positions: lines.map((_, i) => i) };
+    };
+    const order: number[] = [];
+    const results = [1, 2, 3, 4, 5].map((k) => writer.write(mk(k)).then((r) => (order.push(k), r)));
+    await new Promise((r) => setTimeout(r, 100));
+    release();
+    await Promise.all(results);
+    expect(order).toEqual([1, 2, 3, 4, 5]);
+    // Batch k's hook runs after batch k+1's insert started.
+    for (let k = 1; k < 5; k++) expect(events.indexOf(`hook test:p:${k}`)).toBeGreaterThan(events.indexOf(`insert test:p:${k + 1}`));
+    expect(events.filter((e) => e.startsWith("hook"))).toEqual([1, 2, 3, 4, 5].map((k) => `hook test:p:${k}`));
+    // Later batches reused earlier buffers: each body is still its own rows.
+    expect(await eng.count("audit_log", "source = 'test:p'")).toBe(results.length ? (await Promise.all(results)).reduce((a, r) => a + r.accepted, 0) : 0);
+    const distinct = new Set(bodies.values());
+    expect(distinct.size).toBe(5);
+    gate = Promise.resolve();
+    await writer.close();
+  });
+
   it("bounds the queue: write() waits while the queue is full", async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));

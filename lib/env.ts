@@ -56,6 +56,7 @@ export const envSchema = z.object({
     .default("/var/log/ami/maintenance_audit.log")
     .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean)),
   INGEST_BATCH_ROWS: z.coerce.number().int().min(1).max(1_000_000).default(50_000),
+  INGEST_MAX_BATCH_ROWS: z.coerce.number().int().min(1).max(2_000_000).default(400_000),
   INGEST_FLUSH_INTERVAL: duration.prefault("500ms"),
   INGEST_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(32 * 1024 * 1024),
   /** Parse threads for large batches (0 = parse on the main thread; measured faster on 2 cores). */

@@ -3,7 +3,7 @@
 // into a fresh chDB dir, against chDB loading the same file with its own
 // parser (file(..., 'LineAsString') + extractKeyValuePairsWithEscaping) into
 // the same table. Prints both rates and the ratio.
-// Usage: npm run bench:ingest -- [lines=2000000] [batchRows=100000] [parseWorkers=0]
+// Usage: npm run bench:ingest -- [lines=2000000] [batchRows=50000] [maxBatchRows=400000] [parseWorkers=0]
 // Design: the file tail keeps batches in flight so parsing + TSV building of the
 // next batch (main thread, or `parseWorkers` worker threads) overlaps chDB's
 // insert of the previous one. On 2 cores the inline parser measured faster than
@@ -20,8 +20,9 @@ import { openTestEngine, waitCaughtUp } from "../ingest/test-engine";
 import { createIngestWriter } from "../ingest/writer";
 
 const LINES = Number(process.argv[2] ?? 2_000_000);
-const BATCH = Number(process.argv[3] ?? 100_000);
-const WORKERS = Number(process.argv[4] ?? 0);
+const BATCH = Number(process.argv[3] ?? 50_000);
+const MAX_BATCH = Number(process.argv[4] ?? 400_000);
+const WORKERS = Number(process.argv[5] ?? 0);
 
 const fmt = (n: number) => Math.round(n).toLocaleString("en");
 
@@ -36,18 +37,21 @@ async function main() {
   const eng = await openTestEngine(dir);
   const tracker = new MeterStateTracker(500_000);
   let insertMs = 0;
+  let t0 = performance.now();
   const sink = {
     async insertTsv(input: Parameters<typeof eng.sink.insertTsv>[0]) {
       const s = performance.now();
       await eng.sink.insertTsv(input);
       insertMs += performance.now() - s;
+      if (process.env.TIMELINE) console.log(`  insert ${input.table} ${(s - t0).toFixed(0)} -> ${(performance.now() - t0).toFixed(0)} ms (${input.body.length} B)`);
     },
     close: async () => {},
   };
-  const writer = createIngestWriter({ sink, tracker, maxQueuedRows: BATCH * 3, parseWorkers: WORKERS });
+  const writer = createIngestWriter({ sink, tracker, maxQueuedRows: MAX_BATCH * 3, parseWorkers: WORKERS });
   const cpDir = path.join(dir, "checkpoints");
   t = performance.now();
-  const tail = new FileTail({ path: file, writer, checkpointDir: cpDir, batchRows: BATCH, flushIntervalMs: 50, pollMs: 5, maxInFlight: Math.max(2, WORKERS + 1) });
+  t0 = t;
+  const tail = new FileTail({ path: file, writer, checkpointDir: cpDir, batchRows: BATCH, maxBatchRows: MAX_BATCH, flushIntervalMs: 50, pollMs: 5, maxInFlight: Math.max(2, WORKERS + 1) });
   tail.start();
   await waitCaughtUp(cpDir, file, 3_600_000);
   const fullMs = performance.now() - t;
@@ -57,7 +61,7 @@ async function main() {
   const [counted] = await eng.ch.queryRows<{ n: string }>({ query: "SELECT count() AS n FROM audit_log", tag: "bench" });
   const fullRate = (LINES / fullMs) * 1000;
   console.log(
-    `full path (${WORKERS} parse workers, batches of ${fmt(BATCH)}):\n             ${(fullMs / 1000).toFixed(2)} s  ${fmt(fullRate)} lines/s  (accepted ${fmt(stats.accepted)}, refused ${fmt(stats.refused)}, ` +
+    `full path (${WORKERS} parse workers, batches of ${fmt(BATCH)} growing to ${fmt(MAX_BATCH)}):\n             ${(fullMs / 1000).toFixed(2)} s  ${fmt(fullRate)} lines/s  (accepted ${fmt(stats.accepted)}, refused ${fmt(stats.refused)}, ` +
       `audit_log rows ${fmt(Number(counted!.n))}, time inside chDB inserts ${(insertMs / 1000).toFixed(2)} s, meters tracked ${fmt(tracker.size)})`,
   );
 

@@ -40,6 +40,6 @@ const args = process.argv.slice(2);
 const metersArg = args.indexOf("--meters");
 const env = { ...process.env, NODE_ENV: "production", AMI_DEMO: "1" } as NodeJS.ProcessEnv;
 if (metersArg >= 0 && args[metersArg + 1]) env.DEMO_METERS = args[metersArg + 1];
-const child = spawn(process.execPath, ["--enable-source-maps", "dist/server.js"], { stdio: "inherit", env });
+const child = spawn(process.execPath, ["--enable-source-maps", "--max-semi-space-size=64", "dist/server.js"], { stdio: "inherit", env });
 for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => child.kill(sig));
 child.on("exit", (code) => process.exit(code ?? 0));

@@ -21,12 +21,13 @@ const BATCH = Number(process.argv[3] ?? 100_000);
 const VARIANTS = (process.argv[4] ?? "asis,no_state,no_state_map,no_mv,no_proj,bare").split(",");
 type Insert = Parameters<IngestSink["insertTsv"]>[0];
 
-const DROPS: Record<string, { views: string[]; projections: string[] }> = {
+const DROPS: Record<string, { views: string[]; projections: string[]; add?: string[] }> = {
   asis: { views: [], projections: [] },
   no_state: { views: ["meter_state_mv"], projections: [] },
   no_state_map: { views: ["meter_state_mv", "map_meters_state_mv"], projections: [] },
   no_mv: { views: ["meter_state_mv", "map_meters_state_mv", "fault_rollup_1h_mv"], projections: [] },
   no_proj: { views: [], projections: ["p_meter"] },
+  offsets_proj: { views: [], projections: ["p_meter"], add: ["ALTER TABLE audit_log ADD PROJECTION p_meter (SELECT _part_offset ORDER BY meter, ts)"] },
   bare: { views: ["meter_state_mv", "map_meters_state_mv", "fault_rollup_1h_mv"], projections: ["p_meter", "p_hist"] },
 };
 
@@ -52,9 +53,14 @@ async function run(variant: string, file: string, inserts: Insert[]) {
   const eng = await openTestEngine();
   for (const v of drops.views) await eng.ch.execCommand({ query: `DROP VIEW ${v}` });
   for (const p of drops.projections) await eng.ch.execCommand({ query: `ALTER TABLE audit_log DROP PROJECTION ${p}` });
+  for (const q of drops.add ?? []) await eng.ch.execCommand({ query: q });
   let t = performance.now();
   const cpu0 = process.cpuUsage();
-  for (const body of inserts) await eng.sink.insertTsv(body);
+  const conc = Number(process.env.CONC ?? 1);
+  let next = 0;
+  await Promise.all(Array.from({ length: conc }, async () => {
+    while (next < inserts.length) await eng.sink.insertTsv(inserts[next++]!);
+  }));
   const appMs = performance.now() - t;
   const cpu = process.cpuUsage(cpu0);
   const appCpuS = (cpu.user + cpu.system) / 1e6;

@@ -78,7 +78,7 @@ export function createIngestSink(opts: { chdbPath: string; database: string } | 
       async insertTsv({ table, columns, body, dedupToken }) {
         const structure = tsvInputStructure(await typesOf(table), columns);
         const file = path.join(spool, `${++seq}.tsv`);
-        await fs.promises.writeFile(file, body);
+        await writeWhole(file, body);
         try {
           await session.queryBindAsync(
             `INSERT INTO ${database}.${identifier(table)} (${columns.map(identifier).join(", ")})
@@ -112,6 +112,22 @@ export function createIngestSink(opts: { chdbPath: string; database: string } | 
       await client.close();
     },
   };
+}
+
+/**
+ * The body in one write request. fs.promises.writeFile splits it into 512 KiB
+ * writes, each waiting for a turn of the event loop: behind the writer's parse
+ * slices a 90 MB body took seconds to reach the disk (an insert that takes
+ * 3.5 s alone took 7 s in the full ingest path with the CPU 35 % idle).
+ */
+async function writeWhole(file: string, body: Uint8Array): Promise<void> {
+  const fh = await fs.promises.open(file, "w");
+  try {
+    let done = 0;
+    while (done < body.length) done += (await fh.write(body, done, body.length - done)).bytesWritten;
+  } finally {
+    await fh.close();
+  }
 }
 
 /** The sink for the process-wide engine (same target as getClickHouse()). */
