@@ -13,6 +13,8 @@ type MapHook = {
   ids(limit?: number): string[];
   zoomTo(id: string, zoom: number): boolean;
   trace(id: string): { ts: number | null; sentAt: number; receivedAt: number; appliedAt: number | null; shownAt: number | null } | null;
+  /** Draws so far of the basemap canvas and of the data canvas. */
+  draws(): { basemap: number; data: number };
 };
 
 /** Page object for /map. */
@@ -77,7 +79,7 @@ test.describe("fleet map", () => {
     const counts = await Promise.all(states.map((s) => map.legendCount(s)));
     expect(counts.reduce((a, b) => a + b, 0)).toBe(fleetCount);
     await expect(page.getByTestId("live-indicator")).toContainText("Live", { timeout: 15_000 });
-    await expect(page.locator("[data-testid=map-canvas] canvas")).toBeVisible();
+    await expect(page.locator("[data-testid=map-canvas] canvas#map-data")).toBeVisible();
     await page.waitForTimeout(1500); // let the cells and basemap draw
     const shot = await page.screenshot();
     fs.mkdirSync("docs/screenshots", { recursive: true });
@@ -151,6 +153,8 @@ test.describe("fleet map", () => {
     const eventTs = () => new Date(Date.now() + 120_000).toISOString();
     fs.appendFileSync(TAIL_FILE, `ts=${eventTs()} meter=${warm} code=E105 sev=error led=amber_steady msg="e2e warm-up"\n`);
     await expect.poll(() => stateOf(warm), { timeout: 15_000 }).toBe("amber_steady");
+    // The view stays put from here: live batches redraw the data canvas, never the basemap's.
+    const drawsBefore = await map.hook((m) => m.draws());
     // Three changes, a second apart: each must be on screen within 2 s, not just a lucky one.
     // "On screen" is the page's own record (lib: fleet-map.tsx trace): the animation frame
     // after deck drew the change. Polling through Playwright adds its round trip to a busy
@@ -171,6 +175,9 @@ test.describe("fleet map", () => {
       console.log(`[map e2e] recolour ${id} on screen after ${shown} ms: ${breakdown}`);
       expect.soft(shown, `on screen after ${shown} ms (${breakdown})`).toBeLessThanOrEqual(2_000);
     }
+    const drawsAfter = await map.hook((m) => m.draws());
+    expect(drawsAfter.data).toBeGreaterThan(drawsBefore.data + 2);
+    expect(drawsAfter.basemap).toBe(drawsBefore.basemap);
   });
 
   test("with the positions payload held back, the cells of the view fitted to the page's extent are fetched and shown first", async ({ page }) => {
