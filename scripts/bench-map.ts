@@ -227,8 +227,9 @@ async function benchBrowser(fleetBytes: Uint8Array, statesBytes: Uint8Array, get
     import { makeIndexOf } from "@/lib/map/fleet-index";
     import { countInBox, gatherColors, inBoxDelta, padBox, selectPoints } from "@/lib/map/points";
     import { MAP_STATES } from "@/lib/map/types";
-    const out = window.__bench = { firstPaintMs: null, ready: false, steps: {} };
+    const out = window.__bench = { firstPaintMs: null, ready: false, steps: {}, longTasks: [] };
     const t0 = performance.now();
+    try { new PerformanceObserver((l) => { for (const e of l.getEntries()) if (out.firstPaintMs === null) out.longTasks.push(Math.round(e.startTime - t0) + "+" + Math.round(e.duration)); }).observe({ type: "longtask", buffered: true }); } catch {}
     let tm = t0;
     const step = (name) => { const now = performance.now(); out.steps[name] = Math.round(now - tm); tm = now; };
     // As the app: the Deck (its WebGL device) is created at mount, while the payloads load.
@@ -242,17 +243,22 @@ async function benchBrowser(fleetBytes: Uint8Array, statesBytes: Uint8Array, get
     let baseWaiters = [];
     const baseDeck = new Deck({ parent: document.getElementById("map"), id: "map-basemap", width: "100%", height: "100%", useDevicePixels: false, controller: false,
       deviceProps, viewState: { longitude: -98, latitude: 39, zoom: 3, pitch: 0, bearing: 0 }, layers: [],
-      onAfterRender: () => { const w = baseWaiters; baseWaiters = []; for (const f of w) f(); } });
+      onLoad: () => { out.marks["basemap deck ready"] = Math.round(performance.now() - t0); },
+      onBeforeRender: () => { out.marks["basemap deck render start"] ??= Math.round(performance.now() - t0); },
+      onAfterRender: () => { out.marks["basemap deck first render end"] ??= Math.round(performance.now() - t0); const w = baseWaiters; baseWaiters = []; for (const f of w) f(); } });
     const deck = new Deck({ parent: document.getElementById("map"), id: "map-data", width: "100%", height: "100%", useDevicePixels: false, controller: false,
       deviceProps,
       viewState: { longitude: -98, latitude: 39, zoom: 3, pitch: 0, bearing: 0 }, layers: [],
-      onBeforeRender: () => { renderStart = performance.now(); },
+      onLoad: () => { out.marks["data deck ready"] = Math.round(performance.now() - t0); },
+      onBeforeRender: () => { renderStart = performance.now(); out.marks["data deck render start"] ??= Math.round(renderStart - t0); },
       onAfterRender: () => {
+        out.marks["data deck first render end"] ??= Math.round(performance.now() - t0);
         renderMs.push(performance.now() - renderStart);
         const now = performance.now();
         if (batchAt !== null && batchAt.applied) { renderedBatch = { at: batchAt.at, ticks: 0 }; batchAt = null; }
         const w = drawWaiters; drawWaiters = []; for (const f of w) f(now);
       } });
+    step("decks created");
     // As the app: the page carries the filtered fleet's box and count (getFleetExtent), so the
     // fitted view's cells are fetched and drawn while the positions and states payloads load.
     // The payloads are decoded as soon as they arrive, as fleet-map.tsx does, on the same main thread as the first draw.
@@ -284,9 +290,11 @@ async function benchBrowser(fleetBytes: Uint8Array, statesBytes: Uint8Array, get
     const nextBothDraw = () => Promise.all([new Promise((r) => baseWaiters.push(r)), new Promise((r) => drawWaiters.push(r))]).then(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     const level0 = gridLevelForZoom(defaultView.zoom);
     const b0 = bboxOf(defaultView);
+    const mark = (k) => (v) => { out.marks[k] = Math.round(performance.now() - t0); return v; };
+    out.marks = {};
     const [basemap, cells0] = await Promise.all([
-      loadBasemapPaths(),
-      fetch("/cells?level=" + level0 + "&bbox=" + [b0.west, b0.south, b0.east, b0.north].join(",")).then((r) => r.json()),
+      loadBasemapPaths().then(mark("basemap loaded")),
+      fetch("/cells?level=" + level0 + "&bbox=" + [b0.west, b0.south, b0.east, b0.north].join(",")).then((r) => r.json()).then(mark("cells fetched")),
     ]);
     step("cells fetch + basemap");
     const donuts0 = cellDonuts(cells0, visible);
@@ -391,6 +399,7 @@ async function benchBrowser(fleetBytes: Uint8Array, statesBytes: Uint8Array, get
       "/states.bin": { body: Buffer.from(statesBytes), type: "application/octet-stream" },
     };
     const errors: string[] = [];
+    let pageAt = 0;
     /** A page running the bench entry; `lumaDefaults`: luma.gl's context attributes (MSAA, preserveDrawingBuffer) instead of mapDeviceProps. */
     // A local HTTP server, as the app's pages are served: Playwright's request interception
     // passes bodies through the DevTools pipe, where the 9 MB payloads held up the small
@@ -406,14 +415,19 @@ async function benchBrowser(fleetBytes: Uint8Array, statesBytes: Uint8Array, get
           extentMs.push(performance.now() - t);
           const html = `<!doctype html><html><body style="margin:0;background:#0d1117"><div id="map" style="position:absolute;inset:0"></div>` +
             `<script>window.__extent = ${JSON.stringify(extent)};</script><script type="module" src="/bench.js"></script></body></html>`;
+          pageAt = performance.now();
           return res.writeHead(200, { "content-type": "text/html" }).end(html);
         }
         if (url.pathname === "/cells") {
           // What /api/map/cells answers, from the same chDB.
           const [west, south, east, north] = url.searchParams.get("bbox")!.split(",").map(Number) as [number, number, number, number];
-          return json(await getCells(Number(url.searchParams.get("level")), { west, south, east, north }));
+          const t = performance.now();
+          const cells = await getCells(Number(url.searchParams.get("level")), { west, south, east, north });
+          if (process.env.BENCH_TRACE) console.log(`  [server] cells arrived at ${Math.round(t - pageAt)} ms after the page was sent, answered in ${Math.round(performance.now() - t)} ms`);
+          return json(cells);
         }
         const f = files[url.pathname];
+        if (process.env.BENCH_TRACE) console.log(`  [server] ${url.pathname} at ${Math.round(performance.now() - pageAt)} ms`);
         return f ? res.writeHead(200, { "content-type": f.type }).end(f.body) : res.writeHead(404).end();
       })().catch((err: unknown) => res.writeHead(500).end(String(err)));
     });
@@ -444,7 +458,8 @@ async function benchBrowser(fleetBytes: Uint8Array, statesBytes: Uint8Array, get
     }));
     await warm.close();
     let page = await open(false);
-    const { firstPaintMs: firstPaint, steps } = await page.evaluate(() => (window as unknown as { __bench: { firstPaintMs: number; steps: Record<string, number> } }).__bench);
+    const { firstPaintMs: firstPaint, steps, marks, longTasks } = await page.evaluate(() => (window as unknown as { __bench: { firstPaintMs: number; steps: Record<string, number>; marks: Record<string, number>; longTasks: string[] } }).__bench);
+    if (process.env.BENCH_TRACE) console.log(`  [page] long tasks before the first paint (start+duration ms since the script started): ${longTasks.join(", ")}`);
     const renderer = await page.evaluate(() => {
       const gl = document.createElement("canvas").getContext("webgl2");
       const ext = gl?.getExtension("WEBGL_debug_renderer_info");
@@ -463,7 +478,8 @@ async function benchBrowser(fleetBytes: Uint8Array, statesBytes: Uint8Array, get
     console.log(`\nBrowser: Chromium with ${renderer} - software rendering on the CPU, no GPU; 1366x768; 10 000 changes/s fleet-wide as 4 batches/s:`);
     const pageRead = extentMs[0] ?? NaN;
     console.log(`  first paint as the app does it (the page's extent read on the server, then in the browser the cells of the view fitted to it fetched and drawn, with the positions and states payloads loading beside): ` +
-      `${Math.round(pageRead + firstPaint)} ms (target <= 3000 ms); extent read before the page is sent ${Math.round(pageRead)} ms, ${Object.entries(steps).map(([k, v]) => `${k} ${v} ms`).join(", ")}`);
+      `${Math.round(pageRead + firstPaint)} ms (target <= 3000 ms); extent read before the page is sent ${Math.round(pageRead)} ms, ${Object.entries(steps).map(([k, v]) => `${k} ${v} ms`).join(", ")}` +
+      `; since the script started: ${Object.entries(marks).sort((a, b) => a[1] - b[1]).map(([k, v]) => `${k} at ${v} ms`).join(", ")}`);
     const cells = await run("cells", 6);
     console.log(`  cluster view at the default zoom (app mode: ${cells.appMode}, ${cells.cells} cells, ${cells.inView.toLocaleString("en-US")} meters in view): ${fmt(cells)}`);
     const city = await run("city", 6);
