@@ -157,6 +157,12 @@ export class ByteSink {
   }
   raw(bytes: Uint8Array): void {
     this.ensure(bytes.length);
+    if (bytes.length > 16) {
+      // The per-row source tail (~60 bytes): one native copy beats a byte loop (~1 s per 2 M rows).
+      this.buf.set(bytes, this.length);
+      this.length += bytes.length;
+      return;
+    }
     const b = this.buf;
     let p = this.length;
     for (let i = 0; i < bytes.length; i++) b[p++] = bytes[i]!;
