@@ -37,6 +37,10 @@ class MapPage {
   legendCount(state: string) {
     return this.page.getByTestId(`legend-${state}`).getAttribute("data-count").then(Number);
   }
+  /** Every legend count read in one go (live batches move meters between states between separate reads). */
+  legendCounts(states: string[]): Promise<number[]> {
+    return this.page.evaluate((ss) => ss.map((s) => Number(document.querySelector(`[data-testid="legend-${s}"]`)?.getAttribute("data-count"))), states);
+  }
   hook<T>(fn: (m: MapHook, arg: string) => T, arg = ""): Promise<T> {
     return this.page.evaluate(([src, a]) => {
       const f = new Function("m", "a", `return (${src})(m, a)`) as (m: unknown, a: string) => T;
@@ -76,7 +80,7 @@ test.describe("fleet map", () => {
     await map.goto();
     const fleetCount = Number(await map.root().getAttribute("data-fleet-count"));
     const states = ["normal", "amber_steady", "red_blinking", "tamper", "offline", "stale", "unknown"];
-    const counts = await Promise.all(states.map((s) => map.legendCount(s)));
+    const counts = await map.legendCounts(states);
     expect(counts.reduce((a, b) => a + b, 0)).toBe(fleetCount);
     await expect(page.getByTestId("live-indicator")).toContainText("Live", { timeout: 15_000 });
     await expect(page.locator("[data-testid=map-canvas] canvas#map-data")).toBeVisible();

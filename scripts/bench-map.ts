@@ -5,8 +5,8 @@
 // and in Chromium (SwiftShader: software GL, no GPU) the frames of what the app
 // draws - the cluster view at the fitted default zoom and a city viewport of single
 // meters - under 10 000 changes/s, plus a full 1 M-point redraw that the app never
-// does, labelled as such. As the app, the basemap has its own deck (canvas) below the
-// data's, so live batches redraw only the data: p95 233 -> 33-50 ms in SwiftShader.
+// does, labelled as such. As the app, the basemap and the cluster counts are Canvas 2D
+// canvases beside the deck (lib/map/canvas2d.ts), so live batches redraw only the data.
 // Prints figures; asserts nothing.
 import fs from "node:fs";
 import http from "node:http";
@@ -223,7 +223,8 @@ async function benchBrowser(fleetBytes: Uint8Array, statesBytes: Uint8Array, get
     import { loadBasemapPaths } from "@/lib/map/basemap";
     import { cellKey, cellOf, gridLevelForZoom, shouldShowPoints } from "@/lib/map/cells";
     import { applyPending, coalesceItems, colorInto, countStates } from "@/lib/map/deltas";
-    import { basemapLayers, cellDonuts, cellLayers, mapDeviceProps, metersLayer, stableLabels } from "@/lib/map/layers";
+    import { cellDonutLayer, cellDonuts, mapDeviceProps, metersLayer, stableLabels } from "@/lib/map/layers";
+    import { StaticLayers } from "@/lib/map/canvas2d";
     import { makeIndexOf } from "@/lib/map/fleet-index";
     import { countInBox, gatherColors, inBoxDelta, padBox, selectPoints } from "@/lib/map/points";
     import { MAP_STATES } from "@/lib/map/types";
@@ -238,19 +239,19 @@ async function benchBrowser(fleetBytes: Uint8Array, statesBytes: Uint8Array, get
     let batchAt = null;
     let latencies = [];
     let renderedBatch = null;
-    // As the app: two decks, the basemap below (redrawn only when the view moves) and the data above (redrawn per live batch).
+    // As the app: the basemap on a Canvas 2D canvas below the deck (redrawn only when the view
+    // moves), the cluster counts on one above it, both drawn in the deck's onBeforeRender.
     const deviceProps = window.__benchDevice ?? (window.__benchMsaa === undefined ? mapDeviceProps() : { webgl: { antialias: window.__benchMsaa, preserveDrawingBuffer: window.__benchMsaa } });
-    let baseWaiters = [];
-    const baseDeck = new Deck({ parent: document.getElementById("map"), id: "map-basemap", width: "100%", height: "100%", useDevicePixels: false, controller: false,
-      deviceProps, viewState: { longitude: -98, latitude: 39, zoom: 3, pitch: 0, bearing: 0 }, layers: [],
-      onLoad: () => { out.marks["basemap deck ready"] = Math.round(performance.now() - t0); },
-      onBeforeRender: () => { out.marks["basemap deck render start"] ??= Math.round(performance.now() - t0); },
-      onAfterRender: () => { out.marks["basemap deck first render end"] ??= Math.round(performance.now() - t0); const w = baseWaiters; baseWaiters = []; for (const f of w) f(); } });
+    const overlay = (id) => { const c = document.createElement("canvas"); c.id = id; c.style.cssText = "position:absolute;left:0;top:0;width:100%;height:100%;pointer-events:none"; return c; };
+    const baseCanvas = overlay("map-basemap"), labelsCanvas = overlay("map-labels");
+    document.getElementById("map").prepend(baseCanvas);
+    const statics = new StaticLayers(baseCanvas, labelsCanvas);
+    const NO_LABELS = [];
     const deck = new Deck({ parent: document.getElementById("map"), id: "map-data", width: "100%", height: "100%", useDevicePixels: false, controller: false,
       deviceProps,
       viewState: { longitude: -98, latitude: 39, zoom: 3, pitch: 0, bearing: 0 }, layers: [],
       onLoad: () => { out.marks["data deck ready"] = Math.round(performance.now() - t0); },
-      onBeforeRender: () => { renderStart = performance.now(); out.marks["data deck render start"] ??= Math.round(renderStart - t0); },
+      onBeforeRender: () => { renderStart = performance.now(); out.marks["data deck render start"] ??= Math.round(renderStart - t0); const vp = deck.getViewports()[0]; if (vp) statics.sync(vp); },
       onAfterRender: () => {
         out.marks["data deck first render end"] ??= Math.round(performance.now() - t0);
         renderMs.push(performance.now() - renderStart);
@@ -258,7 +259,8 @@ async function benchBrowser(fleetBytes: Uint8Array, statesBytes: Uint8Array, get
         if (batchAt !== null && batchAt.applied) { renderedBatch = { at: batchAt.at, ticks: 0 }; batchAt = null; }
         const w = drawWaiters; drawWaiters = []; for (const f of w) f(now);
       } });
-    step("decks created");
+    document.getElementById("map").append(labelsCanvas);
+    step("deck created");
     // As the app: the page carries the filtered fleet's box and count (getFleetExtent), so the
     // fitted view's cells are fetched and drawn while the positions and states payloads load.
     // The payloads are decoded as soon as they arrive, as fleet-map.tsx does, on the same main thread as the first draw.
@@ -286,8 +288,6 @@ async function benchBrowser(fleetBytes: Uint8Array, statesBytes: Uint8Array, get
     // Draw calls are issued in onAfterRender but SwiftShader runs them in the GPU process:
     // the frame counts as shown at the second animation frame after it.
     const nextDraw = () => new Promise((r) => drawWaiters.push(r)).then(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-    /** Both decks drew (a view change redraws the basemap as well). */
-    const nextBothDraw = () => Promise.all([new Promise((r) => baseWaiters.push(r)), new Promise((r) => drawWaiters.push(r))]).then(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     const level0 = gridLevelForZoom(defaultView.zoom);
     const b0 = bboxOf(defaultView);
     const mark = (k) => (v) => { out.marks[k] = Math.round(performance.now() - t0); return v; };
@@ -298,9 +298,10 @@ async function benchBrowser(fleetBytes: Uint8Array, statesBytes: Uint8Array, get
     ]);
     step("cells fetch + basemap");
     const donuts0 = cellDonuts(cells0, visible);
-    baseDeck.setProps({ viewState: defaultView, layers: basemapLayers(basemap) });
-    deck.setProps({ viewState: defaultView, layers: cellLayers(donuts0) });
-    await nextBothDraw();
+    statics.basemap = basemap;
+    statics.labels = donuts0;
+    deck.setProps({ viewState: defaultView, layers: [cellDonutLayer(donuts0)] });
+    await nextDraw();
     step("first draw");
     out.firstPaintMs = performance.now() - t0;
     const { fleet, states, n, indexOf, arr, at: decodedAt } = await payloads;
@@ -325,7 +326,7 @@ async function benchBrowser(fleetBytes: Uint8Array, statesBytes: Uint8Array, get
         const cells = await fetch("/cells?level=" + level + "&bbox=" + [b.west, b.south, b.east, b.north].join(",")).then((r) => r.json());
         byKey = new Map(cells.map((c) => [cellKey(c.cx, c.cy), c]));
         let labels = null;
-        layers = () => { const d = cellDonuts([...byKey.values()], visible); labels = stableLabels(labels, d); return cellLayers(d, labels); };
+        layers = () => { const d = cellDonuts([...byKey.values()], visible); labels = stableLabels(labels, d); statics.labels = labels; return [cellDonutLayer(d)]; };
       } else if (name === "city") {
         // As the app: only the meters within 3x the viewport go into the layer (lib/map/points.ts).
         view = { longitude: town[0], latitude: town[1], zoom: 11, pitch: 0, bearing: 0 };
@@ -341,10 +342,9 @@ async function benchBrowser(fleetBytes: Uint8Array, statesBytes: Uint8Array, get
       let inView = inViewOf(view);
       const appMode = shouldShowPoints(view.zoom, inView) ? "points" : "cells";
       let t = performance.now();
-      const moved = JSON.stringify(view) !== JSON.stringify(baseDeck.props.viewState);
-      baseDeck.setProps({ viewState: view });
+      if (name !== "cells") statics.labels = NO_LABELS;
       deck.setProps({ viewState: view, layers: layers() });
-      await (moved ? nextBothDraw() : nextDraw());
+      await nextDraw();
       const setupDrawMs = performance.now() - t;
       if (seconds === 0) return { setupDrawMs, inView, appMode };
       latencies = []; batchAt = null; renderedBatch = null; renderMs = []; flushMs = [];

@@ -185,16 +185,21 @@ export function basemapLayers(basemap: BasemapPaths) {
  */
 export function cellLayers(donuts: CellDonut[], labels: CellDonut[] = donuts) {
   return [
-    new CellDonutLayer({
-      id: "cell-rings", data: donuts, pickable: true, radiusUnits: "pixels", getPosition: (d: CellDonut) => d.position,
-      getRadius: (d: CellDonut) => d.radius, getFillColor: [13, 17, 23, 215],
-    }),
+    cellDonutLayer(donuts),
     new TextLayer({
       id: "cell-counts", data: labels, getPosition: (d: CellDonut) => d.position, getText: (d: CellDonut) => d.text,
       getSize: 12, getColor: [230, 237, 243, 255], fontWeight: 600, getTextAnchor: "middle", getAlignmentBaseline: "center",
       fontFamily: "system-ui, sans-serif", characterSet: "0123456789.kM",
     }),
   ];
+}
+
+/** The cluster donuts alone (the app draws their counts with Canvas 2D: lib/map/canvas2d.ts). */
+export function cellDonutLayer(donuts: CellDonut[]) {
+  return new CellDonutLayer({
+    id: "cell-rings", data: donuts, pickable: true, radiusUnits: "pixels", getPosition: (d: CellDonut) => d.position,
+    getRadius: (d: CellDonut) => d.radius, getFillColor: [13, 17, 23, 215],
+  });
 }
 
 /** The previous labels when every cell's position and text are the same (a live batch rarely moves a rounded count). */

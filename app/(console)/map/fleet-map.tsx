@@ -14,12 +14,16 @@ import { loadBasemapPaths, type BasemapPaths } from "@/lib/map/basemap";
 import { GZIP_BODY_HEADERS, decodeFleet, decodeIndexList, decodeStates, fnv1a, readBinaryBody } from "@/lib/map/binary";
 import { cellKey, cellOf, gridLevelForZoom, shouldShowPoints } from "@/lib/map/cells";
 import { applyPending, coalesceItems, colorInto, countStates, type StateArrays } from "@/lib/map/deltas";
-import { basemapLayers, cellDonuts, cellLayers, formatCount, mapDeviceProps, metersLayer, stableLabels, type CellDonut, type MetersData } from "@/lib/map/layers";
+import { cellDonutLayer, cellDonuts, formatCount, mapDeviceProps, metersLayer, stableLabels, type CellDonut, type MetersData } from "@/lib/map/layers";
+import { StaticLayers } from "@/lib/map/canvas2d";
 import { makeIndexOf, type IndexOf } from "@/lib/map/fleet-index";
 import { countInBox, gatherColors, inBoxDelta, isSelectionCurrent, padBox, selectPoints, type PointsBox, type PointsSelection } from "@/lib/map/points";
 import { serializeMapFilters } from "@/lib/map/search-params";
 import { EXCLUDED, MAP_STATES, MAP_STATE_COLORS, MAP_STATE_LABELS, type FleetExtent, type FleetLiveItem, type MapCell, type MapFilters, type MapGateway, type MapState } from "@/lib/map/types";
 import styles from "./fleet-map.module.css";
+
+/** The labels canvas's input outside the cluster view (one identity: no redraw per batch). */
+const NO_LABELS: CellDonut[] = [];
 
 interface Props {
   initialFilters: MapFilters;
@@ -114,9 +118,9 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
 
   const containerRef = useRef<HTMLDivElement>(null);
   const deckRef = useRef<Deck | null>(null);
-  const baseDeckRef = useRef<Deck | null>(null);
-  /** Draws of the basemap deck and of the data deck (e2e: a live batch redraws only the data). */
-  const drawCountRef = useRef({ basemap: 0, data: 0 });
+  const staticRef = useRef<StaticLayers | null>(null);
+  /** Draws of the data deck (e2e: a live batch redraws the data, not the basemap). */
+  const drawCountRef = useRef({ data: 0 });
   const fleetRef = useRef<Fleet | null>(null);
   const arraysRef = useRef<StateArrays | null>(null);
   const pendingRef = useRef(new Map<string, FleetLiveItem>());
@@ -441,31 +445,29 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
     };
   }, [selectedMeter]);
 
-  // Deck instances (imperative: props are set per render below, not re-created). Two
-  // canvases: the basemap below, redrawn only when the view or the basemap changes, and
-  // the data above it (cells, meters, gateways), redrawn by every live batch. In one deck
-  // each batch redrew the ~100 k border segments too: in SwiftShader that was 200-250 ms
-  // per batch (frame p95 233 ms under 10 000 changes/s); without it 50 ms (bench:map).
+  // The deck (imperative: props are set per render below, not re-created) between two
+  // Canvas 2D canvases (lib/map/canvas2d.ts): the basemap below, redrawn only when the
+  // view moves, and the cluster counts above. Drawn as deck layers, every live batch
+  // redrew the borders with the data: in SwiftShader 200-250 ms per batch (frame p95
+  // 233 ms under 10 000 changes/s, bench:map); and each deck.gl program is a shader
+  // compilation on the first draw.
   useEffect(() => {
     const el = containerRef.current;
     if (!el) return;
     const deviceProps = mapDeviceProps();
-    const baseDeck = new Deck({
-      parent: el,
-      id: "map-basemap",
-      width: "100%",
-      height: "100%",
-      controller: false,
-      viewState: viewRef.current,
-      layers: [],
-      useDevicePixels: false,
-      deviceProps,
-      onAfterRender: () => {
-        drawCountRef.current.basemap++;
-      },
-    });
-    baseDeck.getCanvas()?.setAttribute("aria-hidden", "true");
-    baseDeckRef.current = baseDeck;
+    const overlay = () => {
+      const c = document.createElement("canvas");
+      c.setAttribute("aria-hidden", "true");
+      c.style.cssText = "position:absolute;left:0;top:0;width:100%;height:100%;pointer-events:none";
+      return c;
+    };
+    const baseCanvas = overlay();
+    baseCanvas.id = "map-basemap";
+    const labelsCanvas = overlay();
+    labelsCanvas.id = "map-labels";
+    el.prepend(baseCanvas);
+    const statics = new StaticLayers(baseCanvas, labelsCanvas);
+    staticRef.current = statics;
     const deck = new Deck({
       parent: el,
       id: "map-data",
@@ -481,6 +483,11 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
       useDevicePixels: false,
       deviceProps,
       pickingRadius: 4,
+      // The Canvas 2D parts follow deck's viewport in the frame deck draws.
+      onBeforeRender: () => {
+        const vp = deckRef.current?.getViewports()[0];
+        if (vp) statics.sync(vp);
+      },
       onAfterRender: () => {
         drawCountRef.current.data++;
         const drawn = drawingTracesRef.current;
@@ -493,6 +500,7 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
       },
     });
     deckRef.current = deck;
+    el.append(labelsCanvas); // above deck's canvas
     // Clicks are picked here with the public synchronous pickObject: deck 9.4's
     // async pointer-down picking dropped clicks in headless Chromium (SwiftShader).
     let down: { x: number; y: number } | null = null;
@@ -514,8 +522,9 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
       el.removeEventListener("pointerup", onUp);
       deck.finalize();
       deckRef.current = null;
-      baseDeck.finalize();
-      baseDeckRef.current = null;
+      baseCanvas.remove();
+      labelsCanvas.remove();
+      staticRef.current = null;
     };
   }, []);
 
@@ -564,10 +573,18 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
     return { length: points.indices.length, attributes: { getPosition: positionsAttr, getFillColor: { value: gatherColors(points.indices, a.colors), size: 4, normalized: true } } };
   }, [points, positionsAttr, colorsVersion]);
 
-  // The basemap deck: only the view, the basemap and the tile source redraw it.
+  // The bundled basemap is drawn on its canvas (not with a tile server: tiles are a deck layer).
   useEffect(() => {
-    const baseDeck = baseDeckRef.current;
-    if (!baseDeck) return;
+    const statics = staticRef.current;
+    if (!statics) return;
+    statics.basemap = tileUrl ? null : basemap;
+    deckRef.current?.redraw("basemap");
+  }, [basemap, tileUrl]);
+
+  useEffect(() => {
+    const deck = deckRef.current;
+    if (!deck) return;
+    const f = fleetRef.current;
     const layers: unknown[] = [];
     if (tileUrl) {
       layers.push(new TileLayer({
@@ -581,17 +598,7 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
           return new BitmapLayer(props, { data: undefined, image: props.data, bounds: [bb[0][0], bb[0][1], bb[1][0], bb[1][1]] });
         },
       }));
-    } else if (basemap) {
-      layers.push(...basemapLayers(basemap));
     }
-    baseDeck.setProps({ layers: layers as never, viewState: view });
-  }, [view, basemap, tileUrl]);
-
-  useEffect(() => {
-    const deck = deckRef.current;
-    if (!deck) return;
-    const f = fleetRef.current;
-    const layers: unknown[] = [];
     layers.push(new ScatterplotLayer({
       id: "gateways", data: gateways, pickable: true, radiusUnits: "pixels", stroked: true, lineWidthUnits: "pixels",
       getPosition: (g: MapGateway) => [g.lon, g.lat], getRadius: (g: MapGateway) => 4 + Math.min(14, Math.sqrt(g.meters) / 3),
@@ -599,8 +606,9 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
       getLineWidth: (g: MapGateway) => (g.gw === selectedGw?.gw ? 3 : 1), visible: view.zoom >= 6 || gateways.length < 500,
       updateTriggers: { getLineColor: selectedGw?.gw, getLineWidth: selectedGw?.gw },
     }));
+    if (staticRef.current) staticRef.current.labels = mode === "cells" ? (labelsRef.current ?? donuts) : NO_LABELS;
     if (mode === "cells") {
-      layers.push(...cellLayers(donuts, labelsRef.current ?? donuts));
+      layers.push(cellDonutLayer(donuts));
     } else if (metersData) {
       layers.push(metersLayer(metersData, view.zoom, colorsVersion));
     }
@@ -624,7 +632,7 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
     }
     deck.setProps({ layers: layers as never, viewState: view });
     if (appliedTracesRef.current.length) drawingTracesRef.current.push(...appliedTracesRef.current.splice(0));
-  }, [view, mode, donuts, colorsVersion, metersData, gateways, gwIndices, selectedGw, selectedMeter]);
+  }, [view, mode, donuts, tileUrl, colorsVersion, metersData, gateways, gwIndices, selectedGw, selectedMeter]);
 
   function stateOfMeter(id: string): MapState | "excluded" | null {
     const i = fleetRef.current?.indexOf(id);
@@ -657,7 +665,7 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
         return true;
       },
       lastPick: () => lastPickRef.current,
-      draws: () => ({ ...drawCountRef.current }),
+      draws: () => ({ basemap: staticRef.current?.draws.basemap ?? 0, labels: staticRef.current?.draws.labels ?? 0, data: drawCountRef.current.data }),
       trace: (id: string) => traceRef.current.get(id) ?? null,
       mode: () => containerRef.current?.closest("[data-mode]")?.getAttribute("data-mode") ?? null,
     };
