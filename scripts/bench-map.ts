@@ -249,7 +249,8 @@ async function benchBrowser(fleetBytes: Uint8Array, statesBytes: Uint8Array, get
     const NO_LABELS = [];
     const deck = new Deck({ parent: document.getElementById("map"), id: "map-data", width: "100%", height: "100%", useDevicePixels: false, controller: false,
       deviceProps,
-      viewState: { longitude: -98, latitude: 39, zoom: 3, pitch: 0, bearing: 0 }, layers: [],
+      viewState: { longitude: -98, latitude: 39, zoom: 3, pitch: 0, bearing: 0 },
+      layers: [],
       onLoad: () => { out.marks["data deck ready"] = Math.round(performance.now() - t0); },
       onBeforeRender: () => { renderStart = performance.now(); out.marks["data deck render start"] ??= Math.round(renderStart - t0); const vp = deck.getViewports()[0]; if (vp) statics.sync(vp); },
       onAfterRender: () => {
@@ -304,6 +305,9 @@ async function benchBrowser(fleetBytes: Uint8Array, statesBytes: Uint8Array, get
     await nextDraw();
     step("first draw");
     out.firstPaintMs = performance.now() - t0;
+    // Since the navigation started (the page request): the server's extent read, the HTML, the bundle's load and evaluation included.
+    out.firstPaintSinceNavigation = performance.now();
+    out.scriptStartedAt = t0;
     const { fleet, states, n, indexOf, arr, at: decodedAt } = await payloads;
     out.steps["positions + states fetched and decoded, at"] = Math.round(decodedAt - t0);
     out.steps["of which decode + index + colours"] = decodeMs;
@@ -458,7 +462,7 @@ async function benchBrowser(fleetBytes: Uint8Array, statesBytes: Uint8Array, get
     }));
     await warm.close();
     let page = await open(false);
-    const { firstPaintMs: firstPaint, steps, marks, longTasks } = await page.evaluate(() => (window as unknown as { __bench: { firstPaintMs: number; steps: Record<string, number>; marks: Record<string, number>; longTasks: string[] } }).__bench);
+    const { firstPaintSinceNavigation, scriptStartedAt, steps, marks, longTasks } = await page.evaluate(() => (window as unknown as { __bench: { firstPaintSinceNavigation: number; scriptStartedAt: number; steps: Record<string, number>; marks: Record<string, number>; longTasks: string[] } }).__bench);
     if (process.env.BENCH_TRACE) console.log(`  [page] long tasks before the first paint (start+duration ms since the script started): ${longTasks.join(", ")}`);
     const renderer = await page.evaluate(() => {
       const gl = document.createElement("canvas").getContext("webgl2");
@@ -477,8 +481,9 @@ async function benchBrowser(fleetBytes: Uint8Array, statesBytes: Uint8Array, get
     };
     console.log(`\nBrowser: Chromium with ${renderer} - software rendering on the CPU, no GPU; 1366x768; 10 000 changes/s fleet-wide as 4 batches/s:`);
     const pageRead = extentMs[0] ?? NaN;
-    console.log(`  first paint as the app does it (the page's extent read on the server, then in the browser the cells of the view fitted to it fetched and drawn, with the positions and states payloads loading beside): ` +
-      `${Math.round(pageRead + firstPaint)} ms (target <= 3000 ms); extent read before the page is sent ${Math.round(pageRead)} ms, ${Object.entries(steps).map(([k, v]) => `${k} ${v} ms`).join(", ")}` +
+    console.log(`  first paint as the app does it (the page request, the extent read on the server, then in the browser the cells of the view fitted to it fetched and drawn, with the positions and states payloads loading beside): ` +
+      `${Math.round(firstPaintSinceNavigation)} ms from the page request (target <= 3000 ms); the script started at ${Math.round(scriptStartedAt)} ms ` +
+      `(the server's extent read before the page was sent ${Math.round(pageRead)} ms, then the HTML and the bundle's load and evaluation), then ${Object.entries(steps).map(([k, v]) => `${k} ${v} ms`).join(", ")}` +
       `; since the script started: ${Object.entries(marks).sort((a, b) => a[1] - b[1]).map(([k, v]) => `${k} at ${v} ms`).join(", ")}`);
     const cells = await run("cells", 6);
     console.log(`  cluster view at the default zoom (app mode: ${cells.appMode}, ${cells.cells} cells, ${cells.inView.toLocaleString("en-US")} meters in view): ${fmt(cells)}`);
