@@ -461,6 +461,11 @@ async function benchBrowser(fleetBytes: Uint8Array, statesBytes: Uint8Array, get
       requestAnimationFrame(() => requestAnimationFrame(() => resolve()));
     }));
     await warm.close();
+    if (process.env.BENCH_TRACE) {
+      const t = performance.now();
+      await getExtent();
+      console.log(`  [server] extent read just before the page is opened: ${Math.round(performance.now() - t)} ms`);
+    }
     let page = await open(false);
     const { firstPaintSinceNavigation, scriptStartedAt, steps, marks, longTasks } = await page.evaluate(() => (window as unknown as { __bench: { firstPaintSinceNavigation: number; scriptStartedAt: number; steps: Record<string, number>; marks: Record<string, number>; longTasks: string[] } }).__bench);
     if (process.env.BENCH_TRACE) console.log(`  [page] long tasks before the first paint (start+duration ms since the script started): ${longTasks.join(", ")}`);
