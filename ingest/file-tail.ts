@@ -134,7 +134,7 @@ export class FileTail {
     this.pollMs = opts.pollMs ?? 100;
     this.rotateGraceMs = opts.rotateGraceMs ?? 300;
     this.maxInFlight = opts.maxInFlight ?? 2;
-    this.target = opts.batchRows;
+    this.target = Math.max(1, opts.batchRows);
     this.log = opts.log ?? (() => {});
     this.cp = readCheckpoint(opts.checkpointDir, this.watched) ?? { path: this.watched, identity: null, offset: 0, pending: [], updatedAt: 0 };
   }

@@ -30,17 +30,24 @@ export function emptyPrepared(audit?: ByteSink): PreparedBodies {
   return { audit: audit ?? new ByteSink(), rejects: new ByteSink(4096), accepted: 0, refused: 0, skipped: 0, reasons: {}, records: [] };
 }
 
-/** Lines [from, to) of the batch into `out`. */
+/**
+ * Room in `out.audit` for lines [from, to): audit rows run ~1.3x the raw line length.
+ * Call once for everything about to be prepared, so the buffer never doubles (each
+ * doubling copies what was written so far; with fresh buffers that was ~8 % of the writer).
+ */
+export function reserveAuditRoom(out: PreparedBodies, input: PrepareInput, from: number, to: number): void {
+  let chars = 0;
+  for (let i = from; i < to; i++) chars += input.lines[i]!.length;
+  out.audit.ensure(Math.ceil(chars * 1.5) + (to - from) * (input.source.length + 80));
+}
+
+/** Lines [from, to) of the batch into `out` (see reserveAuditRoom). */
 export function prepareRange(input: PrepareInput, from: number, to: number, now: number, out: PreparedBodies): void {
   const { lines, positions, source, idPrefix, skip } = input;
   const tail = auditRowTail(source);
   const nowText = String(now);
   // id = hash64(idPrefix + position): the prefix is hashed once, the digits written in place.
   const id: AuditRowId = { hash: new PrefixHash(idPrefix), suffix: "" };
-  // Audit rows run ~1.3x the raw line length: size the buffer once instead of doubling (copies were ~3 %).
-  let chars = 0;
-  for (let i = from; i < to; i++) chars += lines[i]!.length;
-  out.audit.ensure(Math.ceil(chars * 1.5) + (to - from) * (tail.length + 64));
   for (let i = from; i < to; i++) {
     if (skip?.has(i)) {
       out.skipped++;

@@ -25,7 +25,7 @@ export function hash64(key: string): string {
 
 const HASH_SEED_1 = 0x9747b28c | 0;
 const HASH_SEED_2 = 0x85ebca6b | 0;
-// Results of hashKey / hashFinish (module scratch: no pair object per line).
+// Results of hashKey (module scratch: no pair object per line).
 let hashState1 = 0;
 let hashState2 = 0;
 let hashHi = 0;

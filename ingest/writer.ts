@@ -6,7 +6,7 @@
 import { setImmediate as yieldToLoop } from "node:timers/promises";
 import type { IngestSink } from "../lib/clickhouse/queries/ingest";
 import { ParsePool } from "./parse-pool";
-import { emptyPrepared, prepareRange } from "./prepare";
+import { emptyPrepared, prepareRange, reserveAuditRoom } from "./prepare";
 import { AUDIT_LOG_COLUMNS, ByteSink, INGEST_REJECTS_COLUMNS } from "./rows";
 import type { MeterStateTracker, StateChange } from "./state-tracker";
 import type { AuditRecord } from "../lib/audit/record";
@@ -235,11 +235,7 @@ export class IngestWriter {
       };
     }
     const out = emptyPrepared(this.buffers.pop());
-    // Audit rows run ~1.3x the raw line length: room for the whole batch at once, so the
-    // buffer never doubles (each doubling copies everything written so far).
-    let chars = 0;
-    for (let i = 0; i < batch.lines.length; i++) chars += batch.lines[i]!.length;
-    out.audit.ensure(Math.ceil(chars * 1.5) + batch.lines.length * (batch.source.length + 80));
+    reserveAuditRoom(out, batch, 0, batch.lines.length);
     for (let from = 0; from < batch.lines.length; from += PARSE_SLICE) {
       if (from > 0) await yieldToLoop(); // keep the event loop responsive
       prepareRange(batch, from, Math.min(batch.lines.length, from + PARSE_SLICE), now, out);

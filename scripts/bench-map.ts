@@ -224,7 +224,7 @@ async function benchBrowser(fleetBytes: Uint8Array, statesBytes: Uint8Array, get
     import { cellKey, cellOf, gridLevelForZoom, shouldShowPoints } from "@/lib/map/cells";
     import { applyPending, coalesceItems, colorInto, countStates } from "@/lib/map/deltas";
     import { cellDonutLayer, cellDonuts, mapDeviceProps, metersLayer, stableLabels } from "@/lib/map/layers";
-    import { StaticLayers } from "@/lib/map/canvas2d";
+    import { createOverlayCanvas, StaticLayers } from "@/lib/map/canvas2d";
     import { makeIndexOf } from "@/lib/map/fleet-index";
     import { countInBox, gatherColors, inBoxDelta, padBox, selectPoints } from "@/lib/map/points";
     import { MAP_STATES } from "@/lib/map/types";
@@ -242,8 +242,7 @@ async function benchBrowser(fleetBytes: Uint8Array, statesBytes: Uint8Array, get
     // As the app: the basemap on a Canvas 2D canvas below the deck (redrawn only when the view
     // moves), the cluster counts on one above it, both drawn in the deck's onBeforeRender.
     const deviceProps = window.__benchDevice ?? (window.__benchMsaa === undefined ? mapDeviceProps() : { webgl: { antialias: window.__benchMsaa, preserveDrawingBuffer: window.__benchMsaa } });
-    const overlay = (id) => { const c = document.createElement("canvas"); c.id = id; c.style.cssText = "position:absolute;left:0;top:0;width:100%;height:100%;pointer-events:none"; return c; };
-    const baseCanvas = overlay("map-basemap"), labelsCanvas = overlay("map-labels");
+    const baseCanvas = createOverlayCanvas("map-basemap"), labelsCanvas = createOverlayCanvas("map-labels");
     document.getElementById("map").prepend(baseCanvas);
     const statics = new StaticLayers(baseCanvas, labelsCanvas);
     const NO_LABELS = [];

@@ -19,7 +19,7 @@ import { Session } from "chdb";
 import { createClickHouse } from "../lib/clickhouse/client";
 import { runClickHouseMigrations } from "../lib/clickhouse/migrate";
 import { createIngestSink, tsvInputStructure } from "../lib/clickhouse/queries/ingest";
-import { emptyPrepared, prepareRange } from "../ingest/prepare";
+import { emptyPrepared, prepareRange, reserveAuditRoom } from "../ingest/prepare";
 import { AUDIT_LOG_COLUMNS } from "../ingest/rows";
 import { generateSampleLines } from "../ingest/sample-lines";
 
@@ -37,7 +37,9 @@ async function main() {
   for (let i = 0; i < N; i += BLOCK) {
     const out = emptyPrepared();
     const slice = lines.slice(i, i + BLOCK);
-    prepareRange({ source: "file:/var/log/ami/maintenance_audit.log", idPrefix: "exp:", positions: slice.map((_, j) => i + j), lines: slice }, 0, slice.length, now, out);
+    const input = { source: "file:/var/log/ami/maintenance_audit.log", idPrefix: "exp:", positions: slice.map((_, j) => i + j), lines: slice };
+    reserveAuditRoom(out, input, 0, slice.length);
+    prepareRange(input, 0, slice.length, now, out);
     bodies.push(Buffer.from(out.audit.bytes()));
   }
   const all = Buffer.concat(bodies);

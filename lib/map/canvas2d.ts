@@ -17,6 +17,15 @@ export interface Projector {
   getBounds(): number[];
 }
 
+/** A canvas over (or, prepended, under) the deck's: the container's size, never the target of a pointer. */
+export function createOverlayCanvas(id: string): HTMLCanvasElement {
+  const c = document.createElement("canvas");
+  c.id = id;
+  c.setAttribute("aria-hidden", "true");
+  c.style.cssText = "position:absolute;left:0;top:0;width:100%;height:100%;pointer-events:none";
+  return c;
+}
+
 /** The canvas's backing store sized to its CSS box (CSS pixels, as the decks: useDevicePixels false). */
 export function fitCanvas(canvas: HTMLCanvasElement, width: number, height: number): CanvasRenderingContext2D | null {
   const w = Math.max(1, Math.round(width));

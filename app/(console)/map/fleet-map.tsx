@@ -15,7 +15,7 @@ import { GZIP_BODY_HEADERS, decodeFleet, decodeIndexList, decodeStates, fnv1a, r
 import { cellKey, cellOf, gridLevelForZoom, shouldShowPoints } from "@/lib/map/cells";
 import { applyPending, coalesceItems, colorInto, countStates, type StateArrays } from "@/lib/map/deltas";
 import { cellDonutLayer, cellDonuts, formatCount, mapDeviceProps, metersLayer, stableLabels, type CellDonut, type MetersData } from "@/lib/map/layers";
-import { StaticLayers } from "@/lib/map/canvas2d";
+import { createOverlayCanvas, StaticLayers } from "@/lib/map/canvas2d";
 import { makeIndexOf, type IndexOf } from "@/lib/map/fleet-index";
 import { countInBox, gatherColors, inBoxDelta, isSelectionCurrent, padBox, selectPoints, type PointsBox, type PointsSelection } from "@/lib/map/points";
 import { serializeMapFilters } from "@/lib/map/search-params";
@@ -455,16 +455,8 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
     const el = containerRef.current;
     if (!el) return;
     const deviceProps = mapDeviceProps();
-    const overlay = () => {
-      const c = document.createElement("canvas");
-      c.setAttribute("aria-hidden", "true");
-      c.style.cssText = "position:absolute;left:0;top:0;width:100%;height:100%;pointer-events:none";
-      return c;
-    };
-    const baseCanvas = overlay();
-    baseCanvas.id = "map-basemap";
-    const labelsCanvas = overlay();
-    labelsCanvas.id = "map-labels";
+    const baseCanvas = createOverlayCanvas("map-basemap");
+    const labelsCanvas = createOverlayCanvas("map-labels");
     el.prepend(baseCanvas);
     const statics = new StaticLayers(baseCanvas, labelsCanvas);
     staticRef.current = statics;
