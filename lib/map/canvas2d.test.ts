@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { BasemapPaths } from "./basemap";
-import { drawBasemap, drawLabels, StaticLayers, type Projector } from "./canvas2d";
+import { DONUT_INNER, drawBasemap, drawCells, pickCell, PICK_SLOP, StaticLayers, type Projector } from "./canvas2d";
 import { cellDonuts } from "./layers";
 
 /** A plain lon/lat projector over a box (the drawing only needs project and getBounds). */
@@ -10,18 +10,34 @@ function projector(west: number, south: number, east: number, north: number, wid
   return { width, height, project: ([lon, lat]) => [(lon! - west) * kx, (north - lat!) * ky], getBounds: () => [west, south, east, north] };
 }
 
-/** Records what is drawn: one entry per stroke (its points) and per text. */
+interface Arc {
+  x: number;
+  y: number;
+  r: number;
+  a0: number;
+  a1: number;
+  ccw: boolean;
+}
+
+/** Records what is drawn: one entry per stroke (its points), per fill (its style and arcs) and per text. */
 function recordingCanvas() {
-  const calls: { strokes: [number, number][][]; texts: { text: string; x: number; y: number }[]; clears: number } = { strokes: [], texts: [], clears: 0 };
+  const calls: { strokes: [number, number][][]; fills: { style: string; arcs: Arc[] }[]; texts: { text: string; x: number; y: number }[]; clears: number } = {
+    strokes: [], fills: [], texts: [], clears: 0,
+  };
   let path: [number, number][] = [];
   let subpaths: [number, number][][] = [];
+  let arcs: Arc[] = [];
   const ctx = {
     canvas: null as unknown,
     clearRect: () => void calls.clears++,
     beginPath: () => {
       subpaths = [];
       path = [];
+      arcs = [];
     },
+    arc: (x: number, y: number, r: number, a0: number, a1: number, ccw = false) => void arcs.push({ x, y, r, a0, a1, ccw }),
+    closePath: () => {},
+    fill: () => void calls.fills.push({ style: ctx.fillStyle, arcs }),
     moveTo: (x: number, y: number) => {
       path = [[x, y]];
       subpaths.push(path);
@@ -49,37 +65,64 @@ describe("map Canvas 2D layers", () => {
     expect(calls.strokes).toEqual([[[100, 100], [200, 50], [300, 100]], [[150, 90], [250, 90]]]);
   });
 
-  it("writes each cluster's count at its centre, off-screen ones left out", () => {
+  it("draws each cluster in view as a disc, a ring of its state shares from 12 o'clock, and its count", () => {
     const { ctx, calls } = recordingCanvas();
     const visible = [true, true, true, true, true, true, true];
-    const labels = cellDonuts([
-      { cx: 0, cy: 0, lon: 0, lat: 40, counts: [1200, 3, 0, 0, 0, 0, 0], total: 1203 },
-      { cx: 1, cy: 0, lon: 90, lat: 40, counts: [5, 0, 0, 0, 0, 0, 0], total: 5 },
+    const cells = cellDonuts([
+      { cx: 0, cy: 0, lon: 0, lat: 40, counts: [1200, 0, 3, 0, 0, 0, 0], total: 1203 },
+      { cx: 1, cy: 0, lon: 90, lat: 40, counts: [5, 0, 0, 0, 0, 0, 0], total: 5 }, // off-screen
     ] as never, visible);
-    expect(drawLabels(ctx, projector(-20, 30, 20, 50), labels)).toBe(1);
+    expect(drawCells(ctx, projector(-20, 30, 20, 50), cells)).toBe(1);
+    const d = cells[0]!;
+    // The disc, then one fill per state present (normal, red): none for the states with no meter.
+    expect(calls.fills.map((f) => f.style)).toEqual(["rgba(13, 17, 23, 0.84)", "rgb(63, 185, 80)", "rgb(248, 81, 73)"]);
+    expect(calls.fills[0]!.arcs).toEqual([{ x: 200, y: 100, r: d.radius, a0: 0, a1: 2 * Math.PI, ccw: false }]);
+    const [normal, red] = [calls.fills[1]!.arcs, calls.fills[2]!.arcs];
+    const top = -Math.PI / 2;
+    // Outer arc clockwise, inner arc back: an annular sector between DONUT_INNER and the radius.
+    expect(normal[0]).toMatchObject({ x: 200, y: 100, r: d.radius, a0: top, ccw: false });
+    expect(normal[1]!.r).toBeCloseTo(d.radius * DONUT_INNER, 9);
+    expect(normal[1]!.ccw).toBe(true);
+    expect(normal[0]!.a1).toBeCloseTo(top + d.endsA[0] * 2 * Math.PI, 9);
+    expect(red[0]!.a0).toBeCloseTo(normal[0]!.a1, 9); // amber has no sector: red starts where normal ends
+    expect(red[0]!.a1).toBeCloseTo(top + 2 * Math.PI, 9); // and closes the ring (nothing after red)
     expect(calls.texts).toEqual([{ text: "1.2k", x: 200, y: 100 }]);
   });
 
-  it("redraws the basemap only when the view or the basemap changes, the labels when they change too", () => {
+  it("picks the cluster under the pointer, the one drawn last when two overlap, within a few pixels of its disc", () => {
+    const visible = [true, true, true, true, true, true, true];
+    const cells = cellDonuts([
+      { cx: 0, cy: 0, lon: 0, lat: 40, counts: [9000, 0, 0, 0, 0, 0, 0], total: 9000 },
+      { cx: 1, cy: 0, lon: 0.5, lat: 40, counts: [100, 0, 0, 0, 0, 0, 0], total: 100 }, // 5 px to the right, smaller, on top
+    ] as never, visible);
+    expect(cells[0]!.radius).toBeGreaterThan(cells[1]!.radius + 6);
+    const vp = projector(-20, 30, 20, 50);
+    expect(pickCell(vp, cells, 206, 100)).toBe(cells[1]);
+    expect(pickCell(vp, cells, 200 - cells[0]!.radius - PICK_SLOP + 1, 100)).toBe(cells[0]);
+    expect(pickCell(vp, cells, 200 - cells[0]!.radius - PICK_SLOP - 1, 100)).toBeNull();
+    expect(pickCell(vp, [], 200, 100)).toBeNull();
+  });
+
+  it("redraws the basemap only when the view or the basemap changes, the clusters when they change too", () => {
     const base = recordingCanvas();
     const lab = recordingCanvas();
     const s = new StaticLayers(base.canvas, lab.canvas);
     const view = projector(-20, 30, 20, 50);
     s.sync(view);
-    expect(s.draws).toEqual({ basemap: 1, labels: 1 }); // first frame: both cleared / drawn
+    expect(s.draws).toEqual({ basemap: 1, cells: 1 }); // first frame: both cleared / drawn
     s.basemap = basemap;
     s.sync(view);
-    expect(s.draws).toEqual({ basemap: 2, labels: 1 });
-    // Live batches: same view, same labels -> nothing redrawn.
+    expect(s.draws).toEqual({ basemap: 2, cells: 1 });
+    // Frames with the same view and the same clusters redraw nothing.
     for (let i = 0; i < 5; i++) s.sync(projector(-20, 30, 20, 50));
-    expect(s.draws).toEqual({ basemap: 2, labels: 1 });
-    s.labels = cellDonuts([{ cx: 0, cy: 0, lon: 0, lat: 40, counts: [7, 0, 0, 0, 0, 0, 0], total: 7 }] as never, [true, true, true, true, true, true, true]);
+    expect(s.draws).toEqual({ basemap: 2, cells: 1 });
+    s.cells = cellDonuts([{ cx: 0, cy: 0, lon: 0, lat: 40, counts: [7, 0, 0, 0, 0, 0, 0], total: 7 }] as never, [true, true, true, true, true, true, true]);
     s.sync(view);
-    expect(s.draws).toEqual({ basemap: 2, labels: 2 });
+    expect(s.draws).toEqual({ basemap: 2, cells: 2 });
     expect(lab.calls.texts.at(-1)).toEqual({ text: "7", x: 200, y: 100 });
     // A pan redraws both; the canvases follow the viewport's size.
     s.sync(projector(-10, 30, 30, 50, 500, 300));
-    expect(s.draws).toEqual({ basemap: 3, labels: 3 });
+    expect(s.draws).toEqual({ basemap: 3, cells: 3 });
     expect([base.canvas.width, base.canvas.height, lab.canvas.width, lab.canvas.height]).toEqual([500, 300, 500, 300]);
   });
 });

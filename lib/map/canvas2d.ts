@@ -1,13 +1,17 @@
-// The map's static parts drawn with Canvas 2D, beside the deck.gl canvas: the
-// basemap borders (a canvas below deck's) and the cluster counts (a canvas above).
-// Neither needs WebGL: in Chromium's software renderer (SwiftShader) each deck.gl
-// program costs its shader compilation on the first draw (first draw 2.8 s with
-// the borders and labels as deck layers, 1.4 s with the donuts alone:
-// scripts/map-draw-experiment.ts), and every live batch redrew them with the data.
-// Here the borders are redrawn only when the view moves, the labels only when a
-// label or the view changes. Shared by fleet-map.tsx and scripts/bench-map.ts.
+// The map's basemap and clusters drawn with Canvas 2D, under the deck.gl canvas:
+// the borders on one canvas, the cluster donuts and counts on a second above it.
+// Neither needs WebGL. In Chromium's software renderer (SwiftShader) each deck.gl
+// program costs its shader compilation on the first draw: as deck layers the first
+// draw took 2.8 s with borders, donuts and counts, 1.4 s with the donuts alone
+// (a shader donut layer; scripts/map-draw-experiment.ts, since removed), and the
+// donut program held the main thread 0.6-1.2 s in bench:map's first paint. So the
+// cluster view, the map's first view, compiles no WebGL program at all: deck draws
+// only the single meters, gateways and highlights (above both canvases).
+// The borders are redrawn only when the view moves, the clusters when the view or
+// their counts change. Shared by fleet-map.tsx and scripts/bench-map.ts.
 import type { BasemapPaths } from "./basemap";
 import type { CellDonut } from "./layers";
+import { MAP_STATES, MAP_STATE_COLORS } from "./types";
 
 /** What the drawing needs of deck's viewport (WebMercatorViewport). */
 export interface Projector {
@@ -88,41 +92,108 @@ export function drawBasemap(ctx: CanvasRenderingContext2D, vp: Projector, basema
   );
 }
 
-/** Each cluster's count at its centre (text only: nothing from a log line reaches it). Returns the labels drawn. */
-export function drawLabels(ctx: CanvasRenderingContext2D, vp: Projector, labels: readonly CellDonut[]): number {
+/** Inner edge of a cluster's ring as a share of its radius (inside: the dark disc with the count). */
+export const DONUT_INNER = 0.72;
+const DISC_FILL = "rgba(13, 17, 23, 0.84)";
+const STATE_FILLS = MAP_STATES.map((s) => `rgb(${MAP_STATE_COLORS[s].join(", ")})`);
+/** Pixels around a cluster that still count as a click on it (deck's pickingRadius for the other layers). */
+export const PICK_SLOP = 4;
+
+function onScreen(vp: Projector, x: number, y: number, r: number): boolean {
+  return x >= -r && y >= -r && x <= vp.width + r && y <= vp.height + r;
+}
+
+/**
+ * The clusters: per cell a dark disc, a ring of the state shares clockwise from 12
+ * o'clock (cellDonuts' cumulative ends), and the count in the middle (text only:
+ * nothing from a log line reaches it). One path per colour for the whole view, so a
+ * redraw is 9 fills and the texts whatever the number of cells. Returns the cells drawn.
+ */
+export function drawCells(ctx: CanvasRenderingContext2D, vp: Projector, cells: readonly CellDonut[]): number {
   ctx.clearRect(0, 0, ctx.canvas.width, ctx.canvas.height);
+  const xy: number[] = [];
+  const shown: CellDonut[] = [];
+  for (const d of cells) {
+    const [x, y] = vp.project(d.position) as [number, number];
+    if (!onScreen(vp, x, y, d.radius)) continue;
+    xy.push(x, y);
+    shown.push(d);
+  }
+  if (!shown.length) return 0;
+  ctx.beginPath();
+  for (let i = 0; i < shown.length; i++) {
+    const x = xy[2 * i]!, y = xy[2 * i + 1]!, r = shown[i]!.radius;
+    ctx.moveTo(x + r, y);
+    ctx.arc(x, y, r, 0, 2 * Math.PI);
+  }
+  ctx.fillStyle = DISC_FILL;
+  ctx.fill();
+  const TOP = -Math.PI / 2;
+  for (let s = 0; s < STATE_FILLS.length; s++) {
+    ctx.beginPath();
+    let any = false;
+    for (let i = 0; i < shown.length; i++) {
+      const d = shown[i]!;
+      const from = s === 0 ? 0 : endOf(d, s - 1);
+      const to = endOf(d, s);
+      if (to - from < 1e-9) continue; // no meter in this state (cumulative sums may differ in the last bit)
+      const x = xy[2 * i]!, y = xy[2 * i + 1]!, r = d.radius;
+      const a0 = TOP + from * 2 * Math.PI, a1 = TOP + to * 2 * Math.PI;
+      ctx.moveTo(x + r * Math.cos(a0), y + r * Math.sin(a0));
+      ctx.arc(x, y, r, a0, a1);
+      ctx.arc(x, y, r * DONUT_INNER, a1, a0, true);
+      ctx.closePath();
+      any = true;
+    }
+    if (!any) continue;
+    ctx.fillStyle = STATE_FILLS[s]!;
+    ctx.fill();
+  }
   ctx.font = "600 12px system-ui, sans-serif";
   ctx.textAlign = "center";
   ctx.textBaseline = "middle";
   ctx.fillStyle = "rgb(230, 237, 243)";
-  let drawn = 0;
-  for (const d of labels) {
-    const [x, y] = vp.project(d.position) as [number, number];
-    if (x < -40 || y < -20 || x > vp.width + 40 || y > vp.height + 20) continue;
-    ctx.fillText(d.text, x, y);
-    drawn++;
-  }
-  return drawn;
+  for (let i = 0; i < shown.length; i++) ctx.fillText(shown[i]!.text, xy[2 * i]!, xy[2 * i + 1]!);
+  return shown.length;
+}
+
+/** Cumulative share at the end of state `s` (0-6). */
+function endOf(d: CellDonut, s: number): number {
+  return s < 4 ? d.endsA[s]! : d.endsB[s - 4]!;
 }
 
 /**
- * Keeps a basemap canvas and a labels canvas in step with a deck: call `sync` from
+ * The cluster under a pointer (canvas pixels), the last drawn first as it is on top;
+ * null when the pointer is more than PICK_SLOP pixels off every disc.
+ */
+export function pickCell(vp: Projector, cells: readonly CellDonut[], x: number, y: number): CellDonut | null {
+  for (let i = cells.length - 1; i >= 0; i--) {
+    const d = cells[i]!;
+    const [cx, cy] = vp.project(d.position) as [number, number];
+    if (Math.hypot(x - cx, y - cy) <= d.radius + PICK_SLOP) return d;
+  }
+  return null;
+}
+
+/**
+ * Keeps a basemap canvas and a cells canvas in step with a deck: call `sync` from
  * deck's onBeforeRender (the same frame as deck's draw) with its viewport. Each
- * canvas is redrawn only when its inputs changed.
+ * canvas is redrawn only when its inputs changed: the basemap when the view moves,
+ * the cells also when a live batch or a filter gives new ones.
  */
 export class StaticLayers {
   basemap: BasemapPaths | null = null;
-  labels: readonly CellDonut[] = [];
+  cells: readonly CellDonut[] = [];
   /** Redraw counts (e2e and the bench check that live batches leave the basemap alone). */
-  readonly draws = { basemap: 0, labels: 0 };
+  readonly draws = { basemap: 0, cells: 0 };
   private baseKey = "";
   private drawnBase: BasemapPaths | null | undefined = undefined;
-  private labelsKey = "";
-  private drawnLabels: readonly CellDonut[] | null = null;
+  private cellsKey = "";
+  private drawnCells: readonly CellDonut[] | null = null;
 
   constructor(
     private readonly baseCanvas: HTMLCanvasElement,
-    private readonly labelsCanvas: HTMLCanvasElement,
+    private readonly cellsCanvas: HTMLCanvasElement,
   ) {}
 
   sync(vp: Projector): void {
@@ -138,14 +209,14 @@ export class StaticLayers {
       this.baseKey = key;
       this.drawnBase = base;
     }
-    if (key !== this.labelsKey || this.labels !== this.drawnLabels) {
-      const ctx = fitCanvas(this.labelsCanvas, vp.width, vp.height);
+    if (key !== this.cellsKey || this.cells !== this.drawnCells) {
+      const ctx = fitCanvas(this.cellsCanvas, vp.width, vp.height);
       if (ctx) {
-        drawLabels(ctx, vp, this.labels);
-        this.draws.labels++;
+        drawCells(ctx, vp, this.cells);
+        this.draws.cells++;
       }
-      this.labelsKey = key;
-      this.drawnLabels = this.labels;
+      this.cellsKey = key;
+      this.drawnCells = this.cells;
     }
   }
 }

@@ -5,6 +5,7 @@
 // browser applies live deltas on top of them anyway.
 import { getClickHouse, type ClickHouse } from "@/lib/clickhouse/client";
 import { getMapCellsStatus, listTouchedMeters, rebuildMapCells, refreshMapCells } from "@/lib/clickhouse/queries/map";
+import { fleetExtents } from "./extent-cache";
 
 const TICK_MS = 500;
 const SETTLE_MS = 1_000;
@@ -76,6 +77,10 @@ export function ensureMapCellsSync(): Promise<void> {
     () => {
       loop.timer = setTimeout(() => void tick(), TICK_MS);
       loop.timer.unref();
+      // The map page's first view (the unfiltered fleet's box) is read once here, not by the first visitor.
+      fleetExtents()
+        .refresh({ states: [] })
+        .catch((err: unknown) => console.error("[map] extent warm-up", err));
     },
     (err) => {
       g.__amiMapCellsSync = undefined; // the next request tries again

@@ -7,7 +7,7 @@ import { buildCellFilterConditions, buildMapCellsQuery } from "@/lib/clickhouse/
 import { applyPending, coalesceItems, countStates, colorInto } from "./deltas";
 import { countInBox, gatherColors, inBoxDelta, isSelectionCurrent, padBox, selectPoints } from "./points";
 import { makeIndexOf } from "./fleet-index";
-import { cellDonuts, MIN_SHARE, pathSegments, stableLabels } from "./layers";
+import { cellDonuts, MIN_SHARE } from "./layers";
 import { parseMapFilters, serializeMapFilters, sinceToMs } from "./search-params";
 import { applyLineToFacts, deriveMapState, stateAfterLiveItem, type MeterMapFacts } from "./state";
 import { EXCLUDED, MAP_STATES, type FleetLiveItem } from "./types";
@@ -322,22 +322,5 @@ describe("cluster donuts", () => {
     expect(ds[0]!.total).toBe(50);
     expect(ds[0]!.endsA[0]).toBe(0);
     expect(ds[0]!.endsA[1]).toBeCloseTo(1, 6);
-  });
-  it("labels keep their identity while texts and positions are unchanged", () => {
-    const a = cellDonuts([cell([1000, 0, 0, 0, 0, 0, 0])], all);
-    const b = cellDonuts([cell([999, 1, 0, 0, 0, 0, 0])], all);
-    expect(stableLabels(a, b)).toBe(a);
-    const c = cellDonuts([cell([1500, 1, 0, 0, 0, 0, 0])], all);
-    expect(stableLabels(a, c)).toBe(c);
-  });
-});
-
-describe("pathSegments", () => {
-  it("turns each path into its consecutive segments, and skips one-point paths", () => {
-    const seg = pathSegments([[[0, 1], [2, 3], [4, 5]], [[9, 9]], [[-179.5, 10], [-180, 10.25]]]);
-    expect(seg.length).toBe(3);
-    expect([...seg.attributes.getSourcePosition.value]).toEqual([0, 1, 2, 3, -179.5, 10]);
-    expect([...seg.attributes.getTargetPosition.value]).toEqual([2, 3, 4, 5, -180, 10.25]);
-    expect(pathSegments([]).length).toBe(0);
   });
 });

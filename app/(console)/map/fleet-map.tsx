@@ -14,16 +14,23 @@ import { loadBasemapPaths, type BasemapPaths } from "@/lib/map/basemap";
 import { GZIP_BODY_HEADERS, decodeFleet, decodeIndexList, decodeStates, fnv1a, readBinaryBody } from "@/lib/map/binary";
 import { cellKey, cellOf, gridLevelForZoom, shouldShowPoints } from "@/lib/map/cells";
 import { applyPending, coalesceItems, colorInto, countStates, type StateArrays } from "@/lib/map/deltas";
-import { cellDonutLayer, cellDonuts, formatCount, mapDeviceProps, metersLayer, stableLabels, type CellDonut, type MetersData } from "@/lib/map/layers";
-import { createOverlayCanvas, StaticLayers } from "@/lib/map/canvas2d";
+import { cellDonuts, formatCount, mapDeviceProps, type CellDonut } from "@/lib/map/layers";
+import { createOverlayCanvas, pickCell, StaticLayers, type Projector } from "@/lib/map/canvas2d";
+import { MeterPoints, type PointsViewport } from "@/lib/map/points-gl";
 import { makeIndexOf, type IndexOf } from "@/lib/map/fleet-index";
 import { countInBox, gatherColors, inBoxDelta, isSelectionCurrent, padBox, selectPoints, type PointsBox, type PointsSelection } from "@/lib/map/points";
 import { serializeMapFilters } from "@/lib/map/search-params";
 import { EXCLUDED, MAP_STATES, MAP_STATE_COLORS, MAP_STATE_LABELS, type FleetExtent, type FleetLiveItem, type MapCell, type MapFilters, type MapGateway, type MapState } from "@/lib/map/types";
 import styles from "./fleet-map.module.css";
 
-/** The labels canvas's input outside the cluster view (one identity: no redraw per batch). */
-const NO_LABELS: CellDonut[] = [];
+/** Deck's viewport, or null before deck has one (getViewports asserts until it is initialized). */
+function viewportOf(deck: Deck | null): (Projector & PointsViewport) | null {
+  if (!deck?.isInitialized) return null;
+  return (deck.getViewports()[0] as unknown as (Projector & PointsViewport) | undefined) ?? null;
+}
+
+/** The cells canvas's input outside the cluster view (one identity: no redraw per batch). */
+const NO_CELLS: CellDonut[] = [];
 
 interface Props {
   initialFilters: MapFilters;
@@ -33,8 +40,8 @@ interface Props {
   faultCodes: string[];
   tileUrl: string | null;
   staleAfterMs: number;
-  /** The filtered fleet's box and count, read with the page: the first view and cells need no positions payload. */
-  initialExtent: FleetExtent | null;
+  /** The filtered fleet's box and count, streamed after the page: the first view and cells need no positions payload. */
+  initialExtent: Promise<FleetExtent | null>;
 }
 
 interface Fleet {
@@ -71,6 +78,13 @@ const MAX_TRACES = 5_000;
  * (lib/map/cells-sync.ts), so a change streamed just before a reload is not lost.
  */
 const REPLAY_MS = 5_000;
+/**
+ * On the first load with the server's extent, the positions and states payloads (9 MB
+ * for 1 M meters) wait for the first cells answer, at most this long. Fetched beside it,
+ * their bodies and decode held the main thread and the server: in bench:map the cells
+ * were answered 1.2 s after the page request and handled by the page 1.5 s later.
+ */
+const FIRST_PAYLOAD_WAIT_MS = 1_200;
 const MAX_TRACED_PER_FLUSH = 500;
 
 const INITIAL_VIEW: MapViewState = { longitude: -98, latitude: 39, zoom: 3, pitch: 0, bearing: 0 };
@@ -91,7 +105,7 @@ function gatewayColor(g: MapGateway): [number, number, number, number] {
   return [Math.round(63 + t * (248 - 63)), Math.round(185 - t * (185 - 81)), Math.round(80 - t * 7), 220];
 }
 
-export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faultCodes, tileUrl, staleAfterMs, initialExtent }: Props) {
+export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faultCodes, tileUrl, staleAfterMs, initialExtent: extentPromise }: Props) {
   const [filters, setFilters] = useState<MapFilters>(initialFilters);
   const [view, setView] = useState<MapViewState>(INITIAL_VIEW);
   const [size, setSize] = useState({ width: 800, height: 600 });
@@ -128,7 +142,11 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
   // Live-path timings per meter (event ts, hub flush, socket receipt, applied), read by e2e and the bench.
   const traceRef = useRef(new Map<string, LiveTrace>());
   const appliedTracesRef = useRef<LiveTrace[]>([]); // applied, layers not yet set
-  const drawingTracesRef = useRef<LiveTrace[]>([]); // layers set, waiting for deck's next draw
+  const drawingTracesRef = useRef<LiveTrace[]>([]); // layers set, waiting for the next paint
+  const pointsGlRef = useRef<MeterPoints | null>(null);
+  const [deckReady, setDeckReady] = useState(false);
+  /** Paints the map's own layers (basemap, clusters, meters) in an animation frame, with deck's viewport. */
+  const requestPaintRef = useRef<() => void>(() => {});
   const rafRef = useRef<number | null>(null);
   const socketRef = useRef<Socket | null>(null);
   const cellsRef = useRef<{ level: number; byKey: Map<string, MapCell> }>({ level: 0, byKey: new Map() });
@@ -187,13 +205,28 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
     return fleet;
   }, []);
 
+  // Released when the first paint no longer needs the main thread and the server to itself:
+  // the first cells are in, or there will be none to wait for (no extent, a meter to centre
+  // on, a view that shows single meters, an error).
+  const firstCellsGate = useMemo(() => {
+    let release!: () => void;
+    const done = new Promise<void>((r) => (release = r));
+    return { done, release };
+  }, []);
+
   // States for the current filters; reloads the fleet if its version moved.
   useEffect(() => {
     let cancelled = false;
     (async () => {
       try {
-        // Positions and states in parallel: on the first load the states read no longer waits behind the positions.
         const firstLoad = !arraysRef.current;
+        if (firstLoad) {
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          await Promise.race([firstCellsGate.done, new Promise<void>((r) => (timer = setTimeout(r, FIRST_PAYLOAD_WAIT_MS)))]);
+          clearTimeout(timer);
+          if (cancelled) return;
+        }
+        // Positions and states in parallel: on the first load the states read no longer waits behind the positions.
         const statesReq = fetch(`/api/map/states?${filterQuery}`, { cache: "no-store", headers: GZIP_BODY_HEADERS });
         statesReq.catch(() => undefined); // awaited below; observed here in case the positions fail first
         let fleet = fleetRef.current ?? (await loadFleet());
@@ -244,12 +277,28 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
   // First view from the server's extent, before any payload (the same 1st-99th percentile box fitToFleet
   // computes). Fitted again when the canvas gets its laid-out size, until someone moves the map.
   const userMovedRef = useRef(false);
+  const [initialExtent, setInitialExtent] = useState<FleetExtent | null>(null);
   useEffect(() => {
-    if (!initialExtent || initialMeter || userMovedRef.current || size.width < 200 || size.height < 200) return;
-    if (fitBox(initialExtent.west, initialExtent.south, initialExtent.east, initialExtent.north)) setExtentFitted(true);
-    // Only on size changes.
+    let current = true;
+    void extentPromise.then(
+      (e) => {
+        if (!e || initialMeter) firstCellsGate.release();
+        if (current) setInitialExtent(e);
+      },
+      () => firstCellsGate.release(),
+    );
+    return () => {
+      current = false;
+    };
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [size.width, size.height]);
+  }, [extentPromise]);
+  useEffect(() => {
+    // Not once the payloads fitted the view: the extent may stream in after them.
+    if (!initialExtent || initialMeter || userMovedRef.current || arraysRef.current || size.width < 200 || size.height < 200) return;
+    if (fitBox(initialExtent.west, initialExtent.south, initialExtent.east, initialExtent.north)) setExtentFitted(true);
+    // On size changes and when the extent arrives.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [size.width, size.height, initialExtent]);
 
   function fitToFleet(fleet: Fleet, states: Uint8Array) {
     const el = containerRef.current;
@@ -301,6 +350,9 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
   // Before the payloads: the server's count of filtered meters (nearly all are inside the fitted box).
   const inView = inViewRef.current?.n ?? (!statesLoaded && extentFitted ? (initialExtent?.count ?? 0) : 0);
   const mode: "points" | "cells" = shouldShowPoints(view.zoom, inView) ? "points" : "cells";
+  useEffect(() => {
+    if (extentFitted && mode === "points") firstCellsGate.release(); // single meters need the positions
+  }, [extentFitted, mode, firstCellsGate]);
 
   // Cells from ClickHouse for the viewport (debounced), only in cell mode.
   const level = gridLevelForZoom(view.zoom);
@@ -319,8 +371,12 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
         const body = (await res.json()) as { cells: MapCell[]; level: number };
         cellsRef.current = { level: body.level, byKey: new Map(body.cells.map((c) => [cellKey(c.cx, c.cy), c])) };
         setCells(body.cells);
+        firstCellsGate.release();
       } catch (e) {
-        if (!ctrl.signal.aborted) setError(e instanceof Error ? e.message : String(e));
+        if (!ctrl.signal.aborted) {
+          setError(e instanceof Error ? e.message : String(e));
+          firstCellsGate.release();
+        }
       }
     }, cellsRef.current.byKey.size ? 200 : 0); // the first cells are on the first-paint path: no debounce
     return () => {
@@ -445,21 +501,53 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
     };
   }, [selectedMeter]);
 
-  // The deck (imperative: props are set per render below, not re-created) between two
-  // Canvas 2D canvases (lib/map/canvas2d.ts): the basemap below, redrawn only when the
-  // view moves, and the cluster counts above. Drawn as deck layers, every live batch
-  // redrew the borders with the data: in SwiftShader 200-250 ms per batch (frame p95
-  // 233 ms under 10 000 changes/s, bench:map); and each deck.gl program is a shader
-  // compilation on the first draw.
+  // The deck (imperative: props are set per render below, not re-created) between
+  // canvases the map draws itself: the basemap below it (Canvas 2D, lib/map/canvas2d.ts),
+  // the single meters (WebGL sprites, lib/map/points-gl.ts) and the clusters (Canvas 2D)
+  // above it. Deck keeps the view controller, the tiles, the gateways and the highlights. A live
+  // batch repaints only the clusters or the meters, in an animation frame of their own;
+  // a view change paints them in deck's frame (onBeforeRender), so they move together.
+  // Drawn as deck layers, every live batch redrew the borders with the data (frame p95
+  // 233 ms in SwiftShader under 10 000 changes/s, bench:map), each deck.gl program is a
+  // shader compilation on the first draw, and SwiftShader spent ~20 us per
+  // ScatterplotLayer instance per frame (3 100 meters: 67-83 ms a frame).
   useEffect(() => {
     const el = containerRef.current;
     if (!el) return;
     const deviceProps = mapDeviceProps();
     const baseCanvas = createOverlayCanvas("map-basemap");
-    const labelsCanvas = createOverlayCanvas("map-labels");
+    const cellsCanvas = createOverlayCanvas("map-cells");
+    const pointsCanvas = createOverlayCanvas("map-points");
     el.prepend(baseCanvas);
-    const statics = new StaticLayers(baseCanvas, labelsCanvas);
+    const statics = new StaticLayers(baseCanvas, cellsCanvas);
     staticRef.current = statics;
+    const pointsGl = new MeterPoints(pointsCanvas);
+    pointsGlRef.current = pointsGl;
+    const paint = (vp: Projector & PointsViewport) => {
+      statics.sync(vp);
+      pointsGl.sync(vp);
+    };
+    // A frame with what the last render set is on screen: count it and date the live traces.
+    const frameDrawn = () => {
+      drawCountRef.current.data++;
+      const drawn = drawingTracesRef.current;
+      if (!drawn.length) return;
+      drawingTracesRef.current = [];
+      requestAnimationFrame(() => {
+        const t = Date.now();
+        for (const tr of drawn) tr.shownAt = t;
+      });
+    };
+    let paintRaf: number | null = null;
+    requestPaintRef.current = () => {
+      paintRaf ??= requestAnimationFrame(() => {
+        paintRaf = null;
+        const vp = viewportOf(deckRef.current);
+        if (!vp) return; // deck not ready yet: its first frame paints them
+        paint(vp);
+        frameDrawn();
+      });
+    };
     const deck = new Deck({
       parent: el,
       id: "map-data",
@@ -475,26 +563,20 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
       useDevicePixels: false,
       deviceProps,
       pickingRadius: 4,
-      // The Canvas 2D parts follow deck's viewport in the frame deck draws.
+      // The map's own layers follow deck's viewport in the frame deck draws.
       onBeforeRender: () => {
-        const vp = deckRef.current?.getViewports()[0];
-        if (vp) statics.sync(vp);
+        const vp = viewportOf(deckRef.current);
+        if (vp) paint(vp);
       },
-      onAfterRender: () => {
-        drawCountRef.current.data++;
-        const drawn = drawingTracesRef.current;
-        if (!drawn.length) return;
-        drawingTracesRef.current = [];
-        requestAnimationFrame(() => {
-          const t = Date.now();
-          for (const tr of drawn) tr.shownAt = t;
-        });
-      },
+      onAfterRender: frameDrawn,
+      onLoad: () => setDeckReady(true),
     });
     deckRef.current = deck;
-    el.append(labelsCanvas); // above deck's canvas
-    // Clicks are picked here with the public synchronous pickObject: deck 9.4's
-    // async pointer-down picking dropped clicks in headless Chromium (SwiftShader).
+    // Over deck's canvas, as the layers were: meters over gateways, clusters over both.
+    el.append(pointsCanvas, cellsCanvas);
+    // Clicks are picked here, top layer first: the meters and clusters on the CPU, the gateways with deck's
+    // public synchronous pickObject (deck 9.4's async pointer-down picking dropped
+    // clicks in headless Chromium, SwiftShader).
     let down: { x: number; y: number } | null = null;
     const onDown = (e: PointerEvent) => {
       down = { x: e.clientX, y: e.clientY };
@@ -503,7 +585,22 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
       if (!down || Math.hypot(e.clientX - down.x, e.clientY - down.y) > 4) return; // a drag, not a click
       down = null;
       const r = el.getBoundingClientRect();
-      const info = deck.pickObject({ x: e.clientX - r.left, y: e.clientY - r.top, radius: 4, layerIds: ["meters", "gateways", "cell-rings"] });
+      const x = e.clientX - r.left, y = e.clientY - r.top;
+      const meter = pointsGl.pick(x, y);
+      if (meter >= 0) {
+        lastPickRef.current = { layer: "meters", index: meter };
+        onMeterClickRef.current(meter);
+        return;
+      }
+      const vp = viewportOf(deck);
+      const cells = statics.cells;
+      const cell = vp ? pickCell(vp, cells, x, y) : null;
+      if (cell) {
+        lastPickRef.current = { layer: "cells", index: cells.indexOf(cell) };
+        onCellClickRef.current(cell);
+        return;
+      }
+      const info = deck.pickObject({ x, y, radius: 4, layerIds: ["gateways"] });
       lastPickRef.current = { layer: info?.layer?.id ?? null, index: info?.index ?? -1 };
       if (info) onClickRef.current(info);
     };
@@ -512,10 +609,15 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
     return () => {
       el.removeEventListener("pointerdown", onDown);
       el.removeEventListener("pointerup", onUp);
+      if (paintRaf !== null) cancelAnimationFrame(paintRaf);
+      requestPaintRef.current = () => {};
       deck.finalize();
       deckRef.current = null;
+      pointsGl.destroy();
+      pointsGlRef.current = null;
       baseCanvas.remove();
-      labelsCanvas.remove();
+      cellsCanvas.remove();
+      pointsCanvas.remove();
       staticRef.current = null;
     };
   }, []);
@@ -524,16 +626,19 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
   const lastPickRef = useRef<{ layer: string | null; index: number } | null>(null);
   onClickRef.current = (info: PickingInfo) => {
     if (!info.layer) return;
-    if (info.layer.id === "meters" && info.index >= 0) {
-      const i = pointsRef.current?.indices[info.index]; // the layer draws a selection, not the fleet
-      const id = i === undefined ? undefined : fleetRef.current?.ids[i];
-      if (id) setSelectedMeter(id);
-    } else if (info.layer.id === "gateways" && info.object) {
+    if (info.layer.id === "gateways" && info.object) {
       setSelectedGw(info.object as MapGateway);
-    } else if (info.layer.id === "cell-rings" && info.object) {
-      const o = info.object as { position: [number, number] };
-      setView((v) => ({ ...v, longitude: o.position[0], latitude: o.position[1], zoom: Math.min(20, v.zoom + 2) }));
     }
+  };
+  const onMeterClickRef = useRef<(index: number) => void>(() => {});
+  onMeterClickRef.current = (index: number) => {
+    const i = pointsRef.current?.indices[index]; // the sprites are a selection, not the fleet
+    const id = i === undefined ? undefined : fleetRef.current?.ids[i];
+    if (id) setSelectedMeter(id);
+  };
+  const onCellClickRef = useRef<(cell: CellDonut) => void>(() => {});
+  onCellClickRef.current = (cell: CellDonut) => {
+    setView((v) => ({ ...v, longitude: cell.position[0], latitude: cell.position[1], zoom: Math.min(20, v.zoom + 2) }));
   };
 
   // Layers. Points mode draws the meters around the viewport only (lib/map/points.ts),
@@ -548,31 +653,25 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [mode, view, size, fleetCount, statesLoaded]);
 
-  // Donuts only when the cells or the legend change (not on every render); the labels
-  // keep their identity while no count's text moves, so the text layer keeps its buffers.
-  const labelsRef = useRef<CellDonut[] | null>(null);
-  const donuts = useMemo(() => {
-    const d = cellDonuts(cells, visible);
-    labelsRef.current = stableLabels(labelsRef.current, d);
-    return d;
-  }, [cells, visible]);
+  // Donuts only when the cells or the legend change (not on every render).
+  const donuts = useMemo(() => cellDonuts(cells, visible), [cells, visible]);
 
-  // Positions keep their buffer for a selection (a pan inside the margin uploads nothing); colours are regathered per change.
-  const positionsAttr = useMemo(() => (points ? { value: points.positions, size: 2 } : null), [points]);
-  const metersData = useMemo<MetersData | null>(() => {
+  // A selection's positions are uploaded once (a pan inside the margin uploads nothing); colours are regathered per change.
+  const pointColors = useMemo(() => {
     const a = arraysRef.current;
-    if (!points || !positionsAttr || !a) return null;
-    return { length: points.indices.length, attributes: { getPosition: positionsAttr, getFillColor: { value: gatherColors(points.indices, a.colors), size: 4, normalized: true } } };
-  }, [points, positionsAttr, colorsVersion]);
+    return points && a ? gatherColors(points.indices, a.colors) : null;
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [points, colorsVersion]);
 
   // The bundled basemap is drawn on its canvas (not with a tile server: tiles are a deck layer).
   useEffect(() => {
     const statics = staticRef.current;
     if (!statics) return;
     statics.basemap = tileUrl ? null : basemap;
-    deckRef.current?.redraw("basemap");
+    requestPaintRef.current();
   }, [basemap, tileUrl]);
 
+  // Deck's layers: not touched by live batches, so a batch never redraws them.
   useEffect(() => {
     const deck = deckRef.current;
     if (!deck) return;
@@ -598,12 +697,6 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
       getLineWidth: (g: MapGateway) => (g.gw === selectedGw?.gw ? 3 : 1), visible: view.zoom >= 6 || gateways.length < 500,
       updateTriggers: { getLineColor: selectedGw?.gw, getLineWidth: selectedGw?.gw },
     }));
-    if (staticRef.current) staticRef.current.labels = mode === "cells" ? (labelsRef.current ?? donuts) : NO_LABELS;
-    if (mode === "cells") {
-      layers.push(cellDonutLayer(donuts));
-    } else if (metersData) {
-      layers.push(metersLayer(metersData, view.zoom, colorsVersion));
-    }
     if (gwIndices && f && gwIndices.length) {
       const pos = new Float32Array(gwIndices.length * 2);
       gwIndices.forEach((i, k) => {
@@ -623,8 +716,22 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
       }));
     }
     deck.setProps({ layers: layers as never, viewState: view });
+  }, [view, tileUrl, gateways, gwIndices, selectedGw, selectedMeter, fleetCount]);
+
+  // The map's own layers: the clusters or the meters of the view, painted in the next
+  // animation frame (and in deck's frame whenever the view moves).
+  useEffect(() => {
+    const statics = staticRef.current;
+    const pointsGl = pointsGlRef.current;
+    const vp = viewportOf(deckRef.current);
+    if (statics) statics.cells = mode === "cells" ? donuts : NO_CELLS;
+    if (pointsGl && vp) {
+      pointsGl.setSelection(mode === "points" ? points : null, vp);
+      if (pointColors) pointsGl.setColors(pointColors);
+    }
     if (appliedTracesRef.current.length) drawingTracesRef.current.push(...appliedTracesRef.current.splice(0));
-  }, [view, mode, donuts, tileUrl, colorsVersion, metersData, gateways, gwIndices, selectedGw, selectedMeter]);
+    requestPaintRef.current();
+  }, [mode, donuts, points, pointColors, deckReady]);
 
   function stateOfMeter(id: string): MapState | "excluded" | null {
     const i = fleetRef.current?.indexOf(id);
@@ -657,7 +764,7 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
         return true;
       },
       lastPick: () => lastPickRef.current,
-      draws: () => ({ basemap: staticRef.current?.draws.basemap ?? 0, labels: staticRef.current?.draws.labels ?? 0, data: drawCountRef.current.data }),
+      draws: () => ({ basemap: staticRef.current?.draws.basemap ?? 0, cells: staticRef.current?.draws.cells ?? 0, points: pointsGlRef.current?.draws ?? 0, data: drawCountRef.current.data }),
       trace: (id: string) => traceRef.current.get(id) ?? null,
       mode: () => containerRef.current?.closest("[data-mode]")?.getAttribute("data-mode") ?? null,
     };
