@@ -19,6 +19,7 @@ import os from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
+import { WebMercatorViewport } from "@deck.gl/core";
 import { createClickHouse } from "@/lib/clickhouse/client";
 import { runClickHouseMigrations } from "@/lib/clickhouse/migrate";
 import { getFleetExtent, getFleetPositions, getFleetVersion, getMapCells, getMapGateways, getMapStates, type Bbox } from "@/lib/clickhouse/queries/map";
@@ -145,7 +146,19 @@ async function main() {
       let cells = 0;
       const r = await timeIt(5, async () => (cells = (await getMapCells({ level, filters: { states: [] }, ...ctx() }, ch)).length));
       cellFigures.push(r.median);
-      console.log(`  zoom ${zoom} (grid level ${level}, whole fleet): ${r.median} / ${r.max} ms, ${cells} cells`);
+      console.log(`  zoom ${zoom} (grid level ${level}), whole fleet: ${r.median} / ${r.max} ms, ${cells} cells`);
+    }
+    // What the page asks: the bbox of its viewport (fleet-map.tsx), here 1366x768 on the densest
+    // place, a town; at zoom <= 5 that viewport holds the whole fleet anyway.
+    const appFigures: number[] = [];
+    for (let zoom = 0; zoom < 10; zoom++) {
+      const level = gridLevelForZoom(zoom);
+      const [west, south, east, north] = new WebMercatorViewport({ width: 1366, height: 768, longitude: TOWN[0], latitude: TOWN[1], zoom }).getBounds() as [number, number, number, number];
+      const bbox = { west: Math.max(-180, west), south: Math.max(-85, south), east: Math.min(180, east), north: Math.min(85, north) };
+      let cells = 0;
+      const r = await timeIt(5, async () => (cells = (await getMapCells({ level, bbox, filters: { states: [] }, ...ctx() }, ch)).length));
+      appFigures.push(r.median);
+      console.log(`  zoom ${zoom} (grid level ${level}), a 1366x768 viewport on a town, as the page asks: ${r.median} / ${r.max} ms, ${cells} cells`);
     }
     const filterCases: [string, MapFilters][] = [
       ["kind=gas fault=E105", { states: [], kind: "gas", fault: "E105" }],
@@ -159,7 +172,7 @@ async function main() {
         console.log(`  zoom ${zoom} with ${label}: ${r.median} / ${r.max} ms`);
       }
     }
-    console.log(`  worst median over all of the above: ${Math.max(...cellFigures)} ms`);
+    console.log(`  worst median of the page's requests (viewport rows): ${Math.max(...appFigures)} ms; of the whole-fleet and filter rows (the whole fleet at every zoom, beyond any viewport from zoom 6 on): ${Math.max(...cellFigures)} ms`);
     // Two viewers panning while a third changes a filter: each request's own time, median of 3 rounds.
     const conc: number[][] = [[], [], []];
     for (let r = 0; r < 3; r++) {
