@@ -1,12 +1,12 @@
-// The map's basemap and clusters drawn with Canvas 2D, under the deck.gl canvas:
-// the borders on one canvas, the cluster donuts and counts on a second above it.
-// Neither needs WebGL. In Chromium's software renderer (SwiftShader) each deck.gl
+// The map's basemap and clusters drawn with Canvas 2D beside the deck.gl canvas:
+// the borders on a canvas below deck's, the cluster donuts and counts on one above
+// it. Neither needs WebGL. In Chromium's software renderer (SwiftShader) each deck.gl
 // program costs its shader compilation on the first draw: as deck layers the first
 // draw took 2.8 s with borders, donuts and counts, 1.4 s with the donuts alone
 // (a shader donut layer; scripts/map-draw-experiment.ts, since removed), and the
 // donut program held the main thread 0.6-1.2 s in bench:map's first paint. So the
-// cluster view, the map's first view, compiles no WebGL program at all: deck draws
-// only the single meters, gateways and highlights (above both canvases).
+// cluster view, the map's first view, compiles no WebGL program at all (the single
+// meters are WebGL sprites of their own: points-gl.ts).
 // The borders are redrawn only when the view moves, the clusters when the view or
 // their counts change. Shared by fleet-map.tsx and scripts/bench-map.ts.
 import type { BasemapPaths } from "./basemap";
@@ -96,7 +96,7 @@ export function drawBasemap(ctx: CanvasRenderingContext2D, vp: Projector, basema
 export const DONUT_INNER = 0.72;
 const DISC_FILL = "rgba(13, 17, 23, 0.84)";
 const STATE_FILLS = MAP_STATES.map((s) => `rgb(${MAP_STATE_COLORS[s].join(", ")})`);
-/** Pixels around a cluster that still count as a click on it (deck's pickingRadius for the other layers). */
+/** Pixels around a cluster, a meter or a gateway that still count as a click on it. */
 export const PICK_SLOP = 4;
 
 function onScreen(vp: Projector, x: number, y: number, r: number): boolean {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { WebMercatorViewport } from "@deck.gl/core";
-import { commonOffsets, originMatrix, pickPoint, PICK_SLOP_PX, pointRadius, screenOf } from "./points-gl";
+import { PICK_SLOP as PICK_SLOP_PX } from "./canvas2d";
+import { commonOffsets, originMatrix, pickPoint, pointRadius, screenOf } from "./points-gl";
 
 /** A selection of meters around a town, as lib/map/points.ts makes them. */
 function selection(lon0: number, lat0: number, n: number) {

@@ -8,7 +8,8 @@
 // Positions are uploaded once per selection (lib/map/points.ts) as offsets from the
 // selection's own origin in deck's common space, so float32 keeps sub-pixel precision
 // at street zoom; the per-frame transform is computed in float64 on the CPU.
-// Clicks are picked on the CPU (nearest sprite within its radius + PICK_SLOP_PX).
+// Clicks are picked on the CPU (nearest sprite within its radius + PICK_SLOP).
+import { PICK_SLOP } from "./canvas2d";
 import type { PointsSelection } from "./points";
 
 /** What the drawing needs of deck's viewport (WebMercatorViewport). */
@@ -19,8 +20,6 @@ export interface PointsViewport {
   viewProjectionMatrix: ArrayLike<number>;
   projectFlat(xyz: number[]): number[];
 }
-
-export const PICK_SLOP_PX = 4;
 
 /** Sprite radius in CSS pixels per zoom (as the map drew single meters before). */
 export function pointRadius(zoom: number): number {
@@ -59,7 +58,7 @@ export function screenOf(m: Float64Array, width: number, height: number, dx: num
 /** Index in the selection of the sprite under (x, y), the nearest one when several are; -1 when none. */
 export function pickPoint(m: Float64Array, width: number, height: number, offsets: Float32Array, radius: number, x: number, y: number): number {
   let best = -1;
-  let bestD = (radius + PICK_SLOP_PX) ** 2;
+  let bestD = (radius + PICK_SLOP) ** 2;
   for (let i = 0; i < offsets.length / 2; i++) {
     const [sx, sy] = screenOf(m, width, height, offsets[2 * i]!, offsets[2 * i + 1]!);
     const d = (sx - x) ** 2 + (sy - y) ** 2;
@@ -109,7 +108,7 @@ export class MeterPoints {
   private sel: PointsSelection | null = null;
   private origin: [number, number] = [0, 0];
   private offsets: Float32Array = new Float32Array(0);
-  private count = 0;
+  private offsetsUploaded = false;
   private colors: Uint8Array | null = null;
   private colorsDirty = false;
   private drawnKey = "";
@@ -122,15 +121,15 @@ export class MeterPoints {
       e.preventDefault();
       this.program = null;
     });
+    // Restored: the next sync rebuilds the program and buffers (init) and uploads again.
     canvas.addEventListener("webglcontextrestored", () => {
-      this.program = null;
-      this.drawnKey = "";
-      this.colorsDirty = true;
-      if (this.sel) this.offsetsUploaded = false;
+      this.offsetsUploaded = false;
     });
   }
 
-  private offsetsUploaded = false;
+  private get count(): number {
+    return this.offsets.length / 2;
+  }
 
   /** The meters to draw (a new selection uploads its offsets at the next sync); null draws none. */
   setSelection(sel: PointsSelection | null, vp: Pick<PointsViewport, "projectFlat">): void {
@@ -139,7 +138,6 @@ export class MeterPoints {
     const { origin, offsets } = sel ? commonOffsets(sel, vp) : { origin: [0, 0] as [number, number], offsets: new Float32Array(0) };
     this.origin = origin;
     this.offsets = offsets;
-    this.count = offsets.length / 2;
     this.offsetsUploaded = false;
     this.drawnKey = "";
   }

@@ -15,7 +15,7 @@ import { GZIP_BODY_HEADERS, decodeFleet, decodeIndexList, decodeStates, fnv1a, r
 import { cellKey, cellOf, gridLevelForZoom, shouldShowPoints } from "@/lib/map/cells";
 import { applyPending, coalesceItems, colorInto, countStates, type StateArrays } from "@/lib/map/deltas";
 import { cellDonuts, formatCount, mapDeviceProps, type CellDonut } from "@/lib/map/layers";
-import { createOverlayCanvas, pickCell, StaticLayers, type Projector } from "@/lib/map/canvas2d";
+import { createOverlayCanvas, pickCell, PICK_SLOP, StaticLayers, type Projector } from "@/lib/map/canvas2d";
 import { MeterPoints, type PointsViewport } from "@/lib/map/points-gl";
 import { makeIndexOf, type IndexOf } from "@/lib/map/fleet-index";
 import { countInBox, gatherColors, inBoxDelta, isSelectionCurrent, padBox, selectPoints, type PointsBox, type PointsSelection } from "@/lib/map/points";
@@ -562,7 +562,7 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
       layers: [],
       useDevicePixels: false,
       deviceProps,
-      pickingRadius: 4,
+      pickingRadius: PICK_SLOP,
       // The map's own layers follow deck's viewport in the frame deck draws.
       onBeforeRender: () => {
         const vp = viewportOf(deckRef.current);
@@ -600,7 +600,7 @@ export function FleetMap({ initialFilters, initialMeter, role, canSchedule, faul
         onCellClickRef.current(cell);
         return;
       }
-      const info = deck.pickObject({ x, y, radius: 4, layerIds: ["gateways"] });
+      const info = deck.pickObject({ x, y, radius: PICK_SLOP, layerIds: ["gateways"] });
       lastPickRef.current = { layer: info?.layer?.id ?? null, index: info?.index ?? -1 };
       if (info) onClickRef.current(info);
     };
