@@ -9,6 +9,8 @@
 //  3. start/pause latency p50/p95 through the lib functions the actions call (permission check included)
 // Each engine runs in its own child process (chDB binds one directory per process).
 //   npx tsx scripts/bench-campaigns.ts [--engine pglite|postgresql] [--meters 20000] [--campaigns 20] [--job comms_reset|fw_verify]
+//     [--lines both|with|without] (the passes with and without ClickHouse step lines)
+//   BENCH_PROFILE=1 writes a CPU profile of each dispatch run (not the set-up) to the OS temp directory.
 import { spawnSync } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
@@ -43,6 +45,26 @@ async function benchPlan() {
     waves = plan.summary.waveCount;
   }
   console.log(`plan 1 000 000 meters (fw_verify, 5 000 gateways, 4 zones): ${waves} waves; runs ${times.map((t) => (t / 1000).toFixed(2)).join(" / ")} s (target <= 2 s)`);
+}
+
+/** BENCH_PROFILE=1: a CPU profile of the dispatch loop alone (not the fleet set-up), written to the OS temp directory. */
+async function startProfile() {
+  const { Session } = await import("node:inspector/promises");
+  const { writeFile } = await import("node:fs/promises");
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.setSamplingInterval", { interval: 500 });
+  await session.post("Profiler.start");
+  return {
+    async stop(name: string): Promise<string> {
+      const { profile } = await session.post("Profiler.stop");
+      session.disconnect();
+      const file = path.join(os.tmpdir(), `${name}.cpuprofile`);
+      await writeFile(file, JSON.stringify(profile));
+      return file;
+    },
+  };
 }
 
 async function benchEngine(engine: "pglite" | "postgresql") {
@@ -90,7 +112,8 @@ async function benchEngine(engine: "pglite" | "postgresql") {
     // (each is gated before the next), so one campaign alone never has more than 100 meters in flight.
     const ids = rows.map((r) => r.meter);
     const per = Math.ceil(ids.length / campaignCount);
-    for (const withAudit of [false, true]) {
+    const passes = arg("lines", "both");
+    for (const withAudit of [false, true].filter((w) => passes === "both" || (passes === "with") === w)) {
       await env.db.campaign.updateMany({ where: { status: { in: ["completed", "running"] } }, data: { status: "aborted" } });
       for (let k = 0; k < campaignCount; k++) {
         const c = await createCampaign({ name: `bench ${withAudit} ${k}`, jobType, targetQuery: { meters: ids.slice(k * per, (k + 1) * per) }, options, creationKey: `bench${withAudit}${k}${Date.now().toString(36)}` }, users.operator);
@@ -109,6 +132,7 @@ async function benchEngine(engine: "pglite" | "postgresql") {
       let fanMs = 0;
       let idleTicks = 0;
       let idleMs = 0;
+      const profiler = process.env.BENCH_PROFILE ? await startProfile() : null;
       const t0 = performance.now();
       for (let i = 0; i < 100_000; i++) {
         const t1 = performance.now();
@@ -127,6 +151,7 @@ async function benchEngine(engine: "pglite" | "postgresql") {
         if (r.commands === 0 && r.decisions.length === 0) t = r.nextWakeAt ? Math.max(t + 1, r.nextWakeAt.getTime()) : t + 1000;
       }
       const s = (performance.now() - t0) / 1000;
+      if (profiler) console.log(`  CPU profile of the run: ${await profiler.stop(`campaigns-${engine}-${withAudit ? "lines" : "nolines"}`)}`);
       const label = withAudit ? "with ClickHouse step lines" : "without ClickHouse step lines";
       const byState = await env.db.campaignTarget.groupBy({ by: ["state"], where: { campaign: { name: { startsWith: `bench ${withAudit} ` } } }, _count: { _all: true } });
       console.log(`${engine}: ${jobType} ${label}, ${scheduled} meters in ${campaignCount} campaigns (waves of 100, gateways limited to 8-32 sessions):`);

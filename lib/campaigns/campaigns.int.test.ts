@@ -272,6 +272,90 @@ describe(`campaigns on ${testDbKind()}`, () => {
     expect(logs.some((l) => l.attempt > 1) || !outcomes.includes("E105")).toBe(true);
   });
 
+  it("a gateway with more due targets than sessions: all leased, sent its limit at a time, later turns leased longer; a pause mid-send releases the rest as they were", async () => {
+    const sim = createSimulatorHes({ fleet, clock, latencyScale: 0 });
+    const gwIndex = fleet.gateways.reduce((best, g, i) => (g.maxConcurrentSessions < fleet.gateways[best]!.maxConcurrentSessions && g.meterCount >= 64 ? i : best), 0);
+    const gw = fleet.gateways[gwIndex]!;
+    const cap = gw.maxConcurrentSessions;
+    const meters: string[] = [];
+    for (let i = 0; i < fleet.meters.count && meters.length < cap; i++) if (fleet.meters.gateway[i] === gwIndex) meters.push(getMeterId(fleet, i));
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const hes = {
+      ...sim, getOutcome: sim.getOutcome.bind(sim), getNeighbourTable: sim.getNeighbourTable.bind(sim), getFirmwareHash: sim.getFirmwareHash.bind(sim), subscribe: sim.subscribe.bind(sim),
+      sendCommand: async (cmd: Parameters<typeof sim.sendCommand>[0]) => {
+        maxInFlight = Math.max(maxInFlight, ++inFlight);
+        try {
+          await held;
+          return await sim.sendCommand(cmd);
+        } finally {
+          inFlight--;
+        }
+      },
+    };
+    const d = createDispatcher({ hes, now, leaseMs: 60_000, commandTimeoutMs: 30_000 });
+    // Three campaigns on the same meters: one wave each, each within the gateway's limit, together three times over it.
+    const ids: string[] = [];
+    for (let k = 0; k < 3; k++) {
+      const c = await createCampaign({ name: `queued turns ${k}`, jobType: "fw_verify", targetQuery: { meters }, options: { offPeak: null, soakMinutes: 0, canarySize: 0, waveSize: 100, thresholds: { successPct: 0, maxErrorPct: 100, onBreach: "pause", lastGaspPerMin: 1e9 } }, creationKey: key() }, users.operator);
+      await startCampaign({ campaignId: c.id }, users.operator, now());
+      ids.push(c.id);
+    }
+    const n = await env.db.campaignTarget.count({ where: { campaignId: { in: ids }, state: "pending" } });
+    expect(n).toBeGreaterThan(2 * cap);
+    const at = t;
+    const ticking = d.tick();
+    for (let i = 0; i < 500 && inFlight < cap; i++) await new Promise((r) => setTimeout(r, 10));
+    // Every due target is leased at once; the gateway's limit is in flight, no more.
+    const leased = await env.db.campaignTarget.findMany({ where: { campaignId: { in: ids }, state: "leased" } });
+    expect(leased.length).toBe(n);
+    expect(inFlight).toBe(cap);
+    // The k-th turn of `cap` targets on the gateway is leased for k lease periods.
+    const expiries: Record<number, number> = {};
+    for (const l of leased) expiries[l.leaseExpiresAt!.getTime() - at] = (expiries[l.leaseExpiresAt!.getTime() - at] ?? 0) + 1;
+    const turns: Record<number, number> = {};
+    for (let k = 1; (k - 1) * cap < n; k++) turns[k * 60_000] = Math.min(cap, n - (k - 1) * cap);
+    expect(expiries).toEqual(turns);
+    expect(await env.db.commandLog.count({ where: { campaignId: { in: ids } } })).toBe(n);
+
+    for (const id of ids) await pauseCampaign({ campaignId: id }, users.operator);
+    await new Promise((r) => setTimeout(r, 300)); // past the dispatcher's status re-read interval
+    release();
+    const r = await ticking;
+    expect(r.commands).toBe(cap);
+    expect(maxInFlight).toBe(cap);
+    // The unsent turns are pending again as before the lease: same attempt count, no lease, no log row.
+    const after = await env.db.campaignTarget.findMany({ where: { campaignId: { in: ids }, state: { not: "excluded" } } });
+    const done = after.filter((x) => x.state !== "pending");
+    const back = after.filter((x) => x.state === "pending");
+    expect(done.length).toBe(cap);
+    expect(back.length).toBe(n - cap);
+    for (const x of back) {
+      expect(x.attempts).toBe(0);
+      expect(x.leaseOwner).toBeNull();
+      expect(x.leaseExpiresAt).toBeNull();
+    }
+    const logs = await env.db.commandLog.findMany({ where: { campaignId: { in: ids } } });
+    expect(new Set(logs.map((l) => l.targetId))).toEqual(new Set(done.map((x) => x.id)));
+
+    // Resumed, the released targets go out under the keys they would have had, each applied once.
+    for (const id of ids) await resumeCampaign({ campaignId: id }, users.operator, now());
+    for (let i = 0; i < 200 && (await env.db.campaign.count({ where: { id: { in: ids }, status: "running" } })) > 0; i++) {
+      const x = await d.tick();
+      if (x.commands === 0 && x.decisions.length === 0) t = Math.max(t + 1, x.nextWakeAt?.getTime() ?? t + 1000);
+    }
+    expect(await env.db.campaign.count({ where: { id: { in: ids }, status: "completed" } })).toBe(3);
+    expect(maxInFlight).toBe(cap);
+    const final = await env.db.commandLog.findMany({ where: { campaignId: { in: ids } } });
+    for (const l of final) {
+      expect(l.idempotencyKey).toBe(commandKey(l.campaignId, l.meterId, l.step, l.attempt));
+      expect(sim.getAppliedCount(l.idempotencyKey)).toBeLessThanOrEqual(1);
+    }
+    expect(new Set(final.filter((l) => l.attempt === 1).map((l) => l.targetId)).size).toBe(n);
+  });
+
   it("field steps become work orders; a technician completes a calibration and the constants history is kept", async () => {
     const sim = createSimulatorHes({ fleet, clock, latencyScale: 0 });
     const d = createDispatcher({ hes: sim, now });
