@@ -272,7 +272,7 @@ describe(`campaigns on ${testDbKind()}`, () => {
     expect(logs.some((l) => l.attempt > 1) || !outcomes.includes("E105")).toBe(true);
   });
 
-  it("a gateway with more due targets than sessions: all leased, sent its limit at a time, later turns leased longer; a pause mid-send releases the rest as they were", async () => {
+  it("a gateway with more due targets than sessions: all leased, sent its limit at a time, later turns leased longer; a pause or abort mid-send releases the rest", async () => {
     const sim = createSimulatorHes({ fleet, clock, latencyScale: 0 });
     const gwIndex = fleet.gateways.reduce((best, g, i) => (g.maxConcurrentSessions < fleet.gateways[best]!.maxConcurrentSessions && g.meterCount >= 64 ? i : best), 0);
     const gw = fleet.gateways[gwIndex]!;
@@ -320,19 +320,27 @@ describe(`campaigns on ${testDbKind()}`, () => {
     expect(expiries).toEqual(turns);
     expect(await env.db.commandLog.count({ where: { campaignId: { in: ids } } })).toBe(n);
 
-    for (const id of ids) await pauseCampaign({ campaignId: id }, users.operator);
+    await pauseCampaign({ campaignId: ids[0]! }, users.operator);
+    await pauseCampaign({ campaignId: ids[1]! }, users.operator);
+    await abortCampaign({ campaignId: ids[2]! }, users.operator, now());
     await new Promise((r) => setTimeout(r, 300)); // past the dispatcher's status re-read interval
     release();
     const r = await ticking;
     expect(r.commands).toBe(cap);
     expect(maxInFlight).toBe(cap);
-    // The unsent turns are pending again as before the lease: same attempt count, no lease, no log row.
+    // The unsent turns are back as before the lease (skipped in the aborted campaign): same
+    // attempt count, no lease, no log row.
     const after = await env.db.campaignTarget.findMany({ where: { campaignId: { in: ids }, state: { not: "excluded" } } });
-    const done = after.filter((x) => x.state !== "pending");
+    const done = after.filter((x) => x.state !== "pending" && x.state !== "skipped");
     const back = after.filter((x) => x.state === "pending");
+    const skipped = after.filter((x) => x.state === "skipped");
     expect(done.length).toBe(cap);
-    expect(back.length).toBe(n - cap);
-    for (const x of back) {
+    expect(back.length + skipped.length).toBe(n - cap);
+    expect(skipped.length).toBeGreaterThan(0); // the aborted campaign's targets (created last) are in the later turns
+    expect(back.every((x) => x.campaignId !== ids[2])).toBe(true);
+    expect(skipped.every((x) => x.campaignId === ids[2] && x.reason!.startsWith("campaign aborted"))).toBe(true);
+    expect(await env.db.campaignTarget.count({ where: { campaignId: ids[2], state: { in: ["pending", "leased"] } } })).toBe(0);
+    for (const x of [...back, ...skipped]) {
       expect(x.attempts).toBe(0);
       expect(x.leaseOwner).toBeNull();
       expect(x.leaseExpiresAt).toBeNull();
@@ -341,19 +349,19 @@ describe(`campaigns on ${testDbKind()}`, () => {
     expect(new Set(logs.map((l) => l.targetId))).toEqual(new Set(done.map((x) => x.id)));
 
     // Resumed, the released targets go out under the keys they would have had, each applied once.
-    for (const id of ids) await resumeCampaign({ campaignId: id }, users.operator, now());
+    for (const id of ids.slice(0, 2)) await resumeCampaign({ campaignId: id }, users.operator, now());
     for (let i = 0; i < 200 && (await env.db.campaign.count({ where: { id: { in: ids }, status: "running" } })) > 0; i++) {
       const x = await d.tick();
       if (x.commands === 0 && x.decisions.length === 0) t = Math.max(t + 1, x.nextWakeAt?.getTime() ?? t + 1000);
     }
-    expect(await env.db.campaign.count({ where: { id: { in: ids }, status: "completed" } })).toBe(3);
+    expect(await env.db.campaign.count({ where: { id: { in: ids }, status: "completed" } })).toBe(2);
     expect(maxInFlight).toBe(cap);
     const final = await env.db.commandLog.findMany({ where: { campaignId: { in: ids } } });
     for (const l of final) {
       expect(l.idempotencyKey).toBe(commandKey(l.campaignId, l.meterId, l.step, l.attempt));
       expect(sim.getAppliedCount(l.idempotencyKey)).toBeLessThanOrEqual(1);
     }
-    expect(new Set(final.filter((l) => l.attempt === 1).map((l) => l.targetId)).size).toBe(n);
+    expect(new Set(final.filter((l) => l.attempt === 1).map((l) => l.targetId)).size).toBe(n - skipped.length);
   });
 
   it("field steps become work orders; a technician completes a calibration and the constants history is kept", async () => {

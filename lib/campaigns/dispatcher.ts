@@ -198,7 +198,8 @@ export function createDispatcher(opts: DispatcherOptions) {
 
   /**
    * Leases this worker took but did not send (their campaign was paused or aborted meanwhile)
-   * go back to pending as they were: the attempt the lease counted is taken back, so the
+   * go back to pending as they were (skipped, if the campaign was aborted: its abort skipped
+   * the pending targets before these came back): the attempt the lease counted is taken back, so the
    * next lease sends the same key, and the CommandLog rows this lease wrote (same fence,
    * still "sending") are removed, since those commands never left. A row an earlier lease
    * wrote under the same key stays: that command may have gone out.
@@ -212,9 +213,11 @@ export function createDispatcher(opts: DispatcherOptions) {
           AS x(id, fence, counted, key)
       ), released AS (
         UPDATE "CampaignTarget" AS t
-        SET state = 'pending', "leaseOwner" = NULL, "leaseExpiresAt" = NULL, "updatedAt" = ${at}, attempts = t.attempts - v.counted
-        FROM v
-        WHERE t.id = v.id AND t.fence = v.fence AND t."leaseOwner" = v.owner AND t.state = v.held
+        SET state = CASE WHEN cp.status = 'aborted' THEN 'skipped'::"CampaignTargetState" ELSE 'pending'::"CampaignTargetState" END,
+            reason = CASE WHEN cp.status = 'aborted' THEN left('campaign aborted: ' || coalesce(cp."statusReason", ''), 1000) ELSE t.reason END,
+            "leaseOwner" = NULL, "leaseExpiresAt" = NULL, "updatedAt" = ${at}, attempts = t.attempts - v.counted
+        FROM v, "Campaign" AS cp
+        WHERE t.id = v.id AND t.fence = v.fence AND t."leaseOwner" = v.owner AND t.state = v.held AND cp.id = t."campaignId"
         RETURNING t.id, t.fence
       )
       DELETE FROM "CommandLog" AS c USING v, released AS r
@@ -583,10 +586,17 @@ export function createDispatcher(opts: DispatcherOptions) {
     return perMeter;
   }
 
-  /** LAST_GASP per minute behind each wave's gateways over [from, to), one ClickHouse query for all. */
-  async function lastGaspRates(gatewaysPerWave: string[][], from: number, to: number): Promise<number[]> {
-    const all = [...new Set(gatewaysPerWave.flat())];
-    const counts = all.length ? await timed("ch:gasp", () => getLastGaspCounts({ gateways: all, from, to })) : new Map<string, number>();
+  /**
+   * LAST_GASP per minute behind each wave's gateways over the 5 minutes before the tick. One
+   * ClickHouse read per tick, of all gateways, serves the gates and the wave starts of the tick.
+   */
+  let gaspOfTick: Promise<Map<string, number>> | null = null;
+  let tickAt = 0;
+  async function lastGaspRates(gatewaysPerWave: string[][], at: number): Promise<number[]> {
+    const from = at - 5 * 60_000;
+    const to = at + 1;
+    gaspOfTick ??= timed("ch:gasp", () => getLastGaspCounts({ from, to }));
+    const counts = await gaspOfTick;
     return gatewaysPerWave.map((gws) => (gws.reduce((n, gw) => n + (counts.get(gw) ?? 0), 0) * 60_000) / (to - from));
   }
 
@@ -607,17 +617,26 @@ export function createDispatcher(opts: DispatcherOptions) {
     return true;
   }
 
-  /** Wave start for many waves: re-run preflight on current state (one ClickHouse read); field steps become work orders. */
-  async function beginWaves(started: Active[], at: Date) {
+  interface WaveTarget {
+    id: string;
+    campaignId: string;
+    wave: number;
+    meterId: string;
+    gatewayId: string;
+    state: string;
+  }
+
+  /**
+   * Wave start for many waves: preflight re-run on current state (the ClickHouse read was
+   * started by startDueWaves beside its LAST_GASP check); field steps become work orders.
+   */
+  async function beginWaves(started: Active[], at: Date, pendingTargets: WaveTarget[], meterRows: Promise<Awaited<ReturnType<typeof findTargetMeters>>>) {
     if (!started.length) return;
-    const targets = await db.$queryRaw<{ id: string; campaignId: string; meterId: string }[]>`
-      SELECT t.id, t."campaignId", t."meterId" FROM "CampaignTarget" AS t
-      WHERE t."campaignId" = ANY(${started.map((a) => a.c.id)}::text[]) AND t.wave = ANY(${started.map((a) => a.wave.index)}::int[])
-        AND (t."campaignId" || '#' || t.wave) = ANY(${started.map((a) => waveKey(a.c.id, a.wave.index))}::text[])
-        AND t.state = 'pending'`;
+    const isStarted = new Set(started.map((a) => waveKey(a.c.id, a.wave.index)));
+    const targets = pendingTargets.filter((t) => isStarted.has(waveKey(t.campaignId, t.wave)));
     if (targets.length) {
       const catalogue = started.some((a) => a.jobType === "fota") ? await getFirmwareCatalogue() : undefined;
-      const rows = await timed("ch:preflight", () => findTargetMeters({ meters: [...new Set(targets.map((t) => t.meterId))] }, { now: at.getTime() }));
+      const rows = await meterRows;
       const byMeter = new Map(rows.map((r) => [r.meter, r]));
       const checks = new Map(started.map((a) => [a.c.id, createPreflight({ jobType: a.jobType, catalogue, targetFirmware: a.options.targetFirmware }, at)]));
       const excluded: { id: string; code: string | null; reason: string }[] = [];
@@ -629,8 +648,9 @@ export function createDispatcher(opts: DispatcherOptions) {
       if (excluded.length) {
         await db.$executeRaw`
           UPDATE "CampaignTarget" AS t SET state = 'excluded', "lastCode" = x.code, reason = x.reason, "updatedAt" = ${at}
-          FROM unnest(${excluded.map((e) => e.id)}::text[], ${excluded.map((e) => e.code)}::text[], ${excluded.map((e) => e.reason)}::text[]) AS x(id, code, reason)
-          WHERE t.id = x.id AND t.state = 'pending'`;
+          FROM (SELECT u.*, 'pending'::"CampaignTargetState" AS open
+                FROM unnest(${excluded.map((e) => e.id)}::text[], ${excluded.map((e) => e.code)}::text[], ${excluded.map((e) => e.reason)}::text[]) AS u(id, code, reason)) AS x
+          WHERE t.id = x.id AND t.state = x.open`; // compared with a column: see record()
       }
     }
     for (const a of started) {
@@ -696,7 +716,7 @@ export function createDispatcher(opts: DispatcherOptions) {
       else groups.push([x]);
     }
     // The LAST_GASP read does not depend on the health scans: both go to chDB at once.
-    const gaspRead = lastGaspRates(inputs.map((x) => [...new Set(x.targets.map((y) => y.gatewayId))]), t.getTime() - 5 * 60_000, t.getTime() + 1);
+    const gaspRead = lastGaspRates(inputs.map((x) => [...new Set(x.targets.map((y) => y.gatewayId))]), tickAt);
     gaspRead.catch(() => {}); // awaited below; a health scan failing first must not leave it unhandled
     const health = new Map<Active, WaveHealth>();
     for (const g of groups) {
@@ -760,12 +780,26 @@ export function createDispatcher(opts: DispatcherOptions) {
       return false;
     });
     if (!due.length) return [];
-    const gws = await db.$queryRaw<{ campaignId: string; wave: number; gatewayId: string }[]>`
-      SELECT DISTINCT t."campaignId", t.wave, t."gatewayId" FROM "CampaignTarget" AS t
+    // One read of the due waves' targets serves the LAST_GASP check (their gateways) and the
+    // preflight (their pending meters), whose ClickHouse read goes beside the LAST_GASP one.
+    const targets = await db.$queryRaw<WaveTarget[]>`
+      SELECT t.id, t."campaignId", t.wave, t."meterId", t."gatewayId", t.state::text AS state FROM "CampaignTarget" AS t
       WHERE t."campaignId" = ANY(${due.map((a) => a.c.id)}::text[]) AND t.wave = ANY(${due.map((a) => a.wave.index)}::int[])
         AND (t."campaignId" || '#' || t.wave) = ANY(${due.map((a) => waveKey(a.c.id, a.wave.index))}::text[])`;
-    const perWave = due.map((a) => gws.filter((g) => g.campaignId === a.c.id && g.wave === a.wave.index).map((g) => g.gatewayId));
-    const gasp = await lastGaspRates(perWave, at.getTime() - 5 * 60_000, at.getTime());
+    const pendingTargets = targets.filter((t) => t.state === "pending");
+    const meterRows = pendingTargets.length
+      ? timed("ch:preflight", () => findTargetMeters({ meters: [...new Set(pendingTargets.map((t) => t.meterId))] }, { now: at.getTime() }))
+      : Promise.resolve([]);
+    meterRows.catch(() => {}); // awaited in beginWaves; a storm pause may leave it unread
+    const gwsOf = new Map<string, Set<string>>();
+    for (const t of targets) {
+      const k = waveKey(t.campaignId, t.wave);
+      const set = gwsOf.get(k);
+      if (set) set.add(t.gatewayId);
+      else gwsOf.set(k, new Set([t.gatewayId]));
+    }
+    const perWave = due.map((a) => [...(gwsOf.get(waveKey(a.c.id, a.wave.index)) ?? [])]);
+    const gasp = await lastGaspRates(perWave, tickAt);
     const toClaim: Active[] = [];
     for (const [i, a] of due.entries()) {
       const limit = a.options.thresholds.lastGaspPerMin;
@@ -776,7 +810,7 @@ export function createDispatcher(opts: DispatcherOptions) {
     }
     if (!toClaim.length) return [];
     // Preflight before the wave shows as running: no worker may lease a target preflight would exclude.
-    await beginWaves(toClaim, at);
+    await beginWaves(toClaim, at, pendingTargets, meterRows);
     const claimedIds = new Set(
       (await db.$queryRaw<{ id: string }[]>`
         UPDATE "CampaignWave" SET state = 'running', "startedAt" = ${at}
@@ -848,6 +882,8 @@ export function createDispatcher(opts: DispatcherOptions) {
    */
   async function tick(): Promise<TickResult> {
     const result: TickResult = { commands: 0, staleResults: 0, runningCampaigns: 0, nextWakeAt: null, decisions: [] };
+    tickAt = now().getTime();
+    gaspOfTick = null;
     const campaigns = await timed("load", () => db.campaign.findMany({ where: { status: "running" }, select: { id: true, jobType: true, options: true }, orderBy: { startedAt: "asc" } }));
     result.runningCampaigns = campaigns.length;
     const guard = async (what: string, ids: string[], body: () => Promise<void>) => {

@@ -191,15 +191,15 @@ export async function getLastGaspRate(input: { gateways: string[]; from: number;
   return (Number(row?.n ?? 0) * 60_000) / (input.to - input.from);
 }
 
-/** LAST_GASP lines per gateway over [from, to): one query for the gates of many waves at once. */
-export async function getLastGaspCounts(input: { gateways: string[]; from: number; to: number }, ch?: ClickHouse): Promise<Map<string, number>> {
+/** LAST_GASP lines per gateway over [from, to), all gateways (the dispatcher reads it once per round). */
+export async function getLastGaspCounts(input: { from: number; to: number }, ch?: ClickHouse): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
-  if (!input.gateways.length || input.to <= input.from) return counts;
+  if (input.to <= input.from) return counts;
   const rows = await (await handle(ch)).queryRows<{ gw: string; n: string | number }>({
     query: `SELECT toString(gw) AS gw, count() AS n FROM audit_log
-            WHERE code = 'LAST_GASP' AND ts >= {from:${TIME}} AND ts < {to:${TIME}} AND gw IN {gws:Array(String)}
+            WHERE code = 'LAST_GASP' AND ts >= {from:${TIME}} AND ts < {to:${TIME}}
             GROUP BY gw`,
-    params: { from: formatTime(input.from), to: formatTime(input.to), gws: input.gateways },
+    params: { from: formatTime(input.from), to: formatTime(input.to) },
     tag: "campaigns.last_gasp_counts",
   });
   for (const r of rows) counts.set(r.gw, Number(r.n));
