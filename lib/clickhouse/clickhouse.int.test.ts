@@ -179,6 +179,15 @@ describe("queryRows", () => {
     expect(row!.n).toBe("10000000");
   });
 
+  it("answers a short read while a long one runs (reads are not queued behind each other)", async () => {
+    const finished: string[] = [];
+    const slow = ch.queryRows({ query: "SELECT sum(sleepEachRow(0.1)) AS s FROM numbers(15) SETTINGS max_block_size = 1", tag: "test.slow" }).then(() => finished.push("slow"));
+    await new Promise((r) => setTimeout(r, 100)); // the slow read is under way
+    await ch.queryRows({ query: "SELECT 1 AS one", tag: "test.fast" }).then(() => finished.push("fast"));
+    await slow;
+    expect(finished).toEqual(["fast", "slow"]);
+  });
+
   it("round-trips hostile strings through params exactly", async () => {
     const fixed = ["it's", "back\\slash", "{x:String}", "nul\0byte", "ünï😀中文", "\"dq\"", "line\nbreak\ttab", "'; DROP TABLE audit_log; --", ""];
     const [row] = await ch.queryRows<{ s: string[] }>({ query: "SELECT {s:Array(String)} AS s", params: { s: fixed }, tag: "test.params" });
