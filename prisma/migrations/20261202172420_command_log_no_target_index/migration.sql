@@ -1,0 +1,2 @@
+-- DropIndex
+DROP INDEX "CommandLog_targetId_idx";
