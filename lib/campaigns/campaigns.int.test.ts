@@ -272,7 +272,7 @@ describe(`campaigns on ${testDbKind()}`, () => {
     expect(logs.some((l) => l.attempt > 1) || !outcomes.includes("E105")).toBe(true);
   });
 
-  it("a gateway with more due targets than sessions: all leased, sent its limit at a time, later turns leased longer; a pause or abort mid-send releases the rest", async () => {
+  it("a gateway with more due targets than sessions: all leased, sent its limit at a time, later turns leased a command timeout longer each; a pause or abort mid-send releases the rest", async () => {
     const sim = createSimulatorHes({ fleet, clock, latencyScale: 0 });
     const gwIndex = fleet.gateways.reduce((best, g, i) => (g.maxConcurrentSessions < fleet.gateways[best]!.maxConcurrentSessions && g.meterCount >= 64 ? i : best), 0);
     const gw = fleet.gateways[gwIndex]!;
@@ -312,11 +312,11 @@ describe(`campaigns on ${testDbKind()}`, () => {
     const leased = await env.db.campaignTarget.findMany({ where: { campaignId: { in: ids }, state: "leased" } });
     expect(leased.length).toBe(n);
     expect(inFlight).toBe(cap);
-    // The k-th turn of `cap` targets on the gateway is leased for k lease periods.
+    // The k-th turn of `cap` targets on the gateway may wait k - 1 command timeouts: its lease is that much longer.
     const expiries: Record<number, number> = {};
     for (const l of leased) expiries[l.leaseExpiresAt!.getTime() - at] = (expiries[l.leaseExpiresAt!.getTime() - at] ?? 0) + 1;
     const turns: Record<number, number> = {};
-    for (let k = 1; (k - 1) * cap < n; k++) turns[k * 60_000] = Math.min(cap, n - (k - 1) * cap);
+    for (let k = 1; (k - 1) * cap < n; k++) turns[60_000 + (k - 1) * 30_000] = Math.min(cap, n - (k - 1) * cap);
     expect(expiries).toEqual(turns);
     expect(await env.db.commandLog.count({ where: { campaignId: { in: ids } } })).toBe(n);
 

@@ -120,19 +120,19 @@ export function createDispatcher(opts: DispatcherOptions) {
   /**
    * One statement leases the due targets of all the given running waves (of campaigns still
    * running), and says for each gateway how many sessions this worker may open there: its
-   * concurrent-session limit (sessionCap, frozen at start) less the leases every worker already
-   * holds on it, across all campaigns (leases live in waves running or paused, or decided
-   * within the last lease and command timeout: an abort or a gate may end a wave while its
-   * last commands are out; no index holds the lease columns, see the schema). Past its limit the head-end queues and times commands out
-   * (HES_TIMEOUT, retried minutes later): in the bench, 20 campaigns' waves leased together
-   * without this cap sent a quarter of their commands over a limit and the whole run fell to
-   * 28-166 commands/s.
+   * concurrent-session limit (sessionCap, frozen at start) less the leases every worker
+   * already holds on it, across all campaigns. Leases are counted in the waves that may have
+   * commands out: running or paused, or decided within the last lease and command timeout
+   * (an abort or a gate may end a wave while its last commands are out). Past its limit the
+   * head-end queues and times commands out (HES_TIMEOUT, retried minutes later): in the
+   * bench, 20 campaigns' waves leased together without this cap sent a quarter of their
+   * commands over a limit and the whole run fell to 28-166 commands/s.
    * A gateway with more due targets than free sessions has them all leased at once and sent
-   * `slots` at a time (sendLeased); the lease of the target ranked rn on its gateway lasts
-   * ceil(rn / slots) lease periods, the longest its turn can take. Other workers count all of
-   * them as busy, so the gateway never carries more than its limit. Leasing only what fits and
-   * going round again cost a lease and a record statement per round: most of a tick's time
-   * when a few gateways hold many of the due targets.
+   * `slots` at a time (sendLeased). The target ranked rn on its gateway waits at most
+   * floor((rn - 1) / slots) command timeouts for its turn, and its lease is that much longer.
+   * Other workers count all of them as busy, so the gateway never carries more than its
+   * limit. Leasing only what fits and going round again cost a lease and a record statement
+   * per round: most of a tick's time when a few gateways hold many of the due targets.
    */
   async function leaseTargets(waves: Active[], at: Date): Promise<LeasedInBatch[]> {
     const ids = waves.map((a) => a.c.id);
@@ -149,7 +149,7 @@ export function createDispatcher(opts: DispatcherOptions) {
       WITH upd AS (
       UPDATE "CampaignTarget" AS t
       SET state = 'leased', "leaseOwner" = ${owner}, fence = t.fence + 1, "updatedAt" = ${at},
-          "leaseExpiresAt" = ${at}::timestamptz + (CASE WHEN due.slots IS NULL THEN 1 ELSE (due.rn + due.slots - 1) / due.slots END) * ${leaseMs}::int * interval '1 millisecond',
+          "leaseExpiresAt" = ${at}::timestamptz + (${leaseMs}::int + (CASE WHEN due.slots IS NULL THEN 0 ELSE (due.rn - 1) / due.slots END) * ${commandTimeoutMs}::int) * interval '1 millisecond',
           attempts = CASE WHEN t.state = 'pending' THEN t.attempts + 1 ELSE t.attempts END
       FROM (
         SELECT c.id, cand.rn, cand.slots, c.state = 'pending' AS fresh FROM "CampaignTarget" AS c
