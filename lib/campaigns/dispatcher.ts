@@ -27,6 +27,7 @@ import type { CommandOutcome, HesAdapter } from "@/lib/hes/adapter";
 import { evaluateWave, nextRetry, type GateDecision, type MeterOutcome } from "@/lib/scheduling/gates";
 import { getJobTypeSpec, type JobType } from "@/lib/scheduling/job-types";
 import { createPreflight } from "@/lib/scheduling/preflight";
+import { createLineQueue } from "./line-queue";
 import { publishProgress, setLiveProgress } from "./progress";
 import type { CampaignOptions } from "./schemas";
 import { abortCampaignAs, readOptions } from "./service";
@@ -329,50 +330,18 @@ export function createDispatcher(opts: DispatcherOptions) {
     fresh: boolean;
   }
 
-  /**
-   * Step lines go to ClickHouse behind the sends: one insert in flight at a time, the lines
-   * of the batches sent meanwhile wait and go together in the next one, and the send loop
-   * drains it before the tick moves on (gates read these lines). An insert into audit_log
-   * costs ~100 ms whatever its size up to thousands of rows (its projection and four
-   * materialised views each write a part): inserted per batch and awaited, they took 5.0 s of
-   * a 13.0 s bench run (16 k commands, PGlite); overlapped and coalesced, the run waits
-   * 0.8 s of 7.1 s for them.
-   */
-  const audit = (() => {
-    let waiting: AuditLogRow[] = [];
-    let inFlight: Promise<void> | null = null;
-    let failure: unknown = null;
-    const flush = () => {
-      const rows = waiting;
-      waiting = [];
+  /** Step lines: few large ClickHouse inserts behind the sends (see line-queue.ts). */
+  const audit = createLineQueue<AuditLogRow>({
+    insert: async (rows, token) => {
       const t0 = performance.now();
-      inFlight = insertCampaignAuditRows(rows, `campaigns:${owner}:${rows[0]?.id ?? ""}:${rows.at(-1)?.id ?? ""}:${rows.length}`)
-        .catch((err: unknown) => {
-          failure ??= err;
-        })
-        .finally(() => {
-          if (timings) timings.chAudit = (timings.chAudit ?? 0) + performance.now() - t0;
-          inFlight = null;
-          if (waiting.length) flush();
-        });
-    };
-    return {
-      queue(rows: AuditLogRow[]) {
-        if (!rows.length) return;
-        waiting.push(...rows);
-        if (!inFlight) flush();
-      },
-      /** Waits until every queued line is in ClickHouse; throws the first failed insert's error. */
-      async drain() {
-        while (inFlight) await inFlight;
-        if (failure) {
-          const err = failure;
-          failure = null;
-          throw err;
-        }
-      },
-    };
-  })();
+      try {
+        await insertCampaignAuditRows(rows, token);
+      } finally {
+        if (timings) timings.chAudit = (timings.chAudit ?? 0) + performance.now() - t0;
+      }
+    },
+    tokenOf: (rows) => `campaigns:${owner}:${rows[0]?.id ?? ""}:${rows.at(-1)?.id ?? ""}:${rows.length}`,
+  });
 
   /**
    * Sends one lease's targets: per gateway at most `slots` at once (the next goes when one
@@ -472,7 +441,7 @@ export function createDispatcher(opts: DispatcherOptions) {
           .map(({ a, d }) => ({ d, r: auditRecord(a.c.id, a.jobType, d, done) }))
           .filter((x): x is { d: Decided; r: AuditRecord } => x.r !== null)
           .map(({ d, r }) => toAuditLogRow(r, { source: `campaign:${r.job}`, position: positionOf(d.key, `${d.row.fence}`) }));
-        audit.queue(rows);
+        audit.push(rows);
         // The map's flat table follows on the same debounced refresh as ingested lines (500 ms):
         // re-merging each batch's meters inline took 3.4 s of a 14.8 s bench run (16 k commands, PGlite).
         markMetersTouched(accepted.map(({ d }) => d.row.meterId));
