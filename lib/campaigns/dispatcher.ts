@@ -804,8 +804,9 @@ export function createDispatcher(opts: DispatcherOptions) {
       // with a free session was leased (the rest waits for other workers' sessions, next tick).
       if (leased.length < batchSize) break;
     }
-    // The step lines are not awaited here: their insert goes on beside the soak starts and
-    // the next tick's reads, and the health scan of a gate waits for it (gateSoakedWaves).
+    // The round's step lines go to ClickHouse in one insert, not awaited here: it goes on beside
+    // the soak starts and the next tick's reads, and a gate's health scan waits for it.
+    if (result.commands) audit.kick();
   }
 
   /** After sending: a wave with nothing open starts its soak; otherwise the error budget is checked mid-wave. */

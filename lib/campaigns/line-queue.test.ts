@@ -69,6 +69,21 @@ describe("createLineQueue", () => {
     expect(f.calls).toHaveLength(1);
   });
 
+  it("kick inserts what waits at once, without waiting for the insert", async () => {
+    const f = fakeInsert();
+    let release!: () => void;
+    f.holdWith(new Promise<void>((r) => (release = r)));
+    const q = createLineQueue({ insert: f.insert, tokenOf, batch: 100, waitMs: 60_000 });
+    q.push([4, 5]);
+    q.kick();
+    expect(f.calls.map((c) => c.rows)).toEqual([[4, 5]]);
+    expect(q.pending).toBe(0); // in flight
+    f.holdWith(null);
+    release();
+    await q.drain();
+    expect(f.calls).toHaveLength(1);
+  });
+
   it("keeps the lines of a failed insert and sends them again under the same token", async () => {
     const f = fakeInsert();
     const q = createLineQueue({ insert: f.insert, tokenOf, batch: 100, waitMs: 60_000 });

@@ -2,8 +2,9 @@
 // audit_log costs 75-100 ms of chDB work whatever its size (its projection and the materialised
 // views behind it each write a part, later merged), plus ~60 us a line, and on 2 cores that work
 // is taken from the dispatcher. Lines wait until `batch` are queued or the oldest has waited
-// `waitMs` (500 ms, as ingested lines), or until someone needs them in ClickHouse: drain() (a
-// gate's health scan, an idle tick, shutdown). One insert in flight at a time. A failed insert
+// `waitMs` (500 ms, as ingested lines), or until they are due: kick() starts an insert of what
+// waits (the dispatcher's send round is over), drain() also waits for it (a gate's health scan,
+// an idle tick, shutdown). One insert in flight at a time. A failed insert
 // keeps its lines, under the same deduplication token, for the next attempt: nothing is dropped
 // while the process lives.
 
@@ -65,7 +66,11 @@ export function createLineQueue<T>(opts: LineQueueOptions<T>) {
       if (waiting.length >= batchSize) flush();
       else timer ??= setTimeout(flush, waitMs);
     },
-    /** Lines queued and not yet in ClickHouse. */
+    /** Starts an insert of what waits now (if none is in flight), without waiting for it. */
+    kick() {
+      flush();
+    },
+    /** Lines waiting for an insert (those of an insert in flight not counted). */
     get pending(): number {
       return waiting.length + batches.reduce((n, b) => n + b.rows.length, 0);
     },
