@@ -27,7 +27,7 @@ import type { CommandOutcome, HesAdapter } from "@/lib/hes/adapter";
 import { evaluateWave, nextRetry, type GateDecision, type MeterOutcome } from "@/lib/scheduling/gates";
 import { getJobTypeSpec, type JobType } from "@/lib/scheduling/job-types";
 import { createPreflight } from "@/lib/scheduling/preflight";
-import { createLineQueue } from "./line-queue";
+import { createBatchQueue } from "./batch-queue";
 import { publishProgress, setLiveProgress } from "./progress";
 import type { CampaignOptions } from "./schemas";
 import { abortCampaignAs, readOptions } from "./service";
@@ -330,8 +330,8 @@ export function createDispatcher(opts: DispatcherOptions) {
     fresh: boolean;
   }
 
-  /** Step lines: few large ClickHouse inserts behind the sends (see line-queue.ts). */
-  const audit = createLineQueue<AuditLogRow>({
+  /** Step lines: few large ClickHouse inserts behind the sends (batch-queue.ts). */
+  const audit = createBatchQueue<AuditLogRow>({
     insert: async (rows, token) => {
       const t0 = performance.now();
       try {
@@ -383,7 +383,7 @@ export function createDispatcher(opts: DispatcherOptions) {
           retryable: !isAppError(err) || err.code === "unavailable",
         }));
       const done = now();
-      recorder.push({ a, d: decide(a.jobType, row, row.key, outcome, done) });
+      recorder.push([{ a, d: decide(a.jobType, row, row.key, outcome, done) }]);
     };
     try {
       await timed("hes", () =>
@@ -424,63 +424,34 @@ export function createDispatcher(opts: DispatcherOptions) {
     };
   }
 
-  /** Stores outcomes in coalesced record statements; the accepted ones get their step lines and callbacks. */
+  /**
+   * Outcomes stored in coalesced record statements (batch-queue.ts); the accepted ones get
+   * their step lines and callbacks. A failed statement is not retried: drain() throws, and
+   * the leases expire, so the same keys go out again.
+   */
   function createRecorder(onStale: (n: number) => void) {
-    let waiting: { a: Active; d: Decided }[] = [];
-    let inFlight: Promise<void> | null = null;
-    let timer: ReturnType<typeof setTimeout> | null = null;
-    let failure: unknown = null;
-    const store = async (batch: { a: Active; d: Decided }[]) => {
-      const done = now();
-      const stored = await record(batch.map((x) => x.d), done);
-      const accepted = batch.filter((x) => stored.has(x.d.row.id));
-      onStale(batch.length - accepted.length);
-      for (const { d } of accepted) opts.onRecorded?.({ meterId: d.row.meterId, key: d.key, state: d.state });
-      if (writeAuditLines && accepted.length) {
-        const rows = accepted
-          .map(({ a, d }) => ({ d, r: auditRecord(a.c.id, a.jobType, d, done) }))
-          .filter((x): x is { d: Decided; r: AuditRecord } => x.r !== null)
-          .map(({ d, r }) => toAuditLogRow(r, { source: `campaign:${r.job}`, position: positionOf(d.key, `${d.row.fence}`) }));
-        audit.push(rows);
-        // The map's flat table follows on the same debounced refresh as ingested lines (500 ms):
-        // re-merging each batch's meters inline took 3.4 s of a 14.8 s bench run (16 k commands, PGlite).
-        markMetersTouched(accepted.map(({ d }) => d.row.meterId));
-      }
-    };
-    const flush = () => {
-      if (timer) clearTimeout(timer);
-      timer = null;
-      const batch = waiting;
-      waiting = [];
-      inFlight = store(batch)
-        .catch((err: unknown) => {
-          failure ??= err;
-        })
-        .finally(() => {
-          inFlight = null;
-          schedule();
-        });
-    };
-    const schedule = () => {
-      if (inFlight || !waiting.length) return;
-      if (waiting.length >= RECORD_BATCH) flush();
-      else timer ??= setTimeout(flush, RECORD_WAIT_MS);
-    };
-    return {
-      push(x: { a: Active; d: Decided }) {
-        waiting.push(x);
-        schedule();
-      },
-      /** Stores everything pushed; throws the first failed statement's error (those outcomes are resent under the same keys once their leases expire). */
-      async drain() {
-        for (;;) {
-          if (inFlight) await inFlight;
-          else if (waiting.length) flush();
-          else break;
+    return createBatchQueue<{ a: Active; d: Decided }>({
+      batch: RECORD_BATCH,
+      waitMs: RECORD_WAIT_MS,
+      keepFailed: false,
+      insert: async (batch) => {
+        const done = now();
+        const stored = await record(batch.map((x) => x.d), done);
+        const accepted = batch.filter((x) => stored.has(x.d.row.id));
+        onStale(batch.length - accepted.length);
+        for (const { d } of accepted) opts.onRecorded?.({ meterId: d.row.meterId, key: d.key, state: d.state });
+        if (writeAuditLines && accepted.length) {
+          const rows = accepted
+            .map(({ a, d }) => ({ d, r: auditRecord(a.c.id, a.jobType, d, done) }))
+            .filter((x): x is { d: Decided; r: AuditRecord } => x.r !== null)
+            .map(({ d, r }) => toAuditLogRow(r, { source: `campaign:${r.job}`, position: positionOf(d.key, `${d.row.fence}`) }));
+          audit.push(rows);
+          // The map's flat table follows on the same debounced refresh as ingested lines (500 ms):
+          // re-merging each batch's meters inline took 3.4 s of a 14.8 s bench run (16 k commands, PGlite).
+          markMetersTouched(accepted.map(({ d }) => d.row.meterId));
         }
-        if (failure) throw failure;
       },
-    };
+    });
   }
 
   interface Active {

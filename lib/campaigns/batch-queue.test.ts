@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createLineQueue } from "./line-queue";
+import { createBatchQueue } from "./batch-queue";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -13,8 +13,14 @@ function fakeInsert() {
     failTimes(n: number) {
       failNext = n;
     },
-    holdWith(p: Promise<void> | null) {
-      hold = p;
+    /** Holds the inserts from now on until the returned release is called. */
+    hold() {
+      let release!: () => void;
+      hold = new Promise<void>((r) => (release = r));
+      return () => {
+        hold = null;
+        release();
+      };
     },
     insert: async (rows: number[], token: string) => {
       calls.push({ rows: [...rows], token });
@@ -29,10 +35,10 @@ function fakeInsert() {
 
 const tokenOf = (rows: number[]) => `t${rows[0]}-${rows.length}`;
 
-describe("createLineQueue", () => {
+describe("createBatchQueue", () => {
   it("holds a small batch until the wait is over, then inserts it whole", async () => {
     const f = fakeInsert();
-    const q = createLineQueue({ insert: f.insert, tokenOf, batch: 100, waitMs: 40 });
+    const q = createBatchQueue({ insert: f.insert, tokenOf, batch: 100, waitMs: 40 });
     q.push([1, 2]);
     q.push([3]);
     await sleep(10);
@@ -45,15 +51,13 @@ describe("createLineQueue", () => {
 
   it("inserts at once when a full batch is queued, and lines pushed meanwhile go in the next insert", async () => {
     const f = fakeInsert();
-    let release!: () => void;
-    f.holdWith(new Promise<void>((r) => (release = r)));
-    const q = createLineQueue({ insert: f.insert, tokenOf, batch: 3, waitMs: 10_000 });
+    const release = f.hold();
+    const q = createBatchQueue({ insert: f.insert, tokenOf, batch: 3, waitMs: 10_000 });
     q.push([1, 2, 3]);
     expect(f.calls.map((c) => c.rows)).toEqual([[1, 2, 3]]);
     q.push([4, 5]);
     q.push([6]); // a full batch again, but one insert is in flight
     expect(f.calls).toHaveLength(1);
-    f.holdWith(null);
     release();
     await q.drain();
     expect(f.calls.map((c) => c.rows)).toEqual([[1, 2, 3], [4, 5, 6]]);
@@ -61,7 +65,7 @@ describe("createLineQueue", () => {
 
   it("drain inserts what waits without waiting for the timer", async () => {
     const f = fakeInsert();
-    const q = createLineQueue({ insert: f.insert, tokenOf, batch: 100, waitMs: 60_000 });
+    const q = createBatchQueue({ insert: f.insert, tokenOf, batch: 100, waitMs: 60_000 });
     q.push([7, 8]);
     await q.drain();
     expect(f.calls.map((c) => c.rows)).toEqual([[7, 8]]);
@@ -71,14 +75,12 @@ describe("createLineQueue", () => {
 
   it("kick inserts what waits at once, without waiting for the insert", async () => {
     const f = fakeInsert();
-    let release!: () => void;
-    f.holdWith(new Promise<void>((r) => (release = r)));
-    const q = createLineQueue({ insert: f.insert, tokenOf, batch: 100, waitMs: 60_000 });
+    const release = f.hold();
+    const q = createBatchQueue({ insert: f.insert, tokenOf, batch: 100, waitMs: 60_000 });
     q.push([4, 5]);
     q.kick();
     expect(f.calls.map((c) => c.rows)).toEqual([[4, 5]]);
     expect(q.pending).toBe(0); // in flight
-    f.holdWith(null);
     release();
     await q.drain();
     expect(f.calls).toHaveLength(1);
@@ -86,7 +88,7 @@ describe("createLineQueue", () => {
 
   it("keeps the lines of a failed insert and sends them again under the same token", async () => {
     const f = fakeInsert();
-    const q = createLineQueue({ insert: f.insert, tokenOf, batch: 100, waitMs: 60_000 });
+    const q = createBatchQueue({ insert: f.insert, tokenOf, batch: 100, waitMs: 60_000 });
     q.push([1, 2]);
     f.failTimes(1);
     await expect(q.drain()).rejects.toThrow("ClickHouse unavailable");
@@ -102,9 +104,23 @@ describe("createLineQueue", () => {
     expect(q.pending).toBe(0);
   });
 
+  it("without keepFailed, a failed batch is dropped and drain reports the failure even if it came first", async () => {
+    const f = fakeInsert();
+    const q = createBatchQueue({ insert: f.insert, batch: 2, waitMs: 60_000, keepFailed: false });
+    f.failTimes(1);
+    q.push([1, 2]); // a full batch: written at once, and fails
+    await sleep(5);
+    q.push([3]);
+    await expect(q.drain()).rejects.toThrow("ClickHouse unavailable");
+    expect(q.pending).toBe(1);
+    await q.drain();
+    expect(f.calls.map((c) => c.rows)).toEqual([[1, 2], [3]]);
+    expect(q.pending).toBe(0);
+  });
+
   it("retries a failed insert on its own after the wait, without a drain", async () => {
     const f = fakeInsert();
-    const q = createLineQueue({ insert: f.insert, tokenOf, batch: 1, waitMs: 30 });
+    const q = createBatchQueue({ insert: f.insert, tokenOf, batch: 1, waitMs: 30 });
     f.failTimes(1);
     q.push([9]);
     await sleep(5);
