@@ -158,6 +158,8 @@ async function benchEngine(engine: "pglite" | "postgresql") {
           // Idle waits (retry backoff, soak) are skipped: the clock jumps to the next due instant.
           if (r.commands === 0 && r.decisions.length === 0) t = r.nextWakeAt ? Math.max(t + 1, r.nextWakeAt.getTime()) : t + 1000;
         }
+        // The run ends when its step lines are in ClickHouse too (the ticks do not wait for them).
+        await d.drain();
         const s = (performance.now() - t0) / 1000;
         if (profiler) console.log(`  CPU profile of run ${run}: ${await profiler.stop(`campaigns-${engine}-${withAudit ? "lines" : "nolines"}-${run}`)}`);
         const byState = await env.db.campaignTarget.groupBy({ by: ["state"], where: { campaign: { name: { startsWith: name } } }, _count: { _all: true } });

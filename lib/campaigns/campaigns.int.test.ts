@@ -55,11 +55,11 @@ async function drive(d: Dispatcher, campaignId: string, until: (status: string) 
     const r = await d.tick();
     decisions.push(...r.decisions.filter((x) => x.campaignId === campaignId));
     const c = await env.db.campaign.findUniqueOrThrow({ where: { id: campaignId } });
-    if (until(c.status)) return { campaign: c, decisions };
-    if (r.commands === 0 && r.decisions.length === 0) {
-      if (!r.nextWakeAt) return { campaign: c, decisions };
-      t = Math.max(t + 1, r.nextWakeAt.getTime());
+    if (until(c.status) || (r.commands === 0 && r.decisions.length === 0 && !r.nextWakeAt)) {
+      await d.drain(); // the step lines the ticks queued, for the reads that follow
+      return { campaign: c, decisions };
     }
+    if (r.commands === 0 && r.decisions.length === 0 && r.nextWakeAt) t = Math.max(t + 1, r.nextWakeAt.getTime());
   }
   throw new Error("campaign did not settle");
 }

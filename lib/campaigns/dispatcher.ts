@@ -30,7 +30,7 @@ import { createPreflight } from "@/lib/scheduling/preflight";
 import { createBatchQueue } from "./batch-queue";
 import { publishProgress, setLiveProgress } from "./progress";
 import type { CampaignOptions } from "./schemas";
-import { abortCampaignAs, readOptions } from "./service";
+import { abortCampaignAs, commandKey, readOptions } from "./service";
 import { getFirmwareCatalogue, toPlanMeter } from "./targets";
 
 export interface DispatcherOptions {
@@ -516,6 +516,25 @@ export function createDispatcher(opts: DispatcherOptions) {
     return out;
   }
 
+  /**
+   * The firmware pair each succeeded fota target's answer reported (its CommandLog outcome,
+   * looked up by key), keyed "campaign|meter". Other job types need none.
+   */
+  async function reportedFirmware(waves: Active[], evidence: Map<string, TargetEvidence[]>): Promise<Map<string, { metrology: string; comms: string }>> {
+    const out = new Map<string, { metrology: string; comms: string }>();
+    const keys: string[] = [];
+    for (const a of waves) {
+      if (a.jobType !== "fota") continue;
+      for (const x of evidence.get(waveKey(a.c.id, a.wave.index)) ?? []) if (x.state === "succeeded") keys.push(commandKey(a.c.id, x.meterId, a.jobType, x.attempts));
+    }
+    if (!keys.length) return out;
+    const rows = await db.$queryRaw<{ campaignId: string; meterId: string; metrology: string | null; comms: string | null }[]>`
+      SELECT "campaignId", "meterId", outcome->'details'->>'fwMetrology' AS metrology, outcome->'details'->>'fwComms' AS comms
+      FROM "CommandLog" WHERE "idempotencyKey" = ANY(${keys}::text[]) AND state = 'ok'`;
+    for (const r of rows) if (r.metrology && r.comms) out.set(`${r.campaignId}|${r.meterId}`, { metrology: r.metrology, comms: r.comms });
+    return out;
+  }
+
   function perMeterOf(targets: TargetEvidence[]): Record<string, MeterOutcome> {
     const perMeter: Record<string, MeterOutcome> = {};
     for (const t of targets) {
@@ -640,12 +659,20 @@ export function createDispatcher(opts: DispatcherOptions) {
     if (!soaked.length) return;
     const t = now();
     const evidence = await timed("pg:waveTargets", () => waveTargets(soaked));
-    // The health scan counts the waves' own step lines: all of them must be in ClickHouse.
-    await timed("chAuditWait", () => audit.drain());
+    // The health scan leaves out the waves' own step lines (still on their way to ClickHouse,
+    // perhaps): what they say comes from the targets' outcomes here.
+    const reported = await timed("pg:fotaOutcomes", () => reportedFirmware(soaked, evidence));
     const inputs = soaked.map((a) => {
       const targets = evidence.get(waveKey(a.c.id, a.wave.index)) ?? [];
       const perMeter = perMeterOf(targets);
-      return { a, targets, perMeter, meters: Object.keys(perMeter) };
+      const target = a.jobType === "fota" ? a.options.targetFirmware : null;
+      const answered = targets.filter((x) => x.state === "succeeded");
+      const own = {
+        answered: answered.map((x) => x.meterId),
+        onTarget: target ? answered.filter((x) => { const fw = reported.get(`${a.c.id}|${x.meterId}`); return fw?.metrology === target.metrology && fw.comms === target.comms; }).map((x) => x.meterId) : [],
+        mismatched: targets.filter((x) => x.lastCode === "FW_HASH_MISMATCH").map((x) => x.meterId),
+      };
+      return { a, targets, perMeter, own, meters: Object.keys(perMeter) };
     });
     // A meter may be in two campaigns' waves at once: such waves go to separate health scans.
     const groups: (typeof inputs)[] = [];
@@ -661,7 +688,7 @@ export function createDispatcher(opts: DispatcherOptions) {
     const health = new Map<Active, WaveHealth>();
     for (const g of groups) {
       const rows = await timed("ch:health", () => getWavesHealth(
-        g.map(({ a, meters }) => ({ campaignId: a.c.id, step: a.jobType, meters, from: (a.wave.startedAt ?? a.wave.scheduledAt).getTime(), to: t.getTime() + 1, targetFirmware: a.jobType === "fota" ? a.options.targetFirmware ?? null : null })),
+        g.map(({ a, meters, own }) => ({ campaignId: a.c.id, step: a.jobType, meters, own, from: (a.wave.startedAt ?? a.wave.scheduledAt).getTime(), to: t.getTime() + 1, targetFirmware: a.jobType === "fota" ? a.options.targetFirmware ?? null : null })),
       ));
       g.forEach((x, i) => health.set(x.a, rows[i]!));
     }
@@ -775,8 +802,8 @@ export function createDispatcher(opts: DispatcherOptions) {
       // with a free session was leased (the rest waits for other workers' sessions, next tick).
       if (leased.length < batchSize) break;
     }
-    // The round's step lines go to ClickHouse in one insert, not awaited here: it goes on beside
-    // the soak starts and the next tick's reads, and a gate's health scan waits for it.
+    // The round's step lines go to ClickHouse in one insert, not awaited: it goes on beside
+    // the soak starts and the next ticks (no gate needs them: see gateSoakedWaves).
     if (result.commands) audit.kick();
   }
 
@@ -860,9 +887,6 @@ export function createDispatcher(opts: DispatcherOptions) {
         : new Set((await db.campaign.findMany({ where: { id: { in: running.map((a) => a.c.id) }, status: "running" }, select: { id: true } })).map((c) => c.id));
       await settleRunningWaves(running.filter((a) => still.has(a.c.id)), result);
     }));
-    // A tick that sent nothing leaves nothing queued: the step lines are all in ClickHouse
-    // when the dispatcher goes idle (and before a caller that ticks until a campaign ends reads them).
-    if (result.commands === 0) await guard("step lines", campaigns.map((c) => c.id), () => timed("chAuditWait", () => audit.drain()));
     if (opts.publish) {
       for (const c of campaigns) {
         const last = lastPublished.get(c.id) ?? 0;
@@ -878,7 +902,11 @@ export function createDispatcher(opts: DispatcherOptions) {
   return {
     owner,
     tick,
-    /** Waits until the step lines queued by earlier ticks are in ClickHouse (shutdown). */
+    /**
+     * Waits until the step lines queued by earlier ticks are in ClickHouse: at shutdown, and for
+     * a caller that reads them right after ticking (a tick does not wait for them; a batch goes
+     * after each send round and otherwise within the queue's wait).
+     */
     drain: () => audit.drain(),
   };
 }

@@ -160,6 +160,11 @@ export interface WaveHealthInput {
   to: number;
   /** For fota: the pair every meter must report after the soak. */
   targetFirmware?: { metrology: string; comms: string } | null;
+  /**
+   * What the wave's own step outcomes (PostgreSQL) already say: meters that answered the step,
+   * meters whose answer reported the target pair (fota), meters whose step found a hash mismatch.
+   */
+  own: { answered: string[]; onTarget: string[]; mismatched: string[] };
 }
 
 export interface WaveHealth {
@@ -170,10 +175,12 @@ export interface WaveHealth {
 }
 
 /**
- * Health of a wave's meters after the soak, from audit_log: seen again since
- * the wave started, firmware as intended, and watched faults beside the same
- * span before the wave. The campaign's own step lines are left out of the fault
- * counts: they are already the wave's per-meter outcomes.
+ * Health of a wave's meters after the soak: seen again since the wave started,
+ * firmware as intended, and watched faults beside the same span before the wave.
+ * The campaign's own step lines (its job and step, the dispatcher's and the
+ * head-end's) are not read: what they say is the wave's per-meter outcomes,
+ * which the caller passes from PostgreSQL (`own`). The scan therefore does not
+ * wait for the dispatcher's step lines to reach ClickHouse.
  */
 export async function getWaveHealth(input: WaveHealthInput, ch?: ClickHouse): Promise<WaveHealth> {
   const [health] = await getWavesHealth([input], ch);
@@ -234,25 +241,24 @@ export async function getWavesHealth(inputs: WaveHealthInput[], ch?: ClickHouse)
     t_ms: inputs.map((w) => w.targetFirmware?.metrology ?? ""), t_cs: inputs.map((w) => w.targetFirmware?.comms ?? ""),
     min_from: formatTime(Math.min(...baseFroms)), max_to: formatTime(Math.max(...tos)),
   };
-  const rows = await (await handle(ch)).queryRows<Record<string, string | number>>({
+  const rows = await (await handle(ch)).queryRows<{ wi: number | string; seen: string[]; on_target: string[]; mismatched: string[] } & Record<string, string | number | string[]>>({
     query: `
       SELECT wi,
-        uniqExactIf(meter, after) AS seen,
-        uniqExactIf(meter, after AND fw_metrology = {t_ms:Array(String)}[wi] AND fw_comms = {t_cs:Array(String)}[wi]) AS on_target,
-        uniqExactIf(meter, after AND code = 'FW_HASH_MISMATCH') AS mismatched,
-        countIf(after AND code = 'E042' AND NOT own) AS e042, countIf(NOT after AND code = 'E042') AS e042_b,
-        countIf(after AND code = 'E105' AND NOT own) AS e105, countIf(NOT after AND code = 'E105') AS e105_b,
-        countIf(after AND code = 'LAST_GASP' AND NOT own) AS lg, countIf(NOT after AND code = 'LAST_GASP') AS lg_b,
-        countIf(after AND code = 'IPC_ERROR' AND NOT own) AS ipc, countIf(NOT after AND code = 'IPC_ERROR') AS ipc_b
+        groupUniqArrayIf(meter, after) AS seen,
+        groupUniqArrayIf(meter, after AND fw_metrology = {t_ms:Array(String)}[wi] AND fw_comms = {t_cs:Array(String)}[wi]) AS on_target,
+        groupUniqArrayIf(meter, after AND code = 'FW_HASH_MISMATCH') AS mismatched,
+        countIf(after AND code = 'E042') AS e042, countIf(NOT after AND code = 'E042') AS e042_b,
+        countIf(after AND code = 'E105') AS e105, countIf(NOT after AND code = 'E105') AS e105_b,
+        countIf(after AND code = 'LAST_GASP') AS lg, countIf(NOT after AND code = 'LAST_GASP') AS lg_b,
+        countIf(after AND code = 'IPC_ERROR') AS ipc, countIf(NOT after AND code = 'IPC_ERROR') AS ipc_b
       FROM (
-        SELECT meter, code, fw_metrology, fw_comms, wi, ms,
-          ms >= {froms:Array(UInt64)}[wi] AS after,
-          (job = {jobs:Array(String)}[wi] AND step = {steps:Array(String)}[wi]) AS own
+        SELECT meter, code, fw_metrology, fw_comms, wi, ms >= {froms:Array(UInt64)}[wi] AS after
         FROM (SELECT meter, code, fw_metrology, fw_comms, job, step, toUInt64(toUnixTimestamp64Milli(ts)) AS ms,
                      transform(meter, {meters:Array(String)}, {wave_of:Array(UInt32)}, toUInt32(0)) AS wi
               FROM audit_log
               WHERE meter IN {meters:Array(String)} AND ts >= {min_from:${TIME}} AND ts < {max_to:${TIME}})
-        WHERE wi > 0 AND ms >= {base_froms:Array(UInt64)}[wi] AND ms < {tos:Array(UInt64)}[wi])
+        WHERE wi > 0 AND ms >= {base_froms:Array(UInt64)}[wi] AND ms < {tos:Array(UInt64)}[wi]
+          AND NOT (job = {jobs:Array(String)}[wi] AND step = {steps:Array(String)}[wi]))
       GROUP BY wi`,
     params,
     tag: "campaigns.waves_health",
@@ -261,10 +267,13 @@ export async function getWavesHealth(inputs: WaveHealthInput[], ch?: ClickHouse)
   return inputs.map((w, i) => {
     const row = byWave.get(i + 1);
     const n = (k: string) => Number(row?.[k] ?? 0);
-    const isFota = Boolean(w.targetFirmware);
+    const union = (own: string[], lines: string[] | undefined) => new Set([...own, ...(lines ?? [])]);
+    const seen = union(w.own.answered, row?.seen);
+    const mismatched = union(w.own.mismatched, row?.mismatched);
+    const unmatched = (meters: Set<string>) => [...meters].filter((m) => !mismatched.has(m)).length;
     return {
-      reRegistered: n("seen"),
-      hashMatches: isFota ? Math.max(0, n("on_target") - n("mismatched")) : w.step === "fw_verify" ? Math.max(0, n("seen") - n("mismatched")) : null,
+      reRegistered: seen.size,
+      hashMatches: w.targetFirmware ? unmatched(union(w.own.onTarget, row?.on_target)) : w.step === "fw_verify" ? unmatched(seen) : null,
       newFaults: {
         E042: { count: n("e042"), baseline: n("e042_b") },
         E105: { count: n("e105"), baseline: n("e105_b") },
