@@ -188,6 +188,26 @@ describe(`campaigns on ${testDbKind()}`, () => {
     await abortCampaign({ campaignId: c.id }, users.operator, now());
   });
 
+  it("a storm that starts during a wave's soak is seen at its gate: the dispatcher's LAST_GASP read is not kept past a soak", async () => {
+    const hes = createSimulatorHes({ fleet, clock, latencyScale: 0 });
+    const d = createDispatcher({ hes, now });
+    // A gateway no other test uses (0–3 and the smallest-session one are taken): its storm stays its own.
+    const smallest = fleet.gateways.reduce((best, g, i) => (g.maxConcurrentSessions < fleet.gateways[best]!.maxConcurrentSessions && g.meterCount >= 64 ? i : best), 0);
+    const gw = fleet.gateways.find((g, i) => i > 3 && i !== smallest && g.meterCount >= 10)!.id;
+    const c = await createCampaign({ name: "verify gw mid-storm", jobType: "fw_verify", targetQuery: { gw }, options: { offPeak: null, soakMinutes: 1, canarySize: 0, waveSize: 5 }, creationKey: key() }, users.operator);
+    await startCampaign({ campaignId: c.id }, users.operator, now());
+    // First wave goes out on a quiet region (its start read LAST_GASP and found none).
+    for (let i = 0; i < 20 && (await env.db.campaignWave.count({ where: { campaignId: c.id, state: "soaking" } })) === 0; i++) await d.tick();
+    const firstWave = await env.db.commandLog.count({ where: { campaignId: c.id } });
+    expect(firstWave).toBe(5);
+    await env.ch.insertRows({ table: "audit_log", values: Array.from({ length: 400 }, (_, i) => auditLine({ ts: t + i, meter: `EM-${String(4_100_000 + i).padStart(7, "0")}`, gw, code: "LAST_GASP", sev: "warn" }, 810_000 + i)) as never });
+    const { campaign } = await drive(d, c.id, (s) => s !== "running");
+    expect(campaign.status).toBe("paused");
+    expect(campaign.statusReason).toMatch(/LAST_GASP_STORM/);
+    expect(await env.db.commandLog.count({ where: { campaignId: c.id } })).toBe(firstWave);
+    await abortCampaign({ campaignId: c.id }, users.operator, now());
+  });
+
   it("a stalled worker's late result is rejected by the fence; the same key is resent and applied once", async () => {
     const sim = createSimulatorHes({ fleet, clock, latencyScale: 0 });
     let release!: () => void;

@@ -74,6 +74,8 @@ interface LeasedRow {
 type CampaignRow = { id: string; jobType: string; options: Prisma.JsonValue };
 type WaveRow = { id: string; campaignId: string; index: number; state: string; scheduledAt: Date; startedAt: Date | null; soakEndsAt: Date | null; decision: string | null };
 
+const HOST = os.hostname();
+
 const waveKey = (campaignId: string, index: number) => `${campaignId}#${index}`;
 
 const OPEN_STATES = ["pending", "leased", "sent"] as const;
@@ -83,6 +85,10 @@ const RUNNING_RECHECK_MS = 250;
 /** Outcomes stored per record statement at most before a flush is due at once, and how long a smaller batch waits. */
 const RECORD_BATCH = 1000;
 const RECORD_WAIT_MS = 20;
+
+/** LAST_GASP storm check: the span counted, and how long one read of it serves (dispatcher clock). */
+const GASP_WINDOW_MS = 5 * 60_000;
+const GASP_REFRESH_MS = 2_000;
 
 /** Advisory-lock class of the lease statement (any fixed int; the schema's hash is the second key). */
 const LEASE_LOCK_CLASS = 420_733;
@@ -98,7 +104,7 @@ function positionOf(key: string, suffix: string): bigint {
 }
 
 export function createDispatcher(opts: DispatcherOptions) {
-  const owner = opts.owner ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const owner = opts.owner ?? `${HOST}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const now = opts.now ?? (() => new Date());
   const commandTimeoutMs = opts.commandTimeoutMs ?? 30_000;
   const leaseMs = opts.leaseMs ?? commandTimeoutMs + 30_000;
@@ -314,7 +320,7 @@ export function createDispatcher(opts: DispatcherOptions) {
       accuracy_err_pct: typeof details.accuracyErrPct === "number" ? details.accuracyErrPct : null,
       fw_metrology: str(details.fwMetrology), fw_comms: str(details.fwComms), fw_sha256: str(details.sha256), cert_not_after: null,
       msg: o.status === "fail" ? o.message : o.status === "timeout" ? "no answer from the head-end in time" : "",
-      attrs: { key: d.key, attempt: String(d.row.attempts) }, source_host: os.hostname(), source_app: "campaign-dispatcher",
+      attrs: { key: d.key, attempt: String(d.row.attempts) }, source_host: HOST, source_app: "campaign-dispatcher",
     };
   }
 
@@ -546,17 +552,26 @@ export function createDispatcher(opts: DispatcherOptions) {
   }
 
   /**
-   * LAST_GASP per minute behind each wave's gateways over the 5 minutes before the tick. One
-   * ClickHouse read per tick, of all gateways, serves the gates and the wave starts of the tick.
+   * LAST_GASP per minute behind each wave's gateways over the 5 minutes before the read. One
+   * ClickHouse read of all gateways serves the gates and wave starts of every tick for
+   * GASP_REFRESH_MS of the dispatcher's clock: a storm is seen at most that much later.
    */
-  let gaspOfTick: Promise<Map<string, number>> | null = null;
+  let gaspRead: { at: number; counts: Promise<Map<string, number>> } | null = null;
   let tickAt = 0;
+  function gaspCounts(at: number): Promise<Map<string, number>> {
+    if (!gaspRead || at < gaspRead.at || at - gaspRead.at >= GASP_REFRESH_MS) {
+      const read = { at, counts: timed("ch:gasp", () => getLastGaspCounts({ from: at - GASP_WINDOW_MS, to: at + 1 })) };
+      // A failed read is not kept: the next caller reads again.
+      read.counts.catch(() => {
+        if (gaspRead === read) gaspRead = null;
+      });
+      gaspRead = read;
+    }
+    return gaspRead.counts;
+  }
   async function lastGaspRates(gatewaysPerWave: string[][], at: number): Promise<number[]> {
-    const from = at - 5 * 60_000;
-    const to = at + 1;
-    gaspOfTick ??= timed("ch:gasp", () => getLastGaspCounts({ from, to }));
-    const counts = await gaspOfTick;
-    return gatewaysPerWave.map((gws) => (gws.reduce((n, gw) => n + (counts.get(gw) ?? 0), 0) * 60_000) / (to - from));
+    const counts = await gaspCounts(at);
+    return gatewaysPerWave.map((gws) => (gws.reduce((n, gw) => n + (counts.get(gw) ?? 0), 0) * 60_000) / (GASP_WINDOW_MS + 1));
   }
 
   /** Applies a gate's decision if the wave is still in `from` (one worker decides a wave); false if another worker did. */
@@ -851,7 +866,6 @@ export function createDispatcher(opts: DispatcherOptions) {
   async function tick(): Promise<TickResult> {
     const result: TickResult = { commands: 0, staleResults: 0, runningCampaigns: 0, nextWakeAt: null, decisions: [] };
     tickAt = now().getTime();
-    gaspOfTick = null;
     const campaigns = await timed("load", () => db.campaign.findMany({ where: { status: "running" }, select: { id: true, jobType: true, options: true }, orderBy: { startedAt: "asc" } }));
     result.runningCampaigns = campaigns.length;
     const guard = async (what: string, ids: string[], body: () => Promise<void>) => {
@@ -863,6 +877,10 @@ export function createDispatcher(opts: DispatcherOptions) {
       }
     };
     let active = await timed("load", () => loadActive(campaigns, now()));
+    // Gates and wave starts check LAST_GASP: its read goes to ClickHouse now, beside their PostgreSQL reads.
+    if (active.some((a) => (a.wave.state === "soaking" && (!a.wave.soakEndsAt || tickAt >= a.wave.soakEndsAt.getTime())) || (a.wave.state === "pending" && tickAt >= a.wave.scheduledAt.getTime()))) {
+      gaspCounts(tickAt).catch(() => {}); // awaited where it is used
+    }
     const soaked = active.filter((a) => a.wave.state === "soaking");
     await guard("gate", soaked.map((a) => a.c.id), async () => {
       const t = now();
