@@ -10,6 +10,7 @@
 // Each engine runs in its own child process (chDB binds one directory per process).
 //   npx tsx scripts/bench-campaigns.ts [--engine pglite|postgresql] [--meters 20000] [--campaigns 20] [--job comms_reset|fw_verify]
 //     [--lines both|with|without] (the passes with and without ClickHouse step lines) [--repeat 3] (runs per pass; the median is the figure)
+//   TICKLOG=1 prints each dispatch tick (commands, gate decisions, wall ms, the next due instant).
 //   BENCH_PROFILE=1 writes a CPU profile of each dispatch run (not the set-up) to the OS temp directory.
 import { spawnSync } from "node:child_process";
 import os from "node:os";
@@ -154,6 +155,7 @@ async function benchEngine(engine: "pglite" | "postgresql") {
             idleTicks++;
             idleMs += performance.now() - t1;
           }
+          if (process.env.TICKLOG) console.log(`  tick ${i}: ${r.commands} commands, ${r.decisions.length} gate decisions, ${(performance.now() - t1).toFixed(0)} ms, next due in ${r.nextWakeAt ? `${r.nextWakeAt.getTime() - t} ms` : "-"}${r.decisions.length ? ` (${[...new Set(r.decisions.map((x) => x.decision))].join(", ")})` : ""}`);
           if (r.runningCampaigns === 0) break;
           // Idle waits (retry backoff, soak) are skipped: the clock jumps to the next due instant.
           if (r.commands === 0 && r.decisions.length === 0) t = r.nextWakeAt ? Math.max(t + 1, r.nextWakeAt.getTime()) : t + 1000;

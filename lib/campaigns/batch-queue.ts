@@ -2,11 +2,12 @@
 // wait until `batch` are queued or the oldest has waited `waitMs`, or until they are due:
 // kick() starts a write of what waits, drain() also waits for it. The dispatcher uses two:
 // - step lines to ClickHouse (500 ms, as ingested lines; kicked after each send round,
-//   drained by a gate's health scan, an idle tick and shutdown). An insert into audit_log costs
-//   75-100 ms of chDB work whatever its size (its projection and the materialised views behind
-//   it each write a part, later merged), plus ~60 us a line, taken from the dispatcher on 2
-//   cores. A failed insert keeps its lines, under the same deduplication token, for the next
-//   attempt: nothing is dropped while the process lives (keepFailed).
+//   drained at shutdown; no gate waits for them). An insert into audit_log costs ~45 ms of chDB
+//   work whatever its size (its projection and the five materialised views behind it each
+//   write a part, later merged), plus ~30 us a line (2 000 lines 75-120 ms, 10 000 ~330 ms,
+//   measured in chDB on 2 cores), CPU the dispatcher's own reads then share. A failed insert
+//   keeps its lines, under the same deduplication token, for the next attempt: nothing is
+//   dropped while the process lives (keepFailed).
 // - command outcomes to the relational store (20 ms, drained at the end of each send round).
 //   A failed record statement is not retried: its leases expire and the same keys go out again.
 
