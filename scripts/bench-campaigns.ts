@@ -5,7 +5,9 @@
 //     "fan-out" counts ticks that sent whole waves; "whole run" is every command (and every
 //     one the simulator applied) over the wall time of the run to the last campaign's end:
 //     wave starts and gates, the retry tail (each jittered retry instant is a tick of its
-//     own), Prisma state and, in the second pass, the ClickHouse step lines.
+//     own), Prisma state and, in the second pass, the ClickHouse step lines; "gates" is the
+//     ticks that judged soaked waves and sent nothing (waves/s: a gate reads ClickHouse health
+//     and LAST_GASP once per tick for all its waves, so lone retry-tail waves cost the most).
 //  3. start/pause latency p50/p95 through the lib functions the actions call (permission check included)
 // Each engine runs in its own child process (chDB binds one directory per process).
 //   npx tsx scripts/bench-campaigns.ts [--engine pglite|postgresql] [--meters 20000] [--campaigns 20] [--job comms_reset|fw_verify]
@@ -119,7 +121,7 @@ async function benchEngine(engine: "pglite" | "postgresql") {
     const repeats = Math.max(1, Number(arg("repeat", "3")));
     for (const withAudit of [false, true].filter((w) => passes === "both" || (passes === "with") === w)) {
       const label = withAudit ? "with ClickHouse step lines" : "without ClickHouse step lines";
-      const runs: { fan: number; whole: number; line: string; timings: Record<string, number>; headEnd: string }[] = [];
+      const runs: { fan: number; whole: number; gates: string; line: string; timings: Record<string, number>; headEnd: string }[] = [];
       let scheduled = 0;
       for (let run = 1; run <= repeats; run++) {
         await env.db.campaign.updateMany({ where: { status: { in: ["completed", "running"] } }, data: { status: "aborted" } });
@@ -141,6 +143,10 @@ async function benchEngine(engine: "pglite" | "postgresql") {
         let fanMs = 0;
         let idleTicks = 0;
         let idleMs = 0;
+        // Gate ticks: wave decisions with nothing sent (with soak 0, each round's waves are judged
+        // in the tick after they settle, one health scan of ClickHouse for all of them).
+        let gateDecisions = 0;
+        let gateMs = 0;
         const profiler = process.env.BENCH_PROFILE ? await startProfile() : null;
         const t0 = performance.now();
         for (let i = 0; i < 100_000; i++) {
@@ -154,6 +160,10 @@ async function benchEngine(engine: "pglite" | "postgresql") {
           } else if (r.commands === 0) {
             idleTicks++;
             idleMs += performance.now() - t1;
+            if (r.decisions.length) {
+              gateDecisions += r.decisions.length;
+              gateMs += performance.now() - t1;
+            }
           }
           if (process.env.TICKLOG) console.log(`  tick ${i}: ${r.commands} commands, ${r.decisions.length} gate decisions, ${(performance.now() - t1).toFixed(0)} ms, next due in ${r.nextWakeAt ? `${r.nextWakeAt.getTime() - t} ms` : "-"}${r.decisions.length ? ` (${[...new Set(r.decisions.map((x) => x.decision))].join(", ")})` : ""}`);
           if (r.runningCampaigns === 0) break;
@@ -170,6 +180,7 @@ async function benchEngine(engine: "pglite" | "postgresql") {
         runs.push({
           fan,
           whole,
+          gates: `${gateDecisions} wave decisions in ${(gateMs / 1000).toFixed(2)} s = ${Math.round(gateDecisions / (gateMs / 1000))} waves/s, ${(gateMs / Math.max(1, gateDecisions)).toFixed(1)} ms a wave`,
           timings,
           line: `fan-out ${fanCommands} commands in ${(fanMs / 1000).toFixed(1)} s = ${fan}/s; whole run ${commands} commands (${counts.applied} applied by the simulator) in ${s.toFixed(1)} s = ${whole}/s, ${ticks} ticks (${idleTicks} sent nothing, ${(idleMs / 1000).toFixed(1)} s)`,
           headEnd: `${counts.calls} calls, ${counts.overLimit} over a gateway's session limit; outcomes ${JSON.stringify(counts.outcomes)}; targets ${JSON.stringify(Object.fromEntries(byState.map((b) => [b.state, b._count._all])))}`,
@@ -181,6 +192,7 @@ async function benchEngine(engine: "pglite" | "postgresql") {
       runs.forEach((r, i) => console.log(`  run ${i + 1}: ${r.line}`));
       console.log(`  fan-out ticks (waves going out): median ${fans[Math.floor(fans.length / 2)]} commands/s, range ${fans[0]}-${fans.at(-1)} (target >= 5 000)`);
       console.log(`  whole run (gates, wave starts, retry tail; idle waits skipped): median ${median.whole} commands/s, range ${Math.min(...runs.map((r) => r.whole))}-${Math.max(...runs.map((r) => r.whole))}`);
+      console.log(`  gates (ticks that judged soaked waves and sent nothing), median run: ${median.gates}`);
       console.log(`  where the median run's time went (s): ${Object.entries(median.timings).sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${(v / 1000).toFixed(2)}`).join(", ")}`);
       console.log(`  head-end, median run: ${median.headEnd}`);
     }
