@@ -77,6 +77,38 @@ test("operator: prefilled form, preview, start, live progress, pause and resume"
   await expect(listStatus).toHaveText("paused");
 });
 
+test("FOTA: the target is a catalogue pair, and a large one waits for a second person, not its creator", async ({ page, browser }) => {
+  await signInAs(page, "operator");
+  const form = new NewCampaignPage(page);
+  await form.goto("jobType=fota");
+  const target = page.getByTestId("o-target");
+  await expect(target).toBeEnabled();
+  // Pairs preflight would refuse (unsigned, no known hash) are listed but cannot be chosen.
+  const offered = await target.locator("option:not([disabled])").evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value).filter(Boolean));
+  expect(offered.length).toBeGreaterThan(0);
+  await target.selectOption(offered[0]!);
+  await page.getByTestId("campaign-name").fill(`e2e fota ${offered[0]}`);
+  await form.preview();
+  await expect(page.getByTestId("plan-preview")).not.toContainText("TARGET_FIRMWARE_MISSING");
+  await expect(page.getByTestId("plan-approval")).toHaveText("needs a second operator");
+  await page.getByTestId("create-start-button").click();
+  await expect(page).toHaveURL(/\/campaigns\/[a-z0-9]{8,40}$/, { timeout: 30_000 });
+  await expect(page.getByTestId("campaign-status")).toHaveText("awaiting approval");
+  await expect(page.getByTestId("campaign-approval")).toContainText("you created it");
+  await expect(page.getByTestId("action-approve")).toHaveCount(0);
+
+  const admin = await (await browser.newContext()).newPage();
+  await signInAs(admin, "admin");
+  await admin.goto(page.url());
+  await expect(admin.getByTestId("campaign-approval")).toContainText("yours");
+  await admin.getByTestId("action-approve").click();
+  await expect(admin.getByTestId("campaign-status")).toHaveText("approved");
+  await expect(admin.getByTestId("campaign-approval")).toContainText(/^approved \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/);
+  await admin.getByTestId("action-abort").click();
+  await expect(admin.getByTestId("campaign-status")).toHaveText("aborted");
+  await admin.context().close();
+});
+
 test("technician completes a calibration work order with readings", async ({ page, browser }) => {
   // An operator creates a one-meter calibration campaign; its wave becomes a work order.
   const op = await browser.newPage();

@@ -11,6 +11,8 @@ export interface WaveProgress {
   isCanary: boolean;
   state: string;
   size: number;
+  /** The IANA zone whose local window the wave was planned in ("" for waves planned before zones were kept). */
+  timezone: string;
   scheduledAt: string;
   soakEndsAt: string | null;
   decision: string | null;
@@ -74,6 +76,7 @@ export async function getCampaignProgress(campaignId: string): Promise<CampaignP
       isCanary: w.isCanary,
       state: w.state,
       size: w.size,
+      timezone: w.timezone,
       scheduledAt: w.scheduledAt.toISOString(),
       soakEndsAt: w.soakEndsAt?.toISOString() ?? null,
       decision: w.decision,

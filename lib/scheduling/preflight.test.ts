@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createCatalogue, createMeter } from "./meter-factory";
-import { compareVersions, preflightMeter, type PreflightContext } from "./preflight";
+import { checkTargetFirmware, compareVersions, preflightMeter, type PreflightContext } from "./preflight";
 
 const NOW = new Date("2026-03-01T12:00:00Z");
 const FOTA: PreflightContext = { jobType: "fota", catalogue: createCatalogue(), targetFirmware: { metrology: "1.1.0", comms: "2.1.0" } };
@@ -67,6 +67,18 @@ describe("preflightMeter", () => {
     const noComms = createCatalogue().images.filter((i) => i.version !== "2.1.0");
     expect(codesOf(preflightMeter(meter, { ...FOTA, catalogue: createCatalogue({ images: noComms }) }, NOW))).toEqual(["FW_IMAGE_UNKNOWN"]);
     expect(codesOf(preflightMeter(createMeter({ fwMetrology: "1.1.0", fwComms: "2.1.0" }), FOTA, NOW))).toEqual(["ALREADY_ON_TARGET"]);
+  });
+
+  it("checks a target pair on its own, as the new-campaign form lists the catalogue's pairs", () => {
+    const codes = (target: { metrology: string; comms: string } | undefined, catalogue = createCatalogue()) => checkTargetFirmware(target, catalogue).map((r) => r.code);
+    expect(codes({ metrology: "1.1.0", comms: "2.1.0" })).toEqual([]);
+    expect(codes({ metrology: "1.0.0", comms: "2.1.0" })).toEqual(["PAIR_INCOMPATIBLE"]);
+    expect(codes(undefined)).toEqual(["TARGET_FIRMWARE_MISSING"]);
+    const unsigned = createCatalogue().images.map((i) => (i.version === "1.0.0" ? { ...i, isSigned: false } : i));
+    expect(codes({ metrology: "1.0.0", comms: "2.0.0" }, createCatalogue({ images: unsigned }))).toEqual(["FW_IMAGE_UNSIGNED"]);
+    // The same refusal every meter's preflight gives, on top of its own checks.
+    const meter = createMeter();
+    expect(codesOf(preflightMeter(meter, { ...FOTA, targetFirmware: { metrology: "1.0.0", comms: "2.0.0" }, catalogue: createCatalogue({ images: unsigned }) }, NOW))).toContain("FW_IMAGE_UNSIGNED");
   });
 
   it("gives every refusal a human message", () => {

@@ -69,6 +69,11 @@ export function compareVersions(a: string, b: string): -1 | 0 | 1 | null {
   return 0;
 }
 
+/** Why a FOTA target pair would be refused by every meter's preflight (empty: it may go out). */
+export function checkTargetFirmware(target: FirmwarePair | undefined, catalogue: Catalogue | undefined): PreflightReason[] {
+  return checkCatalogue({ jobType: "fota", targetFirmware: target, catalogue });
+}
+
 function checkCatalogue(ctx: PreflightContext): PreflightReason[] {
   const target = ctx.targetFirmware;
   if (!target?.metrology || !target?.comms) {

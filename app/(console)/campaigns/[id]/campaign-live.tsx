@@ -15,9 +15,21 @@ import {
   startCampaignAction,
 } from "../actions";
 
+/** "2026-12-07 06:47 UTC (07:47 Europe/Berlin)": waves are planned in one zone's local window. */
+function scheduledText(iso: string, timezone: string): string {
+  const utc = `${iso.replace("T", " ").slice(0, 16)} UTC`;
+  if (!timezone || timezone === "UTC") return utc;
+  try {
+    const local = new Intl.DateTimeFormat("en-GB", { timeZone: timezone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(new Date(iso));
+    return `${utc} (${local} ${timezone})`;
+  } catch {
+    return utc;
+  }
+}
+
 type ActionFn = (input: unknown) => Promise<{ ok: true; data: unknown } | { ok: false; error: string }>;
 
-export function CampaignLive({ campaignId, initial, failures, canManage, canApprove }: { campaignId: string; initial: CampaignProgress; failures: CampaignStepLine[]; canManage: boolean; canApprove: boolean }) {
+export function CampaignLive({ campaignId, initial, failures, canManage, canApprove, approval }: { campaignId: string; initial: CampaignProgress; failures: CampaignStepLine[]; canManage: boolean; canApprove: boolean; approval: string | null }) {
   const router = useRouter();
   const [progress, setProgress] = useState(initial);
   const [isLive, setIsLive] = useState(false);
@@ -65,6 +77,7 @@ export function CampaignLive({ campaignId, initial, failures, canManage, canAppr
         <div className="cmp-kv">
           <span>Status</span><strong data-testid="campaign-status">{s.replace("_", " ")}</strong>
           {progress.statusReason && (<><span>Why</span><span data-testid="campaign-status-reason">{progress.statusReason}</span></>)}
+          {approval && (<><span>Approval</span><span data-testid="campaign-approval">{approval}</span></>)}
           <span>Meters</span>
           <span data-testid="campaign-counts">
             {count("succeeded")} succeeded · {count("failed")} failed · {count("pending") + count("leased") + count("sent")} to do · {count("excluded")} excluded · {count("skipped")} skipped (of {total})
@@ -103,7 +116,7 @@ export function CampaignLive({ campaignId, initial, failures, canManage, canAppr
                             <em>{done}/{n}</em>
                           </div>
                         </td>
-                        <td>{w.reasons.map((r) => `${r.code}: ${r.message}`).join("; ") || (w.state === "pending" ? `scheduled ${w.scheduledAt.replace("T", " ").slice(0, 16)}` : "")}</td>
+                        <td>{w.reasons.map((r) => `${r.code}: ${r.message}`).join("; ") || (w.state === "pending" ? `scheduled ${scheduledText(w.scheduledAt, w.timezone)}` : "")}</td>
                       </tr>
                     );
                   })}

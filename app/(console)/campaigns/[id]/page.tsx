@@ -11,6 +11,17 @@ import "../campaigns.css";
 export const metadata = { title: "Campaign" };
 export const dynamic = "force-dynamic";
 
+/** Who may approve, or who did: a creator cannot approve their own campaign. */
+function approvalLine(c: { status: string; jobType: string; targetCount: number; createdById: string; createdByEmail: string; approvedAt: Date | null }, userId: string, mayApprove: boolean): string | null {
+  if (c.status === "awaiting_approval") {
+    const why = `${c.targetCount} meters of ${c.jobType} need a second person's approval`;
+    if (c.createdById === userId) return `${why}: another operator or admin must approve (you created it).`;
+    return mayApprove ? `${why}: yours (created by ${c.createdByEmail}).` : `${why}: an operator or admin other than ${c.createdByEmail} must approve.`;
+  }
+  if (c.approvedAt) return `approved ${c.approvedAt.toISOString().replace("T", " ").slice(0, 16)} UTC`;
+  return null;
+}
+
 export default async function Page({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   const user = await requirePagePermission("campaigns.view", `/campaigns/${id}`);
@@ -36,6 +47,7 @@ export default async function Page({ params }: { params: Promise<{ id: string }>
         failures={failures}
         canManage={can(user.role, "campaigns.manage")}
         canApprove={can(user.role, "campaigns.approve") && campaign.createdById !== user.id}
+        approval={approvalLine(campaign, user.id, can(user.role, "campaigns.approve"))}
       />
     </>
   );

@@ -7,11 +7,18 @@ import { createCampaignAction, previewCampaignAction } from "../actions";
 
 type Preview = PlanView & { targetCount: number };
 
+/** A compatible firmware pair from the catalogue; `refused` says why preflight would refuse it (not offered). */
+export interface FirmwarePairOption {
+  value: string;
+  label: string;
+  refused: string | null;
+}
+
 function newKey(): string {
   return `f${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
 }
 
-export function NewCampaignForm({ jobTypes, initialJobType, initialQuery }: { jobTypes: string[]; initialJobType: string; initialQuery: TargetQueryInput }) {
+export function NewCampaignForm({ jobTypes, initialJobType, initialQuery, firmwarePairs }: { jobTypes: string[]; initialJobType: string; initialQuery: TargetQueryInput; firmwarePairs: FirmwarePairOption[] }) {
   const router = useRouter();
   const [isPending, startTransition] = useTransition();
   const [name, setName] = useState(initialQuery.fault ? `${initialJobType} for ${initialQuery.fault}` : "");
@@ -40,7 +47,7 @@ export function NewCampaignForm({ jobTypes, initialJobType, initialQuery }: { jo
     if (o.canarySize) options.canarySize = Number(o.canarySize);
     if (o.window === "any") options.offPeak = null;
     if (o.soak) options.soakMinutes = Number(o.soak);
-    if (o.target) {
+    if (jobType === "fota" && o.target) {
       const [metrology, comms] = o.target.split("/");
       options.targetFirmware = { metrology, comms };
     }
@@ -123,7 +130,17 @@ export function NewCampaignForm({ jobTypes, initialJobType, initialQuery }: { jo
             </select>
           </label>
           {opt("blackout", "Blackout dates", "2026-12-24 2026-12-31")}
-          {opt("target", "Target firmware (fota)", "3.4.1/6.1.0")}
+          <label>
+            Target firmware pair (fota)
+            <select data-testid="o-target" value={jobType === "fota" ? o.target : ""} disabled={jobType !== "fota"} onChange={(e) => { setO({ ...o, target: e.target.value }); setPreview(null); }}>
+              <option value="">{jobType === "fota" ? "choose a compatible pair…" : "not used by this step"}</option>
+              {firmwarePairs.map((p) => (
+                <option key={p.value} value={p.value} disabled={p.refused !== null}>
+                  {p.refused ? `${p.label} (${p.refused})` : p.label}
+                </option>
+              ))}
+            </select>
+          </label>
           {opt("soak", "Soak minutes", "job default")}
           {opt("successPct", "Gate: healthy ≥ %")}
           {opt("maxErrorPct", "Gate: errors ≤ %")}
