@@ -109,36 +109,43 @@ test("FOTA: the target is a catalogue pair, and a large one waits for a second p
   await admin.context().close();
 });
 
-test("technician completes a calibration work order with readings", async ({ page, browser }) => {
+test("technician: a calibration work order appears live, is completed with readings, and moves to Done", async ({ page, browser }) => {
+  await signInAs(page, "technician");
+  await page.goto("/work-orders");
+  await expect(page.getByTestId("work-orders-live")).toHaveText("connected");
+  const before = await page.locator('[data-testid="wo-row"][data-job="calibrate"]').count();
+
   // An operator creates a one-meter calibration campaign; its wave becomes a work order.
-  const op = await browser.newPage();
+  const op = await (await browser.newContext()).newPage();
   await signInAs(op, "operator");
   await op.goto("/campaigns/new?jobType=calibrate&kind=electric");
-  await op.getByTestId("preview-button").click();
-  await expect(op.getByTestId("plan-preview")).toBeVisible({ timeout: 30_000 });
   await op.getByTestId("o-waveSize").fill("1");
   await op.getByTestId("o-canarySize").fill("0");
   await op.getByTestId("campaign-name").fill("e2e calibration");
   await op.getByTestId("preview-button").click();
-  await expect(op.getByTestId("plan-preview")).toBeVisible();
+  await expect(op.getByTestId("plan-preview")).toBeVisible({ timeout: 30_000 });
   await op.getByTestId("create-start-button").click();
   await expect(op).toHaveURL(/\/campaigns\/[a-z0-9]{8,40}$/, { timeout: 30_000 });
-  await op.close();
+  await op.context().close();
 
-  await signInAs(page, "technician");
-  // The work order appears when the dispatcher begins the wave; this page is not live, so reload until it does.
-  const row = page.locator('[data-testid="wo-row"][data-job="calibrate"]').filter({ hasText: "open" }).first();
-  await expect(async () => {
-    await page.goto("/work-orders");
-    await expect(row).toBeVisible({ timeout: 1_000 });
-  }).toPass({ timeout: 30_000 });
+  // No reload: the list follows the `workorders` room.
+  const rows = page.locator('[data-testid="wo-row"][data-job="calibrate"]');
+  await expect(rows).toHaveCount(before + 1, { timeout: 30_000 });
+  const row = rows.filter({ has: page.getByText("e2e calibration", { exact: true }) }).first();
+  const meter = (await row.getAttribute("data-meter"))!;
+  // Where the meter is, for the field visit: its gateway from the fleet.
+  await expect(row).toContainText(/GW-\d+/);
   await row.getByTestId("wo-complete-open").click();
   await page.getByTestId("wo-err15A").fill("0.05");
   await page.getByTestId("wo-err30A").fill("-0.08");
   await page.getByTestId("wo-err60A").fill("0.11");
   await page.getByTestId("wo-submit").click();
   await expect(page.getByTestId("wo-complete-form")).toBeHidden();
-  await expect(page.getByTestId("work-orders-table")).toContainText("15 A 0.05%");
+  await expect(page.locator(`[data-testid="wo-row"][data-meter="${meter}"][data-job="calibrate"]`)).toHaveCount(0);
+  await page.getByTestId("wo-filter-done").click();
+  const done = page.locator(`[data-testid="wo-row"][data-meter="${meter}"][data-job="calibrate"]`);
+  await expect(done).toContainText("15 A 0.05%");
+  await expect(done.getByTestId("wo-status")).toHaveText("done");
 });
 
 test("viewer: no campaign buttons, and a direct action call is refused", async ({ page }) => {

@@ -32,6 +32,7 @@ import { publishProgress, setLiveProgress } from "./progress";
 import type { CampaignOptions } from "./schemas";
 import { abortCampaignAs, commandKey, readOptions } from "./service";
 import { getFirmwareCatalogue, toPlanMeter } from "./targets";
+import { publishWorkOrdersChanged } from "./work-orders";
 
 export interface DispatcherOptions {
   hes: HesAdapter;
@@ -630,7 +631,8 @@ export function createDispatcher(opts: DispatcherOptions) {
     for (const a of started) {
       if (a.spec.execution !== "field") continue;
       const open = await db.campaignTarget.findMany({ where: { campaignId: a.c.id, wave: a.wave.index, state: "pending" }, select: { meterId: true } });
-      await db.workOrder.createMany({ data: open.map((t) => ({ campaignId: a.c.id, meterId: t.meterId, jobType: a.jobType, reason: `campaign wave ${a.wave.index}` })), skipDuplicates: true });
+      const made = await db.workOrder.createMany({ data: open.map((t) => ({ campaignId: a.c.id, meterId: t.meterId, jobType: a.jobType, reason: `campaign wave ${a.wave.index}` })), skipDuplicates: true });
+      if (made.count) publishWorkOrdersChanged("created", made.count);
       await db.campaignTarget.updateMany({ where: { campaignId: a.c.id, wave: a.wave.index, state: "pending" }, data: { state: "sent", updatedAt: at } });
     }
   }

@@ -24,7 +24,10 @@ export interface CampaignProgress {
   id: string;
   status: string;
   statusReason: string | null;
+  /** Targets in each state, preflight exclusions at start included. */
   counts: Record<string, number>;
+  /** Targets scheduled at start (matched minus excluded by preflight then). */
+  scheduled: number;
   waves: WaveProgress[];
   activeWave: number | null;
   gateways: { gatewayId: string; inFlight: number; done: number; failed: number; total: number }[];
@@ -32,9 +35,21 @@ export interface CampaignProgress {
   updatedAt: string;
 }
 
+/**
+ * Share of the scheduled targets that are settled (succeeded, failed, skipped, or excluded during
+ * the run). Meters preflight excluded at start were never scheduled: they are not progress.
+ */
+export function progressPct(counts: Record<string, number>, scheduled: number): number {
+  if (scheduled <= 0) return 0;
+  const total = Object.values(counts).reduce((a, b) => a + b, 0);
+  const excludedAtStart = Math.max(0, total - scheduled);
+  const settled = (counts.succeeded ?? 0) + (counts.failed ?? 0) + (counts.skipped ?? 0) + (counts.excluded ?? 0) - excludedAtStart;
+  return Math.round((100 * Math.min(scheduled, Math.max(0, settled))) / scheduled);
+}
+
 export async function getCampaignProgress(campaignId: string): Promise<CampaignProgress | null> {
   const db = getDb();
-  const c = await db.campaign.findUnique({ where: { id: campaignId }, select: { id: true, status: true, statusReason: true } });
+  const c = await db.campaign.findUnique({ where: { id: campaignId }, select: { id: true, status: true, statusReason: true, targetCount: true } });
   if (!c) return null;
   const [waves, byWave, byCode] = await Promise.all([
     db.campaignWave.findMany({ where: { campaignId }, orderBy: { index: "asc" } }),
@@ -71,6 +86,7 @@ export async function getCampaignProgress(campaignId: string): Promise<CampaignP
     status: c.status,
     statusReason: c.statusReason,
     counts,
+    scheduled: c.targetCount,
     waves: waves.map((w) => ({
       index: w.index,
       isCanary: w.isCanary,
@@ -106,7 +122,5 @@ export async function publishProgress(campaignId: string): Promise<void> {
   const progress = await getCampaignProgress(campaignId);
   if (!progress) return;
   publish(`campaign:${campaignId}`, "progress", progress);
-  const total = Object.values(progress.counts).reduce((a, b) => a + b, 0);
-  const done = (progress.counts.succeeded ?? 0) + (progress.counts.failed ?? 0) + (progress.counts.skipped ?? 0) + (progress.counts.excluded ?? 0);
-  publish("campaigns", "campaign", { id: campaignId, status: progress.status, progressPct: total ? Math.round((100 * done) / total) : 0 });
+  publish("campaigns", "campaign", { id: campaignId, status: progress.status, progressPct: progressPct(progress.counts, progress.scheduled) });
 }

@@ -10,7 +10,7 @@ import { getDb, Prisma } from "@/lib/db";
 import { AppError, isAppError } from "@/lib/errors";
 import { getJobTypeSpec, needsApproval, type JobType } from "@/lib/scheduling/job-types";
 import { planCampaign, PlanInputError, type Plan, type PlanOptions } from "@/lib/scheduling/plan";
-import { publishCampaignChange } from "./progress";
+import { progressPct, publishCampaignChange } from "./progress";
 import { campaignOptionsSchema, createCampaignSchema, targetQuerySchema, type CampaignOptions, type CreateCampaignInput, type TargetQueryInput } from "./schemas";
 import { resolveTargets } from "./targets";
 
@@ -365,9 +365,6 @@ export async function listCampaigns(actor: CampaignActor, limit = 200) {
   return campaigns.map((c) => {
     const byState: Record<string, number> = {};
     for (const r of counts) if (r.campaignId === c.id) byState[r.state] = r._count._all;
-    // Same measure as the live updates (publishProgress): settled targets over all targets.
-    const total = Object.values(byState).reduce((a, b) => a + b, 0);
-    const done = (byState.succeeded ?? 0) + (byState.failed ?? 0) + (byState.skipped ?? 0) + (byState.excluded ?? 0);
     return {
       id: c.id,
       name: c.name,
@@ -378,7 +375,8 @@ export async function listCampaigns(actor: CampaignActor, limit = 200) {
       targetCount: c.targetCount,
       succeeded: byState.succeeded ?? 0,
       failed: byState.failed ?? 0,
-      progressPct: total ? Math.round((100 * done) / total) : 0,
+      // Same measure as the live updates (publishProgress).
+      progressPct: progressPct(byState, c.targetCount),
     };
   });
 }

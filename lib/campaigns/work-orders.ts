@@ -10,6 +10,7 @@ import { insertCampaignAuditRows } from "@/lib/clickhouse/queries/campaigns";
 import { refreshMeterStates } from "@/lib/clickhouse/meter-state-current";
 import { getDb, Prisma } from "@/lib/db";
 import { AppError } from "@/lib/errors";
+import { publish } from "@/lib/realtime/hub";
 import { findDueMeters, type ClimateZone, type LastDone } from "@/lib/scheduling/recurring";
 import { assertActorCan, type CampaignActor } from "./service";
 
@@ -53,6 +54,11 @@ export async function listWorkOrders(actor: CampaignActor, filter: { status?: "o
   }));
 }
 export type WorkOrderRow = Awaited<ReturnType<typeof listWorkOrders>>[number];
+
+/** The work-order page (room `workorders`) reloads its list when orders are created or completed. */
+export function publishWorkOrdersChanged(change: "created" | "completed", count: number): void {
+  publish("workorders", "changed", { change, count });
+}
 
 export function isWithinEnvelope(r: z.infer<typeof calibrationReadingsSchema>): boolean {
   return [r.err15A, r.err30A, r.err60A].every((e) => Math.abs(e) <= ACCURACY_ENVELOPE_PCT);
@@ -116,6 +122,7 @@ export async function completeWorkOrder(input: CompleteWorkOrderInput, actor: Ca
     }
     await recordAuditEvent({ actor, action: "workorder.complete", target: wo.id, outcome: "ok", details: { meterId: wo.meterId, jobType: wo.jobType, outcome: data.outcome, withinEnvelope: within, constantsChanged: Boolean(data.constants) } });
     if (data.constants) await recordAuditEvent({ actor, action: "meter.constants", target: wo.meterId, outcome: "ok", details: { workOrderId: wo.id, constants: data.constants } });
+    publishWorkOrdersChanged("completed", 1);
     return { id: wo.id, withinEnvelope: within };
   } catch (err) {
     await recordAuditEvent({ actor, action: "workorder.complete", target: data.workOrderId, outcome: err instanceof AppError && err.code === "forbidden" ? "denied" : "failed", details: { error: err instanceof Error ? err.message : String(err) } }).catch(() => {});
@@ -152,6 +159,7 @@ export async function runPreventivePlans(now = new Date()): Promise<{ plans: num
       return true;
     });
     if (isClaimed) created += fresh.length;
+    if (isClaimed && fresh.length) publishWorkOrdersChanged("created", fresh.length);
   }
   return { plans: plans.length, workOrders: created };
 }

@@ -29,6 +29,7 @@ describe("realtime hub", () => {
     expect(permissionForRoom("gw:GW-0042")).toBe("fleet.view");
     expect(permissionForRoom("meter:EM-0012345")).toBe("fleet.view");
     expect(permissionForRoom("ingest")).toBe("ingest.view");
+    expect(permissionForRoom("workorders")).toBe("workorders.view");
     expect(permissionForRoom("meter:<script>")).toBeNull();
     expect(permissionForRoom("admin")).toBeNull();
     expect(permissionForRoom("x".repeat(100))).toBeNull();

@@ -1,26 +1,58 @@
+import Link from "next/link";
 import { requirePagePermission } from "@/lib/auth/session";
 import { can } from "@/lib/auth/permissions";
 import { listWorkOrders } from "@/lib/campaigns/work-orders";
+import { findTargetMeters } from "@/lib/clickhouse/queries/campaigns";
 import { EmptyState } from "@/components/empty-state";
-import { WorkOrdersTable } from "./work-orders-table";
+import { WorkOrdersTable, type WorkOrderSite } from "./work-orders-table";
 
 export const metadata = { title: "Work orders" };
 export const dynamic = "force-dynamic";
 
-export default async function Page() {
+const FILTERS = [
+  { id: "open", label: "Open" },
+  { id: "done", label: "Done" },
+  { id: "cancelled", label: "Cancelled" },
+  { id: "all", label: "All" },
+] as const;
+type Filter = (typeof FILTERS)[number]["id"];
+
+/** Where each meter is and what it shows now (fleet dimensions and latest state in ClickHouse); empty if that read fails. */
+async function sitesOf(meterIds: string[]): Promise<Record<string, WorkOrderSite>> {
+  if (!meterIds.length) return {};
+  try {
+    const rows = await findTargetMeters({ meters: meterIds }, { now: Date.now(), limit: meterIds.length });
+    return Object.fromEntries(rows.map((r) => [r.meter, { gw: r.gw, model: r.model, zone: r.zone, led: r.led, faultCode: r.faultCode }]));
+  } catch (err) {
+    console.error("[work-orders] fleet read failed:", err);
+    return {};
+  }
+}
+
+export default async function Page({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const user = await requirePagePermission("workorders.view", "/work-orders");
-  const rows = await listWorkOrders(user);
+  const raw = (await searchParams).status;
+  const filter: Filter = FILTERS.some((f) => f.id === raw) ? (raw as Filter) : "open";
+  const rows = await listWorkOrders(user, { status: filter === "all" ? undefined : filter });
+  const sites = await sitesOf([...new Set(rows.map((r) => r.meterId))]);
   return (
     <>
       <div className="page-header">
         <h1>Work orders</h1>
-        <p>Field tasks assigned to technicians.</p>
+        <p>Field tasks for technicians: inspections and calibrations from campaigns and preventive plans.</p>
       </div>
-      {rows.length ? (
-        <WorkOrdersTable rows={rows} canComplete={can(user.role, "workorders.complete")} canEditConstants={can(user.role, "meters.edit_constants")} />
-      ) : (
-        <EmptyState title="No open work orders" testId="work-orders-empty">Field steps of campaigns (inspection, calibration) appear here.</EmptyState>
-      )}
+      <nav className="row" style={{ marginBottom: 12 }} aria-label="Work order status" data-testid="wo-filters">
+        {FILTERS.map((f) => (
+          <Link key={f.id} href={`/work-orders?status=${f.id}`} aria-current={f.id === filter ? "page" : undefined} data-testid={`wo-filter-${f.id}`} className={`badge${f.id === filter ? " role-operator" : ""}`}>
+            {f.label}
+          </Link>
+        ))}
+      </nav>
+      <WorkOrdersTable rows={rows} sites={sites} canComplete={can(user.role, "workorders.complete")} canEditConstants={can(user.role, "meters.edit_constants")}>
+        <EmptyState title={filter === "open" ? "No open work orders" : `No ${filter === "all" ? "" : `${filter} `}work orders`} testId="work-orders-empty">
+          Field steps of campaigns (inspection, calibration) and preventive plans appear here as they are scheduled.
+        </EmptyState>
+      </WorkOrdersTable>
     </>
   );
 }

@@ -1,20 +1,67 @@
 "use client";
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from "@tanstack/react-table";
+import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useState, useTransition } from "react";
+import { useEffect, useMemo, useState, useTransition, type ReactNode } from "react";
+import { io } from "socket.io-client";
 import type { WorkOrderRow } from "@/lib/campaigns/work-orders";
+import type { BatchEnvelope } from "@/lib/realtime/rooms";
 import { completeWorkOrderAction } from "./actions";
 
-const col = createColumnHelper<WorkOrderRow>();
+/** Where a work order's meter is and what it shows now (from the fleet in ClickHouse). */
+export interface WorkOrderSite {
+  gw: string;
+  model: string;
+  zone: string;
+  led: string;
+  faultCode: string;
+}
 
-export function WorkOrdersTable({ rows, canComplete, canEditConstants }: { rows: WorkOrderRow[]; canComplete: boolean; canEditConstants: boolean }) {
+type Row = WorkOrderRow & { site: WorkOrderSite | null };
+const col = createColumnHelper<Row>();
+
+/** Live: the `workorders` room says when orders are created or completed; the list reloads (at most once a second). */
+function useLiveList(): boolean {
+  const router = useRouter();
+  const [isLive, setIsLive] = useState(false);
+  useEffect(() => {
+    const socket = io({ transports: ["websocket", "polling"] });
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    socket.on("connect", () => socket.emit("subscribe", "workorders", (ack: { ok?: boolean } | undefined) => setIsLive(ack?.ok !== false)));
+    socket.on("disconnect", () => setIsLive(false));
+    socket.on("batch", (b: BatchEnvelope) => {
+      if (b.room !== "workorders" || !b.items.length || timer) return;
+      timer = setTimeout(() => {
+        timer = null;
+        router.refresh();
+      }, 1000);
+    });
+    return () => {
+      if (timer) clearTimeout(timer);
+      socket.disconnect();
+    };
+  }, [router]);
+  return isLive;
+}
+
+const utcMinute = (iso: string) => `${iso.replace("T", " ").slice(0, 16)}`;
+
+export function WorkOrdersTable({ rows, sites, canComplete, canEditConstants, children }: { rows: WorkOrderRow[]; sites: Record<string, WorkOrderSite>; canComplete: boolean; canEditConstants: boolean; children: ReactNode }) {
   const [openId, setOpenId] = useState<string | null>(null);
-  const columns = [
-    col.accessor("meterId", { header: "Meter" }),
+  const isLive = useLiveList();
+  // Stable data and columns: new arrays on every render make the table render again, without end.
+  const data: Row[] = useMemo(() => rows.map((r) => ({ ...r, site: sites[r.meterId] ?? null })), [rows, sites]);
+  const columns = useMemo(() => [
+    col.accessor("meterId", { header: "Meter", cell: (c) => <Link href={`/meters/${encodeURIComponent(c.getValue())}`} data-testid="wo-meter">{c.getValue()}</Link> }),
     col.accessor("jobType", { header: "Step" }),
     col.accessor("status", { header: "Status", cell: (c) => <span data-testid="wo-status">{c.getValue()}</span> }),
+    col.accessor((r) => r.site?.gw ?? "", { id: "gw", header: "Gateway" }),
+    col.accessor((r) => r.site?.model ?? "", { id: "model", header: "Model" }),
+    col.accessor((r) => r.site?.zone ?? "", { id: "zone", header: "Climate zone" }),
+    col.accessor((r) => [r.site?.led, r.site?.faultCode].filter(Boolean).join(" · "), { id: "now", header: "Shows now", cell: (c) => <span data-testid="wo-now">{c.getValue()}</span> }),
     col.accessor("campaignName", { header: "Campaign", cell: (c) => c.getValue() ?? "preventive plan" }),
     col.accessor("reason", { header: "Why", cell: (c) => c.getValue() ?? "" }),
+    col.accessor("createdAt", { header: "Created (UTC)", cell: (c) => utcMinute(c.getValue()) }),
     col.accessor("readings", {
       header: "Readings",
       cell: (c) => {
@@ -30,24 +77,27 @@ export function WorkOrdersTable({ rows, canComplete, canEditConstants }: { rows:
           <button type="button" data-testid="wo-complete-open" onClick={() => setOpenId(c.row.original.id)}>Complete…</button>
         ) : null,
     }),
-  ];
-  const table = useReactTable({ data: rows, columns, getCoreRowModel: getCoreRowModel() });
+  ], [canComplete]);
+  const table = useReactTable({ data, columns, getCoreRowModel: getCoreRowModel() });
   const current = rows.find((r) => r.id === openId) ?? null;
   return (
     <>
+      <p className="muted" style={{ margin: "0 0 8px" }}>Live: <span data-testid="work-orders-live">{isLive ? "connected" : "not connected"}</span></p>
       {current && <CompleteForm row={current} canEditConstants={canEditConstants} onDone={() => setOpenId(null)} />}
-      <div className="card" style={{ padding: 0, overflow: "auto", maxHeight: 560 }}>
-        <table className="data" data-testid="work-orders-table">
-          <thead>{table.getHeaderGroups().map((hg) => <tr key={hg.id}>{hg.headers.map((h) => <th key={h.id}>{flexRender(h.column.columnDef.header, h.getContext())}</th>)}</tr>)}</thead>
-          <tbody>
-            {table.getRowModel().rows.map((r) => (
-              <tr key={r.id} data-testid="wo-row" data-meter={r.original.meterId} data-job={r.original.jobType}>
-                {r.getVisibleCells().map((c) => <td key={c.id}>{flexRender(c.column.columnDef.cell, c.getContext())}</td>)}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      {rows.length ? (
+        <div className="card" style={{ padding: 0, overflow: "auto", maxHeight: 560 }}>
+          <table className="data" data-testid="work-orders-table">
+            <thead>{table.getHeaderGroups().map((hg) => <tr key={hg.id}>{hg.headers.map((h) => <th key={h.id}>{flexRender(h.column.columnDef.header, h.getContext())}</th>)}</tr>)}</thead>
+            <tbody>
+              {table.getRowModel().rows.map((r) => (
+                <tr key={r.id} data-testid="wo-row" data-meter={r.original.meterId} data-job={r.original.jobType}>
+                  {r.getVisibleCells().map((c) => <td key={c.id}>{flexRender(c.column.columnDef.cell, c.getContext())}</td>)}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : children}
     </>
   );
 }
