@@ -1,7 +1,8 @@
 // Campaigns in the browser against the production build (demo fleet):
 // operator creates from the form with a preview, starts, watches progress,
 // pauses and resumes; technician completes a calibration work order; a viewer
-// has no buttons and a direct action call is refused.
+// has no buttons and a direct action call is refused; every role against every
+// campaign action, through the page and as a direct server-action call.
 import fs from "node:fs";
 import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
@@ -180,3 +181,86 @@ function findActionId(filename: string, exportedName: string): string {
   if (!hit) throw new Error(`no server action ${exportedName} in ${filename}`);
   return hit[0];
 }
+
+/** Every campaign server action, by the name the UI imports it under. */
+const CAMPAIGN_ACTIONS = {
+  create: { file: "app/(console)/campaigns/actions.ts", name: "createCampaignAction" },
+  preview: { file: "app/(console)/campaigns/actions.ts", name: "previewCampaignAction" },
+  start: { file: "app/(console)/campaigns/actions.ts", name: "startCampaignAction" },
+  approve: { file: "app/(console)/campaigns/actions.ts", name: "approveCampaignAction" },
+  pause: { file: "app/(console)/campaigns/actions.ts", name: "pauseCampaignAction" },
+  resume: { file: "app/(console)/campaigns/actions.ts", name: "resumeCampaignAction" },
+  skip: { file: "app/(console)/campaigns/actions.ts", name: "skipWaveAction" },
+  abort: { file: "app/(console)/campaigns/actions.ts", name: "abortCampaignAction" },
+  retry: { file: "app/(console)/campaigns/actions.ts", name: "retryFailedAction" },
+} as const;
+
+test("role x action matrix: each role sees exactly the buttons it may use, and a direct call of every action it may not use is refused", async ({ browser }) => {
+  test.setTimeout(180_000);
+  // A draft made in the UI by the operator: on a draft, managers see Start and Abort.
+  const opContext = await browser.newContext();
+  const op = await opContext.newPage();
+  await signInAs(op, "operator");
+  const gw = await firstGateway(op);
+  const form = new NewCampaignPage(op);
+  await form.goto(`jobType=fw_verify&gw=${encodeURIComponent(gw)}`);
+  await op.getByTestId("campaign-name").fill(`e2e matrix ${gw}`);
+  await op.getByTestId("o-window").selectOption("any");
+  await form.preview();
+  await op.getByTestId("create-button").click();
+  await expect(op).toHaveURL(/\/campaigns\/[a-z0-9]{8,40}$/, { timeout: 30_000 });
+  await expect(op.getByTestId("campaign-status")).toHaveText("draft");
+  const campaignId = op.url().split("/").pop()!;
+  await opContext.close();
+
+  const inputs: Record<keyof typeof CAMPAIGN_ACTIONS, unknown> = {
+    create: { name: "matrix direct", jobType: "fw_verify", targetQuery: { gw }, options: { offPeak: null }, creationKey: `matrix-${Date.now()}`, start: false },
+    preview: { jobType: "fw_verify", targetQuery: { gw }, options: { offPeak: null } },
+    start: { campaignId }, approve: { campaignId }, pause: { campaignId }, resume: { campaignId },
+    skip: { campaignId }, abort: { campaignId }, retry: { campaignId },
+  };
+  const managers = ["operator", "admin"];
+  for (const role of ["viewer", "technician", "operator", "admin"] as const) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signInAs(page, role);
+    const manages = managers.includes(role);
+
+    // Through the UI.
+    await page.goto(`/campaigns/${campaignId}`);
+    await expect(page.getByTestId("campaign-status")).toHaveText("draft");
+    const buttons = page.getByTestId("campaign-actions").locator("button");
+    if (manages) await expect(buttons).toHaveText(["Start", "Abort"]);
+    else await expect(buttons).toHaveCount(0);
+    await page.goto("/campaigns");
+    await expect(page.getByTestId("campaign-link").first()).toBeVisible();
+    await expect(page.getByTestId("new-campaign")).toHaveCount(manages ? 1 : 0);
+    expect((await page.goto("/campaigns/new"))?.status(), role).toBe(manages ? 200 : 403);
+
+    // Directly, as a crafted request with this role's session would.
+    for (const [action, ref] of Object.entries(CAMPAIGN_ACTIONS) as [keyof typeof CAMPAIGN_ACTIONS, { file: string; name: string }][]) {
+      if (manages && action !== "preview") continue; // the allowed ones change state: preview stands for them here
+      const res = await page.request.post(`/campaigns/${campaignId}`, {
+        headers: { "Next-Action": findActionId(ref.file, ref.name), "Content-Type": "text/plain;charset=UTF-8", Accept: "text/x-component" },
+        data: JSON.stringify([inputs[action]]),
+      });
+      const body = await res.text();
+      if (manages) expect(body, `${role} ${action}`).toContain('"ok":true');
+      else {
+        expect(body, `${role} ${action}`).toContain('"code":"forbidden"');
+        expect(body, `${role} ${action}`).toContain('"status":403');
+      }
+    }
+    await context.close();
+  }
+
+  // Nothing the refused calls asked for happened: still a draft, and no second campaign.
+  const check = await browser.newContext();
+  const p = await check.newPage();
+  await signInAs(p, "viewer");
+  await p.goto(`/campaigns/${campaignId}`);
+  await expect(p.getByTestId("campaign-status")).toHaveText("draft");
+  await p.goto("/campaigns");
+  await expect(p.getByTestId("campaigns-table")).not.toContainText("matrix direct");
+  await check.close();
+});
