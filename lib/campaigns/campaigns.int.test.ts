@@ -410,6 +410,34 @@ describe(`campaigns on ${testDbKind()}`, () => {
     expect(campaign.status).toBe("completed");
   });
 
+  it("a field wave rechecks preflight at dispatch: a meter gone from the inventory is excluded with the reason and gets no work order", async () => {
+    const d = createDispatcher({ hes: createSimulatorHes({ fleet, clock, latencyScale: 0 }), now });
+    const [kept, gone] = (await env.db.meter.findMany({ orderBy: { id: "asc" }, skip: 10, take: 2 })).map((m) => m.id);
+    const c = await createCampaign({ name: "inspect two", jobType: "inspect", targetQuery: { meters: [kept!, gone!] }, options: { canarySize: 0 }, creationKey: key() }, users.operator);
+    await startCampaign({ campaignId: c.id }, users.operator, now());
+    expect(await env.db.campaignTarget.count({ where: { campaignId: c.id, state: "pending" } })).toBe(2);
+    // Removed from the fleet after the start froze the targets, before the wave went out.
+    const row = (await env.ch.queryRows<Record<string, unknown>>({ query: "SELECT * EXCEPT install_year FROM fleet_meters FINAL WHERE meter = {m:String}", params: { m: gone }, tag: "test" }))[0]!;
+    await env.ch.execCommand({ query: "DELETE FROM fleet_meters WHERE meter = {m:String}", params: { m: gone } });
+    try {
+      for (let i = 0; i < 5; i++) {
+        const r = await d.tick();
+        if (r.nextWakeAt && r.commands === 0) t = Math.max(t, r.nextWakeAt.getTime());
+      }
+      const orders = await env.db.workOrder.findMany({ where: { campaignId: c.id } });
+      expect(orders.map((o) => o.meterId)).toEqual([kept]);
+      const targets = await env.db.campaignTarget.findMany({ where: { campaignId: c.id }, orderBy: { meterId: "asc" } });
+      expect(targets.find((x) => x.meterId === kept)!.state).toBe("sent");
+      const excluded = targets.find((x) => x.meterId === gone)!;
+      expect(excluded.state).toBe("excluded");
+      expect(excluded.lastCode).toBe("METER_UNKNOWN");
+      expect(excluded.reason).toContain("preflight at dispatch");
+    } finally {
+      await env.ch.insertRows({ table: "fleet_meters", values: [{ ...row, updated_at: Date.now() }] });
+      await abortCampaign({ campaignId: c.id }, users.operator, now()).catch(() => {});
+    }
+  });
+
   it("preventive plans: two servers running one due period create each meter's work order once", async () => {
     const name = `int inspect ${key()}`;
     const plan = await env.db.preventivePlan.create({ data: { name, jobType: "inspect", interval: { everyDays: 7, lookaheadDays: 365 }, nextRunAt: now(), createdById: users.operator.id } });

@@ -609,12 +609,12 @@ export function createDispatcher(opts: DispatcherOptions) {
     if (!started.length) return;
     const isStarted = new Set(started.map((a) => waveKey(a.c.id, a.wave.index)));
     const targets = pendingTargets.filter((t) => isStarted.has(waveKey(t.campaignId, t.wave)));
+    const excluded: { id: string; code: string | null; reason: string }[] = [];
     if (targets.length) {
       const catalogue = started.some((a) => a.jobType === "fota") ? await getFirmwareCatalogue() : undefined;
       const rows = await meterRows;
       const byMeter = new Map(rows.map((r) => [r.meter, r]));
       const checks = new Map(started.map((a) => [a.c.id, createPreflight({ jobType: a.jobType, catalogue, targetFirmware: a.options.targetFirmware }, at)]));
-      const excluded: { id: string; code: string | null; reason: string }[] = [];
       for (const t of targets) {
         const row = byMeter.get(t.meterId);
         const result = row ? checks.get(t.campaignId)!(toPlanMeter(row)) : { ok: false as const, reasons: [{ code: "METER_UNKNOWN", message: "no longer in the fleet inventory" }] };
@@ -628,12 +628,15 @@ export function createDispatcher(opts: DispatcherOptions) {
           WHERE t.id = x.id AND t.state = x.open`; // compared with a column: see record()
       }
     }
+    const excludedIds = new Set(excluded.map((e) => e.id));
     for (const a of started) {
       if (a.spec.execution !== "field") continue;
-      const open = await db.campaignTarget.findMany({ where: { campaignId: a.c.id, wave: a.wave.index, state: "pending" }, select: { meterId: true } });
+      // The wave's pending targets were read above; those preflight just excluded get no order.
+      const open = targets.filter((t) => t.campaignId === a.c.id && t.wave === a.wave.index && !excludedIds.has(t.id));
       const made = await db.workOrder.createMany({ data: open.map((t) => ({ campaignId: a.c.id, meterId: t.meterId, jobType: a.jobType, reason: `campaign wave ${a.wave.index}` })), skipDuplicates: true });
       if (made.count) publishWorkOrdersChanged("created", made.count);
-      await db.campaignTarget.updateMany({ where: { campaignId: a.c.id, wave: a.wave.index, state: "pending" }, data: { state: "sent", updatedAt: at } });
+      // Exactly the targets that got an order (the ids read above), nothing the read did not see.
+      await db.campaignTarget.updateMany({ where: { id: { in: open.map((t) => t.id) }, state: "pending" }, data: { state: "sent", updatedAt: at } });
     }
   }
 
