@@ -87,8 +87,24 @@ test("FOTA: the target is a catalogue pair, and a large one waits for a second p
   // Pairs preflight would refuse (unsigned, no known hash) are listed but cannot be chosen.
   const offered = await target.locator("option:not([disabled])").evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value).filter(Boolean));
   expect(offered.length).toBeGreaterThan(0);
-  await target.selectOption(offered[0]!);
   await page.getByTestId("campaign-name").fill(`e2e fota ${offered[0]}`);
+
+  // Without a pair nothing can be scheduled: Start is not offered, a draft still is.
+  await form.preview();
+  await expect(page.getByTestId("plan-scheduled")).toHaveText("0");
+  await expect(page.getByTestId("plan-preview")).toContainText("TARGET_FIRMWARE_MISSING");
+  await expect(page.getByTestId("create-start-button")).toBeDisabled();
+  await expect(page.getByTestId("create-button")).toBeEnabled();
+  await expect(page.getByTestId("create-hint")).toContainText("No meter can be scheduled");
+  // Asked for anyway (a hand-made request): the campaign stays a draft and the answer says why.
+  const answer = await callAction(page, "/campaigns/new", "createCampaignAction", { name: "e2e fota no pair", jobType: "fota", targetQuery: {}, options: {}, creationKey: `nopair-${Date.now()}`, start: true });
+  expect(answer).toContain('"status":"draft"');
+  expect(answer).toContain('"startError":"No meter can be scheduled');
+
+  // A change after the preview withdraws it: what is created is what was previewed.
+  await target.selectOption(offered[0]!);
+  await expect(page.getByTestId("plan-preview")).toHaveCount(0);
+  await expect(page.getByTestId("create-start-button")).toBeDisabled();
   await form.preview();
   await expect(page.getByTestId("plan-preview")).not.toContainText("TARGET_FIRMWARE_MISSING");
   await expect(page.getByTestId("plan-approval")).toHaveText("needs a second operator");
@@ -164,15 +180,19 @@ test("viewer: no campaign buttons, and a direct action call is refused", async (
 
   // Call the pause server action directly with the viewer's session, as a crafted request would.
   const campaignId = (await page.goto("/campaigns"), await page.getByTestId("campaign-link").first().getAttribute("href"))!.split("/").pop()!;
-  const actionId = findActionId("app/(console)/campaigns/actions.ts", "pauseCampaignAction");
-  const res2 = await page.request.post(`/campaigns/${campaignId}`, {
-    headers: { "Next-Action": actionId, "Content-Type": "text/plain;charset=UTF-8", Accept: "text/x-component" },
-    data: JSON.stringify([{ campaignId }]),
-  });
-  const body = await res2.text();
+  const body = await callAction(page, `/campaigns/${campaignId}`, "pauseCampaignAction", { campaignId });
   expect(body).toContain('"code":"forbidden"');
   expect(body).toContain('"status":403');
 });
+
+/** Posts a campaign server action with the page's session, as a hand-made client would; the response text. */
+async function callAction(page: Page, url: string, exportedName: string, input: unknown): Promise<string> {
+  const res = await page.request.post(url, {
+    headers: { "Next-Action": findActionId("app/(console)/campaigns/actions.ts", exportedName), "Content-Type": "text/plain;charset=UTF-8", Accept: "text/x-component" },
+    data: JSON.stringify([input]),
+  });
+  return res.text();
+}
 
 /** The id Next gave a server action in this build (the request a hand-made client would send). */
 function findActionId(filename: string, exportedName: string): string {
@@ -182,17 +202,17 @@ function findActionId(filename: string, exportedName: string): string {
   return hit[0];
 }
 
-/** Every campaign server action, by the name the UI imports it under. */
+/** Every campaign server action (app/(console)/campaigns/actions.ts), by its exported name. */
 const CAMPAIGN_ACTIONS = {
-  create: { file: "app/(console)/campaigns/actions.ts", name: "createCampaignAction" },
-  preview: { file: "app/(console)/campaigns/actions.ts", name: "previewCampaignAction" },
-  start: { file: "app/(console)/campaigns/actions.ts", name: "startCampaignAction" },
-  approve: { file: "app/(console)/campaigns/actions.ts", name: "approveCampaignAction" },
-  pause: { file: "app/(console)/campaigns/actions.ts", name: "pauseCampaignAction" },
-  resume: { file: "app/(console)/campaigns/actions.ts", name: "resumeCampaignAction" },
-  skip: { file: "app/(console)/campaigns/actions.ts", name: "skipWaveAction" },
-  abort: { file: "app/(console)/campaigns/actions.ts", name: "abortCampaignAction" },
-  retry: { file: "app/(console)/campaigns/actions.ts", name: "retryFailedAction" },
+  create: "createCampaignAction",
+  preview: "previewCampaignAction",
+  start: "startCampaignAction",
+  approve: "approveCampaignAction",
+  pause: "pauseCampaignAction",
+  resume: "resumeCampaignAction",
+  skip: "skipWaveAction",
+  abort: "abortCampaignAction",
+  retry: "retryFailedAction",
 } as const;
 
 test("role x action matrix: each role sees exactly the buttons it may use, and a direct call of every action it may not use is refused", async ({ browser }) => {
@@ -238,13 +258,9 @@ test("role x action matrix: each role sees exactly the buttons it may use, and a
     expect((await page.goto("/campaigns/new"))?.status(), role).toBe(manages ? 200 : 403);
 
     // Directly, as a crafted request with this role's session would.
-    for (const [action, ref] of Object.entries(CAMPAIGN_ACTIONS) as [keyof typeof CAMPAIGN_ACTIONS, { file: string; name: string }][]) {
+    for (const [action, name] of Object.entries(CAMPAIGN_ACTIONS) as [keyof typeof CAMPAIGN_ACTIONS, string][]) {
       if (manages && action !== "preview") continue; // the allowed ones change state: preview stands for them here
-      const res = await page.request.post(`/campaigns/${campaignId}`, {
-        headers: { "Next-Action": findActionId(ref.file, ref.name), "Content-Type": "text/plain;charset=UTF-8", Accept: "text/x-component" },
-        data: JSON.stringify([inputs[action]]),
-      });
-      const body = await res.text();
+      const body = await callAction(page, `/campaigns/${campaignId}`, name, inputs[action]);
       if (manages) expect(body, `${role} ${action}`).toContain('"ok":true');
       else {
         expect(body, `${role} ${action}`).toContain('"code":"forbidden"');

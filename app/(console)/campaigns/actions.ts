@@ -4,7 +4,7 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { requirePermission } from "@/lib/auth/session";
-import { runAction } from "@/lib/errors";
+import { isAppError, runAction } from "@/lib/errors";
 import { campaignIdSchema, campaignOptionsSchema, createCampaignSchema, jobTypeSchema, targetQuerySchema } from "@/lib/campaigns/schemas";
 import {
   abortCampaign,
@@ -30,15 +30,24 @@ export async function previewCampaignAction(input: unknown) {
   });
 }
 
-/** Create, and start right away when asked (the form's "Create and start"). */
+/**
+ * Create, and start right away when asked (the form's "Create and start"). A refused start
+ * leaves the campaign a draft, and says why (startError) with its id: nothing half-made.
+ */
 export async function createCampaignAction(input: unknown) {
   return runAction(async () => {
     const user = await requirePermission("campaigns.manage");
     const { start, ...rest } = createCampaignSchema.extend({ start: z.boolean().default(false) }).parse(input);
     const created = await createCampaign(rest, user);
-    const campaign = start ? await startCampaign({ campaignId: created.id }, user) : created;
     revalidatePath("/campaigns");
-    return { id: campaign.id, status: campaign.status };
+    if (!start) return { id: created.id, status: created.status, startError: null };
+    try {
+      const c = await startCampaign({ campaignId: created.id }, user);
+      return { id: c.id, status: c.status, startError: null };
+    } catch (err) {
+      if (!isAppError(err)) throw err;
+      return { id: created.id, status: created.status, startError: err.message };
+    }
   });
 }
 

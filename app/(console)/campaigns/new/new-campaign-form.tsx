@@ -1,6 +1,7 @@
 "use client";
 import { useRouter } from "next/navigation";
-import { useMemo, useState, useTransition } from "react";
+import Link from "next/link";
+import { useState, useTransition } from "react";
 import type { PlanView } from "@/lib/campaigns/service";
 import type { TargetQueryInput } from "@/lib/campaigns/schemas";
 import { createCampaignAction, previewCampaignAction } from "../actions";
@@ -30,8 +31,11 @@ export function NewCampaignForm({ jobTypes, initialJobType, initialQuery, firmwa
   const [o, setO] = useState<Record<string, string>>({ waveSize: "", canarySize: "", window: "default", blackout: "", target: "", soak: "", successPct: "90", maxErrorPct: "10", onBreach: "pause" });
   const [preview, setPreview] = useState<Preview | null>(null);
   const [error, setError] = useState<string | null>(null);
-  // One creation key per filled form: a double click creates one campaign.
-  const creationKey = useMemo(() => newKey(), []);
+  // A draft made by "Create and start" whose start was refused: the form says so and links to it.
+  const [leftDraft, setLeftDraft] = useState<string | null>(null);
+  // One creation key per previewed form: a double click creates one campaign, and a form
+  // changed after a refusal (a new preview) creates its own, not the earlier one again.
+  const [creationKey, setCreationKey] = useState(newKey);
 
   const payload = () => {
     const targetQuery: Record<string, unknown> = {};
@@ -58,16 +62,24 @@ export function NewCampaignForm({ jobTypes, initialJobType, initialQuery, firmwa
     startTransition(async () => {
       setError(null);
       const r = await previewCampaignAction(payload());
-      if (r.ok) setPreview(r.data);
-      else setError(r.error);
+      if (r.ok) {
+        setPreview(r.data);
+        setCreationKey(newKey());
+      } else setError(r.error);
     });
   const onCreate = (start: boolean) =>
     startTransition(async () => {
       setError(null);
+      setLeftDraft(null);
       const r = await createCampaignAction({ ...payload(), name: name || `${jobType} campaign`, creationKey, start });
-      if (r.ok) router.push(`/campaigns/${r.data.id}`);
-      else setError(r.error);
+      if (!r.ok) setError(r.error);
+      else if (r.data.startError) {
+        setError(`Created as a draft but not started: ${r.data.startError}`);
+        setLeftDraft(r.data.id);
+      } else router.push(`/campaigns/${r.data.id}`);
     });
+
+  const nothingToStart = preview !== null && preview.summary.scheduledMeters === 0;
 
   const field = (key: string, label: string, placeholder = "") => (
     <label>
@@ -102,7 +114,7 @@ export function NewCampaignForm({ jobTypes, initialJobType, initialQuery, firmwa
         <div className="cmp-form">
           <label>
             Kind
-            <select data-testid="q-kind" value={q.kind} onChange={(e) => setQ({ ...q, kind: e.target.value })}>
+            <select data-testid="q-kind" value={q.kind} onChange={(e) => { setQ({ ...q, kind: e.target.value }); setPreview(null); }}>
               <option value="">any</option><option value="electric">electric</option><option value="gas">gas</option><option value="water">water</option>
             </select>
           </label>
@@ -115,7 +127,7 @@ export function NewCampaignForm({ jobTypes, initialJobType, initialQuery, firmwa
           {field("days", "…in the last days", "7")}
           <label style={{ gridColumn: "span 4" }}>
             Meter ids (a pasted list; empty = use the query)
-            <input data-testid="q-meters" value={q.meters} onChange={(e) => setQ({ ...q, meters: e.target.value })} placeholder="EM-0000001 EM-0000002 …" />
+            <input data-testid="q-meters" value={q.meters} onChange={(e) => { setQ({ ...q, meters: e.target.value }); setPreview(null); }} placeholder="EM-0000001 EM-0000002 …" />
           </label>
         </div>
         <h2>Options</h2>
@@ -124,7 +136,7 @@ export function NewCampaignForm({ jobTypes, initialJobType, initialQuery, firmwa
           {opt("canarySize", "Canary size", "job default")}
           <label>
             Window
-            <select data-testid="o-window" value={o.window} onChange={(e) => setO({ ...o, window: e.target.value })}>
+            <select data-testid="o-window" value={o.window} onChange={(e) => { setO({ ...o, window: e.target.value }); setPreview(null); }}>
               <option value="default">job type&apos;s off-peak window</option>
               <option value="any">any time of day</option>
             </select>
@@ -148,9 +160,16 @@ export function NewCampaignForm({ jobTypes, initialJobType, initialQuery, firmwa
         <div className="cmp-actions">
           <button type="button" data-testid="preview-button" onClick={onPreview} disabled={isPending}>Preview</button>
           <button type="button" data-testid="create-button" onClick={() => onCreate(false)} disabled={isPending || !preview}>Create draft</button>
-          <button type="button" className="primary" data-testid="create-start-button" onClick={() => onCreate(true)} disabled={isPending || !preview}>Create and start</button>
+          <button type="button" className="primary" data-testid="create-start-button" onClick={() => onCreate(true)} disabled={isPending || !preview || nothingToStart}>Create and start</button>
+          {!preview && <span className="muted" data-testid="create-hint">Preview first: what is created is what the preview showed.</span>}
+          {nothingToStart && <span className="muted" data-testid="create-hint">No meter can be scheduled: change the targets or options (the exclusions below say why), or keep it as a draft.</span>}
         </div>
-        {error && <p className="error-text" role="alert" data-testid="campaign-error">{error}</p>}
+        {error && (
+          <p className="error-text" role="alert" data-testid="campaign-error">
+            {error}
+            {leftDraft && <> <Link href={`/campaigns/${leftDraft}`} data-testid="left-draft-link">Open the draft</Link></>}
+          </p>
+        )}
       </section>
       {preview && <PlanPreview preview={preview} />}
     </div>
