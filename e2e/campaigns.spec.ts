@@ -160,6 +160,8 @@ test("technician: a calibration work order appears live, is completed with readi
   await expect(page.getByTestId("wo-complete-form")).toBeHidden();
   await expect(page.locator(`[data-testid="wo-row"][data-meter="${meter}"][data-job="calibrate"]`)).toHaveCount(0);
   await page.getByTestId("wo-filter-done").click();
+  await expect(page.getByTestId("wo-filter-done")).toHaveAttribute("aria-current", "page");
+  await expect(page.getByTestId("wo-filter-open")).not.toHaveAttribute("aria-current", "page");
   const done = page.locator(`[data-testid="wo-row"][data-meter="${meter}"][data-job="calibrate"]`);
   await expect(done).toContainText("15 A 0.05%");
   await expect(done.getByTestId("wo-status")).toHaveText("done");

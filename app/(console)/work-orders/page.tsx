@@ -41,9 +41,9 @@ export default async function Page({ searchParams }: { searchParams: Promise<Rec
         <h1>Work orders</h1>
         <p>Field tasks for technicians: inspections and calibrations from campaigns and preventive plans.</p>
       </div>
-      <nav className="row" style={{ marginBottom: 12 }} aria-label="Work order status" data-testid="wo-filters">
+      <nav className="seg" aria-label="Work order status" data-testid="wo-filters">
         {FILTERS.map((f) => (
-          <Link key={f.id} href={`/work-orders?status=${f.id}`} aria-current={f.id === filter ? "page" : undefined} data-testid={`wo-filter-${f.id}`} className={`badge${f.id === filter ? " role-operator" : ""}`}>
+          <Link key={f.id} href={`/work-orders?status=${f.id}`} aria-current={f.id === filter ? "page" : undefined} data-testid={`wo-filter-${f.id}`} className="seg-item">
             {f.label}
           </Link>
         ))}

@@ -52,11 +52,11 @@ export function WorkOrdersTable({ rows, sites, canComplete, canEditConstants, ch
   // Stable data and columns: new arrays on every render make the table render again, without end.
   const data: Row[] = useMemo(() => rows.map((r) => ({ ...r, site: sites[r.meterId] ?? null })), [rows, sites]);
   const columns = useMemo(() => [
-    col.accessor("meterId", { header: "Meter", cell: (c) => <Link href={`/meters/${encodeURIComponent(c.getValue())}`} data-testid="wo-meter">{c.getValue()}</Link> }),
+    col.accessor("meterId", { header: "Meter", cell: (c) => <Link href={`/meters/${encodeURIComponent(c.getValue())}`} data-testid="wo-meter" className="nowrap">{c.getValue()}</Link> }),
     col.accessor("jobType", { header: "Step" }),
     col.accessor("status", { header: "Status", cell: (c) => <span data-testid="wo-status">{c.getValue()}</span> }),
-    col.accessor((r) => r.site?.gw ?? "", { id: "gw", header: "Gateway" }),
-    col.accessor((r) => r.site?.model ?? "", { id: "model", header: "Model" }),
+    col.accessor((r) => r.site?.gw ?? "", { id: "gw", header: "Gateway", cell: (c) => <span className="nowrap">{c.getValue()}</span> }),
+    col.accessor((r) => r.site?.model ?? "", { id: "model", header: "Model", cell: (c) => <span className="nowrap">{c.getValue()}</span> }),
     col.accessor((r) => r.site?.zone ?? "", { id: "zone", header: "Climate zone" }),
     col.accessor((r) => [r.site?.led, r.site?.faultCode].filter(Boolean).join(" · "), { id: "now", header: "Shows now", cell: (c) => <span data-testid="wo-now">{c.getValue()}</span> }),
     col.accessor("campaignName", { header: "Campaign", cell: (c) => c.getValue() ?? "preventive plan" }),
