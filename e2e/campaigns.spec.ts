@@ -55,6 +55,9 @@ test("operator: prefilled form, preview, start, live progress, pause and resume"
   await expect(page.getByTestId("wave-row").first()).toBeVisible();
   // Live: the dispatcher's results arrive over socket.io without a reload.
   await expect(page.getByTestId("wave-bar").first()).not.toContainText(/^0\//, { timeout: 30_000 });
+  // The outcome chart follows too: its first bars come from step lines logged after the page loaded.
+  await expect(page.getByTestId("timeline-bar").first()).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByTestId("timeline-totals")).toContainText(/ok [1-9]/);
 
   await page.getByTestId("action-pause").click();
   await expect(page.getByTestId("campaign-status")).toHaveText("paused");
@@ -185,6 +188,17 @@ test("viewer: no campaign buttons, and a direct action call is refused", async (
   const body = await callAction(page, `/campaigns/${campaignId}`, "pauseCampaignAction", { campaignId });
   expect(body).toContain('"code":"forbidden"');
   expect(body).toContain('"status":403');
+
+  // Reading is allowed: the outcomes route answers the viewer, and nobody without a session.
+  const outcomes = await page.request.get(`/api/campaigns/${campaignId}/outcomes`);
+  expect(outcomes.status()).toBe(200);
+  const read = await outcomes.json();
+  expect(Array.isArray(read.timeline.points)).toBe(true);
+  expect(Array.isArray(read.failures)).toBe(true);
+  const anonymous = await page.context().browser()!.newContext({ baseURL: new URL(page.url()).origin });
+  const refused = await anonymous.request.get(`/api/campaigns/${campaignId}/outcomes`);
+  expect([401, 403]).toContain(refused.status());
+  await anonymous.close();
 });
 
 /** Posts a campaign server action with the page's session, as a hand-made client would; the response text. */

@@ -13,6 +13,7 @@ import { planCampaign, PlanInputError, type Plan, type PlanOptions } from "@/lib
 import { progressPct, publishCampaignChange } from "./progress";
 import { campaignOptionsSchema, createCampaignSchema, targetQuerySchema, type CampaignOptions, type CreateCampaignInput, type TargetQueryInput } from "./schemas";
 import { resolveTargets } from "./targets";
+import { getCampaignStepLines, getCampaignTimeline, type CampaignStepLine, type CampaignTimeline } from "@/lib/clickhouse/queries/campaigns";
 
 export interface CampaignActor {
   id: string;
@@ -385,6 +386,25 @@ export type CampaignListRow = Awaited<ReturnType<typeof listCampaigns>>[number];
 export async function getCampaign(campaignId: string, actor: CampaignActor) {
   assertActorCan(actor, "campaigns.view");
   return getDb().campaign.findUnique({ where: { id: campaignId } });
+}
+
+export interface CampaignOutcomes {
+  /** Step outcomes over time, from the start to the finish (or now). */
+  timeline: CampaignTimeline;
+  /** The latest failed or timed-out step lines. */
+  failures: CampaignStepLine[];
+}
+
+/** What the campaign's step lines in ClickHouse say; null for an unknown campaign. */
+export async function getCampaignOutcomes(campaignId: string, actor: CampaignActor, now = new Date()): Promise<CampaignOutcomes | null> {
+  const c = await getCampaign(campaignId, actor);
+  if (!c) return null;
+  const to = (c.finishedAt ?? now).getTime() + 1;
+  const [timeline, failures] = await Promise.all([
+    c.startedAt ? getCampaignTimeline({ campaignId, from: c.startedAt.getTime(), to }) : { bucketSeconds: 60, from: to, to, points: [] },
+    getCampaignStepLines({ campaignId, limit: 50, failuresOnly: true }),
+  ]);
+  return { timeline, failures };
 }
 
 /**

@@ -6,7 +6,7 @@ import type { AuditRecord } from "@/lib/audit/record";
 import { toAuditLogRow } from "../audit-rows";
 import { createClickHouse, type ClickHouse } from "../client";
 import { runClickHouseMigrations } from "../migrate";
-import { getWavesHealth, type WaveHealthInput } from "./campaigns";
+import { getCampaignTimeline, getWavesHealth, type WaveHealthInput } from "./campaigns";
 
 // A wave's health after its soak: the campaign's own step lines are not read (their outcomes
 // come from PostgreSQL as `own`), every other line of its meters is.
@@ -112,5 +112,41 @@ describe("getWavesHealth", () => {
     const [plain] = await getWavesHealth([{ campaignId: CAMPAIGN, step: "comms_reset", meters: ["V1"], from: START, to: NOW, own: own(["V1"]) }], ch);
     expect(plain!.hashMatches).toBeNull();
     expect(plain!.reRegistered).toBe(1);
+  });
+});
+
+describe("getCampaignTimeline", () => {
+  it("counts the campaign's step outcomes per bucket, its own lines only, inside the window", async () => {
+    const T = Date.UTC(2026, 10, 25, 10, 0, 0);
+    const job = "cmp-timeline";
+    await ch.insertRows({
+      table: "audit_log",
+      values: [
+        line({ ts: T + 5_000, meter: "T1", code: "STEP_OK", job, step: "comms_reset", result: "ok" }),
+        line({ ts: T + 50_000, meter: "T2", code: "STEP_OK", job, step: "comms_reset", result: "ok" }),
+        line({ ts: T + 55_000, meter: "T3", code: "E105", sev: "error", job, step: "comms_reset", result: "fail" }),
+        line({ ts: T + 61_000, meter: "T4", code: "HES_TIMEOUT", sev: "error", job, step: "comms_reset", result: "timeout" }),
+        line({ ts: T + 62_000, meter: "T5", code: "FW_HASH_MISMATCH", sev: "error", job, step: "comms_reset", result: "skipped" }),
+        line({ ts: T + 3 * 60_000, meter: "T6", code: "STEP_OK", job, step: "comms_reset", result: "ok" }),
+        // Not counted: another campaign, a line of the meter without a step result, a line after the first window.
+        line({ ts: T + 10_000, meter: "T1", code: "STEP_OK", job: "cmp-other", step: "comms_reset", result: "ok" }),
+        line({ ts: T + 20_000, meter: "T1", code: "HEARTBEAT", job }),
+        line({ ts: T + 30 * 60_000, meter: "T7", code: "STEP_OK", job, step: "comms_reset", result: "ok" }),
+      ] as unknown as Record<string, unknown>[],
+    });
+    const tl = await getCampaignTimeline({ campaignId: job, from: T, to: T + 10 * 60_000 }, ch);
+    expect(tl.bucketSeconds).toBe(60);
+    expect(tl.points).toEqual([
+      { t: T, ok: 2, failed: 1, refused: 0 },
+      { t: T + 60_000, ok: 0, failed: 1, refused: 1 },
+      { t: T + 3 * 60_000, ok: 1, failed: 0, refused: 0 },
+    ]);
+    // A longer span takes wider buckets: the first six lines in one, the later one (now inside) in the next.
+    const wide = await getCampaignTimeline({ campaignId: job, from: T, to: T + 20 * 3600_000 }, ch);
+    expect(wide.bucketSeconds).toBe(1800);
+    expect(wide.points).toEqual([
+      { t: T, ok: 3, failed: 2, refused: 1 },
+      { t: T + 30 * 60_000, ok: 1, failed: 0, refused: 0 },
+    ]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildTargetQuery } from "./campaigns";
+import { buildTargetQuery, timelineBucketSeconds } from "./campaigns";
 
 const NOW = Date.UTC(2026, 10, 20, 12, 0, 0);
 const squash = (sql: string) => sql.replace(/\s+/g, " ").trim();
@@ -33,5 +33,16 @@ describe("buildTargetQuery", () => {
 
   it("an unknown fault signature is refused", () => {
     expect(() => buildTargetQuery({ fault: "no_such_fault" }, { now: NOW })).toThrow(RangeError);
+  });
+});
+
+describe("timelineBucketSeconds", () => {
+  it("takes the narrowest step that keeps the span within the bucket count", () => {
+    expect(timelineBucketSeconds(0)).toBe(60);
+    expect(timelineBucketSeconds(60 * 60_000)).toBe(60); // an hour: 60 one-minute buckets
+    expect(timelineBucketSeconds(61 * 60_000)).toBe(120);
+    expect(timelineBucketSeconds(24 * 3600_000)).toBe(1800);
+    expect(timelineBucketSeconds(90 * 86400_000)).toBe(86400 * 2);
+    expect(timelineBucketSeconds(10 * 60_000, 5)).toBe(120);
   });
 });

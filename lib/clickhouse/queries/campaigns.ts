@@ -348,3 +348,39 @@ export async function writeFleetDimensions(input: { meters: FleetMeterRow[]; gat
     await client.insertRows({ table: "fleet_meters", values });
   }
 }
+
+/** Bucket widths a campaign timeline may use (s): the smallest that keeps it to `maxBuckets`. */
+const TIMELINE_STEPS = [60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+
+export function timelineBucketSeconds(spanMs: number, maxBuckets = 60): number {
+  const need = Math.max(0, spanMs) / 1000 / maxBuckets;
+  return TIMELINE_STEPS.find((s) => s >= need) ?? Math.ceil(need / 86400) * 86400;
+}
+
+export interface CampaignTimeline {
+  bucketSeconds: number;
+  from: number;
+  to: number;
+  /** Step outcomes per bucket start (epoch ms): answered ok, failed or timed out, refused by the meter. */
+  points: { t: number; ok: number; failed: number; refused: number }[];
+}
+
+/** The campaign's step lines in audit_log, counted by outcome per time bucket between from and to. */
+export async function getCampaignTimeline(input: { campaignId: string; from: number; to: number; maxBuckets?: number }, ch?: ClickHouse): Promise<CampaignTimeline> {
+  const bucketSeconds = timelineBucketSeconds(input.to - input.from, input.maxBuckets);
+  const rows = await (await handle(ch)).queryRows<Record<string, string | number>>({
+    query: `SELECT toUnixTimestamp(toStartOfInterval(ts, INTERVAL {w:UInt32} SECOND)) * 1000 AS t,
+                   countIf(result = 'ok') AS ok, countIf(result IN ('fail', 'timeout')) AS failed, countIf(result = 'skipped') AS refused
+            FROM audit_log
+            WHERE job = {job:String} AND ts >= {from:${TIME}} AND ts < {to:${TIME}} AND result != ''
+            GROUP BY t ORDER BY t`,
+    params: { w: bucketSeconds, job: input.campaignId, from: formatTime(input.from), to: formatTime(input.to) },
+    tag: "campaigns.timeline",
+  });
+  return {
+    bucketSeconds,
+    from: input.from,
+    to: input.to,
+    points: rows.map((r) => ({ t: Number(r.t), ok: Number(r.ok), failed: Number(r.failed), refused: Number(r.refused) })),
+  };
+}

@@ -3,7 +3,7 @@ import { useRouter } from "next/navigation";
 import { useEffect, useState, useTransition } from "react";
 import { io } from "socket.io-client";
 import type { CampaignProgress } from "@/lib/campaigns/progress";
-import type { CampaignStepLine } from "@/lib/clickhouse/queries/campaigns";
+import type { CampaignOutcomes } from "@/lib/campaigns/service";
 import type { BatchEnvelope } from "@/lib/realtime/rooms";
 import {
   abortCampaignAction,
@@ -14,6 +14,7 @@ import {
   skipWaveAction,
   startCampaignAction,
 } from "../actions";
+import { CampaignTimeline, useCampaignOutcomes } from "./campaign-timeline";
 
 /** "2026-12-07 06:47 UTC (07:47 Europe/Berlin)": waves are planned in one zone's local window. */
 function scheduledText(iso: string, timezone: string): string {
@@ -29,7 +30,7 @@ function scheduledText(iso: string, timezone: string): string {
 
 type ActionFn = (input: unknown) => Promise<{ ok: true; data: unknown } | { ok: false; error: string }>;
 
-export function CampaignLive({ campaignId, initial, failures, canManage, canApprove, approval }: { campaignId: string; initial: CampaignProgress; failures: CampaignStepLine[]; canManage: boolean; canApprove: boolean; approval: string | null }) {
+export function CampaignLive({ campaignId, initial, outcomes: initialOutcomes, canManage, canApprove, approval }: { campaignId: string; initial: CampaignProgress; outcomes: CampaignOutcomes | null; canManage: boolean; canApprove: boolean; approval: string | null }) {
   const router = useRouter();
   const [progress, setProgress] = useState(initial);
   const [isLive, setIsLive] = useState(false);
@@ -37,6 +38,8 @@ export function CampaignLive({ campaignId, initial, failures, canManage, canAppr
   const [isPending, startTransition] = useTransition();
 
   useEffect(() => setProgress(initial), [initial]);
+  const { outcomes, error: outcomesError } = useCampaignOutcomes(campaignId, initialOutcomes, progress.updatedAt);
+  const failures = outcomes?.failures ?? [];
   useEffect(() => {
     const socket = io({ transports: ["websocket", "polling"] });
     const room = `campaign:${campaignId}`;
@@ -93,6 +96,7 @@ export function CampaignLive({ campaignId, initial, failures, canManage, canAppr
         </div>
         {error && <p className="error-text" role="alert" data-testid="action-error">{error}</p>}
       </section>
+      <CampaignTimeline timeline={outcomes?.timeline ?? null} error={outcomesError} status={progress.status} />
       <div className="cmp-grid">
         <section className="card">
           <h2>Waves</h2>

@@ -3,8 +3,7 @@ import { notFound } from "next/navigation";
 import { requirePagePermission } from "@/lib/auth/session";
 import { can } from "@/lib/auth/permissions";
 import { getCampaignProgress } from "@/lib/campaigns/progress";
-import { getCampaign } from "@/lib/campaigns/service";
-import { getCampaignStepLines } from "@/lib/clickhouse/queries/campaigns";
+import { getCampaign, getCampaignOutcomes } from "@/lib/campaigns/service";
 import { CampaignLive } from "./campaign-live";
 import "../campaigns.css";
 
@@ -28,9 +27,9 @@ export default async function Page({ params }: { params: Promise<{ id: string }>
   if (!/^[a-z0-9]{8,40}$/.test(id)) notFound();
   const campaign = await getCampaign(id, user);
   if (!campaign) notFound();
-  const [progress, failures] = await Promise.all([
+  const [progress, outcomes] = await Promise.all([
     getCampaignProgress(id),
-    getCampaignStepLines({ campaignId: id, limit: 50, failuresOnly: true }).catch(() => []),
+    getCampaignOutcomes(id, user).catch(() => null), // ClickHouse down: the page still shows PostgreSQL's progress
   ]);
   return (
     <>
@@ -44,7 +43,7 @@ export default async function Page({ params }: { params: Promise<{ id: string }>
       <CampaignLive
         campaignId={id}
         initial={progress!}
-        failures={failures}
+        outcomes={outcomes}
         canManage={can(user.role, "campaigns.manage")}
         canApprove={can(user.role, "campaigns.approve") && campaign.createdById !== user.id}
         approval={approvalLine(campaign, user.id, can(user.role, "campaigns.approve"))}
