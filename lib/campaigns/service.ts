@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { recordAuditEvent } from "@/lib/audit-trail";
 import { can, type Permission, type Role } from "@/lib/auth/permissions";
+import { getCampaignStepLines, getCampaignTimeline, type CampaignStepLine, type CampaignTimeline } from "@/lib/clickhouse/queries/campaigns";
 import { getDb, Prisma } from "@/lib/db";
 import { AppError, isAppError } from "@/lib/errors";
 import { getJobTypeSpec, needsApproval, type JobType } from "@/lib/scheduling/job-types";
@@ -13,7 +14,6 @@ import { planCampaign, PlanInputError, type Plan, type PlanOptions } from "@/lib
 import { progressPct, publishCampaignChange } from "./progress";
 import { campaignOptionsSchema, createCampaignSchema, targetQuerySchema, type CampaignOptions, type CreateCampaignInput, type TargetQueryInput } from "./schemas";
 import { resolveTargets } from "./targets";
-import { getCampaignStepLines, getCampaignTimeline, type CampaignStepLine, type CampaignTimeline } from "@/lib/clickhouse/queries/campaigns";
 
 export interface CampaignActor {
   id: string;
@@ -398,11 +398,15 @@ export interface CampaignOutcomes {
 /** What the campaign's step lines in ClickHouse say; null for an unknown campaign. */
 export async function getCampaignOutcomes(campaignId: string, actor: CampaignActor, now = new Date()): Promise<CampaignOutcomes | null> {
   const c = await getCampaign(campaignId, actor);
-  if (!c) return null;
+  return c ? readCampaignOutcomes(c, now) : null;
+}
+
+/** The same, for a campaign the caller already read through getCampaign (which checked the role). */
+export async function readCampaignOutcomes(c: { id: string; startedAt: Date | null; finishedAt: Date | null }, now = new Date()): Promise<CampaignOutcomes> {
   const to = (c.finishedAt ?? now).getTime() + 1;
   const [timeline, failures] = await Promise.all([
-    c.startedAt ? getCampaignTimeline({ campaignId, from: c.startedAt.getTime(), to }) : { bucketSeconds: 60, from: to, to, points: [] },
-    getCampaignStepLines({ campaignId, limit: 50, failuresOnly: true }),
+    c.startedAt ? getCampaignTimeline({ campaignId: c.id, from: c.startedAt.getTime(), to }) : { bucketSeconds: 60, from: to, to, points: [] },
+    getCampaignStepLines({ campaignId: c.id, limit: 50, failuresOnly: true }),
   ]);
   return { timeline, failures };
 }

@@ -3,7 +3,7 @@ import { notFound } from "next/navigation";
 import { requirePagePermission } from "@/lib/auth/session";
 import { can } from "@/lib/auth/permissions";
 import { getCampaignProgress } from "@/lib/campaigns/progress";
-import { getCampaign, getCampaignOutcomes } from "@/lib/campaigns/service";
+import { getCampaign, readCampaignOutcomes } from "@/lib/campaigns/service";
 import { CampaignLive } from "./campaign-live";
 import "../campaigns.css";
 
@@ -29,7 +29,7 @@ export default async function Page({ params }: { params: Promise<{ id: string }>
   if (!campaign) notFound();
   const [progress, outcomes] = await Promise.all([
     getCampaignProgress(id),
-    getCampaignOutcomes(id, user).catch(() => null), // ClickHouse down: the page still shows PostgreSQL's progress
+    readCampaignOutcomes(campaign).catch(() => null), // ClickHouse down: the page still shows PostgreSQL's progress
   ]);
   return (
     <>
