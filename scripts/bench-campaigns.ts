@@ -152,6 +152,7 @@ async function benchEngine(engine: "pglite" | "postgresql") {
         for (let i = 0; i < 100_000; i++) {
           const t1 = performance.now();
           const before = process.env.TICKLOG ? { ...timings } : null;
+          const elu0 = performance.eventLoopUtilization();
           const r = await d.tick();
           ticks++;
           commands += r.commands;
@@ -166,7 +167,7 @@ async function benchEngine(engine: "pglite" | "postgresql") {
               gateMs += performance.now() - t1;
             }
           }
-          if (process.env.TICKLOG) console.log(`  tick ${i}: ${r.commands} commands, ${r.decisions.length} gate decisions, ${(performance.now() - t1).toFixed(0)} ms, next due in ${r.nextWakeAt ? `${r.nextWakeAt.getTime() - t} ms` : "-"}${r.decisions.length ? ` (${[...new Set(r.decisions.map((x) => x.decision))].join(", ")})` : ""}${before ? ` [${Object.entries(timings).map(([k, v]) => [k, v - (before[k] ?? 0)] as const).filter(([, v]) => v >= 1).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(", ")}]` : ""}`);
+          if (process.env.TICKLOG) console.log(`  tick ${i}: ${r.commands} commands, ${r.decisions.length} gate decisions, ${(performance.now() - t1).toFixed(0)} ms, next due in ${r.nextWakeAt ? `${r.nextWakeAt.getTime() - t} ms` : "-"}${r.decisions.length ? ` (${[...new Set(r.decisions.map((x) => x.decision))].join(", ")})` : ""}${before ? `, main thread busy ${(performance.eventLoopUtilization(elu0).utilization * 100).toFixed(0)} %` : ""}${before ? ` [${Object.entries(timings).map(([k, v]) => [k, v - (before[k] ?? 0)] as const).filter(([, v]) => v >= 1).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(", ")}]` : ""}`);
           if (r.runningCampaigns === 0) break;
           // Idle waits (retry backoff, soak) are skipped: the clock jumps to the next due instant.
           if (r.commands === 0 && r.decisions.length === 0) t = r.nextWakeAt ? Math.max(t + 1, r.nextWakeAt.getTime()) : t + 1000;

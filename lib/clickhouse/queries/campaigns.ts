@@ -2,7 +2,6 @@
 // meter_state_current (+ audit_log for "fault in the last N days"), read the
 // health of a wave after its soak, and write/read the step lines of campaigns
 // in audit_log. Values travel only as {name:Type} parameters.
-import { z } from "zod";
 import { CATALOGUE, findSignature } from "@/lib/faults/catalogue";
 import type { AuditLogRow } from "../audit-rows";
 import { getClickHouse, type ClickHouse } from "../client";
@@ -10,8 +9,6 @@ import { buildFleetRuleCondition, buildFleetSliceClauses, buildLineCondition } f
 
 type Params = Record<string, unknown>;
 const TIME = "DateTime64(3, 'UTC')";
-const num = z.coerce.number();
-const numOrNull = z.union([z.string(), z.number()]).nullable().transform((v) => (v === null || v === "" ? null : Number(v)));
 
 function formatTime(ms: number): string {
   if (!Number.isFinite(ms)) throw new RangeError(`invalid time ${ms}`);
@@ -57,23 +54,32 @@ export interface TargetMeterRow {
   faultCode: string;
 }
 
-const targetRowSchema = z.object({
-  meter: z.string(),
-  kind: z.string(),
-  model: z.string(),
-  gw: z.string(),
-  zone: z.string(),
-  timezone: z.string(),
-  installed_ms: num,
-  fw_metrology: z.string(),
-  fw_comms: z.string(),
-  hes_version: z.string(),
-  cert_ms: numOrNull,
-  snr: numOrNull,
-  battery_v: numOrNull,
-  led: z.string(),
-  fault_code: z.string(),
-});
+/**
+ * A row of the target query, checked by hand: zod took 16 ms of the dispatcher's thread for the
+ * 2 000 rows of a wave start's preflight read (about as long as chDB took to answer it).
+ */
+export function toTargetMeterRow(raw: unknown): TargetMeterRow {
+  const r = raw as Record<string, unknown>;
+  const str = (k: string): string => {
+    const v = r[k];
+    if (typeof v !== "string") throw new Error(`target query row: ${k} is ${v === null ? "null" : typeof v}, expected a string`);
+    return v;
+  };
+  const numOrNull = (k: string): number | null => {
+    const v = r[k];
+    if (v === null || v === undefined || v === "") return null;
+    const n = Number(v);
+    if ((typeof v !== "string" && typeof v !== "number") || Number.isNaN(n)) throw new Error(`target query row: ${k} is not a number`);
+    return n;
+  };
+  const installedAt = numOrNull("installed_ms");
+  if (installedAt === null) throw new Error("target query row: installed_ms is missing");
+  return {
+    meter: str("meter"), kind: str("kind"), model: str("model"), gw: str("gw"), zone: str("zone"), timezone: str("timezone"), installedAt,
+    fwMetrology: str("fw_metrology"), fwComms: str("fw_comms"), hesVersion: str("hes_version"), certNotAfter: numOrNull("cert_ms"),
+    snr: numOrNull("snr"), batteryV: numOrNull("battery_v"), led: str("led"), faultCode: str("fault_code"),
+  };
+}
 
 export interface BuildTargetQueryOptions {
   now: number;
@@ -110,6 +116,9 @@ export function buildTargetQuery(q: TargetQuery, opts: BuildTargetQueryOptions):
     }
   }
   const fleetFilter = fleetWhere.length ? ` WHERE ${fleetWhere.join(" AND ")}` : "";
+  // The join keeps only the fleet's meters: a meter list bounds the state rows read as well
+  // as the fleet slice does, without a second pass over fleet_meters.
+  const stateFilter = q.meters?.length ? "meter IN {ids:Array(String)}" : `meter IN (SELECT meter FROM fleet_meters FINAL${fleetFilter})`;
   params.limit = opts.limit ?? 2_000_000;
   const query = `
     SELECT f.meter AS meter, toString(f.kind) AS kind, toString(f.model) AS model, toString(f.gw) AS gw, toString(f.zone) AS zone,
@@ -119,7 +128,7 @@ export function buildTargetQuery(q: TargetQuery, opts: BuildTargetQueryOptions):
       s.snr AS snr, s.battery_v AS battery_v, toString(s.led) AS led, toString(s.fault_code) AS fault_code
     FROM (SELECT * FROM fleet_meters FINAL${fleetFilter}) AS f
     LEFT JOIN (SELECT meter, snr, battery_v, led, fault_code FROM meter_state_current FINAL
-               WHERE meter IN (SELECT meter FROM fleet_meters FINAL${fleetFilter})) AS s ON s.meter = f.meter
+               WHERE ${stateFilter}) AS s ON s.meter = f.meter
     ${outer.length ? `WHERE ${outer.join(" AND ")}` : ""}
     ORDER BY f.meter
     LIMIT {limit:UInt32}`;
@@ -130,14 +139,7 @@ export function buildTargetQuery(q: TargetQuery, opts: BuildTargetQueryOptions):
 export async function findTargetMeters(q: TargetQuery, opts: BuildTargetQueryOptions, ch?: ClickHouse): Promise<TargetMeterRow[]> {
   const { query, params } = buildTargetQuery(q, opts);
   const rows = await (await handle(ch)).queryRows<unknown>({ query, params, tag: "campaigns.targets", settings: { max_execution_time: 60 } });
-  return rows.map((raw) => {
-    const r = targetRowSchema.parse(raw);
-    return {
-      meter: r.meter, kind: r.kind, model: r.model, gw: r.gw, zone: r.zone, timezone: r.timezone, installedAt: r.installed_ms,
-      fwMetrology: r.fw_metrology, fwComms: r.fw_comms, hesVersion: r.hes_version, certNotAfter: r.cert_ms,
-      snr: r.snr, batteryV: r.battery_v, led: r.led, faultCode: r.fault_code,
-    };
-  });
+  return rows.map(toTargetMeterRow);
 }
 
 /** Session caps of gateways, from fleet_gateways. */
