@@ -438,6 +438,28 @@ describe(`campaigns on ${testDbKind()}`, () => {
     }
   });
 
+  it("a head-end message with half a UTF-16 pair is stored and logged with U+FFFD, not lost with its batch", async () => {
+    const sim = createSimulatorHes({ fleet, clock, latencyScale: 0 });
+    const gw = fleet.gateways[1]!.id;
+    const hes = {
+      ...sim, getOutcome: sim.getOutcome.bind(sim), getNeighbourTable: sim.getNeighbourTable.bind(sim), getFirmwareHash: sim.getFirmwareHash.bind(sim), subscribe: sim.subscribe.bind(sim),
+      sendCommand: async () => ({ status: "fail" as const, code: "TLS_HANDSHAKE" as const, message: "image \ud800 rejected", refused: true }),
+    };
+    const c = await createCampaign({ name: "surrogates", jobType: "fw_verify", targetQuery: { gw }, options: { offPeak: null, soakMinutes: 0, canarySize: 0, thresholds: { successPct: 0, maxErrorPct: 100, onBreach: "pause", lastGaspPerMin: 1e9 } }, creationKey: key() }, users.operator);
+    await startCampaign({ campaignId: c.id }, users.operator, now());
+    const scheduled = await env.db.campaignTarget.count({ where: { campaignId: c.id, state: "pending" } });
+    expect(scheduled).toBeGreaterThan(0);
+    const { campaign } = await drive(createDispatcher({ hes, now }), c.id, (st) => st !== "running");
+    expect(`${campaign.status} ${campaign.statusReason ?? ""}`).toBe("completed ");
+    const failed = await env.db.campaignTarget.findMany({ where: { campaignId: c.id, state: "failed" } });
+    expect(failed).toHaveLength(scheduled);
+    for (const x of failed) expect(x.reason).toBe("refused by the head-end: image \uFFFD rejected");
+    const logs = await env.db.commandLog.findMany({ where: { campaignId: c.id } });
+    expect(logs.map((l) => [l.state, (l.outcome as { message?: string } | null)?.message])).toEqual(logs.map(() => ["fail", "image \uFFFD rejected"]));
+    const [lines] = await env.ch.queryRows<{ n: string }>({ query: "SELECT count() AS n FROM audit_log WHERE job = {job:String} AND msg = {msg:String}", params: { job: c.id, msg: "image \uFFFD rejected" }, tag: "test" });
+    expect(Number(lines!.n)).toBe(scheduled);
+  });
+
   it("preventive plans: two servers running one due period create each meter's work order once", async () => {
     const name = `int inspect ${key()}`;
     const plan = await env.db.preventivePlan.create({ data: { name, jobType: "inspect", interval: { everyDays: 7, lookaheadDays: 365 }, nextRunAt: now(), createdById: users.operator.id } });

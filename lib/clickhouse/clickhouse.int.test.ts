@@ -207,6 +207,18 @@ describe("queryRows", () => {
   });
 });
 
+describe("insertRows with lone surrogates", () => {
+  it("stores half a UTF-16 pair as U+FFFD instead of failing the insert (a head-end message may carry one)", async () => {
+    const meter = "EM-0000401";
+    const msgs = ["bad \ud800 end", "\udc00 first", "pair 😀 kept", "literal \\ud800 text"];
+    await ch.insertRows({ table: "audit_log", values: msgs.map((msg) => auditRow({ meter, msg, attrs: { [msg]: msg } })) });
+    const rows = await ch.queryRows<{ msg: string; a: string }>({ query: "SELECT msg, attrs[msg] AS a FROM audit_log WHERE meter = {m:String} ORDER BY msg", params: { m: meter }, tag: "test.surrogates" });
+    const expected = ["bad \uFFFD end", "\uFFFD first", "pair 😀 kept", "literal \\ud800 text"].sort();
+    expect(rows.map((r) => r.msg).sort()).toEqual(expected);
+    expect(rows.map((r) => r.a).sort()).toEqual(expected);
+  });
+});
+
 describe("queryStream", () => {
   it("streams rows with bound params under readonly=2", async () => {
     const out: { n: string; s: string }[] = [];

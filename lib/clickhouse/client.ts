@@ -6,6 +6,7 @@ import { drainPending, Session } from "chdb";
 import { createChdbConnection, type ChdbConnection } from "chdb/connection";
 import { dataPaths, env } from "@/lib/env";
 import { acquireDataLock } from "@/lib/data-lock";
+import { stringifyWellFormed } from "@/lib/json-text";
 
 export type ClickHouseKind = "chdb" | "server";
 
@@ -150,7 +151,8 @@ async function probeInfo(kind: ClickHouseKind, queryRows: ClickHouse["queryRows"
 
 function serializeJsonEachRow(values: readonly Record<string, unknown>[]): Buffer {
   let body = "";
-  for (const row of values) body += JSON.stringify(row) + "\n";
+  // Lone surrogates as U+FFFD: JSONEachRow refuses their escapes, failing the whole insert (json-text.ts).
+  for (const row of values) body += stringifyWellFormed(row) + "\n";
   return Buffer.from(body, "utf8");
 }
 
@@ -261,6 +263,8 @@ async function createServerHandle(
     password: opts.password,
     database,
     request_timeout: timeoutMs + 5_000,
+    // Inserts as on chDB: lone surrogates as U+FFFD (json-text.ts).
+    json: { stringify: stringifyWellFormed },
   });
 
   const readSettings = (s: ReadSettings | undefined): ClickHouseSettings => ({

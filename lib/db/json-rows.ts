@@ -4,8 +4,18 @@
 // The dispatcher's hot reads (a wave's targets, a lease's rows) go through here; on
 // PostgreSQL it costs about the same as plain rows.
 import type { Prisma, PrismaClient } from "@/lib/generated/prisma/client";
+import { stringifyWellFormed } from "@/lib/json-text";
 
 type Queryable = Pick<PrismaClient, "$queryRaw">;
+
+/**
+ * A value as one JSON parameter (json_to_recordset and friends), lone surrogates made U+FFFD:
+ * PostgreSQL refuses their escapes, and one bad string would fail the whole statement
+ * (json-text.ts).
+ */
+export function toJsonParam(value: unknown): string {
+  return stringifyWellFormed(value);
+}
 
 /** The rows of a JSON array of rows, with the named fields (ISO strings in JSON) turned back into Dates. */
 export function parseJsonRows<T>(json: string | null | undefined, dateFields: readonly (keyof T & string)[] = []): T[] {
