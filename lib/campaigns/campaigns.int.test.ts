@@ -2,13 +2,14 @@
 // postgresql (TEST_DATABASE_URL, a schema of its own), chDB in a temp dir, the
 // simulator head-end on a virtual clock. The fleet comes from generateFleet.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getLastGaspRate } from "@/lib/clickhouse/queries/campaigns";
+import { getCampaignStepLines, getCampaignTimeline, getLastGaspRate } from "@/lib/clickhouse/queries/campaigns";
 import { can } from "@/lib/auth/permissions";
 import { isAppError } from "@/lib/errors";
 import type { Clock } from "@/lib/hes/adapter";
 import { createSimulatorHes } from "@/lib/hes/simulator-hes";
 import { generateFleet, getMeterId, type Fleet } from "@/lib/simulator/fleet";
 import { createDispatcher, type Dispatcher } from "./dispatcher";
+import { getCampaignProgress } from "./progress";
 import {
   CAMPAIGN_ACTION_PERMISSIONS,
   abortCampaign,
@@ -458,6 +459,55 @@ describe(`campaigns on ${testDbKind()}`, () => {
     expect(logs.map((l) => [l.state, (l.outcome as { message?: string } | null)?.message])).toEqual(logs.map(() => ["fail", "image \uFFFD rejected"]));
     const [lines] = await env.ch.queryRows<{ n: string }>({ query: "SELECT count() AS n FROM audit_log WHERE job = {job:String} AND msg = {msg:String}", params: { job: c.id, msg: "image \uFFFD rejected" }, tag: "test" });
     expect(Number(lines!.n)).toBe(scheduled);
+  });
+
+  it("an RF survey's weak links are findings: they do not count against the error budget, and each weak meter gets a field work order", async () => {
+    // A third of the meters answer with LOW_SNR (SNR 13-14.8 dB: still reachable). The sample's
+    // other failures (session errors, lost commands) stay under a 25 % error budget; with the
+    // weak links counted as failures it would break at the first wave.
+    const weak: string[] = [];
+    const strong: string[] = [];
+    for (let i = 0; i < fleet.meters.count && (weak.length < 12 || strong.length < 24); i++) {
+      const snr = fleet.meters.snr[i]!;
+      if (snr >= 13 && snr < 14.8 && weak.length < 12) weak.push(getMeterId(fleet, i));
+      else if (snr > 25 && strong.length < 24) strong.push(getMeterId(fleet, i));
+    }
+    expect(weak).toHaveLength(12);
+    const c = await createCampaign({ name: "rf survey", jobType: "rf_analysis", targetQuery: { meters: [...weak, ...strong] }, options: { offPeak: null, soakMinutes: 0, canarySize: 0, waveSize: 100, thresholds: { successPct: 50, maxErrorPct: 25, onBreach: "pause", lastGaspPerMin: 1e9 } }, creationKey: key() }, users.operator);
+    await startCampaign({ campaignId: c.id }, users.operator, now());
+    const { campaign } = await drive(createDispatcher({ hes: createSimulatorHes({ fleet, clock, latencyScale: 0 }), now }), c.id, (st) => st !== "running");
+    expect(`${campaign.status} ${campaign.statusReason ?? ""}`).toBe("completed ");
+
+    const found = await env.db.campaignTarget.findMany({ where: { campaignId: c.id, lastCode: "LOW_SNR" } });
+    const foundMeters = found.map((x) => x.meterId).sort();
+    expect(found.length).toBeGreaterThanOrEqual(8); // a weak link may also lose its command (E105) until retries run out
+    for (const x of found) {
+      expect(weak).toContain(x.meterId);
+      expect(x.state).toBe("succeeded");
+      expect(x.reason).toMatch(/^finding: mesh SNR 1[34](\.\d)? dB below 15 dB/);
+    }
+    // Exactly one open inspection per finding, saying what to do and where to read more.
+    const orders = await env.db.workOrder.findMany({ where: { campaignId: c.id } });
+    expect(orders.map((o) => o.meterId).sort()).toEqual(foundMeters);
+    for (const o of orders) {
+      expect(o.jobType).toBe("inspect");
+      expect(o.status).toBe("open");
+      expect(o.reason).toContain("rf_analysis found mesh SNR below 15 dB");
+      expect(o.reason).toContain("antenna mount");
+      expect(o.reason).toContain("Runbook: low-snr");
+    }
+    const progress = (await getCampaignProgress(c.id))!;
+    expect(progress.findings).toEqual([expect.objectContaining({ code: "LOW_SNR", meters: found.length, runbook: "low-snr" })]);
+    expect(progress.followUps).toEqual({ open: found.length, total: found.length });
+    expect(progress.failuresByCode.map((f) => f.code)).not.toContain("LOW_SNR");
+    // The step lines stay "fail" as the head-end logs them; the chart counts them as found, the failure list leaves them out.
+    const timeline = await getCampaignTimeline({ campaignId: c.id, from: NOW - 86_400_000, to: t + 60_000, findingCodes: ["LOW_SNR"] });
+    const sum = (k: "ok" | "found" | "failed") => timeline.points.reduce((n, p) => n + p[k], 0);
+    expect(sum("found")).toBe(found.length);
+    expect(sum("ok")).toBe(await env.db.campaignTarget.count({ where: { campaignId: c.id, state: "succeeded", lastCode: null } }));
+    const failedLines = await getCampaignStepLines({ campaignId: c.id, limit: 100, failuresOnly: true, findingCodes: ["LOW_SNR"] });
+    expect(failedLines.map((l) => l.code)).not.toContain("LOW_SNR");
+    expect(failedLines.length).toBe(sum("failed"));
   });
 
   it("preventive plans: two servers running one due period create each meter's work order once", async () => {

@@ -42,7 +42,8 @@ beforeAll(async () => {
   const c = await createCampaign(
     {
       name: "crash",
-      // battery_audit: its failures (BATTERY_LOW, SUPERCAP_FAIL) are final, none aborts the campaign.
+      // battery_audit: its findings (BATTERY_LOW, SUPERCAP_FAIL) become work orders in the
+      // outcome's own statement, so the kills also test that neither is kept without the other.
       jobType: "battery_audit",
       targetQuery: {},
       // Gates are tested elsewhere; here every wave passes so the run reaches its end.
@@ -139,6 +140,12 @@ describe(`dispatcher crash safety on ${testDbKind()}`, () => {
       const applied = (keysByTarget.get(t.id) ?? []).reduce((a, k) => a + hes.getAppliedCount(k), 0);
       expect(applied).toBe(1);
     }
-    console.log(`[crash] ${env.kind}: ${kills} kills, ${run} runs, ${logs.length} keys, ${resent} resent after a crash, states ${JSON.stringify(states)}`);
+    // Each finding has exactly one follow-up work order, and no order exists without a finding.
+    const findings = await db.campaignTarget.findMany({ where: { campaignId, state: "succeeded", lastCode: { not: null } }, select: { meterId: true } });
+    const orders = await db.workOrder.findMany({ where: { campaignId }, select: { meterId: true, jobType: true } });
+    expect(findings.length).toBeGreaterThan(0);
+    expect(orders.map((o) => o.meterId).sort()).toEqual(findings.map((f) => f.meterId).sort());
+    expect(new Set(orders.map((o) => o.jobType))).toEqual(new Set(["inspect"]));
+    console.log(`[crash] ${env.kind}: ${kills} kills, ${run} runs, ${logs.length} keys, ${resent} resent after a crash, states ${JSON.stringify(states)}, ${orders.length} follow-up work orders`);
   }, 900_000);
 });

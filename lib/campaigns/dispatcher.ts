@@ -26,7 +26,7 @@ import { parseJsonRows, queryJsonRows, toJsonParam } from "@/lib/db/json-rows";
 import { isAppError } from "@/lib/errors";
 import type { CommandOutcome, HesAdapter } from "@/lib/hes/adapter";
 import { evaluateWave, nextRetry, type GateDecision, type MeterOutcome } from "@/lib/scheduling/gates";
-import { getJobTypeSpec, type JobType } from "@/lib/scheduling/job-types";
+import { findingOf, FOLLOW_UP_JOB_TYPE, getJobTypeSpec, type JobType } from "@/lib/scheduling/job-types";
 import { createPreflight } from "@/lib/scheduling/preflight";
 import { createBatchQueue } from "./batch-queue";
 import { publishProgress, setLiveProgress } from "./progress";
@@ -252,11 +252,21 @@ export function createDispatcher(opts: DispatcherOptions) {
     nextAttemptAt: Date | null;
     attemptsDelta: number;
     outcome: CommandOutcome | { status: "error"; message: string };
+    /** A finding's follow-up work order (its reason), stored with the outcome. */
+    followUp: string | null;
   }
 
   function decide(jobType: JobType, row: LeasedRow, key: string, outcome: CommandOutcome | { status: "error"; message: string; retryable: boolean }, at: Date): Decided {
-    const base = { row, key, outcome, nextAttemptAt: null, attemptsDelta: 0 };
+    const base = { row, key, outcome, nextAttemptAt: null, attemptsDelta: 0, followUp: null };
     if (outcome.status === "ok") return { ...base, state: "succeeded", code: null, reason: null };
+    // The step worked and found a fault on the meter: a result, with a work order for the fix.
+    const finding = outcome.status === "fail" && !outcome.refused ? findingOf(jobType, outcome.code) : null;
+    if (finding && outcome.status === "fail") {
+      return {
+        ...base, state: "succeeded", code: outcome.code, reason: `finding: ${outcome.message}`.slice(0, 500),
+        followUp: `${jobType} found ${finding.label} (${outcome.message}): ${finding.action}. Runbook: ${finding.runbook}`.slice(0, 1000),
+      };
+    }
     if (outcome.status === "error") {
       // The head-end could not be asked (network, 5xx): not an attempt; the same key goes out again later.
       if (outcome.retryable) return { ...base, state: "pending", code: "HES_UNAVAILABLE", reason: outcome.message, nextAttemptAt: new Date(at.getTime() + 30_000), attemptsDelta: -1 };
@@ -281,20 +291,21 @@ export function createDispatcher(opts: DispatcherOptions) {
    * outcome (1.6 s for 1 000 outcomes). As join conditions they leave the estimate at the
    * table's size: the outcomes are looked up by primary key, or hashed.
    */
-  async function record(decided: Decided[], at: Date): Promise<Set<string>> {
-    if (!decided.length) return new Set();
+  async function record(decided: Decided[], at: Date): Promise<{ stored: Set<string>; workOrders: number }> {
+    if (!decided.length) return { stored: new Set(), workOrders: 0 };
     // One JSON parameter in, one JSON cell out (json-rows.ts): ten text[] parameters of a
     // thousand elements each and a row per stored id cost PGlite more than the update.
     const input = decided.map((d) => ({
       id: d.row.id, fence: d.row.fence, state: d.state, code: d.code, reason: d.reason,
       next_at: d.nextAttemptAt ? d.nextAttemptAt.toISOString() : null, delta: d.attemptsDelta, key: d.key,
       log_state: d.outcome.status === "error" ? "error" : d.outcome.status, outcome: d.outcome,
+      wo_id: d.followUp ? `wo_${randomUUID()}` : null, wo_reason: d.followUp,
     }));
     const recSql = Prisma.sql`
       WITH v AS (
         SELECT x.*, ${owner}::text AS owner, 'leased'::"CampaignTargetState" AS held
         FROM json_to_recordset(${toJsonParam(input)}::json)
-          AS x(id text, fence int, state text, code text, reason text, next_at text, delta int, key text, log_state text, outcome jsonb)
+          AS x(id text, fence int, state text, code text, reason text, next_at text, delta int, key text, log_state text, outcome jsonb, wo_id text, wo_reason text)
       ), upd AS (
         UPDATE "CampaignTarget" AS t
         SET state = v.state::"CampaignTargetState", "lastCode" = v.code, reason = v.reason,
@@ -302,16 +313,23 @@ export function createDispatcher(opts: DispatcherOptions) {
             "leaseOwner" = NULL, "leaseExpiresAt" = NULL, "updatedAt" = ${at}
         FROM v
         WHERE t.id = v.id AND t.fence = v.fence AND t."leaseOwner" = v.owner AND t.state = v.held
-        RETURNING t.id
+        RETURNING t.id, t."campaignId", t."meterId"
       ), logs AS (
         UPDATE "CommandLog" AS c
         SET state = v.log_state, code = v.code, outcome = v.outcome, "finishedAt" = ${at}
         FROM v WHERE c."idempotencyKey" = v.key AND v.id IN (SELECT id FROM upd) AND v.log_state <> 'error'
         RETURNING c."idempotencyKey"
+      ), orders AS (
+        -- A finding's work order is written with its outcome: a crash cannot keep one without the other.
+        INSERT INTO "WorkOrder" (id, "campaignId", "meterId", "jobType", reason)
+        SELECT v.wo_id, u."campaignId", u."meterId", ${FOLLOW_UP_JOB_TYPE}, v.wo_reason FROM v JOIN upd AS u ON u.id = v.id
+        WHERE v.wo_id IS NOT NULL
+        ON CONFLICT ("campaignId", "meterId", "jobType") DO NOTHING
+        RETURNING id
       )
-      SELECT json_agg(id)::text AS j FROM upd`;
-    const [row] = await db.$queryRaw<{ j: string | null }[]>(recSql);
-    return new Set(parseJsonRows<string>(row?.j));
+      SELECT (SELECT json_agg(id) FROM upd)::text AS j, (SELECT count(*) FROM orders)::int AS orders`;
+    const [row] = await db.$queryRaw<{ j: string | null; orders: number }[]>(recSql);
+    return { stored: new Set(parseJsonRows<string>(row?.j)), workOrders: Number(row?.orders ?? 0) };
   }
 
   function auditRecord(campaignId: string, jobType: JobType, d: Decided, at: Date): AuditRecord | null {
@@ -323,6 +341,8 @@ export function createDispatcher(opts: DispatcherOptions) {
     return {
       ts: at.getTime(), recv_ts: null, meter: d.row.meterId, gw: d.row.gatewayId, code, sev: CODES[code].sev, led: "",
       step: jobType, job: campaignId,
+      // A finding stays "fail", as the head-end logs it (the check failed on that meter); the
+      // campaign counts it as a result (decide()).
       result: o.status === "ok" ? "ok" : o.status === "timeout" ? "timeout" : o.refused ? "skipped" : "fail",
       rssi: null, lqi: null, snr: null, temp_c: null, battery_v: null,
       accuracy_err_pct: typeof details.accuracyErrPct === "number" ? details.accuracyErrPct : null,
@@ -450,7 +470,8 @@ export function createDispatcher(opts: DispatcherOptions) {
       keepFailed: false,
       insert: async (batch) => {
         const done = now();
-        const stored = await record(batch.map((x) => x.d), done);
+        const { stored, workOrders } = await record(batch.map((x) => x.d), done);
+        if (workOrders) publishWorkOrdersChanged("created", workOrders);
         const accepted = batch.filter((x) => stored.has(x.d.row.id));
         onStale(batch.length - accepted.length);
         for (const { d } of accepted) opts.onRecorded?.({ meterId: d.row.meterId, key: d.key, state: d.state });

@@ -2,6 +2,7 @@
 // load of the active wave, failures by code), and its publication to the
 // socket.io rooms `campaign:<id>` and `campaigns`.
 import { getDb } from "@/lib/db";
+import { FOLLOW_UP_JOB_TYPE, getJobTypeSpec, isJobType } from "@/lib/scheduling/job-types";
 import { publish } from "@/lib/realtime/hub";
 
 export const TERMINAL_STATES = ["succeeded", "failed", "skipped", "excluded"] as const;
@@ -32,6 +33,10 @@ export interface CampaignProgress {
   activeWave: number | null;
   gateways: { gatewayId: string; inFlight: number; done: number; failed: number; total: number }[];
   failuresByCode: { code: string; meters: number }[];
+  /** What a diagnostic step found (job-types.ts findings): meters per code, with the fix. */
+  findings: { code: string; meters: number; label: string; action: string; runbook: string }[];
+  /** The work orders its findings became: still open, and in all. */
+  followUps: { open: number; total: number };
   updatedAt: string;
 }
 
@@ -49,12 +54,16 @@ export function progressPct(counts: Record<string, number>, scheduled: number): 
 
 export async function getCampaignProgress(campaignId: string): Promise<CampaignProgress | null> {
   const db = getDb();
-  const c = await db.campaign.findUnique({ where: { id: campaignId }, select: { id: true, status: true, statusReason: true, targetCount: true } });
+  const c = await db.campaign.findUnique({ where: { id: campaignId }, select: { id: true, status: true, statusReason: true, targetCount: true, jobType: true } });
   if (!c) return null;
-  const [waves, byWave, byCode] = await Promise.all([
+  const findingSpec = isJobType(c.jobType) ? (getJobTypeSpec(c.jobType).findings ?? {}) : {};
+  const hasFindings = Object.keys(findingSpec).length > 0;
+  const [waves, byWave, byCode, found, orders] = await Promise.all([
     db.campaignWave.findMany({ where: { campaignId }, orderBy: { index: "asc" } }),
     db.campaignTarget.groupBy({ by: ["wave", "state"], where: { campaignId }, _count: { _all: true } }),
     db.campaignTarget.groupBy({ by: ["lastCode"], where: { campaignId, state: { in: ["failed", "excluded"] }, wave: { gte: 0 } }, _count: { _all: true } }),
+    hasFindings ? db.campaignTarget.groupBy({ by: ["lastCode"], where: { campaignId, state: "succeeded", lastCode: { not: null } }, _count: { _all: true } }) : [],
+    hasFindings ? db.workOrder.groupBy({ by: ["status"], where: { campaignId, jobType: FOLLOW_UP_JOB_TYPE }, _count: { _all: true } }) : [],
   ]);
   const counts: Record<string, number> = {};
   const perWave = new Map<number, Record<string, number>>();
@@ -102,6 +111,16 @@ export async function getCampaignProgress(campaignId: string): Promise<CampaignP
     activeWave: active?.index ?? null,
     gateways,
     failuresByCode: byCode.map((r) => ({ code: r.lastCode ?? "UNKNOWN", meters: r._count._all })).sort((a, b) => b.meters - a.meters),
+    findings: found
+      .flatMap((r) => {
+        const f = r.lastCode ? findingSpec[r.lastCode] : undefined;
+        return f && r.lastCode ? [{ code: r.lastCode, meters: r._count._all, label: f.label, action: f.action, runbook: f.runbook }] : [];
+      })
+      .sort((a, b) => b.meters - a.meters),
+    followUps: {
+      open: orders.filter((o) => o.status === "open").reduce((n, o) => n + o._count._all, 0),
+      total: orders.reduce((n, o) => n + o._count._all, 0),
+    },
     updatedAt: new Date().toISOString(),
   };
 }

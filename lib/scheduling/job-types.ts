@@ -26,6 +26,20 @@ export interface RetryPolicy {
   jitter: number;
 }
 
+/**
+ * A diagnostic step's answer that reports a fault on the meter: the step worked and found
+ * something. It is a result, not a failure: it does not count against a wave's error budget,
+ * is not retried, and becomes a field work order for the fix.
+ */
+export interface Finding {
+  /** What the step found, in the operator's words. */
+  label: string;
+  /** The fix on site; the follow-up work order (job type inspect) carries it. */
+  action: string;
+  /** Runbook slug (lib/faults/runbooks.ts). */
+  runbook: string;
+}
+
 export interface JobTypeSpec {
   execution: Execution;
   isRisky: boolean;
@@ -42,7 +56,12 @@ export interface JobTypeSpec {
   completeRole: Role;
   /** Campaigns larger than this need a second person's approval; null: never. */
   approvalAbove: number | null;
+  /** Answer codes that are findings of this step (see Finding); absent: every failure code is a failure. */
+  findings?: Partial<Record<string, Finding>>;
 }
+
+/** The work order a finding becomes. */
+export const FOLLOW_UP_JOB_TYPE = "inspect" satisfies JobType;
 
 /** The domain guidance: never touch more than 100 meters of a mesh at once. */
 export const MAX_WAVE_SIZE = 100;
@@ -78,17 +97,29 @@ export const JOB_TYPES: Readonly<Record<JobType, JobTypeSpec>> = {
     execution: "field", isRisky: false, defaultWaveSize: 25, defaultCanarySize: 5, offPeak: null,
     soakMinutes: 0, minutesPerMeter: 90, retry: {}, createRole: "operator", completeRole: "technician", approvalAbove: null,
   },
+  // A verification, a survey and an audit exist to find faulty meters: what they find is
+  // their result. Only a FOTA's hash mismatch (a bad image pushed) stops a campaign.
   fw_verify: {
     execution: "remote", isRisky: false, defaultWaveSize: 100, defaultCanarySize: 10, offPeak: null,
     soakMinutes: 5, minutesPerMeter: 5, retry: TRANSIENT_REMOTE, createRole: "operator", completeRole: "operator", approvalAbove: null,
+    findings: {
+      FW_HASH_MISMATCH: { label: "running build differs from the repository's hash", action: "firmware recovery boot through the local diagnostic interface, then re-flash a signed image", runbook: "firmware-integrity" },
+    },
   },
   rf_analysis: {
     execution: "remote", isRisky: false, defaultWaveSize: 100, defaultCanarySize: 10, offPeak: null,
     soakMinutes: 5, minutesPerMeter: 10, retry: TRANSIENT_REMOTE, createRole: "operator", completeRole: "operator", approvalAbove: null,
+    findings: {
+      LOW_SNR: { label: "mesh SNR below 15 dB", action: "check the antenna mount and cables for oxidation or loose connections", runbook: "low-snr" },
+    },
   },
   battery_audit: {
     execution: "remote", isRisky: false, defaultWaveSize: 100, defaultCanarySize: 10, offPeak: null,
     soakMinutes: 10, minutesPerMeter: 10, retry: TRANSIENT_REMOTE, createRole: "operator", completeRole: "operator", approvalAbove: null,
+    findings: {
+      BATTERY_LOW: { label: "battery below 3.10 V", action: "replace the battery (batch the visits by area)", runbook: "battery" },
+      SUPERCAP_FAIL: { label: "supercapacitor cannot carry a last gasp", action: "replace the supercapacitor, or the meter", runbook: "last-gasp-supercap" },
+    },
   },
   comms_reset: {
     execution: "remote", isRisky: true, defaultWaveSize: 50, defaultCanarySize: 10, offPeak: { start: "02:00", end: "05:00" },
@@ -103,6 +134,11 @@ export const JOB_TYPES: Readonly<Record<JobType, JobTypeSpec>> = {
     soakMinutes: 30, minutesPerMeter: 5, retry: TRANSIENT_REMOTE, createRole: "operator", completeRole: "operator", approvalAbove: null,
   },
 };
+
+/** The finding a step's answer code is, if it is one. */
+export function findingOf(jobType: JobType, code: string): Finding | null {
+  return getJobTypeSpec(jobType).findings?.[code] ?? null;
+}
 
 export function getJobTypeSpec(jobType: JobType): JobTypeSpec {
   const spec = JOB_TYPES[jobType];

@@ -128,25 +128,30 @@ describe("getCampaignTimeline", () => {
         line({ ts: T + 61_000, meter: "T4", code: "HES_TIMEOUT", sev: "error", job, step: "comms_reset", result: "timeout" }),
         line({ ts: T + 62_000, meter: "T5", code: "FW_HASH_MISMATCH", sev: "error", job, step: "comms_reset", result: "skipped" }),
         line({ ts: T + 3 * 60_000, meter: "T6", code: "STEP_OK", job, step: "comms_reset", result: "ok" }),
+        // A finding of the step (given as one below): "fail" as logged, counted as found.
+        line({ ts: T + 3 * 60_000 + 1, meter: "T8", code: "LOW_SNR", sev: "warn", job, step: "comms_reset", result: "fail" }),
         // Not counted: another campaign, a line of the meter without a step result, a line after the first window.
         line({ ts: T + 10_000, meter: "T1", code: "STEP_OK", job: "cmp-other", step: "comms_reset", result: "ok" }),
         line({ ts: T + 20_000, meter: "T1", code: "HEARTBEAT", job }),
         line({ ts: T + 30 * 60_000, meter: "T7", code: "STEP_OK", job, step: "comms_reset", result: "ok" }),
       ] as unknown as Record<string, unknown>[],
     });
-    const tl = await getCampaignTimeline({ campaignId: job, from: T, to: T + 10 * 60_000 }, ch);
+    const tl = await getCampaignTimeline({ campaignId: job, from: T, to: T + 10 * 60_000, findingCodes: ["LOW_SNR"] }, ch);
     expect(tl.bucketSeconds).toBe(60);
     expect(tl.points).toEqual([
-      { t: T, ok: 2, failed: 1, refused: 0 },
-      { t: T + 60_000, ok: 0, failed: 1, refused: 1 },
-      { t: T + 3 * 60_000, ok: 1, failed: 0, refused: 0 },
+      { t: T, ok: 2, found: 0, failed: 1, refused: 0 },
+      { t: T + 60_000, ok: 0, found: 0, failed: 1, refused: 1 },
+      { t: T + 3 * 60_000, ok: 1, found: 1, failed: 0, refused: 0 },
     ]);
-    // A longer span takes wider buckets: the first six lines in one, the later one (now inside) in the next.
-    const wide = await getCampaignTimeline({ campaignId: job, from: T, to: T + 20 * 3600_000 }, ch);
+    // Without finding codes (a step that finds nothing), the same line is a failure.
+    const plain = await getCampaignTimeline({ campaignId: job, from: T, to: T + 10 * 60_000 }, ch);
+    expect(plain.points.at(-1)).toEqual({ t: T + 3 * 60_000, ok: 1, found: 0, failed: 1, refused: 0 });
+    // A longer span takes wider buckets: the first lines in one, the later one (now inside) in the next.
+    const wide = await getCampaignTimeline({ campaignId: job, from: T, to: T + 20 * 3600_000, findingCodes: ["LOW_SNR"] }, ch);
     expect(wide.bucketSeconds).toBe(1800);
     expect(wide.points).toEqual([
-      { t: T, ok: 3, failed: 2, refused: 1 },
-      { t: T + 30 * 60_000, ok: 1, failed: 0, refused: 0 },
+      { t: T, ok: 3, found: 1, failed: 2, refused: 1 },
+      { t: T + 30 * 60_000, ok: 1, found: 0, failed: 0, refused: 0 },
     ]);
   });
 });

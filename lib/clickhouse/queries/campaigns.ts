@@ -302,12 +302,13 @@ export interface CampaignStepLine {
 }
 
 /** The latest step lines of one campaign (job = campaign id), newest first. */
-export async function getCampaignStepLines(input: { campaignId: string; limit: number; failuresOnly?: boolean }, ch?: ClickHouse): Promise<CampaignStepLine[]> {
+/** `failuresOnly`: failed or timed-out lines, less the step's findings (`findingCodes`, see getCampaignTimeline). */
+export async function getCampaignStepLines(input: { campaignId: string; limit: number; failuresOnly?: boolean; findingCodes?: string[] }, ch?: ClickHouse): Promise<CampaignStepLine[]> {
   const rows = await (await handle(ch)).queryRows<Record<string, string | number>>({
     query: `SELECT toUnixTimestamp64Milli(ts) AS ts, meter, toString(gw) AS gw, toString(code) AS code, toString(result) AS result, msg
-            FROM audit_log WHERE job = {job:String} ${input.failuresOnly ? "AND result IN ('fail', 'timeout')" : ""}
+            FROM audit_log WHERE job = {job:String} ${input.failuresOnly ? "AND result IN ('fail', 'timeout') AND NOT has({found:Array(String)}, toString(code))" : ""}
             ORDER BY ts DESC LIMIT {limit:UInt32}`,
-    params: { job: input.campaignId, limit: input.limit },
+    params: { job: input.campaignId, limit: input.limit, found: input.findingCodes ?? [] },
     tag: "campaigns.step_lines",
   });
   return rows.map((r) => ({ ts: Number(r.ts), meter: String(r.meter), gw: String(r.gw), code: String(r.code), result: String(r.result), msg: String(r.msg) }));
@@ -363,26 +364,31 @@ export interface CampaignTimeline {
   bucketSeconds: number;
   from: number;
   to: number;
-  /** Step outcomes per bucket start (epoch ms): answered ok, failed or timed out, refused by the meter. */
-  points: { t: number; ok: number; failed: number; refused: number }[];
+  /** Step outcomes per bucket start (epoch ms): answered ok, found a fault (a finding), failed or timed out, refused. */
+  points: { t: number; ok: number; found: number; failed: number; refused: number }[];
 }
 
-/** The campaign's step lines in audit_log, counted by outcome per time bucket between from and to. */
-export async function getCampaignTimeline(input: { campaignId: string; from: number; to: number; maxBuckets?: number }, ch?: ClickHouse): Promise<CampaignTimeline> {
+/**
+ * The campaign's step lines in audit_log, counted by outcome per time bucket between from and to.
+ * `findingCodes`: the step's finding codes (job-types.ts), whose "fail" lines count as found.
+ */
+export async function getCampaignTimeline(input: { campaignId: string; from: number; to: number; maxBuckets?: number; findingCodes?: string[] }, ch?: ClickHouse): Promise<CampaignTimeline> {
   const bucketSeconds = timelineBucketSeconds(input.to - input.from, input.maxBuckets);
   const rows = await (await handle(ch)).queryRows<Record<string, string | number>>({
     query: `SELECT toUnixTimestamp(toStartOfInterval(ts, INTERVAL {w:UInt32} SECOND)) * 1000 AS t,
-                   countIf(result = 'ok') AS ok, countIf(result IN ('fail', 'timeout')) AS failed, countIf(result = 'skipped') AS refused
+                   countIf(result = 'ok') AS ok, countIf(result = 'fail' AND has({found:Array(String)}, toString(code))) AS found,
+                   countIf(result = 'timeout' OR (result = 'fail' AND NOT has({found:Array(String)}, toString(code)))) AS failed,
+                   countIf(result = 'skipped') AS refused
             FROM audit_log
             WHERE job = {job:String} AND ts >= {from:${TIME}} AND ts < {to:${TIME}} AND result != ''
             GROUP BY t ORDER BY t`,
-    params: { w: bucketSeconds, job: input.campaignId, from: formatTime(input.from), to: formatTime(input.to) },
+    params: { w: bucketSeconds, job: input.campaignId, from: formatTime(input.from), to: formatTime(input.to), found: input.findingCodes ?? [] },
     tag: "campaigns.timeline",
   });
   return {
     bucketSeconds,
     from: input.from,
     to: input.to,
-    points: rows.map((r) => ({ t: Number(r.t), ok: Number(r.ok), failed: Number(r.failed), refused: Number(r.refused) })),
+    points: rows.map((r) => ({ t: Number(r.t), ok: Number(r.ok), found: Number(r.found), failed: Number(r.failed), refused: Number(r.refused) })),
   };
 }

@@ -64,6 +64,8 @@ export function CampaignLive({ campaignId, initial, outcomes: initialOutcomes, c
   const s = progress.status;
   const total = Object.values(progress.counts).reduce((a, b) => a + b, 0);
   const count = (k: string) => progress.counts[k] ?? 0;
+  const findings = progress.findings ?? [];
+  const findingMeters = findings.reduce((n, f) => n + f.meters, 0);
   const buttons: { id: string; label: string; fn: ActionFn; show: boolean; danger?: boolean }[] = [
     { id: "start", label: s === "approved" ? "Start (approved)" : "Start", fn: startCampaignAction, show: canManage && (s === "draft" || s === "approved") },
     { id: "approve", label: "Approve", fn: approveCampaignAction, show: canApprove && s === "awaiting_approval" },
@@ -83,7 +85,7 @@ export function CampaignLive({ campaignId, initial, outcomes: initialOutcomes, c
           {approval && (<><span>Approval</span><span data-testid="campaign-approval">{approval}</span></>)}
           <span>Meters</span>
           <span data-testid="campaign-counts">
-            {count("succeeded")} succeeded · {count("failed")} failed · {count("pending") + count("leased") + count("sent")} to do · {count("excluded")} excluded · {count("skipped")} skipped (of {total})
+            {count("succeeded")} succeeded{findingMeters ? ` (${findingMeters} with findings)` : ""} · {count("failed")} failed · {count("pending") + count("leased") + count("sent")} to do · {count("excluded")} excluded · {count("skipped")} skipped (of {total})
           </span>
           <span>Live</span><span data-testid="live-indicator">{isLive ? "connected" : "not connected"}</span>
         </div>
@@ -147,6 +149,28 @@ export function CampaignLive({ campaignId, initial, outcomes: initialOutcomes, c
               <tbody>{progress.failuresByCode.map((f) => <tr key={f.code}><td>{f.code}</td><td>{f.meters}</td></tr>)}</tbody>
             </table>
           ) : <p className="muted" data-testid="no-failures">No failures.</p>}
+          {findings.length > 0 && (
+            <>
+              <h2>Findings</h2>
+              <p className="muted">What the step found on the meters: results, not failures. Each became a field work order.</p>
+              <table className="data" data-testid="findings-by-code">
+                <thead><tr><th>Code</th><th>Found</th><th>Meters</th><th>Fix on site</th></tr></thead>
+                <tbody>
+                  {findings.map((f) => (
+                    <tr key={f.code} data-testid="finding-row" data-code={f.code}>
+                      <td>{f.code}</td>
+                      <td>{f.label}</td>
+                      <td>{f.meters}</td>
+                      <td>{f.action} · <a href={`/faults/runbooks/${encodeURIComponent(f.runbook)}`}>runbook</a></td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+              <p data-testid="follow-ups">
+                <a href="/work-orders">{progress.followUps.total} follow-up work order{progress.followUps.total === 1 ? "" : "s"}</a>, {progress.followUps.open} open
+              </p>
+            </>
+          )}
         </section>
       </div>
       <section className="card">

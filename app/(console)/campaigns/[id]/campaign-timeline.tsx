@@ -1,6 +1,6 @@
 "use client";
 // What the campaign's step lines say (ClickHouse): outcomes per time bucket, stacked (answered ok,
-// refused, failed or timed out), and the latest failed steps. Refetched as live progress arrives,
+// found a fault, refused, failed or timed out), and the latest failed steps. Refetched as live progress arrives,
 // at most every 5 s.
 import { useEffect, useRef, useState } from "react";
 import type { CampaignOutcomes } from "@/lib/campaigns/service";
@@ -13,6 +13,7 @@ const BUCKETS = 60;
 const REFRESH_MIN_MS = 5_000;
 const SERIES = [
   { key: "ok", label: "ok", color: "var(--ok)" },
+  { key: "found", label: "found a fault", color: "var(--info)" },
   { key: "refused", label: "refused", color: "var(--warn)" },
   { key: "failed", label: "failed / timed out", color: "var(--error)" },
 ] as const;
@@ -62,14 +63,19 @@ export function useCampaignOutcomes(campaignId: string, initial: CampaignOutcome
 
 export function CampaignTimeline({ timeline, error, status }: { timeline: Timeline | null; error: string | null; status: string }) {
   const points = timeline?.points ?? [];
-  const totals = { ok: 0, failed: 0, refused: 0 };
+  const totals = { ok: 0, found: 0, failed: 0, refused: 0 };
   let max = 0;
   for (const p of points) {
-    totals.ok += p.ok;
-    totals.failed += p.failed;
-    totals.refused += p.refused;
-    max = Math.max(max, p.ok + p.failed + p.refused);
+    let sum = 0;
+    for (const s of SERIES) {
+      const n = p[s.key] ?? 0;
+      totals[s.key] += n;
+      sum += n;
+    }
+    max = Math.max(max, sum);
   }
+  // The "found" series only for steps that can find something (it stays out of the legend otherwise).
+  const series = SERIES.filter((s) => s.key !== "found" || totals.found > 0);
   const isActive = status === "running" || status === "paused";
   const bucketMs = (timeline?.bucketSeconds ?? 60) * 1000;
   const from = timeline?.from ?? 0;
@@ -87,7 +93,7 @@ export function CampaignTimeline({ timeline, error, status }: { timeline: Timeli
       ) : (
         <>
           <p className="muted" data-testid="timeline-totals">
-            {SERIES.map((s, i) => (
+            {series.map((s, i) => (
               <span key={s.key}>
                 {i > 0 && " · "}
                 <span style={{ color: s.color }}>■</span> {s.label} {totals[s.key].toLocaleString("en-US")}
@@ -101,10 +107,10 @@ export function CampaignTimeline({ timeline, error, status }: { timeline: Timeli
             {points.map((p) => {
               let y = H;
               return (
-                <g key={p.t} data-testid="timeline-bar" data-ok={p.ok} data-failed={p.failed} data-refused={p.refused}>
-                  <title>{`${utc(p.t)}: ${p.ok} ok, ${p.refused} refused, ${p.failed} failed or timed out`}</title>
-                  {SERIES.map((s) => {
-                    const n = p[s.key];
+                <g key={p.t} data-testid="timeline-bar" data-ok={p.ok} data-found={p.found ?? 0} data-failed={p.failed} data-refused={p.refused}>
+                  <title>{`${utc(p.t)}: ${p.ok} ok, ${p.found ? `${p.found} found a fault, ` : ""}${p.refused} refused, ${p.failed} failed or timed out`}</title>
+                  {series.map((s) => {
+                    const n = p[s.key] ?? 0;
                     if (!n) return null;
                     const h = Math.max(1, (n / max) * (H - 4));
                     y -= h;
