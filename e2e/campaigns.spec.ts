@@ -81,6 +81,39 @@ test("operator: prefilled form, preview, start, live progress, pause and resume"
   await expect(listStatus).toHaveText("paused");
 });
 
+test("an RF survey of the meters with LOW_SNR lines: the weak links are findings with the fix, each a field work order", async ({ page }) => {
+  await signInAs(page, "operator");
+  const form = new NewCampaignPage(page);
+  // The fault matrix's "schedule diagnostics" for a fault comes here the same way.
+  await form.goto("jobType=rf_analysis&fault=LOW_SNR&days=30");
+  await page.getByTestId("campaign-name").fill("e2e RF survey of weak links");
+  await page.getByTestId("o-window").selectOption("any");
+  await page.getByTestId("o-waveSize").fill("100");
+  await page.getByTestId("o-canarySize").fill("0");
+  await page.getByTestId("o-soak").fill("0");
+  await page.getByTestId("o-successPct").fill("0");
+  await page.getByTestId("o-maxErrorPct").fill("100");
+  await form.preview();
+  await page.getByTestId("create-start-button").click();
+  await expect(page).toHaveURL(/\/campaigns\/[a-z0-9]{8,40}$/, { timeout: 30_000 });
+
+  // Live, without a reload: the survey's findings, what they mean, the fix and the runbook.
+  const row = page.locator('[data-testid="finding-row"][data-code="LOW_SNR"]');
+  await expect(row).toBeVisible({ timeout: 60_000 });
+  await expect(row).toContainText("mesh SNR below 15 dB");
+  await expect(row).toContainText("antenna mount");
+  await expect(row.getByRole("link", { name: "runbook" })).toHaveAttribute("href", "/faults/runbooks/low-snr");
+  await expect(page.getByTestId("follow-ups")).toContainText(/^[1-9]\d* follow-up work orders?, [1-9]\d* open$/);
+  await expect(page.getByTestId("campaign-counts")).toContainText(/with findings/);
+  // Findings are not failures: not in the failure list by code, and the chart counts them apart.
+  await expect(page.getByTestId("failures-by-code").or(page.getByTestId("no-failures"))).not.toContainText("LOW_SNR");
+  await expect(page.getByTestId("timeline-totals")).toContainText(/found a fault [1-9]/, { timeout: 30_000 });
+
+  // The follow-ups are open field orders a technician can take.
+  await page.goto("/work-orders");
+  await expect(page.getByText(/rf_analysis: mesh SNR [\d.]+ dB below 15 dB\. Fix: check the antenna mount/).first()).toBeVisible();
+});
+
 test("FOTA: the target is a catalogue pair, and a large one waits for a second person, not its creator", async ({ page, browser }) => {
   await signInAs(page, "operator");
   const form = new NewCampaignPage(page);

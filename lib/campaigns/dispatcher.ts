@@ -264,7 +264,7 @@ export function createDispatcher(opts: DispatcherOptions) {
     if (finding && outcome.status === "fail") {
       return {
         ...base, state: "succeeded", code: outcome.code, reason: `finding: ${outcome.message}`.slice(0, 500),
-        followUp: `${jobType} found ${finding.label} (${outcome.message}): ${finding.action}. Runbook: ${finding.runbook}`.slice(0, 1000),
+        followUp: `${jobType}: ${outcome.message.trim() || finding.label}. Fix: ${finding.action}. Runbook: ${finding.runbook}`.slice(0, 1000),
       };
     }
     if (outcome.status === "error") {
