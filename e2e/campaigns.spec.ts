@@ -109,9 +109,21 @@ test("an RF survey of the meters with LOW_SNR lines: the weak links are findings
   await expect(page.getByTestId("failures-by-code").or(page.getByTestId("no-failures"))).not.toContainText("LOW_SNR");
   await expect(page.getByTestId("timeline-totals")).toContainText(/found a fault [1-9]/, { timeout: 30_000 });
 
-  // The follow-ups are open field orders a technician can take.
-  await page.goto("/work-orders");
+  // The follow-ups are open field orders a technician can take: the link lists this campaign's only.
+  const followUps = Number((await page.getByTestId("follow-ups-link").innerText()).split(" ")[0]);
+  await page.getByTestId("follow-ups-link").click();
+  await expect(page).toHaveURL(/\/work-orders\?status=all&campaign=/);
+  await expect(page.getByTestId("wo-campaign-filter")).toContainText("e2e RF survey of weak links");
+  await expect(page.getByTestId("wo-row").first()).toBeVisible();
+  expect(await page.getByTestId("wo-row").count()).toBeGreaterThanOrEqual(followUps); // more may have come since
+  await expect(page.getByTestId("wo-row").filter({ hasNotText: "e2e RF survey of weak links" })).toHaveCount(0);
   await expect(page.getByText(/rf_analysis: mesh SNR [\d.]+ dB below 15 dB\. Fix: check the antenna mount/).first()).toBeVisible();
+  // The status filter keeps the campaign; "all campaigns" drops it.
+  await page.getByTestId("wo-filter-open").click();
+  await expect(page).toHaveURL(/status=open&campaign=/);
+  await expect(page.getByTestId("wo-campaign-filter")).toBeVisible();
+  await page.getByTestId("wo-campaign-clear").click();
+  await expect(page.getByTestId("wo-campaign-filter")).toHaveCount(0);
 });
 
 test("FOTA: the target is a catalogue pair, and a large one waits for a second person, not its creator", async ({ page, browser }) => {

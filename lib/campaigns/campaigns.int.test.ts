@@ -495,6 +495,11 @@ describe(`campaigns on ${testDbKind()}`, () => {
       expect(o.reason).toMatch(/^rf_analysis: mesh SNR 1[34](\.\d)? dB below 15 dB\. Fix: check the antenna mount/);
       expect(o.reason).toContain("Runbook: low-snr");
     }
+    // The work-order list filtered to this campaign: its follow-ups, not another order of the same meter.
+    await env.db.workOrder.create({ data: { meterId: foundMeters[0]!, jobType: "inspect", reason: "an order of the meter from elsewhere" } });
+    const listed = await listWorkOrders(users.technician, { campaignId: c.id });
+    expect(listed.map((o) => o.meterId).sort()).toEqual(foundMeters);
+    expect(new Set(listed.map((o) => o.campaignName))).toEqual(new Set(["rf survey"]));
     const progress = (await getCampaignProgress(c.id))!;
     expect(progress.findings).toEqual([expect.objectContaining({ code: "LOW_SNR", meters: found.length, runbook: "low-snr" })]);
     expect(progress.followUps).toEqual({ open: found.length, total: found.length });

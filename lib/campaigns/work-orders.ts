@@ -33,10 +33,11 @@ export const completeWorkOrderSchema = z.object({
 });
 export type CompleteWorkOrderInput = z.input<typeof completeWorkOrderSchema>;
 
-export async function listWorkOrders(actor: CampaignActor, filter: { status?: "open" | "done" | "cancelled"; limit?: number } = {}) {
+/** `campaignId`: only the orders one campaign made (its field waves, or its findings' follow-ups). */
+export async function listWorkOrders(actor: CampaignActor, filter: { status?: "open" | "done" | "cancelled"; campaignId?: string; limit?: number } = {}) {
   assertActorCan(actor, "workorders.view");
   const rows = await getDb().workOrder.findMany({
-    where: { status: filter.status },
+    where: { status: filter.status, campaignId: filter.campaignId },
     orderBy: [{ status: "asc" }, { createdAt: "asc" }],
     take: Math.min(filter.limit ?? 500, 2000),
     include: { campaign: { select: { name: true } } },

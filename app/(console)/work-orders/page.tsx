@@ -16,6 +16,7 @@ const FILTERS = [
   { id: "all", label: "All" },
 ] as const;
 type Filter = (typeof FILTERS)[number]["id"];
+const CAMPAIGN_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Where each meter is and what it shows now (fleet dimensions and latest state in ClickHouse); empty if that read fails. */
 async function sitesOf(meterIds: string[]): Promise<Record<string, WorkOrderSite>> {
@@ -31,9 +32,13 @@ async function sitesOf(meterIds: string[]): Promise<Record<string, WorkOrderSite
 
 export default async function Page({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const user = await requirePagePermission("workorders.view", "/work-orders");
-  const raw = (await searchParams).status;
+  const params = await searchParams;
+  const raw = params.status;
   const filter: Filter = FILTERS.some((f) => f.id === raw) ? (raw as Filter) : "open";
-  const rows = await listWorkOrders(user, { status: filter === "all" ? undefined : filter });
+  // One campaign's orders (the campaign page links here for its findings' follow-ups).
+  const campaignId = typeof params.campaign === "string" && CAMPAIGN_ID.test(params.campaign) ? params.campaign : undefined;
+  const rows = await listWorkOrders(user, { status: filter === "all" ? undefined : filter, campaignId });
+  const hrefOf = (status: Filter) => `/work-orders?status=${status}${campaignId ? `&campaign=${encodeURIComponent(campaignId)}` : ""}`;
   const sites = await sitesOf([...new Set(rows.map((r) => r.meterId))]);
   return (
     <>
@@ -43,11 +48,17 @@ export default async function Page({ searchParams }: { searchParams: Promise<Rec
       </div>
       <nav className="seg" aria-label="Work order status" data-testid="wo-filters">
         {FILTERS.map((f) => (
-          <Link key={f.id} href={`/work-orders?status=${f.id}`} aria-current={f.id === filter ? "page" : undefined} data-testid={`wo-filter-${f.id}`} className="seg-item">
+          <Link key={f.id} href={hrefOf(f.id)} aria-current={f.id === filter ? "page" : undefined} data-testid={`wo-filter-${f.id}`} className="seg-item">
             {f.label}
           </Link>
         ))}
       </nav>
+      {campaignId && (
+        <p data-testid="wo-campaign-filter">
+          Campaign <Link href={`/campaigns/${encodeURIComponent(campaignId)}`}>{rows[0]?.campaignName ?? campaignId}</Link> only ·{" "}
+          <Link href={`/work-orders?status=${filter}`} data-testid="wo-campaign-clear">all campaigns</Link>
+        </p>
+      )}
       <WorkOrdersTable rows={rows} sites={sites} canComplete={can(user.role, "workorders.complete")} canEditConstants={can(user.role, "meters.edit_constants")}>
         <EmptyState title={filter === "open" ? "No open work orders" : `No ${filter === "all" ? "" : `${filter} `}work orders`} testId="work-orders-empty">
           Field steps of campaigns (inspection, calibration) and preventive plans appear here as they are scheduled.

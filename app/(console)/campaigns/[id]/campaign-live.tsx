@@ -167,7 +167,7 @@ export function CampaignLive({ campaignId, initial, outcomes: initialOutcomes, c
                 </tbody>
               </table>
               <p data-testid="follow-ups">
-                <a href="/work-orders">{progress.followUps.total} follow-up work order{progress.followUps.total === 1 ? "" : "s"}</a>, {progress.followUps.open} open
+                <a href={`/work-orders?status=all&campaign=${encodeURIComponent(campaignId)}`} data-testid="follow-ups-link">{progress.followUps.total} follow-up work order{progress.followUps.total === 1 ? "" : "s"}</a>, {progress.followUps.open} open
               </p>
             </>
           )}
