@@ -6,7 +6,7 @@ import { drainPending, Session } from "chdb";
 import { createChdbConnection, type ChdbConnection } from "chdb/connection";
 import { dataPaths, env } from "@/lib/env";
 import { acquireDataLock } from "@/lib/data-lock";
-import { stringifyWellFormed } from "@/lib/json-text";
+import { stringifyWellFormed, wellFormedJson } from "@/lib/json-text";
 
 export type ClickHouseKind = "chdb" | "server";
 
@@ -151,8 +151,10 @@ async function probeInfo(kind: ClickHouseKind, queryRows: ClickHouse["queryRows"
 
 function serializeJsonEachRow(values: readonly Record<string, unknown>[]): Buffer {
   let body = "";
+  for (const row of values) body += JSON.stringify(row) + "\n";
   // Lone surrogates as U+FFFD: JSONEachRow refuses their escapes, failing the whole insert (json-text.ts).
-  for (const row of values) body += stringifyWellFormed(row) + "\n";
+  // One pass over the whole body (per row, it doubled the serialising time).
+  body = wellFormedJson(body);
   return Buffer.from(body, "utf8");
 }
 
