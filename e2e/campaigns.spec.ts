@@ -14,6 +14,15 @@ class NewCampaignPage {
     await this.page.goto(`/campaigns/new?${query}`);
     await expect(this.page.getByTestId("new-campaign-form")).toBeVisible();
   }
+  /** Any time of day, these wave options, and a gate that lets every wave through (success 0 %, errors up to 100 %). */
+  async runEveryWave(o: { waveSize: string; canarySize: string; soak: string }) {
+    await this.page.getByTestId("o-window").selectOption("any");
+    await this.page.getByTestId("o-waveSize").fill(o.waveSize);
+    await this.page.getByTestId("o-canarySize").fill(o.canarySize);
+    await this.page.getByTestId("o-soak").fill(o.soak);
+    await this.page.getByTestId("o-successPct").fill("0");
+    await this.page.getByTestId("o-maxErrorPct").fill("100");
+  }
   async preview() {
     await this.page.getByTestId("preview-button").click();
     await expect(this.page.getByTestId("plan-preview")).toBeVisible({ timeout: 30_000 });
@@ -37,12 +46,7 @@ test("operator: prefilled form, preview, start, live progress, pause and resume"
   await expect(page.getByTestId("q-gw")).toHaveValue(gw);
   await expect(page.getByTestId("campaign-job-type")).toHaveValue("fw_verify");
   await page.getByTestId("campaign-name").fill(`e2e verify ${gw}`);
-  await page.getByTestId("o-window").selectOption("any");
-  await page.getByTestId("o-waveSize").fill("5");
-  await page.getByTestId("o-canarySize").fill("2");
-  await page.getByTestId("o-soak").fill("1");
-  await page.getByTestId("o-successPct").fill("0");
-  await page.getByTestId("o-maxErrorPct").fill("100");
+  await form.runEveryWave({ waveSize: "5", canarySize: "2", soak: "1" });
   await form.preview();
   await expect(page.getByTestId("plan-waves")).toContainText(/\d+ \(\d+ canary\)/);
   await expect(page.getByTestId("plan-eta")).toContainText("UTC");
@@ -87,12 +91,7 @@ test("an RF survey of the meters with LOW_SNR lines: the weak links are findings
   // The fault matrix's "schedule diagnostics" for a fault comes here the same way.
   await form.goto("jobType=rf_analysis&fault=LOW_SNR&days=30");
   await page.getByTestId("campaign-name").fill("e2e RF survey of weak links");
-  await page.getByTestId("o-window").selectOption("any");
-  await page.getByTestId("o-waveSize").fill("100");
-  await page.getByTestId("o-canarySize").fill("0");
-  await page.getByTestId("o-soak").fill("0");
-  await page.getByTestId("o-successPct").fill("0");
-  await page.getByTestId("o-maxErrorPct").fill("100");
+  await form.runEveryWave({ waveSize: "100", canarySize: "0", soak: "0" });
   await form.preview();
   await page.getByTestId("create-start-button").click();
   await expect(page).toHaveURL(/\/campaigns\/[a-z0-9]{8,40}$/, { timeout: 30_000 });

@@ -5,14 +5,11 @@
 // JSON.stringify's output is a lone one; it becomes U+FFFD, as UTF-8 encoding does elsewhere.
 
 /** A surrogate escape whose backslash is not itself escaped (an even run of backslashes before it). */
-const LONE_SURROGATE_ESCAPE = /(^|[^\\])((?:\\\\)*)\\ud[89a-f][0-9a-f]{2}/g;
+const LONE_SURROGATE_ESCAPE = /(?<=(?:^|[^\\])(?:\\\\)*)\\ud[89a-f][0-9a-f]{2}/g;
 
 /** JSON.stringify's output with lone-surrogate escapes replaced by U+FFFD. */
 export function wellFormedJson(text: string): string {
-  if (!text.includes("\\ud")) return text;
-  // Two passes: a match consumes the character before it, so adjacent escapes need a second.
-  const once = text.replace(LONE_SURROGATE_ESCAPE, "$1$2\uFFFD");
-  return once.replace(LONE_SURROGATE_ESCAPE, "$1$2\uFFFD");
+  return text.includes("\\ud") ? text.replace(LONE_SURROGATE_ESCAPE, "\uFFFD") : text;
 }
 
 /** JSON.stringify, well-formed for PostgreSQL and ClickHouse. */

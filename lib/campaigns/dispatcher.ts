@@ -22,7 +22,8 @@ import { toAuditLogRow, type AuditLogRow } from "@/lib/clickhouse/audit-rows";
 import { findTargetMeters, getLastGaspCounts, getWavesHealth, insertCampaignAuditRows, type WaveHealth } from "@/lib/clickhouse/queries/campaigns";
 import { flushMeterStates, markMetersTouched } from "@/lib/clickhouse/meter-state-current";
 import { dbKind, getDb, Prisma } from "@/lib/db";
-import { parseJsonRows, queryJsonRows, toJsonParam } from "@/lib/db/json-rows";
+import { parseJsonRows, queryJsonRows } from "@/lib/db/json-rows";
+import { stringifyWellFormed } from "@/lib/json-text";
 import { isAppError } from "@/lib/errors";
 import type { CommandOutcome, HesAdapter } from "@/lib/hes/adapter";
 import { evaluateWave, nextRetry, type GateDecision, type MeterOutcome } from "@/lib/scheduling/gates";
@@ -304,7 +305,7 @@ export function createDispatcher(opts: DispatcherOptions) {
     const recSql = Prisma.sql`
       WITH v AS (
         SELECT x.*, ${owner}::text AS owner, 'leased'::"CampaignTargetState" AS held
-        FROM json_to_recordset(${toJsonParam(input)}::json)
+        FROM json_to_recordset(${stringifyWellFormed(input)}::json)
           AS x(id text, fence int, state text, code text, reason text, next_at text, delta int, key text, log_state text, outcome jsonb, wo_id text, wo_reason text)
       ), upd AS (
         UPDATE "CampaignTarget" AS t

@@ -2,7 +2,7 @@
 // load of the active wave, failures by code), and its publication to the
 // socket.io rooms `campaign:<id>` and `campaigns`.
 import { getDb } from "@/lib/db";
-import { FOLLOW_UP_JOB_TYPE, getJobTypeSpec, isJobType } from "@/lib/scheduling/job-types";
+import { FOLLOW_UP_JOB_TYPE, getFindings } from "@/lib/scheduling/job-types";
 import { publish } from "@/lib/realtime/hub";
 
 export const TERMINAL_STATES = ["succeeded", "failed", "skipped", "excluded"] as const;
@@ -56,7 +56,7 @@ export async function getCampaignProgress(campaignId: string): Promise<CampaignP
   const db = getDb();
   const c = await db.campaign.findUnique({ where: { id: campaignId }, select: { id: true, status: true, statusReason: true, targetCount: true, jobType: true } });
   if (!c) return null;
-  const findingSpec = isJobType(c.jobType) ? (getJobTypeSpec(c.jobType).findings ?? {}) : {};
+  const findingSpec = getFindings(c.jobType);
   const hasFindings = Object.keys(findingSpec).length > 0;
   const [waves, byWave, byCode, found, orders] = await Promise.all([
     db.campaignWave.findMany({ where: { campaignId }, orderBy: { index: "asc" } }),
@@ -112,9 +112,9 @@ export async function getCampaignProgress(campaignId: string): Promise<CampaignP
     gateways,
     failuresByCode: byCode.map((r) => ({ code: r.lastCode ?? "UNKNOWN", meters: r._count._all })).sort((a, b) => b.meters - a.meters),
     findings: found
-      .flatMap((r) => {
-        const f = r.lastCode ? findingSpec[r.lastCode] : undefined;
-        return f && r.lastCode ? [{ code: r.lastCode, meters: r._count._all, label: f.label, action: f.action, runbook: f.runbook }] : [];
+      .flatMap(({ lastCode: code, _count }) => {
+        const f = code ? findingSpec[code] : undefined;
+        return f && code ? [{ code, meters: _count._all, ...f }] : [];
       })
       .sort((a, b) => b.meters - a.meters),
     followUps: {

@@ -9,7 +9,7 @@ import { can, type Permission, type Role } from "@/lib/auth/permissions";
 import { getCampaignStepLines, getCampaignTimeline, type CampaignStepLine, type CampaignTimeline } from "@/lib/clickhouse/queries/campaigns";
 import { getDb, Prisma } from "@/lib/db";
 import { AppError, isAppError } from "@/lib/errors";
-import { getJobTypeSpec, isJobType, needsApproval, type JobType } from "@/lib/scheduling/job-types";
+import { getFindings, getJobTypeSpec, needsApproval, type JobType } from "@/lib/scheduling/job-types";
 import { planCampaign, PlanInputError, type Plan, type PlanOptions } from "@/lib/scheduling/plan";
 import { progressPct, publishCampaignChange } from "./progress";
 import { campaignOptionsSchema, createCampaignSchema, targetQuerySchema, type CampaignOptions, type CreateCampaignInput, type TargetQueryInput } from "./schemas";
@@ -404,7 +404,7 @@ export async function getCampaignOutcomes(campaignId: string, actor: CampaignAct
 /** The same, for a campaign the caller already read through getCampaign (which checked the role). */
 export async function readCampaignOutcomes(c: { id: string; jobType: string; startedAt: Date | null; finishedAt: Date | null }, now = new Date()): Promise<CampaignOutcomes> {
   const to = (c.finishedAt ?? now).getTime() + 1;
-  const findingCodes = isJobType(c.jobType) ? Object.keys(getJobTypeSpec(c.jobType).findings ?? {}) : [];
+  const findingCodes = Object.keys(getFindings(c.jobType));
   const [timeline, failures] = await Promise.all([
     c.startedAt ? getCampaignTimeline({ campaignId: c.id, from: c.startedAt.getTime(), to, findingCodes }) : { bucketSeconds: 60, from: to, to, points: [] },
     getCampaignStepLines({ campaignId: c.id, limit: 50, failuresOnly: true, findingCodes }),

@@ -6,7 +6,8 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { Prisma, type PrismaClient } from "@/lib/generated/prisma/client";
 import { closeDb, createDb } from "./client";
-import { parseJsonRows, queryJsonRows, toJsonParam } from "./json-rows";
+import { stringifyWellFormed } from "@/lib/json-text";
+import { parseJsonRows, queryJsonRows } from "./json-rows";
 
 const PG_URL = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ami-jsonrows-"));
@@ -57,14 +58,14 @@ describe.each(engines)("queryJsonRows on %s", (name, open) => {
     expect(rows.map((r) => [r.id, r.note, r.at?.getTime() ?? null])).toEqual(plain.map((r) => [r.id, r.note, r.at?.getTime() ?? null]));
   });
 
-  it("toJsonParam: a lone surrogate in a string (a head-end message) becomes U+FFFD instead of failing the statement", async () => {
+  it("stringifyWellFormed: a lone surrogate in a string (a head-end message) becomes U+FFFD instead of failing the statement", async () => {
     const db = clientOf(name, open);
     const input = [{ id: "a", msg: "bad \ud800 end", outcome: { message: "x\udc00y", ok: true } }, { id: "b", msg: "pair 😀 kept", outcome: { message: "fine" } }];
     const read = (param: string) =>
       queryJsonRows<{ id: string; msg: string; message: string }>(db, Prisma.sql`
         SELECT x.id, x.msg, x.outcome->>'message' AS message
         FROM json_to_recordset(${param}::json) AS x(id text, msg text, outcome jsonb) ORDER BY x.id`);
-    expect(await read(toJsonParam(input))).toEqual([
+    expect(await read(stringifyWellFormed(input))).toEqual([
       { id: "a", msg: "bad \uFFFD end", message: "x\uFFFDy" },
       { id: "b", msg: "pair 😀 kept", message: "fine" },
     ]);

@@ -135,9 +135,14 @@ export const JOB_TYPES: Readonly<Record<JobType, JobTypeSpec>> = {
   },
 };
 
+/** A step's findings by answer code; none for a step that finds nothing or an unknown job type (a stored string). */
+export function getFindings(jobType: string): Partial<Record<string, Finding>> {
+  return (isJobType(jobType) && JOB_TYPES[jobType].findings) || {};
+}
+
 /** The finding a step's answer code is, if it is one. */
-export function findingOf(jobType: JobType, code: string): Finding | null {
-  return getJobTypeSpec(jobType).findings?.[code] ?? null;
+export function findingOf(jobType: string, code: string): Finding | null {
+  return getFindings(jobType)[code] ?? null;
 }
 
 export function getJobTypeSpec(jobType: JobType): JobTypeSpec {

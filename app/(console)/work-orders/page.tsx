@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { requirePagePermission } from "@/lib/auth/session";
 import { can } from "@/lib/auth/permissions";
+import { campaignIdSchema } from "@/lib/campaigns/schemas";
 import { listWorkOrders } from "@/lib/campaigns/work-orders";
 import { findTargetMeters } from "@/lib/clickhouse/queries/campaigns";
 import { EmptyState } from "@/components/empty-state";
@@ -16,7 +17,6 @@ const FILTERS = [
   { id: "all", label: "All" },
 ] as const;
 type Filter = (typeof FILTERS)[number]["id"];
-const CAMPAIGN_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Where each meter is and what it shows now (fleet dimensions and latest state in ClickHouse); empty if that read fails. */
 async function sitesOf(meterIds: string[]): Promise<Record<string, WorkOrderSite>> {
@@ -36,7 +36,7 @@ export default async function Page({ searchParams }: { searchParams: Promise<Rec
   const raw = params.status;
   const filter: Filter = FILTERS.some((f) => f.id === raw) ? (raw as Filter) : "open";
   // One campaign's orders (the campaign page links here for its findings' follow-ups).
-  const campaignId = typeof params.campaign === "string" && CAMPAIGN_ID.test(params.campaign) ? params.campaign : undefined;
+  const campaignId = campaignIdSchema.safeParse({ campaignId: params.campaign }).data?.campaignId;
   const rows = await listWorkOrders(user, { status: filter === "all" ? undefined : filter, campaignId });
   const hrefOf = (status: Filter) => `/work-orders?status=${status}${campaignId ? `&campaign=${encodeURIComponent(campaignId)}` : ""}`;
   const sites = await sitesOf([...new Set(rows.map((r) => r.meterId))]);
