@@ -5,8 +5,8 @@
 // campaign action, through the page and as a direct server-action call.
 import fs from "node:fs";
 import path from "node:path";
-import { expect, test, type Page } from "@playwright/test";
-import { signInAs } from "./fixtures";
+import type { Page } from "@playwright/test";
+import { expect, test, signInAs } from "./fixtures";
 
 class NewCampaignPage {
   constructor(private readonly page: Page) {}
@@ -214,7 +214,8 @@ test("technician: a calibration work order appears live, is completed with readi
   await expect(done.getByTestId("wo-status")).toHaveText("done");
 });
 
-test("viewer: no campaign buttons, and a direct action call is refused", async ({ page }) => {
+test("viewer: no campaign buttons, and a direct action call is refused", async ({ page, browserErrors }) => {
+  browserErrors.allow({ status: 403, url: "/campaigns/new", why: "the viewer opens the campaign form on purpose" });
   await signInAs(page, "viewer");
   await page.goto("/campaigns");
   await expect(page.getByTestId("new-campaign")).toHaveCount(0);
@@ -275,7 +276,8 @@ const CAMPAIGN_ACTIONS = {
   retry: "retryFailedAction",
 } as const;
 
-test("role x action matrix: each role sees exactly the buttons it may use, and a direct call of every action it may not use is refused", async ({ browser }) => {
+test("role x action matrix: each role sees exactly the buttons it may use, and a direct call of every action it may not use is refused", async ({ browser, browserErrors }) => {
+  browserErrors.allow({ status: 403, url: "/campaigns/new", why: "the viewer and the technician open the campaign form on purpose" });
   test.setTimeout(180_000);
   // A draft made in the UI by the operator: on a draft, managers see Start and Abort.
   const opContext = await browser.newContext();

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
-import { expect, test, type Page } from "@playwright/test";
-import { signInAs } from "./fixtures";
+import type { Page } from "@playwright/test";
+import { expect, test, signInAs } from "./fixtures";
 import { E2E_DATA_DIR } from "./paths";
 
 /** Page object for /ingest. */
@@ -72,7 +72,8 @@ test("a line appended to the tailed file is counted for the file source", async 
   await expect(page.getByTestId("token-create")).toHaveCount(0);
 });
 
-test("a viewer has no Ingest navigation and gets 403 on /ingest", async ({ page }) => {
+test("a viewer has no Ingest navigation and gets 403 on /ingest", async ({ page, browserErrors }) => {
+  browserErrors.allow({ status: 403, url: "/ingest", why: "the viewer opens the Ingest page on purpose" });
   await signInAs(page, "viewer");
   await expect(page.getByTestId("nav").getByRole("link", { name: "Ingest" })).toHaveCount(0);
   const res = await page.goto("/ingest");

@@ -2,8 +2,8 @@
 // then searched, zoomed, tailed live, rendered safely and exported.
 import fs from "node:fs";
 import path from "node:path";
-import { expect, test, type Page } from "@playwright/test";
-import { signInAs, signOut } from "./fixtures";
+import type { Page } from "@playwright/test";
+import { expect, test, signInAs, signOut } from "./fixtures";
 import { E2E_DATA_DIR } from "./paths";
 
 const TAIL_FILE = path.join(E2E_DATA_DIR, "tail", "maintenance_audit.log");

@@ -1,7 +1,7 @@
 // Meters: server-side filters in the URL, the meter detail with its audit
 // lines, and metrology constants (technician edits with history; viewer read-only).
-import { expect, test, type Page } from "@playwright/test";
-import { signInAs } from "./fixtures";
+import type { Page } from "@playwright/test";
+import { expect, test, signInAs } from "./fixtures";
 
 class MetersPage {
   constructor(private readonly page: Page) {}
