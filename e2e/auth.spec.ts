@@ -1,4 +1,4 @@
-import { expect, test, LoginPage, signInAs, signOut, type Role } from "./fixtures";
+import { expect, test, LoginPage, signInAs, signOut, type Role, saveScreenshot } from "./fixtures";
 
 const NAV: Record<Role, string[]> = {
   viewer: ["Map", "Faults", "Logs", "Campaigns", "Meters"],
@@ -72,6 +72,7 @@ test("an admin creates a user, changes the role, and the audit trail records bot
   const rows = page.getByTestId("audit-event-row");
   await expect(rows.filter({ hasText: "user.create" }).filter({ hasText: email })).toHaveCount(1);
   await expect(rows.filter({ hasText: "user.role" }).filter({ hasText: email })).toContainText('"after":"operator"');
+  await saveScreenshot(page, "admin");
 });
 
 test("six wrong passwords trigger the rate limit, in the page and as HTTP 429", async ({ page, browser }) => {

@@ -6,7 +6,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Page } from "@playwright/test";
-import { expect, test, signInAs } from "./fixtures";
+import { expect, test, signInAs, saveScreenshot } from "./fixtures";
 
 class NewCampaignPage {
   constructor(private readonly page: Page) {}
@@ -62,6 +62,7 @@ test("operator: prefilled form, preview, start, live progress, pause and resume"
   // The outcome chart follows too: its first bars come from step lines logged after the page loaded.
   await expect(page.getByTestId("timeline-bar").first()).toBeVisible({ timeout: 30_000 });
   await expect(page.getByTestId("timeline-totals")).toContainText(/ok [1-9]/);
+  await saveScreenshot(page, "campaign");
 
   await page.getByTestId("action-pause").click();
   await expect(page.getByTestId("campaign-status")).toHaveText("paused");
@@ -117,6 +118,7 @@ test("an RF survey of the meters with LOW_SNR lines: the weak links are findings
   expect(await page.getByTestId("wo-row").count()).toBeGreaterThanOrEqual(followUps); // more may have come since
   await expect(page.getByTestId("wo-row").filter({ hasNotText: "e2e RF survey of weak links" })).toHaveCount(0);
   await expect(page.getByText(/rf_analysis: mesh SNR [\d.]+ dB below 15 dB\. Fix: check the antenna mount/).first()).toBeVisible();
+  await saveScreenshot(page, "work-orders");
   // The status filter keeps the campaign; "all campaigns" drops it.
   await page.getByTestId("wo-filter-open").click();
   await expect(page).toHaveURL(/status=open&campaign=/);
