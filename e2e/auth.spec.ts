@@ -75,7 +75,9 @@ test("an admin creates a user, changes the role, and the audit trail records bot
   await saveScreenshot(page, "admin");
 });
 
-test("six wrong passwords trigger the rate limit, in the page and as HTTP 429", async ({ page, browser }) => {
+test("six wrong passwords trigger the rate limit, in the page and as HTTP 429", async ({ page, browser, browserErrors }) => {
+  browserErrors.allow({ status: 401, url: "/api/auth/callback/credentials", why: "wrong passwords on purpose" });
+  browserErrors.allow({ status: 429, url: "/api/auth/callback/credentials", why: "the throttle this test trips" });
   // A fresh account, so throttling it does not lock out the demo users other tests need.
   const email = `throttle-${Date.now()}@example.test`;
   const password = "correct-horse-battery";

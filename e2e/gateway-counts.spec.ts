@@ -58,7 +58,7 @@ test("operator follows the interfered gateway from the faults page to the map an
   expect(gw).toMatch(/^GW-\d+$/);
   const cell = gatewayDimension.getByTestId("root-cause-cell").filter({ has: page.getByTestId("cell-value").getByText(gw, { exact: true }) });
   await expect(cell.getByTestId("cell-affected")).toHaveText(new RegExp(`^[\\d,]+ of [\\d,]+ behind ${gw}$`));
-  await expect(gatewayDimension.getByRole("columnheader", { name: "Meters with E105 in the last 24 h" })).toBeVisible();
+  await expect(gatewayDimension.locator("th", { hasText: "Meters with E105 in the last 24 h" })).toBeVisible();
   const affected = Number(await cell.getByTestId("cell-affected").getAttribute("data-affected"));
   const behindInCell = Number(await cell.getByTestId("cell-affected").getAttribute("data-meters"));
   let direct = await directCounts(page.request, gw);
