@@ -81,6 +81,7 @@ test("operator follows the interfered gateway from the faults page to the map an
   await expect(page.getByTestId("slice-count-withOpenFault")).toContainText(/^[\d,]+ with E105 open now/);
   await expect(page.getByTestId("slice-count-unhealthy")).toContainText(/^[\d,]+ unhealthy now/);
   await expect(page.getByTestId("root-cause-totals")).toContainText(new RegExp(`with E105 in the last 24 h of ${direct.behind.toLocaleString("en")} meters behind ${gw}`));
+  await page.evaluate(() => window.scrollTo(0, 0));
   await saveScreenshot(page, "faults");
 
   // The map link: the same gateway, fault and window in the map's URL.

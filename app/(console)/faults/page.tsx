@@ -189,7 +189,7 @@ async function renderBody({ search, slice, from, to, canSchedule }: BodyInput) {
           hasSupport: c.hasSupport,
           explorerHref: narrowed ? explorerHref(selected, narrowed, search.window) : null,
           mapHref: narrowed ? mapHref(selected.id, narrowed, search.window) : null,
-          narrowHref: narrowed ? faultsSliceHref(search, narrowed, { sig: selected.id }) + "#slice-counts" : null,
+          narrowHref: narrowed ? faultsSliceHref(search, narrowed, { sig: selected.id }) : null,
           place: narrowed ? describeSlice(narrowed) : null,
         };
       }),
@@ -261,10 +261,10 @@ async function renderSliceCounts({ search, slice, from, to, canSchedule, signatu
   return (
     <section className="card" id="slice-counts" style={{ margin: "0 0 10px" }} data-testid="slice-counts">
       <ul className="row" style={{ listStyle: "none", margin: 0, padding: 0, gap: 14 }}>
-        {labels.map((l) => {
+        {labels.map((l, i) => {
           const link = linkFor[l.key];
           return (
-            <li key={l.key} data-testid={`slice-count-${l.key}`} data-value={l.value}>
+            <li key={l.key} data-testid={`slice-count-${l.key}`} data-value={l.value} style={i ? { borderLeft: "1px solid var(--border)", paddingLeft: 14 } : undefined}>
               <strong>{l.text}</strong>
               {link && <> · <Link href={link.href} data-testid={link.testId}>{link.label}</Link></>}
             </li>
