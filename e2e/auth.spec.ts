@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { LoginPage, signInAs, signOut, type Role } from "./fixtures";
+import { expect, test, LoginPage, signInAs, signOut, type Role, saveScreenshot } from "./fixtures";
 
 const NAV: Record<Role, string[]> = {
   viewer: ["Map", "Faults", "Logs", "Campaigns", "Meters"],
@@ -18,7 +17,8 @@ for (const role of Object.keys(NAV) as Role[]) {
   });
 }
 
-test("a viewer gets 403 on an admin page and from an admin server action called directly", async ({ page, browser }) => {
+test("a viewer gets 403 on an admin page and from an admin server action called directly", async ({ page, browser, browserErrors }) => {
+  browserErrors.allow({ status: 403, url: "/admin", why: "the viewer opens the admin page on purpose" });
   // Capture a real admin server-action request (its action id and body shape).
   const adminContext = await browser.newContext();
   const admin = await adminContext.newPage();
@@ -72,9 +72,12 @@ test("an admin creates a user, changes the role, and the audit trail records bot
   const rows = page.getByTestId("audit-event-row");
   await expect(rows.filter({ hasText: "user.create" }).filter({ hasText: email })).toHaveCount(1);
   await expect(rows.filter({ hasText: "user.role" }).filter({ hasText: email })).toContainText('"after":"operator"');
+  await saveScreenshot(page, "admin");
 });
 
-test("six wrong passwords trigger the rate limit, in the page and as HTTP 429", async ({ page, browser }) => {
+test("six wrong passwords trigger the rate limit, in the page and as HTTP 429", async ({ page, browser, browserErrors }) => {
+  browserErrors.allow({ status: 401, url: "/api/auth/callback/credentials", why: "wrong passwords on purpose" });
+  browserErrors.allow({ status: 429, url: "/api/auth/callback/credentials", why: "the throttle this test trips" });
   // A fresh account, so throttling it does not lock out the demo users other tests need.
   const email = `throttle-${Date.now()}@example.test`;
   const password = "correct-horse-battery";

@@ -5,8 +5,8 @@
 // campaign action, through the page and as a direct server-action call.
 import fs from "node:fs";
 import path from "node:path";
-import { expect, test, type Page } from "@playwright/test";
-import { signInAs } from "./fixtures";
+import type { Page } from "@playwright/test";
+import { expect, test, signInAs, saveScreenshot } from "./fixtures";
 
 class NewCampaignPage {
   constructor(private readonly page: Page) {}
@@ -62,6 +62,7 @@ test("operator: prefilled form, preview, start, live progress, pause and resume"
   // The outcome chart follows too: its first bars come from step lines logged after the page loaded.
   await expect(page.getByTestId("timeline-bar").first()).toBeVisible({ timeout: 30_000 });
   await expect(page.getByTestId("timeline-totals")).toContainText(/ok [1-9]/);
+  await saveScreenshot(page, "campaign");
 
   await page.getByTestId("action-pause").click();
   await expect(page.getByTestId("campaign-status")).toHaveText("paused");
@@ -117,6 +118,7 @@ test("an RF survey of the meters with LOW_SNR lines: the weak links are findings
   expect(await page.getByTestId("wo-row").count()).toBeGreaterThanOrEqual(followUps); // more may have come since
   await expect(page.getByTestId("wo-row").filter({ hasNotText: "e2e RF survey of weak links" })).toHaveCount(0);
   await expect(page.getByText(/rf_analysis: mesh SNR [\d.]+ dB below 15 dB\. Fix: check the antenna mount/).first()).toBeVisible();
+  await saveScreenshot(page, "work-orders");
   // The status filter keeps the campaign; "all campaigns" drops it.
   await page.getByTestId("wo-filter-open").click();
   await expect(page).toHaveURL(/status=open&campaign=/);
@@ -214,7 +216,8 @@ test("technician: a calibration work order appears live, is completed with readi
   await expect(done.getByTestId("wo-status")).toHaveText("done");
 });
 
-test("viewer: no campaign buttons, and a direct action call is refused", async ({ page }) => {
+test("viewer: no campaign buttons, and a direct action call is refused", async ({ page, browserErrors }) => {
+  browserErrors.allow({ status: 403, url: "/campaigns/new", why: "the viewer opens the campaign form on purpose" });
   await signInAs(page, "viewer");
   await page.goto("/campaigns");
   await expect(page.getByTestId("new-campaign")).toHaveCount(0);
@@ -275,7 +278,8 @@ const CAMPAIGN_ACTIONS = {
   retry: "retryFailedAction",
 } as const;
 
-test("role x action matrix: each role sees exactly the buttons it may use, and a direct call of every action it may not use is refused", async ({ browser }) => {
+test("role x action matrix: each role sees exactly the buttons it may use, and a direct call of every action it may not use is refused", async ({ browser, browserErrors }) => {
+  browserErrors.allow({ status: 403, url: "/campaigns/new", why: "the viewer and the technician open the campaign form on purpose" });
   test.setTimeout(180_000);
   // A draft made in the UI by the operator: on a draft, managers see Start and Abort.
   const opContext = await browser.newContext();

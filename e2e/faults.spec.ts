@@ -1,5 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
-import { signInAs } from "./fixtures";
+import type { Page } from "@playwright/test";
+import { expect, test, signInAs } from "./fixtures";
 
 /** Page object for the troubleshooting matrix. */
 class FaultsPage {

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { E2E_DATA_DIR, E2E_PID_FILE } from "./paths";
 
 const serverPid = () => Number(fs.readFileSync(E2E_PID_FILE, "utf8"));

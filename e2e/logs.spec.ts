@@ -2,8 +2,8 @@
 // then searched, zoomed, tailed live, rendered safely and exported.
 import fs from "node:fs";
 import path from "node:path";
-import { expect, test, type Page } from "@playwright/test";
-import { signInAs, signOut } from "./fixtures";
+import type { Page } from "@playwright/test";
+import { expect, test, signInAs, signOut, saveScreenshot } from "./fixtures";
 import { E2E_DATA_DIR } from "./paths";
 
 const TAIL_FILE = path.join(E2E_DATA_DIR, "tail", "maintenance_audit.log");
@@ -67,6 +67,7 @@ test.describe("log explorer", () => {
     await expect(page).toHaveURL(/code%3AE105/);
     await expect(logs.count()).toHaveAttribute("data-count", "4");
     await expect(page.getByTestId("log-row")).toHaveCount(4);
+    await saveScreenshot(page, "logs");
 
     // A wider query over the same window counts at least our lines.
     await logs.search("");

@@ -1,8 +1,8 @@
 // The live fleet map against the production build with the demo fleet.
 import fs from "node:fs";
 import path from "node:path";
-import { expect, test, type Page } from "@playwright/test";
-import { signInAs } from "./fixtures";
+import type { Page } from "@playwright/test";
+import { expect, test, signInAs } from "./fixtures";
 import { E2E_DATA_DIR } from "./paths";
 
 const TAIL_FILE = path.join(E2E_DATA_DIR, "tail", "maintenance_audit.log");

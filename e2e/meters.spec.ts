@@ -1,7 +1,7 @@
 // Meters: server-side filters in the URL, the meter detail with its audit
 // lines, and metrology constants (technician edits with history; viewer read-only).
-import { expect, test, type Page } from "@playwright/test";
-import { signInAs } from "./fixtures";
+import type { Page } from "@playwright/test";
+import { expect, test, signInAs, saveScreenshot } from "./fixtures";
 
 class MetersPage {
   constructor(private readonly page: Page) {}
@@ -41,6 +41,9 @@ test("the meters table filters by kind and by gateway, with the filters in the U
   expect(gateways.length).toBeGreaterThan(0);
   expect(new Set(gateways)).toEqual(new Set([gw]));
   expect(new Set(await meters.columnValues("cell-kind"))).toEqual(new Set(["gas"]));
+  // The header says what is counted, in the words of the other pages.
+  await expect(page.getByTestId("meters-total")).toHaveText(new RegExp(`^[\\d,]+ gas meters behind ${gw}\\.$`));
+  await saveScreenshot(page, "meters");
 
   // A reload keeps the filters (they live in the URL).
   await page.reload();

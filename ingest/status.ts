@@ -3,7 +3,7 @@
 // module copies; both must see the one registry).
 import type { BatchResult, WriterStats } from "./writer";
 
-export type SourceKind = "file" | "http" | "mqtt" | "backfill";
+export type SourceKind = "file" | "http" | "mqtt" | "backfill" | "demo";
 export type SourceState = "starting" | "running" | "idle" | "paused" | "error" | "stopped";
 
 /** One bucket per second, kept for HISTORY_SECONDS. */

@@ -10,6 +10,7 @@ import { createEventStream } from "@/lib/simulator/events";
 import { findGatewayIndex, generateFleet, type Fleet } from "@/lib/simulator/fleet";
 import type { Scenario } from "@/lib/simulator/scenario";
 import { createIngestWriter, type IngestWriter } from "../../ingest/writer";
+import { registerSource, type SourceReporter } from "../../ingest/status";
 
 export const DEMO_SEED = "ami-demo";
 const HOUR = 3_600_000;
@@ -184,14 +185,17 @@ const METER_IN_LINE = /(?:meter=|"meter":")((?:EM|GM|WM)-[0-9]{4,10})/;
  * The live stream's write function: through the server's one ingest writer
  * (getIngestRuntime, so live events and the tracker see the lines) once ingest
  * has started, through a writer of the demo's own before that. Touched meters
- * are marked for the meter_state_current refresh.
+ * are marked for the meter_state_current refresh. Its lines are counted as the source
+ * "demo:live" on the Ingest page (they come through no file, HTTP or MQTT source).
  */
 export function createDemoLiveWriter(
   sink: IngestSink,
   onCommitted: (meters: string[]) => void,
   getRuntimeWriter: () => IngestWriter | null = () => null,
+  reporter: SourceReporter = registerSource("demo:live", "demo"),
 ): { writer: IngestWriter; write: (lines: string[]) => Promise<unknown> } {
   const own = createIngestWriter({ sink });
+  reporter.setState("running", "simulated head-end of npm run demo");
   let position = 0;
   const startedAt = Date.now();
   return {
@@ -200,7 +204,14 @@ export function createDemoLiveWriter(
       const positions = lines.map((_, i) => position + i);
       position += lines.length;
       const writer = getRuntimeWriter() ?? own;
-      const result = await writer.write({ source: "demo:live", token: `demo:live:${startedAt}:${positions[0]}`, idPrefix: `demo:live:${startedAt}#`, lines, positions });
+      let result;
+      try {
+        result = await writer.write({ source: "demo:live", token: `demo:live:${startedAt}:${positions[0]}`, idPrefix: `demo:live:${startedAt}#`, lines, positions });
+      } catch (err) {
+        reporter.recordError(err);
+        throw err;
+      }
+      reporter.recordBatch(result);
       const meters = new Set<string>();
       for (const l of lines) {
         const m = METER_IN_LINE.exec(l);

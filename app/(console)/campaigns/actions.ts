@@ -18,6 +18,7 @@ import {
   startCampaign,
   summarizePlan,
 } from "@/lib/campaigns/service";
+import { describeTargetQuery } from "@/lib/campaigns/target-text";
 
 const previewSchema = z.object({ jobType: jobTypeSchema, targetQuery: targetQuerySchema, options: campaignOptionsSchema });
 
@@ -26,7 +27,7 @@ export async function previewCampaignAction(input: unknown) {
     const user = await requirePermission("campaigns.manage");
     const data = previewSchema.parse(input);
     const { plan, unknownMeters, targetCount } = await previewCampaign(data, user);
-    return { targetCount, ...summarizePlan(plan, unknownMeters) };
+    return { targetCount, targetDescription: describeTargetQuery(data.targetQuery), ...summarizePlan(plan, unknownMeters) };
   });
 }
 

@@ -69,3 +69,11 @@ export function campaignHref(signature: Pick<FaultSignature, "id" | "remediation
   if (signature.match.type === "led") params.led = signature.match.led;
   return `/campaigns/new?${new URLSearchParams(params).toString()}`;
 }
+
+/** The meters list of a slice, or null when the list cannot filter on it (model). */
+export function metersListHref(slice: FleetSlice): string | null {
+  if (slice.model) return null;
+  const params = sliceParams(slice);
+  const qs = new URLSearchParams(params).toString();
+  return qs ? `/meters?${qs}` : "/meters";
+}

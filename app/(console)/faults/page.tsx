@@ -6,8 +6,10 @@ import { QueryLimitError } from "@/lib/clickhouse/client";
 import { CATALOGUE, findSignature } from "@/lib/faults/catalogue";
 import { formatLift, formatPercent } from "@/lib/faults/root-cause";
 import { DAY_MS, WINDOWS, getAnomalies, getFaultMatrix, getLedCorrelation, getRootCause, type WindowKey } from "@/lib/fault-analysis";
-import { faultsHref, parseFaultsSearch, sliceOf, type FaultsSearch } from "./search-params";
-import { campaignHref, explorerHref, mapHref, sliceWithCell } from "./links";
+import { getSliceCounts } from "@/lib/fleet/slice-counts";
+import { describeSlice, describeWindow } from "@/lib/fleet/slice-counts-text";
+import { faultsHref, faultsSliceHref, parseFaultsSearch, sliceOf, type FaultsSearch } from "./search-params";
+import { campaignHref, explorerHref, mapHref, metersListHref, sliceWithCell } from "./links";
 import { FaultMatrixTable } from "./fault-matrix-table";
 import { RootCausePanel } from "./root-cause-panel";
 import { LedCorrelationView } from "./led-correlation-view";
@@ -187,6 +189,8 @@ async function renderBody({ search, slice, from, to, canSchedule }: BodyInput) {
           hasSupport: c.hasSupport,
           explorerHref: narrowed ? explorerHref(selected, narrowed, search.window) : null,
           mapHref: narrowed ? mapHref(selected.id, narrowed, search.window) : null,
+          narrowHref: narrowed ? faultsSliceHref(search, narrowed, { sig: selected.id }) : null,
+          place: narrowed ? describeSlice(narrowed) : null,
         };
       }),
     }));
@@ -198,16 +202,21 @@ async function renderBody({ search, slice, from, to, canSchedule }: BodyInput) {
         isJudged={rc.isJudged}
         totalAffected={rc.counts.totalAffected}
         totalFleet={rc.counts.totalFleet}
+        affectedLabel={`with ${selected.id} ${describeWindow(to - from)}`}
+        place={describeSlice(slice)}
         dimensions={dimensions}
         closeHref={faultsHref(search, { sig: undefined })}
       />
     );
   }
 
+  const summary = selected || Object.values(slice).some(Boolean) ? await renderSliceCounts({ search, slice, from, to, canSchedule, signature: selected }) : null;
+
   return (
     <>
       {tabs}
       {empty}
+      {summary}
       <p className="muted" style={{ margin: "0 0 6px" }}>
         {search.window} to now, against the {search.window} before. Select a signature for its root cause.
       </p>
@@ -231,5 +240,37 @@ async function renderBody({ search, slice, from, to, canSchedule }: BodyInput) {
         )}
       </section>
     </>
+  );
+}
+
+/**
+ * The slice's counts (lib/fleet/slice-counts: one definition for every page), each saying what
+ * it counts, with the pages that show the same meters: the meters list, the map, a campaign.
+ */
+async function renderSliceCounts({ search, slice, from, to, canSchedule, signature }: BodyInput & { signature: ReturnType<typeof findSignature> }) {
+  const { labels } = await getSliceCounts({ slice, fault: signature?.id, windowMs: to - from, now: to });
+  const list = metersListHref(slice);
+  const map = signature ? mapHref(signature.id, slice, search.window) : `/map?${new URLSearchParams(Object.entries({ gw: slice.gw, zone: slice.zone, kind: slice.kind, model: slice.model }).filter((e): e is [string, string] => Boolean(e[1]))).toString()}`;
+  const schedule = signature && canSchedule ? campaignHref(signature, slice, Math.max(1, Math.ceil((to - from) / DAY_MS))) : null;
+  const linkFor: Partial<Record<(typeof labels)[number]["key"], { href: string; label: string; testId: string } | null>> = {
+    meters: list ? { href: list, label: "list", testId: "slice-meters-link" } : null,
+    withFault: schedule && signature?.remediation ? { href: schedule, label: `schedule ${STEP_LABELS[signature.remediation] ?? signature.remediation}`, testId: "slice-schedule-link" } : null,
+    withOpenFault: { href: map, label: "on the map", testId: "slice-map-link" },
+    unhealthy: signature ? null : { href: map, label: "on the map", testId: "slice-map-link" },
+  };
+  return (
+    <section className="card" id="slice-counts" style={{ margin: "0 0 10px" }} data-testid="slice-counts">
+      <ul className="row" style={{ listStyle: "none", margin: 0, padding: 0, gap: 14 }}>
+        {labels.map((l, i) => {
+          const link = linkFor[l.key];
+          return (
+            <li key={l.key} data-testid={`slice-count-${l.key}`} data-value={l.value} style={i ? { borderLeft: "1px solid var(--border)", paddingLeft: 14 } : undefined}>
+              <strong>{l.text}</strong>
+              {link && <> · <Link href={link.href} data-testid={link.testId}>{link.label}</Link></>}
+            </li>
+          );
+        })}
+      </ul>
+    </section>
   );
 }

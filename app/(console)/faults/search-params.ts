@@ -38,3 +38,9 @@ export function faultsHref(s: FaultsSearch, change: Partial<Record<keyof FaultsS
   }
   return `/faults?${params.toString()}`;
 }
+
+/** This page narrowed to a slice (a root-cause cell), other state kept. */
+export function faultsSliceHref(s: FaultsSearch, slice: FleetSlice, change: Partial<Record<keyof FaultsSearch, string | undefined>> = {}): string {
+  const fw = slice.fwMetrology && slice.fwComms ? `${slice.fwMetrology}/${slice.fwComms}` : undefined;
+  return faultsHref(s, { gw: slice.gw, zone: slice.zone, kind: slice.kind, model: slice.model, fw, ...change });
+}

@@ -33,6 +33,10 @@ export interface RootCauseViewCell {
   hasSupport: boolean;
   explorerHref: string | null;
   mapHref: string | null;
+  /** This page narrowed to the cell (its counts, meters list, map and campaign links). */
+  narrowHref: string | null;
+  /** "behind GW-0042" */
+  place: string | null;
 }
 
 export interface RootCauseViewDimension {

@@ -6,6 +6,7 @@ import { findMeters, getMeterFilterOptions } from "@/lib/fleet/meters";
 import { filtersOf, metersHref, parseMetersSearch, FILTER_KEYS } from "./search-params";
 import { MetersFilters } from "./meters-filters";
 import { MetersTable, type MeterTableRow } from "./meters-table";
+import { describeSlice } from "@/lib/fleet/slice-counts-text";
 
 export const metadata = { title: "Meters" };
 export const dynamic = "force-dynamic";
@@ -59,7 +60,7 @@ export default async function Page({ searchParams }: { searchParams: Promise<Rec
 
   return (
     <>
-      <Header total={result?.total} />
+      <Header total={result?.total} what={describeMeters(search)} />
       <MetersFilters
         search={search}
         zones={options.zones}
@@ -93,11 +94,18 @@ export default async function Page({ searchParams }: { searchParams: Promise<Rec
   );
 }
 
-function Header({ total }: { total?: number }) {
+/** "meters behind GW-0042" in the words of the other pages (lib/fleet/slice-counts-text), or null with list-only filters. */
+function describeMeters(s: Parameters<typeof filtersOf>[0]): string | null {
+  if (s.state || s.cert || s.q) return null;
+  const [fwMetrology, fwComms] = s.fw ? s.fw.split("/") : [undefined, undefined];
+  return `${s.kind ? `${s.kind} meters` : "meters"} ${describeSlice({ gw: s.gw, zone: s.zone, fwMetrology, fwComms })}`;
+}
+
+function Header({ total, what }: { total?: number; what?: string | null }) {
   return (
     <div className="page-header">
       <h1>Meters</h1>
-      <p>{total === undefined ? "The fleet, meter by meter." : `${total.toLocaleString("en")} meters match.`}</p>
+      <p data-testid="meters-total">{total === undefined ? "The fleet, meter by meter." : what ? `${total.toLocaleString("en")} ${what}.` : `${total.toLocaleString("en")} meters match.`}</p>
     </div>
   );
 }

@@ -712,20 +712,28 @@ export interface RootCauseCounts {
 }
 
 /**
+ * "The meter shows the fault in the window", over a fleet_meters row: at least one audit line
+ * matching the signature (codes with their vendor aliases, an LED state, a threshold) in
+ * [from, to), or, for a fleet-level rule, the rule holds now. null when the rule cannot be
+ * judged. The one definition of "affected" for the root cause and lib/fleet/slice-counts.
+ */
+export function buildAffectedCondition(input: Pick<RootCauseCountsInput, "catalogue" | "signature" | "window" | "fleetRules">, params: Params): string | null {
+  const line = buildLineCondition(input.catalogue, input.signature, params, "sig");
+  if (line === null) return buildFleetRuleCondition(input.signature, input.fleetRules, params, "sig");
+  params.from = formatTime(input.window.from);
+  params.to = formatTime(input.window.to);
+  // 64-bit hashes: a smaller set than the strings (collision odds ~3e-8 for 1 M meters).
+  return `cityHash64(meter) IN (SELECT cityHash64(meter) FROM audit_log WHERE ts >= {from:${TIME}} AND ts < {to:${TIME}} AND ${line})`;
+}
+
+/**
  * Affected meters (in fleet_meters, in the slice) per value of each dimension, with the
  * slice's meter count per value. Meters absent from fleet_meters cannot be placed and are left out.
  */
 export async function getRootCauseCounts(input: RootCauseCountsInput, ch?: ClickHouse): Promise<RootCauseCounts> {
   const client = ch ?? (await getClickHouse());
-  const params: Params = { from: formatTime(input.window.from), to: formatTime(input.window.to) };
-  let affected: string | null;
-  const line = buildLineCondition(input.catalogue, input.signature, params, "sig");
-  if (line !== null) {
-    // 64-bit hashes: a smaller set than the strings (collision odds ~3e-8 for 1 M meters).
-    affected = `cityHash64(meter) IN (SELECT cityHash64(meter) FROM audit_log WHERE ts >= {from:${TIME}} AND ts < {to:${TIME}} AND ${line})`;
-  } else {
-    affected = buildFleetRuleCondition(input.signature, input.fleetRules, params, "sig");
-  }
+  const params: Params = {};
+  const affected = buildAffectedCondition(input, params);
   const dimensions = Object.keys(ROOT_CAUSE_DIMENSION_SQL) as RootCauseDimension[];
   if (affected === null) return { totalAffected: 0, totalFleet: 0, dimensions: dimensions.map((dimension) => ({ dimension, values: [] })), isJudged: false };
   const where = buildFleetSliceClauses(input.slice, params);

@@ -40,6 +40,13 @@ const BASE_STATE_SQL = `multiIf(ls = 0, 6, lg >= ls OR lp % 8 = 1, 4, lt > lc, 3
 /** The full state at read time: stale only overrides the "heard" states 0-3 (unknown and offline come before it in deriveMapState). */
 const CELL_STATE_SQL = "if(base_state < 4 AND last_seen < {staleBefore: UInt64}, 5, base_state)";
 
+/**
+ * "Unhealthy now" over a map_meter_cells row: comms link failure, critical metrology fault,
+ * tamper or offline (stale and never-heard meters are not counted). Needs {staleBefore}.
+ * The gateway popup and lib/fleet/slice-counts read it from here.
+ */
+export const UNHEALTHY_SQL = `${CELL_STATE_SQL} IN (1, 2, 3, 4)`;
+
 /** Grid cell id of (lon, lat) at `level`, as lib/map/cells.ts cellOf + cellId (steps are exact binary fractions). */
 function cellIdSql(level: number): string {
   const step = stepForLevel(level);
@@ -299,7 +306,7 @@ export async function getMapGateways(input: { filters: MapFilters } & MapQueryCo
       FROM (SELECT gw, argMax(name, updated_at) AS name, argMax(lon, updated_at) AS lon, argMax(lat, updated_at) AS lat
             FROM fleet_gateways GROUP BY gw) AS g
       INNER JOIN (
-        SELECT gw, count() AS meters, countIf(${CELL_STATE_SQL} IN (1, 2, 3, 4)) AS unhealthy
+        SELECT gw, count() AS meters, countIf(${UNHEALTHY_SQL}) AS unhealthy
         FROM map_meter_cells FINAL WHERE 1${andAll(conditions)} GROUP BY gw
       ) AS m ON m.gw = g.gw
       ORDER BY gw`,

@@ -6,7 +6,7 @@ import type { PlanView } from "@/lib/campaigns/service";
 import type { TargetQueryInput } from "@/lib/campaigns/schemas";
 import { createCampaignAction, previewCampaignAction } from "../actions";
 
-type Preview = PlanView & { targetCount: number };
+type Preview = PlanView & { targetCount: number; targetDescription: string };
 
 /** A compatible firmware pair from the catalogue; `refused` says why preflight would refuse it (not offered). */
 export interface FirmwarePairOption {
@@ -184,7 +184,7 @@ function PlanPreview({ preview }: { preview: Preview }) {
       <h2>Plan</h2>
       <div className="cmp-grid">
         <div className="cmp-kv">
-          <span>Meters matched</span><strong data-testid="plan-matched">{preview.targetCount}</strong>
+          <span>Meters matched</span><span><strong data-testid="plan-matched">{preview.targetCount.toLocaleString("en")}</strong> <span className="muted" data-testid="plan-matched-what">{preview.targetDescription}</span></span>
           <span>Scheduled</span><strong data-testid="plan-scheduled">{s.scheduledMeters}</strong>
           <span>Excluded</span><strong data-testid="plan-excluded">{s.excludedMeters}</strong>
           <span>Waves</span><strong data-testid="plan-waves">{s.waveCount} ({s.canaryWaveCount} canary)</strong>
