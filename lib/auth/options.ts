@@ -7,6 +7,7 @@ import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { isAppError } from "@/lib/errors";
 import { env } from "@/lib/env";
+import { safeCallbackUrl } from "./callback-url";
 import { authenticate } from "./login";
 import { recordAuditEvent } from "@/lib/audit-trail";
 import { endUserSessions } from "./users-lookup";
@@ -75,6 +76,10 @@ export const authOptions: NextAuthOptions = {
     }),
   ],
   callbacks: {
+    // next-auth's own redirects (sign-in, sign-out) follow the same same-origin rule as the login page.
+    async redirect({ url, baseUrl }) {
+      return new URL(safeCallbackUrl(url, baseUrl), baseUrl).toString();
+    },
     async jwt({ token, user }) {
       if (user) {
         token.uid = user.id;
