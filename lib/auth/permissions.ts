@@ -24,6 +24,8 @@ export const PERMISSIONS = {
   "workorders.view": ["technician", "operator", "admin"],
   "workorders.complete": ["technician", "admin"],
   "meters.edit_constants": ["technician", "admin"],
+  /** Import or generate the fleet inventory (firmware, gateways, positions, session caps). */
+  "fleet.manage": ["admin"],
   "ingest.view": ["operator", "admin"],
   "ingest.manage_tokens": ["admin"],
   "users.manage": ["admin"],
