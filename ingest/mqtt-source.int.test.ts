@@ -82,4 +82,22 @@ describe("mqtt source", () => {
     await pub.endAsync();
     await writer.close();
   });
+
+  it("never shows the broker credentials of MQTT_URL (state on the Ingest page and in the ingest room, log)", async () => {
+    const run = randomUUID().slice(0, 8);
+    const details: string[] = [];
+    const logs: string[] = [];
+    const reporter = {
+      setState: (_state: string, detail?: string) => void details.push(detail ?? ""),
+      recordError: (err: Error) => void details.push(err.message),
+    } as unknown as ConstructorParameters<typeof MqttSource>[0]["reporter"];
+    const source = new MqttSource({
+      url: "mqtt://ingest-user:pa55-s3cret@127.0.0.1:1883", topics: [`ami/test-${run}/+`], clientId: `ami-test-${run}`,
+      writer: createIngestWriter({ sink: eng.sink }), batchRows: 10, flushIntervalMs: 50, reporter, log: (m) => void logs.push(m),
+    });
+    await source.ready();
+    await source.stop();
+    expect(details.some((d) => d.includes("connected to mqtt://***@127.0.0.1:1883"))).toBe(true);
+    expect([...details, ...logs].join("\n")).not.toMatch(/pa55-s3cret|ingest-user/);
+  });
 });
