@@ -30,6 +30,8 @@ export const PERMISSIONS = {
   "ingest.manage_tokens": ["admin"],
   "users.manage": ["admin"],
   "audit.view": ["admin"],
+  /** /api/health with engine versions, migrations and errors (anonymous callers get the status only). */
+  "health.details": ["operator", "admin"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
