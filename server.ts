@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import next from "next";
 import { EnvError, listenHost, parseEnv } from "./lib/env";
 import { resolveClientIp } from "./lib/auth/client-ip";
+import { buildCsp, createNonce, securityHeaders } from "./lib/security/headers";
 import { DataDirLockedError } from "./lib/data-lock";
 
 function fail(message: string): never {
@@ -69,6 +70,13 @@ async function main() {
   const server = createServer((req, res) => {
     // The only client-address header lib/ trusts; any client-sent copy is replaced.
     req.headers["x-ami-client-ip"] = clientIp(req, env.TRUST_PROXY_HOPS);
+    // Next takes the nonce for its script tags from the request's CSP (the proxy.ts pattern
+    // of the Next docs, done here so every response, static files and API included, has it).
+    // A client-sent copy is replaced, so nobody picks the nonce.
+    const csp = buildCsp({ nonce: createNonce(), dev, tileUrl: env.MAP_TILE_URL });
+    req.headers["content-security-policy"] = csp;
+    delete req.headers["content-security-policy-report-only"];
+    for (const [name, value] of Object.entries(securityHeaders(csp))) res.setHeader(name, value);
     handle(req, res).catch((err) => {
       console.error("[server] request failed", err);
       if (!res.headersSent) res.statusCode = 500;
