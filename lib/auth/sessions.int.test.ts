@@ -78,6 +78,15 @@ describe("login throttle (reserved before argon2)", () => {
     const limited = results.filter((r) => r.status === "rejected" && r.reason.code === "rate_limited").length;
     expect(limited).toBe(30 - 20);
   });
+
+  it("rows whose window is over are dropped; a live window is kept", async () => {
+    const { deleteExpiredThrottles } = await import("./throttle");
+    const now = Date.now();
+    await t.db.loginThrottle.createMany({ data: [{ key: "a:old@test.ami", windowStart: new Date(now - 16 * 60_000), attempts: 3 }, { key: "a:new@test.ami", windowStart: new Date(now - 60_000), attempts: 3 }] });
+    await deleteExpiredThrottles(15 * 60_000, new Date(now));
+    const keys = (await t.db.loginThrottle.findMany({ where: { key: { in: ["a:old@test.ami", "a:new@test.ami"] } } })).map((r) => r.key);
+    expect(keys).toEqual(["a:new@test.ami"]);
+  });
 });
 
 describe("session version", () => {
