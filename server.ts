@@ -6,7 +6,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import next from "next";
-import { EnvError, parseEnv } from "./lib/env";
+import { EnvError, listenHost, parseEnv } from "./lib/env";
+import { resolveClientIp } from "./lib/auth/client-ip";
+import { buildCsp, createNonce, securityHeaders } from "./lib/security/headers";
 import { DataDirLockedError } from "./lib/data-lock";
 
 function fail(message: string): never {
@@ -14,7 +16,7 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-/** Demo mode keeps a generated session secret under data/ so sign-ins survive a restart. */
+/** Demo and development keep a generated session secret under data/ so sign-ins survive a restart. */
 function ensureDemoSecret(dataDir: string): string {
   const file = path.join(path.resolve(dataDir), "demo-secret");
   try {
@@ -27,8 +29,8 @@ function ensureDemoSecret(dataDir: string): string {
   }
 }
 
-function clientIp(req: IncomingMessage): string {
-  return (req.socket.remoteAddress ?? "").replace(/^::ffff:/, "");
+function clientIp(req: IncomingMessage, trustedHops: number): string {
+  return resolveClientIp(req.socket.remoteAddress, req.headers["x-forwarded-for"], trustedHops);
 }
 
 async function main() {
@@ -40,8 +42,9 @@ async function main() {
     throw err;
   }
   const dev = env.NODE_ENV !== "production";
-  if (!dev && !env.NEXTAUTH_SECRET) {
-    if (!env.AMI_DEMO) fail("NEXTAUTH_SECRET is required in production (for example: export NEXTAUTH_SECRET=$(openssl rand -base64 32)). `npm run demo` generates one for you.");
+  if (!env.NEXTAUTH_SECRET) {
+    if (!dev && !env.AMI_DEMO) fail("NEXTAUTH_SECRET is required in production (for example: export NEXTAUTH_SECRET=$(openssl rand -base64 32)). `npm run demo` generates one for you.");
+    // Random per data directory, never a fixed string: a dev server's cookies are not valid on another's.
     process.env.NEXTAUTH_SECRET = ensureDemoSecret(env.DATA_DIR);
   }
   process.env.NEXTAUTH_URL ??= `http://localhost:${env.PORT}`;
@@ -66,7 +69,14 @@ async function main() {
 
   const server = createServer((req, res) => {
     // The only client-address header lib/ trusts; any client-sent copy is replaced.
-    req.headers["x-ami-client-ip"] = clientIp(req);
+    req.headers["x-ami-client-ip"] = clientIp(req, env.TRUST_PROXY_HOPS);
+    // Next takes the nonce for its script tags from the request's CSP (the proxy.ts pattern
+    // of the Next docs, done here so every response, static files and API included, has it).
+    // A client-sent copy is replaced, so nobody picks the nonce.
+    const csp = buildCsp({ nonce: createNonce(), dev, tileUrl: env.MAP_TILE_URL });
+    req.headers["content-security-policy"] = csp;
+    delete req.headers["content-security-policy-report-only"];
+    for (const [name, value] of Object.entries(securityHeaders(csp))) res.setHeader(name, value);
     handle(req, res).catch((err) => {
       console.error("[server] request failed", err);
       if (!res.headersSent) res.statusCode = 500;
@@ -91,8 +101,8 @@ async function main() {
   const { ensureMapCellsSync } = await import("./lib/map/cells-sync");
   void ensureMapCellsSync().catch((err) => console.error("[server] map cells build failed", err));
 
-  await new Promise<void>((resolve) => server.listen(env.PORT, env.HOST, resolve));
-  console.log(`[server] AMI console ready on http://localhost:${env.PORT} (${dev ? "development" : "production"}${env.AMI_DEMO ? ", demo" : ""})`);
+  await new Promise<void>((resolve) => server.listen(env.PORT, listenHost(env), resolve));
+  console.log(`[server] AMI console ready on http://localhost:${env.PORT}, listening on ${listenHost(env)} (${dev ? "development" : "production"}${env.AMI_DEMO ? ", demo" : ""})`);
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -1,11 +1,16 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
-import { expect, test } from "./fixtures";
+import { expect, signInAs, test } from "./fixtures";
 import { E2E_DATA_DIR, E2E_PID_FILE } from "./paths";
 
 const serverPid = () => Number(fs.readFileSync(E2E_PID_FILE, "utf8"));
 
-test("health reports both embedded engines, their migrations and uptime, without auth", async ({ request }) => {
+test("health reports both embedded engines, their migrations and uptime to an admin; anonymous callers get the status only", async ({ page, request: anonymous }) => {
+  const bare = await anonymous.get("/api/health");
+  expect(bare.status()).toBe(200);
+  expect(await bare.json()).toEqual({ status: "ok" });
+  await signInAs(page, "admin");
+  const request = page.request;
   const res = await request.get("/api/health");
   expect(res.status()).toBe(200);
   const h = await res.json();
@@ -22,7 +27,9 @@ test("health reports both embedded engines, their migrations and uptime, without
   expect((await request.get("/api/ready")).status()).toBe(200);
 });
 
-test("a second process on the same data directory is refused and the data stays intact", async ({ request }) => {
+test("a second process on the same data directory is refused and the data stays intact", async ({ page }) => {
+  await signInAs(page, "admin");
+  const request = page.request;
   const pid = serverPid();
   const env = { ...process.env, DATA_DIR: E2E_DATA_DIR, NODE_ENV: "production", DATABASE_URL: "", CLICKHOUSE_URL: "" } as NodeJS.ProcessEnv;
 

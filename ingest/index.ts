@@ -5,6 +5,7 @@ import { publish } from "../lib/realtime/hub";
 import { createDefaultIngestSink } from "../lib/clickhouse/queries/ingest";
 import { listCurrentMeterStates } from "../lib/clickhouse/meter-state-current";
 import { authenticateIngestToken } from "../lib/ingest-tokens";
+import { redactUrlCredentials } from "../lib/redact";
 import { FileTail } from "./file-tail";
 import { createHttpSource } from "./http-source";
 import { setIngestRuntime } from "./runtime";
@@ -82,6 +83,8 @@ export async function startIngest(opts: { log: (msg: string) => void }): Promise
   if (env.MQTT_URL) {
     mqtt = startMqttSource({
       url: env.MQTT_URL,
+      username: env.MQTT_USERNAME,
+      password: env.MQTT_PASSWORD,
       topics: env.MQTT_TOPICS,
       clientId: env.MQTT_CLIENT_ID,
       writer,
@@ -90,7 +93,7 @@ export async function startIngest(opts: { log: (msg: string) => void }): Promise
       reporter: registerSource("mqtt", "mqtt"),
       log,
     });
-    log(`[ingest] subscribing to ${env.MQTT_TOPICS.join(", ")} on ${env.MQTT_URL}`);
+    log(`[ingest] subscribing to ${env.MQTT_TOPICS.join(", ")} on ${redactUrlCredentials(env.MQTT_URL)}`);
   }
 
   const statusTimer = setInterval(() => publish("ingest", "status", getIngestStatus()), STATUS_EVERY_MS);

@@ -10,11 +10,16 @@ import mqtt, { type IPublishPacket, type MqttClient } from "mqtt";
 import { findStoredAuditIds, findStoredRejectPositions } from "../lib/clickhouse/queries/ingest";
 import { parseLine } from "./parse";
 import { hash64 } from "./rows";
+import { redactUrlCredentials } from "../lib/redact";
 import type { SourceReporter } from "./status";
 import type { IngestWriter } from "./writer";
 
 export interface MqttSourceOptions {
+  /** May carry user:password; it is only ever shown redacted. */
   url: string;
+  /** Broker credentials (MQTT_USERNAME / MQTT_PASSWORD); override those in the URL. */
+  username?: string;
+  password?: string;
   topics: string[];
   writer: IngestWriter;
   batchRows: number;
@@ -67,8 +72,11 @@ export class MqttSource {
       storedRejectPositions: (source, positions) => findStoredRejectPositions(source, positions),
     };
     const clientId = opts.clientId ?? `ami-console-ingest-${hostname()}`.slice(0, 64);
+    const shownUrl = redactUrlCredentials(opts.url);
     this.client = mqtt.connect(opts.url, {
       clientId,
+      ...(opts.username !== undefined ? { username: opts.username } : {}),
+      ...(opts.password !== undefined ? { password: opts.password } : {}),
       clean: false,
       protocolVersion: 5,
       // Session survives disconnects so unacked messages are redelivered; ask for a large in-flight window.
@@ -87,7 +95,7 @@ export class MqttSource {
       this.pending = this.pending.filter((p) => p.generation === this.generation);
     });
     this.client.on("connect", (connack) => {
-      opts.reporter?.setState("running", `connected to ${opts.url}`);
+      opts.reporter?.setState("running", `connected to ${shownUrl}`);
       if (!connack.sessionPresent) this.log(`[ingest] mqtt: new session for ${clientId}`);
       this.subscribed = new Promise((resolve) => {
         this.client.subscribe(opts.topics, { qos: 1 }, (err) => {
@@ -103,7 +111,7 @@ export class MqttSource {
       opts.reporter?.recordError(err);
       opts.reporter?.setState("error", err.message);
     });
-    this.client.on("offline", () => opts.reporter?.setState("error", `disconnected from ${opts.url}; reconnecting`));
+    this.client.on("offline", () => opts.reporter?.setState("error", `disconnected from ${shownUrl}; reconnecting`));
   }
 
   /** Resolves once connected and subscribed (tests). */

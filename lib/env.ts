@@ -30,7 +30,14 @@ const optionalUrl = (protocols: string[]) =>
 export const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
-  HOST: z.string().default("0.0.0.0"),
+  /** Listen address; unset: 0.0.0.0 in production, 127.0.0.1 in development (see listenHost). */
+  HOST: z.string().min(1).optional(),
+  /**
+   * Reverse proxies in front of the server that append to X-Forwarded-For.
+   * 0 (default): the socket address is the client and X-Forwarded-For is ignored
+   * (a client could forge it); N: the N-th address from the right is the client.
+   */
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   /** Where the embedded engines keep their files (PGlite under pg/, chDB under ch/). */
   DATA_DIR: z.string().default("data"),
   /** Real PostgreSQL instead of embedded PGlite. */
@@ -50,6 +57,8 @@ export const envSchema = z.object({
   /** Login throttle: failures allowed per account and per IP inside the window. */
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
   LOGIN_WINDOW: duration.prefault("15m"),
+  /** Log exports (GET /api/logs/export) one user may run at the same time. */
+  EXPORT_MAX_CONCURRENT_PER_USER: z.coerce.number().int().min(1).max(20).default(2),
   /** Comma-separated files the file-tail source follows. Empty disables it. */
   INGEST_FILES: z
     .string()
@@ -64,6 +73,9 @@ export const envSchema = z.object({
   /** Stable MQTT client id (persistent session, so unacknowledged messages are redelivered). */
   MQTT_CLIENT_ID: z.string().min(1).max(64).optional(),
   MQTT_URL: optionalUrl(["mqtt", "mqtts", "ws", "wss", "tcp"]),
+  /** Broker credentials, kept out of MQTT_URL so the URL can be shown and logged. */
+  MQTT_USERNAME: z.string().optional(),
+  MQTT_PASSWORD: z.string().optional(),
   MQTT_TOPICS: z
     .string()
     .default("ami/+/audit,ami/+/led")
@@ -114,6 +126,11 @@ function loadEnv(): Env {
 export const env: Env = new Proxy({} as Env, {
   get: (_t, key) => loadEnv()[key as keyof Env],
 });
+
+/** The listen address: HOST, else every interface in production and loopback only in development. */
+export function listenHost(e: Pick<Env, "HOST" | "NODE_ENV">): string {
+  return e.HOST ?? (e.NODE_ENV === "production" ? "0.0.0.0" : "127.0.0.1");
+}
 
 /** Absolute paths of the embedded engines' directories. */
 export function dataPaths(e: Pick<Env, "DATA_DIR"> = env) {

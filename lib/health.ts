@@ -1,5 +1,7 @@
 // What /api/health reports: engines (kind, version, reachable), migrations,
-// uptime and connected sockets. No secrets, no URLs with credentials.
+// uptime and connected sockets. No secrets, no URLs with credentials; and
+// versions, migration names and engine errors only to a signed-in operator or
+// admin (they tell an attacker which known bugs to try).
 import { dbKind, getDbVersion } from "@/lib/db";
 import { listAppliedDbMigrations } from "@/lib/db/migrate";
 import { getClickHouseInfo } from "@/lib/clickhouse/client";
@@ -43,4 +45,11 @@ export async function getHealth() {
     engines: { relational, analytics },
     sockets: connectedSocketCount(),
   };
+}
+
+export type Health = Awaited<ReturnType<typeof getHealth>>;
+
+/** What an anonymous caller (or a role without health.details) sees. */
+export function publicHealth(h: Health): { status: Health["status"] } {
+  return { status: h.status };
 }

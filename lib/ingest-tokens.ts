@@ -13,10 +13,15 @@ const SHOWN_CHARS = TOKEN_PREFIX.length + 6;
 /** lastUsedAt is refreshed at most this often per token (no write per request). */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
+/** What a token may do: ingest = POST /api/ingest only; fleet = POST /api/fleet/{import,generate} only. */
+export const TOKEN_SCOPES = ["ingest", "fleet"] as const;
+export type TokenScope = (typeof TOKEN_SCOPES)[number];
+
 export const createIngestTokenSchema = z.object({
   name: z.string().trim().min(1, "Enter a source name").max(80).regex(/^[A-Za-z0-9][A-Za-z0-9 ._:-]*$/, "Letters, digits, space and . _ : - only"),
+  scope: z.enum(TOKEN_SCOPES).default("ingest"),
 });
-export type CreateIngestTokenInput = z.infer<typeof createIngestTokenSchema>;
+export type CreateIngestTokenInput = z.input<typeof createIngestTokenSchema>;
 
 export function hashIngestToken(token: string): string {
   return createHash("sha256").update(token, "utf8").digest("hex");
@@ -25,6 +30,7 @@ export function hashIngestToken(token: string): string {
 export interface IngestTokenView {
   id: string;
   name: string;
+  scope: TokenScope;
   prefix: string;
   createdAt: Date;
   createdBy: string;
@@ -40,6 +46,7 @@ export async function listIngestTokens(): Promise<IngestTokenView[]> {
   return rows.map((t) => ({
     id: t.id,
     name: t.name,
+    scope: t.scope,
     prefix: t.prefix,
     createdAt: t.createdAt,
     createdBy: t.createdBy.email,
@@ -50,13 +57,13 @@ export async function listIngestTokens(): Promise<IngestTokenView[]> {
 
 /** Create a token; the plain value is returned here and never again. */
 export async function createIngestToken(input: CreateIngestTokenInput, actor: Actor & { id: string }, ip?: string | null) {
-  const { name } = createIngestTokenSchema.parse(input);
+  const { name, scope } = createIngestTokenSchema.parse(input);
   const token = TOKEN_PREFIX + randomBytes(24).toString("base64url");
   const row = await getDb().ingestToken.create({
-    data: { name, tokenHash: hashIngestToken(token), prefix: token.slice(0, SHOWN_CHARS), createdById: actor.id },
+    data: { name, scope, tokenHash: hashIngestToken(token), prefix: token.slice(0, SHOWN_CHARS), createdById: actor.id },
   });
-  await recordAuditEvent({ actor, action: "ingest.token.create", target: row.id, outcome: "ok", ip, details: { name, prefix: row.prefix } });
-  return { id: row.id, name: row.name, prefix: row.prefix, token };
+  await recordAuditEvent({ actor, action: "ingest.token.create", target: row.id, outcome: "ok", ip, details: { name, scope, prefix: row.prefix } });
+  return { id: row.id, name: row.name, scope: row.scope, prefix: row.prefix, token };
 }
 
 export async function revokeIngestToken(id: string, actor: Actor, ip?: string | null) {
@@ -71,13 +78,14 @@ export type TokenCheck =
   | { ok: true; id: string; name: string }
   | { ok: false; status: 401 | 403; error: string };
 
-/** Authenticate `Authorization: Bearer <token>`: 401 missing/unknown, 403 revoked. */
-export async function authenticateIngestToken(authorization: string | null | undefined): Promise<TokenCheck> {
+/** Authenticate `Authorization: Bearer <token>` for one scope: 401 missing/unknown, 403 revoked or another scope. */
+export async function authenticateIngestToken(authorization: string | null | undefined, scope: TokenScope = "ingest"): Promise<TokenCheck> {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
   if (!m) return { ok: false, status: 401, error: "missing bearer token" };
   const row = await getDb().ingestToken.findUnique({ where: { tokenHash: hashIngestToken(m[1]!) } });
   if (!row) return { ok: false, status: 401, error: "unknown token" };
   if (row.revokedAt) return { ok: false, status: 403, error: "token revoked" };
+  if (row.scope !== scope) return { ok: false, status: 403, error: `this token's scope is ${row.scope}; this endpoint needs a ${scope} token` };
   const now = Date.now();
   if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     await getDb().ingestToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date(now) } }).catch(() => {});

@@ -6,6 +6,7 @@ import { getDb } from "@/lib/db";
 import { ROLES, type Role } from "@/lib/auth/permissions";
 import { generatePassword, hashPassword, MIN_PASSWORD_LENGTH } from "@/lib/auth/passwords";
 import { normalizeEmail } from "@/lib/auth/login";
+import { disconnectUserSockets } from "@/lib/realtime/user-sockets";
 
 export const createUserSchema = z.object({
   email: z.string().trim().toLowerCase().email("Enter a valid e-mail address"),
@@ -41,32 +42,51 @@ async function getUserOrThrow(userId: string) {
   return user;
 }
 
-async function assertNotLastAdmin(userId: string) {
-  const admins = await getDb().user.count({ where: { role: "admin", disabled: false, NOT: { id: userId } } });
-  if (admins === 0) throw new AppError("conflict", "This is the last active admin; make another admin first.");
+type Tx = Parameters<Parameters<ReturnType<typeof getDb>["$transaction"]>[0]>[0];
+
+/**
+ * Changes a user inside one transaction that first locks every active admin row
+ * (in id order, so two such transactions queue instead of deadlocking). Two
+ * admins demoting each other: the second sees the first's commit and is refused.
+ * The change ends the user's sessions (the version bump) and, after the commit,
+ * drops their sockets.
+ */
+async function changeUserGuarded(userId: string, change: { role?: Role; disabled?: boolean }) {
+  const before = await getDb().$transaction(async (tx: Tx) => {
+    const admins = await tx.$queryRaw<{ id: string }[]>`
+      SELECT "id" FROM "User" WHERE "role" = 'admin' AND NOT "disabled" ORDER BY "id" FOR UPDATE`;
+    const user = await tx.user.findUnique({ where: { id: userId } });
+    if (!user) throw new AppError("not_found", "No such user.");
+    const losesAdmin = user.role === "admin" && !user.disabled && ((change.role !== undefined && change.role !== "admin") || change.disabled === true);
+    if (losesAdmin && !admins.some((a) => a.id !== userId)) {
+      throw new AppError("conflict", "This is the last active admin; make another admin first.");
+    }
+    await tx.user.update({ where: { id: userId }, data: { ...change, sessionVersion: { increment: 1 } } });
+    return user;
+  });
+  disconnectUserSockets(userId);
+  return before;
 }
 
 export async function changeUserRole(userId: string, role: Role, actor: Actor, ip?: string | null) {
   if (!ROLES.includes(role)) throw new AppError("invalid", `Unknown role ${String(role)}.`);
-  const user = await getUserOrThrow(userId);
-  if (user.role === "admin" && role !== "admin") await assertNotLastAdmin(userId);
-  await getDb().user.update({ where: { id: userId }, data: { role } });
+  const user = await changeUserGuarded(userId, { role });
   await recordAuditEvent({ actor, action: "user.role", target: user.email, outcome: "ok", ip, details: { before: user.role, after: role } });
 }
 
 export async function setUserDisabled(userId: string, disabled: boolean, actor: Actor, ip?: string | null) {
-  const user = await getUserOrThrow(userId);
-  if (disabled && user.id === actor.id) throw new AppError("conflict", "You cannot disable your own account.");
-  if (disabled && user.role === "admin") await assertNotLastAdmin(userId);
-  await getDb().user.update({ where: { id: userId }, data: { disabled } });
+  if (disabled && userId === actor.id) throw new AppError("conflict", "You cannot disable your own account.");
+  const user = await changeUserGuarded(userId, { disabled });
   await recordAuditEvent({ actor, action: disabled ? "user.disable" : "user.enable", target: user.email, outcome: "ok", ip });
 }
 
-/** Sets a new random password and returns it (shown once to the admin). */
+/** Sets a new random password and returns it (shown once to the admin); ends the user's sessions and lifts the account's throttle. */
 export async function resetUserPassword(userId: string, actor: Actor, ip?: string | null) {
   const user = await getUserOrThrow(userId);
   const password = generatePassword();
-  await getDb().user.update({ where: { id: userId }, data: { passwordHash: await hashPassword(password) } });
+  await getDb().user.update({ where: { id: userId }, data: { passwordHash: await hashPassword(password), sessionVersion: { increment: 1 } } });
+  await getDb().loginThrottle.deleteMany({ where: { key: `a:${user.email}` } });
+  disconnectUserSockets(userId);
   await recordAuditEvent({ actor, action: "user.reset_password", target: user.email, outcome: "ok", ip });
   return { password };
 }

@@ -6,7 +6,7 @@ import { parseArgs } from "node:util";
 import { chooseCliTarget, postToServer } from "@/lib/fleet/cli-target";
 import type { ImportResult } from "@/lib/fleet/import";
 
-const USAGE = "usage: npm run fleet:import -- meters.csv [--gateways gateways.csv] [--server URL] [--token INGEST_TOKEN]";
+const USAGE = "usage: npm run fleet:import -- meters.csv [--gateways gateways.csv] [--server URL] [--token FLEET_TOKEN (scope fleet, made by an admin on the Ingest page)]";
 
 async function main() {
   const { values, positionals } = parseArgs({

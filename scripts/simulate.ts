@@ -11,7 +11,7 @@ import { generateFleet, getMeter, findMeterIndex } from "@/lib/simulator/fleet";
 import { loadScenarioFile, parseDurationMs, type Scenario } from "@/lib/simulator/scenario";
 
 const USAGE = `usage: npm run simulate -- [--meters 20000] [--seed 7] [--rate 2000/s|max] [--to file:PATH|http://HOST:PORT|mqtt://HOST:PORT]
-  [--token INGEST_TOKEN] [--scenario FILE|default|none] [--duration 10m] [--start ISO|ms] [--now ISO|ms]
+  [--token INGEST_TOKEN] [--fleet-token FLEET_TOKEN] [--scenario FILE|default|none] [--duration 10m] [--start ISO|ms] [--now ISO|ms]
   [--max-size 256MB] [--batch 2000] [--no-fleet] [--server http://localhost:3000]`;
 
 function parseTime(v: string | undefined, fallback: number): number {
@@ -36,6 +36,8 @@ async function main() {
       rate: { type: "string", default: "2000/s" },
       to: { type: "string" },
       token: { type: "string" },
+      // The fleet write needs a token of scope fleet; lines sent over HTTP need one of scope ingest.
+      "fleet-token": { type: "string" },
       scenario: { type: "string", default: "default" },
       duration: { type: "string" },
       start: { type: "string" },
@@ -76,8 +78,9 @@ async function main() {
     t0 = performance.now();
     if (target.kind === "server") {
       log(`[simulate] the console server (PID ${target.pid}) holds the data directory: writing the fleet through ${target.url}/api/fleet/generate`);
-      if (!values.token) throw new Error("the server holds the data directory: pass --token with an ingest token, or --no-fleet to only emit lines");
-      await postToServer(`${target.url}/api/fleet/generate`, { meters, seed, now: fleetNow }, values.token);
+      const fleetToken = values["fleet-token"] ?? values.token;
+      if (!fleetToken) throw new Error("the server holds the data directory: pass --fleet-token with a token of scope fleet (an admin creates it on the Ingest page), or --no-fleet to only emit lines");
+      await postToServer(`${target.url}/api/fleet/generate`, { meters, seed, now: fleetNow }, fleetToken);
     } else {
       log("[simulate] no server holds the data directory: writing the fleet directly");
       const { startEngines, stopEngines } = await import("@/lib/boot");

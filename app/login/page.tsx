@@ -1,4 +1,5 @@
 import { redirect } from "next/navigation";
+import { safeCallbackUrl } from "@/lib/auth/callback-url";
 import { getCurrentUser } from "@/lib/auth/session";
 import { LoginForm } from "./login-form";
 
@@ -12,7 +13,7 @@ const ERRORS: Record<string, string> = {
 
 export default async function LoginPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
   const sp = await searchParams;
-  const callbackUrl = sp.callbackUrl && sp.callbackUrl.startsWith("/") && !sp.callbackUrl.startsWith("//") ? sp.callbackUrl : "/map";
+  const callbackUrl = safeCallbackUrl(sp.callbackUrl);
   if (await getCurrentUser()) redirect(callbackUrl);
   const error = sp.error ? (ERRORS[sp.error] ?? "Sign-in failed.") : null;
   return (

@@ -24,6 +24,10 @@ describe("permission table", () => {
     expect(ROLES.filter((r) => can(r, "campaigns.approve"))).toEqual(["operator", "admin"]);
   });
 
+  it("only admins change the fleet inventory (import, generate)", () => {
+    expect(ROLES.filter((r) => can(r, "fleet.manage"))).toEqual(["admin"]);
+  });
+
   it("only admins manage users", () => {
     expect(ROLES.filter((r) => can(r, "users.manage"))).toEqual(["admin"]);
   });

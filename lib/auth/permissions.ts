@@ -24,10 +24,14 @@ export const PERMISSIONS = {
   "workorders.view": ["technician", "operator", "admin"],
   "workorders.complete": ["technician", "admin"],
   "meters.edit_constants": ["technician", "admin"],
+  /** Import or generate the fleet inventory (firmware, gateways, positions, session caps). */
+  "fleet.manage": ["admin"],
   "ingest.view": ["operator", "admin"],
   "ingest.manage_tokens": ["admin"],
   "users.manage": ["admin"],
   "audit.view": ["admin"],
+  /** /api/health with engine versions, migrations and errors (anonymous callers get the status only). */
+  "health.details": ["operator", "admin"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

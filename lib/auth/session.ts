@@ -15,9 +15,9 @@ export type { SessionUser } from "./users-lookup";
 /** The signed-in user, re-read from the database (role and disabled are live), or null. */
 export async function getCurrentUser(): Promise<SessionUser | null> {
   const session = await getServerSession(authOptions);
-  const id = (session?.user as { id?: string } | undefined)?.id;
-  if (!id) return null;
-  return findActiveUser(id);
+  const user = session?.user as { id?: string; sv?: unknown } | undefined;
+  if (!user?.id) return null;
+  return findActiveUser(user.id, user.sv);
 }
 
 export async function getClientIp(): Promise<string | null> {

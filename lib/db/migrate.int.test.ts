@@ -20,7 +20,7 @@ const PG_URL = "postgresql://postgres@127.0.0.1:5432/test";
 
 const EXPECTED_TABLES = [
   "Account", "AuditEvent", "Campaign", "CampaignTarget", "CampaignWave", "ClimateZone", "CommandLog",
-  "FirmwareCompatibility", "FirmwareImage", "Gateway", "IngestToken", "Meter", "MeterConstantChange",
+  "FirmwareCompatibility", "FirmwareImage", "Gateway", "IngestToken", "LoginThrottle", "Meter", "MeterConstantChange",
   "PreventivePlan", "SavedSearch", "Session", "User", "VerificationToken", "WorkOrder", "_prisma_migrations",
 ];
 

@@ -9,6 +9,7 @@ import { can } from "@/lib/auth/permissions";
 import { findActiveUser, type SessionUser } from "@/lib/auth/users-lookup";
 import { getHub } from "./hub";
 import { permissionForRoom } from "./rooms";
+import { userRoom } from "./user-sockets";
 
 const SESSION_COOKIES = ["__Secure-next-auth.session-token", "next-auth.session-token"];
 
@@ -21,13 +22,18 @@ function readCookie(header: string | undefined, name: string): string | null {
   return null;
 }
 
-export async function userFromCookieHeader(cookieHeader: string | undefined): Promise<SessionUser | null> {
+type SocketUser = SessionUser & { sessionVersion: number };
+
+export async function userFromCookieHeader(cookieHeader: string | undefined): Promise<SocketUser | null> {
   for (const name of SESSION_COOKIES) {
     const raw = readCookie(cookieHeader, name);
     if (!raw) continue;
     const token = await decode({ token: raw, secret: getSecret() }).catch(() => null);
     const uid = token?.uid;
-    if (typeof uid === "string") return findActiveUser(uid);
+    if (typeof uid === "string") {
+      const user = await findActiveUser(uid, token?.sv);
+      return user ? { ...user, sessionVersion: token!.sv as number } : null;
+    }
   }
   return null;
 }
@@ -60,11 +66,14 @@ export function attachSocketServer(httpServer: HttpServer): Server {
     }
   });
   io.on("connection", (socket) => {
+    // Ending the user's sessions (role change, disable, logout, reset) disconnects this socket.
+    void socket.join(userRoom((socket.data.user as SocketUser).id));
     socket.on("subscribe", async (room: unknown, ack?: (r: { ok: boolean; error?: string }) => void) => {
       const reply = typeof ack === "function" ? ack : () => {};
       const permission = typeof room === "string" ? permissionForRoom(room) : null;
-      // Re-read the user: a role change or a disable applies to new joins at once.
-      const user = await findActiveUser((socket.data.user as SessionUser).id);
+      // Re-read the user: a role change, a disable or a newer session version applies to new joins at once.
+      const known = socket.data.user as SocketUser;
+      const user = await findActiveUser(known.id, known.sessionVersion);
       if (!user) {
         reply({ ok: false, error: "unauthenticated" });
         socket.disconnect(true);

@@ -56,6 +56,7 @@ export default async function IngestPage({ searchParams }: { searchParams: Promi
             tokens={tokens.map((t) => ({
               id: t.id,
               name: t.name,
+              scope: t.scope,
               prefix: t.prefix,
               createdBy: t.createdBy,
               createdAt: t.createdAt.toISOString(),

@@ -8,6 +8,7 @@ import { createIngestTokenAction, revokeIngestTokenAction } from "./actions";
 export interface TokenRow {
   id: string;
   name: string;
+  scope: "ingest" | "fleet";
   prefix: string;
   createdBy: string;
   createdAt: string;
@@ -21,10 +22,11 @@ const fmt = (s: string | null) => (s ? s.replace("T", " ").slice(0, 19) : "—")
 export function TokensAdmin({ tokens }: { tokens: TokenRow[] }) {
   const [pending, startTransition] = useTransition();
   const [error, setError] = useState<string | null>(null);
-  const [created, setCreated] = useState<{ name: string; token: string } | null>(null);
+  const [created, setCreated] = useState<{ name: string; token: string; scope: string } | null>(null);
 
   const columns = [
     col.accessor("name", { header: "Source" }),
+    col.accessor("scope", { header: "Scope", cell: (c) => (c.getValue() === "fleet" ? "fleet import/generate" : "ingest") }),
     col.accessor("prefix", { header: "Token", cell: (c) => <code>{c.getValue()}…</code> }),
     col.accessor("createdBy", { header: "Created by" }),
     col.accessor("createdAt", { header: "Created", cell: (c) => fmt(c.getValue()) }),
@@ -59,13 +61,15 @@ export function TokensAdmin({ tokens }: { tokens: TokenRow[] }) {
   function onCreate(e: React.FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const form = e.currentTarget;
-    const name = String(new FormData(form).get("name") ?? "");
+    const data = new FormData(form);
+    const name = String(data.get("name") ?? "");
+    const scope = String(data.get("scope") ?? "ingest");
     startTransition(async () => {
-      const r = await createIngestTokenAction({ name });
+      const r = await createIngestTokenAction({ name, scope });
       if (r.ok) {
         form.reset();
         setError(null);
-        setCreated({ name: r.data.name, token: r.data.token });
+        setCreated({ name: r.data.name, token: r.data.token, scope: r.data.scope });
       } else setError(r.error);
     });
   }
@@ -77,11 +81,20 @@ export function TokensAdmin({ tokens }: { tokens: TokenRow[] }) {
         <div className="notice ok" role="status" style={{ marginBottom: 8 }}>
           Token for <strong>{created.name}</strong> (shown once; store it in the sender&apos;s configuration):{" "}
           <code data-testid="token-created-value" style={{ userSelect: "all" }}>{created.token}</code>
-          <div className="muted" style={{ fontSize: 12 }}>Send with <code>Authorization: Bearer &lt;token&gt;</code> to POST /api/ingest.</div>
+          <div className="muted" style={{ fontSize: 12 }}>
+            Send with <code>Authorization: Bearer &lt;token&gt;</code> to {created.scope === "fleet" ? "POST /api/fleet/import or /api/fleet/generate (--token of fleet:import and simulate)" : "POST /api/ingest"}.
+          </div>
         </div>
       )}
       <form className="card row" onSubmit={onCreate} aria-label="Create ingest token" style={{ marginBottom: 12, alignItems: "flex-end" }}>
         <label>Source name<input name="name" required maxLength={80} placeholder="hes-01" data-testid="token-name" /></label>
+        <label>
+          Scope
+          <select name="scope" defaultValue="ingest" data-testid="token-scope">
+            <option value="ingest">ingest (POST /api/ingest)</option>
+            <option value="fleet">fleet import/generate</option>
+          </select>
+        </label>
         <button className="primary" type="submit" disabled={pending} data-testid="token-create">Create token</button>
       </form>
       {tokens.length > 0 && (

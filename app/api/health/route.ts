@@ -1,9 +1,12 @@
-// GET /api/health - engines, migrations, uptime, sockets. Public: no secrets in it.
-import { getHealth } from "@/lib/health";
+// GET /api/health - status for anyone (load balancers, monitors); engines, versions, migrations and errors only for health.details (operator, admin)
+import { can } from "@/lib/auth/permissions";
+import { getCurrentUser } from "@/lib/auth/session";
+import { getHealth, publicHealth } from "@/lib/health";
 
 export const dynamic = "force-dynamic";
 
 export async function GET() {
-  const health = await getHealth();
-  return Response.json(health, { status: 200, headers: { "Cache-Control": "no-store" } });
+  const [health, user] = await Promise.all([getHealth(), getCurrentUser()]);
+  const body = user && can(user.role, "health.details") ? health : publicHealth(health);
+  return Response.json(body, { status: 200, headers: { "Cache-Control": "no-store" } });
 }

@@ -1,7 +1,7 @@
 // Shared edge mapping for the log API: auth first, then the request, then lib; errors -> JSON status.
 import "server-only";
 import { NextResponse } from "next/server";
-import { requirePermission } from "@/lib/auth/session";
+import { requirePermission, type SessionUser } from "@/lib/auth/session";
 import type { Permission } from "@/lib/auth/permissions";
 import { QueryLimitError } from "@/lib/clickhouse/client";
 import { isAppError } from "@/lib/errors";
@@ -15,20 +15,25 @@ export function errorResponse(error: LogApiError, status: number): NextResponse 
 export async function handleLogRequest(
   request: Request,
   permission: Permission,
-  body: (input: LogApiRequest, signal: AbortSignal) => Promise<Response>,
+  body: (input: LogApiRequest, signal: AbortSignal, user: SessionUser) => Promise<Response>,
 ): Promise<Response> {
   try {
-    await requirePermission(permission);
+    const user = await requirePermission(permission);
     const parsed = parseLogApiRequest(new URL(request.url).searchParams);
     if (!parsed.ok) return errorResponse(parsed.error, 400);
-    return await body(parsed.value, request.signal);
+    return await body(parsed.value, request.signal, user);
   } catch (err) {
     return mapError(err, request.signal);
   }
 }
 
 export function mapError(err: unknown, signal?: AbortSignal): Response {
-  if (isAppError(err)) return errorResponse({ kind: "invalid", message: err.message }, err.status);
+  if (isAppError(err)) {
+    const retryAfter = err.details?.retryAfterSeconds;
+    const headers: Record<string, string> = { "cache-control": "no-store" };
+    if (retryAfter) headers["retry-after"] = String(retryAfter);
+    return NextResponse.json({ error: { kind: err.code === "rate_limited" ? "limit" : "invalid", message: err.message } }, { status: err.status, headers });
+  }
   if (err instanceof QueryLimitError) {
     const why = err.limit === "time" ? "it ran past the time limit" : `it hit the ${err.limit} limit`;
     return errorResponse({ kind: "limit", message: `The query was cancelled because ${why}: ${err.message}.` }, 422);

@@ -1,6 +1,7 @@
 // GET /api/logs/export - every matching line as a streamed CSV or NDJSON download (q, from, to, order, cols, format)
 import { streamLogs } from "@/lib/clickhouse/queries/logs";
 import { csvHeader, csvRow, exportFileName, ndjsonRow } from "@/lib/logs/export";
+import { acquireExportSlot } from "@/lib/logs/export-slots";
 import { handleLogRequest } from "../respond";
 
 export const dynamic = "force-dynamic";
@@ -8,11 +9,19 @@ export const dynamic = "force-dynamic";
 const ROWS_PER_CHUNK = 500;
 
 export async function GET(request: Request) {
-  return handleLogRequest(request, "logs.export", async (input, signal) => {
+  return handleLogRequest(request, "logs.export", async (input, signal, user) => {
+    // Held until the download ends, fails or is cancelled.
+    const release = acquireExportSlot(user.id);
     const columns = input.columns;
     const rows = streamLogs({ ast: input.ast, from: input.from, to: input.to, order: input.order, columns, signal });
-    // Pull the first row before answering: a limit or engine error becomes a JSON error, not a cut-off file.
-    const first = await rows.next();
+    let first: IteratorResult<Record<string, unknown>>;
+    try {
+      // Pull the first row before answering: a limit or engine error becomes a JSON error, not a cut-off file.
+      first = await rows.next();
+    } catch (err) {
+      release();
+      throw err;
+    }
     const encoder = new TextEncoder();
     const encode = input.format === "csv" ? (r: Record<string, unknown>) => csvRow(r, columns) : ndjsonRow;
     let pending: IteratorResult<Record<string, unknown>> | null = first;
@@ -28,6 +37,7 @@ export async function GET(request: Request) {
             if (next.done) {
               if (chunk) controller.enqueue(encoder.encode(chunk));
               controller.close();
+              release();
               return;
             }
             chunk += encode(pick(next.value, columns));
@@ -35,10 +45,12 @@ export async function GET(request: Request) {
           controller.enqueue(encoder.encode(chunk));
         } catch (err) {
           console.error("[logs export] stream failed", err);
+          release();
           controller.error(err);
         }
       },
       async cancel() {
+        release();
         await rows.return(undefined);
       },
     });
