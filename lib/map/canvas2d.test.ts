@@ -178,7 +178,7 @@ describe("map Canvas 2D layers", () => {
     ];
     expect(drawTowns(ctx, vp, towns, 12)).toBe(2);
     expect(calls.texts.map((t) => t.text)).toEqual(["Big", "Far"]);
-    // Zoomed out, only cities: none of these.
+    // Zoomed out, only the largest cities: none of these.
     expect(drawTowns(ctx, { ...vp, zoom: 6 }, towns, 6)).toBe(0);
   });
 });

@@ -95,9 +95,9 @@ export function drawBasemap(ctx: CanvasRenderingContext2D, vp: Projector, basema
   return drawn;
 }
 
-/** Fewest residents of a town drawn at a zoom: cities when zoomed out, every town at city zoom. */
+/** Fewest residents of a town drawn at a zoom: the largest cities when zoomed out, every town at city zoom. */
 export function townMinPopulation(zoom: number): number {
-  return zoom >= 11 ? 0 : zoom >= 9 ? 20_000 : zoom >= 7 ? 100_000 : zoom >= 5 ? 500_000 : Infinity;
+  return zoom >= 11 ? 0 : zoom >= 9 ? 20_000 : zoom >= 7 ? 100_000 : zoom >= 5 ? 500_000 : zoom >= 3 ? 2_000_000 : Infinity;
 }
 
 const TOWN_FONT = "11px system-ui, sans-serif";

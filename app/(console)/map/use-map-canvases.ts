@@ -231,7 +231,9 @@ export function useMapCanvases(p: CanvasesInput) {
       id: "gateways", data: gateways, pickable: true, radiusUnits: "pixels", stroked: true, lineWidthUnits: "pixels",
       getPosition: (g: MapGateway) => [g.lon, g.lat], getRadius: (g: MapGateway) => 4 + Math.min(14, Math.sqrt(g.meters) / 3),
       getFillColor: [...GATEWAY_RGB, 235], getLineColor: (g: MapGateway) => (g.gw === selectedGw?.gw ? [...SELECTION_RGB, 255] : [13, 17, 23, 255]),
-      getLineWidth: (g: MapGateway) => (g.gw === selectedGw?.gw ? 3 : 1.5), visible: view.zoom >= 6 || gateways.length < 500,
+      getLineWidth: (g: MapGateway) => (g.gw === selectedGw?.gw ? 3 : 1.5),
+      // With the single meters only: under the clusters' discs they read as part of a cluster.
+      visible: mode === "points",
       updateTriggers: { getLineColor: selectedGw?.gw, getLineWidth: selectedGw?.gw },
     }));
     const sel = selectedMeter && f ? f.indexOf(selectedMeter) : undefined;
@@ -242,7 +244,7 @@ export function useMapCanvases(p: CanvasesInput) {
       }));
     }
     deck.setProps({ layers: layers as never, viewState: view });
-  }, [view, tileUrl, gateways, gwIndices, selectedGw, selectedMeter, fleetCount, store]);
+  }, [view, mode, tileUrl, gateways, gwIndices, selectedGw, selectedMeter, fleetCount, store]);
 
   // The map's own layers: the clusters or the meters of the view, painted in the next
   // animation frame (and in deck's frame whenever the view moves).
