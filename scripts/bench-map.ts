@@ -149,7 +149,7 @@ async function main() {
       cellFigures.push(r.median);
       console.log(`  zoom ${zoom} (grid level ${level}), whole fleet: ${r.median} / ${r.max} ms, ${cells} cells`);
     }
-    // What the page asks: the bbox of its viewport (fleet-map.tsx), here 1366x768 on the densest
+    // What the page asks: the bbox of its viewport (use-map-data.ts), here 1366x768 on the densest
     // place, a town; at zoom <= 5 that viewport holds the whole fleet anyway.
     const appFigures: number[] = [];
     for (let zoom = 0; zoom < 10; zoom++) {
@@ -270,7 +270,7 @@ async function benchBrowser(fleetBytes: Uint8Array, statesBytes: Uint8Array, get
     const pointsCanvas = createOverlayCanvas("map-points");
     const points = new MeterPoints(pointsCanvas);
     const NO_CELLS = [];
-    // As fleet-map.tsx paintOverlays: the map's own layers drawn with deck's viewport, in deck's
+    // As use-map-canvases.ts paint: the map's own layers drawn with deck's viewport, in deck's
     // frame when deck draws (the view moved) and in an animation frame of their own otherwise.
     const afterPaint = () => {
       renderMs.push(performance.now() - renderStart);
@@ -295,7 +295,7 @@ async function benchBrowser(fleetBytes: Uint8Array, statesBytes: Uint8Array, get
     step("deck created");
     // As the app: the page carries the filtered fleet's box and count (getFleetExtent), so the
     // fitted view's cells are fetched and drawn while the positions and states payloads load.
-    // The payloads are decoded as soon as they arrive, as fleet-map.tsx does, on the same main thread as the first draw.
+    // The payloads are decoded as soon as they arrive, as use-map-data.ts does, on the same main thread as the first draw.
     const visible = MAP_STATES.map(() => true);
     let decodeMs = 0;
     // As the app: on the first load the payloads wait for the first cells answer (at most 1.2 s, FIRST_PAYLOAD_WAIT_MS).
@@ -303,7 +303,7 @@ async function benchBrowser(fleetBytes: Uint8Array, statesBytes: Uint8Array, get
     const firstCellsIn = new Promise((r) => (releasePayloads = r));
     const payloads = Promise.race([firstCellsIn, new Promise((r) => setTimeout(r, 1200))]).then(() => Promise.all([fetch("/fleet.bin").then((r) => r.arrayBuffer()), fetch("/states.bin").then((r) => r.arrayBuffer())]).then(([fb, sb]) => {
       const t = performance.now();
-      // As fleet-map.tsx: decode, id lookup by binary search (no Map), colours.
+      // As use-map-data.ts: decode, id lookup by binary search (no Map), colours.
       const fleet = decodeFleet(fb);
       const { states } = decodeStates(sb);
       const n = fleet.ids.length;

@@ -8,7 +8,7 @@
 // cluster view, the map's first view, compiles no WebGL program at all (the single
 // meters are WebGL sprites of their own: points-gl.ts).
 // The borders are redrawn only when the view moves, the clusters when the view or
-// their counts change. Shared by fleet-map.tsx and scripts/bench-map.ts.
+// their counts change. Shared by the map page (app/(console)/map/use-map-canvases.ts) and scripts/bench-map.ts.
 import type { BasemapPaths, Town } from "./basemap";
 import { donutOf, type CellDonut } from "./layers";
 import { MAP_STATES, MAP_STATE_COLORS } from "./types";

@@ -1,4 +1,4 @@
-// The map's cluster data and deck.gl context settings, shared by the page (app/(console)/map/fleet-map.tsx)
+// The map's cluster data and deck.gl context settings, shared by the page (app/(console)/map/use-map-canvases.ts)
 // and scripts/bench-map.ts so the bench times what the app draws. Client-only.
 // The clusters are drawn with Canvas 2D (canvas2d.ts drawCells), the meters as WebGL sprites (points-gl.ts).
 import { MAP_STATES, type MapCell } from "./types";
