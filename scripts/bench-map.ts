@@ -12,7 +12,8 @@
 // as the server does at start), streamed after the HTML; the payloads once the cells are in.
 // BENCH_TRACE=1 prints the parts and long tasks, BENCH_PROFILE=f the first page's CPU
 // profile, BENCH_TRACE_CITY=f a Chromium trace of the city scenario.
-// Prints figures; asserts nothing.
+// Prints figures; the city view's frame times only when its pixels show the meters
+// drawn (checked once per run; else it says so and exits 1).
 import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
@@ -148,7 +149,7 @@ async function main() {
       cellFigures.push(r.median);
       console.log(`  zoom ${zoom} (grid level ${level}), whole fleet: ${r.median} / ${r.max} ms, ${cells} cells`);
     }
-    // What the page asks: the bbox of its viewport (fleet-map.tsx), here 1366x768 on the densest
+    // What the page asks: the bbox of its viewport (use-map-data.ts), here 1366x768 on the densest
     // place, a town; at zoom <= 5 that viewport holds the whole fleet anyway.
     const appFigures: number[] = [];
     for (let zoom = 0; zoom < 10; zoom++) {
@@ -269,7 +270,7 @@ async function benchBrowser(fleetBytes: Uint8Array, statesBytes: Uint8Array, get
     const pointsCanvas = createOverlayCanvas("map-points");
     const points = new MeterPoints(pointsCanvas);
     const NO_CELLS = [];
-    // As fleet-map.tsx paintOverlays: the map's own layers drawn with deck's viewport, in deck's
+    // As use-map-canvases.ts paint: the map's own layers drawn with deck's viewport, in deck's
     // frame when deck draws (the view moved) and in an animation frame of their own otherwise.
     const afterPaint = () => {
       renderMs.push(performance.now() - renderStart);
@@ -288,11 +289,13 @@ async function benchBrowser(fleetBytes: Uint8Array, statesBytes: Uint8Array, get
         out.marks["data deck first render end"] ??= Math.round(performance.now() - t0);
         afterPaint();
       } });
-    document.getElementById("map").append(pointsCanvas, cellsCanvas);
+    // As the app: the meters below deck's canvas (gateways and outlines over them), the clusters on top.
+    baseCanvas.after(pointsCanvas);
+    document.getElementById("map").append(cellsCanvas);
     step("deck created");
     // As the app: the page carries the filtered fleet's box and count (getFleetExtent), so the
     // fitted view's cells are fetched and drawn while the positions and states payloads load.
-    // The payloads are decoded as soon as they arrive, as fleet-map.tsx does, on the same main thread as the first draw.
+    // The payloads are decoded as soon as they arrive, as use-map-data.ts does, on the same main thread as the first draw.
     const visible = MAP_STATES.map(() => true);
     let decodeMs = 0;
     // As the app: on the first load the payloads wait for the first cells answer (at most 1.2 s, FIRST_PAYLOAD_WAIT_MS).
@@ -300,7 +303,7 @@ async function benchBrowser(fleetBytes: Uint8Array, statesBytes: Uint8Array, get
     const firstCellsIn = new Promise((r) => (releasePayloads = r));
     const payloads = Promise.race([firstCellsIn, new Promise((r) => setTimeout(r, 1200))]).then(() => Promise.all([fetch("/fleet.bin").then((r) => r.arrayBuffer()), fetch("/states.bin").then((r) => r.arrayBuffer())]).then(([fb, sb]) => {
       const t = performance.now();
-      // As fleet-map.tsx: decode, id lookup by binary search (no Map), colours.
+      // As use-map-data.ts: decode, id lookup by binary search (no Map), colours.
       const fleet = decodeFleet(fb);
       const { states } = decodeStates(sb);
       const n = fleet.ids.length;
@@ -355,6 +358,35 @@ async function benchBrowser(fleetBytes: Uint8Array, statesBytes: Uint8Array, get
     out.ready = true;
     const leds = ["red_blinking", "amber_steady", "green_steady", "off"];
     let k = 0;
+    // The meters canvas read back right after a draw (its drawing buffer is valid until the
+    // frame is composited): per meter in view, is its centre pixel opaque, and in its own
+    // state colour (a neighbour drawn later may cover it)? A program that failed to link
+    // draws nothing: 0 of N.
+    const checkPixels = (sel) => {
+      const vp = deck.getViewports()[0];
+      points.setColors(gatherColors(sel.indices, arr.colors)); // a new array: the next sync draws
+      points.sync(vp);
+      const c2 = document.createElement("canvas");
+      c2.width = pointsCanvas.width; c2.height = pointsCanvas.height;
+      const g = c2.getContext("2d", { willReadFrequently: true });
+      g.drawImage(pointsCanvas, 0, 0);
+      const px = g.getImageData(0, 0, c2.width, c2.height).data;
+      let expected = 0, opaque = 0, own = 0;
+      for (let k = 0; k < sel.indices.length; k++) {
+        const i = sel.indices[k];
+        if (arr.colors[4 * i + 3] === 0) continue;
+        const [x, y] = vp.project([fleet.lon[i], fleet.lat[i]]);
+        const X = Math.floor(x), Y = Math.floor(y);
+        if (X < 0 || Y < 0 || X >= c2.width || Y >= c2.height) continue;
+        expected++;
+        const o = 4 * (Y * c2.width + X);
+        if (px[o + 3] < 230) continue;
+        opaque++;
+        if (Math.abs(px[o] - arr.colors[4 * i]) <= 12 && Math.abs(px[o + 1] - arr.colors[4 * i + 1]) <= 12 && Math.abs(px[o + 2] - arr.colors[4 * i + 2]) <= 12) own++;
+      }
+      // Every centre covered (by its own sprite or one drawn over it), and most in their own colour.
+      return { expected, opaque, own, ok: expected > 0 && opaque >= expected * 0.99 && own >= expected * 0.5, error: points.error };
+    };
     window.__scenario = async (name, seconds, town) => {
       let view, layers, byKey = null, level = 0, selected = 0, pointsSel = null;
       points.setSelection(null, deck.getViewports()[0]);
@@ -388,7 +420,10 @@ async function benchBrowser(fleetBytes: Uint8Array, statesBytes: Uint8Array, get
       deck.redraw("scenario");
       await drawn;
       const setupDrawMs = performance.now() - t;
+      // Once per run: the sprites' pixels, so a program that draws nothing (or elsewhere) is reported, not timed.
+      const pixels = name === "city" ? checkPixels(pointsSel) : null;
       if (seconds === 0) return { setupDrawMs, inView, appMode };
+      if (pixels && !pixels.ok) return { setupDrawMs, inView, appMode, pixels };
       latencies = []; batchAt = null; renderedBatch = null; renderMs = []; flushMs = [];
       const pending = new Map();
       let raf = null, applied = 0;
@@ -420,7 +455,7 @@ async function benchBrowser(fleetBytes: Uint8Array, statesBytes: Uint8Array, get
         const tick = (now) => { frames.push(now - last); last = now; if (renderedBatch && ++renderedBatch.ticks === 2) { latencies.push(now - renderedBatch.at); renderedBatch = null; } if (now < end) requestAnimationFrame(tick); else { clearInterval(timer); resolve(); } };
         requestAnimationFrame(tick);
       });
-      return { setupDrawMs, inView, appMode, frames: frames.slice(3), latencies, applied, cells: byKey ? byKey.size : 0, selected, renderMs, flushMs };
+      return { setupDrawMs, inView, appMode, frames: frames.slice(3), latencies, applied, cells: byKey ? byKey.size : 0, selected, renderMs, flushMs, pixels };
     };
   `;
   const bundle = await build({
@@ -525,7 +560,8 @@ async function benchBrowser(fleetBytes: Uint8Array, statesBytes: Uint8Array, get
       const ext = gl?.getExtension("WEBGL_debug_renderer_info");
       return ext ? String(gl!.getParameter(ext.UNMASKED_RENDERER_WEBGL)) : "unknown";
     });
-    type Result = { setupDrawMs: number; inView: number; appMode: string; frames?: number[]; latencies?: number[]; applied?: number; cells?: number; selected?: number; renderMs?: number[]; flushMs?: number[] };
+    type Pixels = { expected: number; opaque: number; own: number; ok: boolean; error: string | null };
+    type Result = { setupDrawMs: number; inView: number; appMode: string; frames?: number[]; latencies?: number[]; applied?: number; cells?: number; selected?: number; renderMs?: number[]; flushMs?: number[]; pixels?: Pixels | null };
     const run = (name: string, seconds: number, p = page) =>
       p.evaluate(([nm, sec, town]) => (window as unknown as { __scenario: (a: string, b: number, c: number[]) => Promise<Result> }).__scenario(nm, sec, town), [name, seconds, TOWN] as const);
     const fmt = (r: Result) => {
@@ -547,9 +583,17 @@ async function benchBrowser(fleetBytes: Uint8Array, statesBytes: Uint8Array, get
     if (process.env.BENCH_TRACE_CITY) await browser.startTracing(page, { path: process.env.BENCH_TRACE_CITY, categories: ["toplevel", "gpu", "viz", "cc", "blink", "v8", "disabled-by-default-devtools.timeline", "benchmark", "latencyInfo"] });
     const city = await run("city", 6);
     if (process.env.BENCH_TRACE_CITY) await browser.stopTracing();
-    console.log(`  city viewport, zoom 11 (app mode: ${city.appMode}, ${city.inView.toLocaleString("en-US")} meters in view, ${city.selected!.toLocaleString("en-US")} in the layer = 3x margin): ${fmt(city)}`);
-    const full = await run("full", 0);
-    console.log(`  NOT what the app draws - all ${METERS.toLocaleString("en-US")} meters as sprites at zoom 3.6 (the app shows ${full.appMode} there): the first draw, with the upload, took ${(full.setupDrawMs / 1000).toFixed(1)} s`);
+    const px = city.pixels!;
+    const pixelsLine = `pixels checked once: ${px.opaque.toLocaleString("en-US")} of ${px.expected.toLocaleString("en-US")} meters in view have a sprite at their centre, ${px.own.toLocaleString("en-US")} in their own state colour (the rest covered by a neighbour drawn later)`;
+    if (!px.ok) {
+      // A program that draws nothing is fast: its frame times are not figures.
+      console.log(`  city viewport, zoom 11: NOT DRAWN - ${pixelsLine}${px.error ? `; meters program: ${px.error}` : ""}. Frame times not reported.`);
+      process.exitCode = 1;
+    } else {
+      console.log(`  city viewport, zoom 11 (app mode: ${city.appMode}, ${city.inView.toLocaleString("en-US")} meters in view, ${city.selected!.toLocaleString("en-US")} in the layer = 3x margin; ${pixelsLine}): ${fmt(city)}`);
+      const full = await run("full", 0);
+      console.log(`  NOT what the app draws - all ${METERS.toLocaleString("en-US")} meters as sprites at zoom 3.6 (the app shows ${full.appMode} there): the first draw, with the upload, took ${(full.setupDrawMs / 1000).toFixed(1)} s`);
+    }
     await page.close();
     // Before/after of the context attributes: the same cluster view with luma.gl's defaults.
     page = await open(true);

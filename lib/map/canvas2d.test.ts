@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { BasemapPaths } from "./basemap";
-import { DONUT_INNER, drawBasemap, drawCells, pickCell, PICK_SLOP, StaticLayers, type Projector } from "./canvas2d";
+import { CLUSTER_GAP, DONUT_INNER, drawBasemap, drawCells, drawTowns, labelInside, pickCell, PICK_SLOP, StaticLayers, type Projector } from "./canvas2d";
 import { cellDonuts } from "./layers";
 
 /** A plain lon/lat projector over a box (the drawing only needs project and getBounds). */
@@ -45,6 +45,9 @@ function recordingCanvas() {
     lineTo: (x: number, y: number) => void path.push([x, y]),
     stroke: () => void calls.strokes.push(...subpaths),
     fillText: (text: string, x: number, y: number) => void calls.texts.push({ text, x, y }),
+    // 7 px per character: about the 12 px label font's width.
+    measureText: (text: string) => ({ width: 7 * text.length }),
+    strokeText: () => {},
     font: "", textAlign: "", textBaseline: "", fillStyle: "", strokeStyle: "", lineWidth: 0,
   };
   const canvas = { width: 0, height: 0, getContext: () => ctx };
@@ -124,5 +127,58 @@ describe("map Canvas 2D layers", () => {
     s.sync(projector(-10, 30, 30, 50, 500, 300));
     expect(s.draws).toEqual({ basemap: 3, cells: 3 });
     expect([base.canvas.width, base.canvas.height, lab.canvas.width, lab.canvas.height]).toEqual([500, 300, 500, 300]);
+  });
+
+  it("never draws two clusters over each other: close ones merge (counts added) and each ring fits its count", () => {
+    const { ctx, calls } = recordingCanvas();
+    const all = [true, true, true, true, true, true, true];
+    // 40 cells scattered over 60 x 40 px (as grid cells' centroids crowd at a low zoom), and a lone one far away.
+    const raw = Array.from({ length: 40 }, (_, i) => ({ cx: i, cy: 0, lon: -3 + ((i * 37) % 60) / 10, lat: 40 + ((i * 53) % 40) / 10, counts: [100 * (i + 1), i % 3, 0, 0, 5, 0, 0], total: 0 }));
+    raw.push({ cx: 99, cy: 0, lon: 15, lat: 35, counts: [2200, 0, 0, 0, 0, 0, 0], total: 2200 });
+    const donuts = cellDonuts(raw as never, all);
+    const placed: ReturnType<typeof cellDonuts> = [];
+    const n = drawCells(ctx, projector(-20, 30, 20, 50), donuts, placed);
+    expect(n).toBe(placed.length);
+    expect(n).toBeGreaterThan(1);
+    expect(n).toBeLessThan(donuts.length);
+    // Every meter is still counted once.
+    const sum = (ds: typeof donuts) => ds.reduce((a, d) => a + d.counts.reduce((x, y) => x + y, 0), 0);
+    expect(sum(placed)).toBe(sum(donuts));
+    const discs = calls.fills[0]!.arcs;
+    expect(discs.length).toBe(n);
+    for (let i = 0; i < discs.length; i++)
+      for (let k = i + 1; k < discs.length; k++)
+        expect(Math.hypot(discs[i]!.x - discs[k]!.x, discs[i]!.y - discs[k]!.y)).toBeGreaterThanOrEqual(discs[i]!.r + discs[k]!.r + CLUSTER_GAP);
+    // Each label is inside its own ring and on the canvas.
+    expect(calls.texts.length).toBe(n);
+    for (const t of calls.texts) {
+      const d = discs.find((a) => a.x === t.x && a.y === t.y)!;
+      expect(7 * t.text.length / 2).toBeLessThanOrEqual(d.r * DONUT_INNER);
+      expect(t.x - 3.5 * t.text.length).toBeGreaterThanOrEqual(0);
+      expect(t.x + 3.5 * t.text.length).toBeLessThanOrEqual(400);
+    }
+  });
+
+  it("moves a count cut by the canvas edge inside it while it stays on its disc, else leaves it out", () => {
+    const vp = { width: 400, height: 200 };
+    expect(labelInside(vp, 200, 100, 20, 14, 7)).toEqual([200, 100]);
+    expect(labelInside(vp, 10, 100, 24, 14, 7)).toEqual([15, 100]); // 5 px in: the box still within the ring
+    expect(labelInside(vp, -10, 100, 24, 14, 7)).toBeNull(); // the centre off the canvas: moving it would leave the disc
+  });
+
+  it("names the towns in view at city zoom, the largest first, leaving out a name that would overlap one drawn or be cut by the edge", () => {
+    const { ctx, calls } = recordingCanvas();
+    const vp = { ...projector(-1, -1, 1, 1, 400, 200), zoom: 12 };
+    const towns: [string, number, number, number][] = [
+      ["Out", 5, 5, 1_000_000], // outside the view
+      ["Big", 0, 0, 90_000],
+      ["Near", 0.02, 0.01, 9_000], // 4 px right, 1 px up of Big: its name would overlap
+      ["Edge", 0.99, 0, 7_000], // its name would run off the right edge
+      ["Far", -0.5, 0.5, 6_000],
+    ];
+    expect(drawTowns(ctx, vp, towns, 12)).toBe(2);
+    expect(calls.texts.map((t) => t.text)).toEqual(["Big", "Far"]);
+    // Zoomed out, only the largest cities: none of these.
+    expect(drawTowns(ctx, { ...vp, zoom: 6 }, towns, 6)).toBe(0);
   });
 });

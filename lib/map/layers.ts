@@ -1,4 +1,4 @@
-// The map's cluster data and deck.gl context settings, shared by the page (app/(console)/map/fleet-map.tsx)
+// The map's cluster data and deck.gl context settings, shared by the page (app/(console)/map/use-map-canvases.ts)
 // and scripts/bench-map.ts so the bench times what the app draws. Client-only.
 // The clusters are drawn with Canvas 2D (canvas2d.ts drawCells), the meters as WebGL sprites (points-gl.ts).
 import { MAP_STATES, type MapCell } from "./types";
@@ -17,6 +17,8 @@ export interface CellDonut {
   endsB: [number, number, number];
   text: string;
   total: number;
+  /** Meters per state, the visible states only (hidden ones 0): clusters drawn too close together are merged by adding these. */
+  counts: number[];
 }
 
 /**
@@ -25,32 +27,44 @@ export interface CellDonut {
  */
 export const MIN_SHARE = 0.04;
 
+/** A cluster's outer radius for its meter count, px (before its label is fitted: canvas2d.ts). */
+export function donutRadius(total: number): number {
+  return 15 + Math.min(19, 8 * Math.log10(total + 1) * 0.75);
+}
+
+/** The donut of a set of per-state counts (all visible), at a position; null when they are all 0. */
+export function donutOf(position: [number, number], counts: readonly number[]): CellDonut | null {
+  let total = 0;
+  for (let s = 0; s < MAP_STATES.length; s++) total += counts[s]!;
+  if (total === 0) return null;
+  let sum = 0;
+  const shares = new Array<number>(MAP_STATES.length);
+  for (let s = 0; s < MAP_STATES.length; s++) {
+    const n = counts[s]!;
+    shares[s] = n > 0 ? Math.max(MIN_SHARE, n / total) : 0;
+    sum += shares[s]!;
+  }
+  const ends: number[] = [];
+  let acc = 0;
+  for (let s = 0; s < MAP_STATES.length; s++) ends.push((acc += shares[s]! / sum));
+  ends[MAP_STATES.length - 1] = 1;
+  return {
+    position,
+    radius: donutRadius(total),
+    endsA: [ends[0]!, ends[1]!, ends[2]!, ends[3]!],
+    endsB: [ends[4]!, ends[5]!, ends[6]!],
+    text: formatCount(total),
+    total,
+    counts: [...counts],
+  };
+}
+
 /** Donut data per cell over the visible states; cells with no visible meter are left out. */
 export function cellDonuts(cells: readonly MapCell[], visible: readonly boolean[]): CellDonut[] {
   const out: CellDonut[] = [];
-  const shares = new Array<number>(MAP_STATES.length);
   for (const c of cells) {
-    let total = 0;
-    for (let s = 0; s < MAP_STATES.length; s++) if (visible[s]) total += c.counts[s]!;
-    if (total === 0) continue;
-    let sum = 0;
-    for (let s = 0; s < MAP_STATES.length; s++) {
-      const n = visible[s] ? c.counts[s]! : 0;
-      shares[s] = n > 0 ? Math.max(MIN_SHARE, n / total) : 0;
-      sum += shares[s]!;
-    }
-    const ends: number[] = [];
-    let acc = 0;
-    for (let s = 0; s < MAP_STATES.length; s++) ends.push((acc += shares[s]! / sum));
-    ends[MAP_STATES.length - 1] = 1;
-    out.push({
-      position: [c.lon, c.lat],
-      radius: 15 + Math.min(19, 8 * Math.log10(total + 1) * 0.75),
-      endsA: [ends[0]!, ends[1]!, ends[2]!, ends[3]!],
-      endsB: [ends[4]!, ends[5]!, ends[6]!],
-      text: formatCount(total),
-      total,
-    });
+    const d = donutOf([c.lon, c.lat], MAP_STATES.map((_, s) => (visible[s] ? c.counts[s]! : 0)));
+    if (d) out.push(d);
   }
   return out;
 }

@@ -8,7 +8,7 @@ import { applyPending, coalesceItems, countStates, colorInto } from "./deltas";
 import { countInBox, gatherColors, inBoxDelta, isSelectionCurrent, padBox, selectPoints } from "./points";
 import { makeIndexOf } from "./fleet-index";
 import { cellDonuts, MIN_SHARE } from "./layers";
-import { parseMapFilters, serializeMapFilters, sinceToMs } from "./search-params";
+import { parseMapFilters, parseMapView, serializeMapFilters, serializeMapView, sinceToMs } from "./search-params";
 import { applyLineToFacts, deriveMapState, stateAfterLiveItem, type MeterMapFacts } from "./state";
 import { EXCLUDED, MAP_STATES, type FleetLiveItem } from "./types";
 
@@ -324,3 +324,14 @@ describe("cluster donuts", () => {
     expect(ds[0]!.endsA[1]).toBeCloseTo(1, 6);
   });
 });
+
+describe("a map view in the URL", () => {
+  it("reads at=<zoom>/<lat>/<lon>, writes it back the same, and drops malformed or out-of-range views", () => {
+    const v = parseMapView(new URLSearchParams("at=13/29.76043/-95.3698"));
+    expect(v).toEqual({ zoom: 13, latitude: 29.76043, longitude: -95.3698 });
+    expect(parseMapView({ at: serializeMapView(v!) })).toEqual(v);
+    expect(serializeMapView({ zoom: 12.5, latitude: 1, longitude: -2 })).toBe("12.5/1.00000/-2.00000");
+    for (const bad of ["", "13/29.7", "21/0/0", "5/86/0", "5/0/181", "5/0/0;alert(1)", "x/y/z"]) expect(parseMapView({ at: bad }), bad).toBeNull();
+  });
+});
+

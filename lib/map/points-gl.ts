@@ -70,35 +70,74 @@ export function pickPoint(m: Float64Array, width: number, height: number, offset
   return best;
 }
 
-const VS = `#version 300 es
+// GLSL ES 3.00: a uniform used by both stages must have the same precision in both
+// (the vertex stage defaults to highp, the fragment stage here to mediump), so the
+// fragment stage reads no uniform: the sprite's edge width comes as a varying.
+export const POINTS_VS = `#version 300 es
 in vec2 a_offset;
 in vec4 a_color;
 uniform mat4 u_matrix;
 uniform float u_size;
 out vec4 v_color;
+out float v_edge;
 void main() {
   gl_Position = u_matrix * vec4(a_offset, 0.0, 1.0);
   gl_PointSize = u_size;
   v_color = a_color;
+  v_edge = 2.0 / u_size;
 }`;
-const FS = `#version 300 es
+export const POINTS_FS = `#version 300 es
 precision mediump float;
 in vec4 v_color;
-uniform float u_size;
+in float v_edge;
 out vec4 o_color;
 void main() {
   vec2 d = gl_PointCoord * 2.0 - 1.0;
   float r = length(d);
   // A disc with a one-pixel smoothed edge; premultiplied alpha.
-  float a = v_color.a * (1.0 - smoothstep(1.0 - 2.0 / u_size, 1.0, r));
+  float a = v_color.a * (1.0 - smoothstep(1.0 - v_edge, 1.0, r));
   if (a <= 0.0) discard;
   o_color = vec4(v_color.rgb * a, a);
 }`;
 
+/**
+ * Compiles and links a program, checking each shader's compile status and the link
+ * status; returns the program or the info logs of what failed.
+ */
+export function buildProgram(gl: WebGL2RenderingContext, vs: string, fs: string, attribs: Record<string, number>): WebGLProgram | string {
+  const errors: string[] = [];
+  const shaders: WebGLShader[] = [];
+  for (const [type, src, name] of [[gl.VERTEX_SHADER, vs, "vertex"], [gl.FRAGMENT_SHADER, fs, "fragment"]] as const) {
+    const s = gl.createShader(type);
+    if (!s) return `cannot create the ${name} shader`;
+    gl.shaderSource(s, src);
+    gl.compileShader(s);
+    if (!gl.getShaderParameter(s, gl.COMPILE_STATUS)) errors.push(`${name} shader: ${gl.getShaderInfoLog(s) ?? "compile failed"}`);
+    shaders.push(s);
+  }
+  const p = gl.createProgram();
+  if (!p) return "cannot create a program";
+  if (errors.length === 0) {
+    for (const s of shaders) gl.attachShader(p, s);
+    for (const [name, loc] of Object.entries(attribs)) gl.bindAttribLocation(p, loc, name);
+    gl.linkProgram(p);
+    if (!gl.getProgramParameter(p, gl.LINK_STATUS)) errors.push(`link: ${gl.getProgramInfoLog(p) ?? "link failed"}`);
+  }
+  for (const s of shaders) gl.deleteShader(s); // flagged; freed with the program
+  if (errors.length) {
+    gl.deleteProgram(p);
+    return errors.join("; ");
+  }
+  return p;
+}
+
 /** The meters layer: one WebGL2 context on its own canvas. Call `sync` in the frame the map draws. */
 export class MeterPoints {
-  /** Frames drawn (the bench and e2e read it). */
+  /** Frames drawn (the bench reads it). */
   draws = 0;
+  /** Why the program could not be built (compile or link log), or null. */
+  error: string | null = null;
+  private failed = false;
   private gl: WebGL2RenderingContext | null;
   private program: WebGLProgram | null = null;
   private offsetBuf: WebGLBuffer | null = null;
@@ -124,6 +163,7 @@ export class MeterPoints {
     // Restored: the next sync rebuilds the program and buffers (init) and uploads again.
     canvas.addEventListener("webglcontextrestored", () => {
       this.offsetsUploaded = false;
+      this.failed = false;
     });
   }
 
@@ -197,20 +237,13 @@ export class MeterPoints {
   }
 
   private init(gl: WebGL2RenderingContext): boolean {
-    const compile = (type: number, src: string) => {
-      const s = gl.createShader(type)!;
-      gl.shaderSource(s, src);
-      gl.compileShader(s);
-      return s;
-    };
-    const p = gl.createProgram()!;
-    gl.attachShader(p, compile(gl.VERTEX_SHADER, VS));
-    gl.attachShader(p, compile(gl.FRAGMENT_SHADER, FS));
-    gl.bindAttribLocation(p, 0, "a_offset");
-    gl.bindAttribLocation(p, 1, "a_color");
-    gl.linkProgram(p);
-    if (!gl.getProgramParameter(p, gl.LINK_STATUS)) {
-      console.error("[map] points program:", gl.getProgramInfoLog(p));
+    // Checked once per context: a program that fails does not retry (and log) every frame.
+    if (this.failed) return false;
+    const p = buildProgram(gl, POINTS_VS, POINTS_FS, { a_offset: 0, a_color: 1 });
+    if (typeof p === "string") {
+      this.failed = true;
+      this.error = p;
+      console.error("[map] meters program:", p);
       return false;
     }
     this.program = p;

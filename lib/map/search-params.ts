@@ -64,3 +64,25 @@ export function sinceToMs(since: string | undefined): number | undefined {
 export function hasDimensionFilters(f: MapFilters): boolean {
   return Boolean(f.fault || f.gw || f.zone || f.kind || f.model || f.fw || f.since);
 }
+
+/** A map view in a link: `at=<zoom>/<lat>/<lon>` (as slippy-map links write it). */
+export interface MapViewParam {
+  zoom: number;
+  latitude: number;
+  longitude: number;
+}
+
+const AT_RE = /^(\d{1,2}(?:\.\d{1,4})?)\/(-?\d{1,2}(?:\.\d{1,7})?)\/(-?\d{1,3}(?:\.\d{1,7})?)$/;
+
+/** The `at` view of a link; null when absent or out of range. */
+export function parseMapView(p: Params): MapViewParam | null {
+  const m = AT_RE.exec(get(p, "at") ?? "");
+  if (!m) return null;
+  const [zoom, latitude, longitude] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (zoom > 20 || Math.abs(latitude) > 85 || Math.abs(longitude) > 180) return null;
+  return { zoom, latitude, longitude };
+}
+
+export function serializeMapView(v: MapViewParam): string {
+  return `${v.zoom.toFixed(2).replace(/\.?0+$/, "")}/${v.latitude.toFixed(5)}/${v.longitude.toFixed(5)}`;
+}

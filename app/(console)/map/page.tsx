@@ -3,7 +3,7 @@ import { can } from "@/lib/auth/permissions";
 import { CODE_LIST, METER_ID_RE } from "@/lib/audit/codes";
 import { env } from "@/lib/env";
 import { fleetExtents } from "@/lib/map/extent-cache";
-import { parseMapFilters } from "@/lib/map/search-params";
+import { parseMapFilters, parseMapView } from "@/lib/map/search-params";
 import type { FleetExtent } from "@/lib/map/types";
 import { FleetMap } from "./fleet-map";
 
@@ -31,6 +31,7 @@ export default async function Page({ searchParams }: { searchParams: Promise<Rec
     <FleetMap
       initialFilters={filters}
       initialMeter={meter}
+      initialView={parseMapView(sp)}
       role={user.role}
       canSchedule={can(user.role, "campaigns.manage")}
       faultCodes={CODE_LIST.filter((c) => c !== "HEARTBEAT" && c !== "STEP_OK")}
