@@ -10,7 +10,7 @@ import { getCampaignStepLines, getCampaignTimeline, type CampaignStepLine, type 
 import { getDb, Prisma } from "@/lib/db";
 import { AppError, isAppError } from "@/lib/errors";
 import { getFindings, getJobTypeSpec, needsApproval, type JobType } from "@/lib/scheduling/job-types";
-import { planCampaign, PlanInputError, type Plan, type PlanOptions } from "@/lib/scheduling/plan";
+import { planCampaign, PlanInputError, retimeWaves, WAVE_START_GRACE_MS, type Plan, type PlanOptions } from "@/lib/scheduling/plan";
 import { progressPct, publishCampaignChange } from "./progress";
 import { campaignOptionsSchema, createCampaignSchema, targetQuerySchema, type CampaignOptions, type CreateCampaignInput, type TargetQueryInput } from "./schemas";
 import { resolveTargets } from "./targets";
@@ -193,15 +193,55 @@ async function freezePlan(
   for (const m of unknownMeters) rows.push({ campaignId, meterId: m, state: "excluded", reason: "METER_UNKNOWN: not in the fleet inventory", lastCode: "METER_UNKNOWN" });
   for (let i = 0; i < rows.length; i += 20_000) await tx.campaignTarget.createMany({ data: rows.slice(i, i + 20_000), skipDuplicates: true });
   await tx.campaignWave.createMany({
-    data: plan.waves.map((w) => ({ campaignId, index: w.index, isCanary: w.isCanary, timezone: w.timezone, size: w.meterIds.length, scheduledAt: new Date(w.startAt) })),
+    data: plan.waves.map((w) => ({
+      campaignId,
+      index: w.index,
+      isCanary: w.isCanary,
+      timezone: w.timezone,
+      size: w.meterIds.length,
+      scheduledAt: new Date(w.startAt),
+      windowStart: w.windowStart ? new Date(w.windowStart) : null,
+      windowEnd: w.windowEnd ? new Date(w.windowEnd) : null,
+    })),
     skipDuplicates: true,
   });
   return rows.length;
 }
 
+/** Campaigns whose targets count toward their job type's approval size together (issue 24 #8). */
+const APPROVAL_POOL_STATUSES = ["awaiting_approval", "approved", "running", "paused"] as const;
+
+/**
+ * A plan whose next wave should have started more than the start grace ago is re-timed from now
+ * (same meters, same window rules and spacing), so a late approval, start or resume neither runs
+ * its overdue waves back to back nor outside their windows. Re-planning beats refusing: the
+ * approver approved these meters and rules, and the times follow from the rules.
+ * Returns the number of waves moved.
+ */
+async function retimeStaleWaves(tx: Prisma.TransactionClient, c: { id: string; jobType: string; options: unknown }, now: Date): Promise<number> {
+  const pending = await tx.campaignWave.findMany({ where: { campaignId: c.id, state: "pending" }, orderBy: { index: "asc" }, select: { index: true, timezone: true, scheduledAt: true } });
+  if (!pending.length || pending[0]!.scheduledAt.getTime() + WAVE_START_GRACE_MS >= now.getTime()) return 0;
+  const options = readOptions(c.options);
+  let timings;
+  try {
+    timings = retimeWaves({ jobType: c.jobType as JobType, options: toPlanOptions(options), soakMinutes: options.soakMinutes, waves: pending }, planningNow(now));
+  } catch (err) {
+    if (err instanceof PlanInputError) throw new AppError("invalid", `The plan is out of date and cannot be re-timed: ${err.message}`);
+    throw err;
+  }
+  // One statement: a 1 M-meter plan has 10 000 waves.
+  await tx.$executeRaw`
+    UPDATE "CampaignWave" AS w SET "scheduledAt" = x.at, "windowStart" = x.ws, "windowEnd" = x.we
+    FROM unnest(${timings.map((t) => t.index)}::int[], ${timings.map((t) => t.startAt)}::timestamptz[],
+                ${timings.map((t) => t.windowStart)}::timestamptz[], ${timings.map((t) => t.windowEnd)}::timestamptz[]) AS x(idx, at, ws, we)
+    WHERE w."campaignId" = ${c.id} AND w.index = x.idx AND w.state = 'pending'`;
+  return timings.length;
+}
+
 /**
  * Start: resolve and freeze targets (draft), or go from approved to running.
- * Above the approval size the campaign waits for a second person instead.
+ * Above the approval size (this plan's meters plus those of the job type's other open
+ * campaigns) the campaign waits for a second person instead.
  * A second start of the same campaign (double submit) is a no-op that returns it.
  */
 export async function startCampaign(input: { campaignId: string }, actor: CampaignActor, now = new Date()) {
@@ -210,8 +250,12 @@ export async function startCampaign(input: { campaignId: string }, actor: Campai
     const c = await loadCampaign(input.campaignId);
     if (c.status === "running" || c.status === "awaiting_approval") return c;
     if (c.status === "approved") {
-      const moved = await db.campaign.updateMany({ where: { id: c.id, status: "approved" }, data: { status: "running", startedAt: now } });
-      if (moved.count) publishCampaignChange(c.id, "running");
+      const moved = await db.$transaction(async (tx) => {
+        const n = await tx.campaign.updateMany({ where: { id: c.id, status: "approved" }, data: { status: "running", startedAt: now } });
+        if (n.count) await retimeStaleWaves(tx, c, now);
+        return n.count;
+      });
+      if (moved) publishCampaignChange(c.id, "running");
       return loadCampaign(c.id);
     }
     if (c.status !== "draft") throw new AppError("conflict", `A ${c.status} campaign cannot be started.`);
@@ -221,41 +265,56 @@ export async function startCampaign(input: { campaignId: string }, actor: Campai
     const resolved = await resolveTargets(query, now);
     const plan = planCampaign({ jobType, meters: resolved.meters, gateways: resolved.gateways, catalogue: resolved.catalogue, options: toPlanOptions(options) }, planningNow(now));
     if (plan.summary.scheduledMeters === 0) throw new AppError("invalid", "No meter can be scheduled: the preview lists the exclusions.");
-    const isApprovalNeeded = needsApproval(jobType, plan.summary.scheduledMeters);
     const gatewayOf = new Map(resolved.meters.map((m) => [m.id, m.gatewayId]));
-    const status = isApprovalNeeded ? "awaiting_approval" : "running";
     const view = summarizePlan(plan, resolved.unknownMeters);
-    const won = await db.$transaction(
+    const status = await db.$transaction(
       async (tx) => {
+        // One start per job type at a time decides against the others' meters (50 × 1 000-meter FOTAs need approval).
+        await tx.$queryRaw`SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock(hashtext(${`campaign-approval:${jobType}`}))) AS l`;
+        const others = await tx.campaign.aggregate({ where: { jobType, status: { in: [...APPROVAL_POOL_STATUSES] }, id: { not: c.id } }, _sum: { targetCount: true } });
+        const isApprovalNeeded = plan.requiresApproval || needsApproval(jobType, plan.summary.scheduledMeters + (others._sum.targetCount ?? 0));
+        const next = isApprovalNeeded ? "awaiting_approval" : "running";
         // Only one of two concurrent starts moves the draft on; the loser writes nothing.
         const moved = await tx.campaign.updateMany({
           where: { id: c.id, status: "draft" },
           data: {
-            status,
+            status: next,
             startedAt: isApprovalNeeded ? null : now,
+            submittedById: actor.id,
+            submittedByEmail: actor.email,
             targetCount: plan.summary.scheduledMeters,
-            planSummary: { ...view, exclusions: view.exclusions.slice(0, 200) } as unknown as Prisma.InputJsonValue,
+            planSummary: { ...view, requiresApproval: isApprovalNeeded, exclusions: view.exclusions.slice(0, 200) } as unknown as Prisma.InputJsonValue,
           },
         });
-        if (!moved.count) return false;
+        if (!moved.count) return null;
         await freezePlan(tx, c.id, plan, resolved.unknownMeters, gatewayOf, resolved.gateways);
-        return true;
+        return next;
       },
       { timeout: 600_000, maxWait: 60_000 },
     );
-    if (won) publishCampaignChange(c.id, status);
+    if (status) publishCampaignChange(c.id, status);
     return loadCampaign(c.id);
   });
 }
 
+/** Four eyes: who may not approve this campaign (its creator, and whoever submitted it). */
+export function isApprovalBarred(c: { createdById: string; submittedById: string | null }, userId: string): boolean {
+  return c.createdById === userId || c.submittedById === userId;
+}
+
+/** Four eyes: neither the creator nor whoever submitted it for approval may approve it. A stale plan is re-timed. */
 export async function approveCampaign(input: { campaignId: string }, actor: CampaignActor, now = new Date()) {
   const db = getDb();
   return audited(actor, "approve", input.campaignId, async () => {
     const c = await loadCampaign(input.campaignId);
     if (c.createdById === actor.id) throw new AppError("forbidden", "A campaign must be approved by someone other than its creator.");
+    if (isApprovalBarred(c, actor.id)) throw new AppError("forbidden", "A campaign must be approved by someone other than the person who submitted it.");
     if (c.status !== "awaiting_approval") throw new AppError("conflict", `A ${c.status} campaign is not waiting for approval.`);
-    const moved = await db.campaign.updateMany({ where: { id: c.id, status: "awaiting_approval" }, data: { status: "approved", approvedById: actor.id, approvedAt: now } });
-    if (!moved.count) throw new AppError("conflict", "The campaign changed meanwhile; reload.");
+    await db.$transaction(async (tx) => {
+      const moved = await tx.campaign.updateMany({ where: { id: c.id, status: "awaiting_approval" }, data: { status: "approved", approvedById: actor.id, approvedAt: now } });
+      if (!moved.count) throw new AppError("conflict", "The campaign changed meanwhile; reload.");
+      await retimeStaleWaves(tx, c, now);
+    });
     publishCampaignChange(c.id, "approved");
     return loadCampaign(c.id);
   });
@@ -279,6 +338,7 @@ export async function resumeCampaign(input: { campaignId: string }, actor: Campa
     await db.$transaction(async (tx) => {
       const moved = await tx.campaign.updateMany({ where: { id: input.campaignId, status: "paused" }, data: { status: "running", statusReason: null } });
       if (!moved.count) throw new AppError("conflict", "Only a paused campaign can be resumed.");
+      await retimeStaleWaves(tx, await tx.campaign.findUniqueOrThrow({ where: { id: input.campaignId }, select: { id: true, jobType: true, options: true } }), now);
       const paused = await tx.campaignWave.findMany({ where: { campaignId: input.campaignId, state: "paused" } });
       for (const w of paused) {
         const open = await tx.campaignTarget.count({ where: { campaignId: input.campaignId, wave: w.index, state: { in: ["pending", "leased", "sent"] } } });
