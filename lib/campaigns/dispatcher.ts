@@ -28,11 +28,12 @@ import { isAppError } from "@/lib/errors";
 import type { CommandOutcome, HesAdapter } from "@/lib/hes/adapter";
 import { evaluateWave, nextRetry, type GateDecision, type MeterOutcome } from "@/lib/scheduling/gates";
 import { findingOf, FOLLOW_UP_JOB_TYPE, getJobTypeSpec, type JobType } from "@/lib/scheduling/job-types";
+import { createWaveStartCheck } from "@/lib/scheduling/plan";
 import { createPreflight } from "@/lib/scheduling/preflight";
 import { createBatchQueue } from "./batch-queue";
 import { publishProgress, setLiveProgress } from "./progress";
 import type { CampaignOptions } from "./schemas";
-import { abortCampaignAs, commandKey, readOptions } from "./service";
+import { abortCampaignAs, commandKey, readOptions, toPlanOptions } from "./service";
 import { getFirmwareCatalogue, toPlanMeter } from "./targets";
 import { publishWorkOrdersChanged } from "./work-orders";
 
@@ -78,7 +79,19 @@ interface LeasedRow {
 }
 
 type CampaignRow = { id: string; jobType: string; options: Prisma.JsonValue };
-type WaveRow = { id: string; campaignId: string; index: number; state: string; scheduledAt: Date; startedAt: Date | null; soakEndsAt: Date | null; decision: string | null };
+type WaveRow = {
+  id: string;
+  campaignId: string;
+  index: number;
+  state: string;
+  scheduledAt: Date;
+  startedAt: Date | null;
+  soakEndsAt: Date | null;
+  decision: string | null;
+  timezone: string;
+  windowStart: Date | null;
+  windowEnd: Date | null;
+};
 
 const HOST = os.hostname();
 
@@ -674,7 +687,8 @@ export function createDispatcher(opts: DispatcherOptions) {
     if (!campaigns.length) return [];
     // The first unfinished wave per campaign only: a 1 M-meter campaign has 10 000 waves.
     const waves = await db.$queryRaw<WaveRow[]>`
-      SELECT DISTINCT ON (w."campaignId") w.id, w."campaignId", w.index, w.state::text AS state, w."scheduledAt", w."startedAt", w."soakEndsAt", w.decision
+      SELECT DISTINCT ON (w."campaignId") w.id, w."campaignId", w.index, w.state::text AS state, w."scheduledAt", w."startedAt", w."soakEndsAt", w.decision,
+             w.timezone, w."windowStart", w."windowEnd"
       FROM "CampaignWave" AS w
       WHERE w."campaignId" = ANY(${campaigns.map((c) => c.id)}::text[]) AND w.state IN ('pending', 'running', 'soaking', 'paused')
       ORDER BY w."campaignId", w.index`;
@@ -790,11 +804,12 @@ export function createDispatcher(opts: DispatcherOptions) {
   /** Due pending waves: LAST_GASP check (one read for all), claim, preflight (one read for all). Returns the waves now running. */
   async function startDueWaves(pending: Active[], result: TickResult): Promise<Active[]> {
     const at = now();
-    const due = pending.filter((a) => {
+    const scheduled = pending.filter((a) => {
       if (at >= a.wave.scheduledAt) return true;
       result.nextWakeAt = minDate(result.nextWakeAt, a.wave.scheduledAt);
       return false;
     });
+    const due = await waitForWindows(scheduled, at, result);
     if (!due.length) return [];
     // One read of the due waves' targets serves the LAST_GASP check (their gateways) and the
     // preflight (their pending meters), whose ClickHouse read goes beside the LAST_GASP one.
@@ -835,6 +850,33 @@ export function createDispatcher(opts: DispatcherOptions) {
     const claimed = toClaim.filter((a) => claimedIds.has(a.wave.id));
     for (const a of claimed) a.wave = { ...a.wave, state: "running", startedAt: at };
     return claimed;
+  }
+
+  /**
+   * A due wave starts only inside its zone's allowed window (off-peak, not a blackout date): a wave
+   * that is late (approved, resumed or retried past its slot) or whose time falls outside it is moved
+   * to the next slot where its whole run fits and waits for it; with no slot ahead the campaign pauses.
+   */
+  async function waitForWindows(due: Active[], at: Date, result: TickResult): Promise<Active[]> {
+    const ready: Active[] = [];
+    for (const a of due) {
+      const check = createWaveStartCheck(a.jobType, toPlanOptions(a.options));
+      const verdict = check ? check(a.wave, at) : { ok: true as const };
+      if (verdict.ok) {
+        ready.push(a);
+        continue;
+      }
+      if (!verdict.next) {
+        const reason = { code: "NO_WINDOW", message: `no allowed window for wave ${a.wave.index} (${a.wave.timezone}) within the search horizon` };
+        if (await applyDecision(a, "pending", "pause", [reason], at)) result.decisions.push({ campaignId: a.c.id, wave: a.wave.index, decision: "pause" });
+        continue;
+      }
+      const { startAt, windowStart, windowEnd } = verdict.next;
+      await db.campaignWave.updateMany({ where: { id: a.wave.id, state: "pending" }, data: { scheduledAt: startAt, windowStart, windowEnd } });
+      a.wave = { ...a.wave, scheduledAt: startAt, windowStart, windowEnd };
+      result.nextWakeAt = minDate(result.nextWakeAt, startAt);
+    }
+    return ready;
   }
 
   /** Lease and send across all running remote waves until none has a due target (or their campaigns stop running). */

@@ -15,6 +15,8 @@ export interface WaveProgress {
   /** The IANA zone whose local window the wave was planned in ("" for waves planned before zones were kept). */
   timezone: string;
   scheduledAt: string;
+  /** End of the allowed window the wave is placed in (null: any time). */
+  windowEnd: string | null;
   soakEndsAt: string | null;
   decision: string | null;
   reasons: { code: string; message: string }[];
@@ -103,6 +105,7 @@ export async function getCampaignProgress(campaignId: string): Promise<CampaignP
       size: w.size,
       timezone: w.timezone,
       scheduledAt: w.scheduledAt.toISOString(),
+      windowEnd: w.windowEnd?.toISOString() ?? null,
       soakEndsAt: w.soakEndsAt?.toISOString() ?? null,
       decision: w.decision,
       reasons: Array.isArray(w.reasons) ? (w.reasons as { code: string; message: string }[]) : [],

@@ -17,12 +17,13 @@ import {
 import { CampaignTimeline, useCampaignOutcomes } from "./campaign-timeline";
 
 /** "2026-12-07 06:47 UTC (07:47 Europe/Berlin)": waves are planned in one zone's local window. */
-function scheduledText(iso: string, timezone: string): string {
+function scheduledText(iso: string, timezone: string, windowEnd: string | null): string {
   const utc = `${iso.replace("T", " ").slice(0, 16)} UTC`;
   if (!timezone || timezone === "UTC") return utc;
   try {
-    const local = new Intl.DateTimeFormat("en-GB", { timeZone: timezone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(new Date(iso));
-    return `${utc} (${local} ${timezone})`;
+    const clock = new Intl.DateTimeFormat("en-GB", { timeZone: timezone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+    const local = clock.format(new Date(iso));
+    return `${utc} (${local} ${timezone}${windowEnd ? `, window until ${clock.format(new Date(windowEnd))}` : ""})`;
   } catch {
     return utc;
   }
@@ -122,7 +123,7 @@ export function CampaignLive({ campaignId, initial, outcomes: initialOutcomes, c
                             <em>{done}/{n}</em>
                           </div>
                         </td>
-                        <td>{w.reasons.map((r) => `${r.code}: ${r.message}`).join("; ") || (w.state === "pending" ? `scheduled ${scheduledText(w.scheduledAt, w.timezone)}` : "")}</td>
+                        <td>{w.reasons.map((r) => `${r.code}: ${r.message}`).join("; ") || (w.state === "pending" ? `scheduled ${scheduledText(w.scheduledAt, w.timezone, w.windowEnd)}` : "")}</td>
                       </tr>
                     );
                   })}
