@@ -15,7 +15,6 @@
 // - Waves run one at a time; after a wave's soak its gate (evaluateWave) decides.
 import { createHash, randomUUID } from "node:crypto";
 import os from "node:os";
-import { CODES, type Code } from "@/lib/audit/codes";
 import type { AuditRecord } from "@/lib/audit/record";
 import { recordAuditEvent } from "@/lib/audit-trail";
 import { toAuditLogRow, type AuditLogRow } from "@/lib/clickhouse/audit-rows";
@@ -25,12 +24,14 @@ import { dbKind, getDb, Prisma } from "@/lib/db";
 import { parseJsonRows, queryJsonRows } from "@/lib/db/json-rows";
 import { stringifyWellFormed } from "@/lib/json-text";
 import { isAppError } from "@/lib/errors";
-import type { CommandOutcome, HesAdapter } from "@/lib/hes/adapter";
-import { evaluateWave, nextRetry, type GateDecision, type MeterOutcome } from "@/lib/scheduling/gates";
-import { findingOf, FOLLOW_UP_JOB_TYPE, getJobTypeSpec, type JobType } from "@/lib/scheduling/job-types";
+import type { HesAdapter } from "@/lib/hes/adapter";
+import { countOutcomes, evaluateWave, type GateDecision, type OutcomeCounts } from "@/lib/scheduling/gates";
+import { FOLLOW_UP_JOB_TYPE, getJobTypeSpec, type JobType } from "@/lib/scheduling/job-types";
 import { createWaveStartCheck } from "@/lib/scheduling/plan";
 import { createPreflight } from "@/lib/scheduling/preflight";
 import { createBatchQueue } from "./batch-queue";
+import { auditRecord, countTargetOutcomes, decide, outcomeOf, type Decided, type LeasedRow } from "./dispatch/outcome";
+import { OPEN_TARGET_STATES, OPEN_WAVE_STATES } from "./lifecycle";
 import { publishProgress, setLiveProgress } from "./progress";
 import type { CampaignOptions } from "./schemas";
 import { abortCampaignAs, commandKey, readOptions, toPlanOptions } from "./service";
@@ -70,14 +71,6 @@ export interface TickResult {
 /** A leased row as the lease statement returns it (json_build_array, in LeasedInBatch's order). */
 type LeasedTuple = [id: string, campaignId: string, meterId: string, gatewayId: string, attempts: number, fence: number, key: string, leaseExpiresAt: string, rn: number, slots: number | null, fresh: boolean];
 
-interface LeasedRow {
-  id: string;
-  meterId: string;
-  gatewayId: string;
-  attempts: number;
-  fence: number;
-}
-
 type CampaignRow = { id: string; jobType: string; options: Prisma.JsonValue };
 type WaveRow = {
   id: string;
@@ -97,7 +90,6 @@ const HOST = os.hostname();
 
 const waveKey = (campaignId: string, index: number) => `${campaignId}#${index}`;
 
-const OPEN_STATES = ["pending", "leased", "sent"] as const;
 
 /** How stale sendLeased's view of a campaign's status may be before the next send re-reads it. */
 const RUNNING_RECHECK_MS = 250;
@@ -257,46 +249,6 @@ export function createDispatcher(opts: DispatcherOptions) {
       WHERE r.id = v.id AND c."idempotencyKey" = v.key AND c."targetId" = r.id AND c.fence = r.fence AND c.state = 'sending'`;
   }
 
-  interface Decided {
-    row: LeasedRow;
-    key: string;
-    state: "succeeded" | "failed" | "excluded" | "pending";
-    code: string | null;
-    reason: string | null;
-    nextAttemptAt: Date | null;
-    attemptsDelta: number;
-    outcome: CommandOutcome | { status: "error"; message: string };
-    /** A finding's follow-up work order (its reason), stored with the outcome. */
-    followUp: string | null;
-  }
-
-  function decide(jobType: JobType, row: LeasedRow, key: string, outcome: CommandOutcome | { status: "error"; message: string; retryable: boolean }, at: Date): Decided {
-    const base = { row, key, outcome, nextAttemptAt: null, attemptsDelta: 0, followUp: null };
-    if (outcome.status === "ok") return { ...base, state: "succeeded", code: null, reason: null };
-    // The step worked and found a fault on the meter: a result, with a work order for the fix.
-    const finding = outcome.status === "fail" && !outcome.refused ? findingOf(jobType, outcome.code) : null;
-    if (finding && outcome.status === "fail") {
-      return {
-        ...base, state: "succeeded", code: outcome.code, reason: `finding: ${outcome.message}`.slice(0, 500),
-        followUp: `${jobType}: ${outcome.message.trim() || finding.label}. Fix: ${finding.action}. Runbook: ${finding.runbook}`.slice(0, 1000),
-      };
-    }
-    if (outcome.status === "error") {
-      // The head-end could not be asked (network, 5xx): not an attempt; the same key goes out again later.
-      if (outcome.retryable) return { ...base, state: "pending", code: "HES_UNAVAILABLE", reason: outcome.message, nextAttemptAt: new Date(at.getTime() + 30_000), attemptsDelta: -1 };
-      return { ...base, state: "failed", code: "HES_REJECTED", reason: outcome.message.slice(0, 500) };
-    }
-    const code = outcome.status === "timeout" ? "HES_TIMEOUT" : outcome.code;
-    const message = outcome.status === "timeout" ? "no answer from the head-end in time" : outcome.message;
-    if (outcome.status === "fail" && outcome.refused) return { ...base, state: "failed", code, reason: `refused by the head-end: ${message}`.slice(0, 500) };
-    const retryAt = nextRetry(jobType, code, row.attempts, at, row.meterId);
-    if (retryAt) return { ...base, state: "pending", code, reason: `${code}: ${message}; retry ${row.attempts + 1} due ${retryAt.toISOString()}`.slice(0, 500), nextAttemptAt: retryAt };
-    if (getJobTypeSpec(jobType).retry[code]) {
-      return { ...base, state: "excluded", code, reason: `excluded after failing ${row.attempts} times (last ${code}: ${message})`.slice(0, 500) };
-    }
-    return { ...base, state: "failed", code, reason: `${code}: ${message}`.slice(0, 500) };
-  }
-
   /**
    * Store outcomes whose fence still holds, and finish their CommandLog rows, in one statement.
    * The lease owner and state are compared with columns of v, not constants: PGlite never
@@ -344,26 +296,6 @@ export function createDispatcher(opts: DispatcherOptions) {
       SELECT (SELECT json_agg(id) FROM upd)::text AS j, (SELECT count(*) FROM orders)::int AS orders`;
     const [row] = await db.$queryRaw<{ j: string | null; orders: number }[]>(recSql);
     return { stored: new Set(parseJsonRows<string>(row?.j)), workOrders: Number(row?.orders ?? 0) };
-  }
-
-  function auditRecord(campaignId: string, jobType: JobType, d: Decided, at: Date): AuditRecord | null {
-    const o = d.outcome;
-    if (o.status === "error") return null;
-    const code: Code = o.status === "ok" ? "STEP_OK" : o.status === "timeout" ? "HES_TIMEOUT" : o.code;
-    const details = o.status === "ok" ? o.details : {};
-    const str = (v: unknown) => (typeof v === "string" ? v : "");
-    return {
-      ts: at.getTime(), recv_ts: null, meter: d.row.meterId, gw: d.row.gatewayId, code, sev: CODES[code].sev, led: "",
-      step: jobType, job: campaignId,
-      // A finding stays "fail", as the head-end logs it (the check failed on that meter); the
-      // campaign counts it as a result (decide()).
-      result: o.status === "ok" ? "ok" : o.status === "timeout" ? "timeout" : o.refused ? "skipped" : "fail",
-      rssi: null, lqi: null, snr: null, temp_c: null, battery_v: null,
-      accuracy_err_pct: typeof details.accuracyErrPct === "number" ? details.accuracyErrPct : null,
-      fw_metrology: str(details.fwMetrology), fw_comms: str(details.fwComms), fw_sha256: str(details.sha256), cert_not_after: null,
-      msg: o.status === "fail" ? o.message : o.status === "timeout" ? "no answer from the head-end in time" : "",
-      attrs: { key: d.key, attempt: String(d.row.attempts) }, source_host: HOST, source_app: "campaign-dispatcher",
-    };
   }
 
   interface LeasedInBatch extends LeasedRow {
@@ -491,7 +423,7 @@ export function createDispatcher(opts: DispatcherOptions) {
         for (const { d } of accepted) opts.onRecorded?.({ meterId: d.row.meterId, key: d.key, state: d.state });
         if (writeAuditLines && accepted.length) {
           const rows = accepted
-            .map(({ a, d }) => ({ d, r: auditRecord(a.c.id, a.jobType, d, done) }))
+            .map(({ a, d }) => ({ d, r: auditRecord(a.c.id, a.jobType, d, done, HOST) }))
             .filter((x): x is { d: Decided; r: AuditRecord } => x.r !== null)
             .map(({ d, r }) => toAuditLogRow(r, { source: `campaign:${r.job}`, position: positionOf(d.key, `${d.row.fence}`) }));
           audit.push(rows);
@@ -538,14 +470,14 @@ export function createDispatcher(opts: DispatcherOptions) {
   }
 
   interface WaveTally {
-    perMeter: Record<string, MeterOutcome>;
+    outcomes: OutcomeCounts;
     nextAttemptAt: Date | null;
     leaseExpiresAt: Date | null;
   }
 
   /** Outcome counts of many waves in one grouped statement (mid-wave checks need counts, not meter ids). */
   async function waveTallies(waves: Active[]): Promise<Map<string, WaveTally>> {
-    const out = new Map<string, WaveTally>(waves.map((a) => [waveKey(a.c.id, a.wave.index), { perMeter: {}, nextAttemptAt: null, leaseExpiresAt: null }]));
+    const out = new Map<string, WaveTally>(waves.map((a) => [waveKey(a.c.id, a.wave.index), { outcomes: { ok: 0, pending: 0, failed: {} }, nextAttemptAt: null, leaseExpiresAt: null }]));
     if (!waves.length) return out;
     const rows = await db.$queryRaw<{ campaignId: string; wave: number; state: string; lastCode: string | null; attempted: boolean; n: number; nextAt: Date | null; leaseAt: Date | null }[]>`
       SELECT t."campaignId", t.wave, t.state::text AS state, t."lastCode", t.attempts > 0 AS attempted, count(*)::int AS n,
@@ -557,8 +489,7 @@ export function createDispatcher(opts: DispatcherOptions) {
     for (const r of rows) {
       const tally = out.get(waveKey(r.campaignId, r.wave));
       if (!tally) continue;
-      const one = perMeterOf([{ campaignId: r.campaignId, wave: r.wave, meterId: "", gatewayId: "", state: r.state, attempts: r.attempted ? 1 : 0, lastCode: r.lastCode, nextAttemptAt: null, leaseExpiresAt: null }])[""];
-      if (one) for (let i = 0; i < r.n; i++) tally.perMeter[`${r.state}:${r.lastCode ?? ""}:${r.attempted ? 1 : 0}:${i}`] = one;
+      countTargetOutcomes([r], tally.outcomes);
       if (r.state === "pending") tally.nextAttemptAt = minDate(tally.nextAttemptAt, r.nextAt);
       if (r.state === "leased") tally.leaseExpiresAt = minDate(tally.leaseExpiresAt, r.leaseAt);
     }
@@ -582,16 +513,6 @@ export function createDispatcher(opts: DispatcherOptions) {
       FROM "CommandLog" WHERE "idempotencyKey" = ANY(${keys}::text[]) AND state = 'ok'`;
     for (const r of rows) if (r.metrology && r.comms) out.set(`${r.campaignId}|${r.meterId}`, { metrology: r.metrology, comms: r.comms });
     return out;
-  }
-
-  function perMeterOf(targets: TargetEvidence[]): Record<string, MeterOutcome> {
-    const perMeter: Record<string, MeterOutcome> = {};
-    for (const t of targets) {
-      if (t.state === "succeeded") perMeter[t.meterId] = { status: "ok" };
-      else if (t.state === "failed" || (t.state === "excluded" && t.attempts > 0)) perMeter[t.meterId] = { status: "failed", code: t.lastCode ?? "UNKNOWN" };
-      else if (t.state === "pending" || t.state === "leased" || t.state === "sent") perMeter[t.meterId] = { status: "pending" };
-    }
-    return perMeter;
   }
 
   /**
@@ -690,14 +611,14 @@ export function createDispatcher(opts: DispatcherOptions) {
       SELECT DISTINCT ON (w."campaignId") w.id, w."campaignId", w.index, w.state::text AS state, w."scheduledAt", w."startedAt", w."soakEndsAt", w.decision,
              w.timezone, w."windowStart", w."windowEnd"
       FROM "CampaignWave" AS w
-      WHERE w."campaignId" = ANY(${campaigns.map((c) => c.id)}::text[]) AND w.state IN ('pending', 'running', 'soaking', 'paused')
+      WHERE w."campaignId" = ANY(${campaigns.map((c) => c.id)}::text[]) AND w.state = ANY(${[...OPEN_WAVE_STATES]}::text[]::"CampaignWaveState"[])
       ORDER BY w."campaignId", w.index`;
     const first = new Map<string, WaveRow>(waves.map((w) => [w.campaignId, w]));
     const active: Active[] = [];
     for (const c of campaigns) {
       const wave = first.get(c.id);
       if (!wave) {
-        const open = await db.campaignTarget.count({ where: { campaignId: c.id, state: { in: [...OPEN_STATES] } } });
+        const open = await db.campaignTarget.count({ where: { campaignId: c.id, state: { in: [...OPEN_TARGET_STATES] } } });
         if (open === 0) {
           const moved = await db.campaign.updateMany({ where: { id: c.id, status: "running" }, data: { status: "completed", finishedAt: at } });
           if (moved.count) await recordAuditEvent({ actor: null, action: "campaign.complete", target: c.id, outcome: "ok" });
@@ -727,7 +648,8 @@ export function createDispatcher(opts: DispatcherOptions) {
     const reported = await timed("pg:fotaOutcomes", () => reportedFirmware(soaked, evidence));
     const inputs = soaked.map((a) => {
       const targets = evidence.get(waveKey(a.c.id, a.wave.index)) ?? [];
-      const perMeter = perMeterOf(targets);
+      const counted = targets.map((x) => ({ meterId: x.meterId, outcome: outcomeOf(x) })).filter((x) => x.outcome !== null);
+      const outcomes = countOutcomes(counted.map((x) => x.outcome!));
       const target = a.jobType === "fota" ? a.options.targetFirmware : null;
       const answered = targets.filter((x) => x.state === "succeeded");
       const own = {
@@ -735,7 +657,7 @@ export function createDispatcher(opts: DispatcherOptions) {
         onTarget: target ? answered.filter((x) => { const fw = reported.get(`${a.c.id}|${x.meterId}`); return fw?.metrology === target.metrology && fw.comms === target.comms; }).map((x) => x.meterId) : [],
         mismatched: targets.filter((x) => x.lastCode === "FW_HASH_MISMATCH").map((x) => x.meterId),
       };
-      return { a, targets, perMeter, own, meters: Object.keys(perMeter) };
+      return { a, targets, outcomes, own, meters: counted.map((x) => x.meterId) };
     });
     // A meter may be in two campaigns' waves at once: such waves go to separate health scans.
     const groups: (typeof inputs)[] = [];
@@ -757,10 +679,10 @@ export function createDispatcher(opts: DispatcherOptions) {
     }
     const gasp = await gaspRead;
     const passes: { a: Active; reasons: { code: string; message: string }[] }[] = [];
-    for (const [i, { a, perMeter }] of inputs.entries()) {
+    for (const [i, { a, outcomes }] of inputs.entries()) {
       const th = a.options.thresholds;
       const gate = evaluateWave(
-        { perMeter, healthAfterSoak: health.get(a) ?? { reRegistered: 0, hashMatches: null, newFaults: {} }, soakEndsAt: a.wave.soakEndsAt ?? t },
+        { outcomes, healthAfterSoak: health.get(a) ?? { reRegistered: 0, hashMatches: null, newFaults: {} }, soakEndsAt: a.wave.soakEndsAt ?? t },
         thresholdsOf(a),
         { regionLastGaspPerMin: gasp[i]!, stormThreshold: th.lastGaspPerMin },
         t,
@@ -907,9 +829,7 @@ export function createDispatcher(opts: DispatcherOptions) {
     const soaks: { id: string; endsAt: Date }[] = [];
     for (const a of running) {
       const tally = tallies.get(waveKey(a.c.id, a.wave.index))!;
-      const perMeter = tally.perMeter;
-      const open = Object.values(perMeter).filter((o) => o.status === "pending").length;
-      if (open === 0) {
+      if (tally.outcomes.pending === 0) {
         const soakMs = (a.options.soakMinutes ?? a.spec.soakMinutes) * 60_000;
         soaks.push({ id: a.wave.id, endsAt: new Date(t.getTime() + soakMs) });
         result.nextWakeAt = minDate(result.nextWakeAt, new Date(t.getTime() + soakMs));
@@ -917,7 +837,7 @@ export function createDispatcher(opts: DispatcherOptions) {
       }
       // Mid-wave: failures alone may already break the error budget (an operator's resume accepts them).
       if (a.wave.decision !== "resumed") {
-        const gate = evaluateWave({ perMeter, healthAfterSoak: null, soakEndsAt: new Date(8.64e15) }, thresholdsOf(a), { regionLastGaspPerMin: 0, stormThreshold: a.options.thresholds.lastGaspPerMin }, t);
+        const gate = evaluateWave({ outcomes: tally.outcomes, healthAfterSoak: null, soakEndsAt: null }, thresholdsOf(a), { regionLastGaspPerMin: 0, stormThreshold: a.options.thresholds.lastGaspPerMin }, t);
         if (gate.decision === "pause" || gate.decision === "abort") {
           if (!(await applyDecision(a, "running", gate.decision, gate.reasons.filter((r) => r.code !== "SOAKING"), t))) continue;
           result.decisions.push({ campaignId: a.c.id, wave: a.wave.index, decision: gate.decision });

@@ -4,6 +4,7 @@
 import { getDb } from "@/lib/db";
 import { FOLLOW_UP_JOB_TYPE, getFindings } from "@/lib/scheduling/job-types";
 import { publish } from "@/lib/realtime/hub";
+import { OPEN_WAVE_STATES } from "./lifecycle";
 
 export const TERMINAL_STATES = ["succeeded", "failed", "skipped", "excluded"] as const;
 
@@ -76,7 +77,7 @@ export async function getCampaignProgress(campaignId: string): Promise<CampaignP
     w[r.state] = r._count._all;
     perWave.set(r.wave, w);
   }
-  const active = waves.find((w) => ["running", "soaking", "paused", "pending"].includes(w.state)) ?? null;
+  const active = waves.find((w) => (OPEN_WAVE_STATES as readonly string[]).includes(w.state)) ?? null;
   let gateways: CampaignProgress["gateways"] = [];
   if (active) {
     const rows = await db.campaignTarget.groupBy({ by: ["gatewayId", "state"], where: { campaignId, wave: active.index }, _count: { _all: true } });

@@ -11,6 +11,16 @@ import { getDb, Prisma } from "@/lib/db";
 import { AppError, isAppError } from "@/lib/errors";
 import { getFindings, getJobTypeSpec, needsApproval, type JobType } from "@/lib/scheduling/job-types";
 import { planCampaign, PlanInputError, retimeWaves, WAVE_START_GRACE_MS, type Plan, type PlanOptions } from "@/lib/scheduling/plan";
+import {
+  APPROVAL_POOL_STATUSES,
+  CAMPAIGN_ACTION_PERMISSIONS,
+  isActionAllowed,
+  isApprovalBarred,
+  OPEN_TARGET_STATES,
+  OPEN_WAVE_STATES,
+  UNFINISHED_STATUSES,
+  type CampaignAction,
+} from "./lifecycle";
 import { progressPct, publishCampaignChange } from "./progress";
 import { campaignOptionsSchema, createCampaignSchema, targetQuerySchema, type CampaignOptions, type CreateCampaignInput, type TargetQueryInput } from "./schemas";
 import { resolveTargets } from "./targets";
@@ -26,18 +36,7 @@ export function assertActorCan(actor: CampaignActor, permission: Permission): vo
   if (!can(actor.role, permission)) throw new AppError("forbidden", `Your role (${actor.role}) may not do this (${permission}).`);
 }
 
-export const CAMPAIGN_ACTION_PERMISSIONS = {
-  create: "campaigns.manage",
-  preview: "campaigns.manage",
-  start: "campaigns.manage",
-  pause: "campaigns.manage",
-  resume: "campaigns.manage",
-  skip: "campaigns.manage",
-  abort: "campaigns.manage",
-  retry: "campaigns.manage",
-  approve: "campaigns.approve",
-} as const satisfies Record<string, Permission>;
-export type CampaignAction = keyof typeof CAMPAIGN_ACTION_PERMISSIONS;
+export { CAMPAIGN_ACTION_PERMISSIONS, isApprovalBarred, type CampaignAction } from "./lifecycle";
 
 /** Runs one audited campaign action: permission, body, AuditEvent (ok, denied or failed). */
 async function audited<T>(actor: CampaignActor, action: CampaignAction, target: string, body: () => Promise<T>, details: Record<string, unknown> = {}): Promise<T> {
@@ -208,9 +207,6 @@ async function freezePlan(
   return rows.length;
 }
 
-/** Campaigns whose targets count toward their job type's approval size together (issue 24 #8). */
-const APPROVAL_POOL_STATUSES = ["awaiting_approval", "approved", "running", "paused"] as const;
-
 /**
  * A plan whose next wave should have started more than the start grace ago is re-timed from now
  * (same meters, same window rules and spacing), so a late approval, start or resume neither runs
@@ -297,11 +293,6 @@ export async function startCampaign(input: { campaignId: string }, actor: Campai
   });
 }
 
-/** Four eyes: who may not approve this campaign (its creator, and whoever submitted it). */
-export function isApprovalBarred(c: { createdById: string; submittedById: string | null }, userId: string): boolean {
-  return c.createdById === userId || c.submittedById === userId;
-}
-
 /** Four eyes: neither the creator nor whoever submitted it for approval may approve it. A stale plan is re-timed. */
 export async function approveCampaign(input: { campaignId: string }, actor: CampaignActor, now = new Date()) {
   const db = getDb();
@@ -309,7 +300,7 @@ export async function approveCampaign(input: { campaignId: string }, actor: Camp
     const c = await loadCampaign(input.campaignId);
     if (c.createdById === actor.id) throw new AppError("forbidden", "A campaign must be approved by someone other than its creator.");
     if (isApprovalBarred(c, actor.id)) throw new AppError("forbidden", "A campaign must be approved by someone other than the person who submitted it.");
-    if (c.status !== "awaiting_approval") throw new AppError("conflict", `A ${c.status} campaign is not waiting for approval.`);
+    if (!isActionAllowed("approve", c.status)) throw new AppError("conflict", `A ${c.status} campaign is not waiting for approval.`);
     await db.$transaction(async (tx) => {
       const moved = await tx.campaign.updateMany({ where: { id: c.id, status: "awaiting_approval" }, data: { status: "approved", approvedById: actor.id, approvedAt: now } });
       if (!moved.count) throw new AppError("conflict", "The campaign changed meanwhile; reload.");
@@ -341,7 +332,7 @@ export async function resumeCampaign(input: { campaignId: string }, actor: Campa
       await retimeStaleWaves(tx, await tx.campaign.findUniqueOrThrow({ where: { id: input.campaignId }, select: { id: true, jobType: true, options: true } }), now);
       const paused = await tx.campaignWave.findMany({ where: { campaignId: input.campaignId, state: "paused" } });
       for (const w of paused) {
-        const open = await tx.campaignTarget.count({ where: { campaignId: input.campaignId, wave: w.index, state: { in: ["pending", "leased", "sent"] } } });
+        const open = await tx.campaignTarget.count({ where: { campaignId: input.campaignId, wave: w.index, state: { in: [...OPEN_TARGET_STATES] } } });
         await tx.campaignWave.update({
           where: { id: w.id },
           data: open ? { state: "running", decision: "resumed" } : { state: "passed", decision: "accepted", decidedAt: now },
@@ -358,8 +349,8 @@ export async function skipWave(input: { campaignId: string }, actor: CampaignAct
   const db = getDb();
   return audited(actor, "skip", input.campaignId, async () => {
     const c = await loadCampaign(input.campaignId);
-    if (c.status !== "running" && c.status !== "paused") throw new AppError("conflict", `A ${c.status} campaign has no wave to skip.`);
-    const wave = await db.campaignWave.findFirst({ where: { campaignId: c.id, state: { in: ["pending", "running", "soaking", "paused"] } }, orderBy: { index: "asc" } });
+    if (!isActionAllowed("skip", c.status)) throw new AppError("conflict", `A ${c.status} campaign has no wave to skip.`);
+    const wave = await db.campaignWave.findFirst({ where: { campaignId: c.id, state: { in: [...OPEN_WAVE_STATES] } }, orderBy: { index: "asc" } });
     if (!wave) throw new AppError("conflict", "No wave left to skip.");
     await db.$transaction([
       db.campaignTarget.updateMany({ where: { campaignId: c.id, wave: wave.index, state: "pending" }, data: { state: "skipped", reason: `wave skipped by ${actor.email}`, updatedAt: now } }),
@@ -378,13 +369,13 @@ export async function abortCampaign(input: { campaignId: string; reason?: string
 export async function abortCampaignAs(campaignId: string, reason: string, now: Date) {
   const db = getDb();
   const moved = await db.campaign.updateMany({
-    where: { id: campaignId, status: { in: ["draft", "awaiting_approval", "approved", "running", "paused"] } },
+    where: { id: campaignId, status: { in: [...UNFINISHED_STATUSES] } },
     data: { status: "aborted", statusReason: reason, finishedAt: now },
   });
   if (!moved.count) throw new AppError("conflict", "This campaign has already finished.");
   await db.$transaction([
     db.campaignTarget.updateMany({ where: { campaignId, state: "pending" }, data: { state: "skipped", reason: `campaign aborted: ${reason}`.slice(0, 1000), updatedAt: now } }),
-    db.campaignWave.updateMany({ where: { campaignId, state: { in: ["pending", "running", "soaking", "paused"] } }, data: { state: "skipped", decision: "aborted", decidedAt: now } }),
+    db.campaignWave.updateMany({ where: { campaignId, state: { in: [...OPEN_WAVE_STATES] } }, data: { state: "skipped", decision: "aborted", decidedAt: now } }),
   ]);
   publishCampaignChange(campaignId, "aborted");
   return loadCampaign(campaignId);
@@ -395,7 +386,7 @@ export async function retryFailed(input: { campaignId: string }, actor: Campaign
   const db = getDb();
   return audited(actor, "retry", input.campaignId, async () => {
     const c = await loadCampaign(input.campaignId);
-    if (!["running", "paused", "completed"].includes(c.status)) throw new AppError("conflict", `A ${c.status} campaign cannot retry meters.`);
+    if (!isActionAllowed("retry", c.status)) throw new AppError("conflict", `A ${c.status} campaign cannot retry meters.`);
     if (getJobTypeSpec(c.jobType as JobType).execution === "field") throw new AppError("invalid", "Field steps are retried by reopening their work orders.");
     const result = await db.$transaction(async (tx) => {
       const failed = await tx.campaignTarget.count({ where: { campaignId: c.id, state: "failed" } });

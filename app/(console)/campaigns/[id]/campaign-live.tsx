@@ -2,6 +2,7 @@
 import { useRouter } from "next/navigation";
 import { useEffect, useState, useTransition } from "react";
 import { io } from "socket.io-client";
+import { isActionAllowed } from "@/lib/campaigns/lifecycle";
 import type { CampaignProgress } from "@/lib/campaigns/progress";
 import type { CampaignOutcomes } from "@/lib/campaigns/service";
 import type { BatchEnvelope } from "@/lib/realtime/rooms";
@@ -68,13 +69,13 @@ export function CampaignLive({ campaignId, initial, outcomes: initialOutcomes, c
   const findings = progress.findings ?? [];
   const findingMeters = findings.reduce((n, f) => n + f.meters, 0);
   const buttons: { id: string; label: string; fn: ActionFn; show: boolean; danger?: boolean }[] = [
-    { id: "start", label: s === "approved" ? "Start (approved)" : "Start", fn: startCampaignAction, show: canManage && (s === "draft" || s === "approved") },
-    { id: "approve", label: "Approve", fn: approveCampaignAction, show: canApprove && s === "awaiting_approval" },
-    { id: "pause", label: "Pause", fn: pauseCampaignAction, show: canManage && s === "running" },
-    { id: "resume", label: "Resume", fn: resumeCampaignAction, show: canManage && s === "paused" },
-    { id: "skip", label: "Skip to next wave", fn: skipWaveAction, show: canManage && (s === "running" || s === "paused") },
-    { id: "retry", label: "Retry failed", fn: retryFailedAction, show: canManage && count("failed") > 0 && ["running", "paused", "completed"].includes(s) },
-    { id: "abort", label: "Abort", fn: abortCampaignAction, show: canManage && ["draft", "awaiting_approval", "approved", "running", "paused"].includes(s), danger: true },
+    { id: "start", label: s === "approved" ? "Start (approved)" : "Start", fn: startCampaignAction, show: canManage && isActionAllowed("start", s) },
+    { id: "approve", label: "Approve", fn: approveCampaignAction, show: canApprove && isActionAllowed("approve", s) },
+    { id: "pause", label: "Pause", fn: pauseCampaignAction, show: canManage && isActionAllowed("pause", s) },
+    { id: "resume", label: "Resume", fn: resumeCampaignAction, show: canManage && isActionAllowed("resume", s) },
+    { id: "skip", label: "Skip to next wave", fn: skipWaveAction, show: canManage && isActionAllowed("skip", s) },
+    { id: "retry", label: "Retry failed", fn: retryFailedAction, show: canManage && count("failed") > 0 && isActionAllowed("retry", s) },
+    { id: "abort", label: "Abort", fn: abortCampaignAction, show: canManage && isActionAllowed("abort", s), danger: true },
   ];
 
   return (

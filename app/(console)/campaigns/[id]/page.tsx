@@ -3,7 +3,8 @@ import { notFound } from "next/navigation";
 import { requirePagePermission } from "@/lib/auth/session";
 import { can } from "@/lib/auth/permissions";
 import { getCampaignProgress } from "@/lib/campaigns/progress";
-import { getCampaign, isApprovalBarred, readCampaignOutcomes } from "@/lib/campaigns/service";
+import { isApprovalBarred } from "@/lib/campaigns/lifecycle";
+import { getCampaign, readCampaignOutcomes } from "@/lib/campaigns/service";
 import { CampaignLive } from "./campaign-live";
 import "../campaigns.css";
 
