@@ -21,12 +21,29 @@ import { toAuditLogRow, type AuditLogRow } from "@/lib/clickhouse/audit-rows";
 import { findTargetMeters, getLastGaspCounts, getWavesHealth, insertCampaignAuditRows, type WaveHealth } from "@/lib/clickhouse/queries/campaigns";
 import { flushMeterStates, markMetersTouched } from "@/lib/clickhouse/meter-state-current";
 import { dbKind, getDb, Prisma } from "@/lib/db";
-import { parseJsonRows, queryJsonRows } from "@/lib/db/json-rows";
-import { stringifyWellFormed } from "@/lib/json-text";
+import {
+  claimWaves,
+  countWaveTargets,
+  excludePendingTargets,
+  findFirstOpenWaves,
+  findReportedFirmware,
+  findWaveTargetEvidence,
+  findWaveTargets,
+  leaseTargets as leaseTargetRows,
+  passWaves as passWaveRows,
+  recordOutcomes,
+  releaseLeases as releaseLeaseRows,
+  startSoaks,
+  waveKey,
+  type LeasedTarget,
+  type TargetEvidence,
+  type WaveRow,
+  type WaveTarget,
+} from "@/lib/db/campaign-targets";
 import { isAppError } from "@/lib/errors";
 import type { HesAdapter } from "@/lib/hes/adapter";
 import { countOutcomes, evaluateWave, type GateDecision, type OutcomeCounts } from "@/lib/scheduling/gates";
-import { FOLLOW_UP_JOB_TYPE, getJobTypeSpec, type JobType } from "@/lib/scheduling/job-types";
+import { getJobTypeSpec, type JobType } from "@/lib/scheduling/job-types";
 import { createWaveStartCheck } from "@/lib/scheduling/plan";
 import { createPreflight } from "@/lib/scheduling/preflight";
 import { createBatchQueue } from "./batch-queue";
@@ -68,28 +85,8 @@ export interface TickResult {
   decisions: { campaignId: string; wave: number; decision: GateDecision }[];
 }
 
-/** A leased row as the lease statement returns it (json_build_array, in LeasedInBatch's order). */
-type LeasedTuple = [id: string, campaignId: string, meterId: string, gatewayId: string, attempts: number, fence: number, key: string, leaseExpiresAt: string, rn: number, slots: number | null, fresh: boolean];
-
 type CampaignRow = { id: string; jobType: string; options: Prisma.JsonValue };
-type WaveRow = {
-  id: string;
-  campaignId: string;
-  index: number;
-  state: string;
-  scheduledAt: Date;
-  startedAt: Date | null;
-  soakEndsAt: Date | null;
-  decision: string | null;
-  timezone: string;
-  windowStart: Date | null;
-  windowEnd: Date | null;
-};
-
 const HOST = os.hostname();
-
-const waveKey = (campaignId: string, index: number) => `${campaignId}#${index}`;
-
 
 /** How stale sendLeased's view of a campaign's status may be before the next send re-reads it. */
 const RUNNING_RECHECK_MS = 250;
@@ -100,9 +97,6 @@ const RECORD_WAIT_MS = 20;
 /** LAST_GASP storm check: the span counted, and how long one read of it serves (dispatcher clock). */
 const GASP_WINDOW_MS = 5 * 60_000;
 const GASP_REFRESH_MS = 2_000;
-
-/** Advisory-lock class of the lease statement (any fixed int; the schema's hash is the second key). */
-const LEASE_LOCK_CLASS = 420_733;
 
 function minDate(a: Date | null, b: Date | null | undefined): Date | null {
   if (!b) return a;
@@ -135,181 +129,6 @@ export function createDispatcher(opts: DispatcherOptions) {
     }
   }
 
-  /**
-   * One statement leases the due targets of all the given running waves (of campaigns still
-   * running), and says for each gateway how many sessions this worker may open there: its
-   * concurrent-session limit (sessionCap, frozen at start) less the leases every worker
-   * already holds on it, across all campaigns. Leases are counted in the waves that may have
-   * commands out: running or paused, or decided within the last lease and command timeout
-   * (an abort or a gate may end a wave while its last commands are out). Past its limit the
-   * head-end queues and times commands out (HES_TIMEOUT, retried minutes later): in the
-   * bench, 20 campaigns' waves leased together without this cap sent a quarter of their
-   * commands over a limit and the whole run fell to 28-166 commands/s.
-   * A gateway with more due targets than free sessions has them all leased at once and sent
-   * `slots` at a time (sendLeased). The target ranked rn on its gateway waits at most
-   * floor((rn - 1) / slots) command timeouts for its turn, and its lease is that much longer.
-   * Other workers count all of them as busy, so the gateway never carries more than its
-   * limit. Leasing only what fits and going round again cost a lease and a record statement
-   * per round: most of a tick's time when a few gateways hold many of the due targets.
-   */
-  async function leaseTargets(waves: Active[], at: Date): Promise<LeasedInBatch[]> {
-    const ids = waves.map((a) => a.c.id);
-    const indexes = waves.map((a) => a.wave.index);
-    const keys = waves.map((a) => waveKey(a.c.id, a.wave.index));
-    const isDue = (alias: string) => Prisma.sql`${Prisma.raw(alias)}."campaignId" = ANY(${ids}::text[]) AND ${Prisma.raw(alias)}.wave = ANY(${indexes}::int[])
-          AND (${Prisma.raw(alias)}."campaignId" || '#' || ${Prisma.raw(alias)}.wave) = ANY(${keys}::text[])
-          AND ((${Prisma.raw(alias)}.state = 'pending' AND (${Prisma.raw(alias)}."nextAttemptAt" IS NULL OR ${Prisma.raw(alias)}."nextAttemptAt" <= ${at}))
-               OR (${Prisma.raw(alias)}.state = 'leased' AND ${Prisma.raw(alias)}."leaseExpiresAt" < ${at}))`;
-    // The CommandLog rows (state "sending") are written by the same statement, so they are
-    // committed before anything leaves: a crash after it resends the same keys. The key is
-    // commandKey() (service.ts) computed in SQL; the sends use the key returned here.
-    const leaseSql = Prisma.sql`
-      WITH upd AS (
-      UPDATE "CampaignTarget" AS t
-      SET state = 'leased', "leaseOwner" = ${owner}, fence = t.fence + 1, "updatedAt" = ${at},
-          "leaseExpiresAt" = ${at}::timestamptz + (${leaseMs}::int + (CASE WHEN due.slots IS NULL THEN 0 ELSE (due.rn - 1) / due.slots END) * ${commandTimeoutMs}::int) * interval '1 millisecond',
-          attempts = CASE WHEN t.state = 'pending' THEN t.attempts + 1 ELSE t.attempts END
-      FROM (
-        SELECT c.id, cand.rn, cand.slots, c.state = 'pending' AS fresh FROM "CampaignTarget" AS c
-        JOIN (
-          SELECT d.id, d.rn::int AS rn, (d.cap - coalesce(busy.n, 0))::int AS slots FROM (
-            SELECT d.id, d."gatewayId", row_number() OVER (PARTITION BY d."gatewayId" ORDER BY d.id) AS rn,
-                   min(d."sessionCap") OVER (PARTITION BY d."gatewayId") AS cap
-            FROM "CampaignTarget" AS d
-            WHERE ${isDue("d")}
-              AND d."campaignId" = ANY(ARRAY(SELECT r.id FROM "Campaign" AS r WHERE r.id = ANY(${ids}::text[]) AND r.status = 'running'))) AS d
-          LEFT JOIN (
-            SELECT b."gatewayId", count(*)::int AS n FROM "CampaignTarget" AS b
-            JOIN "CampaignWave" AS w ON w."campaignId" = b."campaignId" AND w.index = b.wave
-            WHERE (w.state IN ('running', 'paused') OR w."decidedAt" >= ${new Date(at.getTime() - leaseMs - commandTimeoutMs)})
-              AND b.state = 'leased' AND b."leaseExpiresAt" >= ${at}
-            GROUP BY b."gatewayId") AS busy ON busy."gatewayId" = d."gatewayId"
-          WHERE d.cap IS NULL OR coalesce(busy.n, 0) < d.cap
-          ORDER BY d.rn, d.id
-          LIMIT ${batchSize}) AS cand ON cand.id = c.id
-        WHERE ${isDue("c")}
-        FOR UPDATE OF c SKIP LOCKED) AS due
-      WHERE t.id = due.id
-      RETURNING t.id, t."campaignId", t."meterId", t."gatewayId", t.attempts, t.fence, t."leaseExpiresAt", due.rn, due.slots, due.fresh
-      ), k AS (
-        SELECT upd.*, cp."jobType" AS step,
-               left(encode(sha256(convert_to(upd."campaignId" || '|' || upd."meterId" || '|' || cp."jobType", 'UTF8')), 'hex'), 32)
-                 || CASE WHEN upd.attempts > 1 THEN '.r' || upd.attempts ELSE '' END AS key
-        FROM upd JOIN "Campaign" AS cp ON cp.id = upd."campaignId"
-      ), logged AS (
-        INSERT INTO "CommandLog" ("idempotencyKey", "campaignId", "targetId", "meterId", step, attempt, fence, state, "sentAt")
-        SELECT k.key, k."campaignId", k.id, k."meterId", k.step, k.attempts, k.fence, 'sending', ${at} FROM k
-        ON CONFLICT ("idempotencyKey") DO NOTHING
-      )
-      SELECT json_agg(json_build_array(k.id, k."campaignId", k."meterId", k."gatewayId", k.attempts, k.fence, k.key, k."leaseExpiresAt", k.rn, k.slots, k.fresh))::text AS j FROM k`;
-    // The leased rows come back as one JSON cell: as 16 k rows of 11 columns, PGlite took
-    // longer to hand them over than to lease them (json-rows.ts).
-    const lease = async (q: Pick<typeof db, "$queryRaw">): Promise<LeasedInBatch[]> => {
-      const [row] = await q.$queryRaw<{ j: string | null }[]>(leaseSql);
-      return parseJsonRows<LeasedTuple>(row?.j).map(([id, campaignId, meterId, gatewayId, attempts, fence, key, leaseExpiresAt, rn, slots, fresh]) => ({
-        id, campaignId, meterId, gatewayId, attempts, fence, key, leaseExpiresAt: new Date(leaseExpiresAt), rn, slots, fresh,
-      }));
-    };
-    // PGlite is one process running one statement at a time: the statement alone is atomic.
-    // On PostgreSQL two workers' statements would each count the other's leases as free, so
-    // leasing is serialised per schema by a transaction-scoped advisory lock (held only for
-    // this one statement; the sends happen after the commit).
-    if (isPglite) return lease(db);
-    return db.$transaction(async (tx) => {
-      await tx.$queryRaw`SELECT 1 AS ok FROM (SELECT pg_advisory_xact_lock(${LEASE_LOCK_CLASS}::int, hashtext(current_schema()))) AS l`;
-      return lease(tx);
-    });
-  }
-
-  /**
-   * Leases this worker took but did not send (their campaign was paused or aborted meanwhile)
-   * go back to pending as they were (skipped, if the campaign was aborted: its abort skipped
-   * the pending targets before these came back): the attempt the lease counted is taken back, so the
-   * next lease sends the same key, and the CommandLog rows this lease wrote (same fence,
-   * still "sending") are removed, since those commands never left. A row an earlier lease
-   * wrote under the same key stays: that command may have gone out.
-   */
-  async function releaseLeases(rows: LeasedInBatch[], at: Date) {
-    if (!rows.length) return;
-    await db.$executeRaw`
-      WITH v AS (
-        SELECT x.*, ${owner}::text AS owner, 'leased'::"CampaignTargetState" AS held
-        FROM unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.fence)}::int[], ${rows.map((r) => (r.fresh ? 1 : 0))}::int[], ${rows.map((r) => r.key)}::text[])
-          AS x(id, fence, counted, key)
-      ), released AS (
-        UPDATE "CampaignTarget" AS t
-        SET state = CASE WHEN cp.status = 'aborted' THEN 'skipped'::"CampaignTargetState" ELSE 'pending'::"CampaignTargetState" END,
-            reason = CASE WHEN cp.status = 'aborted' THEN left('campaign aborted: ' || coalesce(cp."statusReason", ''), 1000) ELSE t.reason END,
-            "leaseOwner" = NULL, "leaseExpiresAt" = NULL, "updatedAt" = ${at}, attempts = t.attempts - v.counted
-        FROM v, "Campaign" AS cp
-        WHERE t.id = v.id AND t.fence = v.fence AND t."leaseOwner" = v.owner AND t.state = v.held AND cp.id = t."campaignId"
-        RETURNING t.id, t.fence
-      )
-      DELETE FROM "CommandLog" AS c USING v, released AS r
-      WHERE r.id = v.id AND c."idempotencyKey" = v.key AND c."targetId" = r.id AND c.fence = r.fence AND c.state = 'sending'`;
-  }
-
-  /**
-   * Store outcomes whose fence still holds, and finish their CommandLog rows, in one statement.
-   * The lease owner and state are compared with columns of v, not constants: PGlite never
-   * analyses its tables, and constant filters on "CampaignTarget" (no index holds these
-   * columns) were estimated at one row, planning a nested loop of every target against every
-   * outcome (1.6 s for 1 000 outcomes). As join conditions they leave the estimate at the
-   * table's size: the outcomes are looked up by primary key, or hashed.
-   */
-  async function record(decided: Decided[], at: Date): Promise<{ stored: Set<string>; workOrders: number }> {
-    if (!decided.length) return { stored: new Set(), workOrders: 0 };
-    // One JSON parameter in, one JSON cell out (json-rows.ts): ten text[] parameters of a
-    // thousand elements each and a row per stored id cost PGlite more than the update.
-    const input = decided.map((d) => ({
-      id: d.row.id, fence: d.row.fence, state: d.state, code: d.code, reason: d.reason,
-      next_at: d.nextAttemptAt ? d.nextAttemptAt.toISOString() : null, delta: d.attemptsDelta, key: d.key,
-      log_state: d.outcome.status === "error" ? "error" : d.outcome.status, outcome: d.outcome,
-      wo_id: d.followUp ? `wo_${randomUUID()}` : null, wo_reason: d.followUp,
-    }));
-    const recSql = Prisma.sql`
-      WITH v AS (
-        SELECT x.*, ${owner}::text AS owner, 'leased'::"CampaignTargetState" AS held
-        FROM json_to_recordset(${stringifyWellFormed(input)}::json)
-          AS x(id text, fence int, state text, code text, reason text, next_at text, delta int, key text, log_state text, outcome jsonb, wo_id text, wo_reason text)
-      ), upd AS (
-        UPDATE "CampaignTarget" AS t
-        SET state = v.state::"CampaignTargetState", "lastCode" = v.code, reason = v.reason,
-            "nextAttemptAt" = v.next_at::timestamptz, attempts = t.attempts + v.delta,
-            "leaseOwner" = NULL, "leaseExpiresAt" = NULL, "updatedAt" = ${at}
-        FROM v
-        WHERE t.id = v.id AND t.fence = v.fence AND t."leaseOwner" = v.owner AND t.state = v.held
-        RETURNING t.id, t."campaignId", t."meterId"
-      ), logs AS (
-        UPDATE "CommandLog" AS c
-        SET state = v.log_state, code = v.code, outcome = v.outcome, "finishedAt" = ${at}
-        FROM v WHERE c."idempotencyKey" = v.key AND v.id IN (SELECT id FROM upd) AND v.log_state <> 'error'
-        RETURNING c."idempotencyKey"
-      ), orders AS (
-        -- A finding's work order is written with its outcome: a crash cannot keep one without the other.
-        INSERT INTO "WorkOrder" (id, "campaignId", "meterId", "jobType", reason)
-        SELECT v.wo_id, u."campaignId", u."meterId", ${FOLLOW_UP_JOB_TYPE}, v.wo_reason FROM v JOIN upd AS u ON u.id = v.id
-        WHERE v.wo_id IS NOT NULL
-        ON CONFLICT ("campaignId", "meterId", "jobType") DO NOTHING
-        RETURNING id
-      )
-      SELECT (SELECT json_agg(id) FROM upd)::text AS j, (SELECT count(*) FROM orders)::int AS orders`;
-    const [row] = await db.$queryRaw<{ j: string | null; orders: number }[]>(recSql);
-    return { stored: new Set(parseJsonRows<string>(row?.j)), workOrders: Number(row?.orders ?? 0) };
-  }
-
-  interface LeasedInBatch extends LeasedRow {
-    campaignId: string;
-    /** The idempotency key its CommandLog row was written with. */
-    key: string;
-    leaseExpiresAt: Date;
-    /** Rank among the targets leased on its gateway, and the sessions this worker may hold there (null: no limit). */
-    rn: number;
-    slots: number | null;
-    /** The lease counted a new attempt (the target was pending, not a reclaimed lease). */
-    fresh: boolean;
-  }
-
   /** Step lines: few large ClickHouse inserts behind the sends (batch-queue.ts). */
   const audit = createBatchQueue<AuditLogRow>({
     insert: async (rows, token) => {
@@ -331,19 +150,19 @@ export function createDispatcher(opts: DispatcherOptions) {
    * (re-read at most every RUNNING_RECHECK_MS) and the lease still held; the targets not sent
    * because of a pause or abort are released.
    */
-  async function sendLeased(byId: Map<string, Active>, leased: LeasedInBatch[]): Promise<{ sent: number; stale: number }> {
+  async function sendLeased(byId: Map<string, Active>, leased: LeasedTarget[]): Promise<{ sent: number; stale: number }> {
     let sent = 0;
     let stale = 0;
-    const unsent: LeasedInBatch[] = [];
+    const unsent: LeasedTarget[] = [];
     const recorder = createRecorder((n) => (stale += n));
     const isRunning = runningCheck(leased.map((r) => r.campaignId));
-    const lanes = new Map<string, LeasedInBatch[]>();
+    const lanes = new Map<string, LeasedTarget[]>();
     for (const row of [...leased].sort((x, y) => x.rn - y.rn)) {
       const lane = lanes.get(row.gatewayId);
       if (lane) lane.push(row);
       else lanes.set(row.gatewayId, [row]);
     }
-    const sendOne = async (row: LeasedInBatch) => {
+    const sendOne = async (row: LeasedTarget) => {
       const a = byId.get(row.campaignId)!;
       if (!(await isRunning(row.campaignId))) {
         unsent.push(row);
@@ -380,7 +199,7 @@ export function createDispatcher(opts: DispatcherOptions) {
     } finally {
       await timed("record", () => recorder.drain());
     }
-    if (unsent.length) await releaseLeases(unsent, now());
+    if (unsent.length) await releaseLeaseRows(db, { owner, rows: unsent, at: now() });
     return { sent, stale };
   }
 
@@ -416,7 +235,7 @@ export function createDispatcher(opts: DispatcherOptions) {
       keepFailed: false,
       insert: async (batch) => {
         const done = now();
-        const { stored, workOrders } = await record(batch.map((x) => x.d), done);
+        const { stored, workOrders } = await recordOutcomes(db, { owner, decided: batch.map((x) => x.d), at: done });
         if (workOrders) publishWorkOrdersChanged("created", workOrders);
         const accepted = batch.filter((x) => stored.has(x.d.row.id));
         onStale(batch.length - accepted.length);
@@ -444,27 +263,10 @@ export function createDispatcher(opts: DispatcherOptions) {
     wave: WaveRow;
   }
 
-  interface TargetEvidence {
-    campaignId: string;
-    wave: number;
-    meterId: string;
-    gatewayId: string;
-    state: string;
-    attempts: number;
-    lastCode: string | null;
-    nextAttemptAt: Date | null;
-    leaseExpiresAt: Date | null;
-  }
-
   /** The targets of many waves in one statement, grouped by wave. */
   async function waveTargets(waves: Active[]): Promise<Map<string, TargetEvidence[]>> {
     const out = new Map<string, TargetEvidence[]>(waves.map((a) => [waveKey(a.c.id, a.wave.index), []]));
-    if (!waves.length) return out;
-    const rows = await queryJsonRows<TargetEvidence>(db, Prisma.sql`
-      SELECT t."campaignId", t.wave, t."meterId", t."gatewayId", t.state::text AS state, t.attempts, t."lastCode", t."nextAttemptAt", t."leaseExpiresAt"
-      FROM "CampaignTarget" AS t
-      WHERE t."campaignId" = ANY(${waves.map((a) => a.c.id)}::text[]) AND t.wave = ANY(${waves.map((a) => a.wave.index)}::int[])
-        AND (t."campaignId" || '#' || t.wave) = ANY(${waves.map((a) => waveKey(a.c.id, a.wave.index))}::text[])`, ["nextAttemptAt", "leaseExpiresAt"]);
+    const rows = await findWaveTargetEvidence(db, waves.map((a) => ({ campaignId: a.c.id, index: a.wave.index })));
     for (const r of rows) out.get(waveKey(r.campaignId, r.wave))?.push(r);
     return out;
   }
@@ -479,13 +281,7 @@ export function createDispatcher(opts: DispatcherOptions) {
   async function waveTallies(waves: Active[]): Promise<Map<string, WaveTally>> {
     const out = new Map<string, WaveTally>(waves.map((a) => [waveKey(a.c.id, a.wave.index), { outcomes: { ok: 0, pending: 0, failed: {} }, nextAttemptAt: null, leaseExpiresAt: null }]));
     if (!waves.length) return out;
-    const rows = await db.$queryRaw<{ campaignId: string; wave: number; state: string; lastCode: string | null; attempted: boolean; n: number; nextAt: Date | null; leaseAt: Date | null }[]>`
-      SELECT t."campaignId", t.wave, t.state::text AS state, t."lastCode", t.attempts > 0 AS attempted, count(*)::int AS n,
-             min(t."nextAttemptAt") AS "nextAt", min(t."leaseExpiresAt") AS "leaseAt"
-      FROM "CampaignTarget" AS t
-      WHERE t."campaignId" = ANY(${waves.map((a) => a.c.id)}::text[]) AND t.wave = ANY(${waves.map((a) => a.wave.index)}::int[])
-        AND (t."campaignId" || '#' || t.wave) = ANY(${waves.map((a) => waveKey(a.c.id, a.wave.index))}::text[])
-      GROUP BY 1, 2, 3, 4, 5`;
+    const rows = await countWaveTargets(db, waves.map((a) => ({ campaignId: a.c.id, index: a.wave.index })));
     for (const r of rows) {
       const tally = out.get(waveKey(r.campaignId, r.wave));
       if (!tally) continue;
@@ -508,9 +304,7 @@ export function createDispatcher(opts: DispatcherOptions) {
       for (const x of evidence.get(waveKey(a.c.id, a.wave.index)) ?? []) if (x.state === "succeeded") keys.push(commandKey(a.c.id, x.meterId, a.jobType, x.attempts));
     }
     if (!keys.length) return out;
-    const rows = await db.$queryRaw<{ campaignId: string; meterId: string; metrology: string | null; comms: string | null }[]>`
-      SELECT "campaignId", "meterId", outcome->'details'->>'fwMetrology' AS metrology, outcome->'details'->>'fwComms' AS comms
-      FROM "CommandLog" WHERE "idempotencyKey" = ANY(${keys}::text[]) AND state = 'ok'`;
+    const rows = await findReportedFirmware(db, keys);
     for (const r of rows) if (r.metrology && r.comms) out.set(`${r.campaignId}|${r.meterId}`, { metrology: r.metrology, comms: r.comms });
     return out;
   }
@@ -555,15 +349,6 @@ export function createDispatcher(opts: DispatcherOptions) {
     return true;
   }
 
-  interface WaveTarget {
-    id: string;
-    campaignId: string;
-    wave: number;
-    meterId: string;
-    gatewayId: string;
-    state: string;
-  }
-
   /**
    * Wave start for many waves: preflight re-run on current state (the ClickHouse read was
    * started by startDueWaves beside its LAST_GASP check); field steps become work orders.
@@ -583,13 +368,7 @@ export function createDispatcher(opts: DispatcherOptions) {
         const result = row ? checks.get(t.campaignId)!(toPlanMeter(row)) : { ok: false as const, reasons: [{ code: "METER_UNKNOWN", message: "no longer in the fleet inventory" }] };
         if (!result.ok) excluded.push({ id: t.id, code: result.reasons[0]?.code ?? null, reason: `preflight at dispatch: ${result.reasons.map((r) => `${r.code}: ${r.message}`).join("; ")}`.slice(0, 1000) });
       }
-      if (excluded.length) {
-        await db.$executeRaw`
-          UPDATE "CampaignTarget" AS t SET state = 'excluded', "lastCode" = x.code, reason = x.reason, "updatedAt" = ${at}
-          FROM (SELECT u.*, 'pending'::"CampaignTargetState" AS open
-                FROM unnest(${excluded.map((e) => e.id)}::text[], ${excluded.map((e) => e.code)}::text[], ${excluded.map((e) => e.reason)}::text[]) AS u(id, code, reason)) AS x
-          WHERE t.id = x.id AND t.state = x.open`; // compared with a column: see record()
-      }
+      await excludePendingTargets(db, { excluded, at });
     }
     const excludedIds = new Set(excluded.map((e) => e.id));
     for (const a of started) {
@@ -607,12 +386,7 @@ export function createDispatcher(opts: DispatcherOptions) {
   async function loadActive(campaigns: CampaignRow[], at: Date): Promise<Active[]> {
     if (!campaigns.length) return [];
     // The first unfinished wave per campaign only: a 1 M-meter campaign has 10 000 waves.
-    const waves = await db.$queryRaw<WaveRow[]>`
-      SELECT DISTINCT ON (w."campaignId") w.id, w."campaignId", w.index, w.state::text AS state, w."scheduledAt", w."startedAt", w."soakEndsAt", w.decision,
-             w.timezone, w."windowStart", w."windowEnd"
-      FROM "CampaignWave" AS w
-      WHERE w."campaignId" = ANY(${campaigns.map((c) => c.id)}::text[]) AND w.state = ANY(${[...OPEN_WAVE_STATES]}::text[]::"CampaignWaveState"[])
-      ORDER BY w."campaignId", w.index`;
+    const waves = await findFirstOpenWaves(db, { campaignIds: campaigns.map((c) => c.id), openStates: OPEN_WAVE_STATES });
     const first = new Map<string, WaveRow>(waves.map((w) => [w.campaignId, w]));
     const active: Active[] = [];
     for (const c of campaigns) {
@@ -707,13 +481,7 @@ export function createDispatcher(opts: DispatcherOptions) {
    */
   async function passWaves(passes: { a: Active; reasons: { code: string; message: string }[] }[], at: Date, result: TickResult) {
     if (!passes.length) return;
-    const moved = new Set(
-      (await db.$queryRaw<{ id: string }[]>`
-        UPDATE "CampaignWave" AS w SET state = 'passed', decision = 'continue', reasons = v.reasons::jsonb, "decidedAt" = ${at}
-        FROM unnest(${passes.map((p) => p.a.wave.id)}::text[], ${passes.map((p) => JSON.stringify(p.reasons))}::text[]) AS v(id, reasons)
-        WHERE w.id = v.id AND w.state = 'soaking'
-        RETURNING w.id`).map((r) => r.id),
-    );
+    const moved = await passWaveRows(db, { passes: passes.map((p) => ({ waveId: p.a.wave.id, reasons: p.reasons })), at });
     const won = passes.filter((p) => moved.has(p.a.wave.id));
     if (!won.length) return;
     await db.auditEvent.createMany({
@@ -735,10 +503,7 @@ export function createDispatcher(opts: DispatcherOptions) {
     if (!due.length) return [];
     // One read of the due waves' targets serves the LAST_GASP check (their gateways) and the
     // preflight (their pending meters), whose ClickHouse read goes beside the LAST_GASP one.
-    const targets = await queryJsonRows<WaveTarget>(db, Prisma.sql`
-      SELECT t.id, t."campaignId", t.wave, t."meterId", t."gatewayId", t.state::text AS state FROM "CampaignTarget" AS t
-      WHERE t."campaignId" = ANY(${due.map((a) => a.c.id)}::text[]) AND t.wave = ANY(${due.map((a) => a.wave.index)}::int[])
-        AND (t."campaignId" || '#' || t.wave) = ANY(${due.map((a) => waveKey(a.c.id, a.wave.index))}::text[])`);
+    const targets = await findWaveTargets(db, due.map((a) => ({ campaignId: a.c.id, index: a.wave.index })));
     const pendingTargets = targets.filter((t) => t.state === "pending");
     const meterRows = pendingTargets.length
       ? timed("ch:preflight", () => findTargetMeters({ meters: [...new Set(pendingTargets.map((t) => t.meterId))] }, { now: at.getTime() }))
@@ -764,11 +529,7 @@ export function createDispatcher(opts: DispatcherOptions) {
     if (!toClaim.length) return [];
     // Preflight before the wave shows as running: no worker may lease a target preflight would exclude.
     await beginWaves(toClaim, at, pendingTargets, meterRows);
-    const claimedIds = new Set(
-      (await db.$queryRaw<{ id: string }[]>`
-        UPDATE "CampaignWave" SET state = 'running', "startedAt" = ${at}
-        WHERE id = ANY(${toClaim.map((a) => a.wave.id)}::text[]) AND state = 'pending' RETURNING id`).map((r) => r.id),
-    );
+    const claimedIds = await claimWaves(db, { waveIds: toClaim.map((a) => a.wave.id), at });
     const claimed = toClaim.filter((a) => claimedIds.has(a.wave.id));
     for (const a of claimed) a.wave = { ...a.wave, state: "running", startedAt: at };
     return claimed;
@@ -806,7 +567,7 @@ export function createDispatcher(opts: DispatcherOptions) {
     const live = running.filter((a) => a.spec.execution === "remote");
     const byId = new Map(live.map((a) => [a.c.id, a]));
     while (live.length) {
-      const leased = await timed("lease", () => leaseTargets(live, now()));
+      const leased = await timed("lease", () => leaseTargetRows(db, { owner, waves: live.map((a) => ({ campaignId: a.c.id, index: a.wave.index })), at: now(), leaseMs, commandTimeoutMs, batchSize, isPglite }));
       if (!leased.length) break;
       const sent = await sendLeased(byId, leased);
       result.commands += sent.sent;
@@ -846,12 +607,7 @@ export function createDispatcher(opts: DispatcherOptions) {
       }
       result.nextWakeAt = minDate(minDate(result.nextWakeAt, tally.nextAttemptAt), tally.leaseExpiresAt);
     }
-    if (soaks.length) {
-      await db.$executeRaw`
-        UPDATE "CampaignWave" AS w SET state = 'soaking', "soakEndsAt" = v.ends_at::timestamptz
-        FROM unnest(${soaks.map((x) => x.id)}::text[], ${soaks.map((x) => x.endsAt.toISOString())}::text[]) AS v(id, ends_at)
-        WHERE w.id = v.id AND w.state = 'running'`;
-    }
+    await startSoaks(db, soaks);
   }
 
   /**
