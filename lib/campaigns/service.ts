@@ -8,6 +8,7 @@ import { recordAuditEvent } from "@/lib/audit-trail";
 import { can, type Permission, type Role } from "@/lib/auth/permissions";
 import { getCampaignStepLines, getCampaignTimeline, type CampaignStepLine, type CampaignTimeline } from "@/lib/clickhouse/queries/campaigns";
 import { getDb, Prisma } from "@/lib/db";
+import { lockApprovalPool, rescheduleWaves } from "@/lib/db/campaign-targets";
 import { AppError, isAppError } from "@/lib/errors";
 import { getFindings, getJobTypeSpec, needsApproval, type JobType } from "@/lib/scheduling/job-types";
 import { planCampaign, PlanInputError, retimeWaves, WAVE_START_GRACE_MS, type Plan, type PlanOptions } from "@/lib/scheduling/plan";
@@ -225,12 +226,7 @@ async function retimeStaleWaves(tx: Prisma.TransactionClient, c: { id: string; j
     if (err instanceof PlanInputError) throw new AppError("invalid", `The plan is out of date and cannot be re-timed: ${err.message}`);
     throw err;
   }
-  // One statement: a 1 M-meter plan has 10 000 waves.
-  await tx.$executeRaw`
-    UPDATE "CampaignWave" AS w SET "scheduledAt" = x.at, "windowStart" = x.ws, "windowEnd" = x.we
-    FROM unnest(${timings.map((t) => t.index)}::int[], ${timings.map((t) => t.startAt)}::timestamptz[],
-                ${timings.map((t) => t.windowStart)}::timestamptz[], ${timings.map((t) => t.windowEnd)}::timestamptz[]) AS x(idx, at, ws, we)
-    WHERE w."campaignId" = ${c.id} AND w.index = x.idx AND w.state = 'pending'`;
+  await rescheduleWaves(tx, { campaignId: c.id, timings });
   return timings.length;
 }
 
@@ -266,7 +262,7 @@ export async function startCampaign(input: { campaignId: string }, actor: Campai
     const status = await db.$transaction(
       async (tx) => {
         // One start per job type at a time decides against the others' meters (50 × 1 000-meter FOTAs need approval).
-        await tx.$queryRaw`SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock(hashtext(${`campaign-approval:${jobType}`}))) AS l`;
+        await lockApprovalPool(tx, jobType);
         const others = await tx.campaign.aggregate({ where: { jobType, status: { in: [...APPROVAL_POOL_STATUSES] }, id: { not: c.id } }, _sum: { targetCount: true } });
         const isApprovalNeeded = plan.requiresApproval || needsApproval(jobType, plan.summary.scheduledMeters + (others._sum.targetCount ?? 0));
         const next = isApprovalNeeded ? "awaiting_approval" : "running";

@@ -1,5 +1,5 @@
-// PostgreSQL repository of the campaign dispatcher: the only place with SQL on "CampaignTarget"
-// (and the dispatcher's statements on "CampaignWave" and "CommandLog"). Each function is
+// PostgreSQL repository of campaigns: the only place with SQL on "CampaignTarget" (and the raw
+// statements of the dispatcher and the service on "CampaignWave" and "CommandLog"). Each function is
 // (db, input) => rows; the dispatcher decides, these statements store and read.
 import { randomUUID } from "node:crypto";
 import { Prisma, type PrismaClient } from "@/lib/db";
@@ -342,4 +342,19 @@ export async function findReportedFirmware(db: Db, keys: string[]): Promise<{ ca
   return db.$queryRaw<{ campaignId: string; meterId: string; metrology: string | null; comms: string | null }[]>`
       SELECT "campaignId", "meterId", outcome->'details'->>'fwMetrology' AS metrology, outcome->'details'->>'fwComms' AS comms
       FROM "CommandLog" WHERE "idempotencyKey" = ANY(${keys}::text[]) AND state = 'ok'`;
+}
+
+/** New start times and windows for a campaign's pending waves, in one statement (a 1 M-meter plan has 10 000 waves). */
+export async function rescheduleWaves(db: Pick<Db, "$executeRaw">, { campaignId, timings }: { campaignId: string; timings: { index: number; startAt: Date; windowStart: Date | null; windowEnd: Date | null }[] }): Promise<void> {
+  if (!timings.length) return;
+  await db.$executeRaw`
+    UPDATE "CampaignWave" AS w SET "scheduledAt" = x.at, "windowStart" = x.ws, "windowEnd" = x.we
+    FROM unnest(${timings.map((t) => t.index)}::int[], ${timings.map((t) => t.startAt)}::timestamptz[],
+                ${timings.map((t) => t.windowStart)}::timestamptz[], ${timings.map((t) => t.windowEnd)}::timestamptz[]) AS x(idx, at, ws, we)
+    WHERE w."campaignId" = ${campaignId} AND w.index = x.idx AND w.state = 'pending'`;
+}
+
+/** Held to the end of the transaction: one start per job type at a time decides against the others' meters. */
+export async function lockApprovalPool(db: Pick<Db, "$queryRaw">, jobType: string): Promise<void> {
+  await db.$queryRaw`SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock(hashtext(${`campaign-approval:${jobType}`}))) AS l`;
 }
