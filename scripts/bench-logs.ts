@@ -5,6 +5,9 @@
 //
 //   npm run bench:logs -- --rows 10000000 [--runs 20] [--dir /tmp/x]   (--dir keeps the data)
 //   npm run bench:logs -- --dir /tmp/x --reuse                          (time the queries again, no generation)
+//   npm run bench:logs -- --tail-only                                   (only the live-tail matcher figures)
+// First it times the live tail's matcher (lib/logs/match.ts) on pathological wildcard queries over
+// lines of growing length: the time per line must grow linearly with the line (no backtracking).
 // The queries are timed at once and, if background merges are running, again after they settle
 // (at most --settle-minutes, default 20; 0 skips the second pass).
 import fs from "node:fs";
@@ -13,6 +16,7 @@ import path from "node:path";
 import { createClickHouse } from "@/lib/clickhouse/client";
 import { runClickHouseMigrations } from "@/lib/clickhouse/migrate";
 import { getLogHistogram, searchLogs } from "@/lib/clickhouse/queries/logs";
+import { compileMatcher } from "@/lib/logs/match";
 import { parseQuery } from "@/lib/logs/query-parser";
 
 function arg(name: string, fallback: string): string {
@@ -47,7 +51,49 @@ function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
+/** Live-tail matcher: µs per line for pathological queries over lines of 100 B to 100 kB. */
+function benchTailMatcher() {
+  const queries = ["msg:*e*e*e*e*e*e*e*e*Z", "msg:*e*e*e*e*e*e*e*e*e*e*Z", "*a?a?a?a?a?a?a?a?a?b", "meter:*0*0*0*0*0*0*X*"];
+  const lengths = [100, 1_000, 10_000, 100_000];
+  const SLOW_MS = 100; // a row stops growing once a line takes this long (a backtracking matcher grows as n^pieces)
+  console.log(`live-tail matcher: time per line (a line of "e"/"a" runs with no final match: the worst case)`);
+  console.log(`${"query".padEnd(30)} ${lengths.map((n) => `${n} B`.padStart(12)).join("")}   ratio 100 kB / 1 kB`);
+  for (const q of queries) {
+    const parsed = parseQuery(q);
+    if (!parsed.ok) {
+      console.log(`${q.padEnd(30)} refused: ${parsed.error.message}`);
+      continue;
+    }
+    const match = compileMatcher(parsed.ast);
+    const cells: string[] = [];
+    const perLine = new Map<number, number>();
+    for (const n of lengths) {
+      const text = "e a ".repeat(Math.ceil(n / 4)).slice(0, n);
+      const record = { ts: 0, msg: text, meter: "EM-" + "0".repeat(n - 3), attrs: {} };
+      let lines = 0;
+      const t = performance.now();
+      let elapsed = 0;
+      // At least 5 lines and 200 ms per cell, unless one line is already slow.
+      while (lines < 5 || elapsed < 200) {
+        match(record);
+        lines++;
+        elapsed = performance.now() - t;
+        if (elapsed > SLOW_MS) break;
+      }
+      const us = (elapsed * 1000) / lines;
+      perLine.set(n, us);
+      cells.push((us >= 10_000 ? `${(us / 1e6).toFixed(2)} s` : `${us.toFixed(1)} µs`).padStart(12));
+      if (us > SLOW_MS * 1000) break;
+    }
+    while (cells.length < lengths.length) cells.push("(too slow)".padStart(12));
+    const ratio = perLine.has(100_000) && perLine.has(1_000) ? (perLine.get(100_000)! / perLine.get(1_000)!).toFixed(0) : "-";
+    console.log(`${q.padEnd(30)} ${cells.join("")}   ${ratio} (linear: ~100)`);
+  }
+}
+
 async function main() {
+  benchTailMatcher();
+  if (process.argv.includes("--tail-only")) return;
   const dir = DIR || fs.mkdtempSync(path.join(os.tmpdir(), "bench-logs-"));
   const ch = await createClickHouse({ path: path.join(dir, "ch"), database: "ami", queryTimeoutMs: 60_000 });
   // A reused dataset keeps the schema it was generated with (its migrations may be older).

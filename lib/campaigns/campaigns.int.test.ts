@@ -7,7 +7,7 @@ import { can } from "@/lib/auth/permissions";
 import { isAppError } from "@/lib/errors";
 import type { Clock } from "@/lib/hes/adapter";
 import { createSimulatorHes } from "@/lib/hes/simulator-hes";
-import { generateFleet, getMeterId, type Fleet } from "@/lib/simulator/fleet";
+import { generateFleet, getMeter, getMeterId, type Fleet } from "@/lib/simulator/fleet";
 import { createDispatcher, type Dispatcher } from "./dispatcher";
 import { getCampaignProgress } from "./progress";
 import {
@@ -573,5 +573,131 @@ describe(`campaigns on ${testDbKind()}`, () => {
     }
     expect(outcomes.filter((o) => o.endsWith(":forbidden"))).toHaveLength(2 * 9);
   });
-});
 
+  describe("four eyes, windows and the approval pool (issue 24 #2, #3, #8)", () => {
+    /** Wall-clock "HH:MM" and date of an instant in a zone. */
+    const local = (at: Date, timeZone: string) => {
+      const f = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(at);
+      const get = (type: string) => f.find((p) => p.type === type)!.value;
+      return { date: `${get("year")}-${get("month")}-${get("day")}`, hm: `${get("hour")}:${get("minute")}` };
+    };
+    const inNight = (hm: string) => hm >= "01:00" && hm < "05:00"; // fota's off-peak window
+
+    it("whoever submitted a campaign for approval may not approve it, nor may its creator", async () => {
+      const c = await createCampaign({ name: "fota handed over", jobType: "fota", targetQuery: {}, options: { targetFirmware: pickTargetPair() }, creationKey: key() }, users.operator);
+      const submitted = await startCampaign({ campaignId: c.id }, users.operator2, now());
+      expect(submitted.status).toBe("awaiting_approval");
+      expect(submitted.submittedById).toBe(users.operator2.id);
+      expect(submitted.submittedByEmail).toBe(users.operator2.email);
+      await expect(approveCampaign({ campaignId: c.id }, users.operator2, now())).rejects.toMatchObject({ code: "forbidden", message: expect.stringMatching(/submitted/) });
+      await expect(approveCampaign({ campaignId: c.id }, users.operator, now())).rejects.toMatchObject({ code: "forbidden" });
+      expect((await env.db.campaign.findUniqueOrThrow({ where: { id: c.id } })).status).toBe("awaiting_approval");
+      expect(await env.db.auditEvent.count({ where: { action: "campaign.approve", target: c.id, actorId: users.operator2.id, outcome: "denied" } })).toBe(1);
+      const approved = await approveCampaign({ campaignId: c.id }, users.admin, now());
+      expect(approved.status).toBe("approved");
+      await abortCampaign({ campaignId: c.id }, users.operator, now());
+    });
+
+    it("approved a day late: the waves are re-timed from the approval, spaced and inside their windows, and none starts at noon", async () => {
+      const c = await createCampaign({ name: "fota late approval", jobType: "fota", targetQuery: {}, options: { targetFirmware: pickTargetPair(), waveSize: 100, canarySize: 20 }, creationKey: key() }, users.operator);
+      await startCampaign({ campaignId: c.id }, users.operator, now());
+      const planned = await env.db.campaignWave.findMany({ where: { campaignId: c.id }, orderBy: { index: "asc" } });
+      expect(planned.length).toBeGreaterThan(3);
+      for (const w of planned) {
+        expect(w.windowStart).not.toBeNull();
+        expect(w.scheduledAt.getTime()).toBeGreaterThanOrEqual(w.windowStart!.getTime());
+        expect(w.scheduledAt.getTime() + 40 * 60_000).toBeLessThanOrEqual(w.windowEnd!.getTime());
+      }
+      const late = new Date(planned[1]!.scheduledAt.getTime() + 24 * 3_600_000 + 9 * 3_600_000); // the next day, around midday
+      const saved = t;
+      t = late.getTime();
+      try {
+        await approveCampaign({ campaignId: c.id }, users.admin, now());
+        expect((await startCampaign({ campaignId: c.id }, users.operator, now())).status).toBe("running");
+        const waves = await env.db.campaignWave.findMany({ where: { campaignId: c.id }, orderBy: { index: "asc" } });
+        let previousEnd = 0;
+        for (const w of waves) {
+          expect(w.scheduledAt.getTime(), `wave ${w.index}`).toBeGreaterThanOrEqual(late.getTime() - 60_000);
+          // Spaced as planned: each after the previous run and its 60-minute soak.
+          expect(w.scheduledAt.getTime(), `wave ${w.index}`).toBeGreaterThanOrEqual(previousEnd);
+          previousEnd = w.scheduledAt.getTime() + (40 + 60) * 60_000;
+          const start = local(w.scheduledAt, w.timezone);
+          const end = local(new Date(w.scheduledAt.getTime() + 40 * 60_000 - 1), w.timezone);
+          expect(inNight(start.hm) && inNight(end.hm), `wave ${w.index} ${w.timezone} ${start.hm}-${end.hm}`).toBe(true);
+          expect(w.scheduledAt.getTime()).toBeGreaterThanOrEqual(w.windowStart!.getTime());
+          expect(w.scheduledAt.getTime() + 40 * 60_000).toBeLessThanOrEqual(w.windowEnd!.getTime());
+        }
+        // The dispatcher at approval time (daytime in every zone of the fleet) starts nothing.
+        const hes = createSimulatorHes({ fleet, clock, latencyScale: 0 });
+        const d = createDispatcher({ hes, now });
+        const r = await d.tick(); // (other tests' campaigns may still send)
+        expect(await env.db.campaignWave.count({ where: { campaignId: c.id, state: { not: "pending" } } })).toBe(0);
+        expect(await env.db.commandLog.count({ where: { campaignId: c.id } })).toBe(0);
+        expect(r.nextWakeAt!.getTime()).toBeLessThanOrEqual(waves[0]!.scheduledAt.getTime());
+        await d.drain();
+      } finally {
+        await abortCampaign({ campaignId: c.id }, users.operator, now());
+        t = saved;
+      }
+    });
+
+    it("a wave due on a blackout date does not start: it waits for the next allowed night", async () => {
+      // Meters of one zone, so the wave has one local calendar.
+      const first = getMeter(fleet, 0);
+      const ids: string[] = [];
+      for (let i = 0; i < fleet.meters.count && ids.length < 30; i++) if (getMeter(fleet, i).timezone === first.timezone) ids.push(getMeterId(fleet, i));
+      const day = (offsetDays: number) => local(new Date(NOW + offsetDays * 86_400_000), first.timezone).date;
+      const blackout = day(3);
+      const c = await createCampaign(
+        { name: "cert renew blackout", jobType: "cert_renew", targetQuery: { meters: ids }, options: { canarySize: 0, soakMinutes: 0, blackoutDates: [blackout], thresholds: { successPct: 0, maxErrorPct: 100, onBreach: "pause", lastGaspPerMin: 1e9 } }, creationKey: key() },
+        users.operator,
+      );
+      expect((await startCampaign({ campaignId: c.id }, users.operator, now())).status).toBe("running");
+      const wave = await env.db.campaignWave.findFirstOrThrow({ where: { campaignId: c.id }, orderBy: { index: "asc" } });
+      // As a plan frozen before windows were stored: due at 02:30 local on the blackout date.
+      let due = NOW + 3 * 86_400_000 - 12 * 3_600_000;
+      while (local(new Date(due), first.timezone).date !== blackout || local(new Date(due), first.timezone).hm !== "02:30") due += 60_000;
+      await env.db.campaignWave.update({ where: { id: wave.id }, data: { scheduledAt: new Date(due), windowStart: null, windowEnd: null } });
+      const saved = t;
+      t = due + 60_000;
+      try {
+        const hes = createSimulatorHes({ fleet, clock, latencyScale: 0 });
+        const d = createDispatcher({ hes, now });
+        const r = await d.tick();
+        expect(await env.db.commandLog.count({ where: { campaignId: c.id } })).toBe(0);
+        const waiting = await env.db.campaignWave.findUniqueOrThrow({ where: { id: wave.id } });
+        expect(waiting.state).toBe("pending");
+        const next = local(waiting.scheduledAt, first.timezone);
+        expect(next.date > blackout).toBe(true);
+        expect(inNight(next.hm)).toBe(true);
+        expect(r.nextWakeAt!.getTime()).toBeLessThanOrEqual(waiting.scheduledAt.getTime());
+        // On the next night it starts.
+        t = waiting.scheduledAt.getTime();
+        await d.tick();
+        expect(await env.db.commandLog.count({ where: { campaignId: c.id } })).toBeGreaterThan(0);
+        expect((await env.db.campaignWave.findUniqueOrThrow({ where: { id: wave.id } })).startedAt!.getTime()).toBe(waiting.scheduledAt.getTime());
+        await abortCampaign({ campaignId: c.id }, users.operator, now());
+        await d.drain();
+      } finally {
+        t = saved;
+      }
+    });
+
+    it("open campaigns of one job type count together toward its approval size", async () => {
+      const ids = Array.from({ length: fleet.meters.count }, (_, i) => getMeterId(fleet, i));
+      const make = (name: string, meters: string[]) => createCampaign({ name, jobType: "fota", targetQuery: { meters }, options: { targetFirmware: pickTargetPair() }, creationKey: key() }, users.operator);
+      const a = await make("fota part 1", ids.slice(0, 1500));
+      const startedA = await startCampaign({ campaignId: a.id }, users.operator, now());
+      const b = await make("fota part 2", ids.slice(1500, 3000));
+      const startedB = await startCampaign({ campaignId: b.id }, users.operator, now());
+      // Each alone is at most the limit; together they exceed it.
+      expect(startedA.targetCount).toBeLessThanOrEqual(1000);
+      expect(startedB.targetCount).toBeLessThanOrEqual(1000);
+      expect(startedA.targetCount + startedB.targetCount).toBeGreaterThan(1000);
+      expect(startedA.status).toBe("running");
+      expect(startedB.status).toBe("awaiting_approval");
+      await abortCampaign({ campaignId: a.id }, users.operator, now());
+      await abortCampaign({ campaignId: b.id }, users.operator, now());
+    });
+  });
+});

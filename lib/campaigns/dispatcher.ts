@@ -13,112 +13,23 @@
 //   the command carries its idempotency key: after a crash the same key is resent and
 //   the head-end answers with the first outcome instead of applying it again.
 // - Waves run one at a time; after a wave's soak its gate (evaluateWave) decides.
-import { createHash, randomUUID } from "node:crypto";
-import os from "node:os";
-import { CODES, type Code } from "@/lib/audit/codes";
-import type { AuditRecord } from "@/lib/audit/record";
-import { recordAuditEvent } from "@/lib/audit-trail";
-import { toAuditLogRow, type AuditLogRow } from "@/lib/clickhouse/audit-rows";
-import { findTargetMeters, getLastGaspCounts, getWavesHealth, insertCampaignAuditRows, type WaveHealth } from "@/lib/clickhouse/queries/campaigns";
-import { flushMeterStates, markMetersTouched } from "@/lib/clickhouse/meter-state-current";
-import { dbKind, getDb, Prisma } from "@/lib/db";
-import { parseJsonRows, queryJsonRows } from "@/lib/db/json-rows";
-import { stringifyWellFormed } from "@/lib/json-text";
-import { isAppError } from "@/lib/errors";
-import type { CommandOutcome, HesAdapter } from "@/lib/hes/adapter";
-import { evaluateWave, nextRetry, type GateDecision, type MeterOutcome } from "@/lib/scheduling/gates";
-import { findingOf, FOLLOW_UP_JOB_TYPE, getJobTypeSpec, type JobType } from "@/lib/scheduling/job-types";
-import { createPreflight } from "@/lib/scheduling/preflight";
-import { createBatchQueue } from "./batch-queue";
+// The parts: dispatch/outcome.ts (what an answer means, pure), dispatch/send.ts (lease, lanes,
+// recorder), dispatch/waves.ts (current wave, start, gate, settle), dispatch/gasp-cache.ts, and
+// lib/db/campaign-targets.ts (the SQL). This file holds the tick and the server's loop.
+import { randomUUID } from "node:crypto";
+import { flushMeterStates } from "@/lib/clickhouse/meter-state-current";
+import { dbKind, getDb } from "@/lib/db";
+import { HOST, minDate, type DispatchContext, type DispatcherOptions, type TickResult } from "./dispatch/context";
+import { createGaspCache } from "./dispatch/gasp-cache";
+import { createAuditQueue, sendRunningWaves } from "./dispatch/send";
+import { gateSoakedWaves, loadActive, settleRunningWaves, startDueWaves } from "./dispatch/waves";
 import { publishProgress, setLiveProgress } from "./progress";
-import type { CampaignOptions } from "./schemas";
-import { abortCampaignAs, commandKey, readOptions } from "./service";
-import { getFirmwareCatalogue, toPlanMeter } from "./targets";
-import { publishWorkOrdersChanged } from "./work-orders";
 
-export interface DispatcherOptions {
-  hes: HesAdapter;
-  /** Worker identity written into leases. */
-  owner?: string;
-  now?: () => Date;
-  /** How long a lease holds; past it another worker may take the target. */
-  leaseMs?: number;
-  commandTimeoutMs?: number;
-  /** Targets leased per statement, across the running waves of all campaigns (a wave never exceeds 100). */
-  batchSize?: number;
-  /** Write step lines to ClickHouse audit_log (and refresh meter_state_current). */
-  writeAuditLines?: boolean;
-  /** Publish progress snapshots to socket.io rooms. */
-  publish?: boolean;
-  /** Called after a command's outcome is stored (tests count sends). */
-  onRecorded?: (r: { meterId: string; key: string; state: string }) => void;
-  /** Milliseconds spent per phase are added here (the benchmark prints where a tick's time goes). */
-  timings?: Record<string, number>;
-}
-
-export interface TickResult {
-  commands: number;
-  /** Results dropped because the lease had moved on (fence mismatch). */
-  staleResults: number;
-  runningCampaigns: number;
-  /** Earliest time something becomes due (schedule, soak end, retry, lease expiry). */
-  nextWakeAt: Date | null;
-  decisions: { campaignId: string; wave: number; decision: GateDecision }[];
-}
-
-/** A leased row as the lease statement returns it (json_build_array, in LeasedInBatch's order). */
-type LeasedTuple = [id: string, campaignId: string, meterId: string, gatewayId: string, attempts: number, fence: number, key: string, leaseExpiresAt: string, rn: number, slots: number | null, fresh: boolean];
-
-interface LeasedRow {
-  id: string;
-  meterId: string;
-  gatewayId: string;
-  attempts: number;
-  fence: number;
-}
-
-type CampaignRow = { id: string; jobType: string; options: Prisma.JsonValue };
-type WaveRow = { id: string; campaignId: string; index: number; state: string; scheduledAt: Date; startedAt: Date | null; soakEndsAt: Date | null; decision: string | null };
-
-const HOST = os.hostname();
-
-const waveKey = (campaignId: string, index: number) => `${campaignId}#${index}`;
-
-const OPEN_STATES = ["pending", "leased", "sent"] as const;
-
-/** How stale sendLeased's view of a campaign's status may be before the next send re-reads it. */
-const RUNNING_RECHECK_MS = 250;
-/** Outcomes stored per record statement at most before a flush is due at once, and how long a smaller batch waits. */
-const RECORD_BATCH = 1000;
-const RECORD_WAIT_MS = 20;
-
-/** LAST_GASP storm check: the span counted, and how long one read of it serves (dispatcher clock). */
-const GASP_WINDOW_MS = 5 * 60_000;
-const GASP_REFRESH_MS = 2_000;
-
-/** Advisory-lock class of the lease statement (any fixed int; the schema's hash is the second key). */
-const LEASE_LOCK_CLASS = 420_733;
-
-function minDate(a: Date | null, b: Date | null | undefined): Date | null {
-  if (!b) return a;
-  if (!a) return b;
-  return a < b ? a : b;
-}
-
-function positionOf(key: string, suffix: string): bigint {
-  return BigInt("0x" + createHash("sha256").update(key).update(suffix).digest("hex").slice(0, 15));
-}
+export type { DispatcherOptions, TickResult } from "./dispatch/context";
 
 export function createDispatcher(opts: DispatcherOptions) {
   const owner = opts.owner ?? `${HOST}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const now = opts.now ?? (() => new Date());
-  const commandTimeoutMs = opts.commandTimeoutMs ?? 30_000;
-  const leaseMs = opts.leaseMs ?? commandTimeoutMs + 30_000;
-  const batchSize = opts.batchSize ?? 1000;
-  const writeAuditLines = opts.writeAuditLines ?? true;
   const db = getDb();
-  const isPglite = dbKind(db) === "pglite";
-  const lastPublished = new Map<string, number>();
   const timings = opts.timings;
   async function timed<T>(phase: string, body: () => Promise<T>): Promise<T> {
     if (!timings) return body();
@@ -129,768 +40,25 @@ export function createDispatcher(opts: DispatcherOptions) {
       timings[phase] = (timings[phase] ?? 0) + performance.now() - t0;
     }
   }
-
-  /**
-   * One statement leases the due targets of all the given running waves (of campaigns still
-   * running), and says for each gateway how many sessions this worker may open there: its
-   * concurrent-session limit (sessionCap, frozen at start) less the leases every worker
-   * already holds on it, across all campaigns. Leases are counted in the waves that may have
-   * commands out: running or paused, or decided within the last lease and command timeout
-   * (an abort or a gate may end a wave while its last commands are out). Past its limit the
-   * head-end queues and times commands out (HES_TIMEOUT, retried minutes later): in the
-   * bench, 20 campaigns' waves leased together without this cap sent a quarter of their
-   * commands over a limit and the whole run fell to 28-166 commands/s.
-   * A gateway with more due targets than free sessions has them all leased at once and sent
-   * `slots` at a time (sendLeased). The target ranked rn on its gateway waits at most
-   * floor((rn - 1) / slots) command timeouts for its turn, and its lease is that much longer.
-   * Other workers count all of them as busy, so the gateway never carries more than its
-   * limit. Leasing only what fits and going round again cost a lease and a record statement
-   * per round: most of a tick's time when a few gateways hold many of the due targets.
-   */
-  async function leaseTargets(waves: Active[], at: Date): Promise<LeasedInBatch[]> {
-    const ids = waves.map((a) => a.c.id);
-    const indexes = waves.map((a) => a.wave.index);
-    const keys = waves.map((a) => waveKey(a.c.id, a.wave.index));
-    const isDue = (alias: string) => Prisma.sql`${Prisma.raw(alias)}."campaignId" = ANY(${ids}::text[]) AND ${Prisma.raw(alias)}.wave = ANY(${indexes}::int[])
-          AND (${Prisma.raw(alias)}."campaignId" || '#' || ${Prisma.raw(alias)}.wave) = ANY(${keys}::text[])
-          AND ((${Prisma.raw(alias)}.state = 'pending' AND (${Prisma.raw(alias)}."nextAttemptAt" IS NULL OR ${Prisma.raw(alias)}."nextAttemptAt" <= ${at}))
-               OR (${Prisma.raw(alias)}.state = 'leased' AND ${Prisma.raw(alias)}."leaseExpiresAt" < ${at}))`;
-    // The CommandLog rows (state "sending") are written by the same statement, so they are
-    // committed before anything leaves: a crash after it resends the same keys. The key is
-    // commandKey() (service.ts) computed in SQL; the sends use the key returned here.
-    const leaseSql = Prisma.sql`
-      WITH upd AS (
-      UPDATE "CampaignTarget" AS t
-      SET state = 'leased', "leaseOwner" = ${owner}, fence = t.fence + 1, "updatedAt" = ${at},
-          "leaseExpiresAt" = ${at}::timestamptz + (${leaseMs}::int + (CASE WHEN due.slots IS NULL THEN 0 ELSE (due.rn - 1) / due.slots END) * ${commandTimeoutMs}::int) * interval '1 millisecond',
-          attempts = CASE WHEN t.state = 'pending' THEN t.attempts + 1 ELSE t.attempts END
-      FROM (
-        SELECT c.id, cand.rn, cand.slots, c.state = 'pending' AS fresh FROM "CampaignTarget" AS c
-        JOIN (
-          SELECT d.id, d.rn::int AS rn, (d.cap - coalesce(busy.n, 0))::int AS slots FROM (
-            SELECT d.id, d."gatewayId", row_number() OVER (PARTITION BY d."gatewayId" ORDER BY d.id) AS rn,
-                   min(d."sessionCap") OVER (PARTITION BY d."gatewayId") AS cap
-            FROM "CampaignTarget" AS d
-            WHERE ${isDue("d")}
-              AND d."campaignId" = ANY(ARRAY(SELECT r.id FROM "Campaign" AS r WHERE r.id = ANY(${ids}::text[]) AND r.status = 'running'))) AS d
-          LEFT JOIN (
-            SELECT b."gatewayId", count(*)::int AS n FROM "CampaignTarget" AS b
-            JOIN "CampaignWave" AS w ON w."campaignId" = b."campaignId" AND w.index = b.wave
-            WHERE (w.state IN ('running', 'paused') OR w."decidedAt" >= ${new Date(at.getTime() - leaseMs - commandTimeoutMs)})
-              AND b.state = 'leased' AND b."leaseExpiresAt" >= ${at}
-            GROUP BY b."gatewayId") AS busy ON busy."gatewayId" = d."gatewayId"
-          WHERE d.cap IS NULL OR coalesce(busy.n, 0) < d.cap
-          ORDER BY d.rn, d.id
-          LIMIT ${batchSize}) AS cand ON cand.id = c.id
-        WHERE ${isDue("c")}
-        FOR UPDATE OF c SKIP LOCKED) AS due
-      WHERE t.id = due.id
-      RETURNING t.id, t."campaignId", t."meterId", t."gatewayId", t.attempts, t.fence, t."leaseExpiresAt", due.rn, due.slots, due.fresh
-      ), k AS (
-        SELECT upd.*, cp."jobType" AS step,
-               left(encode(sha256(convert_to(upd."campaignId" || '|' || upd."meterId" || '|' || cp."jobType", 'UTF8')), 'hex'), 32)
-                 || CASE WHEN upd.attempts > 1 THEN '.r' || upd.attempts ELSE '' END AS key
-        FROM upd JOIN "Campaign" AS cp ON cp.id = upd."campaignId"
-      ), logged AS (
-        INSERT INTO "CommandLog" ("idempotencyKey", "campaignId", "targetId", "meterId", step, attempt, fence, state, "sentAt")
-        SELECT k.key, k."campaignId", k.id, k."meterId", k.step, k.attempts, k.fence, 'sending', ${at} FROM k
-        ON CONFLICT ("idempotencyKey") DO NOTHING
-      )
-      SELECT json_agg(json_build_array(k.id, k."campaignId", k."meterId", k."gatewayId", k.attempts, k.fence, k.key, k."leaseExpiresAt", k.rn, k.slots, k.fresh))::text AS j FROM k`;
-    // The leased rows come back as one JSON cell: as 16 k rows of 11 columns, PGlite took
-    // longer to hand them over than to lease them (json-rows.ts).
-    const lease = async (q: Pick<typeof db, "$queryRaw">): Promise<LeasedInBatch[]> => {
-      const [row] = await q.$queryRaw<{ j: string | null }[]>(leaseSql);
-      return parseJsonRows<LeasedTuple>(row?.j).map(([id, campaignId, meterId, gatewayId, attempts, fence, key, leaseExpiresAt, rn, slots, fresh]) => ({
-        id, campaignId, meterId, gatewayId, attempts, fence, key, leaseExpiresAt: new Date(leaseExpiresAt), rn, slots, fresh,
-      }));
-    };
-    // PGlite is one process running one statement at a time: the statement alone is atomic.
-    // On PostgreSQL two workers' statements would each count the other's leases as free, so
-    // leasing is serialised per schema by a transaction-scoped advisory lock (held only for
-    // this one statement; the sends happen after the commit).
-    if (isPglite) return lease(db);
-    return db.$transaction(async (tx) => {
-      await tx.$queryRaw`SELECT 1 AS ok FROM (SELECT pg_advisory_xact_lock(${LEASE_LOCK_CLASS}::int, hashtext(current_schema()))) AS l`;
-      return lease(tx);
-    });
-  }
-
-  /**
-   * Leases this worker took but did not send (their campaign was paused or aborted meanwhile)
-   * go back to pending as they were (skipped, if the campaign was aborted: its abort skipped
-   * the pending targets before these came back): the attempt the lease counted is taken back, so the
-   * next lease sends the same key, and the CommandLog rows this lease wrote (same fence,
-   * still "sending") are removed, since those commands never left. A row an earlier lease
-   * wrote under the same key stays: that command may have gone out.
-   */
-  async function releaseLeases(rows: LeasedInBatch[], at: Date) {
-    if (!rows.length) return;
-    await db.$executeRaw`
-      WITH v AS (
-        SELECT x.*, ${owner}::text AS owner, 'leased'::"CampaignTargetState" AS held
-        FROM unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.fence)}::int[], ${rows.map((r) => (r.fresh ? 1 : 0))}::int[], ${rows.map((r) => r.key)}::text[])
-          AS x(id, fence, counted, key)
-      ), released AS (
-        UPDATE "CampaignTarget" AS t
-        SET state = CASE WHEN cp.status = 'aborted' THEN 'skipped'::"CampaignTargetState" ELSE 'pending'::"CampaignTargetState" END,
-            reason = CASE WHEN cp.status = 'aborted' THEN left('campaign aborted: ' || coalesce(cp."statusReason", ''), 1000) ELSE t.reason END,
-            "leaseOwner" = NULL, "leaseExpiresAt" = NULL, "updatedAt" = ${at}, attempts = t.attempts - v.counted
-        FROM v, "Campaign" AS cp
-        WHERE t.id = v.id AND t.fence = v.fence AND t."leaseOwner" = v.owner AND t.state = v.held AND cp.id = t."campaignId"
-        RETURNING t.id, t.fence
-      )
-      DELETE FROM "CommandLog" AS c USING v, released AS r
-      WHERE r.id = v.id AND c."idempotencyKey" = v.key AND c."targetId" = r.id AND c.fence = r.fence AND c.state = 'sending'`;
-  }
-
-  interface Decided {
-    row: LeasedRow;
-    key: string;
-    state: "succeeded" | "failed" | "excluded" | "pending";
-    code: string | null;
-    reason: string | null;
-    nextAttemptAt: Date | null;
-    attemptsDelta: number;
-    outcome: CommandOutcome | { status: "error"; message: string };
-    /** A finding's follow-up work order (its reason), stored with the outcome. */
-    followUp: string | null;
-  }
-
-  function decide(jobType: JobType, row: LeasedRow, key: string, outcome: CommandOutcome | { status: "error"; message: string; retryable: boolean }, at: Date): Decided {
-    const base = { row, key, outcome, nextAttemptAt: null, attemptsDelta: 0, followUp: null };
-    if (outcome.status === "ok") return { ...base, state: "succeeded", code: null, reason: null };
-    // The step worked and found a fault on the meter: a result, with a work order for the fix.
-    const finding = outcome.status === "fail" && !outcome.refused ? findingOf(jobType, outcome.code) : null;
-    if (finding && outcome.status === "fail") {
-      return {
-        ...base, state: "succeeded", code: outcome.code, reason: `finding: ${outcome.message}`.slice(0, 500),
-        followUp: `${jobType}: ${outcome.message.trim() || finding.label}. Fix: ${finding.action}. Runbook: ${finding.runbook}`.slice(0, 1000),
-      };
-    }
-    if (outcome.status === "error") {
-      // The head-end could not be asked (network, 5xx): not an attempt; the same key goes out again later.
-      if (outcome.retryable) return { ...base, state: "pending", code: "HES_UNAVAILABLE", reason: outcome.message, nextAttemptAt: new Date(at.getTime() + 30_000), attemptsDelta: -1 };
-      return { ...base, state: "failed", code: "HES_REJECTED", reason: outcome.message.slice(0, 500) };
-    }
-    const code = outcome.status === "timeout" ? "HES_TIMEOUT" : outcome.code;
-    const message = outcome.status === "timeout" ? "no answer from the head-end in time" : outcome.message;
-    if (outcome.status === "fail" && outcome.refused) return { ...base, state: "failed", code, reason: `refused by the head-end: ${message}`.slice(0, 500) };
-    const retryAt = nextRetry(jobType, code, row.attempts, at, row.meterId);
-    if (retryAt) return { ...base, state: "pending", code, reason: `${code}: ${message}; retry ${row.attempts + 1} due ${retryAt.toISOString()}`.slice(0, 500), nextAttemptAt: retryAt };
-    if (getJobTypeSpec(jobType).retry[code]) {
-      return { ...base, state: "excluded", code, reason: `excluded after failing ${row.attempts} times (last ${code}: ${message})`.slice(0, 500) };
-    }
-    return { ...base, state: "failed", code, reason: `${code}: ${message}`.slice(0, 500) };
-  }
-
-  /**
-   * Store outcomes whose fence still holds, and finish their CommandLog rows, in one statement.
-   * The lease owner and state are compared with columns of v, not constants: PGlite never
-   * analyses its tables, and constant filters on "CampaignTarget" (no index holds these
-   * columns) were estimated at one row, planning a nested loop of every target against every
-   * outcome (1.6 s for 1 000 outcomes). As join conditions they leave the estimate at the
-   * table's size: the outcomes are looked up by primary key, or hashed.
-   */
-  async function record(decided: Decided[], at: Date): Promise<{ stored: Set<string>; workOrders: number }> {
-    if (!decided.length) return { stored: new Set(), workOrders: 0 };
-    // One JSON parameter in, one JSON cell out (json-rows.ts): ten text[] parameters of a
-    // thousand elements each and a row per stored id cost PGlite more than the update.
-    const input = decided.map((d) => ({
-      id: d.row.id, fence: d.row.fence, state: d.state, code: d.code, reason: d.reason,
-      next_at: d.nextAttemptAt ? d.nextAttemptAt.toISOString() : null, delta: d.attemptsDelta, key: d.key,
-      log_state: d.outcome.status === "error" ? "error" : d.outcome.status, outcome: d.outcome,
-      wo_id: d.followUp ? `wo_${randomUUID()}` : null, wo_reason: d.followUp,
-    }));
-    const recSql = Prisma.sql`
-      WITH v AS (
-        SELECT x.*, ${owner}::text AS owner, 'leased'::"CampaignTargetState" AS held
-        FROM json_to_recordset(${stringifyWellFormed(input)}::json)
-          AS x(id text, fence int, state text, code text, reason text, next_at text, delta int, key text, log_state text, outcome jsonb, wo_id text, wo_reason text)
-      ), upd AS (
-        UPDATE "CampaignTarget" AS t
-        SET state = v.state::"CampaignTargetState", "lastCode" = v.code, reason = v.reason,
-            "nextAttemptAt" = v.next_at::timestamptz, attempts = t.attempts + v.delta,
-            "leaseOwner" = NULL, "leaseExpiresAt" = NULL, "updatedAt" = ${at}
-        FROM v
-        WHERE t.id = v.id AND t.fence = v.fence AND t."leaseOwner" = v.owner AND t.state = v.held
-        RETURNING t.id, t."campaignId", t."meterId"
-      ), logs AS (
-        UPDATE "CommandLog" AS c
-        SET state = v.log_state, code = v.code, outcome = v.outcome, "finishedAt" = ${at}
-        FROM v WHERE c."idempotencyKey" = v.key AND v.id IN (SELECT id FROM upd) AND v.log_state <> 'error'
-        RETURNING c."idempotencyKey"
-      ), orders AS (
-        -- A finding's work order is written with its outcome: a crash cannot keep one without the other.
-        INSERT INTO "WorkOrder" (id, "campaignId", "meterId", "jobType", reason)
-        SELECT v.wo_id, u."campaignId", u."meterId", ${FOLLOW_UP_JOB_TYPE}, v.wo_reason FROM v JOIN upd AS u ON u.id = v.id
-        WHERE v.wo_id IS NOT NULL
-        ON CONFLICT ("campaignId", "meterId", "jobType") DO NOTHING
-        RETURNING id
-      )
-      SELECT (SELECT json_agg(id) FROM upd)::text AS j, (SELECT count(*) FROM orders)::int AS orders`;
-    const [row] = await db.$queryRaw<{ j: string | null; orders: number }[]>(recSql);
-    return { stored: new Set(parseJsonRows<string>(row?.j)), workOrders: Number(row?.orders ?? 0) };
-  }
-
-  function auditRecord(campaignId: string, jobType: JobType, d: Decided, at: Date): AuditRecord | null {
-    const o = d.outcome;
-    if (o.status === "error") return null;
-    const code: Code = o.status === "ok" ? "STEP_OK" : o.status === "timeout" ? "HES_TIMEOUT" : o.code;
-    const details = o.status === "ok" ? o.details : {};
-    const str = (v: unknown) => (typeof v === "string" ? v : "");
-    return {
-      ts: at.getTime(), recv_ts: null, meter: d.row.meterId, gw: d.row.gatewayId, code, sev: CODES[code].sev, led: "",
-      step: jobType, job: campaignId,
-      // A finding stays "fail", as the head-end logs it (the check failed on that meter); the
-      // campaign counts it as a result (decide()).
-      result: o.status === "ok" ? "ok" : o.status === "timeout" ? "timeout" : o.refused ? "skipped" : "fail",
-      rssi: null, lqi: null, snr: null, temp_c: null, battery_v: null,
-      accuracy_err_pct: typeof details.accuracyErrPct === "number" ? details.accuracyErrPct : null,
-      fw_metrology: str(details.fwMetrology), fw_comms: str(details.fwComms), fw_sha256: str(details.sha256), cert_not_after: null,
-      msg: o.status === "fail" ? o.message : o.status === "timeout" ? "no answer from the head-end in time" : "",
-      attrs: { key: d.key, attempt: String(d.row.attempts) }, source_host: HOST, source_app: "campaign-dispatcher",
-    };
-  }
-
-  interface LeasedInBatch extends LeasedRow {
-    campaignId: string;
-    /** The idempotency key its CommandLog row was written with. */
-    key: string;
-    leaseExpiresAt: Date;
-    /** Rank among the targets leased on its gateway, and the sessions this worker may hold there (null: no limit). */
-    rn: number;
-    slots: number | null;
-    /** The lease counted a new attempt (the target was pending, not a reclaimed lease). */
-    fresh: boolean;
-  }
-
-  /** Step lines: few large ClickHouse inserts behind the sends (batch-queue.ts). */
-  const audit = createBatchQueue<AuditLogRow>({
-    insert: async (rows, token) => {
-      const t0 = performance.now();
-      try {
-        await insertCampaignAuditRows(rows, token);
-      } finally {
-        if (timings) timings.chAudit = (timings.chAudit ?? 0) + performance.now() - t0;
-      }
-    },
-    tokenOf: (rows) => `campaigns:${owner}:${rows[0]?.id ?? ""}:${rows.at(-1)?.id ?? ""}:${rows.length}`,
-  });
-
-  /**
-   * Sends one lease's targets: per gateway at most `slots` at once (the next goes when one
-   * answers), all gateways together. Outcomes are stored as they come, coalesced: one record
-   * statement in flight at a time, the outcomes that arrive meanwhile go in the next one
-   * (a short wait lets a batch build up). Before each send the campaign must still be running
-   * (re-read at most every RUNNING_RECHECK_MS) and the lease still held; the targets not sent
-   * because of a pause or abort are released.
-   */
-  async function sendLeased(byId: Map<string, Active>, leased: LeasedInBatch[]): Promise<{ sent: number; stale: number }> {
-    let sent = 0;
-    let stale = 0;
-    const unsent: LeasedInBatch[] = [];
-    const recorder = createRecorder((n) => (stale += n));
-    const isRunning = runningCheck(leased.map((r) => r.campaignId));
-    const lanes = new Map<string, LeasedInBatch[]>();
-    for (const row of [...leased].sort((x, y) => x.rn - y.rn)) {
-      const lane = lanes.get(row.gatewayId);
-      if (lane) lane.push(row);
-      else lanes.set(row.gatewayId, [row]);
-    }
-    const sendOne = async (row: LeasedInBatch) => {
-      const a = byId.get(row.campaignId)!;
-      if (!(await isRunning(row.campaignId))) {
-        unsent.push(row);
-        return;
-      }
-      if (now() >= row.leaseExpiresAt) {
-        // Its turn came after its lease ran out: another worker may hold it now.
-        stale++;
-        return;
-      }
-      sent++;
-      const outcome = await opts.hes
-        .sendCommand({ meterId: row.meterId, step: a.jobType, params: a.fotaParams, idempotencyKey: row.key, timeoutMs: commandTimeoutMs, job: a.c.id })
-        .catch((err: unknown) => ({
-          status: "error" as const,
-          message: err instanceof Error ? err.message : String(err),
-          retryable: !isAppError(err) || err.code === "unavailable",
-        }));
-      const done = now();
-      recorder.push([{ a, d: decide(a.jobType, row, row.key, outcome, done) }]);
-    };
-    try {
-      await timed("hes", () =>
-        Promise.all(
-          [...lanes.values()].map(async (rows) => {
-            let next = 0;
-            const lane = async () => {
-              while (next < rows.length) await sendOne(rows[next++]!);
-            };
-            await Promise.all(Array.from({ length: Math.min(rows.length, rows[0]!.slots ?? rows.length) }, lane));
-          }),
-        ),
-      );
-    } finally {
-      await timed("record", () => recorder.drain());
-    }
-    if (unsent.length) await releaseLeases(unsent, now());
-    return { sent, stale };
-  }
-
-  /** A campaign's status for sendLeased: leased as running; re-read when the last read is older than RUNNING_RECHECK_MS. */
-  function runningCheck(campaignIds: string[]) {
-    let running = new Set(campaignIds);
-    let readAt = performance.now();
-    let reading: Promise<void> | null = null;
-    return async (id: string): Promise<boolean> => {
-      if (performance.now() - readAt >= RUNNING_RECHECK_MS) {
-        reading ??= db.campaign
-          .findMany({ where: { id: { in: [...running] }, status: "running" }, select: { id: true } })
-          .then((rows) => {
-            running = new Set(rows.map((r) => r.id));
-            readAt = performance.now();
-          })
-          .finally(() => (reading = null));
-        await reading;
-      }
-      return running.has(id);
-    };
-  }
-
-  /**
-   * Outcomes stored in coalesced record statements (batch-queue.ts); the accepted ones get
-   * their step lines and callbacks. A failed statement is not retried: drain() throws, and
-   * the leases expire, so the same keys go out again.
-   */
-  function createRecorder(onStale: (n: number) => void) {
-    return createBatchQueue<{ a: Active; d: Decided }>({
-      batch: RECORD_BATCH,
-      waitMs: RECORD_WAIT_MS,
-      keepFailed: false,
-      insert: async (batch) => {
-        const done = now();
-        const { stored, workOrders } = await record(batch.map((x) => x.d), done);
-        if (workOrders) publishWorkOrdersChanged("created", workOrders);
-        const accepted = batch.filter((x) => stored.has(x.d.row.id));
-        onStale(batch.length - accepted.length);
-        for (const { d } of accepted) opts.onRecorded?.({ meterId: d.row.meterId, key: d.key, state: d.state });
-        if (writeAuditLines && accepted.length) {
-          const rows = accepted
-            .map(({ a, d }) => ({ d, r: auditRecord(a.c.id, a.jobType, d, done) }))
-            .filter((x): x is { d: Decided; r: AuditRecord } => x.r !== null)
-            .map(({ d, r }) => toAuditLogRow(r, { source: `campaign:${r.job}`, position: positionOf(d.key, `${d.row.fence}`) }));
-          audit.push(rows);
-          // The map's flat table follows on the same debounced refresh as ingested lines (500 ms):
-          // re-merging each batch's meters inline took 3.4 s of a 14.8 s bench run (16 k commands, PGlite).
-          markMetersTouched(accepted.map(({ d }) => d.row.meterId));
-        }
-      },
-    });
-  }
-
-  interface Active {
-    c: CampaignRow;
-    jobType: JobType;
-    spec: ReturnType<typeof getJobTypeSpec>;
-    options: CampaignOptions;
-    fotaParams: { metrology: string; comms: string } | undefined;
-    wave: WaveRow;
-  }
-
-  interface TargetEvidence {
-    campaignId: string;
-    wave: number;
-    meterId: string;
-    gatewayId: string;
-    state: string;
-    attempts: number;
-    lastCode: string | null;
-    nextAttemptAt: Date | null;
-    leaseExpiresAt: Date | null;
-  }
-
-  /** The targets of many waves in one statement, grouped by wave. */
-  async function waveTargets(waves: Active[]): Promise<Map<string, TargetEvidence[]>> {
-    const out = new Map<string, TargetEvidence[]>(waves.map((a) => [waveKey(a.c.id, a.wave.index), []]));
-    if (!waves.length) return out;
-    const rows = await queryJsonRows<TargetEvidence>(db, Prisma.sql`
-      SELECT t."campaignId", t.wave, t."meterId", t."gatewayId", t.state::text AS state, t.attempts, t."lastCode", t."nextAttemptAt", t."leaseExpiresAt"
-      FROM "CampaignTarget" AS t
-      WHERE t."campaignId" = ANY(${waves.map((a) => a.c.id)}::text[]) AND t.wave = ANY(${waves.map((a) => a.wave.index)}::int[])
-        AND (t."campaignId" || '#' || t.wave) = ANY(${waves.map((a) => waveKey(a.c.id, a.wave.index))}::text[])`, ["nextAttemptAt", "leaseExpiresAt"]);
-    for (const r of rows) out.get(waveKey(r.campaignId, r.wave))?.push(r);
-    return out;
-  }
-
-  interface WaveTally {
-    perMeter: Record<string, MeterOutcome>;
-    nextAttemptAt: Date | null;
-    leaseExpiresAt: Date | null;
-  }
-
-  /** Outcome counts of many waves in one grouped statement (mid-wave checks need counts, not meter ids). */
-  async function waveTallies(waves: Active[]): Promise<Map<string, WaveTally>> {
-    const out = new Map<string, WaveTally>(waves.map((a) => [waveKey(a.c.id, a.wave.index), { perMeter: {}, nextAttemptAt: null, leaseExpiresAt: null }]));
-    if (!waves.length) return out;
-    const rows = await db.$queryRaw<{ campaignId: string; wave: number; state: string; lastCode: string | null; attempted: boolean; n: number; nextAt: Date | null; leaseAt: Date | null }[]>`
-      SELECT t."campaignId", t.wave, t.state::text AS state, t."lastCode", t.attempts > 0 AS attempted, count(*)::int AS n,
-             min(t."nextAttemptAt") AS "nextAt", min(t."leaseExpiresAt") AS "leaseAt"
-      FROM "CampaignTarget" AS t
-      WHERE t."campaignId" = ANY(${waves.map((a) => a.c.id)}::text[]) AND t.wave = ANY(${waves.map((a) => a.wave.index)}::int[])
-        AND (t."campaignId" || '#' || t.wave) = ANY(${waves.map((a) => waveKey(a.c.id, a.wave.index))}::text[])
-      GROUP BY 1, 2, 3, 4, 5`;
-    for (const r of rows) {
-      const tally = out.get(waveKey(r.campaignId, r.wave));
-      if (!tally) continue;
-      const one = perMeterOf([{ campaignId: r.campaignId, wave: r.wave, meterId: "", gatewayId: "", state: r.state, attempts: r.attempted ? 1 : 0, lastCode: r.lastCode, nextAttemptAt: null, leaseExpiresAt: null }])[""];
-      if (one) for (let i = 0; i < r.n; i++) tally.perMeter[`${r.state}:${r.lastCode ?? ""}:${r.attempted ? 1 : 0}:${i}`] = one;
-      if (r.state === "pending") tally.nextAttemptAt = minDate(tally.nextAttemptAt, r.nextAt);
-      if (r.state === "leased") tally.leaseExpiresAt = minDate(tally.leaseExpiresAt, r.leaseAt);
-    }
-    return out;
-  }
-
-  /**
-   * The firmware pair each succeeded fota target's answer reported (its CommandLog outcome,
-   * looked up by key), keyed "campaign|meter". Other job types need none.
-   */
-  async function reportedFirmware(waves: Active[], evidence: Map<string, TargetEvidence[]>): Promise<Map<string, { metrology: string; comms: string }>> {
-    const out = new Map<string, { metrology: string; comms: string }>();
-    const keys: string[] = [];
-    for (const a of waves) {
-      if (a.jobType !== "fota") continue;
-      for (const x of evidence.get(waveKey(a.c.id, a.wave.index)) ?? []) if (x.state === "succeeded") keys.push(commandKey(a.c.id, x.meterId, a.jobType, x.attempts));
-    }
-    if (!keys.length) return out;
-    const rows = await db.$queryRaw<{ campaignId: string; meterId: string; metrology: string | null; comms: string | null }[]>`
-      SELECT "campaignId", "meterId", outcome->'details'->>'fwMetrology' AS metrology, outcome->'details'->>'fwComms' AS comms
-      FROM "CommandLog" WHERE "idempotencyKey" = ANY(${keys}::text[]) AND state = 'ok'`;
-    for (const r of rows) if (r.metrology && r.comms) out.set(`${r.campaignId}|${r.meterId}`, { metrology: r.metrology, comms: r.comms });
-    return out;
-  }
-
-  function perMeterOf(targets: TargetEvidence[]): Record<string, MeterOutcome> {
-    const perMeter: Record<string, MeterOutcome> = {};
-    for (const t of targets) {
-      if (t.state === "succeeded") perMeter[t.meterId] = { status: "ok" };
-      else if (t.state === "failed" || (t.state === "excluded" && t.attempts > 0)) perMeter[t.meterId] = { status: "failed", code: t.lastCode ?? "UNKNOWN" };
-      else if (t.state === "pending" || t.state === "leased" || t.state === "sent") perMeter[t.meterId] = { status: "pending" };
-    }
-    return perMeter;
-  }
-
-  /**
-   * LAST_GASP per minute behind each wave's gateways over the 5 minutes before the read. One
-   * ClickHouse read of all gateways serves the gates and wave starts of every tick for
-   * GASP_REFRESH_MS of the dispatcher's clock: a storm is seen at most that much later.
-   */
-  let gaspRead: { at: number; counts: Promise<Map<string, number>> } | null = null;
-  let tickAt = 0;
-  function gaspCounts(at: number): Promise<Map<string, number>> {
-    if (!gaspRead || at < gaspRead.at || at - gaspRead.at >= GASP_REFRESH_MS) {
-      const read = { at, counts: timed("ch:gasp", () => getLastGaspCounts({ from: at - GASP_WINDOW_MS, to: at + 1 })) };
-      // A failed read is not kept: the next caller reads again.
-      read.counts.catch(() => {
-        if (gaspRead === read) gaspRead = null;
-      });
-      gaspRead = read;
-    }
-    return gaspRead.counts;
-  }
-  async function lastGaspRates(gatewaysPerWave: string[][], at: number): Promise<number[]> {
-    const counts = await gaspCounts(at);
-    return gatewaysPerWave.map((gws) => (gws.reduce((n, gw) => n + (counts.get(gw) ?? 0), 0) * 60_000) / (GASP_WINDOW_MS + 1));
-  }
-
-  /** Applies a gate's decision if the wave is still in `from` (one worker decides a wave); false if another worker did. */
-  async function applyDecision(a: Active, from: "pending" | "running" | "soaking", decision: GateDecision, reasons: { code: string; message: string }[], at: Date): Promise<boolean> {
-    const { c, wave } = a;
-    const text = reasons.map((r) => `${r.code}: ${r.message}`).join("; ");
-    const to = decision === "continue" ? "passed" : decision === "pause" ? "paused" : decision === "abort" ? "failed" : null;
-    if (!to) return false;
-    const moved = await db.campaignWave.updateMany({ where: { id: wave.id, state: from }, data: { state: to, decision, reasons, decidedAt: at } });
-    if (!moved.count) return false;
-    if (decision === "pause") {
-      await db.campaign.updateMany({ where: { id: c.id, status: "running" }, data: { status: "paused", statusReason: `gate of wave ${wave.index}: ${text}`.slice(0, 1000) } });
-    } else if (decision === "abort") {
-      await abortCampaignAs(c.id, `gate of wave ${wave.index}: ${text}`.slice(0, 1000), at).catch(() => {});
-    }
-    await recordAuditEvent({ actor: null, action: "campaign.gate", target: c.id, outcome: decision === "continue" ? "ok" : "failed", details: { wave: wave.index, decision, reasons } });
-    return true;
-  }
-
-  interface WaveTarget {
-    id: string;
-    campaignId: string;
-    wave: number;
-    meterId: string;
-    gatewayId: string;
-    state: string;
-  }
-
-  /**
-   * Wave start for many waves: preflight re-run on current state (the ClickHouse read was
-   * started by startDueWaves beside its LAST_GASP check); field steps become work orders.
-   */
-  async function beginWaves(started: Active[], at: Date, pendingTargets: WaveTarget[], meterRows: Promise<Awaited<ReturnType<typeof findTargetMeters>>>) {
-    if (!started.length) return;
-    const isStarted = new Set(started.map((a) => waveKey(a.c.id, a.wave.index)));
-    const targets = pendingTargets.filter((t) => isStarted.has(waveKey(t.campaignId, t.wave)));
-    const excluded: { id: string; code: string | null; reason: string }[] = [];
-    if (targets.length) {
-      const catalogue = started.some((a) => a.jobType === "fota") ? await getFirmwareCatalogue() : undefined;
-      const rows = await meterRows;
-      const byMeter = new Map(rows.map((r) => [r.meter, r]));
-      const checks = new Map(started.map((a) => [a.c.id, createPreflight({ jobType: a.jobType, catalogue, targetFirmware: a.options.targetFirmware }, at)]));
-      for (const t of targets) {
-        const row = byMeter.get(t.meterId);
-        const result = row ? checks.get(t.campaignId)!(toPlanMeter(row)) : { ok: false as const, reasons: [{ code: "METER_UNKNOWN", message: "no longer in the fleet inventory" }] };
-        if (!result.ok) excluded.push({ id: t.id, code: result.reasons[0]?.code ?? null, reason: `preflight at dispatch: ${result.reasons.map((r) => `${r.code}: ${r.message}`).join("; ")}`.slice(0, 1000) });
-      }
-      if (excluded.length) {
-        await db.$executeRaw`
-          UPDATE "CampaignTarget" AS t SET state = 'excluded', "lastCode" = x.code, reason = x.reason, "updatedAt" = ${at}
-          FROM (SELECT u.*, 'pending'::"CampaignTargetState" AS open
-                FROM unnest(${excluded.map((e) => e.id)}::text[], ${excluded.map((e) => e.code)}::text[], ${excluded.map((e) => e.reason)}::text[]) AS u(id, code, reason)) AS x
-          WHERE t.id = x.id AND t.state = x.open`; // compared with a column: see record()
-      }
-    }
-    const excludedIds = new Set(excluded.map((e) => e.id));
-    for (const a of started) {
-      if (a.spec.execution !== "field") continue;
-      // The wave's pending targets were read above; those preflight just excluded get no order.
-      const open = targets.filter((t) => t.campaignId === a.c.id && t.wave === a.wave.index && !excludedIds.has(t.id));
-      const made = await db.workOrder.createMany({ data: open.map((t) => ({ campaignId: a.c.id, meterId: t.meterId, jobType: a.jobType, reason: `campaign wave ${a.wave.index}` })), skipDuplicates: true });
-      if (made.count) publishWorkOrdersChanged("created", made.count);
-      // Exactly the targets that got an order (the ids read above), nothing the read did not see.
-      await db.campaignTarget.updateMany({ where: { id: { in: open.map((t) => t.id) }, state: "pending" }, data: { state: "sent", updatedAt: at } });
-    }
-  }
-
-  /** The first unfinished wave of each running campaign; campaigns with none are completed once nothing is open. */
-  async function loadActive(campaigns: CampaignRow[], at: Date): Promise<Active[]> {
-    if (!campaigns.length) return [];
-    // The first unfinished wave per campaign only: a 1 M-meter campaign has 10 000 waves.
-    const waves = await db.$queryRaw<WaveRow[]>`
-      SELECT DISTINCT ON (w."campaignId") w.id, w."campaignId", w.index, w.state::text AS state, w."scheduledAt", w."startedAt", w."soakEndsAt", w.decision
-      FROM "CampaignWave" AS w
-      WHERE w."campaignId" = ANY(${campaigns.map((c) => c.id)}::text[]) AND w.state IN ('pending', 'running', 'soaking', 'paused')
-      ORDER BY w."campaignId", w.index`;
-    const first = new Map<string, WaveRow>(waves.map((w) => [w.campaignId, w]));
-    const active: Active[] = [];
-    for (const c of campaigns) {
-      const wave = first.get(c.id);
-      if (!wave) {
-        const open = await db.campaignTarget.count({ where: { campaignId: c.id, state: { in: [...OPEN_STATES] } } });
-        if (open === 0) {
-          const moved = await db.campaign.updateMany({ where: { id: c.id, status: "running" }, data: { status: "completed", finishedAt: at } });
-          if (moved.count) await recordAuditEvent({ actor: null, action: "campaign.complete", target: c.id, outcome: "ok" });
-        }
-        continue;
-      }
-      const jobType = c.jobType as JobType;
-      const options = readOptions(c.options);
-      const fotaParams = jobType === "fota" && options.targetFirmware ? { metrology: options.targetFirmware.metrology, comms: options.targetFirmware.comms } : undefined;
-      active.push({ c, jobType, spec: getJobTypeSpec(jobType), options, fotaParams, wave });
-    }
-    return active;
-  }
-
-  function thresholdsOf(a: Active) {
-    const th = a.options.thresholds;
-    return { successPct: th.successPct, maxErrors: { pct: th.maxErrorPct, count: th.maxErrorCount }, onBreach: th.onBreach };
-  }
-
-  /** Gates of soaked waves, batched: one evidence read, one health scan per group of waves without shared meters, one LAST_GASP read. */
-  async function gateSoakedWaves(soaked: Active[], result: TickResult) {
-    if (!soaked.length) return;
-    const t = now();
-    const evidence = await timed("pg:waveTargets", () => waveTargets(soaked));
-    // The health scan leaves out the waves' own step lines (still on their way to ClickHouse,
-    // perhaps): what they say comes from the targets' outcomes here.
-    const reported = await timed("pg:fotaOutcomes", () => reportedFirmware(soaked, evidence));
-    const inputs = soaked.map((a) => {
-      const targets = evidence.get(waveKey(a.c.id, a.wave.index)) ?? [];
-      const perMeter = perMeterOf(targets);
-      const target = a.jobType === "fota" ? a.options.targetFirmware : null;
-      const answered = targets.filter((x) => x.state === "succeeded");
-      const own = {
-        answered: answered.map((x) => x.meterId),
-        onTarget: target ? answered.filter((x) => { const fw = reported.get(`${a.c.id}|${x.meterId}`); return fw?.metrology === target.metrology && fw.comms === target.comms; }).map((x) => x.meterId) : [],
-        mismatched: targets.filter((x) => x.lastCode === "FW_HASH_MISMATCH").map((x) => x.meterId),
-      };
-      return { a, targets, perMeter, own, meters: Object.keys(perMeter) };
-    });
-    // A meter may be in two campaigns' waves at once: such waves go to separate health scans.
-    const groups: (typeof inputs)[] = [];
-    for (const x of inputs) {
-      if (!x.meters.length) continue;
-      const g = groups.find((g) => !g.some((y) => y.meters.some((m) => x.meters.includes(m))));
-      if (g && g.length < 200) g.push(x);
-      else groups.push([x]);
-    }
-    // The LAST_GASP read does not depend on the health scans: both go to chDB at once.
-    const gaspRead = lastGaspRates(inputs.map((x) => [...new Set(x.targets.map((y) => y.gatewayId))]), tickAt);
-    gaspRead.catch(() => {}); // awaited below; a health scan failing first must not leave it unhandled
-    const health = new Map<Active, WaveHealth>();
-    for (const g of groups) {
-      const rows = await timed("ch:health", () => getWavesHealth(
-        g.map(({ a, meters, own }) => ({ campaignId: a.c.id, step: a.jobType, meters, own, from: (a.wave.startedAt ?? a.wave.scheduledAt).getTime(), to: t.getTime() + 1, targetFirmware: a.jobType === "fota" ? a.options.targetFirmware ?? null : null })),
-      ));
-      g.forEach((x, i) => health.set(x.a, rows[i]!));
-    }
-    const gasp = await gaspRead;
-    const passes: { a: Active; reasons: { code: string; message: string }[] }[] = [];
-    for (const [i, { a, perMeter }] of inputs.entries()) {
-      const th = a.options.thresholds;
-      const gate = evaluateWave(
-        { perMeter, healthAfterSoak: health.get(a) ?? { reRegistered: 0, hashMatches: null, newFaults: {} }, soakEndsAt: a.wave.soakEndsAt ?? t },
-        thresholdsOf(a),
-        { regionLastGaspPerMin: gasp[i]!, stormThreshold: th.lastGaspPerMin },
-        t,
-      );
-      if (gate.decision === "wait") {
-        result.nextWakeAt = minDate(result.nextWakeAt, new Date(t.getTime() + 30_000));
-        continue;
-      }
-      if (gate.decision === "continue") {
-        passes.push({ a, reasons: gate.reasons });
-        continue;
-      }
-      if (!(await applyDecision(a, "soaking", gate.decision, gate.reasons, t))) continue;
-      result.decisions.push({ campaignId: a.c.id, wave: a.wave.index, decision: gate.decision });
-    }
-    await passWaves(passes, t, result);
-  }
-
-  /**
-   * The common gate outcome for many waves in two statements (the wave moves on only if it
-   * is still soaking: one worker decides a wave), instead of two per wave as applyDecision.
-   */
-  async function passWaves(passes: { a: Active; reasons: { code: string; message: string }[] }[], at: Date, result: TickResult) {
-    if (!passes.length) return;
-    const moved = new Set(
-      (await db.$queryRaw<{ id: string }[]>`
-        UPDATE "CampaignWave" AS w SET state = 'passed', decision = 'continue', reasons = v.reasons::jsonb, "decidedAt" = ${at}
-        FROM unnest(${passes.map((p) => p.a.wave.id)}::text[], ${passes.map((p) => JSON.stringify(p.reasons))}::text[]) AS v(id, reasons)
-        WHERE w.id = v.id AND w.state = 'soaking'
-        RETURNING w.id`).map((r) => r.id),
-    );
-    const won = passes.filter((p) => moved.has(p.a.wave.id));
-    if (!won.length) return;
-    await db.auditEvent.createMany({
-      data: won.map(({ a, reasons }) => ({ actorId: null, actorEmail: null, action: "campaign.gate", target: a.c.id, outcome: "ok" as const, details: { wave: a.wave.index, decision: "continue", reasons } })),
-    });
-    for (const { a } of won) result.decisions.push({ campaignId: a.c.id, wave: a.wave.index, decision: "continue" });
-    result.nextWakeAt = minDate(result.nextWakeAt, at);
-  }
-
-  /** Due pending waves: LAST_GASP check (one read for all), claim, preflight (one read for all). Returns the waves now running. */
-  async function startDueWaves(pending: Active[], result: TickResult): Promise<Active[]> {
-    const at = now();
-    const due = pending.filter((a) => {
-      if (at >= a.wave.scheduledAt) return true;
-      result.nextWakeAt = minDate(result.nextWakeAt, a.wave.scheduledAt);
-      return false;
-    });
-    if (!due.length) return [];
-    // One read of the due waves' targets serves the LAST_GASP check (their gateways) and the
-    // preflight (their pending meters), whose ClickHouse read goes beside the LAST_GASP one.
-    const targets = await queryJsonRows<WaveTarget>(db, Prisma.sql`
-      SELECT t.id, t."campaignId", t.wave, t."meterId", t."gatewayId", t.state::text AS state FROM "CampaignTarget" AS t
-      WHERE t."campaignId" = ANY(${due.map((a) => a.c.id)}::text[]) AND t.wave = ANY(${due.map((a) => a.wave.index)}::int[])
-        AND (t."campaignId" || '#' || t.wave) = ANY(${due.map((a) => waveKey(a.c.id, a.wave.index))}::text[])`);
-    const pendingTargets = targets.filter((t) => t.state === "pending");
-    const meterRows = pendingTargets.length
-      ? timed("ch:preflight", () => findTargetMeters({ meters: [...new Set(pendingTargets.map((t) => t.meterId))] }, { now: at.getTime() }))
-      : Promise.resolve([]);
-    meterRows.catch(() => {}); // awaited in beginWaves; a storm pause may leave it unread
-    const gwsOf = new Map<string, Set<string>>();
-    for (const t of targets) {
-      const k = waveKey(t.campaignId, t.wave);
-      const set = gwsOf.get(k);
-      if (set) set.add(t.gatewayId);
-      else gwsOf.set(k, new Set([t.gatewayId]));
-    }
-    const perWave = due.map((a) => [...(gwsOf.get(waveKey(a.c.id, a.wave.index)) ?? [])]);
-    const gasp = await lastGaspRates(perWave, tickAt);
-    const toClaim: Active[] = [];
-    for (const [i, a] of due.entries()) {
-      const limit = a.options.thresholds.lastGaspPerMin;
-      if (gasp[i]! >= limit) {
-        if (!(await applyDecision(a, "pending", "pause", [{ code: "LAST_GASP_STORM", message: `${gasp[i]!.toFixed(1)} last-gasp messages/min behind this wave's gateways, at or above ${limit}` }], at))) continue;
-        result.decisions.push({ campaignId: a.c.id, wave: a.wave.index, decision: "pause" });
-      } else toClaim.push(a);
-    }
-    if (!toClaim.length) return [];
-    // Preflight before the wave shows as running: no worker may lease a target preflight would exclude.
-    await beginWaves(toClaim, at, pendingTargets, meterRows);
-    const claimedIds = new Set(
-      (await db.$queryRaw<{ id: string }[]>`
-        UPDATE "CampaignWave" SET state = 'running', "startedAt" = ${at}
-        WHERE id = ANY(${toClaim.map((a) => a.wave.id)}::text[]) AND state = 'pending' RETURNING id`).map((r) => r.id),
-    );
-    const claimed = toClaim.filter((a) => claimedIds.has(a.wave.id));
-    for (const a of claimed) a.wave = { ...a.wave, state: "running", startedAt: at };
-    return claimed;
-  }
-
-  /** Lease and send across all running remote waves until none has a due target (or their campaigns stop running). */
-  async function sendRunningWaves(running: Active[], result: TickResult) {
-    const live = running.filter((a) => a.spec.execution === "remote");
-    const byId = new Map(live.map((a) => [a.c.id, a]));
-    while (live.length) {
-      const leased = await timed("lease", () => leaseTargets(live, now()));
-      if (!leased.length) break;
-      const sent = await sendLeased(byId, leased);
-      result.commands += sent.sent;
-      result.staleResults += sent.stale;
-      // A full batch may have left due targets behind; otherwise everything due on a gateway
-      // with a free session was leased (the rest waits for other workers' sessions, next tick).
-      if (leased.length < batchSize) break;
-    }
-    // The round's step lines go to ClickHouse in one insert, not awaited: it goes on beside
-    // the soak starts and the next ticks (no gate needs them: see gateSoakedWaves).
-    if (result.commands) audit.kick();
-  }
-
-  /** After sending: a wave with nothing open starts its soak; otherwise the error budget is checked mid-wave. */
-  async function settleRunningWaves(running: Active[], result: TickResult) {
-    if (!running.length) return;
-    const t = now();
-    const tallies = await timed("pg:tallies", () => waveTallies(running));
-    // Soak starts of all finished waves in one statement.
-    const soaks: { id: string; endsAt: Date }[] = [];
-    for (const a of running) {
-      const tally = tallies.get(waveKey(a.c.id, a.wave.index))!;
-      const perMeter = tally.perMeter;
-      const open = Object.values(perMeter).filter((o) => o.status === "pending").length;
-      if (open === 0) {
-        const soakMs = (a.options.soakMinutes ?? a.spec.soakMinutes) * 60_000;
-        soaks.push({ id: a.wave.id, endsAt: new Date(t.getTime() + soakMs) });
-        result.nextWakeAt = minDate(result.nextWakeAt, new Date(t.getTime() + soakMs));
-        continue;
-      }
-      // Mid-wave: failures alone may already break the error budget (an operator's resume accepts them).
-      if (a.wave.decision !== "resumed") {
-        const gate = evaluateWave({ perMeter, healthAfterSoak: null, soakEndsAt: new Date(8.64e15) }, thresholdsOf(a), { regionLastGaspPerMin: 0, stormThreshold: a.options.thresholds.lastGaspPerMin }, t);
-        if (gate.decision === "pause" || gate.decision === "abort") {
-          if (!(await applyDecision(a, "running", gate.decision, gate.reasons.filter((r) => r.code !== "SOAKING"), t))) continue;
-          result.decisions.push({ campaignId: a.c.id, wave: a.wave.index, decision: gate.decision });
-          continue;
-        }
-      }
-      result.nextWakeAt = minDate(minDate(result.nextWakeAt, tally.nextAttemptAt), tally.leaseExpiresAt);
-    }
-    if (soaks.length) {
-      await db.$executeRaw`
-        UPDATE "CampaignWave" AS w SET state = 'soaking', "soakEndsAt" = v.ends_at::timestamptz
-        FROM unnest(${soaks.map((x) => x.id)}::text[], ${soaks.map((x) => x.endsAt.toISOString())}::text[]) AS v(id, ends_at)
-        WHERE w.id = v.id AND w.state = 'running'`;
-    }
-  }
+  const commandTimeoutMs = opts.commandTimeoutMs ?? 30_000;
+  const ctx: DispatchContext = {
+    db,
+    isPglite: dbKind(db) === "pglite",
+    owner,
+    now: opts.now ?? (() => new Date()),
+    opts,
+    commandTimeoutMs,
+    leaseMs: opts.leaseMs ?? commandTimeoutMs + 30_000,
+    batchSize: opts.batchSize ?? 1000,
+    writeAuditLines: opts.writeAuditLines ?? true,
+    timings,
+    timed,
+    audit: createAuditQueue(owner, timings),
+    gasp: createGaspCache(timed),
+    tickAt: 0,
+  };
+  const { now } = ctx;
+  const lastPublished = new Map<string, number>();
 
   /**
    * One round over all running campaigns, phase by phase so that every phase is a
@@ -899,7 +67,7 @@ export function createDispatcher(opts: DispatcherOptions) {
    */
   async function tick(): Promise<TickResult> {
     const result: TickResult = { commands: 0, staleResults: 0, runningCampaigns: 0, nextWakeAt: null, decisions: [] };
-    tickAt = now().getTime();
+    ctx.tickAt = now().getTime();
     const campaigns = await timed("load", () => db.campaign.findMany({ where: { status: "running" }, select: { id: true, jobType: true, options: true }, orderBy: { startedAt: "asc" } }));
     result.runningCampaigns = campaigns.length;
     const guard = async (what: string, ids: string[], body: () => Promise<void>) => {
@@ -910,34 +78,34 @@ export function createDispatcher(opts: DispatcherOptions) {
         result.nextWakeAt = minDate(result.nextWakeAt, new Date(now().getTime() + 5_000));
       }
     };
-    let active = await timed("load", () => loadActive(campaigns, now()));
+    let active = await timed("load", () => loadActive(ctx, campaigns, now()));
     // Gates and wave starts check LAST_GASP: its read goes to ClickHouse now, beside their PostgreSQL reads.
-    if (active.some((a) => (a.wave.state === "soaking" && (!a.wave.soakEndsAt || tickAt >= a.wave.soakEndsAt.getTime())) || (a.wave.state === "pending" && tickAt >= a.wave.scheduledAt.getTime()))) {
-      gaspCounts(tickAt).catch(() => {}); // awaited where it is used
+    if (active.some((a) => (a.wave.state === "soaking" && (!a.wave.soakEndsAt || ctx.tickAt >= a.wave.soakEndsAt.getTime())) || (a.wave.state === "pending" && ctx.tickAt >= a.wave.scheduledAt.getTime()))) {
+      ctx.gasp.counts(ctx.tickAt).catch(() => {}); // awaited where it is used
     }
     const soaked = active.filter((a) => a.wave.state === "soaking");
     await guard("gate", soaked.map((a) => a.c.id), async () => {
       const t = now();
       const due = soaked.filter((a) => !a.wave.soakEndsAt || t >= a.wave.soakEndsAt);
       for (const a of soaked) if (!due.includes(a)) result.nextWakeAt = minDate(result.nextWakeAt, a.wave.soakEndsAt);
-      await timed("gate", () => gateSoakedWaves(due, result));
+      await timed("gate", () => gateSoakedWaves(ctx, due, result));
     });
     // A passed gate may make the next wave due at once.
     if (result.decisions.length) {
       const still = await db.campaign.findMany({ where: { id: { in: campaigns.map((c) => c.id) }, status: "running" }, select: { id: true, jobType: true, options: true } });
-      active = await loadActive(still, now());
+      active = await loadActive(ctx, still, now());
     }
     const running = active.filter((a) => a.wave.state === "running");
     await guard("wave start", active.filter((a) => a.wave.state === "pending").map((a) => a.c.id), async () => {
-      running.push(...(await timed("waveStart", () => startDueWaves(active.filter((a) => a.wave.state === "pending"), result))));
+      running.push(...(await timed("waveStart", () => startDueWaves(ctx, active.filter((a) => a.wave.state === "pending"), result))));
     });
-    await guard("send", running.map((a) => a.c.id), () => sendRunningWaves(running, result));
+    await guard("send", running.map((a) => a.c.id), () => sendRunningWaves(ctx, running, result));
     await guard("settle", running.map((a) => a.c.id), () => timed("settle", async () => {
       // Campaigns paused or aborted while this tick sent are left as they are.
       const still = result.commands === 0 || !running.length
         ? new Set(running.map((a) => a.c.id))
         : new Set((await db.campaign.findMany({ where: { id: { in: running.map((a) => a.c.id) }, status: "running" }, select: { id: true } })).map((c) => c.id));
-      await settleRunningWaves(running.filter((a) => still.has(a.c.id)), result);
+      await settleRunningWaves(ctx, running.filter((a) => still.has(a.c.id)), result);
     }));
     if (opts.publish) {
       for (const c of campaigns) {
@@ -959,7 +127,7 @@ export function createDispatcher(opts: DispatcherOptions) {
      * a caller that reads them right after ticking (a tick does not wait for them; a batch goes
      * after each send round and otherwise within the queue's wait).
      */
-    drain: () => audit.drain(),
+    drain: () => ctx.audit.drain(),
   };
 }
 export type Dispatcher = ReturnType<typeof createDispatcher>;

@@ -4,6 +4,7 @@
 import { getDb } from "@/lib/db";
 import { FOLLOW_UP_JOB_TYPE, getFindings } from "@/lib/scheduling/job-types";
 import { publish } from "@/lib/realtime/hub";
+import { OPEN_WAVE_STATES } from "./lifecycle";
 
 export const TERMINAL_STATES = ["succeeded", "failed", "skipped", "excluded"] as const;
 
@@ -15,6 +16,8 @@ export interface WaveProgress {
   /** The IANA zone whose local window the wave was planned in ("" for waves planned before zones were kept). */
   timezone: string;
   scheduledAt: string;
+  /** End of the allowed window the wave is placed in (null: any time). */
+  windowEnd: string | null;
   soakEndsAt: string | null;
   decision: string | null;
   reasons: { code: string; message: string }[];
@@ -74,7 +77,7 @@ export async function getCampaignProgress(campaignId: string): Promise<CampaignP
     w[r.state] = r._count._all;
     perWave.set(r.wave, w);
   }
-  const active = waves.find((w) => ["running", "soaking", "paused", "pending"].includes(w.state)) ?? null;
+  const active = waves.find((w) => (OPEN_WAVE_STATES as readonly string[]).includes(w.state)) ?? null;
   let gateways: CampaignProgress["gateways"] = [];
   if (active) {
     const rows = await db.campaignTarget.groupBy({ by: ["gatewayId", "state"], where: { campaignId, wave: active.index }, _count: { _all: true } });
@@ -103,6 +106,7 @@ export async function getCampaignProgress(campaignId: string): Promise<CampaignP
       size: w.size,
       timezone: w.timezone,
       scheduledAt: w.scheduledAt.toISOString(),
+      windowEnd: w.windowEnd?.toISOString() ?? null,
       soakEndsAt: w.soakEndsAt?.toISOString() ?? null,
       decision: w.decision,
       reasons: Array.isArray(w.reasons) ? (w.reasons as { code: string; message: string }[]) : [],

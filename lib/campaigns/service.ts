@@ -8,9 +8,20 @@ import { recordAuditEvent } from "@/lib/audit-trail";
 import { can, type Permission, type Role } from "@/lib/auth/permissions";
 import { getCampaignStepLines, getCampaignTimeline, type CampaignStepLine, type CampaignTimeline } from "@/lib/clickhouse/queries/campaigns";
 import { getDb, Prisma } from "@/lib/db";
+import { lockApprovalPool, rescheduleWaves } from "@/lib/db/campaign-targets";
 import { AppError, isAppError } from "@/lib/errors";
 import { getFindings, getJobTypeSpec, needsApproval, type JobType } from "@/lib/scheduling/job-types";
-import { planCampaign, PlanInputError, type Plan, type PlanOptions } from "@/lib/scheduling/plan";
+import { planCampaign, PlanInputError, retimeWaves, WAVE_START_GRACE_MS, type Plan, type PlanOptions } from "@/lib/scheduling/plan";
+import {
+  APPROVAL_POOL_STATUSES,
+  CAMPAIGN_ACTION_PERMISSIONS,
+  isActionAllowed,
+  isApprovalBarred,
+  OPEN_TARGET_STATES,
+  OPEN_WAVE_STATES,
+  UNFINISHED_STATUSES,
+  type CampaignAction,
+} from "./lifecycle";
 import { progressPct, publishCampaignChange } from "./progress";
 import { campaignOptionsSchema, createCampaignSchema, targetQuerySchema, type CampaignOptions, type CreateCampaignInput, type TargetQueryInput } from "./schemas";
 import { resolveTargets } from "./targets";
@@ -26,18 +37,7 @@ export function assertActorCan(actor: CampaignActor, permission: Permission): vo
   if (!can(actor.role, permission)) throw new AppError("forbidden", `Your role (${actor.role}) may not do this (${permission}).`);
 }
 
-export const CAMPAIGN_ACTION_PERMISSIONS = {
-  create: "campaigns.manage",
-  preview: "campaigns.manage",
-  start: "campaigns.manage",
-  pause: "campaigns.manage",
-  resume: "campaigns.manage",
-  skip: "campaigns.manage",
-  abort: "campaigns.manage",
-  retry: "campaigns.manage",
-  approve: "campaigns.approve",
-} as const satisfies Record<string, Permission>;
-export type CampaignAction = keyof typeof CAMPAIGN_ACTION_PERMISSIONS;
+export { CAMPAIGN_ACTION_PERMISSIONS, isApprovalBarred, type CampaignAction } from "./lifecycle";
 
 /** Runs one audited campaign action: permission, body, AuditEvent (ok, denied or failed). */
 async function audited<T>(actor: CampaignActor, action: CampaignAction, target: string, body: () => Promise<T>, details: Record<string, unknown> = {}): Promise<T> {
@@ -193,15 +193,47 @@ async function freezePlan(
   for (const m of unknownMeters) rows.push({ campaignId, meterId: m, state: "excluded", reason: "METER_UNKNOWN: not in the fleet inventory", lastCode: "METER_UNKNOWN" });
   for (let i = 0; i < rows.length; i += 20_000) await tx.campaignTarget.createMany({ data: rows.slice(i, i + 20_000), skipDuplicates: true });
   await tx.campaignWave.createMany({
-    data: plan.waves.map((w) => ({ campaignId, index: w.index, isCanary: w.isCanary, timezone: w.timezone, size: w.meterIds.length, scheduledAt: new Date(w.startAt) })),
+    data: plan.waves.map((w) => ({
+      campaignId,
+      index: w.index,
+      isCanary: w.isCanary,
+      timezone: w.timezone,
+      size: w.meterIds.length,
+      scheduledAt: new Date(w.startAt),
+      windowStart: w.windowStart ? new Date(w.windowStart) : null,
+      windowEnd: w.windowEnd ? new Date(w.windowEnd) : null,
+    })),
     skipDuplicates: true,
   });
   return rows.length;
 }
 
 /**
+ * A plan whose next wave should have started more than the start grace ago is re-timed from now
+ * (same meters, same window rules and spacing), so a late approval, start or resume neither runs
+ * its overdue waves back to back nor outside their windows. Re-planning beats refusing: the
+ * approver approved these meters and rules, and the times follow from the rules.
+ * Returns the number of waves moved.
+ */
+async function retimeStaleWaves(tx: Prisma.TransactionClient, c: { id: string; jobType: string; options: unknown }, now: Date): Promise<number> {
+  const pending = await tx.campaignWave.findMany({ where: { campaignId: c.id, state: "pending" }, orderBy: { index: "asc" }, select: { index: true, timezone: true, scheduledAt: true } });
+  if (!pending.length || pending[0]!.scheduledAt.getTime() + WAVE_START_GRACE_MS >= now.getTime()) return 0;
+  const options = readOptions(c.options);
+  let timings;
+  try {
+    timings = retimeWaves({ jobType: c.jobType as JobType, options: toPlanOptions(options), soakMinutes: options.soakMinutes, waves: pending }, planningNow(now));
+  } catch (err) {
+    if (err instanceof PlanInputError) throw new AppError("invalid", `The plan is out of date and cannot be re-timed: ${err.message}`);
+    throw err;
+  }
+  await rescheduleWaves(tx, { campaignId: c.id, timings });
+  return timings.length;
+}
+
+/**
  * Start: resolve and freeze targets (draft), or go from approved to running.
- * Above the approval size the campaign waits for a second person instead.
+ * Above the approval size (this plan's meters plus those of the job type's other open
+ * campaigns) the campaign waits for a second person instead.
  * A second start of the same campaign (double submit) is a no-op that returns it.
  */
 export async function startCampaign(input: { campaignId: string }, actor: CampaignActor, now = new Date()) {
@@ -210,8 +242,12 @@ export async function startCampaign(input: { campaignId: string }, actor: Campai
     const c = await loadCampaign(input.campaignId);
     if (c.status === "running" || c.status === "awaiting_approval") return c;
     if (c.status === "approved") {
-      const moved = await db.campaign.updateMany({ where: { id: c.id, status: "approved" }, data: { status: "running", startedAt: now } });
-      if (moved.count) publishCampaignChange(c.id, "running");
+      const moved = await db.$transaction(async (tx) => {
+        const n = await tx.campaign.updateMany({ where: { id: c.id, status: "approved" }, data: { status: "running", startedAt: now } });
+        if (n.count) await retimeStaleWaves(tx, c, now);
+        return n.count;
+      });
+      if (moved) publishCampaignChange(c.id, "running");
       return loadCampaign(c.id);
     }
     if (c.status !== "draft") throw new AppError("conflict", `A ${c.status} campaign cannot be started.`);
@@ -221,41 +257,51 @@ export async function startCampaign(input: { campaignId: string }, actor: Campai
     const resolved = await resolveTargets(query, now);
     const plan = planCampaign({ jobType, meters: resolved.meters, gateways: resolved.gateways, catalogue: resolved.catalogue, options: toPlanOptions(options) }, planningNow(now));
     if (plan.summary.scheduledMeters === 0) throw new AppError("invalid", "No meter can be scheduled: the preview lists the exclusions.");
-    const isApprovalNeeded = needsApproval(jobType, plan.summary.scheduledMeters);
     const gatewayOf = new Map(resolved.meters.map((m) => [m.id, m.gatewayId]));
-    const status = isApprovalNeeded ? "awaiting_approval" : "running";
     const view = summarizePlan(plan, resolved.unknownMeters);
-    const won = await db.$transaction(
+    const status = await db.$transaction(
       async (tx) => {
+        // One start per job type at a time decides against the others' meters (50 × 1 000-meter FOTAs need approval).
+        await lockApprovalPool(tx, jobType);
+        const others = await tx.campaign.aggregate({ where: { jobType, status: { in: [...APPROVAL_POOL_STATUSES] }, id: { not: c.id } }, _sum: { targetCount: true } });
+        const isApprovalNeeded = plan.requiresApproval || needsApproval(jobType, plan.summary.scheduledMeters + (others._sum.targetCount ?? 0));
+        const next = isApprovalNeeded ? "awaiting_approval" : "running";
         // Only one of two concurrent starts moves the draft on; the loser writes nothing.
         const moved = await tx.campaign.updateMany({
           where: { id: c.id, status: "draft" },
           data: {
-            status,
+            status: next,
             startedAt: isApprovalNeeded ? null : now,
+            submittedById: actor.id,
+            submittedByEmail: actor.email,
             targetCount: plan.summary.scheduledMeters,
-            planSummary: { ...view, exclusions: view.exclusions.slice(0, 200) } as unknown as Prisma.InputJsonValue,
+            planSummary: { ...view, requiresApproval: isApprovalNeeded, exclusions: view.exclusions.slice(0, 200) } as unknown as Prisma.InputJsonValue,
           },
         });
-        if (!moved.count) return false;
+        if (!moved.count) return null;
         await freezePlan(tx, c.id, plan, resolved.unknownMeters, gatewayOf, resolved.gateways);
-        return true;
+        return next;
       },
       { timeout: 600_000, maxWait: 60_000 },
     );
-    if (won) publishCampaignChange(c.id, status);
+    if (status) publishCampaignChange(c.id, status);
     return loadCampaign(c.id);
   });
 }
 
+/** Four eyes: neither the creator nor whoever submitted it for approval may approve it. A stale plan is re-timed. */
 export async function approveCampaign(input: { campaignId: string }, actor: CampaignActor, now = new Date()) {
   const db = getDb();
   return audited(actor, "approve", input.campaignId, async () => {
     const c = await loadCampaign(input.campaignId);
     if (c.createdById === actor.id) throw new AppError("forbidden", "A campaign must be approved by someone other than its creator.");
-    if (c.status !== "awaiting_approval") throw new AppError("conflict", `A ${c.status} campaign is not waiting for approval.`);
-    const moved = await db.campaign.updateMany({ where: { id: c.id, status: "awaiting_approval" }, data: { status: "approved", approvedById: actor.id, approvedAt: now } });
-    if (!moved.count) throw new AppError("conflict", "The campaign changed meanwhile; reload.");
+    if (isApprovalBarred(c, actor.id)) throw new AppError("forbidden", "A campaign must be approved by someone other than the person who submitted it.");
+    if (!isActionAllowed("approve", c.status)) throw new AppError("conflict", `A ${c.status} campaign is not waiting for approval.`);
+    await db.$transaction(async (tx) => {
+      const moved = await tx.campaign.updateMany({ where: { id: c.id, status: "awaiting_approval" }, data: { status: "approved", approvedById: actor.id, approvedAt: now } });
+      if (!moved.count) throw new AppError("conflict", "The campaign changed meanwhile; reload.");
+      await retimeStaleWaves(tx, c, now);
+    });
     publishCampaignChange(c.id, "approved");
     return loadCampaign(c.id);
   });
@@ -279,9 +325,10 @@ export async function resumeCampaign(input: { campaignId: string }, actor: Campa
     await db.$transaction(async (tx) => {
       const moved = await tx.campaign.updateMany({ where: { id: input.campaignId, status: "paused" }, data: { status: "running", statusReason: null } });
       if (!moved.count) throw new AppError("conflict", "Only a paused campaign can be resumed.");
+      await retimeStaleWaves(tx, await tx.campaign.findUniqueOrThrow({ where: { id: input.campaignId }, select: { id: true, jobType: true, options: true } }), now);
       const paused = await tx.campaignWave.findMany({ where: { campaignId: input.campaignId, state: "paused" } });
       for (const w of paused) {
-        const open = await tx.campaignTarget.count({ where: { campaignId: input.campaignId, wave: w.index, state: { in: ["pending", "leased", "sent"] } } });
+        const open = await tx.campaignTarget.count({ where: { campaignId: input.campaignId, wave: w.index, state: { in: [...OPEN_TARGET_STATES] } } });
         await tx.campaignWave.update({
           where: { id: w.id },
           data: open ? { state: "running", decision: "resumed" } : { state: "passed", decision: "accepted", decidedAt: now },
@@ -298,8 +345,8 @@ export async function skipWave(input: { campaignId: string }, actor: CampaignAct
   const db = getDb();
   return audited(actor, "skip", input.campaignId, async () => {
     const c = await loadCampaign(input.campaignId);
-    if (c.status !== "running" && c.status !== "paused") throw new AppError("conflict", `A ${c.status} campaign has no wave to skip.`);
-    const wave = await db.campaignWave.findFirst({ where: { campaignId: c.id, state: { in: ["pending", "running", "soaking", "paused"] } }, orderBy: { index: "asc" } });
+    if (!isActionAllowed("skip", c.status)) throw new AppError("conflict", `A ${c.status} campaign has no wave to skip.`);
+    const wave = await db.campaignWave.findFirst({ where: { campaignId: c.id, state: { in: [...OPEN_WAVE_STATES] } }, orderBy: { index: "asc" } });
     if (!wave) throw new AppError("conflict", "No wave left to skip.");
     await db.$transaction([
       db.campaignTarget.updateMany({ where: { campaignId: c.id, wave: wave.index, state: "pending" }, data: { state: "skipped", reason: `wave skipped by ${actor.email}`, updatedAt: now } }),
@@ -318,13 +365,13 @@ export async function abortCampaign(input: { campaignId: string; reason?: string
 export async function abortCampaignAs(campaignId: string, reason: string, now: Date) {
   const db = getDb();
   const moved = await db.campaign.updateMany({
-    where: { id: campaignId, status: { in: ["draft", "awaiting_approval", "approved", "running", "paused"] } },
+    where: { id: campaignId, status: { in: [...UNFINISHED_STATUSES] } },
     data: { status: "aborted", statusReason: reason, finishedAt: now },
   });
   if (!moved.count) throw new AppError("conflict", "This campaign has already finished.");
   await db.$transaction([
     db.campaignTarget.updateMany({ where: { campaignId, state: "pending" }, data: { state: "skipped", reason: `campaign aborted: ${reason}`.slice(0, 1000), updatedAt: now } }),
-    db.campaignWave.updateMany({ where: { campaignId, state: { in: ["pending", "running", "soaking", "paused"] } }, data: { state: "skipped", decision: "aborted", decidedAt: now } }),
+    db.campaignWave.updateMany({ where: { campaignId, state: { in: [...OPEN_WAVE_STATES] } }, data: { state: "skipped", decision: "aborted", decidedAt: now } }),
   ]);
   publishCampaignChange(campaignId, "aborted");
   return loadCampaign(campaignId);
@@ -335,7 +382,7 @@ export async function retryFailed(input: { campaignId: string }, actor: Campaign
   const db = getDb();
   return audited(actor, "retry", input.campaignId, async () => {
     const c = await loadCampaign(input.campaignId);
-    if (!["running", "paused", "completed"].includes(c.status)) throw new AppError("conflict", `A ${c.status} campaign cannot retry meters.`);
+    if (!isActionAllowed("retry", c.status)) throw new AppError("conflict", `A ${c.status} campaign cannot retry meters.`);
     if (getJobTypeSpec(c.jobType as JobType).execution === "field") throw new AppError("invalid", "Field steps are retried by reopening their work orders.");
     const result = await db.$transaction(async (tx) => {
       const failed = await tx.campaignTarget.count({ where: { campaignId: c.id, state: "failed" } });

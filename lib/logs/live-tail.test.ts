@@ -126,3 +126,21 @@ describe("LiveTail", () => {
     }
   });
 });
+
+describe("LiveTail: costly lines (issue 24 #1)", () => {
+  it("matches a pathological query against long lines promptly and counts a line over the work bound as skipped", () => {
+    const tail = new LiveTail({ autoTick: false });
+    const s = fakeSocket("a");
+    tail.add(s);
+    expect(tail.setFilter("a", "msg:*e*e*e*e*e*e*e*e*e*e*Z")).toEqual({ ok: true });
+    tail.feed([rec(1, { msg: "e a ".repeat(25_000) }), rec(2, { msg: "e a ".repeat(25_000) + "Z" })]);
+    tail.tick();
+    expect(s.sent[0]!.items.map((i) => i.meter)).toEqual(["EM-0000002"]);
+    expect(s.sent[0]!.skipped).toBe(0);
+    expect(tail.setFilter("a", `meter:*a?${"a".repeat(1000)}b*`)).toEqual({ ok: true });
+    tail.feed([rec(3, { meter: "a".repeat(50_000) }), rec(4, { meter: `a-${"a".repeat(1000)}b` })]);
+    tail.tick();
+    expect(s.sent[1]!.items.map((i) => i.meter)).toEqual([`a-${"a".repeat(1000)}b`]);
+    expect(s.sent[1]!.skipped).toBe(1);
+  });
+});

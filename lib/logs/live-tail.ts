@@ -12,7 +12,7 @@
  */
 import type { AuditRecord } from "@/lib/audit/record";
 import { onRoomJoin } from "@/lib/realtime/socket-server";
-import { compileMatcher, type MatchableRecord } from "./match";
+import { compileMatcher, MatchBudgetExceeded, type MatchableRecord } from "./match";
 import { parseQuery, type QueryError } from "./query-parser";
 
 export const LIVE_TAIL_ROOM = "logs";
@@ -107,7 +107,9 @@ export class LiveTail {
         let ok = false;
         try {
           ok = sub.match(record);
-        } catch {
+        } catch (err) {
+          // A line too costly to match is one the subscriber does not see: say so, as for overflow.
+          if (err instanceof MatchBudgetExceeded) sub.skipped++;
           ok = false;
         }
         if (!ok) continue;

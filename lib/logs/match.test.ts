@@ -1,6 +1,7 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { likeToRegExp, matchRecord, type MatchableRecord } from "./match";
-import { parseQuery } from "./query-parser";
+import { compileLike, compileMatcher, MatchBudgetExceeded, matchRecord, WORK_BASE, WORK_PER_CHAR, type MatchableRecord, type WorkCount } from "./match";
+import { MAX_WILDCARDS, parseQuery } from "./query-parser";
 
 const T0 = Date.UTC(2026, 10, 25, 3, 14, 7, 498);
 
@@ -156,13 +157,86 @@ describe("matchRecord", () => {
   });
 });
 
-describe("likeToRegExp", () => {
-  it("anchors, escapes regex specials and honours LIKE escapes", () => {
-    expect(likeToRegExp("a.c", false).test("abc")).toBe(false);
-    expect(likeToRegExp("a.c", false).test("a.c")).toBe(true);
-    expect(likeToRegExp("a\\%b", false).test("a%b")).toBe(true);
-    expect(likeToRegExp("a\\%b", false).test("axxb")).toBe(false);
-    expect(likeToRegExp("a_c", false).test("aéc")).toBe(true);
-    expect(likeToRegExp("%(x)%", false).test("1(x)2")).toBe(true);
+describe("compileLike", () => {
+  it("anchors, treats regex specials as text and honours LIKE escapes", () => {
+    expect(compileLike("a.c", false).test("abc")).toBe(false);
+    expect(compileLike("a.c", false).test("a.c")).toBe(true);
+    expect(compileLike("a\\%b", false).test("a%b")).toBe(true);
+    expect(compileLike("a\\%b", false).test("axxb")).toBe(false);
+    expect(compileLike("a_c", false).test("aéc")).toBe(true);
+    expect(compileLike("%(x)%", false).test("1(x)2")).toBe(true);
+  });
+});
+
+describe("wildcard matching without backtracking (issue 24 #1)", () => {
+  // Oracle for small inputs only: the anchored RegExp the live tail used to build per line.
+  function oracle(like: string, ci: boolean): RegExp {
+    let out = "";
+    for (let i = 0; i < like.length; i++) {
+      const ch = like[i]!;
+      if (ch === "\\" && i + 1 < like.length) out += like[++i]!.replace(/[\\^$.*+?()[\]{}|]/g, "\\$&");
+      else if (ch === "%") out += "[\\s\\S]*";
+      else if (ch === "_") out += "[\\s\\S]";
+      else out += ch.replace(/[\\^$.*+?()[\]{}|]/g, "\\$&");
+    }
+    return new RegExp(`^${out}$`, ci ? "iu" : "u");
+  }
+
+  it("agrees with an anchored RegExp on random patterns and subjects (property)", () => {
+    const alphabet = fc.constantFrom("a", "b", "A", "é", "É", "ſ", "S", "s", "😀", "%", "_", "\\", ".");
+    const text = fc.array(alphabet, { maxLength: 12 }).map((xs) => xs.join(""));
+    fc.assert(
+      fc.property(text, text, fc.boolean(), (like, subject, ci) => {
+        expect(compileLike(like, ci).test(subject)).toBe(oracle(like, ci).test(subject));
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it("matches free text anywhere, case-insensitively, and other fields anchored", () => {
+    expect(matches("msg:*TIME?UT*", line())).toBe(true);
+    expect(matches("time?ut", line())).toBe(true);
+    expect(matches("msg:*retries", line())).toBe(true);
+    expect(matches("meter:EM-*5", line())).toBe(true);
+    expect(matches("meter:EM-*4", line())).toBe(false);
+    expect(matches("meter:em-*", line())).toBe(false);
+  });
+
+  it("does work linear in the line for pathological queries (operation count, not wall time)", () => {
+    const queries = ["msg:*e*e*e*e*e*e*e*e*Z", "msg:*e*e*e*e*e*e*e*e*e*e*Z", "*a?a?a?a?a?a?a?a?a?b", "meter:*0*0*0*0*0*0*X*"];
+    for (const q of queries) {
+      const parsed = parseQuery(q);
+      if (!parsed.ok) throw new Error(parsed.error.message);
+      for (const n of [1_000, 100_000]) {
+        const count: WorkCount = { ops: 0 };
+        const match = compileMatcher(parsed.ast, count);
+        const msg = "e a ".repeat(n / 4);
+        expect(match(line({ msg, meter: "EM-" + "0".repeat(n) }))).toBe(false);
+        expect(count.ops).toBeGreaterThan(0);
+        // A backtracking matcher does ~n^pieces steps; this one a small multiple of n.
+        expect(count.ops, q).toBeLessThanOrEqual(8 * n + 10_000);
+      }
+    }
+  });
+
+  it("bounds the work per line: a line that would cost more is refused, not matched slowly", () => {
+    const like = compileLike(`%a_${"a".repeat(1000)}b%`, false);
+    const count: WorkCount = { ops: 0 };
+    expect(() => like.test("a".repeat(100_000), count)).toThrow(MatchBudgetExceeded);
+    expect(count.ops).toBeLessThanOrEqual(WORK_PER_CHAR * 100_000 + WORK_BASE + 2_000);
+    // The same pattern on an ordinary line is matched normally.
+    expect(like.test(`xx a-${"a".repeat(1000)}b yy`)).toBe(true);
+  });
+
+  it("refuses a query with more wildcards than the matcher places per line, with a clear error", () => {
+    expect(parseQuery(`msg:${"*e".repeat(MAX_WILDCARDS)}`).ok).toBe(true);
+    expect(parseQuery("msg:***a**").ok).toBe(true); // a run of * is one piece
+    const r = parseQuery(`msg:${"*e".repeat(MAX_WILDCARDS)}* x`);
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.error.message).toBe(`Too many wildcards: a query may hold at most ${MAX_WILDCARDS} * or ?`);
+      expect(r.error.position).toBe(4 + 2 * MAX_WILDCARDS);
+    }
+    expect(parseQuery(`a?b ${"c?".repeat(MAX_WILDCARDS)}`).ok).toBe(false); // counted over the whole query
   });
 });

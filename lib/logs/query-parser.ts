@@ -93,6 +93,8 @@ export type ParseQueryResult = { ok: true; ast: QueryNode } | { ok: false; error
 
 export const MAX_QUERY_LENGTH = 4000;
 const MAX_DEPTH = 40;
+/** Wildcards (a run of * or one ?) per query: each is a piece the live tail's matcher must place in every line. */
+export const MAX_WILDCARDS = 16;
 
 const ENUM_VALUES: Partial<Record<QueryField, readonly string[]>> = {
   code: CODE_LIST,
@@ -155,6 +157,7 @@ const startsTerm = (ch: string | undefined) => ch !== undefined && ch !== ")" &&
 
 class Parser {
   private pos = 0;
+  private wildcards = 0;
   constructor(private readonly src: string) {}
 
   parseAll(): QueryNode {
@@ -450,15 +453,21 @@ class Parser {
     let text = "";
     let glob = "";
     let hasWildcard = false;
+    let afterStar = false; // a run of * is one piece
     while (!isTermEnd(this.src[this.pos])) {
       const ch = this.src[this.pos];
       if (ch === "\\" && this.pos + 1 < this.src.length) {
         const next = this.src[this.pos + 1];
+        afterStar = false;
         text += next;
         glob += escapeGlob(next);
         this.pos += 2;
         continue;
       }
+      if ((ch === "?" || (ch === "*" && !afterStar)) && ++this.wildcards > MAX_WILDCARDS) {
+        throw new ParseFailure(`Too many wildcards: a query may hold at most ${MAX_WILDCARDS} * or ?`, this.pos, 1);
+      }
+      afterStar = ch === "*";
       if (ch === "*" || ch === "?") hasWildcard = true;
       text += ch;
       glob += ch === "\\" ? "\\\\" : ch;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { evaluateWave, nextRetry, type GateThresholds, type MeterOutcome, type WaveEvidence } from "./gates";
+import { countOutcomes, evaluateWave, nextRetry, type GateThresholds, type MeterOutcome, type WaveEvidence } from "./gates";
 import { JOB_TYPES } from "./job-types";
 
 const NOW = new Date("2026-03-02T04:00:00Z");
@@ -11,9 +11,10 @@ function outcomes(ok: number, rest: MeterOutcome[] = []): Record<string, MeterOu
   return Object.fromEntries(all.map((o, i) => [`EM-${String(i).padStart(6, "0")}`, o]));
 }
 
-function evidence(partial: Partial<WaveEvidence> = {}): WaveEvidence {
+/** The gate takes counts; the cases read better as one outcome per meter. */
+function evidence({ perMeter = outcomes(100), ...partial }: Partial<WaveEvidence> & { perMeter?: Record<string, MeterOutcome> } = {}): WaveEvidence {
   return {
-    perMeter: outcomes(100),
+    outcomes: countOutcomes(Object.values(perMeter)),
     healthAfterSoak: { reRegistered: 100, hashMatches: 100, newFaults: { LAST_GASP: { count: 1, baseline: 1 } } },
     soakEndsAt: "2026-03-02T03:00:00Z",
     ...partial,
@@ -23,6 +24,15 @@ function evidence(partial: Partial<WaveEvidence> = {}): WaveEvidence {
 const codesOf = (r: { reasons: Array<{ code: string }> }) => r.reasons.map((x) => x.code);
 
 describe("evaluateWave", () => {
+  it("checks the error budget mid-wave, before any soak (soakEndsAt null), and otherwise waits", () => {
+    const failing = outcomes(90, [{ status: "pending" }, ...Array.from({ length: 9 }, () => ({ status: "failed", code: "E105" }) as const)]);
+    const mid = evaluateWave(evidence({ perMeter: failing, soakEndsAt: null, healthAfterSoak: null }), PAUSE, CALM, NOW);
+    expect(mid.decision).toBe("pause");
+    expect(codesOf(mid)).toEqual(["ERROR_BUDGET_EXCEEDED", "SOAKING"]);
+    expect(evaluateWave(evidence({ perMeter: outcomes(99, [{ status: "pending" }]), soakEndsAt: null, healthAfterSoak: null }), PAUSE, CALM, NOW).decision).toBe("wait");
+    expect(countOutcomes([{ status: "ok" }, { status: "timeout" }, { status: "failed", code: "E105" }, { status: "failed", code: "E105" }, { status: "pending" }])).toEqual({ ok: 1, pending: 1, failed: { timeout: 1, E105: 2 } });
+  });
+
   it("continues when the wave is healthy after the soak", () => {
     expect(evaluateWave(evidence(), PAUSE, CALM, NOW)).toEqual({ decision: "continue", reasons: [expect.objectContaining({ code: "HEALTHY" })] });
   });

@@ -22,10 +22,34 @@ export interface HealthAfterSoak {
   newFaults: Partial<Record<WatchedFault, { count: number; baseline: number }>>;
 }
 
+/** A wave's outcomes as counts: ok, still open, and failed or timed out by code ("timeout" for a timeout). */
+export interface OutcomeCounts {
+  ok: number;
+  pending: number;
+  failed: Record<string, number>;
+}
+
+export function countOutcomes(outcomes: Iterable<MeterOutcome>): OutcomeCounts {
+  const counts: OutcomeCounts = { ok: 0, pending: 0, failed: {} };
+  for (const o of outcomes) addOutcome(counts, o, 1);
+  return counts;
+}
+
+/** Adds `n` meters with outcome `o` (a grouped read adds a whole group at once). */
+export function addOutcome(counts: OutcomeCounts, o: MeterOutcome, n: number): void {
+  if (o.status === "ok") counts.ok += n;
+  else if (o.status === "pending") counts.pending += n;
+  else {
+    const code = o.status === "failed" ? o.code : "timeout";
+    counts.failed[code] = (counts.failed[code] ?? 0) + n;
+  }
+}
+
 export interface WaveEvidence {
-  perMeter: Record<string, MeterOutcome>;
+  outcomes: OutcomeCounts;
   healthAfterSoak?: HealthAfterSoak | null;
-  soakEndsAt: DateInput;
+  /** null: the wave is still running and its soak has not begun (a mid-wave budget check). */
+  soakEndsAt: DateInput | null;
 }
 
 export interface GateThresholds {
@@ -54,21 +78,16 @@ export function evaluateWave(
   now: Date,
 ): { decision: GateDecision; reasons: Reason[] } {
   const reasons: Array<Reason & { decision: GateDecision }> = [];
-  const outcomes = Object.values(evidence.perMeter);
-  const total = outcomes.length;
-  let ok = 0;
+  const { ok, pending } = evidence.outcomes;
   let failed = 0;
-  let pending = 0;
-  for (const o of outcomes) {
-    if (o.status === "ok") ok++;
-    else if (o.status === "pending") pending++;
-    else {
-      failed++;
-      if (o.status === "failed" && ABORT_ON_SIGHT.has(o.code)) {
-        reasons.push({ decision: "abort", code: "INTEGRITY_FAILURE", message: `a meter reported ${o.code}; the image or the meter cannot be trusted` });
-      }
+  for (const [code, n] of Object.entries(evidence.outcomes.failed)) {
+    failed += n;
+    if (n > 0 && ABORT_ON_SIGHT.has(code)) {
+      const who = n === 1 ? "a meter" : `${n} meters`;
+      reasons.push({ decision: "abort", code: "INTEGRITY_FAILURE", message: `${who} reported ${code}; the image or the meter cannot be trusted` });
     }
   }
+  const total = ok + pending + failed;
 
   // A last-gasp storm is usually a grid event: hold, since results now would be noise and load would hurt.
   if (context.regionLastGaspPerMin >= context.stormThreshold) {
@@ -92,8 +111,10 @@ export function evaluateWave(
     });
   }
 
-  const soakEndsAt = toMs(evidence.soakEndsAt);
-  if (now.getTime() < soakEndsAt) {
+  const soakEndsAt = evidence.soakEndsAt === null ? null : toMs(evidence.soakEndsAt);
+  if (soakEndsAt === null) {
+    reasons.push({ decision: "wait", code: "SOAKING", message: "the wave is still running; its soak has not begun" });
+  } else if (now.getTime() < soakEndsAt) {
     reasons.push({ decision: "wait", code: "SOAKING", message: `soak runs until ${new Date(soakEndsAt).toISOString()}` });
   } else if (pending > 0) {
     reasons.push({ decision: "wait", code: "OUTCOMES_PENDING", message: `${pending} of ${total} meters have not reported yet` });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { JOB_TYPES } from "./job-types";
 import { createCatalogue, createFleet, createMeter } from "./meter-factory";
-import { PlanInputError, planCampaign, type Plan, type PlanInput } from "./plan";
+import { createWaveStartCheck, PlanInputError, planCampaign, retimeWaves, type Plan, type PlanInput } from "./plan";
 import type { PlanMeter } from "./types";
 
 const NOW = new Date("2026-03-01T12:00:00Z");
@@ -257,5 +257,39 @@ describe("planCampaign: preflight and summary", () => {
     expect(planCampaign(fotaInput(small.meters, small.gateways), NOW).requiresApproval).toBe(false);
     const large = createFleet(JOB_TYPES.fota.approvalAbove! + 1, { gatewaysPerZone: 20 });
     expect(planCampaign(fotaInput(large.meters, large.gateways, { waveSize: 100 }), NOW).requiresApproval).toBe(true);
+  });
+});
+
+describe("re-timing a frozen plan and the wave-start check (issue 24 #3)", () => {
+  const TZ = "Europe/Berlin";
+  const at = (iso: string) => new Date(iso);
+
+  it("re-times overdue waves from now: each whole run inside the off-peak window, spaced by run and soak", () => {
+    const waves = Array.from({ length: 6 }, (_, index) => ({ index, timezone: TZ }));
+    const timed = retimeWaves({ jobType: "fota", waves }, at("2026-03-02T11:07:30Z"));
+    let previousEnd = 0;
+    for (const w of timed) {
+      const start = readLocal(w.startAt.getTime(), TZ).minutes;
+      const end = readLocal(w.startAt.getTime() + 40 * 60_000 - 1, TZ).minutes;
+      expect(start >= 60 && end < 300, w.startAt.toISOString()).toBe(true);
+      expect(w.startAt.getTime()).toBeGreaterThanOrEqual(Math.max(previousEnd, Date.parse("2026-03-02T11:07:30Z")));
+      expect(w.windowStart!.getTime()).toBeLessThanOrEqual(w.startAt.getTime());
+      previousEnd = w.startAt.getTime() + (40 + JOB_TYPES.fota.soakMinutes) * 60_000;
+    }
+    expect(timed[0]!.startAt.toISOString()).toBe("2026-03-03T00:00:00.000Z"); // 01:00 in Berlin the next night
+  });
+
+  it("lets a wave start inside its window, and moves one due on a blackout date to the next night", () => {
+    const check = createWaveStartCheck("fota", { blackoutDates: ["2026-03-03"] })!;
+    const noWindow = { timezone: TZ, windowStart: null, windowEnd: null };
+    expect(check(noWindow, at("2026-03-02T01:30:00Z"))).toEqual({ ok: true }); // 02:30 Berlin
+    const blackout = check(noWindow, at("2026-03-03T01:30:00Z"));
+    expect(blackout.ok).toBe(false);
+    if (!blackout.ok) expect(blackout.next!.startAt.toISOString()).toBe("2026-03-04T00:00:00.000Z");
+    const noon = check(noWindow, at("2026-03-02T11:00:00Z"));
+    expect(noon.ok === false && noon.next!.startAt.toISOString()).toBe("2026-03-04T00:00:00.000Z");
+    // A run that no longer fits before 05:00 (less the grace) waits too.
+    expect(check(noWindow, at("2026-03-02T03:40:00Z")).ok).toBe(false);
+    expect(createWaveStartCheck("fota", { offPeak: null })).toBeNull();
   });
 });

@@ -51,6 +51,9 @@ export interface Wave {
   localStart: string;
   localEnd: string;
   window: { localDate: string; label: string };
+  /** The allowed interval (UTC, ISO) the wave was placed in; null when the rules allow any time. */
+  windowStart: string | null;
+  windowEnd: string | null;
   metersPerGateway: Record<string, number>;
 }
 
@@ -123,6 +126,10 @@ function readOptions(input: PlanInput) {
     throw new PlanInputError("BAD_WINDOW", (err as Error).message);
   }
   return { spec, waveSize, canarySize, startAtMs, rules, targetFirmware: o.targetFirmware };
+}
+
+function isAnyTime(rules: ReturnType<typeof compileWindowRules>): boolean {
+  return !rules.offPeak && !rules.maintenance && rules.blackout.size === 0;
 }
 
 /** Rough risk used to choose representatives: age, weak link and low battery all add. */
@@ -371,6 +378,7 @@ export function planCampaign(input: PlanInput, now: Date): Plan {
   }
 
   let cursor = Math.ceil(Math.max(nowMs, Number.isNaN(startAtMs) ? nowMs : startAtMs) / MINUTE_MS) * MINUTE_MS;
+  const anyTime = isAnyTime(rules);
   const finders = new Map<string, SlotFinder>();
   const getFinder = (tz: string) => {
     let finder = finders.get(tz);
@@ -435,6 +443,8 @@ export function planCampaign(input: PlanInput, now: Date): Plan {
         localStart: group.finder.formatLocal(slot.start),
         localEnd: group.finder.formatLocal(end),
         window: { localDate, label: rules.label },
+        windowStart: anyTime ? null : new Date(slot.windowStart).toISOString(),
+        windowEnd: anyTime ? null : new Date(slot.windowEnd).toISOString(),
         metersPerGateway: waveGateways,
       });
       for (let k = 0; k < packed.gatewayIds.length; k++) {
@@ -509,5 +519,81 @@ function summarize(
     eta: waves.length ? waves[waves.length - 1].endAt : null,
     windowsUsed: facts.windowsUsed,
     blastRadius: { maxMetersInFlight, maxGatewayShare: facts.maxGatewayShare, kinds: facts.kinds, zones: facts.zones },
+  };
+}
+
+// ---------------------------------------------------------------- re-timing a frozen plan
+
+/** A wave still to run: its zone ("retry" waves have none) and its planned start. */
+export interface WaveToTime {
+  index: number;
+  timezone: string;
+}
+
+export interface WaveTiming {
+  index: number;
+  startAt: Date;
+  windowStart: Date | null;
+  windowEnd: Date | null;
+}
+
+/**
+ * New start times for a frozen plan's remaining waves, from `now`: the same rules as planCampaign
+ * (each wave's whole run inside its zone's allowed window, the next one after the previous run and
+ * its soak), the meters unchanged. Used when a plan is approved, started or resumed after its time.
+ * A wave without a valid zone (a retry wave) is placed at the cursor. Throws PlanInputError NO_WINDOW.
+ */
+export function retimeWaves(input: { jobType: JobType; options?: PlanOptions; soakMinutes?: number; waves: WaveToTime[] }, now: Date): WaveTiming[] {
+  const { spec, startAtMs, rules } = readOptions({ jobType: input.jobType, meters: [], gateways: {}, options: input.options });
+  const waveMs = spec.minutesPerMeter * MINUTE_MS;
+  const soakMs = (input.soakMinutes ?? spec.soakMinutes) * MINUTE_MS;
+  const anyTime = isAnyTime(rules);
+  let cursor = Math.ceil(Math.max(now.getTime(), Number.isNaN(startAtMs) ? 0 : startAtMs) / MINUTE_MS) * MINUTE_MS;
+  const finders = new Map<string, SlotFinder>();
+  const out: WaveTiming[] = [];
+  for (const w of [...input.waves].sort((a, b) => a.index - b.index)) {
+    if (anyTime || !isValidTimeZone(w.timezone)) {
+      out.push({ index: w.index, startAt: new Date(cursor), windowStart: null, windowEnd: null });
+      cursor += waveMs + soakMs;
+      continue;
+    }
+    let finder = finders.get(w.timezone);
+    if (!finder) finders.set(w.timezone, (finder = createSlotFinder(w.timezone, rules, cursor)));
+    const slot = finder.findSlot(cursor, waveMs);
+    if (!slot) throw new PlanInputError("NO_WINDOW", `wave ${w.index}: no ${spec.minutesPerMeter}-minute slot in ${rules.label} (${w.timezone}) within the search horizon`);
+    out.push({ index: w.index, startAt: new Date(slot.start), windowStart: new Date(slot.windowStart), windowEnd: new Date(slot.windowEnd) });
+    cursor = slot.start + waveMs + soakMs;
+  }
+  return out;
+}
+
+/** How late a wave may start and still count as inside its window (the dispatcher's tick lag). */
+export const WAVE_START_GRACE_MS = 5 * MINUTE_MS;
+
+export type WaveStartCheck =
+  | { ok: true }
+  | { ok: false; next: { startAt: Date; windowStart: Date; windowEnd: Date } | null };
+
+/**
+ * The dispatcher's check at wave start: may this wave start at `at` (its run, less the grace, inside
+ * an allowed interval of its zone: off-peak, maintenance windows, not a blackout date)? If not, the
+ * next slot where its whole run fits, or null when none lies within the search horizon.
+ * Returns null for rules that allow any time (nothing to check).
+ */
+export function createWaveStartCheck(jobType: JobType, options?: PlanOptions): ((wave: { timezone: string; windowStart: Date | null; windowEnd: Date | null }, at: Date) => WaveStartCheck) | null {
+  const { spec, rules } = readOptions({ jobType, meters: [], gateways: {}, options });
+  if (isAnyTime(rules)) return null;
+  const waveMs = spec.minutesPerMeter * MINUTE_MS;
+  const needMs = Math.max(MINUTE_MS, waveMs - WAVE_START_GRACE_MS);
+  return (wave, at) => {
+    if (!isValidTimeZone(wave.timezone)) return { ok: true }; // a retry wave: the operator asked for it now
+    const t = at.getTime();
+    // The stored window answers the usual case without building the zone's intervals.
+    if (wave.windowStart && wave.windowEnd && t >= wave.windowStart.getTime() && t + needMs <= wave.windowEnd.getTime()) return { ok: true };
+    const finder = createSlotFinder(wave.timezone, rules, t);
+    const now = finder.findSlot(t, needMs);
+    if (now && now.start === t) return { ok: true };
+    const next = finder.findSlot(Math.ceil(t / MINUTE_MS) * MINUTE_MS, waveMs);
+    return { ok: false, next: next && { startAt: new Date(next.start), windowStart: new Date(next.windowStart), windowEnd: new Date(next.windowEnd) } };
   };
 }

@@ -2,6 +2,7 @@
 import { useRouter } from "next/navigation";
 import { useEffect, useState, useTransition } from "react";
 import { io } from "socket.io-client";
+import { isActionAllowed } from "@/lib/campaigns/lifecycle";
 import type { CampaignProgress } from "@/lib/campaigns/progress";
 import type { CampaignOutcomes } from "@/lib/campaigns/service";
 import type { BatchEnvelope } from "@/lib/realtime/rooms";
@@ -17,12 +18,13 @@ import {
 import { CampaignTimeline, useCampaignOutcomes } from "./campaign-timeline";
 
 /** "2026-12-07 06:47 UTC (07:47 Europe/Berlin)": waves are planned in one zone's local window. */
-function scheduledText(iso: string, timezone: string): string {
+function scheduledText(iso: string, timezone: string, windowEnd: string | null): string {
   const utc = `${iso.replace("T", " ").slice(0, 16)} UTC`;
   if (!timezone || timezone === "UTC") return utc;
   try {
-    const local = new Intl.DateTimeFormat("en-GB", { timeZone: timezone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(new Date(iso));
-    return `${utc} (${local} ${timezone})`;
+    const clock = new Intl.DateTimeFormat("en-GB", { timeZone: timezone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+    const local = clock.format(new Date(iso));
+    return `${utc} (${local} ${timezone}${windowEnd ? `, window until ${clock.format(new Date(windowEnd))}` : ""})`;
   } catch {
     return utc;
   }
@@ -67,13 +69,13 @@ export function CampaignLive({ campaignId, initial, outcomes: initialOutcomes, c
   const findings = progress.findings ?? [];
   const findingMeters = findings.reduce((n, f) => n + f.meters, 0);
   const buttons: { id: string; label: string; fn: ActionFn; show: boolean; danger?: boolean }[] = [
-    { id: "start", label: s === "approved" ? "Start (approved)" : "Start", fn: startCampaignAction, show: canManage && (s === "draft" || s === "approved") },
-    { id: "approve", label: "Approve", fn: approveCampaignAction, show: canApprove && s === "awaiting_approval" },
-    { id: "pause", label: "Pause", fn: pauseCampaignAction, show: canManage && s === "running" },
-    { id: "resume", label: "Resume", fn: resumeCampaignAction, show: canManage && s === "paused" },
-    { id: "skip", label: "Skip to next wave", fn: skipWaveAction, show: canManage && (s === "running" || s === "paused") },
-    { id: "retry", label: "Retry failed", fn: retryFailedAction, show: canManage && count("failed") > 0 && ["running", "paused", "completed"].includes(s) },
-    { id: "abort", label: "Abort", fn: abortCampaignAction, show: canManage && ["draft", "awaiting_approval", "approved", "running", "paused"].includes(s), danger: true },
+    { id: "start", label: s === "approved" ? "Start (approved)" : "Start", fn: startCampaignAction, show: canManage && isActionAllowed("start", s) },
+    { id: "approve", label: "Approve", fn: approveCampaignAction, show: canApprove && isActionAllowed("approve", s) },
+    { id: "pause", label: "Pause", fn: pauseCampaignAction, show: canManage && isActionAllowed("pause", s) },
+    { id: "resume", label: "Resume", fn: resumeCampaignAction, show: canManage && isActionAllowed("resume", s) },
+    { id: "skip", label: "Skip to next wave", fn: skipWaveAction, show: canManage && isActionAllowed("skip", s) },
+    { id: "retry", label: "Retry failed", fn: retryFailedAction, show: canManage && count("failed") > 0 && isActionAllowed("retry", s) },
+    { id: "abort", label: "Abort", fn: abortCampaignAction, show: canManage && isActionAllowed("abort", s), danger: true },
   ];
 
   return (
@@ -122,7 +124,7 @@ export function CampaignLive({ campaignId, initial, outcomes: initialOutcomes, c
                             <em>{done}/{n}</em>
                           </div>
                         </td>
-                        <td>{w.reasons.map((r) => `${r.code}: ${r.message}`).join("; ") || (w.state === "pending" ? `scheduled ${scheduledText(w.scheduledAt, w.timezone)}` : "")}</td>
+                        <td>{w.reasons.map((r) => `${r.code}: ${r.message}`).join("; ") || (w.state === "pending" ? `scheduled ${scheduledText(w.scheduledAt, w.timezone, w.windowEnd)}` : "")}</td>
                       </tr>
                     );
                   })}

@@ -3,6 +3,7 @@ import { notFound } from "next/navigation";
 import { requirePagePermission } from "@/lib/auth/session";
 import { can } from "@/lib/auth/permissions";
 import { getCampaignProgress } from "@/lib/campaigns/progress";
+import { isApprovalBarred } from "@/lib/campaigns/lifecycle";
 import { getCampaign, readCampaignOutcomes } from "@/lib/campaigns/service";
 import { CampaignLive } from "./campaign-live";
 import "../campaigns.css";
@@ -10,12 +11,16 @@ import "../campaigns.css";
 export const metadata = { title: "Campaign" };
 export const dynamic = "force-dynamic";
 
-/** Who may approve, or who did: a creator cannot approve their own campaign. */
-function approvalLine(c: { status: string; jobType: string; targetCount: number; createdById: string; createdByEmail: string; approvedAt: Date | null }, userId: string, mayApprove: boolean): string | null {
+type ApprovalFacts = { status: string; jobType: string; targetCount: number; createdById: string; createdByEmail: string; submittedById: string | null; submittedByEmail: string | null; approvedAt: Date | null };
+
+/** Who may approve, or who did: neither the creator nor the submitter may approve. */
+function approvalLine(c: ApprovalFacts, userId: string, mayApprove: boolean): string | null {
   if (c.status === "awaiting_approval") {
     const why = `${c.targetCount} meters of ${c.jobType} need a second person's approval`;
+    const people = [...new Set([c.createdByEmail, c.submittedByEmail].filter(Boolean))].join(" and ");
     if (c.createdById === userId) return `${why}: another operator or admin must approve (you created it).`;
-    return mayApprove ? `${why}: yours (created by ${c.createdByEmail}).` : `${why}: an operator or admin other than ${c.createdByEmail} must approve.`;
+    if (c.submittedById === userId) return `${why}: another operator or admin must approve (you submitted it).`;
+    return mayApprove ? `${why}: yours (not ${people}).` : `${why}: an operator or admin other than ${people} must approve.`;
   }
   if (c.approvedAt) return `approved ${c.approvedAt.toISOString().replace("T", " ").slice(0, 16)} UTC`;
   return null;
@@ -37,7 +42,8 @@ export default async function Page({ params }: { params: Promise<{ id: string }>
         <p><Link href="/campaigns">← Campaigns</Link></p>
         <h1 data-testid="campaign-name">{campaign.name}</h1>
         <p>
-          {campaign.jobType} · created by {campaign.createdByEmail} · {campaign.targetCount} meters scheduled
+          {campaign.jobType} · created by {campaign.createdByEmail}
+          {campaign.submittedByEmail && campaign.submittedByEmail !== campaign.createdByEmail ? ` · submitted by ${campaign.submittedByEmail}` : ""} · {campaign.targetCount} meters scheduled
         </p>
       </div>
       <CampaignLive
@@ -45,7 +51,7 @@ export default async function Page({ params }: { params: Promise<{ id: string }>
         initial={progress!}
         outcomes={outcomes}
         canManage={can(user.role, "campaigns.manage")}
-        canApprove={can(user.role, "campaigns.approve") && campaign.createdById !== user.id}
+        canApprove={can(user.role, "campaigns.approve") && !isApprovalBarred(campaign, user.id)}
         approval={approvalLine(campaign, user.id, can(user.role, "campaigns.approve"))}
       />
     </>
