@@ -4,7 +4,8 @@
 import { isDeepStrictEqual } from "node:util";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { CODES, CODE_LIST, LED_STATES, MAX_LINE_BYTES, METER_ID_RE, RESULTS, SEVERITIES, STEPS } from "../lib/audit/codes";
+import { CODES, CODE_LIST, LED_STATES, MAX_LINE_BYTES, RESULTS, SEVERITIES, STEPS } from "../lib/audit/codes";
+import { METER_ID_RE } from "../lib/fleet/ids";
 import type { AuditRecord, ParseResult } from "../lib/audit/record";
 import { KNOWN_KEYS, MAX_TS_MS, MIN_TS_MS, NUMBER_RANGES, REQUIRED_KEYS, isRefusalReason, parseLine } from "./parse";
 

@@ -963,7 +963,7 @@ function countDaysFromCivil(y: number, m: number, d: number): number {
   return era * 146097 + doe - 719468;
 }
 
-/** `[A-Z]{2}-[0-9]{4,10}`, same as METER_ID_RE. */
+/** `[A-Z]{2}-[0-9]{4,10}`, METER_ID_RE (lib/fleet/ids) by hand: this runs per line. */
 function isMeterId(v: string): boolean {
   const n = v.length;
   if (n < 7 || n > 13) return false;

@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useState, useTransition } from "react";
 import type { PlanView } from "@/lib/campaigns/service";
 import type { TargetQueryInput } from "@/lib/campaigns/schemas";
+import { METER_KINDS } from "@/lib/fleet/ids";
 import { createCampaignAction, previewCampaignAction } from "../actions";
 
 type Preview = PlanView & { targetCount: number; targetDescription: string };
@@ -115,7 +116,8 @@ export function NewCampaignForm({ jobTypes, initialJobType, initialQuery, firmwa
           <label>
             Kind
             <select data-testid="q-kind" value={q.kind} onChange={(e) => { setQ({ ...q, kind: e.target.value }); setPreview(null); }}>
-              <option value="">any</option><option value="electric">electric</option><option value="gas">gas</option><option value="water">water</option>
+              <option value="">any</option>
+              {METER_KINDS.map((k) => <option key={k} value={k}>{k}</option>)}
             </select>
           </label>
           {field("gw", "Gateway", "GW-0042")}

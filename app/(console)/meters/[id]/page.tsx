@@ -4,6 +4,7 @@ import { requirePagePermission } from "@/lib/auth/session";
 import { can } from "@/lib/auth/permissions";
 import { EmptyState } from "@/components/empty-state";
 import { getMeterDetail } from "@/lib/fleet/meters";
+import { METER_ID_RE } from "@/lib/fleet/ids";
 import type { MeterAuditLine } from "@/lib/clickhouse/queries/fleet";
 import { ConstantsForm } from "./constants-form";
 
@@ -49,7 +50,7 @@ function Field({ label, children, testId }: { label: string; children: React.Rea
 export default async function Page({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   const user = await requirePagePermission("fleet.view", `/meters/${encodeURIComponent(id)}`);
-  if (!/^(EM|GM|WM)-[0-9]{4,10}$/.test(id)) notFound();
+  if (!METER_ID_RE.test(id)) notFound();
   const detail = await getMeterDetail(id);
   if (!detail) notFound();
   const { meter, state, lines, changes, campaigns } = detail;

@@ -1,6 +1,6 @@
 // GET /api/map/meters/:id - the meter drawer: identity, fleet row, latest state and measures, latest lines.
 import { requirePermission } from "@/lib/auth/session";
-import { METER_ID_RE } from "@/lib/audit/codes";
+import { METER_ID_RE } from "@/lib/fleet/ids";
 import { AppError } from "@/lib/errors";
 import { getMeterDetail } from "@/lib/map/meter-detail";
 import { errorResponse } from "@/lib/http/errors";
