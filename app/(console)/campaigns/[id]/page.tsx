@@ -6,6 +6,7 @@ import { getCampaignProgress } from "@/lib/campaigns/progress";
 import { getCampaign, readCampaignOutcomes } from "@/lib/campaigns/service";
 import { CampaignLive } from "./campaign-live";
 import "../campaigns.css";
+import { formatUtc } from "@/lib/format/time";
 
 export const metadata = { title: "Campaign" };
 export const dynamic = "force-dynamic";
@@ -17,7 +18,7 @@ function approvalLine(c: { status: string; jobType: string; targetCount: number;
     if (c.createdById === userId) return `${why}: another operator or admin must approve (you created it).`;
     return mayApprove ? `${why}: yours (created by ${c.createdByEmail}).` : `${why}: an operator or admin other than ${c.createdByEmail} must approve.`;
   }
-  if (c.approvedAt) return `approved ${c.approvedAt.toISOString().replace("T", " ").slice(0, 16)} UTC`;
+  if (c.approvedAt) return `approved ${formatUtc(c.approvedAt, { zone: true })}`;
   return null;
 }
 

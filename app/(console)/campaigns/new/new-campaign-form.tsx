@@ -6,6 +6,7 @@ import type { PlanView } from "@/lib/campaigns/service";
 import type { TargetQueryInput } from "@/lib/campaigns/schemas";
 import { METER_KINDS } from "@/lib/fleet/ids";
 import { createCampaignAction, previewCampaignAction } from "../actions";
+import { formatUtc } from "@/lib/format/time";
 
 type Preview = PlanView & { targetCount: number; targetDescription: string };
 
@@ -190,7 +191,7 @@ function PlanPreview({ preview }: { preview: Preview }) {
           <span>Scheduled</span><strong data-testid="plan-scheduled">{s.scheduledMeters}</strong>
           <span>Excluded</span><strong data-testid="plan-excluded">{s.excludedMeters}</strong>
           <span>Waves</span><strong data-testid="plan-waves">{s.waveCount} ({s.canaryWaveCount} canary)</strong>
-          <span>ETA</span><strong data-testid="plan-eta">{s.eta ? s.eta.replace("T", " ").slice(0, 16) + " UTC" : "nothing scheduled"}</strong>
+          <span>ETA</span><strong data-testid="plan-eta">{s.eta ? formatUtc(s.eta, { zone: true }) : "nothing scheduled"}</strong>
           <span>Blast radius</span><span data-testid="plan-blast">≤ {s.blastRadius.maxMetersInFlight} meters at once{s.blastRadius.maxGatewayShare ? `; at most ${Math.round(s.blastRadius.maxGatewayShare.share * 100)}% of ${s.blastRadius.maxGatewayShare.gatewayId}` : ""}</span>
           <span>Approval</span><span data-testid="plan-approval">{preview.requiresApproval ? "needs a second operator" : "not needed"}</span>
         </div>
