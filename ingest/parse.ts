@@ -23,7 +23,6 @@ export const KNOWN_KEYS = [
   "temp_c", "battery_v", "accuracy_err_pct", "fw_metrology", "fw_comms", "fw_sha256",
   "cert_not_after", "msg",
 ] as const;
-export type KnownKey = (typeof KNOWN_KEYS)[number];
 
 /** Every reason parseLine can give, for filters and dashboards. */
 export const REFUSAL_REASONS: readonly string[] = [

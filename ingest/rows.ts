@@ -114,11 +114,6 @@ export function escapeTsv(s: string): string {
   return s.replace(/[\\\t\n\r\0]/g, (m) => (m === "\\" ? "\\\\" : m === "\t" ? "\\t" : m === "\n" ? "\\n" : m === "\r" ? "\\r" : "\\0"));
 }
 
-/** The same row as a JSONEachRow object (the format @clickhouse/client insertRows takes). */
-export function auditRowObject(r: AuditRecord, ingestedAt: number, id: string, source: string): Record<string, unknown> {
-  return { ...r, ingested_at: ingestedAt, id, source };
-}
-
 export function rejectRowTsv(ingestedAt: number, source: string, position: string, reason: string, raw: string): string {
   return ingestedAt + "\t" + escapeTsv(source) + "\t" + position + "\t" + escapeTsv(reason) + "\t" + escapeTsv(raw) + "\n";
 }

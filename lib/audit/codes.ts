@@ -39,10 +39,6 @@ export const CODE_LIST = Object.keys(CODES) as Code[];
 export { METER_ID_RE } from "@/lib/fleet/ids";
 
 
-/** Severity rank, for "worst open fault" comparisons. */
-export const SEVERITY_RANK: Record<Severity, number> = { debug: 0, info: 1, warn: 2, error: 3, critical: 4 };
-
 /** Max line length in bytes; longer lines are refused whole as too_long. */
 export const MAX_LINE_BYTES = 64 * 1024;
 
-export const REFUSAL_BASE = ["too_long", "malformed", "missing", "bad_value"] as const;

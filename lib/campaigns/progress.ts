@@ -5,8 +5,6 @@ import { getDb } from "@/lib/db";
 import { FOLLOW_UP_JOB_TYPE, getFindings } from "@/lib/scheduling/job-types";
 import { publish } from "@/lib/realtime/hub";
 
-export const TERMINAL_STATES = ["succeeded", "failed", "skipped", "excluded"] as const;
-
 export interface WaveProgress {
   index: number;
   isCanary: boolean;

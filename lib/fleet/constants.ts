@@ -13,7 +13,6 @@ export const metrologyConstantsSchema = z.strictObject({
   gainCorrection: z.number().min(0.5).max(1.5),
   phaseCorrectionDeg: z.number().min(-10).max(10),
 });
-export type MetrologyConstantsInput = z.infer<typeof metrologyConstantsSchema>;
 
 export const updateMeterConstantsSchema = z.object({
   meterId: z.string().regex(METER_ID_RE, "not a meter id"),

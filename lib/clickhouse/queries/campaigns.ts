@@ -173,19 +173,6 @@ export interface WaveHealth {
   newFaults: Record<"E042" | "E105" | "LAST_GASP" | "IPC_ERROR", { count: number; baseline: number }>;
 }
 
-/**
- * Health of a wave's meters after the soak: seen again since the wave started,
- * firmware as intended, and watched faults beside the same span before the wave.
- * The campaign's own step lines (its job and step, the dispatcher's and the
- * head-end's) are not read: what they say is the wave's per-meter outcomes,
- * which the caller passes from PostgreSQL (`own`). The scan therefore does not
- * wait for the dispatcher's step lines to reach ClickHouse.
- */
-export async function getWaveHealth(input: WaveHealthInput, ch?: ClickHouse): Promise<WaveHealth> {
-  const [health] = await getWavesHealth([input], ch);
-  return health!;
-}
-
 /** LAST_GASP lines per minute behind the given gateways over [from, to). */
 export async function getLastGaspRate(input: { gateways: string[]; from: number; to: number }, ch?: ClickHouse): Promise<number> {
   if (!input.gateways.length || input.to <= input.from) return 0;
@@ -213,7 +200,14 @@ export async function getLastGaspCounts(input: { from: number; to: number }, ch?
 }
 
 /**
- * getWaveHealth for several waves in one scan of audit_log. Each meter maps to
+ * Health of waves' meters after the soak: seen again since the wave started,
+ * firmware as intended, and watched faults beside the same span before the wave.
+ * The campaign's own step lines (its job and step, the dispatcher's and the
+ * head-end's) are not read: what they say is the wave's per-meter outcomes,
+ * which the caller passes from PostgreSQL (`own`). The scan therefore does not
+ * wait for the dispatcher's step lines to reach ClickHouse.
+ *
+ * Several waves in one scan of audit_log. Each meter maps to
  * its wave by position (a meter may sit in one wave per call: callers split
  * waves that share meters); the windows and the "own line" test are per wave.
  */

@@ -217,22 +217,6 @@ export async function listRefusedLines(input: { since: number; reason?: string; 
   });
 }
 
-const sourceCountSchema = z.object({ source: z.string(), accepted: z.coerce.number(), last_at: z.coerce.number() });
-export type SourceCount = z.infer<typeof sourceCountSchema>;
-
-/** Accepted lines per source since `since` (epoch ms). */
-export async function getAcceptedCounts(input: { since: number }, ch?: ClickHouse): Promise<SourceCount[]> {
-  const rows = await (await client(ch)).queryRows<unknown>({
-    query: `SELECT toString(source) AS source, count() AS accepted, toUnixTimestamp64Milli(max(ingested_at)) AS last_at
-            FROM audit_log
-            WHERE ingested_at >= fromUnixTimestamp64Milli({since: Int64})
-            GROUP BY source ORDER BY accepted DESC LIMIT 100`,
-    params: { since: input.since },
-    tag: "ingest.accepted_counts",
-  });
-  return rows.map((r) => sourceCountSchema.parse(r));
-}
-
 /**
  * Benchmark baseline only (scripts/bench-ingest.ts): chDB reading a log file
  * with its own parser into audit_log, without the contract's validation.
