@@ -136,7 +136,7 @@ test.describe("fleet map", () => {
       await expect(page.getByTestId("drawer-meter-id")).toHaveText(id);
     } catch (err) {
       const pick = await map.hook((m) => (m as unknown as { lastPick(): unknown }).lastPick());
-      throw new Error(`canvas click at ${xy} did not open ${id}; last pick: ${JSON.stringify(pick)}\n${err}`);
+      throw new Error(`canvas click at ${xy} did not open ${id}; last pick: ${JSON.stringify(pick)}\n${err}`, { cause: err });
     }
   });
 

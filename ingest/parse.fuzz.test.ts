@@ -11,6 +11,7 @@ import { KNOWN_KEYS, MAX_TS_MS, MIN_TS_MS, NUMBER_RANGES, REQUIRED_KEYS, isRefus
 
 const NOW = Date.UTC(2026, 10, 25, 12, 0, 0);
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL_RE = /[\u0000-\u0008\u000a-\u001f\u007f]/;
 const SEMVER_RE = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 const REASON_RE = new RegExp(`^(too_long|malformed|missing:(${REQUIRED_KEYS.join("|")})|bad_value:(${KNOWN_KEYS.join("|")}))$`);

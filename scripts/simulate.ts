@@ -97,7 +97,7 @@ async function main() {
     log(`[simulate] fleet written in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
 
-  let scenario: Scenario | "default" | "none" = "default";
+  let scenario: Scenario | "default" | "none";
   if (values.scenario === "none" || values.scenario === "default") scenario = values.scenario;
   else scenario = loadScenarioFile(values.scenario!);
 

@@ -50,7 +50,7 @@ export function createHttpOutput(baseUrl: string, token: string, keyPrefix: stri
       const body = lines.join("\n") + "\n";
       for (let attempt = 0; ; attempt++) {
         let status = 0;
-        let text = "";
+        let text: string;
         try {
           const res = await fetch(url, {
             method: "POST",

@@ -323,6 +323,7 @@ class WhereCompiler {
     // hasToken* throws on a needle with separators, and only tokenbf-indexes alphanumeric ASCII tokens.
     if (!phrase && /^[A-Za-z0-9]+$/.test(value)) return `hasTokenCaseInsensitive(msg, ${this.param("String", value)})`;
     // The non-UTF8 variant folds ASCII only; use the UTF8 one when the needle needs it.
+    // eslint-disable-next-line no-control-regex -- the ASCII range starts at NUL
     const fn = /^[\x00-\x7f]*$/.test(value) ? "positionCaseInsensitive" : "positionCaseInsensitiveUTF8";
     return `${fn}(msg, ${this.param("String", value)}) > 0`;
   }

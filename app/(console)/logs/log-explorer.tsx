@@ -70,7 +70,8 @@ export function LogExplorer({ savedSearches, canShare, canExport }: { savedSearc
   const [win, setWin] = useState<{ from: number; to: number } | null>(null);
   useEffect(() => {
     setWin(resolveTimeRange(view.range, Date.now()));
-  }, [spKey, refreshTick]); // view.range is derived from spKey
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- view.range is derived from spKey
+  }, [spKey, refreshTick]);
 
   // ---- query bar
   const [draft, setDraft] = useState(view.q);
