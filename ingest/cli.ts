@@ -92,7 +92,7 @@ async function postBatch(url: string, token: string, key: string, lines: string[
         headers: { authorization: `Bearer ${token}`, "content-type": "text/plain", "content-encoding": "gzip", "idempotency-key": key },
       });
     } catch (err) {
-      if (attempt >= 30) throw new Error(`server unreachable at ${url}: ${(err as Error).message}`);
+      if (attempt >= 30) throw new Error(`server unreachable at ${url}: ${(err as Error).message}`, { cause: err });
     }
     if (res?.ok) {
       const j = (await res.json()) as { accepted: number; refused: number; reasons: Record<string, number> };

@@ -42,8 +42,7 @@ describe("mqtt source", () => {
       storedRejectPositions: (s: string, p: string[]) => findStoredRejectPositions(s, p, eng.ch),
     };
     let crashed = false;
-    let first!: MqttSource;
-    first = new MqttSource({
+    const first: MqttSource = new MqttSource({
       url: URL, topics: [`ami/test-${run}/+`], clientId, writer, batchRows: 100, flushIntervalMs: 50, lookup,
       // The crash: rows are committed, the connection dies before any PUBACK.
       afterCommit: async () => {

@@ -4,12 +4,14 @@
 import { isDeepStrictEqual } from "node:util";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { CODES, CODE_LIST, LED_STATES, MAX_LINE_BYTES, METER_ID_RE, RESULTS, SEVERITIES, STEPS } from "../lib/audit/codes";
+import { CODES, CODE_LIST, LED_STATES, MAX_LINE_BYTES, RESULTS, SEVERITIES, STEPS } from "../lib/audit/codes";
+import { METER_ID_RE } from "../lib/fleet/ids";
 import type { AuditRecord, ParseResult } from "../lib/audit/record";
 import { KNOWN_KEYS, MAX_TS_MS, MIN_TS_MS, NUMBER_RANGES, REQUIRED_KEYS, isRefusalReason, parseLine } from "./parse";
 
 const NOW = Date.UTC(2026, 10, 25, 12, 0, 0);
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL_RE = /[\u0000-\u0008\u000a-\u001f\u007f]/;
 const SEMVER_RE = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 const REASON_RE = new RegExp(`^(too_long|malformed|missing:(${REQUIRED_KEYS.join("|")})|bad_value:(${KNOWN_KEYS.join("|")}))$`);

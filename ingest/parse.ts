@@ -23,7 +23,6 @@ export const KNOWN_KEYS = [
   "temp_c", "battery_v", "accuracy_err_pct", "fw_metrology", "fw_comms", "fw_sha256",
   "cert_not_after", "msg",
 ] as const;
-export type KnownKey = (typeof KNOWN_KEYS)[number];
 
 /** Every reason parseLine can give, for filters and dashboards. */
 export const REFUSAL_REASONS: readonly string[] = [
@@ -963,7 +962,7 @@ function countDaysFromCivil(y: number, m: number, d: number): number {
   return era * 146097 + doe - 719468;
 }
 
-/** `[A-Z]{2}-[0-9]{4,10}`, same as METER_ID_RE. */
+/** `[A-Z]{2}-[0-9]{4,10}`, METER_ID_RE (lib/fleet/ids) by hand: this runs per line. */
 function isMeterId(v: string): boolean {
   const n = v.length;
   if (n < 7 || n > 13) return false;

@@ -40,12 +40,3 @@ export async function listAuditEvents(opts: { limit?: number; action?: string; t
   });
 }
 
-/** Failed logins in the window, per account and per source address. */
-export async function countLoginFailures({ email, ip, since }: { email: string; ip: string | null; since: Date }) {
-  const db = getDb();
-  const [byAccount, byIp] = await Promise.all([
-    db.auditEvent.count({ where: { action: "auth.login", outcome: "failed", target: email, at: { gte: since } } }),
-    ip ? db.auditEvent.count({ where: { action: "auth.login", outcome: "failed", ip, at: { gte: since } } }) : Promise.resolve(0),
-  ]);
-  return { byAccount, byIp };
-}

@@ -472,7 +472,7 @@ async function benchBrowser(fleetBytes: Uint8Array, statesBytes: Uint8Array, get
   const extentMs: number[] = [];
   // As app/(console)/map/page.tsx: the extent through the server's cache (lib/map/extent-cache.ts).
   const extents = createExtentCache(() => getExtent());
-  let warmExtentMs = NaN;
+  let warmExtentMs: number;
   try {
     const files: Record<string, { body: Buffer; type: string }> = {
       "/bench.js": { body: Buffer.from(js), type: "text/javascript" },

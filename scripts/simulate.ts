@@ -5,7 +5,7 @@
 import { parseArgs } from "node:util";
 import { env } from "@/lib/env";
 import { chooseCliTarget, postToServer } from "@/lib/fleet/cli-target";
-import { createFileOutput, createHttpOutput, createMqttOutput, type SimOutput } from "@/lib/fleet/sim-outputs";
+import { createFileOutput, createHttpOutput, createMqttOutput, GW_IN_LINE, METER_IN_LINE, type SimOutput } from "@/lib/fleet/sim-outputs";
 import { createEventStream } from "@/lib/simulator/events";
 import { generateFleet, getMeter, findMeterIndex } from "@/lib/simulator/fleet";
 import { loadScenarioFile, parseDurationMs, type Scenario } from "@/lib/simulator/scenario";
@@ -97,7 +97,7 @@ async function main() {
     log(`[simulate] fleet written in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
 
-  let scenario: Scenario | "default" | "none" = "default";
+  let scenario: Scenario | "default" | "none";
   if (values.scenario === "none" || values.scenario === "default") scenario = values.scenario;
   else scenario = loadScenarioFile(values.scenario!);
 
@@ -111,9 +111,9 @@ async function main() {
       clientId: `ami-sim-${process.pid}`,
       // Lines without gw= still go to their meter's gateway topic.
       gatewayOf: (line) => {
-        const gw = /(?:\bgw=|"gw":")(GW-[0-9]{4,10})/.exec(line)?.[1];
+        const gw = GW_IN_LINE.exec(line)?.[1];
         if (gw) return gw;
-        const id = /(?:meter=|"meter":")([A-Z]{2}-[0-9]{4,10})/.exec(line)?.[1];
+        const id = METER_IN_LINE.exec(line)?.[1];
         const i = id ? findMeterIndex(fleet, id) : -1;
         return i >= 0 ? getMeter(fleet, i).gatewayId : null;
       },

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# npm test: every test. Unit, integration (on embedded PGlite and again on the
+# npm test: every test. Lint, unit, integration (on embedded PGlite and again on the
 # PostgreSQL server at TEST_DATABASE_URL), the production build, and e2e in
 # Debian's Chromium. Stops at the first failing stage.
 set -euo pipefail
@@ -25,6 +25,9 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 
 stage "prisma client"
 node scripts/prisma-generate.mjs
+
+stage "lint (eslint, prettier --check)"
+npm run lint
 
 stage "typecheck"
 npx tsc --noEmit -p tsconfig.json

@@ -35,13 +35,10 @@ export const CODES = {
 export type Code = keyof typeof CODES;
 export const CODE_LIST = Object.keys(CODES) as Code[];
 
-export const METER_ID_RE = /^[A-Z]{2}-[0-9]{4,10}$/;
-export const METER_KIND_BY_PREFIX = { EM: "electric", GM: "gas", WM: "water" } as const;
+// The meter id grammar is defined once, in lib/fleet/ids (the map page and the simulator import it from here).
+export { METER_ID_RE } from "@/lib/fleet/ids";
 
-/** Severity rank, for "worst open fault" comparisons. */
-export const SEVERITY_RANK: Record<Severity, number> = { debug: 0, info: 1, warn: 2, error: 3, critical: 4 };
 
 /** Max line length in bytes; longer lines are refused whole as too_long. */
 export const MAX_LINE_BYTES = 64 * 1024;
 
-export const REFUSAL_BASE = ["too_long", "malformed", "missing", "bad_value"] as const;

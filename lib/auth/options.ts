@@ -69,7 +69,7 @@ export const authOptions: NextAuthOptions = {
           return { id: user.id, email: user.email, name: user.name, role: user.role, sessionVersion: user.sessionVersion };
         } catch (err) {
           // next-auth passes this message to the sign-in page as ?error=
-          if (isAppError(err)) throw new Error(err.code === "rate_limited" ? "RateLimited" : "CredentialsSignin");
+          if (isAppError(err)) throw new Error(err.code === "rate_limited" ? "RateLimited" : "CredentialsSignin", { cause: err });
           throw err;
         }
       },

@@ -6,8 +6,6 @@ import { FOLLOW_UP_JOB_TYPE, getFindings } from "@/lib/scheduling/job-types";
 import { publish } from "@/lib/realtime/hub";
 import { OPEN_WAVE_STATES } from "./lifecycle";
 
-export const TERMINAL_STATES = ["succeeded", "failed", "skipped", "excluded"] as const;
-
 export interface WaveProgress {
   index: number;
   isCanary: boolean;

@@ -1,7 +1,8 @@
 // Input shapes of campaigns, shared by the service, the server actions and the
 // /campaigns/new form (search params -> target query). No server imports here.
 import { z } from "zod";
-import { LED_STATES, METER_ID_RE, STEPS } from "@/lib/audit/codes";
+import { LED_STATES, STEPS } from "@/lib/audit/codes";
+import { METER_ID_RE, METER_KINDS } from "@/lib/fleet/ids";
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "expected HH:MM");
 const ymd = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "expected YYYY-MM-DD");
@@ -12,7 +13,7 @@ export const jobTypeSchema = z.enum(STEPS);
 
 export const targetQuerySchema = z
   .object({
-    kind: z.enum(["electric", "gas", "water"]).optional(),
+    kind: z.enum(METER_KINDS).optional(),
     gw: short.regex(/^[A-Za-z0-9_-]+$/).optional(),
     zone: short.optional(),
     model: short.optional(),

@@ -118,7 +118,7 @@ describeMigrations("postgresql", async () => {
   try {
     await probe.connect();
   } catch (err) {
-    throw new Error(`PostgreSQL at ${PG_URL} is unreachable (${(err as Error).message}); start it before running integration tests`);
+    throw new Error(`PostgreSQL at ${PG_URL} is unreachable (${(err as Error).message}); start it before running integration tests`, { cause: err });
   } finally {
     await probe.end().catch(() => {});
   }

@@ -27,7 +27,7 @@ export async function postToServer<T>(url: string, body: unknown, token: string 
       body: JSON.stringify(body),
     });
   } catch (err) {
-    throw new Error(`cannot reach the server at ${url}: ${(err as Error).message}`);
+    throw new Error(`cannot reach the server at ${url}: ${(err as Error).message}`, { cause: err });
   }
   const data = (await res.json().catch(() => ({}))) as T & { error?: string };
   if (!res.ok && !okStatuses.includes(res.status)) throw new Error(`server answered ${res.status}: ${data.error ?? res.statusText}`);

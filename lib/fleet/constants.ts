@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { can, type Role } from "@/lib/auth/permissions";
 import { AppError } from "@/lib/errors";
+import { METER_ID_RE } from "@/lib/fleet/ids";
 import { getDb } from "@/lib/db";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 
@@ -12,10 +13,9 @@ export const metrologyConstantsSchema = z.strictObject({
   gainCorrection: z.number().min(0.5).max(1.5),
   phaseCorrectionDeg: z.number().min(-10).max(10),
 });
-export type MetrologyConstantsInput = z.infer<typeof metrologyConstantsSchema>;
 
 export const updateMeterConstantsSchema = z.object({
-  meterId: z.string().regex(/^(EM|GM|WM)-[0-9]{4,10}$/, "not a meter id"),
+  meterId: z.string().regex(METER_ID_RE, "not a meter id"),
   constants: metrologyConstantsSchema,
   reason: z.string().trim().min(3, "say why (at least 3 characters)").max(500),
 });

@@ -8,7 +8,8 @@ import { insertFleetGateways, insertFleetMeters } from "@/lib/clickhouse/queries
 import { TEXAS } from "@/lib/simulator/region";
 import { CsvSyntaxError, parseCsv } from "./csv";
 import { upsertGateways, upsertMeters, upsertZones } from "./store";
-import { GATEWAY_ID_RE, KIND_BY_PREFIX, METER_ID_RE, type FleetGatewayRow, type FleetMeterRow, type FleetZoneRow } from "./types";
+import { GATEWAY_ID_RE, isMeterKind, kindOfMeterId, METER_ID_RE } from "./ids";
+import type { FleetGatewayRow, FleetMeterRow, FleetZoneRow } from "./types";
 
 export const METER_COLUMNS = {
   required: ["id", "kind", "model", "latitude", "longitude", "gateway", "installed_at", "climate_zone", "fw_metrology", "fw_comms", "hes_version", "cert_not_after", "timezone"],
@@ -195,10 +196,11 @@ export function parseFleetCsv(input: { metersCsv: string; gatewaysCsv?: string }
     }
     const problems: string[] = [];
     const kind = r.get("kind");
-    if (!METER_ID_RE.test(id)) problems.push(`id "${id}" is not a meter id like EM-0012345 (EM, GM or WM, a dash, 4-10 digits)`);
+    if (!METER_ID_RE.test(id)) problems.push(`id "${id}" is not a meter id like EM-0012345 (two capital letters, a dash, 4-10 digits)`);
     else if (meterIds.has(id)) problems.push(`id ${id} appears twice in the file`);
-    else if (KIND_BY_PREFIX[id.slice(0, 2)] !== kind && ["electric", "gas", "water"].includes(kind)) problems.push(`id prefix ${id.slice(0, 2)} does not match kind ${kind}`);
-    if (!["electric", "gas", "water"].includes(kind)) problems.push(`kind "${kind}" is not electric, gas or water`);
+    else if (kindOfMeterId(id) === null) problems.push(`id prefix ${id.slice(0, 2)} is not a meter kind's (EM electric, GM gas, WM water)`);
+    else if (kindOfMeterId(id) !== kind && isMeterKind(kind)) problems.push(`id prefix ${id.slice(0, 2)} does not match kind ${kind}`);
+    if (!isMeterKind(kind)) problems.push(`kind "${kind}" is not electric, gas or water`);
     const model = r.get("model");
     if (!model) problems.push("model is empty");
     const lat = num(r.get("latitude"), -90, 90);

@@ -4,6 +4,7 @@
 // MQTT (topic ami/<gw>/audit, QoS 1). Each send resolves when the line is safe.
 import fs from "node:fs";
 import path from "node:path";
+import { GATEWAY_ID_PATTERN, METER_ID_PATTERN } from "./ids";
 
 export interface SimOutput {
   name: string;
@@ -50,7 +51,7 @@ export function createHttpOutput(baseUrl: string, token: string, keyPrefix: stri
       const body = lines.join("\n") + "\n";
       for (let attempt = 0; ; attempt++) {
         let status = 0;
-        let text = "";
+        let text: string;
         try {
           const res = await fetch(url, {
             method: "POST",
@@ -74,7 +75,10 @@ export function createHttpOutput(baseUrl: string, token: string, keyPrefix: stri
   };
 }
 
-const GW_IN_LINE = /(?:\bgw=|"gw":")(GW-[0-9]{4,10})/;
+/** The gw= of a logfmt line or "gw" of a JSON line. */
+export const GW_IN_LINE = new RegExp(`(?:\\bgw=|"gw":")(${GATEWAY_ID_PATTERN})`);
+/** The meter= of a logfmt line or "meter" of a JSON line. */
+export const METER_IN_LINE = new RegExp(`(?:meter=|"meter":")(${METER_ID_PATTERN})`);
 
 export async function createMqttOutput(url: string, opts: { clientId: string; gatewayOf?: (line: string) => string | null }): Promise<SimOutput> {
   const mqtt = await import("mqtt");

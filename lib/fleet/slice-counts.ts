@@ -4,6 +4,7 @@
 // gateway popup (GET /api/fleet/counts), so the same question gives the same number.
 import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
+import { METER_KINDS } from "@/lib/fleet/ids";
 import { CATALOGUE, findSignature } from "@/lib/faults/catalogue";
 import { loadCompatibleFwPairs } from "@/lib/fault-analysis";
 import { FAULT_CODES } from "@/lib/map/state";
@@ -82,7 +83,7 @@ export function parseSliceCountsParams(sp: URLSearchParams): SliceCountsQuery {
   if (gw) slice.gw = gw;
   const zone = text("zone", /^[A-Za-z0-9_ .-]{1,64}$/);
   if (zone) slice.zone = zone;
-  const kind = text("kind", /^(electric|gas|water)$/);
+  const kind = text("kind", new RegExp(`^(${METER_KINDS.join("|")})$`));
   if (kind) slice.kind = kind;
   const model = text("model", /^[A-Za-z0-9_ .+-]{1,64}$/);
   if (model) slice.model = model;

@@ -1,7 +1,9 @@
 // Fleet rows as the import and the simulator hand them to the stores: one
 // shape for Prisma (Meter/Gateway/ClimateZone) and ClickHouse (fleet_meters,
 // fleet_gateways). Times are Date; constants are the metrology JSON.
-export type MeterKindName = "electric" | "gas" | "water";
+import type { MeterKindName } from "./ids";
+
+export type { MeterKindName } from "./ids";
 export type BackhaulName = "mesh" | "cellular";
 
 export interface MetrologyConstants {
@@ -46,6 +48,3 @@ export interface FleetMeterRow {
   metrologyConstants: Partial<MetrologyConstants>;
 }
 
-export const METER_ID_RE = /^(EM|GM|WM)-[0-9]{4,10}$/;
-export const GATEWAY_ID_RE = /^GW-[0-9]{4,10}$/;
-export const KIND_BY_PREFIX: Record<string, MeterKindName> = { EM: "electric", GM: "gas", WM: "water" };

@@ -104,7 +104,7 @@ export class LiveTail {
       let item: LiveTailItem | null = null;
       for (const sub of this.subs.values()) {
         if (!sub.match) continue;
-        let ok = false;
+        let ok: boolean;
         try {
           ok = sub.match(record);
         } catch (err) {

@@ -90,6 +90,7 @@ function compileNode(ast: QueryNode, count: WorkCount | undefined): Matcher {
   }
 }
 
+// eslint-disable-next-line no-control-regex -- the ASCII range starts at NUL
 const ASCII_ONLY = /^[\x00-\x7f]*$/;
 
 /** ClickHouse's positionCaseInsensitive folds ASCII only; the UTF8 variant folds Unicode. */
@@ -101,6 +102,7 @@ function matchText(msg: string, value: string, phrase: boolean): boolean {
   if (!phrase && /^[A-Za-z0-9]+$/.test(value)) {
     // hasToken: separators are ASCII non-alphanumerics; non-ASCII characters belong to tokens.
     const needle = value.toLowerCase();
+    // eslint-disable-next-line no-control-regex -- token separators: every ASCII non-alphanumeric, NUL included
     for (const token of fold(msg, false).split(/[\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]+/)) {
       if (token === needle) return true;
     }

@@ -16,7 +16,9 @@ import { parseIsoInstant, validateTimeRange } from "./time-range";
 export type LogApiError =
   | { kind: "syntax"; message: string; position: number; length: number }
   | { kind: "invalid"; message: string }
-  | { kind: "limit"; message: string };
+  | { kind: "limit"; message: string }
+  // From the route handlers' error mapper (lib/http/errors.ts).
+  | { kind: "not_found" | "denied" | "unavailable" | "internal"; message: string };
 
 export interface LogApiRequest {
   q: string;

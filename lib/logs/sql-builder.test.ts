@@ -7,10 +7,10 @@ import {
   buildSearchQuery,
   buildWhere,
   chooseHistogramInterval,
-  formatClickHouseTime,
   globToLike,
   type LogColumn,
 } from "./sql-builder";
+import { formatClickHouseTime } from "@/lib/clickhouse/time";
 
 function parse(query: string): QueryNode {
   const result = parseQuery(query);

@@ -14,6 +14,7 @@
  * Search rows: the chosen columns, always starting with ts, id (id is UInt64, a string in JSON);
  * pass the last row's { ts, id } as `cursor` for the next page.
  */
+import { formatClickHouseTime, toClickHouseMillis } from "@/lib/clickhouse/time";
 import { fieldKind, QUERY_FIELDS, type CompareOp, type FieldRef, type QueryNode } from "./query-parser";
 
 export type QueryParams = Record<string, string | number>;
@@ -153,8 +154,8 @@ export function buildHistogramQuery(input: HistogramQueryInput): {
 } {
   if (!Object.hasOwn(STACK_BY_SQL, input.stackBy)) throw new Error(`Unknown stackBy: ${String(input.stackBy)}`);
   const series = STACK_BY_SQL[input.stackBy];
-  const fromMs = toMillis(input.from);
-  const toMs = toMillis(input.to);
+  const fromMs = toClickHouseMillis(input.from);
+  const toMs = toClickHouseMillis(input.to);
   const interval = chooseHistogramInterval(toMs - fromMs, input.targetBuckets);
   const minuteFrom = Math.ceil(fromMs / MINUTE_MS) * MINUTE_MS;
   const minuteTo = Math.floor(toMs / MINUTE_MS) * MINUTE_MS;
@@ -226,21 +227,6 @@ export function chooseHistogramInterval(spanMs: number, targetBuckets: number): 
   const target = Number.isFinite(targetBuckets) ? Math.max(1, Math.floor(targetBuckets)) : 100;
   const span = Math.max(0, spanMs);
   return HISTOGRAM_INTERVALS.find((i) => span / (i.seconds * 1000) <= target) ?? HISTOGRAM_INTERVALS[HISTOGRAM_INTERVALS.length - 1];
-}
-
-/** 'YYYY-MM-DD hh:mm:ss.SSS' in UTC, the text form DateTime64(3, 'UTC') parameters take. */
-export function formatClickHouseTime(value: TimeInput): string {
-  const ms = toMillis(value);
-  return new Date(ms).toISOString().replace("T", " ").slice(0, 23);
-}
-
-function toMillis(value: TimeInput): number {
-  const ms = typeof value === "number" ? value : value instanceof Date ? value.getTime() : NaN;
-  // DateTime64 stops at 2299; toISOString would also throw on an invalid date.
-  if (!Number.isFinite(ms) || ms < Date.UTC(1900, 0, 1) || ms >= Date.UTC(2300, 0, 1)) {
-    throw new RangeError(`Invalid time: ${String(value)}`);
-  }
-  return ms;
 }
 
 function formatUInt64(id: string | number | bigint): string {
@@ -337,6 +323,7 @@ class WhereCompiler {
     // hasToken* throws on a needle with separators, and only tokenbf-indexes alphanumeric ASCII tokens.
     if (!phrase && /^[A-Za-z0-9]+$/.test(value)) return `hasTokenCaseInsensitive(msg, ${this.param("String", value)})`;
     // The non-UTF8 variant folds ASCII only; use the UTF8 one when the needle needs it.
+    // eslint-disable-next-line no-control-regex -- the ASCII range starts at NUL
     const fn = /^[\x00-\x7f]*$/.test(value) ? "positionCaseInsensitive" : "positionCaseInsensitiveUTF8";
     return `${fn}(msg, ${this.param("String", value)}) > 0`;
   }

@@ -1,10 +1,8 @@
-// Server side of the map's route handlers: the cached fleet payload, error
-// mapping and compression. Route files stay thin adapters over this.
+// Server side of the map's route handlers: the cached fleet payload and
+// compression (errors: lib/http/errors). Route files stay thin adapters over this.
 import "server-only";
 import { gzipSync } from "node:zlib";
 import { env } from "@/lib/env";
-import { isAppError } from "@/lib/errors";
-import { QueryLimitError } from "@/lib/clickhouse/client";
 import { getFleetPositions, getFleetVersion } from "@/lib/clickhouse/queries/map";
 import { encodeFleet } from "./binary";
 
@@ -53,13 +51,4 @@ export function binaryResponse(req: Request, raw: Uint8Array, headers: Record<st
       ...headers,
     },
   });
-}
-
-/** Map errors once at the edge: AppError -> its status, limits -> 422, the rest -> 500 with the detail logged. */
-export function errorResponse(err: unknown): Response {
-  if (isAppError(err)) return Response.json({ error: err.message }, { status: err.status });
-  if (err instanceof QueryLimitError) return Response.json({ error: err.message }, { status: 422 });
-  if (err instanceof Error && err.name === "ZodError") return Response.json({ error: "invalid input" }, { status: 400 });
-  console.error("[map] request failed", err);
-  return Response.json({ error: "Something went wrong on the server; the details are in the server log." }, { status: 500 });
 }

@@ -1,11 +1,12 @@
 // socket.io rooms and the permission each needs. Shared by the server (checks)
 // and the client (names); no server imports here.
 import type { Permission } from "@/lib/auth/permissions";
+import { GATEWAY_ID_PATTERN, METER_ID_PATTERN } from "@/lib/fleet/ids";
 
 export const ROOM_PATTERNS: { pattern: RegExp; permission: Permission; describe: string }[] = [
   { pattern: /^fleet$/, permission: "fleet.view", describe: "fleet-wide state summary and changes" },
-  { pattern: /^gw:GW-[0-9A-Za-z_-]{1,32}$/, permission: "fleet.view", describe: "one gateway" },
-  { pattern: /^meter:[A-Z]{2}-[0-9]{4,10}$/, permission: "fleet.view", describe: "one meter" },
+  { pattern: new RegExp(`^gw:${GATEWAY_ID_PATTERN}$`), permission: "fleet.view", describe: "one gateway" },
+  { pattern: new RegExp(`^meter:${METER_ID_PATTERN}$`), permission: "fleet.view", describe: "one meter" },
   { pattern: /^logs$/, permission: "logs.view", describe: "live tail of accepted audit lines" },
   { pattern: /^campaigns$/, permission: "campaigns.view", describe: "campaign list changes" },
   { pattern: /^campaign:[a-z0-9]{8,40}$/, permission: "campaigns.view", describe: "one campaign's progress" },

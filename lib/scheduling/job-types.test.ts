@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { STEPS } from "@/lib/audit/codes";
-import { FINAL_FAILURE_CODES, JOB_TYPES, MAX_WAVE_SIZE, canCompleteTask, canCreateCampaign, needsApproval } from "./job-types";
+import { can } from "@/lib/auth/permissions";
+import { FINAL_FAILURE_CODES, JOB_TYPES, MAX_WAVE_SIZE, needsApproval } from "./job-types";
 
 describe("JOB_TYPES", () => {
   it("describes every step of the audit contract, with sane limits", () => {
@@ -25,12 +26,13 @@ describe("JOB_TYPES", () => {
     expect(JOB_TYPES.fota.retry.HES_TIMEOUT).toBeDefined();
   });
 
+  // Who may do what is the one role model, lib/auth/permissions (job types carry no roles).
   it("lets operators create and technicians complete calibrations", () => {
-    expect(canCreateCampaign("operator", "calibrate")).toBe(true);
-    expect(canCreateCampaign("technician", "calibrate")).toBe(false);
-    expect(canCompleteTask("technician", "calibrate")).toBe(true);
-    expect(canCompleteTask("viewer", "calibrate")).toBe(false);
-    expect(canCreateCampaign("admin", "fota")).toBe(true);
+    expect(can("operator", "campaigns.manage")).toBe(true);
+    expect(can("technician", "campaigns.manage")).toBe(false);
+    expect(can("technician", "workorders.complete")).toBe(true);
+    expect(can("viewer", "workorders.complete")).toBe(false);
+    expect(can("admin", "campaigns.manage")).toBe(true);
   });
 
   it("asks for approval above the size limit for fota and comms_reset only", () => {

@@ -7,9 +7,6 @@ export const JOB_TYPES_LIST: readonly JobType[] = STEPS;
 
 export type Execution = "remote" | "field";
 
-export const ROLES = ["viewer", "technician", "operator", "admin"] as const;
-export type Role = (typeof ROLES)[number];
-
 /** Local wall-clock window, "HH:MM"; end <= start means it crosses midnight. */
 export interface LocalWindow {
   start: string;
@@ -52,8 +49,6 @@ export interface JobTypeSpec {
   minutesPerMeter: number;
   /** Failure codes that may be retried; any code not listed is final. */
   retry: Partial<Record<string, RetryPolicy>>;
-  createRole: Role;
-  completeRole: Role;
   /** Campaigns larger than this need a second person's approval; null: never. */
   approvalAbove: number | null;
   /** Answer codes that are findings of this step (see Finding); absent: every failure code is a failure. */
@@ -91,31 +86,31 @@ const NIGHT = { start: "01:00", end: "05:00" };
 export const JOB_TYPES: Readonly<Record<JobType, JobTypeSpec>> = {
   inspect: {
     execution: "field", isRisky: false, defaultWaveSize: 50, defaultCanarySize: 5, offPeak: null,
-    soakMinutes: 0, minutesPerMeter: 45, retry: {}, createRole: "operator", completeRole: "technician", approvalAbove: null,
+    soakMinutes: 0, minutesPerMeter: 45, retry: {}, approvalAbove: null,
   },
   calibrate: {
     execution: "field", isRisky: false, defaultWaveSize: 25, defaultCanarySize: 5, offPeak: null,
-    soakMinutes: 0, minutesPerMeter: 90, retry: {}, createRole: "operator", completeRole: "technician", approvalAbove: null,
+    soakMinutes: 0, minutesPerMeter: 90, retry: {}, approvalAbove: null,
   },
   // A verification, a survey and an audit exist to find faulty meters: what they find is
   // their result. Only a FOTA's hash mismatch (a bad image pushed) stops a campaign.
   fw_verify: {
     execution: "remote", isRisky: false, defaultWaveSize: 100, defaultCanarySize: 10, offPeak: null,
-    soakMinutes: 5, minutesPerMeter: 5, retry: TRANSIENT_REMOTE, createRole: "operator", completeRole: "operator", approvalAbove: null,
+    soakMinutes: 5, minutesPerMeter: 5, retry: TRANSIENT_REMOTE, approvalAbove: null,
     findings: {
       FW_HASH_MISMATCH: { label: "running build differs from the repository's hash", action: "firmware recovery boot through the local diagnostic interface, then re-flash a signed image", runbook: "firmware-integrity" },
     },
   },
   rf_analysis: {
     execution: "remote", isRisky: false, defaultWaveSize: 100, defaultCanarySize: 10, offPeak: null,
-    soakMinutes: 5, minutesPerMeter: 10, retry: TRANSIENT_REMOTE, createRole: "operator", completeRole: "operator", approvalAbove: null,
+    soakMinutes: 5, minutesPerMeter: 10, retry: TRANSIENT_REMOTE, approvalAbove: null,
     findings: {
       LOW_SNR: { label: "mesh SNR below 15 dB", action: "check the antenna mount and cables for oxidation or loose connections", runbook: "low-snr" },
     },
   },
   battery_audit: {
     execution: "remote", isRisky: false, defaultWaveSize: 100, defaultCanarySize: 10, offPeak: null,
-    soakMinutes: 10, minutesPerMeter: 10, retry: TRANSIENT_REMOTE, createRole: "operator", completeRole: "operator", approvalAbove: null,
+    soakMinutes: 10, minutesPerMeter: 10, retry: TRANSIENT_REMOTE, approvalAbove: null,
     findings: {
       BATTERY_LOW: { label: "battery below 3.10 V", action: "replace the battery (batch the visits by area)", runbook: "battery" },
       SUPERCAP_FAIL: { label: "supercapacitor cannot carry a last gasp", action: "replace the supercapacitor, or the meter", runbook: "last-gasp-supercap" },
@@ -123,15 +118,15 @@ export const JOB_TYPES: Readonly<Record<JobType, JobTypeSpec>> = {
   },
   comms_reset: {
     execution: "remote", isRisky: true, defaultWaveSize: 50, defaultCanarySize: 10, offPeak: { start: "02:00", end: "05:00" },
-    soakMinutes: 30, minutesPerMeter: 10, retry: TRANSIENT_REMOTE, createRole: "operator", completeRole: "operator", approvalAbove: 5_000,
+    soakMinutes: 30, minutesPerMeter: 10, retry: TRANSIENT_REMOTE, approvalAbove: 5_000,
   },
   fota: {
     execution: "remote", isRisky: true, defaultWaveSize: 50, defaultCanarySize: 20, offPeak: NIGHT,
-    soakMinutes: 60, minutesPerMeter: 40, retry: TRANSIENT_FOTA, createRole: "operator", completeRole: "operator", approvalAbove: 1_000,
+    soakMinutes: 60, minutesPerMeter: 40, retry: TRANSIENT_FOTA, approvalAbove: 1_000,
   },
   cert_renew: {
     execution: "remote", isRisky: true, defaultWaveSize: 100, defaultCanarySize: 10, offPeak: NIGHT,
-    soakMinutes: 30, minutesPerMeter: 5, retry: TRANSIENT_REMOTE, createRole: "operator", completeRole: "operator", approvalAbove: null,
+    soakMinutes: 30, minutesPerMeter: 5, retry: TRANSIENT_REMOTE, approvalAbove: null,
   },
 };
 
@@ -153,18 +148,6 @@ export function getJobTypeSpec(jobType: JobType): JobTypeSpec {
 
 export function isJobType(value: string): value is JobType {
   return (STEPS as readonly string[]).includes(value);
-}
-
-export function hasRole(actual: Role, required: Role): boolean {
-  return ROLES.indexOf(actual) >= ROLES.indexOf(required);
-}
-
-export function canCreateCampaign(role: Role, jobType: JobType): boolean {
-  return hasRole(role, getJobTypeSpec(jobType).createRole);
-}
-
-export function canCompleteTask(role: Role, jobType: JobType): boolean {
-  return hasRole(role, getJobTypeSpec(jobType).completeRole);
 }
 
 export function needsApproval(jobType: JobType, meterCount: number): boolean {

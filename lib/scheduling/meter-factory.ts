@@ -1,5 +1,6 @@
 // Deterministic test and benchmark data: same arguments, same fleet. No
 // randomness, so failures reproduce and figures compare run to run.
+import { METER_KINDS } from "@/lib/fleet/ids";
 import type { Catalogue, PlanMeter } from "./types";
 
 export const HASH_A = "a".repeat(64);
@@ -53,13 +54,12 @@ export function createFleet(n: number, shape: FleetShape = {}) {
   const timezones = shape.timezones ?? ["Europe/Berlin", "America/Denver"];
   const perZone = shape.gatewaysPerZone ?? 4;
   const prefix = shape.idPrefix ?? "EM";
-  const kinds = ["electric", "gas", "water"];
   const climate = ["temperate", "hot_arid", "cold"];
   const meters: PlanMeter[] = new Array(n);
   for (let i = 0; i < n; i++) {
     const tz = i % timezones.length;
     const gw = Math.floor(i / timezones.length) % perZone;
-    const kind = kinds[i % 3];
+    const kind = METER_KINDS[i % METER_KINDS.length];
     meters[i] = {
       id: `${prefix}-${String(i + 1).padStart(7, "0")}`,
       gatewayId: `GW-${tz}-${gw}`,

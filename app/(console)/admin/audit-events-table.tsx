@@ -1,6 +1,7 @@
 "use client";
 import { createColumnHelper, getCoreRowModel, useReactTable } from "@tanstack/react-table";
 import { DataTable } from "@/components/data-table";
+import { formatUtc } from "@/lib/format/time";
 
 export interface AuditEventRow {
   id: string;
@@ -15,7 +16,7 @@ export interface AuditEventRow {
 
 const col = createColumnHelper<AuditEventRow>();
 const columns = [
-  col.accessor("at", { header: "Time (UTC)", cell: (c) => c.getValue().replace("T", " ").slice(0, 19) }),
+  col.accessor("at", { header: "Time (UTC)", cell: (c) => formatUtc(c.getValue(), { seconds: true }) }),
   col.accessor("actor", { header: "Actor" }),
   col.accessor("action", { header: "Action" }),
   col.accessor("target", { header: "Target" }),

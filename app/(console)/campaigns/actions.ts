@@ -1,10 +1,11 @@
 "use server";
-// Campaign server actions: session permission first, zod, then lib/campaigns
-// (which re-checks the actor and writes the AuditEvent), then revalidate.
+// Campaign server actions: authedAction checks the session's permission and
+// parses the input, then lib/campaigns (which re-checks the actor and writes
+// the AuditEvent) does the work, then the pages are revalidated.
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import { requirePermission } from "@/lib/auth/session";
-import { isAppError, runAction } from "@/lib/errors";
+import { authedAction } from "@/lib/auth/authed-action";
+import { isAppError } from "@/lib/errors";
 import { campaignIdSchema, campaignOptionsSchema, createCampaignSchema, jobTypeSchema, targetQuerySchema } from "@/lib/campaigns/schemas";
 import {
   abortCampaign,
@@ -22,23 +23,19 @@ import { describeTargetQuery } from "@/lib/campaigns/target-text";
 
 const previewSchema = z.object({ jobType: jobTypeSchema, targetQuery: targetQuerySchema, options: campaignOptionsSchema });
 
-export async function previewCampaignAction(input: unknown) {
-  return runAction(async () => {
-    const user = await requirePermission("campaigns.manage");
-    const data = previewSchema.parse(input);
-    const { plan, unknownMeters, targetCount } = await previewCampaign(data, user);
-    return { targetCount, targetDescription: describeTargetQuery(data.targetQuery), ...summarizePlan(plan, unknownMeters) };
-  });
-}
+export const previewCampaignAction = authedAction("campaigns.manage", previewSchema, async (data, user) => {
+  const { plan, unknownMeters, targetCount } = await previewCampaign(data, user);
+  return { targetCount, targetDescription: describeTargetQuery(data.targetQuery), ...summarizePlan(plan, unknownMeters) };
+});
 
 /**
  * Create, and start right away when asked (the form's "Create and start"). A refused start
  * leaves the campaign a draft, and says why (startError) with its id: nothing half-made.
  */
-export async function createCampaignAction(input: unknown) {
-  return runAction(async () => {
-    const user = await requirePermission("campaigns.manage");
-    const { start, ...rest } = createCampaignSchema.extend({ start: z.boolean().default(false) }).parse(input);
+export const createCampaignAction = authedAction(
+  "campaigns.manage",
+  createCampaignSchema.extend({ start: z.boolean().default(false) }),
+  async ({ start, ...rest }, user) => {
     const created = await createCampaign(rest, user);
     revalidatePath("/campaigns");
     if (!start) return { id: created.id, status: created.status, startError: null };
@@ -49,76 +46,48 @@ export async function createCampaignAction(input: unknown) {
       if (!isAppError(err)) throw err;
       return { id: created.id, status: created.status, startError: err.message };
     }
-  });
-}
+  },
+);
 
-export async function startCampaignAction(input: unknown) {
-  return runAction(async () => {
-    const user = await requirePermission("campaigns.manage");
-    const { campaignId } = campaignIdSchema.parse(input);
-    const c = await startCampaign({ campaignId }, user);
-    revalidatePath(`/campaigns/${campaignId}`);
-    revalidatePath("/campaigns");
-    return { status: c.status };
-  });
-}
+export const startCampaignAction = authedAction("campaigns.manage", campaignIdSchema, async ({ campaignId }, user) => {
+  const c = await startCampaign({ campaignId }, user);
+  revalidatePath(`/campaigns/${campaignId}`);
+  revalidatePath("/campaigns");
+  return { status: c.status };
+});
 
-export async function approveCampaignAction(input: unknown) {
-  return runAction(async () => {
-    const user = await requirePermission("campaigns.approve");
-    const { campaignId } = campaignIdSchema.parse(input);
-    const c = await approveCampaign({ campaignId }, user);
-    revalidatePath(`/campaigns/${campaignId}`);
-    return { status: c.status };
-  });
-}
+export const approveCampaignAction = authedAction("campaigns.approve", campaignIdSchema, async ({ campaignId }, user) => {
+  const c = await approveCampaign({ campaignId }, user);
+  revalidatePath(`/campaigns/${campaignId}`);
+  return { status: c.status };
+});
 
-export async function pauseCampaignAction(input: unknown) {
-  return runAction(async () => {
-    const user = await requirePermission("campaigns.manage");
-    const { campaignId } = campaignIdSchema.parse(input);
-    const c = await pauseCampaign({ campaignId }, user);
-    revalidatePath(`/campaigns/${campaignId}`);
-    return { status: c.status };
-  });
-}
+export const pauseCampaignAction = authedAction("campaigns.manage", campaignIdSchema, async ({ campaignId }, user) => {
+  const c = await pauseCampaign({ campaignId }, user);
+  revalidatePath(`/campaigns/${campaignId}`);
+  return { status: c.status };
+});
 
-export async function resumeCampaignAction(input: unknown) {
-  return runAction(async () => {
-    const user = await requirePermission("campaigns.manage");
-    const { campaignId } = campaignIdSchema.parse(input);
-    const c = await resumeCampaign({ campaignId }, user);
-    revalidatePath(`/campaigns/${campaignId}`);
-    return { status: c.status };
-  });
-}
+export const resumeCampaignAction = authedAction("campaigns.manage", campaignIdSchema, async ({ campaignId }, user) => {
+  const c = await resumeCampaign({ campaignId }, user);
+  revalidatePath(`/campaigns/${campaignId}`);
+  return { status: c.status };
+});
 
-export async function skipWaveAction(input: unknown) {
-  return runAction(async () => {
-    const user = await requirePermission("campaigns.manage");
-    const { campaignId } = campaignIdSchema.parse(input);
-    const r = await skipWave({ campaignId }, user);
-    revalidatePath(`/campaigns/${campaignId}`);
-    return r;
-  });
-}
+export const skipWaveAction = authedAction("campaigns.manage", campaignIdSchema, async ({ campaignId }, user) => {
+  const r = await skipWave({ campaignId }, user);
+  revalidatePath(`/campaigns/${campaignId}`);
+  return r;
+});
 
-export async function abortCampaignAction(input: unknown) {
-  return runAction(async () => {
-    const user = await requirePermission("campaigns.manage");
-    const { campaignId } = campaignIdSchema.parse(input);
-    const c = await abortCampaign({ campaignId }, user);
-    revalidatePath(`/campaigns/${campaignId}`);
-    return { status: c.status };
-  });
-}
+export const abortCampaignAction = authedAction("campaigns.manage", campaignIdSchema, async ({ campaignId }, user) => {
+  const c = await abortCampaign({ campaignId }, user);
+  revalidatePath(`/campaigns/${campaignId}`);
+  return { status: c.status };
+});
 
-export async function retryFailedAction(input: unknown) {
-  return runAction(async () => {
-    const user = await requirePermission("campaigns.manage");
-    const { campaignId } = campaignIdSchema.parse(input);
-    const r = await retryFailed({ campaignId }, user);
-    revalidatePath(`/campaigns/${campaignId}`);
-    return r;
-  });
-}
+export const retryFailedAction = authedAction("campaigns.manage", campaignIdSchema, async ({ campaignId }, user) => {
+  const r = await retryFailed({ campaignId }, user);
+  revalidatePath(`/campaigns/${campaignId}`);
+  return r;
+});

@@ -6,6 +6,7 @@ import { useEffect, useRef, useState } from "react";
 import { io } from "socket.io-client";
 import type { CampaignListRow } from "@/lib/campaigns/service";
 import type { BatchEnvelope } from "@/lib/realtime/rooms";
+import { formatUtc } from "@/lib/format/time";
 
 type CampaignChange = { id: string; status: string; progressPct?: number };
 
@@ -26,7 +27,7 @@ const columns = [
   }),
   col.accessor("failed", { header: "Failed" }),
   col.accessor("createdByEmail", { header: "Created by" }),
-  col.accessor("createdAt", { header: "Created (UTC)", cell: (c) => c.getValue().replace("T", " ").slice(0, 16) }),
+  col.accessor("createdAt", { header: "Created (UTC)", cell: (c) => formatUtc(c.getValue()) }),
 ];
 
 /** Live: status and progress arrive over the `campaigns` room; a campaign not on the page triggers one refresh. */

@@ -2,6 +2,7 @@
 import Link from "next/link";
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable, type ColumnDef } from "@tanstack/react-table";
 import type { CorrelationCombo, CorrelationResult, DisagreeingMeter } from "@/lib/clickhouse/queries/faults";
+import { formatUtc } from "@/lib/format/time";
 
 function Table<T>({ data, columns, testId, rowTestId }: { data: T[]; // eslint-disable-next-line @typescript-eslint/no-explicit-any -- TanStack's own idiom for mixed value types
   columns: ColumnDef<T, any>[]; testId: string; rowTestId: string }) {
@@ -48,7 +49,7 @@ export function LedCorrelationView({ result, explorerBase }: { result: Correlati
     meterCol.accessor("meter", { header: "Meter", cell: (c) => <Link href={logsHref(`meter:${c.getValue()}`)} data-testid="disagreeing-meter">{c.getValue()}</Link> }),
     meterCol.accessor("leds", { header: "Fault LEDs seen", cell: (c) => c.getValue().join(", ") || <span className="muted">green only</span> }),
     meterCol.accessor("codes", { header: "Fault codes logged", cell: (c) => c.getValue().join(", ") || <span className="muted">none</span> }),
-    meterCol.accessor("lastSeen", { header: "Last line (UTC)", cell: (c) => new Date(c.getValue()).toISOString().replace("T", " ").slice(0, 19) }),
+    meterCol.accessor("lastSeen", { header: "Last line (UTC)", cell: (c) => formatUtc(c.getValue(), { seconds: true }) }),
   ];
   const silent = result.disagreements.led_fault_logs_silent;
   const green = result.disagreements.logs_fault_led_green;

@@ -24,7 +24,7 @@ export function sliceWithCell(slice: FleetSlice, dimension: string, value: strin
 }
 
 function quote(v: string): string {
-  return /^[A-Za-z0-9_.\-]+$/.test(v) ? v : `"${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+  return /^[A-Za-z0-9_.-]+$/.test(v) ? v : `"${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
 }
 
 /** Explorer query for a signature's lines; audit_log columns only (zone/model/kind are fleet facts). */

@@ -14,6 +14,7 @@ import { FaultMatrixTable } from "./fault-matrix-table";
 import { RootCausePanel } from "./root-cause-panel";
 import { LedCorrelationView } from "./led-correlation-view";
 import type { MatrixViewRow, RootCauseViewDimension } from "./view-model";
+import { formatUtc } from "@/lib/format/time";
 
 export const metadata = { title: "Troubleshooting matrix" };
 export const dynamic = "force-dynamic";
@@ -151,7 +152,7 @@ async function renderBody({ search, slice, from, to, canSchedule }: BodyInput) {
   const empty =
     totalEvents === 0 ? (
       <EmptyState title="No fault lines in this window" testId="faults-empty">
-        Nothing matched any signature between {new Date(from).toISOString().slice(0, 16)} and {new Date(to).toISOString().slice(0, 16)} UTC for this slice.
+        Nothing matched any signature between {formatUtc(from)} and {formatUtc(to, { zone: true })} for this slice.
         Lines arrive from the file tail, the HTTP ingest endpoint (POST /api/ingest) or MQTT (see the Ingest page); `npm run demo` starts a simulated fleet.
         A wider window or a cleared slice may also help.
       </EmptyState>

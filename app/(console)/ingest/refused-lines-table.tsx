@@ -3,10 +3,11 @@
 import { createColumnHelper, getCoreRowModel, useReactTable } from "@tanstack/react-table";
 import { DataTable } from "@/components/data-table";
 import type { RefusedLine } from "@/lib/clickhouse/queries/ingest";
+import { formatUtc } from "@/lib/format/time";
 
 const col = createColumnHelper<RefusedLine>();
 const columns = [
-  col.accessor("ingested_at", { header: "Received", cell: (c) => new Date(c.getValue()).toISOString().replace("T", " ").slice(0, 19) }),
+  col.accessor("ingested_at", { header: "Received", cell: (c) => formatUtc(c.getValue(), { seconds: true }) }),
   col.accessor("source", { header: "Source" }),
   col.accessor("position", { header: "Position", cell: (c) => <span className="muted">{c.getValue()}</span> }),
   col.accessor("reason", { header: "Reason", cell: (c) => <span className="sev-error">{c.getValue()}</span> }),

@@ -4,6 +4,7 @@ import { createColumnHelper, getCoreRowModel, useReactTable } from "@tanstack/re
 import { useState, useTransition } from "react";
 import { DataTable } from "@/components/data-table";
 import { createIngestTokenAction, revokeIngestTokenAction } from "./actions";
+import { formatUtc } from "@/lib/format/time";
 
 export interface TokenRow {
   id: string;
@@ -17,7 +18,6 @@ export interface TokenRow {
 }
 
 const col = createColumnHelper<TokenRow>();
-const fmt = (s: string | null) => (s ? s.replace("T", " ").slice(0, 19) : "—");
 
 export function TokensAdmin({ tokens }: { tokens: TokenRow[] }) {
   const [pending, startTransition] = useTransition();
@@ -29,14 +29,14 @@ export function TokensAdmin({ tokens }: { tokens: TokenRow[] }) {
     col.accessor("scope", { header: "Scope", cell: (c) => (c.getValue() === "fleet" ? "fleet import/generate" : "ingest") }),
     col.accessor("prefix", { header: "Token", cell: (c) => <code>{c.getValue()}…</code> }),
     col.accessor("createdBy", { header: "Created by" }),
-    col.accessor("createdAt", { header: "Created", cell: (c) => fmt(c.getValue()) }),
-    col.accessor("lastUsedAt", { header: "Last used", cell: (c) => fmt(c.getValue()) }),
+    col.accessor("createdAt", { header: "Created", cell: (c) => formatUtc(c.getValue(), { seconds: true }) }),
+    col.accessor("lastUsedAt", { header: "Last used", cell: (c) => formatUtc(c.getValue(), { seconds: true }) }),
     col.display({
       id: "status",
       header: "Status",
       cell: (c) =>
         c.row.original.revokedAt ? (
-          <span className="error-text">revoked {fmt(c.row.original.revokedAt)}</span>
+          <span className="error-text">revoked {formatUtc(c.row.original.revokedAt, { seconds: true })}</span>
         ) : (
           <button
             type="button"

@@ -2,6 +2,7 @@
 // Stacked match counts per time bucket (SVG). Drag across it to zoom: onZoom(from, to) in epoch ms.
 import { useMemo, useRef, useState } from "react";
 import styles from "./logs.module.css";
+import { formatUtc } from "@/lib/format/time";
 
 export interface HistogramData {
   interval: { label: string; seconds: number };
@@ -90,7 +91,6 @@ export function Histogram({
     if (zTo - zFrom >= 1000) onZoom(zFrom, zTo);
   };
 
-  const fmt = (t: number) => new Date(t).toISOString().replace("T", " ").slice(0, 16);
 
   return (
     <div>
@@ -115,7 +115,7 @@ export function Histogram({
             let y = H;
             return (
               <g key={t}>
-                <title>{`${fmt(t)} UTC: ${total}`}</title>
+                <title>{`${formatUtc(t, { zone: true })}: ${total}`}</title>
                 {series.map((s, i) => {
                   const n = m.get(s) ?? 0;
                   if (!n || max === 0) return null;
@@ -139,9 +139,9 @@ export function Histogram({
           )}
         </svg>
         <div className={styles.axis}>
-          <span>{fmt(from)} UTC</span>
+          <span>{formatUtc(from, { zone: true })}</span>
           <span>{data ? `${data.interval.label} buckets` : loading ? "loading…" : ""}</span>
-          <span>{fmt(to)} UTC</span>
+          <span>{formatUtc(to, { zone: true })}</span>
         </div>
       </div>
       <div className={styles.legend} data-testid="histogram-legend">

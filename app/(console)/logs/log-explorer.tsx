@@ -13,6 +13,7 @@ import { SavedSearches } from "./saved-searches";
 import { useLiveTail } from "./use-live-tail";
 import { COLUMNS_STORAGE_KEY, DEFAULT_COLUMNS, parseColumns, parseViewState, rangeToText, serializeViewState, type ViewState } from "./view-state";
 import styles from "./logs.module.css";
+import { formatUtc } from "@/lib/format/time";
 
 type ApiError = { kind: "syntax"; message: string; position: number; length: number } | { kind: "invalid" | "limit"; message: string };
 
@@ -69,7 +70,8 @@ export function LogExplorer({ savedSearches, canShare, canExport }: { savedSearc
   const [win, setWin] = useState<{ from: number; to: number } | null>(null);
   useEffect(() => {
     setWin(resolveTimeRange(view.range, Date.now()));
-  }, [spKey, refreshTick]); // view.range is derived from spKey
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- view.range is derived from spKey
+  }, [spKey, refreshTick]);
 
   // ---- query bar
   const [draft, setDraft] = useState(view.q);
@@ -287,7 +289,7 @@ export function LogExplorer({ savedSearches, canShare, canExport }: { savedSearc
         <span className={styles.count} data-testid="result-count" data-count={hist?.total ?? ""}>
           {hist ? `${hist.total.toLocaleString("en-US")} matching lines` : histLoading ? "Counting…" : "—"}
         </span>
-        <span className="muted">{win ? `${fmt(win.from)} → ${fmt(win.to)} UTC` : ""}</span>
+        <span className="muted">{win ? `${formatUtc(win.from, { seconds: true })} → ${formatUtc(win.to, { seconds: true, zone: true })}` : ""}</span>
         <span className={styles.spacer} />
         <label style={{ flexDirection: "row", alignItems: "center" }}>
           Stack by
@@ -390,9 +392,6 @@ export function LogExplorer({ savedSearches, canShare, canExport }: { savedSearc
   );
 }
 
-function fmt(ms: number) {
-  return new Date(ms).toISOString().replace("T", " ").slice(0, 19);
-}
 
 function QueryErrorView({ id, text, error }: { id: string; text: string; error: { message: string; position: number; length: number } }) {
   const start = Math.min(error.position, text.length);

@@ -1,5 +1,6 @@
 // Renders any value from a log line as plain text: React text nodes only, control characters
 // (ESC of an ANSI sequence, NUL, ...) shown as visible escapes so nothing is hidden or interpreted.
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f\u0080-\u009f]/g;
 
 export function formatValue(value: unknown): string {

@@ -3,6 +3,7 @@
 import Form from "next/form";
 import Link from "next/link";
 import { useRef } from "react";
+import { GATEWAY_ID_PATTERN } from "@/lib/fleet/ids";
 import type { MetersSearch } from "./search-params";
 
 const STATE_LABELS: Record<string, string> = { critical: "Critical fault", error: "Error", warn: "Warning", normal: "Normal", stale: "Not heard from" };
@@ -34,7 +35,7 @@ export function MetersFilters(props: {
       </label>
       <label>
         Gateway
-        <input name="gw" list="meters-gateways" defaultValue={search.gw ?? ""} placeholder="GW-0042" size={10} data-testid="filter-gw" pattern="GW-[0-9]{4,10}" />
+        <input name="gw" list="meters-gateways" defaultValue={search.gw ?? ""} placeholder="GW-0042" size={10} data-testid="filter-gw" pattern={GATEWAY_ID_PATTERN} />
         <datalist id="meters-gateways">
           {props.gateways.map((g) => (
             <option key={g} value={g} />

@@ -2,6 +2,7 @@
 // The fleet table: rows, sort and paging come from the server (manual mode); headers link to the sorted URL.
 import Link from "next/link";
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from "@tanstack/react-table";
+import { formatUtc } from "@/lib/format/time";
 
 export interface MeterTableRow {
   id: string;
@@ -19,7 +20,6 @@ export interface MeterTableRow {
 
 const STATE_CLASS: Record<string, string> = { critical: "sev-critical", error: "sev-error", warn: "sev-warn", normal: "ok-text", stale: "muted" };
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-const minute = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace("T", " ");
 
 const col = createColumnHelper<MeterTableRow>();
 const columns = [
@@ -31,7 +31,7 @@ const columns = [
   col.accessor("firmware", { header: "Firmware", cell: (c) => <code>{c.getValue()}</code> }),
   col.accessor("installed", { header: "Installed", cell: (c) => day(c.getValue()) }),
   col.accessor("cert", { header: "Cert. expires", cell: (c) => <span className={c.getValue() < Date.now() ? "error-text" : undefined}>{day(c.getValue())}</span> }),
-  col.accessor("lastSeen", { header: "Last heard (UTC)", cell: (c) => (c.getValue() ? minute(c.getValue()!) : <span className="muted">never</span>) }),
+  col.accessor("lastSeen", { header: "Last heard (UTC)", cell: (c) => (c.getValue() ? formatUtc(c.getValue()) : <span className="muted">never</span>) }),
   col.accessor("state", {
     header: "State",
     cell: (c) => (

@@ -1,12 +1,13 @@
 // The meters table's URL state: filters, sort and page. Bad values fall back to defaults.
 import { z } from "zod";
+import { GATEWAY_ID_RE, METER_KINDS } from "@/lib/fleet/ids";
 import { CERT_WINDOWS, METER_SORTS, METER_STATES, type MeterListFilters, type MeterSort } from "@/lib/clickhouse/queries/fleet";
 
 const text = (re: RegExp) => z.string().trim().regex(re).optional().catch(undefined);
 
 export const metersSearchSchema = z.object({
-  kind: z.enum(["electric", "gas", "water"]).optional().catch(undefined),
-  gw: text(/^GW-[0-9]{4,10}$/),
+  kind: z.enum(METER_KINDS).optional().catch(undefined),
+  gw: text(GATEWAY_ID_RE),
   zone: text(/^[a-z0-9-]{1,32}$/),
   /** "<metrology>/<comms>" */
   fw: text(/^\d+\.\d+\.\d+\/\d+\.\d+\.\d+$/),

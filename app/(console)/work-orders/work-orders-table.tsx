@@ -7,6 +7,7 @@ import { io } from "socket.io-client";
 import type { WorkOrderRow } from "@/lib/campaigns/work-orders";
 import type { BatchEnvelope } from "@/lib/realtime/rooms";
 import { completeWorkOrderAction } from "./actions";
+import { formatUtc } from "@/lib/format/time";
 
 /** Where a work order's meter is and what it shows now (from the fleet in ClickHouse). */
 export interface WorkOrderSite {
@@ -44,8 +45,6 @@ function useLiveList(): boolean {
   return isLive;
 }
 
-const utcMinute = (iso: string) => `${iso.replace("T", " ").slice(0, 16)}`;
-
 export function WorkOrdersTable({ rows, sites, canComplete, canEditConstants, children }: { rows: WorkOrderRow[]; sites: Record<string, WorkOrderSite>; canComplete: boolean; canEditConstants: boolean; children: ReactNode }) {
   const [openId, setOpenId] = useState<string | null>(null);
   const isLive = useLiveList();
@@ -61,7 +60,7 @@ export function WorkOrdersTable({ rows, sites, canComplete, canEditConstants, ch
     col.accessor((r) => [r.site?.led, r.site?.faultCode].filter(Boolean).join(" · "), { id: "now", header: "Shows now", cell: (c) => <span data-testid="wo-now">{c.getValue()}</span> }),
     col.accessor("campaignName", { header: "Campaign", cell: (c) => c.getValue() ?? "preventive plan" }),
     col.accessor("reason", { header: "Why", cell: (c) => c.getValue() ?? "" }),
-    col.accessor("createdAt", { header: "Created (UTC)", cell: (c) => utcMinute(c.getValue()) }),
+    col.accessor("createdAt", { header: "Created (UTC)", cell: (c) => formatUtc(c.getValue()) }),
     col.accessor("readings", {
       header: "Readings",
       cell: (c) => {

@@ -1,12 +1,12 @@
-// Shared edge mapping for the log API: auth first, then the request, then lib; errors -> JSON status.
+// Shared edge of the log API: auth first, then the request, then lib; errors through lib/http/errors.
 import "server-only";
 import { NextResponse } from "next/server";
 import { requirePermission, type SessionUser } from "@/lib/auth/session";
 import type { Permission } from "@/lib/auth/permissions";
-import { QueryLimitError } from "@/lib/clickhouse/client";
-import { isAppError } from "@/lib/errors";
+import { errorResponse as mapError } from "@/lib/http/errors";
 import { parseLogApiRequest, type LogApiError, type LogApiRequest } from "@/lib/logs/request";
 
+/** A request the log API refuses before running it (syntax errors carry their position). */
 export function errorResponse(error: LogApiError, status: number): NextResponse {
   return NextResponse.json({ error }, { status, headers: { "cache-control": "no-store" } });
 }
@@ -23,23 +23,6 @@ export async function handleLogRequest(
     if (!parsed.ok) return errorResponse(parsed.error, 400);
     return await body(parsed.value, request.signal, user);
   } catch (err) {
-    return mapError(err, request.signal);
+    return mapError(err, { signal: request.signal, tag: "logs api", body: "kind" });
   }
-}
-
-export function mapError(err: unknown, signal?: AbortSignal): Response {
-  if (isAppError(err)) {
-    const retryAfter = err.details?.retryAfterSeconds;
-    const headers: Record<string, string> = { "cache-control": "no-store" };
-    if (retryAfter) headers["retry-after"] = String(retryAfter);
-    return NextResponse.json({ error: { kind: err.code === "rate_limited" ? "limit" : "invalid", message: err.message } }, { status: err.status, headers });
-  }
-  if (err instanceof QueryLimitError) {
-    const why = err.limit === "time" ? "it ran past the time limit" : `it hit the ${err.limit} limit`;
-    return errorResponse({ kind: "limit", message: `The query was cancelled because ${why}: ${err.message}.` }, 422);
-  }
-  // The browser went away (a newer search replaced this one): nobody reads the answer.
-  if (signal?.aborted) return new Response(null, { status: 499 });
-  console.error("[logs api] unexpected error", err);
-  return errorResponse({ kind: "invalid", message: "Something went wrong on the server; the details are in the server log." }, 500);
 }

@@ -5,15 +5,12 @@
 import { CATALOGUE, findSignature } from "@/lib/faults/catalogue";
 import type { AuditLogRow } from "../audit-rows";
 import { getClickHouse, type ClickHouse } from "../client";
+import { formatClickHouseTime } from "../time";
 import { buildFleetRuleCondition, buildFleetSliceClauses, buildLineCondition } from "./faults";
 
 type Params = Record<string, unknown>;
 const TIME = "DateTime64(3, 'UTC')";
 
-function formatTime(ms: number): string {
-  if (!Number.isFinite(ms)) throw new RangeError(`invalid time ${ms}`);
-  return new Date(ms).toISOString().replace("T", " ").slice(0, 23);
-}
 
 async function handle(ch?: ClickHouse): Promise<ClickHouse> {
   return ch ?? (await getClickHouse());
@@ -107,7 +104,7 @@ export function buildTargetQuery(q: TargetQuery, opts: BuildTargetQueryOptions):
     if (!sig) throw new RangeError(`unknown fault signature "${q.fault}"`);
     const line = buildLineCondition(CATALOGUE, sig, params, "sig");
     if (line !== null) {
-      params.fault_from = formatTime(opts.now - Math.max(1, q.days ?? 7) * 86_400_000);
+      params.fault_from = formatClickHouseTime(opts.now - Math.max(1, q.days ?? 7) * 86_400_000);
       outer.push(`f.meter IN (SELECT DISTINCT meter FROM audit_log WHERE ts >= {fault_from:${TIME}} AND ${line})`);
     } else {
       const rule = buildFleetRuleCondition(sig, { compatibleFwPairs: opts.compatibleFwPairs ?? null }, params, "sig");
@@ -176,25 +173,12 @@ export interface WaveHealth {
   newFaults: Record<"E042" | "E105" | "LAST_GASP" | "IPC_ERROR", { count: number; baseline: number }>;
 }
 
-/**
- * Health of a wave's meters after the soak: seen again since the wave started,
- * firmware as intended, and watched faults beside the same span before the wave.
- * The campaign's own step lines (its job and step, the dispatcher's and the
- * head-end's) are not read: what they say is the wave's per-meter outcomes,
- * which the caller passes from PostgreSQL (`own`). The scan therefore does not
- * wait for the dispatcher's step lines to reach ClickHouse.
- */
-export async function getWaveHealth(input: WaveHealthInput, ch?: ClickHouse): Promise<WaveHealth> {
-  const [health] = await getWavesHealth([input], ch);
-  return health!;
-}
-
 /** LAST_GASP lines per minute behind the given gateways over [from, to). */
 export async function getLastGaspRate(input: { gateways: string[]; from: number; to: number }, ch?: ClickHouse): Promise<number> {
   if (!input.gateways.length || input.to <= input.from) return 0;
   const [row] = await (await handle(ch)).queryRows<{ n: string | number }>({
     query: `SELECT count() AS n FROM audit_log WHERE code = 'LAST_GASP' AND ts >= {from:${TIME}} AND ts < {to:${TIME}} AND gw IN {gws:Array(String)}`,
-    params: { from: formatTime(input.from), to: formatTime(input.to), gws: input.gateways },
+    params: { from: formatClickHouseTime(input.from), to: formatClickHouseTime(input.to), gws: input.gateways },
     tag: "campaigns.last_gasp_rate",
   });
   return (Number(row?.n ?? 0) * 60_000) / (input.to - input.from);
@@ -208,7 +192,7 @@ export async function getLastGaspCounts(input: { from: number; to: number }, ch?
     query: `SELECT toString(gw) AS gw, count() AS n FROM audit_log
             WHERE code = 'LAST_GASP' AND ts >= {from:${TIME}} AND ts < {to:${TIME}}
             GROUP BY gw`,
-    params: { from: formatTime(input.from), to: formatTime(input.to) },
+    params: { from: formatClickHouseTime(input.from), to: formatClickHouseTime(input.to) },
     tag: "campaigns.last_gasp_counts",
   });
   for (const r of rows) counts.set(r.gw, Number(r.n));
@@ -216,7 +200,14 @@ export async function getLastGaspCounts(input: { from: number; to: number }, ch?
 }
 
 /**
- * getWaveHealth for several waves in one scan of audit_log. Each meter maps to
+ * Health of waves' meters after the soak: seen again since the wave started,
+ * firmware as intended, and watched faults beside the same span before the wave.
+ * The campaign's own step lines (its job and step, the dispatcher's and the
+ * head-end's) are not read: what they say is the wave's per-meter outcomes,
+ * which the caller passes from PostgreSQL (`own`). The scan therefore does not
+ * wait for the dispatcher's step lines to reach ClickHouse.
+ *
+ * Several waves in one scan of audit_log. Each meter maps to
  * its wave by position (a meter may sit in one wave per call: callers split
  * waves that share meters); the windows and the "own line" test are per wave.
  */
@@ -241,7 +232,7 @@ export async function getWavesHealth(inputs: WaveHealthInput[], ch?: ClickHouse)
     meters, wave_of: waveOf, froms, base_froms: baseFroms, tos,
     jobs: inputs.map((w) => w.campaignId), steps: inputs.map((w) => w.step),
     t_ms: inputs.map((w) => w.targetFirmware?.metrology ?? ""), t_cs: inputs.map((w) => w.targetFirmware?.comms ?? ""),
-    min_from: formatTime(Math.min(...baseFroms)), max_to: formatTime(Math.max(...tos)),
+    min_from: formatClickHouseTime(Math.min(...baseFroms)), max_to: formatClickHouseTime(Math.max(...tos)),
   };
   const rows = await (await handle(ch)).queryRows<{ wi: number | string; seen: string[]; on_target: string[]; mismatched: string[] } & Record<string, string | number | string[]>>({
     query: `
@@ -382,7 +373,7 @@ export async function getCampaignTimeline(input: { campaignId: string; from: num
             FROM audit_log
             WHERE job = {job:String} AND ts >= {from:${TIME}} AND ts < {to:${TIME}} AND result != ''
             GROUP BY t ORDER BY t`,
-    params: { w: bucketSeconds, job: input.campaignId, from: formatTime(input.from), to: formatTime(input.to), found: input.findingCodes ?? [] },
+    params: { w: bucketSeconds, job: input.campaignId, from: formatClickHouseTime(input.from), to: formatClickHouseTime(input.to), found: input.findingCodes ?? [] },
     tag: "campaigns.timeline",
   });
   return {

@@ -23,7 +23,6 @@ import {
   FROM,
   HOUR,
   INTERFERED_GW,
-  BASELINE_FROM,
   PREV_FROM,
   TO,
   expectedLineCounts,

@@ -9,6 +9,7 @@ import { z } from "zod";
 import { LED_STATES } from "@/lib/audit/codes";
 import type { Catalogue, FaultSignature, Measure, ThresholdOp } from "@/lib/faults/catalogue";
 import { getClickHouse, type ClickHouse } from "../client";
+import { formatClickHouseTime } from "../time";
 
 /** A slice of the fleet, matched on fleet_meters (the meter's current gateway, zone, ...). */
 export interface FleetSlice {
@@ -29,10 +30,6 @@ export interface TimeWindow {
 const TIME = "DateTime64(3, 'UTC')";
 const count = z.coerce.number();
 
-function formatTime(ms: number): string {
-  if (!Number.isFinite(ms)) throw new RangeError(`invalid time ${ms}`);
-  return new Date(ms).toISOString().replace("T", " ").slice(0, 23);
-}
 
 type Params = Record<string, unknown>;
 
@@ -189,9 +186,9 @@ export function buildMatrixQuery(
   if (!(previousFrom <= window.from && window.from < window.to)) throw new RangeError("need previousFrom <= from < to");
   if (!(stepMs > 0)) throw new RangeError("stepMs must be > 0");
   const params: Params = {
-    from: formatTime(window.from),
-    to: formatTime(window.to),
-    prev_from: formatTime(previousFrom),
+    from: formatClickHouseTime(window.from),
+    to: formatClickHouseTime(window.to),
+    prev_from: formatClickHouseTime(previousFrom),
     from_ms: window.from,
     step_ms: Math.ceil(stepMs),
   };
@@ -368,7 +365,7 @@ function rangesSql(column: string, ranges: Range[], params: Params, prefix: stri
     .join(" OR ");
 }
 
-const formatSecond = (ms: number) => formatTime(ms).slice(0, 19);
+const formatSecond = (ms: number) => formatClickHouseTime(ms, "s");
 
 const rollupEventRowSchema = z.object({ sig: count, is_cur: z.coerce.boolean(), bucket: count, events: count });
 const rollupMeterRowSchema = z.object({ sig: count, is_cur: z.coerce.boolean(), meters: count });
@@ -400,9 +397,9 @@ export function buildRollupMatrixQueries(input: Omit<MatrixCountsInput, "fleetRu
   const common = (): Params => ({
     keys: [...keySigs.keys()],
     key_sigs: [...keySigs.values()],
-    from: formatTime(from),
-    to: formatTime(to),
-    prev_from: formatTime(previousFrom),
+    from: formatClickHouseTime(from),
+    to: formatClickHouseTime(to),
+    prev_from: formatClickHouseTime(previousFrom),
     from_ms: from,
     to_ms: to,
     prev_ms: previousFrom,
@@ -446,7 +443,7 @@ export function buildRollupMatrixQueries(input: Omit<MatrixCountsInput, "fleetRu
         SELECT toUnixTimestamp64Milli(ts) AS t, t >= {from_ms:Int64} AS is_cur, if(is_cur, intDiv(t - {from_ms:Int64}, {step_ms:Int64}), -1) AS bucket,
           ${rawHits(events)} AS sig
         FROM audit_log
-        WHERE ts >= {prev_from:${TIME}} AND ts < {to:${TIME}} AND (${rangesSql("ts", rawEventRanges, events, "re", TIME, formatTime)})
+        WHERE ts >= {prev_from:${TIME}} AND ts < {to:${TIME}} AND (${rangesSql("ts", rawEventRanges, events, "re", TIME, formatClickHouseTime)})
       )
       GROUP BY sig, is_cur, bucket
     )
@@ -474,7 +471,7 @@ export function buildRollupMatrixQueries(input: Omit<MatrixCountsInput, "fleetRu
       FROM (
         SELECT meter, ts >= {from:${TIME}} AS is_cur, ${rawHits(meters)} AS sig
         FROM audit_log
-        WHERE ts >= {prev_from:${TIME}} AND ts < {to:${TIME}} AND (${rangesSql("ts", raw, meters, "r", TIME, formatTime)})
+        WHERE ts >= {prev_from:${TIME}} AND ts < {to:${TIME}} AND (${rangesSql("ts", raw, meters, "r", TIME, formatClickHouseTime)})
       )
       GROUP BY sig, is_cur`);
   }
@@ -590,8 +587,8 @@ export async function getLedLogCorrelation(input: CorrelationInput, ch?: ClickHo
   const faultCodes = [...new Set(input.faultCodes)];
   if (faultCodes.length > 63) throw new RangeError("at most 63 fault codes fit the per-meter code mask");
   const params: Params = {
-    from: formatTime(input.window.from),
-    to: formatTime(input.window.to),
+    from: formatClickHouseTime(input.window.from),
+    to: formatClickHouseTime(input.window.to),
     fault_codes: faultCodes,
     fault_leds: FAULT_LEDS,
     limit: input.limit,
@@ -665,7 +662,7 @@ async function resolveMeterIds(hashes: string[], window: TimeWindow, client: Cli
     await read(
       `SELECT toString(cityHash64(a.meter)) AS mh, any(a.meter) AS meter_id FROM audit_log AS a
        WHERE a.ts >= {from:${TIME}} AND a.ts < {to:${TIME}} AND cityHash64(a.meter) IN {mhs:Array(UInt64)} GROUP BY mh`,
-      { mhs: missing.map((h) => BigInt(h)), from: formatTime(window.from), to: formatTime(window.to) },
+      { mhs: missing.map((h) => BigInt(h)), from: formatClickHouseTime(window.from), to: formatClickHouseTime(window.to) },
     );
   }
   return ids;
@@ -720,8 +717,8 @@ export interface RootCauseCounts {
 export function buildAffectedCondition(input: Pick<RootCauseCountsInput, "catalogue" | "signature" | "window" | "fleetRules">, params: Params): string | null {
   const line = buildLineCondition(input.catalogue, input.signature, params, "sig");
   if (line === null) return buildFleetRuleCondition(input.signature, input.fleetRules, params, "sig");
-  params.from = formatTime(input.window.from);
-  params.to = formatTime(input.window.to);
+  params.from = formatClickHouseTime(input.window.from);
+  params.to = formatClickHouseTime(input.window.to);
   // 64-bit hashes: a smaller set than the strings (collision odds ~3e-8 for 1 M meters).
   return `cityHash64(meter) IN (SELECT cityHash64(meter) FROM audit_log WHERE ts >= {from:${TIME}} AND ts < {to:${TIME}} AND ${line})`;
 }
@@ -789,7 +786,7 @@ export interface CohortStatsRow {
  */
 export async function getCohortStats(input: { window: TimeWindow; slice: FleetSlice; faultCodes: string[] }, ch?: ClickHouse): Promise<CohortStatsRow[]> {
   const client = ch ?? (await getClickHouse());
-  const params: Params = { from: formatTime(input.window.from), to: formatTime(input.window.to), fault_codes: input.faultCodes };
+  const params: Params = { from: formatClickHouseTime(input.window.from), to: formatClickHouseTime(input.window.to), fault_codes: input.faultCodes };
   const where = buildFleetSliceClauses(input.slice, params);
   const perMeter = COHORT_MEASURES.map((m) => `avg(${m}) AS m_${m}`).join(", ");
   const stats = COHORT_MEASURES.map(

@@ -3,6 +3,7 @@
 // to meter_state_current (008) so filtering by state needs no cross-engine ids.
 import { z } from "zod";
 import { getClickHouse, type ClickHouse } from "../client";
+import { formatClickHouseTime } from "../time";
 
 async function client(ch?: ClickHouse): Promise<ClickHouse> {
   return ch ?? (await getClickHouse());
@@ -10,11 +11,6 @@ async function client(ch?: ClickHouse): Promise<ClickHouse> {
 
 const INSERT_BATCH = 50_000;
 
-/** "2026-11-25 03:14:07.512": the text form both engines accept for DateTime/DateTime64 in JSONEachRow. */
-export function toChDateTime(d: Date | number, withMs = true): string {
-  const iso = new Date(d).toISOString();
-  return iso.slice(0, 10) + " " + iso.slice(11, withMs ? 23 : 19);
-}
 
 export interface FleetMeterSyncRow {
   id: string;
@@ -59,12 +55,12 @@ export async function insertFleetMeters(rows: readonly FleetMeterSyncRow[], ch?:
         timezone: m.timezone,
         lat: m.latitude,
         lon: m.longitude,
-        installed_at: toChDateTime(m.installedAt, false),
+        installed_at: formatClickHouseTime(m.installedAt, "s"),
         fw_metrology: m.fwMetrology,
         fw_comms: m.fwComms,
         hes_version: m.hesVersion,
-        cert_not_after: toChDateTime(m.certNotAfter),
-        last_verified_at: m.lastVerifiedAt ? toChDateTime(m.lastVerifiedAt, false) : null,
+        cert_not_after: formatClickHouseTime(m.certNotAfter),
+        last_verified_at: m.lastVerifiedAt ? formatClickHouseTime(m.lastVerifiedAt, "s") : null,
       })),
     });
   }

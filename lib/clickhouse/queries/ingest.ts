@@ -32,7 +32,8 @@ function identifier(name: string): string {
  * LowCardinality(T) is read as plain T and cast to the column type in bulk.
  * Measured (1 M audit rows, chDB 26.7, one thread): parsing the body into the
  * 12 LowCardinality columns row by row took ~3x as long as the whole body read
- * as String (41 vs 13 ms per 20 k rows; 1 M rows: see scripts/ingest-format-experiment.ts).
+ * as String (41 vs 13 ms per 20 k rows; 1 M rows: 1.9 s vs 0.5 s on one thread, 1.2 s vs
+ * 0.4 s on two, with the since-removed scripts/ingest-format-experiment.ts).
  */
 export function tsvInputStructure(types: ReadonlyMap<string, string>, columns: readonly string[]): string {
   return columns
@@ -214,22 +215,6 @@ export async function listRefusedLines(input: { since: number; reason?: string; 
     const x = r as { at_ms: unknown; src: unknown; pos: unknown; why: unknown; line: unknown };
     return refusedLineSchema.parse({ ingested_at: x.at_ms, source: x.src, position: x.pos, reason: x.why, raw: x.line });
   });
-}
-
-const sourceCountSchema = z.object({ source: z.string(), accepted: z.coerce.number(), last_at: z.coerce.number() });
-export type SourceCount = z.infer<typeof sourceCountSchema>;
-
-/** Accepted lines per source since `since` (epoch ms). */
-export async function getAcceptedCounts(input: { since: number }, ch?: ClickHouse): Promise<SourceCount[]> {
-  const rows = await (await client(ch)).queryRows<unknown>({
-    query: `SELECT toString(source) AS source, count() AS accepted, toUnixTimestamp64Milli(max(ingested_at)) AS last_at
-            FROM audit_log
-            WHERE ingested_at >= fromUnixTimestamp64Milli({since: Int64})
-            GROUP BY source ORDER BY accepted DESC LIMIT 100`,
-    params: { since: input.since },
-    tag: "ingest.accepted_counts",
-  });
-  return rows.map((r) => sourceCountSchema.parse(r));
 }
 
 /**

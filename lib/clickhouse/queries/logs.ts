@@ -8,11 +8,11 @@ import {
   buildHistogramQuery,
   buildSearchQuery,
   buildWhere,
-  formatClickHouseTime,
   LOG_COLUMNS,
   type LogColumn,
 } from "@/lib/logs/sql-builder";
 import { getClickHouse, type ClickHouse, type ReadSettings } from "../client";
+import { formatClickHouseTime } from "../time";
 
 /**
  * Columns every result page carries; the shown ones are added. Not all 27: reading every column of a

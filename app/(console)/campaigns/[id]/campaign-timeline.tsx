@@ -5,6 +5,7 @@
 import { useEffect, useRef, useState } from "react";
 import type { CampaignOutcomes } from "@/lib/campaigns/service";
 import type { CampaignTimeline as Timeline } from "@/lib/clickhouse/queries/campaigns";
+import { formatUtc } from "@/lib/format/time";
 
 const W = 1000;
 const H = 110;
@@ -18,9 +19,7 @@ const SERIES = [
   { key: "failed", label: "failed / timed out", color: "var(--error)" },
 ] as const;
 
-function utc(ms: number): string {
-  return `${new Date(ms).toISOString().replace("T", " ").slice(0, 16)} UTC`;
-}
+const utc = (ms: number) => formatUtc(ms, { zone: true });
 
 function bucketLabel(seconds: number): string {
   return seconds % 3600 === 0 ? `${seconds / 3600} h` : `${seconds / 60} min`;

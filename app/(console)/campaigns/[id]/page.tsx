@@ -7,6 +7,7 @@ import { isApprovalBarred } from "@/lib/campaigns/lifecycle";
 import { getCampaign, readCampaignOutcomes } from "@/lib/campaigns/service";
 import { CampaignLive } from "./campaign-live";
 import "../campaigns.css";
+import { formatUtc } from "@/lib/format/time";
 
 export const metadata = { title: "Campaign" };
 export const dynamic = "force-dynamic";
@@ -22,7 +23,7 @@ function approvalLine(c: ApprovalFacts, userId: string, mayApprove: boolean): st
     if (c.submittedById === userId) return `${why}: another operator or admin must approve (you submitted it).`;
     return mayApprove ? `${why}: yours (not ${people}).` : `${why}: an operator or admin other than ${people} must approve.`;
   }
-  if (c.approvedAt) return `approved ${c.approvedAt.toISOString().replace("T", " ").slice(0, 16)} UTC`;
+  if (c.approvedAt) return `approved ${formatUtc(c.approvedAt, { zone: true })}`;
   return null;
 }
 

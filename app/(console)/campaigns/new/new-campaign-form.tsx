@@ -4,7 +4,9 @@ import Link from "next/link";
 import { useState, useTransition } from "react";
 import type { PlanView } from "@/lib/campaigns/service";
 import type { TargetQueryInput } from "@/lib/campaigns/schemas";
+import { METER_KINDS } from "@/lib/fleet/ids";
 import { createCampaignAction, previewCampaignAction } from "../actions";
+import { formatUtc } from "@/lib/format/time";
 
 type Preview = PlanView & { targetCount: number; targetDescription: string };
 
@@ -115,7 +117,8 @@ export function NewCampaignForm({ jobTypes, initialJobType, initialQuery, firmwa
           <label>
             Kind
             <select data-testid="q-kind" value={q.kind} onChange={(e) => { setQ({ ...q, kind: e.target.value }); setPreview(null); }}>
-              <option value="">any</option><option value="electric">electric</option><option value="gas">gas</option><option value="water">water</option>
+              <option value="">any</option>
+              {METER_KINDS.map((k) => <option key={k} value={k}>{k}</option>)}
             </select>
           </label>
           {field("gw", "Gateway", "GW-0042")}
@@ -188,7 +191,7 @@ function PlanPreview({ preview }: { preview: Preview }) {
           <span>Scheduled</span><strong data-testid="plan-scheduled">{s.scheduledMeters}</strong>
           <span>Excluded</span><strong data-testid="plan-excluded">{s.excludedMeters}</strong>
           <span>Waves</span><strong data-testid="plan-waves">{s.waveCount} ({s.canaryWaveCount} canary)</strong>
-          <span>ETA</span><strong data-testid="plan-eta">{s.eta ? s.eta.replace("T", " ").slice(0, 16) + " UTC" : "nothing scheduled"}</strong>
+          <span>ETA</span><strong data-testid="plan-eta">{s.eta ? formatUtc(s.eta, { zone: true }) : "nothing scheduled"}</strong>
           <span>Blast radius</span><span data-testid="plan-blast">≤ {s.blastRadius.maxMetersInFlight} meters at once{s.blastRadius.maxGatewayShare ? `; at most ${Math.round(s.blastRadius.maxGatewayShare.share * 100)}% of ${s.blastRadius.maxGatewayShare.gatewayId}` : ""}</span>
           <span>Approval</span><span data-testid="plan-approval">{preview.requiresApproval ? "needs a second operator" : "not needed"}</span>
         </div>

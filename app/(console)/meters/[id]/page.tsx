@@ -4,8 +4,10 @@ import { requirePagePermission } from "@/lib/auth/session";
 import { can } from "@/lib/auth/permissions";
 import { EmptyState } from "@/components/empty-state";
 import { getMeterDetail } from "@/lib/fleet/meters";
+import { METER_ID_RE } from "@/lib/fleet/ids";
 import type { MeterAuditLine } from "@/lib/clickhouse/queries/fleet";
 import { ConstantsForm } from "./constants-form";
+import { formatUtc } from "@/lib/format/time";
 
 export const dynamic = "force-dynamic";
 
@@ -13,7 +15,6 @@ export async function generateMetadata({ params }: { params: Promise<{ id: strin
   return { title: `Meter ${(await params).id}` };
 }
 
-const utc = (d: Date | number | null | undefined) => (d == null ? "—" : new Date(d).toISOString().slice(0, 19).replace("T", " ") + " UTC");
 const dayOf = (d: Date | number | null | undefined) => (d == null ? "—" : new Date(d).toISOString().slice(0, 10));
 
 /** One stored line as logfmt-like text (rendered as text, never as HTML). */
@@ -49,7 +50,7 @@ function Field({ label, children, testId }: { label: string; children: React.Rea
 export default async function Page({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   const user = await requirePagePermission("fleet.view", `/meters/${encodeURIComponent(id)}`);
-  if (!/^(EM|GM|WM)-[0-9]{4,10}$/.test(id)) notFound();
+  if (!METER_ID_RE.test(id)) notFound();
   const detail = await getMeterDetail(id);
   if (!detail) notFound();
   const { meter, state, lines, changes, campaigns } = detail;
@@ -106,7 +107,7 @@ export default async function Page({ params }: { params: Promise<{ id: string }>
           <h2 style={{ marginTop: 0 }}>Latest measures</h2>
           {state ? (
             <div className="grid-cards" style={{ gridTemplateColumns: "1fr 1fr", gap: 8 }}>
-              <Field label="Last heard">{utc(state.last_seen)}</Field>
+              <Field label="Last heard">{formatUtc(state.last_seen, { seconds: true, zone: true })}</Field>
               <Field label="LED">{state.led || "—"}</Field>
               <Field label="Open fault" testId="meter-fault">
                 {state.fault_code ? <span className={`sev-${state.fault_sev}`}>{state.fault_code} ({state.fault_sev})</span> : <span className="ok-text">none</span>}
@@ -146,7 +147,7 @@ export default async function Page({ params }: { params: Promise<{ id: string }>
             <tbody>
               {changes.map((c) => (
                 <tr key={c.id} data-testid="constants-history-row">
-                  <td>{utc(c.at)}</td>
+                  <td>{formatUtc(c.at, { seconds: true, zone: true })}</td>
                   <td>{c.actorEmail}</td>
                   <td><code>{JSON.stringify(c.before)}</code></td>
                   <td><code>{JSON.stringify(c.after)}</code></td>
@@ -172,7 +173,7 @@ export default async function Page({ params }: { params: Promise<{ id: string }>
             <tbody>
               {lines.map((l, i) => (
                 <tr key={i} data-testid="meter-line">
-                  <td className="mono">{utc(l.ts).replace(" UTC", "")}</td>
+                  <td className="mono">{formatUtc(l.ts, { seconds: true })}</td>
                   <td className={`mono sev-${l.sev}`} style={{ wordBreak: "break-word" }}>{lineText(l)}</td>
                 </tr>
               ))}
@@ -199,7 +200,7 @@ export default async function Page({ params }: { params: Promise<{ id: string }>
                   <td>{t.state}{t.lastCode ? ` · ${t.lastCode}` : ""}</td>
                   <td>{t.wave >= 0 ? t.wave + 1 : "—"}</td>
                   <td>{t.attempts}</td>
-                  <td>{utc(t.updatedAt)}</td>
+                  <td>{formatUtc(t.updatedAt, { seconds: true, zone: true })}</td>
                 </tr>
               ))}
             </tbody>

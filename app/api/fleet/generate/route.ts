@@ -1,6 +1,6 @@
 // POST /api/fleet/generate - write a simulator fleet into the server's engines (npm run simulate while the server runs)
-import { isAppError } from "@/lib/errors";
 import { authorizeFleetWrite, FLEET_HTTP_LIMITS, generateFleetIntoStores, generateRequestSchema } from "@/lib/fleet/service";
+import { errorResponse } from "@/lib/http/errors";
 import { readJsonBody } from "@/lib/http/read-body";
 
 export const dynamic = "force-dynamic";
@@ -17,8 +17,6 @@ export async function POST(req: Request) {
     const result = await generateFleetIntoStores(parsed.data, auth.actor);
     return Response.json(result, { status: 200, headers: { "Cache-Control": "no-store" } });
   } catch (err) {
-    if (isAppError(err)) return Response.json({ error: err.message }, { status: err.status });
-    console.error("[api/fleet/generate] failed", err);
-    return Response.json({ error: "fleet generation failed; the details are in the server log" }, { status: 500 });
+    return errorResponse(err, { tag: "api/fleet/generate" });
   }
 }

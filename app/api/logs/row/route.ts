@@ -4,7 +4,8 @@ import { z } from "zod";
 import { requirePermission } from "@/lib/auth/session";
 import { getLogRow } from "@/lib/clickhouse/queries/logs";
 import { parseIsoInstant } from "@/lib/logs/time-range";
-import { errorResponse, mapError } from "../respond";
+import { AppError } from "@/lib/errors";
+import { errorResponse } from "@/lib/http/errors";
 
 export const dynamic = "force-dynamic";
 
@@ -20,11 +21,11 @@ export async function GET(request: Request) {
     const sp = new URL(request.url).searchParams;
     const parsed = rowKeySchema.safeParse({ code: sp.get("code"), ts: sp.get("ts"), id: sp.get("id") });
     const ts = parsed.success ? parseIsoInstant(parsed.data.ts) : null;
-    if (!parsed.success || ts === null) return errorResponse({ kind: "invalid", message: "code, ts (ISO) and id are required" }, 400);
+    if (!parsed.success || ts === null) throw new AppError("invalid", "code, ts (ISO) and id are required");
     const row = await getLogRow({ code: parsed.data.code, ts, id: parsed.data.id, signal: request.signal });
-    if (!row) return errorResponse({ kind: "invalid", message: "No such line" }, 404);
+    if (!row) throw new AppError("not_found", "No such line");
     return NextResponse.json({ row }, { headers: { "cache-control": "no-store" } });
   } catch (err) {
-    return mapError(err, request.signal);
+    return errorResponse(err, { signal: request.signal, tag: "logs api", body: "kind" });
   }
 }

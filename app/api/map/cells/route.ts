@@ -5,7 +5,8 @@ import { getMapCells } from "@/lib/clickhouse/queries/map";
 import { MAX_GRID_LEVEL, MIN_GRID_LEVEL } from "@/lib/map/cells";
 import { parseMapFilters } from "@/lib/map/search-params";
 import { ensureMapCellsSync } from "@/lib/map/cells-sync";
-import { errorResponse, mapContext } from "@/lib/map/server";
+import { errorResponse } from "@/lib/http/errors";
+import { mapContext } from "@/lib/map/server";
 
 export const dynamic = "force-dynamic";
 
@@ -30,6 +31,6 @@ export async function GET(req: Request) {
     const cells = await getMapCells({ level: q.level, bbox, filters: parseMapFilters(sp), ...mapContext() });
     return Response.json({ level: q.level, cells, ms: Math.round(performance.now() - t0) }, { headers: { "Cache-Control": "no-store" } });
   } catch (err) {
-    return errorResponse(err);
+    return errorResponse(err, { tag: "map" });
   }
 }

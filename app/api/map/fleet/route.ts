@@ -1,7 +1,8 @@
 // GET /api/map/fleet - every meter's id and position (binary, lib/map/binary.ts), revalidated by ETag = fleet version.
 import { requirePermission } from "@/lib/auth/session";
 import { ensureMapCellsSync } from "@/lib/map/cells-sync";
-import { binaryResponse, errorResponse, getFleetPayload } from "@/lib/map/server";
+import { errorResponse } from "@/lib/http/errors";
+import { binaryResponse, getFleetPayload } from "@/lib/map/server";
 
 export const dynamic = "force-dynamic";
 
@@ -15,6 +16,6 @@ export async function GET(req: Request) {
     if (req.headers.get("if-none-match") === etag) return new Response(null, { status: 304, headers: cache });
     return binaryResponse(req, fleet.raw, cache, fleet.gz);
   } catch (err) {
-    return errorResponse(err);
+    return errorResponse(err, { tag: "map" });
   }
 }

@@ -4,7 +4,8 @@ import { requirePermission } from "@/lib/auth/session";
 import { getGatewayMeterIndices } from "@/lib/clickhouse/queries/map";
 import { encodeIndexList } from "@/lib/map/binary";
 import { ensureMapCellsSync } from "@/lib/map/cells-sync";
-import { binaryResponse, errorResponse } from "@/lib/map/server";
+import { errorResponse } from "@/lib/http/errors";
+import { binaryResponse } from "@/lib/map/server";
 
 export const dynamic = "force-dynamic";
 
@@ -15,6 +16,6 @@ export async function GET(req: Request) {
     const gw = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).parse(new URL(req.url).searchParams.get("gw"));
     return binaryResponse(req, encodeIndexList(await getGatewayMeterIndices(gw)), { "Cache-Control": "no-store" });
   } catch (err) {
-    return errorResponse(err);
+    return errorResponse(err, { tag: "map" });
   }
 }

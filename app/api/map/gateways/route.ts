@@ -3,7 +3,8 @@ import { requirePermission } from "@/lib/auth/session";
 import { getMapGateways } from "@/lib/clickhouse/queries/map";
 import { parseMapFilters } from "@/lib/map/search-params";
 import { ensureMapCellsSync } from "@/lib/map/cells-sync";
-import { errorResponse, mapContext } from "@/lib/map/server";
+import { errorResponse } from "@/lib/http/errors";
+import { mapContext } from "@/lib/map/server";
 
 export const dynamic = "force-dynamic";
 
@@ -14,6 +15,6 @@ export async function GET(req: Request) {
     const gateways = await getMapGateways({ filters: parseMapFilters(new URL(req.url).searchParams), ...mapContext() });
     return Response.json({ gateways }, { headers: { "Cache-Control": "no-store" } });
   } catch (err) {
-    return errorResponse(err);
+    return errorResponse(err, { tag: "map" });
   }
 }

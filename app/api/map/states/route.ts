@@ -4,7 +4,8 @@ import { getMapStates } from "@/lib/clickhouse/queries/map";
 import { ensureMapCellsSync } from "@/lib/map/cells-sync";
 import { encodeStates, fnv1a } from "@/lib/map/binary";
 import { parseMapFilters } from "@/lib/map/search-params";
-import { binaryResponse, errorResponse, mapContext } from "@/lib/map/server";
+import { errorResponse } from "@/lib/http/errors";
+import { binaryResponse, mapContext } from "@/lib/map/server";
 
 export const dynamic = "force-dynamic";
 
@@ -17,6 +18,6 @@ export async function GET(req: Request) {
     const { states, version } = await getMapStates({ filters, ...mapContext() });
     return binaryResponse(req, encodeStates(states, fnv1a(version)), { "Cache-Control": "no-store", "X-Fleet-Version": version });
   } catch (err) {
-    return errorResponse(err);
+    return errorResponse(err, { tag: "map" });
   }
 }

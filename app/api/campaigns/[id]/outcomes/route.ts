@@ -4,7 +4,8 @@ import { NextResponse } from "next/server";
 import { requirePermission } from "@/lib/auth/session";
 import { getCampaignOutcomes } from "@/lib/campaigns/service";
 import { campaignIdSchema } from "@/lib/campaigns/schemas";
-import { errorResponse, mapError } from "../../../logs/respond";
+import { AppError } from "@/lib/errors";
+import { errorResponse } from "@/lib/http/errors";
 
 export const dynamic = "force-dynamic";
 
@@ -12,11 +13,11 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
   try {
     const user = await requirePermission("campaigns.view");
     const parsed = campaignIdSchema.safeParse({ campaignId: (await params).id });
-    if (!parsed.success) return errorResponse({ kind: "invalid", message: "not a campaign id" }, 400);
+    if (!parsed.success) throw new AppError("invalid", "not a campaign id");
     const outcomes = await getCampaignOutcomes(parsed.data.campaignId, user);
-    if (!outcomes) return errorResponse({ kind: "invalid", message: "No such campaign" }, 404);
+    if (!outcomes) throw new AppError("not_found", "No such campaign");
     return NextResponse.json(outcomes, { headers: { "cache-control": "no-store" } });
   } catch (err) {
-    return mapError(err, request.signal);
+    return errorResponse(err, { signal: request.signal, tag: "campaigns api", body: "kind" });
   }
 }

@@ -1,9 +1,9 @@
 // GET /api/map/meters/:id - the meter drawer: identity, fleet row, latest state and measures, latest lines.
 import { requirePermission } from "@/lib/auth/session";
-import { METER_ID_RE } from "@/lib/audit/codes";
+import { METER_ID_RE } from "@/lib/fleet/ids";
 import { AppError } from "@/lib/errors";
 import { getMeterDetail } from "@/lib/map/meter-detail";
-import { errorResponse } from "@/lib/map/server";
+import { errorResponse } from "@/lib/http/errors";
 
 export const dynamic = "force-dynamic";
 
@@ -16,6 +16,6 @@ export async function GET(_req: Request, ctx: { params: Promise<{ id: string }> 
     if (!detail) throw new AppError("not_found", `meter ${id} is not in the fleet`);
     return Response.json(detail, { headers: { "Cache-Control": "no-store" } });
   } catch (err) {
-    return errorResponse(err);
+    return errorResponse(err, { tag: "map" });
   }
 }
