@@ -19,6 +19,7 @@ const ROUTES: Record<string, Caller[]> = {
   "GET /api/auth/[...nextauth]": ANYONE,
   "POST /api/auth/[...nextauth]": ANYONE,
   "GET /api/campaigns/[id]/outcomes": EVERY_ROLE,
+  "GET /api/fleet/counts": EVERY_ROLE,
   "POST /api/fleet/generate": ["admin"],
   "POST /api/fleet/import": ["admin"],
   // Everyone gets the status; "allowed" here means the details (engines, versions, migrations).
