@@ -102,7 +102,7 @@ test("operator follows the interfered gateway from the faults page to the map an
   const gateway = gateways.find((g) => g.gw === gw)!;
   expect(gateway).toBeTruthy();
   await page.goto(`${mapLink}&at=14/${gateway.lat}/${gateway.lon}`);
-  await expect(page.getByTestId("fleet-map")).toHaveAttribute("data-mode", "meters", { timeout: 30_000 });
+  await expect(page.getByTestId("fleet-map")).toHaveAttribute("data-mode", "points", { timeout: 30_000 });
   const { width, height } = await canvasSize(page);
   const [gx, gy] = projector({ longitude: gateway.lon, latitude: gateway.lat, zoom: 14 }, width, height)(gateway.lon, gateway.lat);
   await expect.poll(async () => (await shootSpot(page, gx, gy, 3)).anyNear(gx, gy, 2, GATEWAY_VIOLET, 30), { timeout: 20_000 }).toBe(true);
