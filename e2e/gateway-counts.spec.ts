@@ -2,9 +2,13 @@
 // to a campaign preview by clicking links; every count on the way is compared with a direct
 // count made here from other reads of the same data (the log export, the map's gateway list).
 import type { APIRequestContext, Page } from "@playwright/test";
+import type { MapGateway } from "@/lib/map/types";
 import { expect, test, saveScreenshot, signInAs } from "./fixtures";
+import { canvasSize, projector, shootSpot, type RGB } from "./map-screen";
 
 const DAY = 86_400_000;
+/** Gateway discs (use-map-canvases.ts GATEWAY_RGB). */
+const GATEWAY_VIOLET: RGB = [163, 113, 247];
 
 interface DirectCounts {
   /** Meters drawn behind the gateway on the map (map_meter_cells, not fleet_meters). */
@@ -85,13 +89,44 @@ test("operator follows the interfered gateway from the faults page to the map an
   await saveScreenshot(page, "faults");
 
   // The map link: the same gateway, fault and window in the map's URL.
+  const faultsUrl = page.url();
   await page.getByTestId("slice-map-link").click();
   await expect(page).toHaveURL(/\/map\?/);
   expect(Object.fromEntries(new URL(page.url()).searchParams)).toEqual({ fault: "E105", gw, since: "24h" });
   await expect(page.getByRole("heading", { name: "Fleet map" })).toBeVisible();
 
+  // The gateway's popup, opened by a click on its disc: the same counts, with the map's filters.
+  // The view is put over the gateway with the map's own link parameter (at=), so the test knows
+  // where the disc is drawn; it clicks there only once the canvas shows the gateway's violet.
+  const mapLink = page.url();
+  const gateways = ((await (await page.request.get("/api/map/gateways")).json()) as { gateways: MapGateway[] }).gateways;
+  const gateway = gateways.find((g) => g.gw === gw)!;
+  expect(gateway).toBeTruthy();
+  await page.goto(`${mapLink}&at=14/${gateway.lat}/${gateway.lon}`);
+  await expect(page.getByTestId("fleet-map")).toHaveAttribute("data-mode", "points", { timeout: 30_000 });
+  const { width, height } = await canvasSize(page);
+  const [gx, gy] = projector({ longitude: gateway.lon, latitude: gateway.lat, zoom: 14 }, width, height)(gateway.lon, gateway.lat);
+  await expect.poll(async () => (await shootSpot(page, gx, gy, 3)).anyNear(gx, gy, 2, GATEWAY_VIOLET, 30), { timeout: 20_000 }).toBe(true);
+  const panel = page.getByTestId("gateway-panel");
+  await expect(async () => {
+    if (await panel.isVisible()) await panel.getByRole("button", { name: "Close gateway" }).click();
+    await page.getByTestId("map-canvas").click({ position: { x: gx, y: gy } });
+    await expect(panel).toHaveAttribute("data-gw", gw, { timeout: 5_000 });
+    await expect(panel.getByTestId("gateway-counts")).toBeVisible({ timeout: 15_000 });
+    const shown = await sliceCounts(page);
+    direct = await directCounts(page.request, gw);
+    expect(shown).toEqual({ meters: direct.behind, withFault: direct.withE105, withOpenFault: direct.openE105, unhealthy: direct.unhealthy });
+  }).toPass({ timeout: 90_000, intervals: [1_000, 2_000, 5_000] });
+  await expect(panel.getByTestId("slice-count-meters")).toHaveText(`${direct.behind.toLocaleString("en")} meters behind ${gw}`);
+  await expect(panel.getByTestId("slice-count-withFault")).toHaveText(/^[\d,]+ with E105 in the last 24 h$/);
+  await expect(panel.getByTestId("slice-count-withOpenFault")).toHaveText(/^[\d,]+ with E105 open now$/);
+  await expect(panel.getByTestId("slice-count-unhealthy")).toHaveText(/^[\d,]+ unhealthy now$/);
+  await expect(panel).not.toContainText("%");
+  await saveScreenshot(page, "map-gateway");
+
   // Back on the faults page, the campaign link: the preview matches the meters with E105 behind it.
-  await page.goBack();
+  // (The map's own history entries sit between: back to the faults page by its address.)
+  await page.goto(faultsUrl);
   await expect(page.getByTestId("slice-counts")).toBeVisible();
   await page.getByTestId("slice-schedule-link").click();
   await expect(page).toHaveURL(/\/campaigns\/new\?/);

@@ -195,7 +195,7 @@ export function FleetMap({ initialFilters, initialMeter, initialView, canSchedul
         }} />
         <MapLegend counts={data.counts} visible={visible} staleAfterMs={staleAfterMs} onToggle={setStateVisible} />
         {!tileUrl && <div className={styles.attribution}>Borders: Natural Earth, US Census · Towns: GeoNames (CC BY 4.0)</div>}
-        {selectedGw && <GatewayPanel gateway={selectedGw} canSchedule={canSchedule} setFilters={setFilters} onClose={() => setSelectedGw(null)} />}
+        {selectedGw && <GatewayPanel gateway={selectedGw} filters={filters} canSchedule={canSchedule} setFilters={setFilters} onClose={() => setSelectedGw(null)} />}
         {selectedMeter && (
           <MeterDrawer meter={selectedMeter} detail={detail} lines={lines} state={stateOfMeter(selectedMeter)} onClose={() => setSelectedMeter(null)} />
         )}

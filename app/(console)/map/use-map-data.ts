@@ -280,15 +280,27 @@ export function useMapData({ filters, visible, view, setView, size, containerRef
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [mode, level, filterQuery, cellsReady, Math.round(view.longitude * 4), Math.round(view.latitude * 4), size.width, size.height]);
 
-  // Gateways (filters applied).
+  // Gateways (filters applied). The gateway filtered to is drawn even when none of its meters
+  // match the other filters (a root-cause link with no fault open now), so it can still be
+  // clicked for its counts.
+  const filteredGw = filters.gw;
   useEffect(() => {
     const ctrl = new AbortController();
-    fetch(`/api/map/gateways?${filterQuery}`, { signal: ctrl.signal, cache: "no-store" })
-      .then((r) => (r.ok ? r.json() : Promise.reject(new Error(`gateways: ${r.status}`))))
-      .then((b: { gateways: MapGateway[] }) => setGateways(b.gateways))
+    const get = (q: string) =>
+      fetch(`/api/map/gateways?${q}`, { signal: ctrl.signal, cache: "no-store" })
+        .then((r) => (r.ok ? r.json() : Promise.reject(new Error(`gateways: ${r.status}`))))
+        .then((b: { gateways: MapGateway[] }) => b.gateways);
+    get(filterQuery)
+      .then(async (gws) => {
+        if (filteredGw && !gws.some((g) => g.gw === filteredGw)) {
+          const own = (await get(new URLSearchParams({ gw: filteredGw }).toString())).filter((g) => g.gw === filteredGw);
+          gws = [...gws, ...own.map((g) => ({ ...g, meters: 0, unhealthy: 0 }))];
+        }
+        if (!ctrl.signal.aborted) setGateways(gws);
+      })
       .catch((e) => reportFetchError(e, ctrl.signal));
     return () => ctrl.abort();
-  }, [filterQuery]);
+  }, [filterQuery, filteredGw]);
 
   return {
     store, fleetCount, counts, setCounts, cells, setCells, gateways, error, setError, colorsVersion, bumpColors: () => setColorsVersion((v) => v + 1),
