@@ -3,7 +3,7 @@
 import { CATALOGUE, FAULT_CODES, findSignature, type Catalogue, type FaultSignature } from "@/lib/faults/catalogue";
 import { computeTrend, fillSparkline, type Trend } from "@/lib/faults/trend";
 import { describeTopCause, rankConcentration, type ConcentrationResult } from "@/lib/faults/root-cause";
-import { cohortVsFleet, detectAnomalies, type Anomaly, type AnomalyMeasure, type CohortHistory, type CohortSnapshot, type MeasureStats } from "@/lib/faults/anomaly";
+import { cohortVsFleet, detectAnomalies, rankAnomalies, type RankedAnomaly, type Anomaly, type AnomalyMeasure, type CohortHistory, type CohortSnapshot, type MeasureStats } from "@/lib/faults/anomaly";
 import { AppError } from "@/lib/errors";
 import type { ClickHouse } from "@/lib/clickhouse/client";
 import {
@@ -190,6 +190,8 @@ export const ANOMALY_SIGNATURES: Record<AnomalyMeasure, string[]> = {
 
 export interface AnomalyList {
   anomalies: Anomaly[];
+  /** What the page lists: one entry per cohort, incidents first, capped; `more` cohorts left out. */
+  ranked: { shown: RankedAnomaly[]; more: number };
   baselineFrom: number;
   baselineTo: number;
   /** Signature id -> sentences of anomalies that concern it. */
@@ -231,5 +233,5 @@ export async function getAnomalies(input: FaultAnalysisInput, deps: AnalysisDeps
   const anomalies = [...own, ...versusFleet].sort((a, b) => Math.abs(b.z) - Math.abs(a.z) || a.value.localeCompare(b.value));
   const bySignature: Record<string, string[]> = {};
   for (const a of anomalies) for (const id of ANOMALY_SIGNATURES[a.measure]) (bySignature[id] ??= []).push(a.sentence);
-  return { anomalies, baselineFrom: baseline.from, baselineTo: baseline.to, bySignature };
+  return { anomalies, ranked: rankAnomalies(anomalies), baselineFrom: baseline.from, baselineTo: baseline.to, bySignature };
 }

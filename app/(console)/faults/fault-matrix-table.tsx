@@ -9,9 +9,8 @@ const ARROWS = { up: "↑", new: "↑", down: "↓", gone: "↓", flat: "→" } 
 
 function TrendCell({ row }: { row: MatrixViewRow }) {
   if (!row.trend) return <span className="muted" title="A state of the fleet now, not events over time">fleet state</span>;
-  const { direction, percent } = row.trend;
+  const { direction, text } = row.trend;
   const rising = direction === "up" || direction === "new";
-  const text = direction === "new" ? "new" : direction === "gone" ? "gone" : percent === null ? "" : `${percent > 0 ? "+" : ""}${percent} %`;
   return (
     <span className="row" style={{ gap: 6, flexWrap: "nowrap" }} data-testid="trend" data-direction={direction}>
       <Sparkline values={row.sparkline} label={`${row.id}: events per bucket, ${row.events ?? 0} in the window`} />
