@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createIngestSink, type IngestSink } from "@/lib/clickhouse/queries/ingest";
 import { countAuditLines, countFleetCopies, countMeterStates, getDailyCodeMeters } from "@/lib/clickhouse/queries/fleet";
 import { countFleet } from "@/lib/fleet/store";
+import { getAnomalies } from "@/lib/fault-analysis";
 import { openTestStores, type TestStores } from "@/lib/testing/stores";
 import { CODE_LIST } from "@/lib/audit/codes";
 import { getMeterId } from "@/lib/simulator/fleet";
@@ -92,6 +93,20 @@ describe("seedDemoFleet", () => {
     const behind = Array.from({ length: METERS }, (_, i) => i).filter((i) => seeded.fleet!.meters.gateway[i] === g).map((i) => getMeterId(seeded.fleet!, i));
     expect(await countAuditLines({ gw: inc.gateway, code: "E105", since: NOW - DAY }, s.ch)).toBeGreaterThan(await countAuditLines({ code: "E105", since: NOW - DAY }, s.ch) * 0.6);
     expect(behind.length).toBeGreaterThan(50);
+  });
+
+  it("lists the incidents first among the cohort anomalies of the last day", async () => {
+    const inc = demoIncidents(seeded.fleet!, NOW);
+    const { ranked } = await getAnomalies({ from: NOW - DAY, to: NOW, slice: {} }, { ch: s.ch, compatibleFwPairs: null });
+    console.log(`[figures] demo anomalies (24 h): ${ranked.shown.map((a) => `${a.isIncident ? "[incident] " : ""}${a.sentence}`).join(" | ")} (+${ranked.more} more)`);
+    const incidents = ranked.shown.filter((a) => a.isIncident).map((a) => a.value);
+    expect(incidents).toContain(inc.gateway);
+    expect(incidents).toContain(inc.zone);
+    expect(incidents).toContain(inc.model);
+    // The interfered gateway leads, the storm's zone is next to it; cohorts that contain an
+    // incident's meters (its zone, the models it spans) may be flagged too, after them.
+    expect(ranked.shown[0]!.value).toBe(inc.gateway);
+    expect(ranked.shown.slice(0, 3).map((a) => a.value)).toContain(inc.zone);
   });
 
   it("the live stream hands due lines to the writer about once a second and stops", async () => {

@@ -215,7 +215,8 @@ export function isIncidentAnomaly(a: Anomaly): boolean {
 
 /**
  * The list an operator reads: one entry per cohort (its strongest measure, the others as
- * related), incidents first (a fault rate at least doubled, by lift), then the rest by |z|;
+ * related), incidents first (a fault rate at least doubled), each group by |z| (which weighs
+ * the cohort's size: a whole zone out outranks a small gateway it contains);
  * at most `cap` entries, with how many were left out.
  */
 export function rankAnomalies(anomalies: readonly Anomaly[], cap = ANOMALY_LIST_CAP): { shown: RankedAnomaly[]; more: number } {
@@ -235,7 +236,6 @@ export function rankAnomalies(anomalies: readonly Anomaly[], cap = ANOMALY_LIST_
   entries.sort(
     (x, y) =>
       Number(y.isIncident) - Number(x.isIncident) ||
-      (x.isIncident ? rateLift(y) - rateLift(x) : 0) ||
       Math.abs(y.z) - Math.abs(x.z) ||
       x.value.localeCompare(y.value),
   );

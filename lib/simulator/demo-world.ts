@@ -30,12 +30,14 @@ export interface DemoIncidents {
 
 /** Which gateway, model and zone the incidents hit in this fleet. */
 export function describeDemoIncidents(fleet: Fleet, now: number): DemoIncidents {
-  // GW-0042 when it serves enough meters to be seen; in a small fleet, the busiest gateway.
+  // GW-0042 when it serves enough meters to be seen; in a small fleet, a gateway of about 100
+  // meters (a big one would lift every model and zone it spans and hide the other incidents).
   const named = findGatewayIndex(fleet, DEMO_INTERFERENCE_GATEWAY);
+  const target = Math.max(100, fleet.meters.count * 0.015);
   const gateway =
     named >= 0 && fleet.gateways[named]!.meterCount >= 100
       ? DEMO_INTERFERENCE_GATEWAY
-      : [...fleet.gateways].sort((a, b) => b.meterCount - a.meterCount || a.id.localeCompare(b.id))[0]!.id;
+      : [...fleet.gateways].sort((a, b) => Math.abs(a.meterCount - target) - Math.abs(b.meterCount - target) || a.id.localeCompare(b.id))[0]!.id;
   // The model with the most meters on the bad pair: the cohort is large enough to see.
   const mi = fleet.metrologyVersions.indexOf(BAD_PAIR.metrology);
   const ci = fleet.commsVersions.indexOf(BAD_PAIR.comms);

@@ -155,9 +155,9 @@ const FLEET_CHRONIC_PER_METER_DAY: Partial<Record<SourceKind, number>> = {
   FW_HASH_MISMATCH: 0.0004,
 };
 const FLEET_EFFECT_PER_METER_HOUR: Record<ResolvedEffect["event"], [SourceKind, number][]> = {
-  interference: [["E105", 0.4], ["LOW_SNR", 0.15]],
+  interference: [["E105", 0.2], ["LOW_SNR", 0.1]],
   heatwave: [["HOTSPOT", 0.03], ["SUPERCAP_FAIL", 0.008]],
-  storm: [["LAST_GASP", 0.1], ["SUPERCAP_FAIL", 0.01]],
+  storm: [["LAST_GASP", 0.05], ["SUPERCAP_FAIL", 0.005]],
   tamper_burst: [["E042", 0.05]],
   firmware_cohort: [["IPC_ERROR", 0.25]],
   fota_wave: [["fota_step_ok", 0.5], ["HES_TIMEOUT", 0.2], ["FOTA_FAILED", 0.02]],

@@ -230,7 +230,9 @@ async function renderBody({ search, slice, from, to, canSchedule }: BodyInput) {
       <section className="card" style={{ marginTop: 12 }} data-testid="anomalies">
         <h2 style={{ marginTop: 0 }}>Cohort anomalies</h2>
         <p className="muted" style={{ marginTop: 0 }}>
-          Gateways, zones and models whose measures moved by more than 3 standard errors against the {Math.round((anomalies.baselineTo - anomalies.baselineFrom) / DAY_MS)} days before the window (or, without history, against the rest of the fleet).
+          {anomalies.baselineTo > anomalies.baselineFrom
+            ? `Gateways, zones and models whose measures moved by more than 3 standard errors against the ${Math.round((anomalies.baselineTo - anomalies.baselineFrom) / DAY_MS)} days before the window, in windows of the same length (or, without history, against the rest of the fleet). Incidents first: a fault rate at least doubled.`
+            : "Gateways, zones and models that stand out from the rest of the fleet by more than 3 standard errors (there is no history before this window to compare with)."}
         </p>
         {anomalies.anomalies.length === 0 ? (
           <p className="muted" data-testid="anomalies-empty">No cohort stands out in this window.</p>
