@@ -90,6 +90,7 @@ export async function seedDemoFleet(opts: SeedDemoFleetOptions): Promise<SeedDem
 }
 
 const BATCH = 25_000;
+const ROLL_CALL_MS = 6 * HOUR;
 
 async function writeHistory(input: { world: World; sink: IngestSink; lines: number; start: number; end: number }) {
   const { world, sink, lines, start, end } = input;
@@ -118,6 +119,14 @@ async function writeHistory(input: { world: World; sink: IngestSink; lines: numb
     if (batch.length >= BATCH) {
       flush();
       // Keep at most two batches in flight: parsing of the next overlaps the insert of the previous.
+      if (pending.length >= 2) await pending.shift();
+    }
+  }
+  // Every meter's daily read in the last hours: none looks stale for want of lines.
+  for (const ev of stream.rollCall(end, ROLL_CALL_MS)) {
+    batch.push(ev.line);
+    if (batch.length >= BATCH) {
+      flush();
       if (pending.length >= 2) await pending.shift();
     }
   }

@@ -48,6 +48,7 @@ describe("seedDemoFleet", () => {
     expect(await countAuditLines({ source: "demo:history", since: NOW - 8 * DAY - 1000, until: NOW }, s.ch)).toBe(result.accepted);
     expect(await countAuditLines({ source: "demo:history", since: NOW - 8 * DAY - 1000, until: NOW - 7 * DAY }, s.ch)).toBeGreaterThan(result.accepted / 10);
     expect(await countMeterStates(s.ch)).toBeGreaterThan(2900);
+    expect(await countMeterStates(s.ch)).toBe(3000); // the roll call: every meter heard in the last hours
 
     // The interference: RF timeouts on the chosen gateway concentrate in its last ten hours.
     const gw = demoIncidents(result.fleet!, NOW).gateway;

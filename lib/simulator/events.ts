@@ -253,6 +253,20 @@ export class EventStream implements IterableIterator<StreamEvent> {
     return { value: { ts, line: this.formatLine(ts, fields) }, done: false };
   }
 
+  /**
+   * One heartbeat from every meter, stamped within `spreadMs` before `end` (a fleet's daily
+   * read: a sparse history still hears from each meter every day). Draws from the stream's own
+   * random sequence, after the lines already taken.
+   */
+  rollCall(end: number, spreadMs: number): StreamEvent[] {
+    const out: StreamEvent[] = [];
+    for (let i = 0; i < this.fleet.meters.count; i++) {
+      const ts = Math.floor(end - 1 - this.rng.float() * spreadMs);
+      out.push({ ts, line: this.formatLine(ts, this.createHeartbeat(i)) });
+    }
+    return out;
+  }
+
   /** Cohorts drawn from the fleet data: the causes that are always there. */
   private createChronicSources(): Source[] {
     const f = this.fleet;
