@@ -601,8 +601,10 @@ export class EventStream implements IterableIterator<StreamEvent> {
   }
 
   private firmwareOf(i: number): Pick<Fields, "fw_metrology" | "fw_comms" | "fw_sha256"> {
-    const mv = this.fleet.metrologyVersions[this.fleet.meters.fwMetrology[i]!]!;
-    const cv = this.fleet.commsVersions[this.fleet.meters.fwComms[i]!]!;
+    // A FOTA through the head-end changed the world's pair: the stream reports the running one.
+    const state = this.world?.peekState(i);
+    const mv = this.fleet.metrologyVersions[state?.fwMetrology ?? this.fleet.meters.fwMetrology[i]!]!;
+    const cv = this.fleet.commsVersions[state?.fwComms ?? this.fleet.meters.fwComms[i]!]!;
     return { fw_metrology: mv, fw_comms: cv, fw_sha256: getBuildSha256(mv, cv) };
   }
 

@@ -67,6 +67,15 @@ describe("world facts -> head-end answers", () => {
     const good = await hes.sendCommand({ meterId: m.id, step: "fota", idempotencyKey: "f2", params: { metrology: "3.4.1", comms: "6.1.0" } });
     expect(["ok", "fail"]).toContain(good.status);
     if (good.status === "fail") expect(good.code).toBe("FOTA_FAILED"); // the 2 % brick chance, never the pair
+    else {
+      // The stream now reports the pair the head-end flashed.
+      const stream = createEventStream({ fleet, world: hes.world, seed: "after-fota", start: NOW, ratePerSec: 100, scenario: "none" });
+      const pairs = takeEvents(stream, 400_000)
+        .filter((e) => e.line.includes(m.id) && /fw_metrology/.test(e.line))
+        .map((e) => /fw_metrology[=":]+([\d.]+).*fw_comms[=":]+([\d.]+)/.exec(e.line)!.slice(1).join("+"));
+      expect(pairs.length).toBeGreaterThan(0);
+      expect(new Set(pairs)).toEqual(new Set(["3.4.1+6.1.0"]));
+    }
   });
 
   it("a field fix changes the world for both: a replaced supercap passes the audit and stops failing in the stream", async () => {
