@@ -1,4 +1,4 @@
-// The demo fleet: generated meters in both stores, eight days of audit history
+// The demo fleet: generated meters in both stores, fifteen days of audit history
 // through the ingest writer from the demo world (a quiet fleet with three incidents:
 // interference on GW-0042, a bad firmware pair on one model, a storm over one zone),
 // and a live stream from the same world while the server runs. Seeded only when the fleet is empty.
@@ -18,12 +18,12 @@ export const DEMO_SEED = "ami-demo";
 const HOUR = 3_600_000;
 
 /**
- * History volume over the eight days: ~25 lines per meter (mostly heartbeats; faults are
- * per meter per day, so their rates do not depend on this), 60k..500k lines. Seeding time
- * grows with it: 500k lines take ~18 s on 2 cores.
+ * History volume over the fifteen days: ~28 lines per meter (mostly heartbeats; faults are
+ * per meter per day, so their rates do not depend on this), 60k..560k lines, plus the roll
+ * call. Seeding time grows with it (bench:demo).
  */
 export function demoHistoryLines(meters: number): number {
-  return Math.max(60_000, Math.min(500_000, meters * 25));
+  return Math.max(60_000, Math.min(560_000, meters * 28));
 }
 
 /** Where the demo's incidents are in this fleet (gateway, model, zone, times), for tests and the log. */

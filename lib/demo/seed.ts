@@ -58,7 +58,7 @@ export interface DemoHandle {
 
 /**
  * Demo users, then (if the fleet is empty) DEMO_METERS generated meters with
- * eight days of history, then a live stream until stop() or SIGTERM/SIGINT. The demo world
+ * fifteen days of history, then a live stream until stop() or SIGTERM/SIGINT. The demo world
  * is shared (setSharedWorld), so the simulated head-end answers from the facts the stream reports.
  */
 export async function seedDemo({ log }: { log: (m: string) => void }): Promise<DemoHandle> {

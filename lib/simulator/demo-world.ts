@@ -8,8 +8,8 @@ import { createWorld, type World } from "./world";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-/** History the demo seeds: eight days, so a 24 h window has a 7-day baseline before it. */
-export const DEMO_HISTORY_MS = 8 * DAY;
+/** History the demo seeds: fifteen days, so a 24 h window has its 7-day baseline and a 7-day window a full previous week. */
+export const DEMO_HISTORY_MS = 15 * DAY;
 /** Ongoing incidents last this long past `now` (until a fix), so a restarted demo still shows them. */
 const ONGOING_MS = 30 * DAY;
 export const DEMO_INTERFERENCE_GATEWAY = "GW-0042";
