@@ -14,7 +14,7 @@ function TrendCell({ row }: { row: MatrixViewRow }) {
   return (
     <span className="row" style={{ gap: 6, flexWrap: "nowrap" }} data-testid="trend" data-direction={direction}>
       <Sparkline values={row.sparkline} label={`${row.id}: events per bucket, ${row.events ?? 0} in the window`} />
-      <span className={rising ? "error-text" : direction === "flat" ? "muted" : "ok-text"} title={`previous window: ${row.previousEvents ?? 0} events`}>
+      <span className={rising ? "error-text" : direction === "flat" ? "muted" : "ok-text"} style={{ whiteSpace: "nowrap" }} title={`previous window: ${row.previousEvents ?? 0} events`}>
         {ARROWS[direction]} {text}
       </span>
     </span>
