@@ -208,6 +208,26 @@ test.describe("log explorer", () => {
     expect(JSON.parse(ndLines[0]!).msg).toContain(m);
   });
 
+  test("search forgives: a bare code finds its lines, sev:warning suggests warn, and an empty result names its filter", async ({ page }) => {
+    await signInAs(page, "viewer");
+    const logs = new LogsPage(page);
+    await logs.goto({ q: "E105", range: "24h" });
+    // The demo's history has RF timeouts in the last day: a bare E105 is read as code:E105.
+    await expect(page.getByTestId("query-interpretation")).toContainText("code:E105");
+    await expect(async () => expect(await logs.countValue()).toBeGreaterThan(0)).toPass({ timeout: 20_000 });
+    await expect(page.getByTestId("log-row").first().locator('[data-col="code"]')).toHaveText("E105");
+
+    await logs.search("code:E105 sev:warning");
+    await expect(page.getByTestId("did-you-mean")).toContainText("Did you mean sev:warn?");
+    await expect(logs.count()).toHaveAttribute("data-count", "0");
+    await expect(page.getByTestId("empty-explanation")).toContainText("No line in this time range matches sev:warning.");
+
+    await page.getByTestId("did-you-mean-apply").click();
+    await expect(page.getByTestId("query-input")).toHaveValue("code:E105 sev:warn");
+    await expect.poll(() => new URL(page.url()).searchParams.get("q")).toBe("code:E105 sev:warn");
+    await expect(page.getByTestId("did-you-mean")).toHaveCount(0);
+  });
+
   test("a shared saved search reproduces the exact view for another user", async ({ page }) => {
     const name = marker("saved");
     await signInAs(page, "operator");

@@ -3,7 +3,7 @@
 import { CATALOGUE, FAULT_CODES, findSignature, type Catalogue, type FaultSignature } from "@/lib/faults/catalogue";
 import { computeTrend, fillSparkline, type Trend } from "@/lib/faults/trend";
 import { describeTopCause, rankConcentration, type ConcentrationResult } from "@/lib/faults/root-cause";
-import { cohortVsFleet, detectAnomalies, type Anomaly, type AnomalyMeasure, type CohortHistory, type CohortSnapshot, type MeasureStats } from "@/lib/faults/anomaly";
+import { cohortVsFleet, detectAnomalies, rankAnomalies, type RankedAnomaly, type Anomaly, type AnomalyMeasure, type CohortHistory, type CohortSnapshot, type MeasureStats } from "@/lib/faults/anomaly";
 import { AppError } from "@/lib/errors";
 import type { ClickHouse } from "@/lib/clickhouse/client";
 import {
@@ -190,6 +190,8 @@ export const ANOMALY_SIGNATURES: Record<AnomalyMeasure, string[]> = {
 
 export interface AnomalyList {
   anomalies: Anomaly[];
+  /** What the page lists: one entry per cohort, incidents first, capped; `more` cohorts left out. */
+  ranked: { shown: RankedAnomaly[]; more: number };
   baselineFrom: number;
   baselineTo: number;
   /** Signature id -> sentences of anomalies that concern it. */
@@ -207,13 +209,61 @@ export function baselineWindow(from: number, to: number): { from: number; to: nu
   return { from: from - Math.max(to - from, 7 * DAY_MS), to: from };
 }
 
+/** Pool per-slice stats of one measure: mean of all readings, spread within and between slices; n is the mean per slice (the same meters recur). */
+function poolMeasure(parts: MeasureStats[]): MeasureStats {
+  const total = parts.reduce((a, p) => a + p.n, 0);
+  const mean = parts.reduce((a, p) => a + p.mean * p.n, 0) / total;
+  const ss = parts.reduce((a, p) => a + (p.n - 1) * p.stddev ** 2 + p.n * (p.mean - mean) ** 2, 0);
+  return { mean, stddev: total > 1 ? Math.sqrt(ss / (total - 1)) : 0, n: Math.round(total / parts.length) };
+}
+
+/**
+ * The baseline as slices as long as the window (a 24 h window gets seven 24 h slices), so a
+ * fault rate is compared with the share of meters faulting in a window of the same length
+ * (a 7-day share is several times a 1-day one). Slices where the data had not begun (fewer
+ * than half the meters heard from) are left out; cohorts are averaged over the rest.
+ */
+async function getBaselineStats(
+  input: { baseline: { from: number; to: number }; windowMs: number; slice: FleetSlice; faultCodes: string[]; fleetMeters: number },
+  ch?: ClickHouse,
+): Promise<{ rows: CohortStatsRow[]; from: number }> {
+  const k = Math.max(1, Math.floor((input.baseline.to - input.baseline.from) / input.windowMs));
+  const covered: CohortStatsRow[][] = [];
+  let from = input.baseline.to;
+  for (let j = 0; j < k; j++) {
+    const window = { from: input.baseline.to - (j + 1) * input.windowMs, to: input.baseline.to - j * input.windowMs };
+    const rows = await getCohortStats({ window, slice: input.slice, faultCodes: input.faultCodes }, ch);
+    const heard = rows.find((r) => r.dimension === "")?.meters ?? 0;
+    if (heard < 0.5 * input.fleetMeters) break; // older slices hold even less
+    covered.push(rows);
+    from = window.from;
+  }
+  const byKey = new Map<string, CohortStatsRow[]>();
+  for (const rows of covered) for (const r of rows) byKey.set(`${r.dimension}\u0000${r.value}`, [...(byKey.get(`${r.dimension}\u0000${r.value}`) ?? []), r]);
+  const rows: CohortStatsRow[] = [];
+  for (const parts of byKey.values()) {
+    const measures: CohortStatsRow["measures"] = {};
+    for (const m of Object.keys(parts[0]!.measures) as (keyof CohortStatsRow["measures"])[]) {
+      const list = parts.map((p) => p.measures[m]).filter((x): x is MeasureStats => x !== undefined && x.n > 0);
+      if (list.length) measures[m] = poolMeasure(list);
+    }
+    const meters = parts.reduce((a, p) => a + p.meters, 0) / parts.length;
+    const faultyMeters = parts.reduce((a, p) => a + p.faultyMeters, 0) / parts.length;
+    rows.push({ dimension: parts[0]!.dimension, value: parts[0]!.value, meters: Math.round(meters), faultyMeters, measures });
+  }
+  return { rows, from };
+}
+
 export async function getAnomalies(input: FaultAnalysisInput, deps: AnalysisDeps = {}): Promise<AnomalyList> {
   assertWindow(input.from, input.to);
   const catalogue = deps.catalogue ?? CATALOGUE;
   const faultCodes = faultCodesOf(catalogue);
-  const baseline = baselineWindow(input.from, input.to);
+  const baselineSpan = baselineWindow(input.from, input.to);
   const current = await getCohortStats({ window: { from: input.from, to: input.to }, slice: input.slice, faultCodes }, deps.ch);
-  const before = await getCohortStats({ window: baseline, slice: input.slice, faultCodes }, deps.ch);
+  const fleetMeters = current.find((r) => r.dimension === "")?.meters ?? 0;
+  const sliced = await getBaselineStats({ baseline: baselineSpan, windowMs: input.to - input.from, slice: input.slice, faultCodes, fleetMeters }, deps.ch);
+  const before = sliced.rows;
+  const baseline = { from: sliced.from, to: baselineSpan.to };
   const key = (r: { dimension: string; value: string }) => `${r.dimension}\u0000${r.value}`;
   const beforeByKey = new Map(before.map((r) => [key(r), r]));
   const withHistory: CohortHistory[] = [];
@@ -231,5 +281,5 @@ export async function getAnomalies(input: FaultAnalysisInput, deps: AnalysisDeps
   const anomalies = [...own, ...versusFleet].sort((a, b) => Math.abs(b.z) - Math.abs(a.z) || a.value.localeCompare(b.value));
   const bySignature: Record<string, string[]> = {};
   for (const a of anomalies) for (const id of ANOMALY_SIGNATURES[a.measure]) (bySignature[id] ??= []).push(a.sentence);
-  return { anomalies, baselineFrom: baseline.from, baselineTo: baseline.to, bySignature };
+  return { anomalies, ranked: rankAnomalies(anomalies), baselineFrom: baseline.from, baselineTo: baseline.to, bySignature };
 }

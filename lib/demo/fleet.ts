@@ -1,33 +1,34 @@
-// The demo fleet: generated meters in both stores, ~24 h of audit history
-// through the ingest writer (interference on GW-0042 in the last hours), and a
-// live stream while the server runs. Seeded only when the fleet is empty.
+// The demo fleet: generated meters in both stores, fifteen days of audit history
+// through the ingest writer from the demo world (a quiet fleet with three incidents:
+// interference on GW-0042, a bad firmware pair on one model, a storm over one zone),
+// and a live stream from the same world while the server runs. Seeded only when the fleet is empty.
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import type { ClickHouse } from "@/lib/clickhouse/client";
 import type { IngestSink } from "@/lib/clickhouse/queries/ingest";
 import { rebuildMeterStates } from "@/lib/clickhouse/meter-state-current";
 import { writeGeneratedFleet } from "@/lib/fleet/generate";
 import { createEventStream } from "@/lib/simulator/events";
-import { findGatewayIndex, generateFleet, type Fleet } from "@/lib/simulator/fleet";
-import type { Scenario } from "@/lib/simulator/scenario";
+import { generateFleet, type Fleet } from "@/lib/simulator/fleet";
+import { createDemoWorld, DEMO_HISTORY_MS, describeDemoIncidents, type DemoIncidents } from "@/lib/simulator/demo-world";
+import type { World } from "@/lib/simulator/world";
 import { createIngestWriter, type IngestWriter } from "../../ingest/writer";
 import { registerSource, type SourceReporter } from "../../ingest/status";
 
 export const DEMO_SEED = "ami-demo";
 const HOUR = 3_600_000;
 
-/** History volume: ~15 lines per meter per day, 60k..400k lines. */
+/**
+ * History volume over the fifteen days: ~28 lines per meter (mostly heartbeats; faults are
+ * per meter per day, so their rates do not depend on this), 60k..560k lines, plus the roll
+ * call. Seeding time grows with it (bench:demo).
+ */
 export function demoHistoryLines(meters: number): number {
-  return Math.max(60_000, Math.min(400_000, meters * 15));
+  return Math.max(60_000, Math.min(560_000, meters * 28));
 }
 
-/** Interference on GW-0042 (or the busiest gateway of a small fleet) over the last four hours of the history. */
-export function demoScenario(fleet: Fleet, historyMs: number): Scenario {
-  const gw = findGatewayIndex(fleet, "GW-0042") >= 0 ? "GW-0042" : [...fleet.gateways].sort((a, b) => b.meterCount - a.meterCount)[0]!.id;
-  return {
-    name: "demo-backfill",
-    description: `interference near ${gw} in the last hours`,
-    events: [{ event: "interference", gateway: gw, at: Math.max(0, historyMs - 4 * HOUR), duration: 4 * HOUR, severity: 0.9 }],
-  };
+/** Where the demo's incidents are in this fleet (gateway, model, zone, times), for tests and the log. */
+export function demoIncidents(fleet: Fleet, now: number): DemoIncidents {
+  return describeDemoIncidents(fleet, now);
 }
 
 export interface SeedDemoFleetOptions {
@@ -44,6 +45,8 @@ export interface SeedDemoFleetOptions {
 export interface SeedDemoFleetResult {
   skipped: boolean;
   fleet: Fleet | null;
+  /** The world the history was drawn from; the live stream and the simulated head-end read it too. */
+  world: World | null;
   meters: number;
   gateways: number;
   lines: number;
@@ -55,15 +58,16 @@ export interface SeedDemoFleetResult {
 /** Seed when the fleet is empty; otherwise return quickly with skipped = true (fleet regenerated for the live stream). */
 export async function seedDemoFleet(opts: SeedDemoFleetOptions): Promise<SeedDemoFleetResult> {
   const { db, ch, sink, meters, now, log = () => {} } = opts;
-  const historyMs = opts.historyMs ?? 24 * HOUR;
+  const historyMs = opts.historyMs ?? DEMO_HISTORY_MS;
   const t0 = performance.now();
   const existing = await db.meter.count();
   const fleet = generateFleet({ meters, seed: DEMO_SEED, now });
+  const world = createDemoWorld(fleet, now);
   const generate = performance.now() - t0;
   const ms = { generate, prisma: 0, clickhouse: 0, history: 0, total: 0 };
   if (existing > 0) {
     ms.total = performance.now() - t0;
-    return { skipped: true, fleet, meters: existing, gateways: fleet.gateways.length, lines: 0, accepted: 0, refused: 0, ms };
+    return { skipped: true, fleet, world, meters: existing, gateways: fleet.gateways.length, lines: 0, accepted: 0, refused: 0, ms };
   }
   log(`[demo] writing a demo fleet of ${meters.toLocaleString("en")} meters (seed "${DEMO_SEED}")`);
   const written = await writeGeneratedFleet({ fleet, db, ch, log });
@@ -72,23 +76,26 @@ export async function seedDemoFleet(opts: SeedDemoFleetOptions): Promise<SeedDem
 
   const lines = opts.historyLines ?? demoHistoryLines(meters);
   const t1 = performance.now();
-  const history = await writeHistory({ fleet, sink, lines, start: now - historyMs, end: now, scenario: demoScenario(fleet, historyMs) });
+  const history = await writeHistory({ world, sink, lines, start: now - historyMs, end: now });
   await rebuildMeterStates(ch);
   ms.history = performance.now() - t1;
   ms.total = performance.now() - t0;
+  const inc = demoIncidents(fleet, now);
   log(
-    `[demo] fleet ready: ${meters.toLocaleString("en")} meters, ${fleet.gateways.length} gateways, ${history.accepted.toLocaleString("en")} history lines ` +
-      `(fleet ${((ms.generate + ms.prisma + ms.clickhouse) / 1000).toFixed(1)} s, history ${(ms.history / 1000).toFixed(1)} s)`,
+    `[demo] fleet ready: ${meters.toLocaleString("en")} meters, ${fleet.gateways.length} gateways, ${history.accepted.toLocaleString("en")} history lines over ${Math.round(historyMs / 86_400_000)} days ` +
+      `(fleet ${((ms.generate + ms.prisma + ms.clickhouse) / 1000).toFixed(1)} s, history ${(ms.history / 1000).toFixed(1)} s); ` +
+      `incidents: interference near ${inc.gateway}, ${inc.pair.metrology}+${inc.pair.comms} on ${inc.model}, storm over ${inc.zone}`,
   );
-  return { skipped: false, fleet, meters, gateways: fleet.gateways.length, lines, ...history, ms };
+  return { skipped: false, fleet, world, meters, gateways: fleet.gateways.length, lines, ...history, ms };
 }
 
 const BATCH = 25_000;
+const ROLL_CALL_MS = 6 * HOUR;
 
-async function writeHistory(input: { fleet: Fleet; sink: IngestSink; lines: number; start: number; end: number; scenario: Scenario }) {
-  const { fleet, sink, lines, start, end, scenario } = input;
+async function writeHistory(input: { world: World; sink: IngestSink; lines: number; start: number; end: number }) {
+  const { world, sink, lines, start, end } = input;
   const writer = createIngestWriter({ sink, maxQueuedRows: 100_000 });
-  const stream = createEventStream({ fleet, seed: DEMO_SEED, start, ratePerSec: lines / ((end - start) / 1000), scenario });
+  const stream = createEventStream({ fleet: world.fleet, world, density: "fleet", seed: DEMO_SEED, start, ratePerSec: lines / ((end - start) / 1000), scenario: "none" });
   let accepted = 0;
   let refused = 0;
   let position = 0;
@@ -115,6 +122,14 @@ async function writeHistory(input: { fleet: Fleet; sink: IngestSink; lines: numb
       if (pending.length >= 2) await pending.shift();
     }
   }
+  // Every meter's daily read in the last hours: none looks stale for want of lines.
+  for (const ev of stream.rollCall(end, ROLL_CALL_MS)) {
+    batch.push(ev.line);
+    if (batch.length >= BATCH) {
+      flush();
+      if (pending.length >= 2) await pending.shift();
+    }
+  }
   flush();
   await Promise.all(pending);
   await writer.close();
@@ -132,6 +147,8 @@ export interface DemoStreamHandle {
  */
 export function startDemoStream(opts: {
   fleet: Fleet;
+  /** The world the lines describe (the demo's, shared with the simulated head-end); none: chronic causes only. */
+  world?: World | null;
   ratePerSec: number;
   write: (lines: string[]) => Promise<unknown>;
   now?: () => number;
@@ -139,7 +156,15 @@ export function startDemoStream(opts: {
 }): DemoStreamHandle {
   const now = opts.now ?? Date.now;
   const start = now();
-  const stream = createEventStream({ fleet: opts.fleet, seed: `${DEMO_SEED}:live:${start}`, start, ratePerSec: opts.ratePerSec, scenario: "none" });
+  const stream = createEventStream({
+    fleet: opts.fleet,
+    world: opts.world ?? undefined,
+    density: opts.world ? "fleet" : "dense",
+    seed: `${DEMO_SEED}:live:${start}`,
+    start,
+    ratePerSec: opts.ratePerSec,
+    scenario: "none",
+  });
   let next = stream.next().value;
   let stopped = false;
   let total = 0;

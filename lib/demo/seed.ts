@@ -11,6 +11,7 @@ import { markMetersTouched } from "@/lib/clickhouse/meter-state-current";
 import { getIngestRuntime } from "../../ingest/runtime";
 import { createDemoLiveWriter, seedDemoFleet, startDemoStream, type DemoStreamHandle } from "./fleet";
 import { ROLES, type Role } from "@/lib/auth/permissions";
+import { setSharedWorld } from "@/lib/simulator/world";
 import { generatePassword } from "@/lib/auth/passwords";
 import { createUser, findUserByEmail } from "@/lib/users";
 
@@ -47,8 +48,8 @@ export async function seedDemoUsers(log: (m: string) => void): Promise<DemoCrede
   return created;
 }
 
-/** Lines per second of the live stream while the demo server runs. */
-export const DEMO_LIVE_RATE = 100;
+/** Lines per second of the live stream while the demo server runs (mostly heartbeats; faults follow the world's per-meter rates). */
+export const DEMO_LIVE_RATE = 20;
 
 export interface DemoHandle {
   /** Stop the live stream and flush its writer (call before the engines close). */
@@ -57,15 +58,17 @@ export interface DemoHandle {
 
 /**
  * Demo users, then (if the fleet is empty) DEMO_METERS generated meters with
- * ~24 h of history, then a live stream until stop() or SIGTERM/SIGINT.
+ * fifteen days of history, then a live stream until stop() or SIGTERM/SIGINT. The demo world
+ * is shared (setSharedWorld), so the simulated head-end answers from the facts the stream reports.
  */
 export async function seedDemo({ log }: { log: (m: string) => void }): Promise<DemoHandle> {
   await seedDemoUsers(log);
   const sink = createDefaultIngestSink();
   const seeded = await seedDemoFleet({ db: getDb(), ch: await getClickHouse(), sink, meters: env.DEMO_METERS, now: Date.now(), log });
   if (seeded.skipped) log(`[demo] fleet exists (${seeded.meters.toLocaleString("en")} meters); not seeding`);
+  setSharedWorld(seeded.world);
   const live = createDemoLiveWriter(sink, markMetersTouched, () => getIngestRuntime()?.writer ?? null);
-  let stream: DemoStreamHandle | null = seeded.fleet ? startDemoStream({ fleet: seeded.fleet, ratePerSec: DEMO_LIVE_RATE, write: live.write, log }) : null;
+  let stream: DemoStreamHandle | null = seeded.fleet ? startDemoStream({ fleet: seeded.fleet, world: seeded.world, ratePerSec: DEMO_LIVE_RATE, write: live.write, log }) : null;
   if (stream) log(`[demo] live stream: ${DEMO_LIVE_RATE} lines/s`);
   let stopping: Promise<void> | null = null;
   const stop = () =>

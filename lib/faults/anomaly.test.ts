@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cohortVsFleet, computeMeanZ, computeRateZ, detectAnomalies, subtractCohort } from "./anomaly";
+import { ANOMALY_LIST_CAP, cohortVsFleet, computeMeanZ, computeRateZ, detectAnomalies, rankAnomalies, subtractCohort, type Anomaly } from "./anomaly";
 
 const gw42 = { dimension: "gateway", value: "GW-0042" } as const;
 
@@ -92,5 +92,41 @@ describe("cohortVsFleet (no history)", () => {
   it("does not flag a cohort that looks like the rest", () => {
     const { anomalies } = cohortVsFleet([{ ...gw42, current: { snr: { mean: 15.4, stddev: 3.4, n: 100 } } }], { snr: fleetSnr });
     expect(anomalies).toEqual([]);
+  });
+});
+
+describe("rankAnomalies", () => {
+  const make = (value: string, measure: Anomaly["measure"], z: number, current: number, expected: number, dimension: Anomaly["dimension"] = "gateway"): Anomaly => ({
+    dimension,
+    value,
+    measure,
+    z,
+    direction: current >= expected ? "above" : "below",
+    current,
+    expected,
+    delta: current - expected,
+    n: 200,
+    against: "baseline",
+    sentence: `${value} ${measure}`,
+  });
+
+  it("lists incidents first by lift, one entry per cohort, then the rest by |z|, capped with a count of the rest", () => {
+    const list = [
+      make("GW-0007", "temp_c", 40, 30, 25), // a strong shift, but no fault rate
+      make("GW-0042", "snr", -60, 4, 22),
+      make("GW-0042", "fault_rate", 30, 0.6, 0.01), // 60x
+      make("hot-humid", "fault_rate", 25, 0.2, 0.02, "climate_zone"), // 10x
+      make("aster-e350", "fault_rate", 6, 0.05, 0.02, "meter_model"), // 2.5x
+      make("GW-0100", "fault_rate", 4, 0.05, 0.01), // z under 5: not an incident
+      ...Array.from({ length: 12 }, (_, k) => make(`GW-1${k}`, "rssi", 3.5 + k / 10, -90, -85)),
+    ];
+    const { shown, more } = rankAnomalies(list);
+    expect(shown.map((a) => a.value).slice(0, 4)).toEqual(["GW-0042", "hot-humid", "aster-e350", "GW-0007"]);
+    expect(shown.slice(0, 3).every((a) => a.isIncident)).toBe(true);
+    expect(shown[3]!.isIncident).toBe(false);
+    expect(shown[0]!.measure).toBe("fault_rate");
+    expect(shown[0]!.related).toEqual(["GW-0042 snr"]);
+    expect(shown).toHaveLength(ANOMALY_LIST_CAP);
+    expect(more).toBe(17 - ANOMALY_LIST_CAP);
   });
 });

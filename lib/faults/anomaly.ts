@@ -192,3 +192,52 @@ export function cohortVsFleet(cohorts: CohortSnapshot[], fleet: Partial<Record<A
   }
   return evaluateComparisons(comparisons, options);
 }
+
+/** How many cohorts the anomaly list shows; the rest are counted, not listed. */
+export const ANOMALY_LIST_CAP = 10;
+
+export interface RankedAnomaly extends Anomaly {
+  /** A fault rate at least doubled and far outside its spread: an incident, listed first. */
+  isIncident: boolean;
+  /** The cohort's other moved measures (one list entry per cohort). */
+  related: string[];
+}
+
+/** Lift of a fault rate over its reference (current / expected), with a floor of half a meter's share. */
+function rateLift(a: Anomaly): number {
+  const floor = 0.5 / Math.max(a.n, 1);
+  return a.current / Math.max(a.expected, floor);
+}
+
+export function isIncidentAnomaly(a: Anomaly): boolean {
+  return a.measure === "fault_rate" && a.direction === "above" && a.z >= 5 && rateLift(a) >= 2;
+}
+
+/**
+ * The list an operator reads: one entry per cohort (its strongest measure, the others as
+ * related), incidents first (a fault rate at least doubled), each group by |z| (which weighs
+ * the cohort's size: a whole zone out outranks a small gateway it contains);
+ * at most `cap` entries, with how many were left out.
+ */
+export function rankAnomalies(anomalies: readonly Anomaly[], cap = ANOMALY_LIST_CAP): { shown: RankedAnomaly[]; more: number } {
+  const byCohort = new Map<string, Anomaly[]>();
+  for (const a of anomalies) {
+    const key = `${a.dimension}\u0000${a.value}`;
+    const list = byCohort.get(key);
+    if (list) list.push(a);
+    else byCohort.set(key, [a]);
+  }
+  const entries: RankedAnomaly[] = [];
+  for (const list of byCohort.values()) {
+    const incident = list.filter(isIncidentAnomaly).sort((x, y) => rateLift(y) - rateLift(x))[0];
+    const lead = incident ?? [...list].sort((x, y) => Math.abs(y.z) - Math.abs(x.z))[0]!;
+    entries.push({ ...lead, isIncident: incident !== undefined, related: list.filter((a) => a !== lead).map((a) => a.sentence) });
+  }
+  entries.sort(
+    (x, y) =>
+      Number(y.isIncident) - Number(x.isIncident) ||
+      Math.abs(y.z) - Math.abs(x.z) ||
+      x.value.localeCompare(y.value),
+  );
+  return { shown: entries.slice(0, cap), more: Math.max(0, entries.length - cap) };
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { computeTrend, fillSparkline } from "./trend";
+import { computeTrend, fillSparkline, formatTrend } from "./trend";
 
 describe("computeTrend", () => {
   it("up and down with delta and ratio", () => {
@@ -18,6 +18,27 @@ describe("computeTrend", () => {
     expect(computeTrend(0, 0)).toEqual({ current: 0, previous: 0, delta: 0, ratio: null, direction: "flat" });
     expect(computeTrend(7, 0)).toEqual({ current: 7, previous: 0, delta: 7, ratio: null, direction: "new" });
     expect(computeTrend(0, 7)).toEqual({ current: 0, previous: 7, delta: -7, ratio: 0, direction: "gone" });
+  });
+
+  it("reads a tiny baseline that the window dwarfs as new, not as a huge percentage", () => {
+    expect(computeTrend(1_400, 2)).toMatchObject({ direction: "new", ratio: 700 });
+    expect(formatTrend(computeTrend(1_400, 2))).toBe("new");
+    expect(computeTrend(10, 4).direction).toBe("new");
+    // Below twice the tiny baseline, or from a real baseline, the ratio speaks.
+    expect(computeTrend(6, 4).direction).toBe("up");
+    expect(computeTrend(1_400, 5)).toMatchObject({ direction: "up", ratio: 280 });
+    expect(computeTrend(3, 4).direction).toBe("down");
+  });
+
+  it("formats a trend in a few characters: percent, then a factor once tripled", () => {
+    expect(formatTrend(computeTrend(150, 100))).toBe("+50 %");
+    expect(formatTrend(computeTrend(40, 100))).toBe("−60 %");
+    expect(formatTrend(computeTrend(102, 100))).toBe("+2 %");
+    expect(formatTrend(computeTrend(100, 100))).toBe("±0 %");
+    expect(formatTrend(computeTrend(320, 100))).toBe("×3.2");
+    expect(formatTrend(computeTrend(1_400, 5))).toBe("×280");
+    expect(formatTrend(computeTrend(0, 7))).toBe("gone");
+    expect(formatTrend(computeTrend(7, 0))).toBe("new");
   });
 
   it("refuses negative or non-finite counts", () => {

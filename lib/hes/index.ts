@@ -2,7 +2,9 @@
 // simulator (default, over the demo fleet unless one is given) or a real HES over HTTP.
 import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
+import { createDemoWorld } from "@/lib/simulator/demo-world";
 import { generateFleet, type Fleet } from "@/lib/simulator/fleet";
+import { getSharedWorld } from "@/lib/simulator/world";
 import type { HesAdapter } from "./adapter";
 import { createHttpHes } from "./http-hes";
 import { createSimulatorHes } from "./simulator-hes";
@@ -29,6 +31,9 @@ export function createHes(options: GetHesOptions = {}): HesAdapter {
     if (!env.HES_URL) throw new AppError("invalid", "HES_ADAPTER=http needs HES_URL");
     return createHttpHes({ url: env.HES_URL, token: env.HES_TOKEN, timeoutMs: env.HES_TIMEOUT });
   }
-  const fleet = options.fleet ?? generateFleet({ meters: env.DEMO_METERS, seed: DEMO_FLEET_SEED, now: Date.now() });
-  return createSimulatorHes({ fleet, seed: DEMO_FLEET_SEED, defaultTimeoutMs: env.HES_TIMEOUT });
+  // The demo's world when the demo seeded one (the stream reports its facts); else a demo world of our own.
+  const shared = options.fleet ? null : getSharedWorld();
+  const fleet = options.fleet ?? shared?.fleet ?? generateFleet({ meters: env.DEMO_METERS, seed: DEMO_FLEET_SEED, now: Date.now() });
+  const world = shared ?? createDemoWorld(fleet, Date.now());
+  return createSimulatorHes({ fleet, world, seed: DEMO_FLEET_SEED, defaultTimeoutMs: env.HES_TIMEOUT });
 }

@@ -1,6 +1,8 @@
 // In-memory head-end: latency and RF loss follow the meter's SNR and its gateway's load; FOTA
 // follows policy (HES >= 4.2.0, compatible pairs) and can brick. Random draws come from the
 // idempotency key, so an outcome does not depend on which other commands interleave.
+// The meters' facts (link, interference, firmware, supercap, stuck comms…) are those of a
+// World (lib/simulator/world.ts), the same one the demo's log stream reports.
 import { CODES, STEPS, type Code, type Step } from "@/lib/audit/codes";
 import { AppError } from "@/lib/errors";
 import { quoteLogfmt } from "@/lib/simulator/events";
@@ -11,7 +13,6 @@ import {
   getMeterId,
   getTamperedSha256,
   isFirmwarePairCompatible,
-  METER_FLAGS,
   MIN_FOTA_HES_VERSION,
   YEAR_MS,
   clamp,
@@ -20,6 +21,7 @@ import {
 } from "@/lib/simulator/fleet";
 import { createRandom, type Random, type Seed } from "@/lib/simulator/random";
 import { getDistanceKm } from "@/lib/simulator/region";
+import { BATTERY_LOW_V, createWorld, LOW_SNR_DB, SUPERCAP_FAIL_HEALTH, type MeterState, type World } from "@/lib/simulator/world";
 import {
   realClock,
   type AuditLineListener,
@@ -44,16 +46,8 @@ export interface SimulatorHesOptions {
   tlsFailureRate?: number;
   /** Gateway id -> interference severity 0..1 at start. */
   interference?: Record<string, number>;
-}
-
-/** What changed on a meter since the fleet was generated. */
-interface MeterState {
-  fwMetrology: number;
-  fwComms: number;
-  isHashMismatch: boolean;
-  isBricked: boolean;
-  certNotAfter: number;
-  accuracyErrPct: number;
+  /** The world whose facts the answers follow; default: one of its own over `fleet`, without incidents. */
+  world?: World;
 }
 
 interface KeyRecord {
@@ -85,8 +79,7 @@ export class SimulatorHes implements HesAdapter {
   private readonly fotaFailureRate: number;
   private readonly tlsFailureRate: number;
   private readonly inFlight: Uint16Array;
-  private readonly interference = new Map<number, number>();
-  private readonly states = new Map<number, MeterState>();
+  readonly world: World;
   private readonly keys = new Map<string, KeyRecord>();
   private readonly listeners = new Set<AuditLineListener>();
   private gatewayMeters: { offsets: Uint32Array; meters: Uint32Array } | null = null;
@@ -100,6 +93,8 @@ export class SimulatorHes implements HesAdapter {
     this.fotaFailureRate = options.fotaFailureRate ?? 0.02;
     this.tlsFailureRate = options.tlsFailureRate ?? 0.35;
     this.inFlight = new Uint16Array(this.fleet.gateways.length);
+    if (options.world && options.world.fleet !== options.fleet) throw new AppError("invalid", "the head-end's world must be of its fleet");
+    this.world = options.world ?? createWorld({ fleet: this.fleet, seed: this.seed, stuckShare: 0 });
     for (const [id, severity] of Object.entries(options.interference ?? {})) this.setInterference(id, severity);
   }
 
@@ -135,10 +130,11 @@ export class SimulatorHes implements HesAdapter {
   }
 
   setInterference(gatewayId: string, severity: number): void {
-    const g = this.fleet.gateways.findIndex((gw) => gw.id === gatewayId);
-    if (g < 0) throw new AppError("not_found", `no gateway ${gatewayId}`);
-    if (severity > 0) this.interference.set(g, clamp(severity, 0, 1));
-    else this.interference.delete(g);
+    this.world.setInterference(gatewayId, severity);
+  }
+
+  private lossDb(g: number): number {
+    return this.world.getGatewayLossDb(g, this.clock.now());
   }
 
   isBricked(meterId: string): boolean {
@@ -151,7 +147,7 @@ export class SimulatorHes implements HesAdapter {
     const g = m.gateway[i]!;
     const gw = this.fleet.gateways[g]!;
     const rng = createRandom(this.seed).fork("neighbours:" + meterId);
-    const loss = (this.interference.get(g) ?? 0) * 20;
+    const loss = this.lossDb(g);
     const { offsets, meters } = this.getGatewayMeters();
     const peers: { d: number; j: number }[] = [];
     const from = offsets[g]!;
@@ -190,20 +186,7 @@ export class SimulatorHes implements HesAdapter {
   }
 
   private getState(i: number): MeterState {
-    let s = this.states.get(i);
-    if (!s) {
-      const m = this.fleet.meters;
-      s = {
-        fwMetrology: m.fwMetrology[i]!,
-        fwComms: m.fwComms[i]!,
-        isHashMismatch: (m.flags[i]! & METER_FLAGS.hashMismatch) !== 0,
-        isBricked: false,
-        certNotAfter: m.certNotAfter[i]!,
-        accuracyErrPct: m.accuracyErrPct[i]!,
-      };
-      this.states.set(i, s);
-    }
-    return s;
+    return this.world.getState(i);
   }
 
   private getGatewayMeters() {
@@ -240,7 +223,7 @@ export class SimulatorHes implements HesAdapter {
     try {
       // Past its session limit the gateway queues; deep queues outlive the caller's timeout.
       if (load > 1 && rng.chance(Math.min(0.95, 0.25 + (load - 1) * 0.75))) return await this.timeOut(i, cmd, timeoutMs, load);
-      const snr = m.snr[i]! - (this.interference.get(g) ?? 0) * 20;
+      const snr = this.world.getSnr(i, this.clock.now());
       const pLoss = 1 / (1 + Math.exp((snr - 12) / 2.5));
       const base = BASE_LATENCY_MS[cmd.step];
       let latency = 0;
@@ -251,9 +234,16 @@ export class SimulatorHes implements HesAdapter {
       }
       if (latency > timeoutMs) return await this.timeOut(i, cmd, timeoutMs, load);
       await this.clock.sleep(latency * this.latencyScale);
-      if (!isDelivered) {
+      // An RF analysis is the gateway's own measurement of the link: a weak link is its finding, not a lost command.
+      if (!isDelivered && cmd.step !== "rf_analysis") {
         const message = `RF timeout after ${RF_ATTEMPTS} retries`;
-        this.emit(i, cmd, "E105", "fail", { msg: message, led: "amber_steady", snr: round(snr, 1), rssi: Math.round(m.rssi[i]! - (this.interference.get(g) ?? 0) * 16) });
+        this.emit(i, cmd, "E105", "fail", { msg: message, led: "amber_steady", snr: round(snr, 1), rssi: Math.round(m.rssi[i]! - this.lossDb(g) * 0.8) });
+        return { status: "fail", code: "E105", message };
+      }
+      // A hung comms module answers nothing but the reset the head-end sends through the gateway.
+      if (state.isCommsStuck && cmd.step !== "comms_reset" && cmd.step !== "rf_analysis") {
+        const message = "comms module not answering: no reply to 3 session requests; run a comms reset";
+        this.emit(i, cmd, "E105", "fail", { msg: message, led: "amber_steady" });
         return { status: "fail", code: "E105", message };
       }
       const session = this.checkSession(gw.hesVersion, state, cmd, rng);
@@ -291,7 +281,8 @@ export class SimulatorHes implements HesAdapter {
     // An expired root CA blocks every automated session; renewal goes over the bootstrap channel.
     if (state.certNotAfter < this.clock.now() && cmd.step !== "cert_renew")
       return { status: "fail", code: "CERT_EXPIRED", message: "meter root CA /etc/ssl/certs/meter_root.crt has expired" };
-    if (hesVersion === "4.1.3" && rng.chance(this.tlsFailureRate))
+    // An RF analysis is measured at the gateway and opens no TLS session with the meter.
+    if (hesVersion === "4.1.3" && cmd.step !== "rf_analysis" && rng.chance(this.tlsFailureRate))
       return { status: "fail", code: "TLS_HANDSHAKE", message: "TLS handshake failed: head-end OpenSSL build mismatch" };
     return null;
   }
@@ -357,17 +348,17 @@ export class SimulatorHes implements HesAdapter {
       }
       case "battery_audit": {
         if (m.kind[i] === 0) {
-          const health = round(m.supercapHealth[i]!, 2);
-          if (health < 0.35) return fail("SUPERCAP_FAIL", "supercapacitor cannot carry a last-gasp message", { supercap_health: health });
+          const health = round(state.supercapHealth, 2);
+          if (health < SUPERCAP_FAIL_HEALTH) return fail("SUPERCAP_FAIL", "supercapacitor cannot carry a last-gasp message", { supercap_health: health });
           return ok({ supercapHealth: health }, { supercap_health: health });
         }
-        const volts = round(m.batteryV[i]!, 2);
-        if (volts < 3.1) return fail("BATTERY_LOW", `battery ${volts} V below 3.10 V`, { battery_v: volts });
+        const volts = round(state.batteryV, 2);
+        if (volts < BATTERY_LOW_V) return fail("BATTERY_LOW", `battery ${volts} V below 3.10 V`, { battery_v: volts });
         return ok({ batteryV: volts }, { battery_v: volts });
       }
       case "rf_analysis": {
-        const link = { rssi: Math.round(m.rssi[i]! - (this.interference.get(m.gateway[i]!) ?? 0) * 16), snr: round(snr, 1) };
-        if (snr < 15) return fail("LOW_SNR", `mesh SNR ${link.snr} dB below 15 dB`, link);
+        const link = { rssi: Math.round(m.rssi[i]! - this.lossDb(m.gateway[i]!) * 0.8), snr: round(snr, 1) };
+        if (snr < LOW_SNR_DB) return fail("LOW_SNR", `mesh SNR ${link.snr} dB below 15 dB`, link);
         return ok(link, link);
       }
       case "inspect": {
@@ -375,8 +366,11 @@ export class SimulatorHes implements HesAdapter {
         const temp = round(zone.meanTempC + 9 + rng.normal(0, 3), 1);
         return ok({ tempC: temp }, { temp_c: temp });
       }
-      case "comms_reset":
-        return ok({ reassociated: true });
+      case "comms_reset": {
+        const wasStuck = state.isCommsStuck;
+        state.isCommsStuck = false;
+        return ok({ reassociated: true, wasStuck }, wasStuck ? { msg: "comms module restarted and re-associated" } : {});
+      }
     }
   }
 

@@ -17,9 +17,17 @@
  *   _exists_:rssi  rssi:*          presence (not null / not empty / key present)
  *   *                              everything (also the empty query)
  * Operators AND, OR, NOT and TO are upper case, as in Lucene; lower-case "and" is a word.
+ *
+ * Forgiving (lib/logs/vocabulary.ts): a bare word shaped like a code or an id also matches that
+ * field (E105 -> code, GW-0042 -> gw, EM-613 -> meter EM-0000613 or ids starting EM-613), and a
+ * value outside a closed field's vocabulary gets a "did you mean" (sev:warning -> warn). Both come
+ * back as notes beside the AST; the query itself is never rewritten behind the user's back.
  */
 import { CODE_LIST, LED_STATES, RESULTS, SEVERITIES, STEPS } from "@/lib/audit/codes";
 import { parseIsoInstant } from "./time-range";
+import { readBareToken, suggestIdValue, suggestValue, type QueryNote } from "./vocabulary";
+
+export type { QueryNote } from "./vocabulary";
 
 export type FieldKind = "keyword" | "text" | "number" | "time";
 
@@ -89,7 +97,7 @@ export interface QueryError {
   position: number;
   length: number;
 }
-export type ParseQueryResult = { ok: true; ast: QueryNode } | { ok: false; error: QueryError };
+export type ParseQueryResult = { ok: true; ast: QueryNode; notes: QueryNote[] } | { ok: false; error: QueryError };
 
 export const MAX_QUERY_LENGTH = 4000;
 const MAX_DEPTH = 40;
@@ -110,7 +118,9 @@ export function parseQuery(text: string): ParseQueryResult {
     if (text.length > MAX_QUERY_LENGTH) {
       return fail(`The query is too long (at most ${MAX_QUERY_LENGTH} characters)`, MAX_QUERY_LENGTH, text.length - MAX_QUERY_LENGTH);
     }
-    return { ok: true, ast: new Parser(text).parseAll() };
+    const parser = new Parser(text);
+    const ast = parser.parseAll();
+    return { ok: true, ast, notes: parser.notes };
   } catch (e) {
     if (e instanceof ParseFailure) return fail(e.message, e.position, e.length);
     return fail("The query could not be read", 0, typeof text === "string" ? text.length : 0);
@@ -158,6 +168,7 @@ const startsTerm = (ch: string | undefined) => ch !== undefined && ch !== ")" &&
 class Parser {
   private pos = 0;
   private wildcards = 0;
+  readonly notes: QueryNote[] = [];
   constructor(private readonly src: string) {}
 
   parseAll(): QueryNode {
@@ -288,7 +299,23 @@ class Parser {
       if (isMatchAll(word.glob)) return { type: "all" };
       return { type: "wildcard", field: MSG, pattern: word.glob };
     }
-    return { type: "text", value: word.text, phrase: false };
+    const text: QueryNode = { type: "text", value: word.text, phrase: false };
+    return this.readBareWord(word, text) ?? text;
+  }
+
+  /** A bare word shaped like a code, gateway or meter id matches that field too (and stays a word of the message). */
+  private readBareWord(word: Word, text: QueryNode): QueryNode | null {
+    const reading = readBareToken(word.text);
+    if (!reading) return null;
+    const field: FieldRef = { kind: "column", name: reading.field };
+    const options: QueryNode[] = [{ type: "term", field, value: reading.value }];
+    let meaning = `${reading.field}:${reading.value}`;
+    if (reading.field === "meter" && reading.prefix) {
+      options.push({ type: "wildcard", field, pattern: `${reading.prefix}*` });
+      meaning += ` or a meter id starting ${reading.prefix}`;
+    }
+    this.notes.push({ kind: "interpreted", message: `${word.text} is read as ${meaning} (or the word in messages)`, position: word.start, length: word.end - word.start });
+    return { type: "or", children: [...options, text] };
   }
 
   private parseGroup(ctx: Context): QueryNode {
@@ -348,7 +375,21 @@ class Parser {
       if (word.text === "") throw new ParseFailure(`Empty value after "${label}:"`, start, this.pos - start);
       return { type: "text", value: word.text, phrase: quoted };
     }
-    return { type: "term", field: ref, value: normaliseEnumValue(ref, word.text) };
+    const value = normaliseEnumValue(ref, word.text);
+    if (ref.kind === "column" && !word.hasWildcard) {
+      const suggestion = suggestValue(ref.name, value) ?? suggestIdValue(ref.name, value);
+      if (suggestion !== null) {
+        const known = ref.name === "gw" || ref.name === "meter" ? "" : ` (${label} is one of the log contract's values)`;
+        this.notes.push({
+          kind: "did_you_mean",
+          message: `No line has ${label}:${value}${known}. Did you mean ${label}:${suggestion}?`,
+          position: word.start,
+          length: word.end - word.start,
+          replacement: quoted ? `"${suggestion}"` : suggestion,
+        });
+      }
+    }
+    return { type: "term", field: ref, value };
   }
 
   private parseComparison(ref: FieldRef, label: string, start: number): QueryNode {

@@ -16,6 +16,7 @@ import {
 import { createRandom, type Random, type Seed } from "./random";
 import { getUtcOffsetMinutes, REGION_TIMEZONES, type RegionTimezone } from "./region";
 import { createDefaultScenario, resolveScenario, type ResolvedEffect, type Scenario } from "./scenario";
+import { getIntensity, type World } from "./world";
 
 export interface StreamEvent {
   /** Event time at the meter, epoch ms UTC. */
@@ -31,6 +32,16 @@ export interface EventStreamInput {
   ratePerSec: number;
   /** A scenario, "default" (one of each cause, picked by seed) or "none" (chronic causes only). */
   scenario?: Scenario | "default" | "none";
+  /**
+   * The world the lines describe: its incidents join the scenario's, links follow its
+   * interference and field fixes, and a fixed meter stops reporting the fault.
+   */
+  world?: World;
+  /**
+   * "dense" (default): faults are shares of the lines, so a short stream shows every cause.
+   * "fleet": faults are events per meter per day, as in a real fleet (the demo's history).
+   */
+  density?: "dense" | "fleet";
 }
 
 type SourceKind =
@@ -125,6 +136,48 @@ const EFFECT_SOURCES: Record<ResolvedEffect["event"], [SourceKind, number][]> = 
 
 const HEARTBEAT_RATE = 0.7;
 
+// density "fleet": chronic faults in events per fleet meter per day (each well under 1 % of
+// meters a day), scripted causes in events per affected meter per hour at full intensity.
+const FLEET_CHRONIC_PER_METER_DAY: Partial<Record<SourceKind, number>> = {
+  E105: 0.004,
+  LOW_SNR: 0.006,
+  E001: 0.002,
+  E042: 0.0008,
+  CERT_EXPIRED: 0.003,
+  IPC_ERROR: 0.002,
+  TLS_HANDSHAKE: 0.004,
+  HES_TIMEOUT: 0.002,
+  LAST_GASP: 0.002,
+  SUPERCAP_FAIL: 0.001,
+  BATTERY_LOW: 0.004,
+  HOTSPOT: 0.0015,
+  FOTA_FAILED: 0.0005,
+  FW_HASH_MISMATCH: 0.0004,
+};
+const FLEET_EFFECT_PER_METER_HOUR: Record<ResolvedEffect["event"], [SourceKind, number][]> = {
+  interference: [["E105", 0.2], ["LOW_SNR", 0.1]],
+  heatwave: [["HOTSPOT", 0.03], ["SUPERCAP_FAIL", 0.008]],
+  storm: [["LAST_GASP", 0.05], ["SUPERCAP_FAIL", 0.005]],
+  tamper_burst: [["E042", 0.05]],
+  firmware_cohort: [["IPC_ERROR", 0.25]],
+  fota_wave: [["fota_step_ok", 0.5], ["HES_TIMEOUT", 0.2], ["FOTA_FAILED", 0.02]],
+};
+const STEP_OK_SHARE = 0.13;
+
+/** Fault sources whose line says the meter has a condition of the world (checked before reporting). */
+const CONDITION_CODE: Partial<Record<SourceKind, Code>> = {
+  E105: "E105",
+  LOW_SNR: "LOW_SNR",
+  E001: "E001",
+  E042: "E042",
+  CERT_EXPIRED: "CERT_EXPIRED",
+  IPC_ERROR: "IPC_ERROR",
+  SUPERCAP_FAIL: "SUPERCAP_FAIL",
+  BATTERY_LOW: "BATTERY_LOW",
+  HOTSPOT: "HOTSPOT",
+  FW_HASH_MISMATCH: "FW_HASH_MISMATCH",
+};
+
 export class EventStream implements IterableIterator<StreamEvent> {
   private readonly fleet: Fleet;
   private readonly rng: Random;
@@ -152,10 +205,17 @@ export class EventStream implements IterableIterator<StreamEvent> {
   private tzOffsetMin: Record<RegionTimezone, number> = { "America/Chicago": -360, "America/Denver": -420 };
   private season = 0;
   private readonly hesPid: Map<string, number>;
+  private readonly world: World | null;
+  private readonly isFleetDensity: boolean;
+  private readonly linesPerHour: number;
 
   constructor(input: EventStreamInput) {
     if (!(input.ratePerSec > 0)) throw new RangeError("createEventStream: ratePerSec must be > 0");
+    if (input.world && input.world.fleet !== input.fleet) throw new RangeError("createEventStream: the world must be of the same fleet");
     this.fleet = input.fleet;
+    this.world = input.world ?? null;
+    this.isFleetDensity = input.density === "fleet";
+    this.linesPerHour = input.ratePerSec * 3600;
     this.rng = createRandom(input.seed).fork("events");
     this.startMs = typeof input.start === "number" ? input.start : input.start.getTime();
     this.t = this.startMs;
@@ -163,7 +223,7 @@ export class EventStream implements IterableIterator<StreamEvent> {
     const scenario = input.scenario ?? "default";
     const resolved =
       scenario === "none" ? [] : resolveScenario(scenario === "default" ? createDefaultScenario(input.fleet, input.seed) : scenario, input.fleet);
-    this.effects = resolved.map((e) => ({ ...e, startMs: e.startMs + this.startMs, endMs: e.endMs + this.startMs }));
+    this.effects = [...resolved.map((e) => ({ ...e, startMs: e.startMs + this.startMs, endMs: e.endMs + this.startMs })), ...(this.world?.effects ?? [])];
 
     const f = this.fleet;
     this.gatewayHesVersion = f.gateways.map((g) => g.hesVersion);
@@ -193,6 +253,20 @@ export class EventStream implements IterableIterator<StreamEvent> {
     return { value: { ts, line: this.formatLine(ts, fields) }, done: false };
   }
 
+  /**
+   * One heartbeat from every meter, stamped within `spreadMs` before `end` (a fleet's daily
+   * read: a sparse history still hears from each meter every day). Draws from the stream's own
+   * random sequence, after the lines already taken.
+   */
+  rollCall(end: number, spreadMs: number): StreamEvent[] {
+    const out: StreamEvent[] = [];
+    for (let i = 0; i < this.fleet.meters.count; i++) {
+      const ts = Math.floor(end - 1 - this.rng.float() * spreadMs);
+      out.push({ ts, line: this.formatLine(ts, this.createHeartbeat(i)) });
+    }
+    return out;
+  }
+
   /** Cohorts drawn from the fleet data: the causes that are always there. */
   private createChronicSources(): Source[] {
     const f = this.fleet;
@@ -205,7 +279,7 @@ export class EventStream implements IterableIterator<StreamEvent> {
     const tlsGateway = f.gateways.map((g) => g.hesVersion === "4.1.3");
     const fotaGateway = f.gateways.map((g) => compareVersions(g.hesVersion, "4.2.0") >= 0);
     for (let i = 0; i < m.count; i++) {
-      if (m.snr[i]! < 15) cohort.lowSnr.push(i);
+      if (m.snr[i]! < 15 || this.world?.isCommsStuck(i)) cohort.lowSnr.push(i);
       if (m.accuracyErrPct[i]! > 0.2) cohort.divider.push(i);
       if (m.certNotAfter[i]! < this.startMs) cohort.cert.push(i);
       if (incompatible[m.fwMetrology[i]!]![m.fwComms[i]!]) cohort.ipc.push(i);
@@ -236,7 +310,10 @@ export class EventStream implements IterableIterator<StreamEvent> {
     };
     return CHRONIC.map(([kind, rate]) => {
       const pool = pools[kind];
-      return { kind, rate, pool: pool ? Int32Array.from(pool) : null, effect: null, weight: 0 };
+      // Fleet density: a share of lines that gives the wanted events per meter per day.
+      const perDay = FLEET_CHRONIC_PER_METER_DAY[kind];
+      const share = kind === "step_ok" ? STEP_OK_SHARE : ((perDay ?? 0) * m.count) / (this.linesPerHour * 24);
+      return { kind, rate: this.isFleetDensity ? share : rate, pool: pool ? Int32Array.from(pool) : null, effect: null, weight: 0 };
     });
   }
 
@@ -253,7 +330,7 @@ export class EventStream implements IterableIterator<StreamEvent> {
       s.weight = s.pool && s.pool.length === 0 ? 0 : s.rate;
       sources.push(s);
     }
-    sources.push({ kind: "heartbeat", rate: HEARTBEAT_RATE, pool: null, effect: null, weight: HEARTBEAT_RATE });
+    if (!this.isFleetDensity) sources.push({ kind: "heartbeat", rate: HEARTBEAT_RATE, pool: null, effect: null, weight: HEARTBEAT_RATE });
     this.gatewayLossDb = new Map();
     this.zoneHeatC = [0, 0, 0, 0];
     let nextChange = Number.POSITIVE_INFINITY;
@@ -265,9 +342,18 @@ export class EventStream implements IterableIterator<StreamEvent> {
       if (t >= e.endMs) continue;
       nextChange = Math.min(nextChange, e.endMs);
       const intensity = getIntensity(e, t);
-      if (e.event === "interference") this.gatewayLossDb.set(e.gateway, (this.gatewayLossDb.get(e.gateway) ?? 0) + 20 * intensity);
+      if (e.event === "interference" && !this.world) this.gatewayLossDb.set(e.gateway, (this.gatewayLossDb.get(e.gateway) ?? 0) + 20 * intensity);
       if (e.event === "heatwave") this.zoneHeatC[this.fleet.region.climateZones.findIndex((z) => z.id === e.zone)] += e.riseC * intensity;
       for (const [kind, rate, pool] of this.effectPools.get(e)!) sources.push({ kind, rate, pool, effect: e, weight: rate * intensity });
+    }
+    if (this.world) for (let g = 0; g < this.fleet.gateways.length; g++) {
+      const loss = this.world.getGatewayLossDb(g, t);
+      if (loss > 0) this.gatewayLossDb.set(g, loss);
+    }
+    // Fleet density: heartbeats fill what the faults leave, so the fault shares stay as computed.
+    if (this.isFleetDensity) {
+      const heartbeat = Math.max(0.05, 1 - sources.reduce((a, s) => a + s.weight, 0));
+      sources.push({ kind: "heartbeat", rate: heartbeat, pool: null, effect: null, weight: heartbeat });
     }
     this.nextChangeMs = nextChange;
     this.sources = sources;
@@ -280,12 +366,15 @@ export class EventStream implements IterableIterator<StreamEvent> {
     const out = new Map<ResolvedEffect, [SourceKind, number, Int32Array][]>();
     for (const e of this.effects) {
       const list: [SourceKind, number, Int32Array][] = [];
-      for (const [kind, rate] of EFFECT_SOURCES[e.event]) {
+      const rates = this.isFleetDensity ? FLEET_EFFECT_PER_METER_HOUR[e.event] : EFFECT_SOURCES[e.event];
+      for (const [kind, rate] of rates) {
         let pool = e.meters;
         // Supercaps that fail are the weak ones in the affected area; hotspots and last gasps are electric.
         if (kind === "SUPERCAP_FAIL") pool = pool.filter((i) => m.supercapHealth[i]! < 0.5);
         if (kind === "HOTSPOT" || kind === "LAST_GASP") pool = pool.filter((i) => m.kind[i] === 0);
-        if (pool.length > 0) list.push([kind, rate, pool]);
+        // Fleet density: the rate is per affected meter per hour.
+        const share = this.isFleetDensity ? (rate * pool.length) / this.linesPerHour : rate;
+        if (pool.length > 0) list.push([kind, share, pool]);
       }
       out.set(e, list);
     }
@@ -316,41 +405,58 @@ export class EventStream implements IterableIterator<StreamEvent> {
 
   private createFields(): Fields {
     const source = this.pickSource();
+    const condition = CONDITION_CODE[source.kind];
+    // A meter whose condition was fixed in the world reports a heartbeat instead of the fault.
+    if (this.world && condition && source.pool) {
+      const i = this.pickMeter(source.pool);
+      if (!this.world.hasCondition(i, condition, this.t)) return this.createHeartbeat(i);
+      return this.createFault(source, i);
+    }
+    return this.createFault(source, -1);
+  }
+
+  private createHeartbeat(i: number): Fields {
     const rng = this.rng;
     const m = this.fleet.meters;
+    const loss = this.gatewayLossDb.get(m.gateway[i]!) ?? 0;
+    // Under heavy interference the health check itself is lost to RF timeouts.
+    if (loss > 7 && rng.chance(loss / 40)) return this.createRfTimeout(i);
+    const f: Fields = { meter: i, code: "HEARTBEAT", led: "green_steady", ...this.measureLink(i), temp_c: this.measureTemp(i) };
+    if (m.kind[i] !== 0) f.battery_v = round2(m.batteryV[i]! + rng.normal(0, 0.01));
+    else if (rng.chance(0.2)) f.accuracy_err_pct = this.measureAccuracy(i);
+    if (rng.chance(0.1)) Object.assign(f, this.firmwareOf(i));
+    return f;
+  }
+
+  /** One line of the source; `chosen` is a meter already drawn from its pool, or -1. */
+  private createFault(source: Source, chosen: number): Fields {
+    const rng = this.rng;
+    const m = this.fleet.meters;
+    const pick = (pool: Int32Array | null) => (chosen >= 0 ? chosen : this.pickMeter(pool));
     switch (source.kind) {
-      case "heartbeat": {
-        const i = this.pickMeter(null);
-        const loss = this.gatewayLossDb.get(m.gateway[i]!) ?? 0;
-        // Under heavy interference the health check itself is lost to RF timeouts.
-        if (loss > 7 && rng.chance(loss / 40)) return this.createRfTimeout(i);
-        const f: Fields = { meter: i, code: "HEARTBEAT", led: "green_steady", ...this.measureLink(i), temp_c: this.measureTemp(i) };
-        if (m.kind[i] !== 0) f.battery_v = round2(m.batteryV[i]! + rng.normal(0, 0.01));
-        else if (rng.chance(0.2)) f.accuracy_err_pct = this.measureAccuracy(i);
-        if (rng.chance(0.1)) Object.assign(f, this.firmwareOf(i));
-        return f;
-      }
+      case "heartbeat":
+        return this.createHeartbeat(this.pickMeter(null));
       case "step_ok":
         return this.createStepOk(rng.pick(this.jobs));
       case "fota_step_ok": {
-        const i = this.pickMeter(source.pool);
+        const i = pick(source.pool);
         return { meter: i, code: "STEP_OK", led: "green_steady", step: "fota", job: this.jobByStep.fota.id, result: "ok", ...this.firmwareOf(i), msg: "firmware image applied and verified" };
       }
       case "E105":
-        return this.createRfTimeout(this.pickMeter(source.pool));
+        return this.createRfTimeout(pick(source.pool));
       case "LOW_SNR": {
-        const i = this.pickMeter(source.pool);
+        const i = pick(source.pool);
         const link = this.measureLink(i);
         link.snr = Math.min(link.snr, 14.9);
         return { meter: i, code: "LOW_SNR", ...link, msg: `mesh SNR ${link.snr} dB below 15 dB` };
       }
       case "E001": {
-        const i = this.pickMeter(source.pool);
+        const i = pick(source.pool);
         const err = this.measureAccuracy(i);
         return { meter: i, code: "E001", led: "red_blinking", accuracy_err_pct: Math.max(err, 0.21), msg: rng.pick(E001_MSGS) };
       }
       case "E042": {
-        const i = this.pickMeter(source.pool);
+        const i = pick(source.pool);
         const magnetic = rng.chance(0.6);
         return {
           meter: i,
@@ -361,7 +467,7 @@ export class EventStream implements IterableIterator<StreamEvent> {
         };
       }
       case "CERT_EXPIRED": {
-        const i = this.pickMeter(source.pool);
+        const i = pick(source.pool);
         const job = rng.pick(this.jobs);
         return {
           meter: i,
@@ -374,12 +480,12 @@ export class EventStream implements IterableIterator<StreamEvent> {
         };
       }
       case "IPC_ERROR": {
-        const i = this.pickMeter(source.pool);
+        const i = pick(source.pool);
         const fw = this.firmwareOf(i);
         return { meter: i, code: "IPC_ERROR", led: "amber_blinking", ...fw, msg: `metrology ${fw.fw_metrology} <-> comms ${fw.fw_comms}: IPC version mismatch` };
       }
       case "TLS_HANDSHAKE": {
-        const i = this.pickMeter(source.pool);
+        const i = pick(source.pool);
         const job = rng.pick(this.jobs);
         return {
           meter: i,
@@ -392,17 +498,17 @@ export class EventStream implements IterableIterator<StreamEvent> {
         };
       }
       case "HES_TIMEOUT": {
-        const i = this.pickMeter(source.pool);
+        const i = pick(source.pool);
         const max = this.fleet.gateways[m.gateway[i]!]!.maxConcurrentSessions;
         const job = source.effect ? this.jobByStep.fota : rng.pick(this.jobs);
         return { meter: i, code: "HES_TIMEOUT", step: job.step, job: job.id, result: "timeout", extra: [["sessions", `${max}/${max}`]], msg: "head-end gave up after 30 s: gateway sessions saturated" };
       }
       case "LAST_GASP": {
-        const i = source.pool ? this.pickMeter(source.pool) : this.pickMeterOfKind((k) => k === 0);
+        const i = source.pool ? pick(source.pool) : this.pickMeterOfKind((k) => k === 0);
         return { meter: i, code: "LAST_GASP", led: "off", msg: "power failure: last gasp on supercap" };
       }
       case "SUPERCAP_FAIL": {
-        const i = this.pickMeter(source.pool);
+        const i = pick(source.pool);
         return {
           meter: i,
           code: "SUPERCAP_FAIL",
@@ -412,7 +518,7 @@ export class EventStream implements IterableIterator<StreamEvent> {
         };
       }
       case "BATTERY_LOW": {
-        const i = this.pickMeter(source.pool);
+        const i = pick(source.pool);
         const audit = rng.chance(0.4);
         const f: Fields = { meter: i, code: "BATTERY_LOW", battery_v: Math.min(3.09, round2(m.batteryV[i]! + rng.normal(0, 0.01))) };
         if (audit) Object.assign(f, { step: "battery_audit", job: this.jobByStep.battery_audit.id, result: "fail" });
@@ -420,13 +526,13 @@ export class EventStream implements IterableIterator<StreamEvent> {
         return f;
       }
       case "HOTSPOT": {
-        const i = this.pickMeter(source.pool);
+        const i = pick(source.pool);
         // A high-resistance joint adds its own heat on top of the enclosure temperature.
         const temp = Math.max(60.5 + rng.float() * 3, this.measureTemp(i) + 12 + rng.float() * 14);
         return { meter: i, code: "HOTSPOT", temp_c: round1(temp), msg: "terminal block above 60 °C" };
       }
       case "FOTA_FAILED": {
-        const i = this.pickMeter(source.pool);
+        const i = pick(source.pool);
         return {
           meter: i,
           code: "FOTA_FAILED",
@@ -439,7 +545,7 @@ export class EventStream implements IterableIterator<StreamEvent> {
         };
       }
       case "FW_HASH_MISMATCH": {
-        const i = this.pickMeter(source.pool);
+        const i = pick(source.pool);
         const fw = this.firmwareOf(i);
         return {
           meter: i,
@@ -495,8 +601,10 @@ export class EventStream implements IterableIterator<StreamEvent> {
   }
 
   private firmwareOf(i: number): Pick<Fields, "fw_metrology" | "fw_comms" | "fw_sha256"> {
-    const mv = this.fleet.metrologyVersions[this.fleet.meters.fwMetrology[i]!]!;
-    const cv = this.fleet.commsVersions[this.fleet.meters.fwComms[i]!]!;
+    // A FOTA through the head-end changed the world's pair: the stream reports the running one.
+    const state = this.world?.peekState(i);
+    const mv = this.fleet.metrologyVersions[state?.fwMetrology ?? this.fleet.meters.fwMetrology[i]!]!;
+    const cv = this.fleet.commsVersions[state?.fwComms ?? this.fleet.meters.fwComms[i]!]!;
     return { fw_metrology: mv, fw_comms: cv, fw_sha256: getBuildSha256(mv, cv) };
   }
 
@@ -504,7 +612,8 @@ export class EventStream implements IterableIterator<StreamEvent> {
     const m = this.fleet.meters;
     const loss = this.gatewayLossDb.get(m.gateway[i]!) ?? 0;
     const rssi = clamp(Math.round(m.rssi[i]! + this.rng.normal(0, 1.5) - loss * 0.8), -130, 0);
-    const snr = clamp(round1(m.snr[i]! + this.rng.normal(0, 1) - loss), -10, 45);
+    const gain = this.world?.peekState(i)?.snrGainDb ?? 0;
+    const snr = clamp(round1(m.snr[i]! + gain + this.rng.normal(0, 1) - loss), -10, 45);
     const lqi = clamp(Math.round(m.lqi[i]! + this.rng.normal(0, 3) - loss * 5), 0, 255);
     return { rssi, lqi, snr };
   }
@@ -562,7 +671,9 @@ export class EventStream implements IterableIterator<StreamEvent> {
   private formatLogfmt(ts: number, f: Fields, gw: string, tz: RegionTimezone): string {
     const rng = this.rng;
     let s = "ts=" + this.formatTs(ts, tz) + " meter=" + getMeterId(this.fleet, f.meter);
-    if (rng.float() < 0.95) s += " gw=" + gw;
+    // A dense stream drops gw on some lines (parsers must cope); a fleet's always names it, so a
+    // gateway's count from the lines equals its count from the inventory on a sparse history.
+    if (this.isFleetDensity || rng.float() < 0.95) s += " gw=" + gw;
     s += " code=" + f.code;
     if (rng.float() < 0.85) s += " sev=" + (f.sev ?? CODES[f.code].sev);
     if (f.led) s += " led=" + f.led;
@@ -615,13 +726,6 @@ export class EventStream implements IterableIterator<StreamEvent> {
 
 const E001_MSGS = ["metrology checksum != reference", "calibration drift: checksum mismatch at 30 A", 'reference compare failed "15/30/60 A" sweep'];
 const FOTA_MSGS = ["image write failed at block 412; meter unresponsive", "post-flash boot check failed; recovery needed", "flash-write aborted by voltage sag"];
-
-/** Intensity 0..1: severity, ramping up over the first quarter of the cause (at most 15 min). */
-function getIntensity(e: ResolvedEffect, t: number): number {
-  const rampMs = Math.max(1, Math.min((e.endMs - e.startMs) / 4, 15 * 60_000));
-  const ramp = clamp((t - e.startMs) / rampMs, 0, 1);
-  return e.severity * (0.3 + 0.7 * ramp);
-}
 
 export function quoteLogfmt(v: string): string {
   if (v !== "" && !/[\s"=\\]/.test(v)) return v;

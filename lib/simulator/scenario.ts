@@ -53,12 +53,25 @@ export const scenarioEventSchema = z.discriminatedUnion(
       ...timing,
     }),
     z
-      .strictObject({ event: z.literal("storm"), town: z.string().min(1).optional(), bbox: bboxSchema.optional(), ...timing })
-      .refine(exactlyOne(["town", "bbox"]), "a storm needs exactly one of town or bbox"),
+      .strictObject({
+        event: z.literal("storm"),
+        town: z.string().min(1).optional(),
+        bbox: bboxSchema.optional(),
+        zone: z.enum(CLIMATE_ZONES, { error: `expected a climate zone: ${CLIMATE_ZONES.join(", ")}` }).optional(),
+        ...timing,
+      })
+      .refine(exactlyOne(["town", "bbox", "zone"]), "a storm needs exactly one of town or bbox (or zone: a climate zone)"),
     z
       .strictObject({ event: z.literal("tamper_burst"), town: z.string().min(1).optional(), gateway: gatewayIdSchema.optional(), ...timing })
       .refine(exactlyOne(["town", "gateway"]), "a tamper_burst needs exactly one of town or gateway"),
-    z.strictObject({ event: z.literal("firmware_cohort"), metrology: semverSchema, comms: semverSchema, ...timing }),
+    z.strictObject({
+      event: z.literal("firmware_cohort"),
+      metrology: semverSchema,
+      comms: semverSchema,
+      /** Only meters of this model (a pair that fails on one hardware revision). */
+      model: z.string().min(1).optional(),
+      ...timing,
+    }),
     z.strictObject({ event: z.literal("fota_wave"), gateway: gatewayIdSchema, ...timing }),
   ],
   { error: `expected event to be one of: ${SCENARIO_EVENTS.join(", ")}` },
@@ -180,6 +193,11 @@ export function resolveScenario(scenario: Scenario, fleet: Fleet, source = "scen
           if (g >= 0) effects.push({ ...base, gateway: g, meters: collect((i) => m.gateway[i] === g), label: ev.gateway });
           return;
         }
+        if ("zone" in ev && ev.zone !== undefined) {
+          const towns = new Set(fleet.region.towns.flatMap((tw, k) => (tw.climate === ev.zone ? [k] : [])));
+          effects.push({ ...base, zone: ev.zone, meters: collect((i) => towns.has(m.town[i]!)), label: ev.zone });
+          return;
+        }
         if (ev.town !== undefined) {
           const k = townOf(ev.town);
           if (k >= 0) effects.push({ ...base, meters: collect((i) => m.town[i] === k), label: ev.town });
@@ -201,7 +219,17 @@ export function resolveScenario(scenario: Scenario, fleet: Fleet, source = "scen
           problems.push(`${where}: metrology ${ev.metrology} + comms ${ev.comms} is a compatible pair; IPC errors need an incompatible one`);
           return;
         }
-        effects.push({ ...base, meters: collect((i) => m.fwMetrology[i] === mi && m.fwComms[i] === ci), label: `${ev.metrology}+${ev.comms}` });
+        const model = ev.model === undefined ? -1 : fleet.models.findIndex((md) => md.id === ev.model);
+        if (ev.model !== undefined && model < 0) {
+          problems.push(`${where}.model: ${ev.model} is not a model of this fleet (${fleet.models.map((md) => md.id).join(", ")})`);
+          return;
+        }
+        const onModel = (i: number) => model < 0 || m.model[i] === model;
+        effects.push({
+          ...base,
+          meters: collect((i) => m.fwMetrology[i] === mi && m.fwComms[i] === ci && onModel(i)),
+          label: `${ev.metrology}+${ev.comms}${ev.model ? ` on ${ev.model}` : ""}`,
+        });
         return;
       }
     }

@@ -9,13 +9,12 @@ const ARROWS = { up: "↑", new: "↑", down: "↓", gone: "↓", flat: "→" } 
 
 function TrendCell({ row }: { row: MatrixViewRow }) {
   if (!row.trend) return <span className="muted" title="A state of the fleet now, not events over time">fleet state</span>;
-  const { direction, percent } = row.trend;
+  const { direction, text } = row.trend;
   const rising = direction === "up" || direction === "new";
-  const text = direction === "new" ? "new" : direction === "gone" ? "gone" : percent === null ? "" : `${percent > 0 ? "+" : ""}${percent} %`;
   return (
     <span className="row" style={{ gap: 6, flexWrap: "nowrap" }} data-testid="trend" data-direction={direction}>
       <Sparkline values={row.sparkline} label={`${row.id}: events per bucket, ${row.events ?? 0} in the window`} />
-      <span className={rising ? "error-text" : direction === "flat" ? "muted" : "ok-text"} title={`previous window: ${row.previousEvents ?? 0} events`}>
+      <span className={rising ? "error-text" : direction === "flat" ? "muted" : "ok-text"} style={{ whiteSpace: "nowrap" }} title={`previous window: ${row.previousEvents ?? 0} events`}>
         {ARROWS[direction]} {text}
       </span>
     </span>

@@ -5,6 +5,7 @@ import { EmptyState } from "@/components/empty-state";
 import { QueryLimitError } from "@/lib/clickhouse/client";
 import { CATALOGUE, findSignature } from "@/lib/faults/catalogue";
 import { formatLift, formatPercent } from "@/lib/faults/root-cause";
+import { formatTrend } from "@/lib/faults/trend";
 import { DAY_MS, WINDOWS, getAnomalies, getFaultMatrix, getLedCorrelation, getRootCause, type WindowKey } from "@/lib/fault-analysis";
 import { getSliceCounts } from "@/lib/fleet/slice-counts";
 import { describeSlice, describeWindow } from "@/lib/fleet/slice-counts-text";
@@ -118,7 +119,11 @@ async function renderBody({ search, slice, from, to, canSchedule }: BodyInput) {
   const days = Math.max(1, Math.ceil((to - from) / DAY_MS));
   const totalEvents = matrix.rows.reduce((s, r) => s + (r.events ?? 0), 0);
 
-  const rows: MatrixViewRow[] = matrix.rows.map((r) => {
+  // What surges leads the table (new, or at least tripled), biggest first; the rest keep the catalogue's order.
+  const surge = (r: (typeof matrix.rows)[number]) =>
+    r.trend && r.events !== null && (r.trend.direction === "new" || (r.trend.ratio ?? 0) >= 3) ? r.events : -1;
+  const ordered = matrix.rows.map((r, k) => ({ r, k })).sort((x, y) => surge(y.r) - surge(x.r) || x.k - y.k).map((x) => x.r);
+  const rows: MatrixViewRow[] = ordered.map((r) => {
     const signature = findSignature(CATALOGUE, r.id)!;
     const schedule = canSchedule ? campaignHref(signature, slice, days) : null;
     return {
@@ -131,7 +136,7 @@ async function renderBody({ search, slice, from, to, canSchedule }: BodyInput) {
       events: r.events,
       meters: r.meters,
       previousEvents: r.previousEvents,
-      trend: r.trend ? { direction: r.trend.direction, percent: r.trend.ratio === null ? null : Math.round((r.trend.ratio - 1) * 100) } : null,
+      trend: r.trend ? { direction: r.trend.direction, percent: r.trend.ratio === null ? null : Math.round((r.trend.ratio - 1) * 100), text: formatTrend(r.trend) } : null,
       sparkline: r.sparkline,
       isJudged: r.isJudged,
       isSelected: search.sig === r.id,
@@ -226,18 +231,37 @@ async function renderBody({ search, slice, from, to, canSchedule }: BodyInput) {
       <section className="card" style={{ marginTop: 12 }} data-testid="anomalies">
         <h2 style={{ marginTop: 0 }}>Cohort anomalies</h2>
         <p className="muted" style={{ marginTop: 0 }}>
-          Gateways, zones and models whose measures moved by more than 3 standard errors against the {Math.round((anomalies.baselineTo - anomalies.baselineFrom) / DAY_MS)} days before the window (or, without history, against the rest of the fleet).
+          {anomalies.baselineTo > anomalies.baselineFrom
+            ? `Gateways, zones and models whose measures moved by more than 3 standard errors against the ${Math.round((anomalies.baselineTo - anomalies.baselineFrom) / DAY_MS)} days before the window, in windows of the same length (or, without history, against the rest of the fleet). Incidents first: a fault rate at least doubled.`
+            : "Gateways, zones and models that stand out from the rest of the fleet by more than 3 standard errors (there is no history before this window to compare with)."}
         </p>
         {anomalies.anomalies.length === 0 ? (
           <p className="muted" data-testid="anomalies-empty">No cohort stands out in this window.</p>
         ) : (
-          <ul data-testid="anomaly-list">
-            {anomalies.anomalies.slice(0, 30).map((a) => (
-              <li key={`${a.dimension}-${a.value}-${a.measure}`} data-testid="anomaly" data-dimension={a.dimension} data-value={a.value} data-measure={a.measure}>
-                {a.sentence}
-              </li>
-            ))}
-          </ul>
+          <>
+            <ol data-testid="anomaly-list" style={{ paddingLeft: 20 }}>
+              {anomalies.ranked.shown.map((a) => (
+                <li
+                  key={`${a.dimension}-${a.value}-${a.measure}`}
+                  data-testid="anomaly"
+                  data-dimension={a.dimension}
+                  data-value={a.value}
+                  data-measure={a.measure}
+                  data-incident={a.isIncident ? "true" : undefined}
+                  title={a.related.length ? `Also moved:\n${a.related.join("\n")}` : undefined}
+                >
+                  {a.isIncident && <span className="badge sev-error" style={{ marginRight: 6 }}>incident</span>}
+                  {a.sentence}
+                  {a.related.length > 0 && <span className="muted"> (and {a.related.length} other measure{a.related.length === 1 ? "" : "s"})</span>}
+                </li>
+              ))}
+            </ol>
+            {anomalies.ranked.more > 0 && (
+              <p className="muted" data-testid="anomalies-more">
+                {anomalies.ranked.more} more cohort{anomalies.ranked.more === 1 ? "" : "s"} moved less; narrow the slice to see them.
+              </p>
+            )}
+          </>
         )}
       </section>
     </>

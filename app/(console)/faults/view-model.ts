@@ -12,7 +12,8 @@ export interface MatrixViewRow {
   events: number | null;
   meters: number | null;
   previousEvents: number | null;
-  trend: { direction: TrendDirection; percent: number | null } | null;
+  /** text: formatTrend's words ("new", "+45 %", "×12"). */
+  trend: { direction: TrendDirection; percent: number | null; text: string } | null;
   sparkline: number[];
   isJudged: boolean;
   isSelected: boolean;

@@ -3,7 +3,8 @@
 // histogram with drag-to-zoom, virtualized results with keyset paging, live tail, export.
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { parseQuery } from "@/lib/logs/query-parser";
+import { parseQuery, type QueryNote } from "@/lib/logs/query-parser";
+import type { EmptyExplanation } from "@/lib/logs/explain-empty";
 import { LOG_COLUMNS, type LogColumn } from "@/lib/logs/sql-builder";
 import { resolveTimeRange, TIME_RANGE_PRESET_LIST, type TimeRange, type TimeRangePreset } from "@/lib/logs/time-range";
 import type { SavedSearchItem } from "@/lib/logs/saved-searches";
@@ -105,6 +106,18 @@ export function LogExplorer({ savedSearches, canShare, canExport }: { savedSearc
       .finally(() => !ac.signal.aborted && setHistLoading(false));
     return () => ac.abort();
   }, [win, view.q, view.stack, appliedParse.ok]);
+
+  // ---- a search that found nothing: which filter removed everything
+  const [explanation, setExplanation] = useState<EmptyExplanation | null>(null);
+  useEffect(() => {
+    setExplanation(null);
+    if (!win || !appliedParse.ok || !hist || hist.total !== 0 || view.q.trim() === "") return;
+    const ac = new AbortController();
+    getJson<EmptyExplanation>(`/api/logs/explain?${apiParams({ q: view.q, ...win })}`, ac.signal)
+      .then((r) => !ac.signal.aborted && r.ok && setExplanation(r.data))
+      .catch(() => {});
+    return () => ac.abort();
+  }, [win, view.q, hist, appliedParse.ok]);
 
   // ---- results (keyset pages)
   const [rows, setRows] = useState<LogRow[]>([]);
@@ -240,6 +253,16 @@ export function LogExplorer({ savedSearches, canShare, canExport }: { savedSearc
             data-testid="query-input"
           />
           {queryError && <QueryErrorView id="query-error" text={draft} error={queryError} />}
+          {draftParse.ok && draftParse.notes.length > 0 && (
+            <QueryNotes
+              notes={draftParse.notes}
+              onApply={(note) => {
+                const next = draft.slice(0, note.position) + note.replacement + draft.slice(note.position + note.length);
+                setDraft(next);
+                navigate({ q: next });
+              }}
+            />
+          )}
         </div>
         <button type="submit" className="primary" disabled={!draftParse.ok} data-testid="query-submit">
           Search
@@ -282,6 +305,12 @@ export function LogExplorer({ savedSearches, canShare, canExport }: { savedSearc
       {error && error.kind !== "syntax" && (
         <div className="notice error" role="alert" data-testid={error.kind === "limit" ? "query-limit-error" : "query-api-error"}>
           {error.message}
+        </div>
+      )}
+
+      {explanation && (
+        <div className="notice" role="status" data-testid="empty-explanation">
+          {explanation.message}
         </div>
       )}
 
@@ -384,11 +413,34 @@ export function LogExplorer({ savedSearches, canShare, canExport }: { savedSearc
                 ? "Searching…"
                 : error
                   ? "No results: see the message above."
-                  : "No lines match this query in this time range. Widen the range or remove a filter."
+                  : explanation
+                    ? explanation.message
+                    : "No lines match this query in this time range. Widen the range or remove a filter."
           }
         />
       )}
     </div>
+  );
+}
+
+/** What the query language made of the query: bare words read as ids, and "did you mean" with a one-click fix. */
+function QueryNotes({ notes, onApply }: { notes: QueryNote[]; onApply: (note: QueryNote & { replacement: string }) => void }) {
+  return (
+    <ul className="muted" style={{ margin: "4px 0 0", paddingLeft: 0, listStyle: "none", fontSize: 12 }} data-testid="query-notes">
+      {notes.map((n, i) => (
+        <li key={i} data-testid={n.kind === "did_you_mean" ? "did-you-mean" : "query-interpretation"}>
+          {n.message}
+          {n.kind === "did_you_mean" && n.replacement !== undefined && (
+            <>
+              {" "}
+              <button type="button" style={{ padding: "0 6px", fontSize: 12 }} onClick={() => onApply({ ...n, replacement: n.replacement! })} data-testid="did-you-mean-apply">
+                Use {n.replacement}
+              </button>
+            </>
+          )}
+        </li>
+      ))}
+    </ul>
   );
 }
 

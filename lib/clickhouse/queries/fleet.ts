@@ -360,3 +360,29 @@ export async function countMeterStates(ch?: ClickHouse): Promise<number> {
   const [row] = await (await client(ch)).queryRows<{ n: string }>({ query: "SELECT uniqExact(meter) AS n FROM meter_state_current", tag: "fleet.count_states" });
   return Number(row?.n ?? 0);
 }
+
+export interface DailyCodeMetersRow {
+  code: string;
+  /** Start of the UTC day, epoch ms. */
+  day: number;
+  meters: number;
+  events: number;
+}
+
+/** Per code and UTC day: distinct meters and lines (the demo's fault rates; a slice by gateway when given). */
+export async function getDailyCodeMeters(
+  input: { since: number; until: number; gw?: string; codes?: string[] },
+  ch?: ClickHouse,
+): Promise<DailyCodeMetersRow[]> {
+  const rows = await (await client(ch)).queryRows<{ code: string; day: string; meters: string; events: string }>({
+    query: `SELECT code, toUnixTimestamp(toStartOfDay(ts, 'UTC')) * 1000 AS day, uniqExact(meter) AS meters, count() AS events
+            FROM audit_log
+            WHERE ts >= fromUnixTimestamp64Milli({since: Int64}) AND ts < fromUnixTimestamp64Milli({until: Int64})
+            ${input.gw !== undefined ? "AND gw = {gw: String}" : ""}
+            ${input.codes?.length ? "AND code IN ({codes: Array(String)})" : ""}
+            GROUP BY code, day ORDER BY code, day`,
+    params: input,
+    tag: "fleet.daily_code_meters",
+  });
+  return rows.map((r) => ({ code: r.code, day: Number(r.day), meters: Number(r.meters), events: Number(r.events) }));
+}
