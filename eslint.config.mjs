@@ -34,7 +34,7 @@ export default tseslint.config(
     rules: { ...nextPlugin.configs.recommended.rules, ...nextPlugin.configs["core-web-vitals"].rules },
   },
   {
-    files: ["**/*.tsx", "lib/**/*.ts"],
+    files: ["**/*.tsx", "app/**/*.ts", "lib/**/*.ts"],
     plugins: { "react-hooks": reactHooks },
     rules: { "react-hooks/rules-of-hooks": "error", "react-hooks/exhaustive-deps": "warn" },
   },

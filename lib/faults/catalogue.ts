@@ -2,7 +2,7 @@
 // as versioned data. `match` says how to recognise a fault; the SQL that counts
 // it is built elsewhere (lib/clickhouse) from this data, never stored here.
 import { z } from "zod";
-import { CODES, CODE_LIST, LED_STATES, SEVERITIES, STEPS, type Code, type LedState, type Severity, type Step } from "@/lib/audit/codes";
+import { CODES, CODE_LIST, LED_STATES, SEVERITIES, STEPS, type Code, type LedState } from "@/lib/audit/codes";
 import type { AuditRecord } from "@/lib/audit/record";
 
 /** Bump on any change to signatures, thresholds or runbook links. */

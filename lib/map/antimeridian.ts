@@ -33,7 +33,7 @@ export function splitLineAtAntimeridian(line: readonly Position[]): Position[][]
 export function geometryToPaths(geometry: { type: string; coordinates: unknown } | null): Position[][] {
   if (!geometry) return [];
   const c = geometry.coordinates as unknown;
-  let lines: Position[][] = [];
+  let lines: Position[][];
   switch (geometry.type) {
     case "LineString": lines = [c as Position[]]; break;
     case "MultiLineString": case "Polygon": lines = c as Position[][]; break;

@@ -78,7 +78,7 @@ export function cellDonuts(cells: readonly MapCell[], visible: readonly boolean[
  * shader-smoothed edges (borders and clusters are Canvas 2D: canvas2d.ts).
  */
 export function mapDeviceProps(): { webgl: { antialias: boolean; preserveDrawingBuffer: boolean } } {
-  let software = false;
+  let software: boolean;
   try {
     const probe = document.createElement("canvas").getContext("webgl2", { failIfMajorPerformanceCaveat: true });
     software = probe === null;
