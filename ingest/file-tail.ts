@@ -351,7 +351,7 @@ export class FileTail {
     const rep = this.opts.reporter;
     rep?.setState("starting", "recovering from checkpoint");
     await this.recover();
-    rep?.setState("running");
+    // The state (and the end of a degraded spell) follows from the first read or end of file.
     while (!this.stopping) {
       if (this.failed) throw this.failed;
       if (this.opts.writer.isCongested()) {
