@@ -48,6 +48,8 @@ export interface ChainPlan {
   read: { file: ChainFile; progress: FileProgress | null }[];
   /** Known unfinished files found nowhere. */
   missing: FileProgress[];
+  /** Progress entries whose file (or a copy) is there. */
+  seen: Set<FileProgress>;
 }
 
 export function sameContent(a: FileIdentity, b: FileIdentity): boolean {
@@ -179,7 +181,7 @@ export function planChain(input: { files: readonly ChainFile[]; watchedIno: numb
   const missing = progress.filter((p) => !p.done && !seen.has(p) && p.identity.fileKey !== currentKey);
   const seenAt = (r: ChainPlan["read"][number]) => r.progress?.seenAt ?? Number.MAX_SAFE_INTEGER;
   read.sort((a, b) => a.file.mtimeMs - b.file.mtimeMs || seenAt(a) - seenAt(b) || rotationNumber(b.file.name) - rotationNumber(a.file.name) || a.file.name.localeCompare(b.file.name));
-  return { read, missing };
+  return { read, missing, seen };
 }
 
 /** NAME.3.gz → 3 (older files carry higher numbers); 0 when there is none. */

@@ -13,7 +13,7 @@ import path from "node:path";
 import type { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import readline from "node:readline";
-import { PREFIX_BYTES, isRotatedName, planChain, sameContent, type ChainFile, type FileProgress } from "./chain";
+import { PREFIX_BYTES, isRotatedName, matchFiles, planChain, sameContent, type ChainFile, type FileProgress } from "./chain";
 import {
   HEAD_MAX,
   checkpointFile,
@@ -246,6 +246,8 @@ export class FileTail {
   /** Rotated files still to read, from the last scan (for the lag). */
   private queued: { file: ChainFile; progress: FileProgress | null }[] = [];
   private badFiles = new Set<string>();
+  /** Progress entries whose files the last scan found. */
+  private lastSeen = new Set<FileProgress>();
   /** Last time nothing of the chain was left unread. */
   private caughtUpAt: number;
   private lagAt = 0;
@@ -473,7 +475,8 @@ export class FileTail {
       return this.openNext();
     }
     const plan = planChain({ files, watchedIno: watched?.ino ?? null, progress: this.cp.files ?? [] });
-    this.noteMissing(plan.missing);
+    this.lastSeen = plan.seen;
+    await this.noteMissing(plan.missing);
     const now = Date.now();
     let changed = false;
     for (const r of plan.read) {
@@ -585,18 +588,28 @@ export class FileTail {
   }
 
   /** Known unfinished files not found: a gap once they stay missing. */
-  private noteMissing(missing: FileProgress[]) {
+  private async noteMissing(missing: FileProgress[]) {
     const now = Date.now();
     const keys = new Set(missing.map((p) => p.identity.fileKey));
     for (const k of [...this.missingSince.keys()]) if (!keys.has(k)) this.missingSince.delete(k);
+    const due: FileProgress[] = [];
     for (const p of missing) {
       const since = this.missingSince.get(p.identity.fileKey);
       if (since === undefined) this.missingSince.set(p.identity.fileKey, now);
-      else if (now - since >= GAP_CONFIRM_MS) {
-        this.missingSince.delete(p.identity.fileKey);
-        const read = Math.max(p.offset, this.readTo.get(p.identity.fileKey) ?? 0);
-        this.recordGap(p, `${path.basename(p.name)} vanished before it was read to its end`, Math.max(0, p.size - read));
-      }
+      else if (now - since >= GAP_CONFIRM_MS) due.push(p);
+    }
+    if (due.length === 0) return;
+    // readdir can miss a file renamed while it runs (logrotate shifting NAME.1 → NAME.2 …): look again, a few times.
+    let gone = due;
+    for (let i = 0; i < 3 && gone.length > 0; i++) {
+      await sleep(50 + 50 * i);
+      const found = new Set([...matchFiles(await this.scanChain(), this.cp.files ?? []).values()]);
+      gone = gone.filter((p) => !found.has(p));
+    }
+    for (const p of gone) {
+      this.missingSince.delete(p.identity.fileKey);
+      const read = Math.max(p.offset, this.readTo.get(p.identity.fileKey) ?? 0);
+      this.recordGap(p, `${path.basename(p.name)} vanished before it was read to its end`, Math.max(0, p.size - read));
     }
   }
 
@@ -610,12 +623,12 @@ export class FileTail {
     this.opts.reporter?.setGaps(this.cp.gapCount, this.cp.gaps.map((g) => g.name));
   }
 
-  /** Drop the oldest finished generations beyond the cap (their files are long gone or read). */
+  /** Drop the oldest finished generations whose files are gone, beyond the cap (one still there must stay known, or it would be read again). */
   private trimProgress() {
     const files = this.cp.files ?? [];
     let excess = files.length - MAX_PROGRESS;
     if (excess <= 0) return;
-    this.cp.files = files.filter((p) => !(p.done && excess-- > 0));
+    this.cp.files = files.filter((p) => !(p.done && !this.lastSeen.has(p) && excess-- > 0));
   }
 
   /** Read complete lines from the current file into the batch; false at EOF. */
