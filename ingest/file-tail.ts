@@ -366,6 +366,7 @@ export class FileTail {
         this.cur = await this.openNext();
         if (!this.cur) {
           await this.flushAccIfDue(true);
+          if (this.cp.pending.length === 0) this.caughtUpAt = Date.now();
           await this.updateLag(true);
           rep?.setState("idle", "waiting for the file to appear");
           await sleep(this.pollMs * 5);
@@ -785,9 +786,12 @@ export class FileTail {
     if (cur) {
       const size = cur.fh ? await cur.fh.stat().then((s) => s.size, () => 0) : Math.max(cur.progress?.size ?? 0, cur.readOffset);
       add(cur.name, size, committed(cur.identity), cur.compressed);
-    } else {
+    }
+    if (!cur || cur.rotated) {
+      // The current file waits behind the rotated ones: all of it not yet committed is lag.
       const st = await fs.promises.stat(this.watched).catch(() => null);
-      if (st?.isFile()) add(this.watched, st.size, 0, false);
+      const p = st && this.cp.files?.find((q) => q.identity.ino === st.ino && !q.done);
+      if (st?.isFile()) add(this.watched, st.size, p ? p.offset : 0, false);
     }
     rep.setLag(files.reduce((a, f) => a + f.bytesBehind, 0), "bytes");
     rep.setFiles(files);
