@@ -308,12 +308,15 @@ export class FileTail {
         await this.run();
         return;
       } catch (err) {
+        if (Date.now() - startedAt > 60_000) backoff = initial; // it had been running fine for a while
+        // Reported first: settling the batches in flight can wait on a store that is down.
+        if (!this.stopping) {
+          rep?.recordError(err);
+          rep?.setState("error", `${errMessage(err)}; restarting in ${Math.round(backoff / 1000)} s`);
+          this.log(`[ingest] file tail ${this.watched} failed: ${errMessage(err)}; restarting in ${backoff} ms`);
+        }
         await this.resetAfterFailure();
         if (this.stopping) return;
-        if (Date.now() - startedAt > 60_000) backoff = initial; // it had been running fine for a while
-        rep?.recordError(err);
-        rep?.setState("error", `${errMessage(err)}; restarting in ${Math.round(backoff / 1000)} s`);
-        this.log(`[ingest] file tail ${this.watched} failed: ${errMessage(err)}; restarting in ${backoff} ms`);
         await new Promise<void>((r) => {
           const t = setTimeout(r, backoff);
           this.wake = () => {
@@ -604,8 +607,10 @@ export class FileTail {
     let gone = due;
     for (let i = 0; i < 3 && gone.length > 0; i++) {
       await sleep(50 + 50 * i);
-      const found = new Set([...matchFiles(await this.scanChain(), this.cp.files ?? []).values()]);
-      gone = gone.filter((p) => !found.has(p));
+      const files = await this.scanChain();
+      const found = new Set([...matchFiles(files, this.cp.files ?? []).values()]);
+      // Its content still there under another entry (seen once as a copy or .gz of its own) is no gap either.
+      gone = gone.filter((p) => !found.has(p) && !files.some((f) => sameContent(f.identity, p.identity)));
     }
     for (const p of gone) {
       this.missingSince.delete(p.identity.fileKey);
