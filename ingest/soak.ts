@@ -164,7 +164,12 @@ export async function runKillRotateSoak(opts: SoakOptions): Promise<SoakResult> 
   rl.append(linesPerTick);
   const last = await spawnChild();
   last.removeAllListeners("exit");
-  await waitCaughtUp(path.join(opts.dir, "checkpoints"), opts.file, 180_000);
+  try {
+    await waitCaughtUp(path.join(opts.dir, "checkpoints"), opts.file, 180_000);
+  } catch (err) {
+    last.kill("SIGKILL"); // leave no tailing child behind a failed run
+    throw err;
+  }
   const exited = new Promise((r) => last.once("exit", r));
   last.kill("SIGTERM");
   await exited;
