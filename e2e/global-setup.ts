@@ -35,7 +35,8 @@ export default async function globalSetup() {
       PORT: String(E2E_PORT),
       DATA_DIR: E2E_DATA_DIR,
       DEMO_METERS: process.env.E2E_DEMO_METERS ?? "3000",
-      INGEST_FILES: path.join(E2E_DATA_DIR, "tail", "maintenance_audit.log"),
+      // One file, and a glob whose files appear while the server runs (e2e/ingest.spec.ts).
+      INGEST_FILES: [path.join(E2E_DATA_DIR, "tail", "maintenance_audit.log"), path.join(E2E_DATA_DIR, "tail", "extra", "*.log")].join(","),
       DATABASE_URL: "",
       CLICKHOUSE_URL: "",
     },

@@ -23,6 +23,12 @@ class IngestPage {
   accepted(source: string) {
     return this.page.getByTestId(`ingest-accepted-${source}`);
   }
+  state(source: string) {
+    return this.page.getByTestId(`ingest-state-${source}`);
+  }
+  lastError(source: string) {
+    return this.page.getByTestId(`ingest-error-${source}`);
+  }
 }
 
 const TS = new Date().toISOString();
@@ -74,6 +80,31 @@ test("a line appended to the tailed file is counted for the file source", async 
   // source of its own, so the per-source counts add up to what streams in.
   await expect(ingest.accepted("demo:live")).toHaveText(/^[1-9][\d,]*$/);
   await saveScreenshot(page, "ingest");
+});
+
+test("a failing file source shows red with its error, live, and recovers", async ({ page }) => {
+  // A directory where the glob expects a log file: the new source's reads fail (EISDIR).
+  const failing = path.join(E2E_DATA_DIR, "tail", "extra", "failing.log");
+  fs.mkdirSync(failing, { recursive: true });
+  const source = `file:${failing}`;
+  try {
+    await signInAs(page, "operator");
+    const ingest = new IngestPage(page);
+    await ingest.goto();
+    // No reload: the glob picks the path up and the `ingest` room pushes the failure.
+    await expect(ingest.state(source)).toContainText(/degraded since \d\d:\d\d:\d\d UTC/, { timeout: 20_000 });
+    await expect(ingest.lastError(source)).toContainText("EISDIR");
+    const [r, g, b] = (await ingest.state(source).getByText("degraded", { exact: true }).evaluate((el) => getComputedStyle(el).color)).match(/\d+/g)!.map(Number);
+    expect(r).toBeGreaterThan(150);
+    expect(g).toBeLessThan(120);
+    expect(b).toBeLessThan(120);
+    // Fixed (the path is gone: the source waits for it): no longer degraded after its next restart.
+    fs.rmSync(failing, { recursive: true, force: true });
+    await expect(ingest.state(source)).not.toContainText("degraded", { timeout: 45_000 });
+    await expect(ingest.state(source)).toContainText("waiting for the file to appear");
+  } finally {
+    fs.rmSync(failing, { recursive: true, force: true });
+  }
 });
 
 test("a viewer has no Ingest navigation and gets 403 on /ingest", async ({ page, browserErrors }) => {

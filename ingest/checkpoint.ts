@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import type { FileProgress } from "./chain";
 
 /** One file generation: inode plus a hash of its first line (inode numbers get reused). */
 export interface FileIdentity {
@@ -28,6 +29,20 @@ export interface Checkpoint {
   /** Batches handed to the writer but not known to be committed, in order (write-ahead). */
   pending: PendingRange[];
   updatedAt: number;
+  /** Per-generation progress of the chain (absent in checkpoints written before it). */
+  files?: FileProgress[];
+  /** Files that vanished before they were read to the end, newest last (capped). */
+  gaps?: GapRecord[];
+  /** Every gap so far (the list above is capped). */
+  gapCount?: number;
+}
+
+export interface GapRecord {
+  name: string;
+  fileKey: string;
+  /** Bytes known unread when it vanished (at least). */
+  bytes: number;
+  at: number;
 }
 
 export const HEAD_MAX = 256;

@@ -12,7 +12,8 @@ const { tmp, removeAll } = tempDirs();
 afterAll(removeAll);
 
 function startTail(file: string, writer: IngestWriter, cpDir: string) {
-  const tail = new FileTail({ path: file, writer, checkpointDir: cpDir, batchRows: 300, flushIntervalMs: 30, pollMs: 10, rotateGraceMs: 50 });
+  // The rotated names below are not logrotate's: they are configured as the chain's glob.
+  const tail = new FileTail({ path: file, writer, checkpointDir: cpDir, batchRows: 300, flushIntervalMs: 30, pollMs: 10, rotateGraceMs: 50, rotatedGlobs: ["{name}.*.rot", "{name}.*.copy"] });
   tail.start();
   return tail;
 }

@@ -1,18 +1,21 @@
 // Ingest sources started by server.ts. Each source feeds the one parser and
 // the one batching writer; stop() flushes what is buffered before returning.
+import fs from "node:fs";
+import path from "node:path";
 import { env, dataPaths } from "../lib/env";
 import { publish } from "../lib/realtime/hub";
 import { createDefaultIngestSink } from "../lib/clickhouse/queries/ingest";
 import { listCurrentMeterStates } from "../lib/clickhouse/meter-state-current";
 import { authenticateIngestToken } from "../lib/ingest-tokens";
 import { redactUrlCredentials } from "../lib/redact";
+import { expandPattern, hasGlob } from "./chain";
 import { FileTail } from "./file-tail";
 import { createHttpSource } from "./http-source";
 import { setIngestRuntime } from "./runtime";
 import { publishCommitted } from "./live";
 import { startMqttSource, type MqttSource } from "./mqtt-source";
 import { MeterStateTracker } from "./state-tracker";
-import { getIngestStatus, registerSource, setWriterStatsProvider } from "./status";
+import { getIngestStatus, registerSource, setStatusChangeListener, setWriterStatsProvider } from "./status";
 import { createIngestWriter } from "./writer";
 
 export { getIngestStatus } from "./status";
@@ -28,6 +31,8 @@ const TRACKER_SEED_METERS = 200_000;
 const STATUS_EVERY_MS = 2_000;
 const STOP_SOURCES_MS = 8_000;
 const STOP_WRITER_MS = 6_000;
+/** How often INGEST_FILES globs are matched again for new files. */
+const GLOB_RESCAN_MS = 2_000;
 
 export async function startIngest(opts: { log: (msg: string) => void }): Promise<IngestHandle> {
   const { log } = opts;
@@ -63,7 +68,20 @@ export async function startIngest(opts: { log: (msg: string) => void }): Promise
   });
   setIngestRuntime({ writer, http });
 
-  const tails = env.INGEST_FILES.map((file) => {
+  // A degraded source (or its recovery) reaches the Ingest page at once, not at the next snapshot.
+  let pushQueued = false;
+  setStatusChangeListener(() => {
+    if (pushQueued) return;
+    pushQueued = true;
+    setImmediate(() => {
+      pushQueued = false;
+      publish("ingest", "status", getIngestStatus());
+    });
+  });
+
+  const tails = new Map<string, FileTail>();
+  const startTail = (file: string) => {
+    if (tails.has(file)) return;
     const tail = new FileTail({
       path: file,
       writer,
@@ -71,13 +89,29 @@ export async function startIngest(opts: { log: (msg: string) => void }): Promise
       batchRows: env.INGEST_BATCH_ROWS,
       maxBatchRows,
       flushIntervalMs: env.INGEST_FLUSH_INTERVAL,
+      rotatedGlobs: env.INGEST_ROTATED_GLOBS,
       reporter: registerSource(`file:${file}`, "file"),
       log,
     });
+    tails.set(file, tail);
     tail.start();
-    return tail;
-  });
-  if (tails.length) log(`[ingest] tailing ${env.INGEST_FILES.join(", ")}`);
+  };
+  // INGEST_FILES entries with a glob in the file name: every match is tailed, new ones as they appear.
+  const matchGlobs = async () => {
+    for (const pattern of env.INGEST_FILES) {
+      if (!hasGlob(path.basename(pattern))) continue;
+      const names = await fs.promises.readdir(path.dirname(path.resolve(pattern))).catch(() => [] as string[]);
+      for (const file of expandPattern(pattern, names)) {
+        if (!tails.has(file)) log(`[ingest] ${file} matches ${pattern}: tailing it`);
+        startTail(file);
+      }
+    }
+  };
+  for (const pattern of env.INGEST_FILES) if (!hasGlob(path.basename(pattern))) startTail(path.resolve(pattern));
+  await matchGlobs();
+  const globTimer = env.INGEST_FILES.some((p) => hasGlob(path.basename(p))) ? setInterval(() => void matchGlobs(), GLOB_RESCAN_MS) : null;
+  globTimer?.unref();
+  if (env.INGEST_FILES.length) log(`[ingest] tailing ${env.INGEST_FILES.join(", ")}`);
 
   let mqtt: MqttSource | null = null;
   if (env.MQTT_URL) {
@@ -102,9 +136,11 @@ export async function startIngest(opts: { log: (msg: string) => void }): Promise
   return {
     async stop() {
       clearInterval(statusTimer);
+      if (globTimer) clearInterval(globTimer);
+      setStatusChangeListener(null);
       // Sources hand their buffered lines to the writer; if the analytics store is down this
       // cannot finish, so give up after a while (unconfirmed file ranges are replayed at start).
-      const sourcesStopped = Promise.allSettled([...tails.map((t) => t.stop()), mqtt?.stop()]);
+      const sourcesStopped = Promise.allSettled([...[...tails.values()].map((t) => t.stop()), mqtt?.stop()]);
       await Promise.race([sourcesStopped, new Promise((r) => setTimeout(r, STOP_SOURCES_MS).unref())]);
       await writer.close(STOP_WRITER_MS);
       await sink.close();

@@ -9,6 +9,15 @@ export type SourceState = "starting" | "running" | "idle" | "paused" | "error" |
 /** One bucket per second, kept for HISTORY_SECONDS. */
 export const HISTORY_SECONDS = 600;
 
+/** One file of a tailed chain that is not fully stored yet (or the current one). */
+export interface FileLag {
+  name: string;
+  bytesBehind: number;
+  /** Since the tail last had nothing left unread (0 when this file is caught up). */
+  secondsBehind: number;
+  compressed: boolean;
+}
+
 export interface SourceStatus {
   name: string;
   kind: SourceKind;
@@ -23,6 +32,13 @@ export interface SourceStatus {
   lastBatchAt: number | null;
   lastError: string | null;
   lastErrorAt: number | null;
+  /** Set while the source is failing (restarting with backoff): since when. */
+  degradedSince: number | null;
+  /** File sources: the files of the chain still to read, and the current one. */
+  files: FileLag[];
+  /** File sources: files that vanished before they were read (count, and the last names). */
+  gaps: number;
+  gapFiles: string[];
   /** Lines per second, oldest first, one value per second over the last HISTORY_SECONDS. */
   history: number[];
 }
@@ -37,6 +53,10 @@ class SourceEntry {
   lastBatchAt: number | null = null;
   lastError: string | null = null;
   lastErrorAt: number | null = null;
+  degradedSince: number | null = null;
+  files: FileLag[] = [];
+  gaps = 0;
+  gapFiles: string[] = [];
   private buckets = new Float64Array(HISTORY_SECONDS);
   private bucketSecond = Math.floor(Date.now() / 1000);
 
@@ -77,6 +97,10 @@ class SourceEntry {
       lastBatchAt: this.lastBatchAt,
       lastError: this.lastError,
       lastErrorAt: this.lastErrorAt,
+      degradedSince: this.degradedSince,
+      files: this.files,
+      gaps: this.gaps,
+      gapFiles: this.gapFiles,
       history,
     };
   }
@@ -88,17 +112,21 @@ export interface SourceReporter {
   setLag(lag: number | null, unit: "bytes" | "messages"): void;
   recordBatch(result: BatchResult): void;
   recordError(err: unknown): void;
+  setFiles(files: FileLag[]): void;
+  setGaps(count: number, lastFiles: string[]): void;
   remove(): void;
 }
 
 interface Registry {
   sources: Map<string, SourceEntry>;
   writerStats: (() => WriterStats) | null;
+  /** Told when a source becomes degraded or recovers (the `ingest` room pushes it at once). */
+  onChange: (() => void) | null;
 }
 
 const g = globalThis as unknown as { __amiIngestStatus?: Registry };
 function registry(): Registry {
-  g.__amiIngestStatus ??= { sources: new Map(), writerStats: null };
+  g.__amiIngestStatus ??= { sources: new Map(), writerStats: null, onChange: null };
   return g.__amiIngestStatus;
 }
 
@@ -109,6 +137,11 @@ export function registerSource(name: string, kind: SourceKind): SourceReporter {
     setState(state, detail = "") {
       entry.state = state;
       entry.detail = detail;
+      // Degraded from a failure until the source works again ("starting" is still the failure's retry).
+      const was = entry.degradedSince;
+      if (state === "error") entry.degradedSince ??= Date.now();
+      else if (state !== "starting") entry.degradedSince = null;
+      if ((was === null) !== (entry.degradedSince === null)) registry().onChange?.();
     },
     setLag(lag, unit) {
       entry.lag = lag;
@@ -124,10 +157,30 @@ export function registerSource(name: string, kind: SourceKind): SourceReporter {
       entry.lastError = err instanceof Error ? err.message.slice(0, 500) : String(err).slice(0, 500);
       entry.lastErrorAt = Date.now();
     },
+    setFiles(files) {
+      entry.files = files;
+    },
+    setGaps(count, lastFiles) {
+      const changed = count !== entry.gaps;
+      entry.gaps = count;
+      entry.gapFiles = lastFiles.slice(-5);
+      if (changed) registry().onChange?.();
+    },
     remove() {
       if (registry().sources.get(name) === entry) registry().sources.delete(name);
     },
   };
+}
+
+export function setStatusChangeListener(fn: (() => void) | null): void {
+  registry().onChange = fn;
+}
+
+/** Sources failing right now, for /api/health and /api/ready. */
+export function getDegradedSources(): { source: string; error: string | null; since: string }[] {
+  return [...registry().sources.values()]
+    .filter((s) => s.degradedSince !== null)
+    .map((s) => ({ source: s.name, error: s.lastError, since: new Date(s.degradedSince!).toISOString() }));
 }
 
 export function setWriterStatsProvider(fn: (() => WriterStats) | null): void {

@@ -20,6 +20,7 @@ describe("env parsing", () => {
     expect(e.STALE_AFTER).toBe(7_200_000);
     expect(e.INGEST_FILES).toEqual(["/a.log", "/b.log"]);
     expect(e.AMI_DEMO).toBe(true);
+    expect(parseEnv({ INGEST_FILES: "/var/log/ami/*.log,/x/y.log", INGEST_ROTATED_GLOBS: "{name}.old.*" })).toMatchObject({ INGEST_FILES: ["/var/log/ami/*.log", "/x/y.log"], INGEST_ROTATED_GLOBS: ["{name}.old.*"] });
   });
 
   it("accepts real-server URLs", () => {
@@ -37,6 +38,7 @@ describe("env parsing", () => {
     ["NEXTAUTH_SECRET", "short"],
     ["HES_ADAPTER", "carrier-pigeon"],
     ["CLICKHOUSE_DATABASE", "ami; DROP"],
+    ["INGEST_FILES", "/var/log/*/audit.log"],
   ])("a bad %s (%s) stops start-up with a message naming it", (name, value) => {
     let err: unknown;
     try {

@@ -59,10 +59,16 @@ export const envSchema = z.object({
   LOGIN_WINDOW: duration.prefault("15m"),
   /** Log exports (GET /api/logs/export) one user may run at the same time. */
   EXPORT_MAX_CONCURRENT_PER_USER: z.coerce.number().int().min(1).max(20).default(2),
-  /** Comma-separated files the file-tail source follows. Empty disables it. */
+  /** Comma-separated files (or globs in the file name: /var/log/ami/*.log) the file-tail source follows. Empty disables it. */
   INGEST_FILES: z
     .string()
     .default("/var/log/ami/maintenance_audit.log")
+    .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean))
+    .refine((files) => files.every((f) => !/[*?]/.test(path.dirname(f))), "a glob may only be in the file name (/var/log/ami/*.log), not in a directory"),
+  /** Extra globs of rotated names next to a tailed file (`{name}` = its name), besides NAME.1, NAME.1.gz and NAME-YYYYMMDD. */
+  INGEST_ROTATED_GLOBS: z
+    .string()
+    .default("")
     .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean)),
   INGEST_BATCH_ROWS: z.coerce.number().int().min(1).max(1_000_000).default(50_000),
   INGEST_MAX_BATCH_ROWS: z.coerce.number().int().min(1).max(2_000_000).default(400_000),

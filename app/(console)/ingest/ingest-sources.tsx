@@ -11,10 +11,39 @@ import type { BatchEnvelope } from "@/lib/realtime/rooms";
 
 const STATE_CLASS: Record<string, string> = { running: "ok-text", idle: "muted", paused: "sev-warn", error: "error-text", starting: "muted", stopped: "muted" };
 
+const formatBytes = (n: number) => (n < 1024 ? `${n} B` : n < 1 << 20 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / (1 << 20)).toFixed(1)} MiB`);
+
 function formatLag(s: SourceStatus): string {
   if (s.lag === null) return "—";
-  if (s.lagUnit === "bytes") return s.lag < 1024 ? `${s.lag} B` : s.lag < 1 << 20 ? `${(s.lag / 1024).toFixed(1)} KiB` : `${(s.lag / (1 << 20)).toFixed(1)} MiB`;
+  if (s.lagUnit === "bytes") return formatBytes(s.lag);
   return `${s.lag} msg`;
+}
+
+function formatSeconds(sec: number): string {
+  return sec < 120 ? `${sec} s` : sec < 7200 ? `${Math.round(sec / 60)} min` : `${(sec / 3600).toFixed(1)} h`;
+}
+
+const baseName = (p: string) => p.slice(p.lastIndexOf("/") + 1);
+const clock = (ms: number) => new Date(ms).toISOString().slice(11, 19);
+
+/** Per file of a tailed chain: bytes and seconds behind. */
+function FileLags({ s }: { s: SourceStatus }) {
+  const behind = s.files.filter((f) => f.bytesBehind > 0);
+  return (
+    <>
+      <div>{formatLag(s)}</div>
+      {behind.length > 0 && (
+        <ul style={{ margin: 0, paddingLeft: 14, fontSize: 12 }} className="muted" data-testid={`ingest-files-${s.name}`}>
+          {behind.slice(0, 6).map((f) => (
+            <li key={f.name} title={f.name}>
+              {baseName(f.name)}: {formatBytes(f.bytesBehind)}{f.compressed ? " (uncompressed)" : ""} · {formatSeconds(f.secondsBehind)} behind
+            </li>
+          ))}
+          {behind.length > 6 && <li>and {behind.length - 6} more files</li>}
+        </ul>
+      )}
+    </>
+  );
 }
 
 /** Lines/s per 10 s over the last 10 min as a small SVG area chart. */
@@ -41,14 +70,34 @@ const columns = [
   col.accessor("name", { header: "Source", cell: (c) => <code>{c.getValue()}</code> }),
   col.accessor("state", {
     header: "State",
-    cell: (c) => (
-      <>
-        <span className={STATE_CLASS[c.getValue()] ?? ""}>{c.getValue()}</span>
-        {c.row.original.detail && <div className="muted" style={{ fontSize: 12 }}>{c.row.original.detail}</div>}
-      </>
-    ),
+    cell: (c) => {
+      const s = c.row.original;
+      return (
+        <div data-testid={`ingest-state-${s.name}`}>
+          {s.degradedSince !== null ? (
+            <>
+              <strong className="error-text">degraded</strong>
+              <span className="error-text" style={{ fontSize: 12 }}>
+                {" "}since {clock(s.degradedSince)} UTC ({formatSeconds(Math.max(0, Math.round(((c.table.options.meta as { at: number }).at - s.degradedSince) / 1000)))})
+              </span>
+              <div className="muted" style={{ fontSize: 12 }}>{s.state === "error" ? "restarting with backoff" : s.state}</div>
+            </>
+          ) : (
+            <>
+              <span className={STATE_CLASS[s.state] ?? ""}>{s.state}</span>
+              {s.detail && <div className="muted" style={{ fontSize: 12 }}>{s.detail}</div>}
+            </>
+          )}
+          {s.gaps > 0 && (
+            <div className="sev-warn" style={{ fontSize: 12 }} data-testid={`ingest-gaps-${s.name}`}>
+              {s.gaps} {s.gaps === 1 ? "file" : "files"} lost before read: {s.gapFiles.map(baseName).join(", ")}
+            </div>
+          )}
+        </div>
+      );
+    },
   }),
-  col.display({ id: "lag", header: "Lag", cell: (c) => formatLag(c.row.original) }),
+  col.display({ id: "lag", header: "Lag", cell: (c) => <FileLags s={c.row.original} /> }),
   col.accessor("linesPerSec", { header: "Lines/s", cell: (c) => Math.round(c.getValue()).toLocaleString("en") }),
   col.display({
     id: "history",
@@ -67,7 +116,7 @@ const columns = [
     header: "Last error",
     cell: (c) =>
       c.getValue() ? (
-        <span className="error-text" style={{ display: "inline-block", maxWidth: 280, fontSize: 12 }}>
+        <span className="error-text" style={{ display: "inline-block", maxWidth: 280, fontSize: 12, overflowWrap: "anywhere" }} data-testid={`ingest-error-${c.row.original.name}`}>
           {`${c.getValue()} (${new Date(c.row.original.lastErrorAt ?? 0).toISOString().slice(11, 19)})`}
         </span>
       ) : null,
@@ -99,7 +148,7 @@ export function IngestSources({ initial }: { initial: IngestStatus }) {
     };
   }, [router]);
 
-  const table = useReactTable({ data: status.sources, columns, getRowId: (s) => s.name, getCoreRowModel: getCoreRowModel() });
+  const table = useReactTable({ data: status.sources, columns, getRowId: (s) => s.name, getCoreRowModel: getCoreRowModel(), meta: { at: status.at } });
   const w = status.writer;
   return (
     <section aria-label="Ingest sources" style={{ marginBottom: 16 }}>
@@ -119,7 +168,11 @@ export function IngestSources({ initial }: { initial: IngestStatus }) {
         </div>
       ) : (
         <div className="card" style={{ padding: 0 }}>
-          <DataTable table={table} testId="ingest-sources" rowProps={(r) => ({ "data-testid": `ingest-source-${r.original.name}` })} />
+          <DataTable table={table} testId="ingest-sources" rowProps={(r) => ({
+              "data-testid": `ingest-source-${r.original.name}`,
+              // A failing source stands out: a red edge and tint on its whole row.
+              style: r.original.degradedSince !== null ? { boxShadow: "inset 3px 0 0 var(--error)", background: "color-mix(in srgb, var(--error) 8%, transparent)" } : undefined,
+            })} />
         </div>
       )}
     </section>
