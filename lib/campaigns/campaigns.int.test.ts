@@ -683,6 +683,109 @@ describe(`campaigns on ${testDbKind()}`, () => {
       }
     });
 
+    /** Meter ids per zone, `perZone` of each, for `zones` distinct zones in fleet order. */
+    const metersByZone = (zones: number, perZone: number) => {
+      const by = new Map<string, string[]>();
+      for (let i = 0; i < fleet.meters.count; i++) {
+        const z = getMeter(fleet, i).timezone;
+        if (!by.has(z) && by.size >= zones) continue;
+        const ids = by.get(z) ?? [];
+        if (ids.length < perZone) by.set(z, [...ids, getMeterId(fleet, i)]);
+      }
+      return by;
+    };
+    /** A running FOTA over `ids` whose every target failed and whose planned waves are done with. */
+    const fotaAllFailed = async (name: string, ids: string[]) => {
+      const c = await createCampaign({ name, jobType: "fota", targetQuery: { meters: ids }, options: { targetFirmware: pickTargetPair() }, creationKey: key() }, users.operator);
+      let s = await startCampaign({ campaignId: c.id }, users.operator, now());
+      // Another test's open FOTA may put this one over the job type's approval size.
+      if (s.status === "awaiting_approval") {
+        await approveCampaign({ campaignId: c.id }, users.admin, now());
+        s = await startCampaign({ campaignId: c.id }, users.operator, now());
+      }
+      expect(s.status).toBe("running");
+      const failed = await env.db.campaignTarget.updateMany({ where: { campaignId: c.id, state: "pending" }, data: { state: "failed", lastCode: "E105" } });
+      expect(failed.count).toBeGreaterThan(0);
+      await env.db.campaignWave.updateMany({ where: { campaignId: c.id }, data: { state: "skipped", decision: "skipped", decidedAt: now() } });
+      return { id: c.id, failed: failed.count };
+    };
+
+    it("a FOTA retry requested at midday waits for the off-peak window; the dispatcher starts it there, not at once", async () => {
+      const [[zone, ids]] = [...metersByZone(1, 30)];
+      const saved = t;
+      // Midday in the meters' zone.
+      let midday = NOW;
+      while (local(new Date(midday), zone).hm !== "12:00") midday += 60_000;
+      t = midday;
+      let campaignId: string | undefined;
+      try {
+        const c = await fotaAllFailed("fota retry at midday", ids);
+        campaignId = c.id;
+        const r = await retryFailed({ campaignId: c.id }, users.operator, now());
+        expect(r.meters).toBe(c.failed);
+        expect(r.waves).toHaveLength(1);
+        const wave = await env.db.campaignWave.findUniqueOrThrow({ where: { campaignId_index: { campaignId: c.id, index: r.waves[0]!.index } } });
+        expect(wave.timezone).toBe(zone);
+        expect(wave.size).toBe(c.failed);
+        expect(wave.scheduledAt.getTime()).toBeGreaterThan(midday);
+        const start = local(wave.scheduledAt, zone);
+        const end = local(new Date(wave.scheduledAt.getTime() + 40 * 60_000 - 1), zone);
+        expect(inNight(start.hm) && inNight(end.hm), `${start.hm}-${end.hm}`).toBe(true);
+        expect(wave.scheduledAt.getTime()).toBeGreaterThanOrEqual(wave.windowStart!.getTime());
+        expect(wave.scheduledAt.getTime() + 40 * 60_000).toBeLessThanOrEqual(wave.windowEnd!.getTime());
+        expect(await env.db.campaignTarget.count({ where: { campaignId: c.id, state: "pending", wave: wave.index } })).toBe(c.failed);
+        const hes = createSimulatorHes({ fleet, clock, latencyScale: 0 });
+        const d = createDispatcher({ hes, now });
+        // At midday nothing of the retry is sent.
+        const tick = await d.tick();
+        expect(await env.db.commandLog.count({ where: { campaignId: c.id } })).toBe(0);
+        expect((await env.db.campaignWave.findUniqueOrThrow({ where: { id: wave.id } })).state).toBe("pending");
+        expect(tick.nextWakeAt!.getTime()).toBeLessThanOrEqual(wave.scheduledAt.getTime());
+        // In the window it starts.
+        t = wave.scheduledAt.getTime();
+        await d.tick();
+        expect(await env.db.commandLog.count({ where: { campaignId: c.id } })).toBeGreaterThan(0);
+        expect((await env.db.campaignWave.findUniqueOrThrow({ where: { id: wave.id } })).startedAt!.getTime()).toBe(wave.scheduledAt.getTime());
+        await abortCampaign({ campaignId: c.id }, users.operator, now());
+        campaignId = undefined;
+        await d.drain();
+      } finally {
+        if (campaignId) await abortCampaign({ campaignId }, users.operator, now()).catch(() => {});
+        t = saved;
+      }
+    });
+
+    it("a retry of meters from two zones makes one wave per zone, each inside its own zone's window", async () => {
+      const byZone = metersByZone(2, 15);
+      expect(byZone.size).toBe(2);
+      const c = await fotaAllFailed("fota retry two zones", [...byZone.values()].flat());
+      try {
+        const r = await retryFailed({ campaignId: c.id }, users.operator, now());
+        expect(r.meters).toBe(c.failed);
+        expect(r.waves).toHaveLength(2);
+        const last = await env.db.campaignWave.findMany({ where: { campaignId: c.id, index: { in: r.waves.map((w) => w.index) } }, orderBy: { index: "asc" } });
+        expect(last.map((w) => w.timezone).sort()).toEqual([...byZone.keys()].sort());
+        const planned = await env.db.campaignWave.count({ where: { campaignId: c.id, index: { notIn: r.waves.map((w) => w.index) } } });
+        expect(last.map((w) => w.index)).toEqual([planned, planned + 1]); // after the plan's waves
+        let sizes = 0;
+        for (const w of last) {
+          const start = local(w.scheduledAt, w.timezone);
+          const end = local(new Date(w.scheduledAt.getTime() + 40 * 60_000 - 1), w.timezone);
+          expect(inNight(start.hm) && inNight(end.hm), `${w.timezone} ${start.hm}-${end.hm}`).toBe(true);
+          expect(w.scheduledAt.getTime()).toBeGreaterThanOrEqual(Math.max(w.windowStart!.getTime(), NOW - 60_000));
+          expect(w.scheduledAt.getTime() + 40 * 60_000).toBeLessThanOrEqual(w.windowEnd!.getTime());
+          // Each wave holds exactly the failed meters of its zone.
+          const targets = await env.db.campaignTarget.findMany({ where: { campaignId: c.id, wave: w.index }, select: { meterId: true, state: true } });
+          expect(targets.length).toBe(w.size);
+          expect(targets.every((x) => x.state === "pending" && byZone.get(w.timezone)!.includes(x.meterId))).toBe(true);
+          sizes += w.size;
+        }
+        expect(sizes).toBe(c.failed);
+      } finally {
+        await abortCampaign({ campaignId: c.id }, users.operator, now());
+      }
+    });
+
     it("open campaigns of one job type count together toward its approval size", async () => {
       const ids = Array.from({ length: fleet.meters.count }, (_, i) => getMeterId(fleet, i));
       const make = (name: string, meters: string[]) => createCampaign({ name, jobType: "fota", targetQuery: { meters }, options: { targetFirmware: pickTargetPair() }, creationKey: key() }, users.operator);

@@ -377,7 +377,11 @@ export async function abortCampaignAs(campaignId: string, reason: string, now: D
   return loadCampaign(campaignId);
 }
 
-/** Retry failed meters only: they go into one new wave at the end, with a fresh attempt. */
+/**
+ * Retry failed meters only: they go into new waves at the end, one per zone of the waves they came
+ * from, each timed from now under the campaign's window rules (so a retry asked for at peak or on a
+ * blackout date waits for its window, and the dispatcher's wave-start check applies), with a fresh attempt.
+ */
 export async function retryFailed(input: { campaignId: string }, actor: CampaignActor, now = new Date()) {
   const db = getDb();
   return audited(actor, "retry", input.campaignId, async () => {
@@ -385,17 +389,43 @@ export async function retryFailed(input: { campaignId: string }, actor: Campaign
     if (!isActionAllowed("retry", c.status)) throw new AppError("conflict", `A ${c.status} campaign cannot retry meters.`);
     if (getJobTypeSpec(c.jobType as JobType).execution === "field") throw new AppError("invalid", "Field steps are retried by reopening their work orders.");
     const result = await db.$transaction(async (tx) => {
-      const failed = await tx.campaignTarget.count({ where: { campaignId: c.id, state: "failed" } });
-      if (!failed) throw new AppError("conflict", "No failed meters to retry.");
-      const last = await tx.campaignWave.findFirst({ where: { campaignId: c.id }, orderBy: { index: "desc" } });
-      const index = (last?.index ?? -1) + 1;
-      await tx.campaignWave.create({ data: { campaignId: c.id, index, size: failed, scheduledAt: now, timezone: "retry" } });
-      const moved = await tx.campaignTarget.updateMany({
-        where: { campaignId: c.id, state: "failed" },
-        data: { state: "pending", wave: index, reason: `retry requested by ${actor.email}`, nextAttemptAt: null, updatedAt: now },
-      });
+      const failed = await tx.campaignTarget.groupBy({ by: ["wave"], where: { campaignId: c.id, state: "failed" }, _count: { _all: true } });
+      if (!failed.length) throw new AppError("conflict", "No failed meters to retry.");
+      const waves = await tx.campaignWave.findMany({ where: { campaignId: c.id }, orderBy: { index: "asc" }, select: { index: true, timezone: true } });
+      const zoneOf = new Map(waves.map((w) => [w.index, w.timezone]));
+      // A target whose wave has no usable zone (a legacy "retry" wave) takes the campaign's first wave's.
+      const fallback = waves[0]?.timezone ?? "";
+      const usable = (zone: string | undefined) => !!zone && zone !== "retry";
+      const fromWaves = new Map<string, number[]>();
+      for (const f of failed) {
+        const zone = zoneOf.get(f.wave);
+        const key = usable(zone) ? zone! : fallback;
+        fromWaves.set(key, [...(fromWaves.get(key) ?? []), f.wave]);
+      }
+      const first = (waves.at(-1)?.index ?? -1) + 1;
+      const zones = [...fromWaves.keys()].sort();
+      const options = readOptions(c.options);
+      let timings;
+      try {
+        timings = retimeWaves({ jobType: c.jobType as JobType, options: toPlanOptions(options), soakMinutes: options.soakMinutes, waves: zones.map((timezone, i) => ({ index: first + i, timezone })) }, planningNow(now));
+      } catch (err) {
+        if (err instanceof PlanInputError) throw new AppError("invalid", `The failed meters cannot be retried: ${err.message}`);
+        throw err;
+      }
+      const created: { index: number; timezone: string; scheduledAt: string; meters: number }[] = [];
+      for (const [i, timezone] of zones.entries()) {
+        const timing = timings.find((x) => x.index === first + i)!;
+        const moved = await tx.campaignTarget.updateMany({
+          where: { campaignId: c.id, state: "failed", wave: { in: fromWaves.get(timezone)! } },
+          data: { state: "pending", wave: timing.index, reason: `retry requested by ${actor.email}`, nextAttemptAt: null, updatedAt: now },
+        });
+        await tx.campaignWave.create({
+          data: { campaignId: c.id, index: timing.index, size: moved.count, scheduledAt: timing.startAt, windowStart: timing.windowStart, windowEnd: timing.windowEnd, timezone },
+        });
+        created.push({ index: timing.index, timezone, scheduledAt: timing.startAt.toISOString(), meters: moved.count });
+      }
       await tx.campaign.update({ where: { id: c.id }, data: { status: c.status === "completed" ? "running" : c.status, finishedAt: null } });
-      return { wave: index, meters: moved.count };
+      return { waves: created, meters: created.reduce((n, w) => n + w.meters, 0) };
     });
     publishCampaignChange(c.id, c.status === "completed" ? "running" : c.status);
     return result;

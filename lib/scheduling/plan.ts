@@ -524,7 +524,7 @@ function summarize(
 
 // ---------------------------------------------------------------- re-timing a frozen plan
 
-/** A wave still to run: its zone ("retry" waves have none) and its planned start. */
+/** A wave still to run: its zone (legacy retry waves stored "retry", no zone) and its planned start. */
 export interface WaveToTime {
   index: number;
   timezone: string;
@@ -541,7 +541,7 @@ export interface WaveTiming {
  * New start times for a frozen plan's remaining waves, from `now`: the same rules as planCampaign
  * (each wave's whole run inside its zone's allowed window, the next one after the previous run and
  * its soak), the meters unchanged. Used when a plan is approved, started or resumed after its time.
- * A wave without a valid zone (a retry wave) is placed at the cursor. Throws PlanInputError NO_WINDOW.
+ * A wave without a valid zone (a legacy "retry" row) is placed at the cursor. Throws PlanInputError NO_WINDOW.
  */
 export function retimeWaves(input: { jobType: JobType; options?: PlanOptions; soakMinutes?: number; waves: WaveToTime[] }, now: Date): WaveTiming[] {
   const { spec, startAtMs, rules } = readOptions({ jobType: input.jobType, meters: [], gateways: {}, options: input.options });
@@ -586,7 +586,7 @@ export function createWaveStartCheck(jobType: JobType, options?: PlanOptions): (
   const waveMs = spec.minutesPerMeter * MINUTE_MS;
   const needMs = Math.max(MINUTE_MS, waveMs - WAVE_START_GRACE_MS);
   return (wave, at) => {
-    if (!isValidTimeZone(wave.timezone)) return { ok: true }; // a retry wave: the operator asked for it now
+    if (!isValidTimeZone(wave.timezone)) return { ok: true }; // a legacy "retry" row, stored before retries had zones: nothing to check against
     const t = at.getTime();
     // The stored window answers the usual case without building the zone's intervals.
     if (wave.windowStart && wave.windowEnd && t >= wave.windowStart.getTime() && t + needMs <= wave.windowEnd.getTime()) return { ok: true };
