@@ -866,7 +866,6 @@ export class FileTail {
    * `npm run ingest -- backfill` is for); a checkpoint from before the chain keeps its file and offset.
    */
   private async initialProgress(): Promise<FileProgress[]> {
-    const now = Date.now();
     const files = await this.scanChain();
     const watchedIno = await fs.promises.stat(this.watched).then((s) => s.ino, () => null);
     const out: FileProgress[] = [];
