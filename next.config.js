@@ -2,16 +2,7 @@
 // native/wasm helpers must be loaded by Node at run time, not bundled.
 /** @type {import('next').NextConfig} */
 const nextConfig = {
-  serverExternalPackages: [
-    "chdb",
-    "@electric-sql/pglite",
-    "pglite-prisma-adapter",
-    "@prisma/schema-engine-wasm",
-    "argon2",
-    "pg",
-    "@prisma/adapter-pg",
-    "mqtt",
-  ],
+  serverExternalPackages: ["chdb", "@electric-sql/pglite", "pglite-prisma-adapter", "@prisma/schema-engine-wasm", "argon2", "pg", "@prisma/adapter-pg", "mqtt"],
   poweredByHeader: false,
   reactStrictMode: true,
   typedRoutes: false,

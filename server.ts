@@ -43,7 +43,8 @@ async function main() {
   }
   const dev = env.NODE_ENV !== "production";
   if (!env.NEXTAUTH_SECRET) {
-    if (!dev && !env.AMI_DEMO) fail("NEXTAUTH_SECRET is required in production (for example: export NEXTAUTH_SECRET=$(openssl rand -base64 32)). `npm run demo` generates one for you.");
+    if (!dev && !env.AMI_DEMO)
+      fail("NEXTAUTH_SECRET is required in production (for example: export NEXTAUTH_SECRET=$(openssl rand -base64 32)). `npm run demo` generates one for you.");
     // Random per data directory, never a fixed string: a dev server's cookies are not valid on another's.
     process.env.NEXTAUTH_SECRET = ensureDemoSecret(env.DATA_DIR);
   }

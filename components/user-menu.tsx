@@ -19,7 +19,9 @@ export function UserMenu({ name, email, role, roleHint }: { name: string; email:
     <div className="row" style={{ flexDirection: "column", alignItems: "stretch" }} data-testid="user-menu" data-ready={isReady ? "true" : "false"}>
       <div>
         <div style={{ fontWeight: 600 }}>{name}</div>
-        <div className="muted" style={{ fontSize: 12, overflowWrap: "anywhere" }}>{email}</div>
+        <div className="muted" style={{ fontSize: 12, overflowWrap: "anywhere" }}>
+          {email}
+        </div>
         <span className={`badge role-${role}`} title={roleHint} data-testid="role-badge">
           {role}
         </span>

@@ -146,7 +146,14 @@ test("FOTA: the target is a catalogue pair, and a large one waits for a second p
   await expect(page.getByTestId("create-button")).toBeEnabled();
   await expect(page.getByTestId("create-hint")).toContainText("No meter can be scheduled");
   // Asked for anyway (a hand-made request): the campaign stays a draft and the answer says why.
-  const answer = await callAction(page, "/campaigns/new", "createCampaignAction", { name: "e2e fota no pair", jobType: "fota", targetQuery: {}, options: {}, creationKey: `nopair-${Date.now()}`, start: true });
+  const answer = await callAction(page, "/campaigns/new", "createCampaignAction", {
+    name: "e2e fota no pair",
+    jobType: "fota",
+    targetQuery: {},
+    options: {},
+    creationKey: `nopair-${Date.now()}`,
+    start: true,
+  });
   expect(answer).toContain('"status":"draft"');
   expect(answer).toContain('"startError":"No meter can be scheduled');
 
@@ -242,7 +249,10 @@ test("viewer: no campaign buttons, and a direct action call is refused", async (
   const read = await outcomes.json();
   expect(Array.isArray(read.timeline.points)).toBe(true);
   expect(Array.isArray(read.failures)).toBe(true);
-  const anonymous = await page.context().browser()!.newContext({ baseURL: new URL(page.url()).origin });
+  const anonymous = await page
+    .context()
+    .browser()!
+    .newContext({ baseURL: new URL(page.url()).origin });
   const refused = await anonymous.request.get(`/api/campaigns/${campaignId}/outcomes`);
   expect([401, 403]).toContain(refused.status());
   await anonymous.close();
@@ -259,7 +269,9 @@ async function callAction(page: Page, url: string, exportedName: string, input: 
 
 /** The id Next gave a server action in this build (the request a hand-made client would send). */
 function findActionId(filename: string, exportedName: string): string {
-  const manifest = JSON.parse(fs.readFileSync(path.join(".next", "server", "server-reference-manifest.json"), "utf8")) as { node: Record<string, { filename?: string; exportedName?: string }> };
+  const manifest = JSON.parse(fs.readFileSync(path.join(".next", "server", "server-reference-manifest.json"), "utf8")) as {
+    node: Record<string, { filename?: string; exportedName?: string }>;
+  };
   const hit = Object.entries(manifest.node).find(([, v]) => v.filename === filename && v.exportedName === exportedName);
   if (!hit) throw new Error(`no server action ${exportedName} in ${filename}`);
   return hit[0];
@@ -300,8 +312,13 @@ test("role x action matrix: each role sees exactly the buttons it may use, and a
   const inputs: Record<keyof typeof CAMPAIGN_ACTIONS, unknown> = {
     create: { name: "matrix direct", jobType: "fw_verify", targetQuery: { gw }, options: { offPeak: null }, creationKey: `matrix-${Date.now()}`, start: false },
     preview: { jobType: "fw_verify", targetQuery: { gw }, options: { offPeak: null } },
-    start: { campaignId }, approve: { campaignId }, pause: { campaignId }, resume: { campaignId },
-    skip: { campaignId }, abort: { campaignId }, retry: { campaignId },
+    start: { campaignId },
+    approve: { campaignId },
+    pause: { campaignId },
+    resume: { campaignId },
+    skip: { campaignId },
+    abort: { campaignId },
+    retry: { campaignId },
   };
   const managers = ["operator", "admin"];
   for (const role of ["viewer", "technician", "operator", "admin"] as const) {

@@ -27,7 +27,12 @@ async function directCounts(request: APIRequestContext, gw: string, since?: numb
   const params = new URLSearchParams({ q: `code:E105 gw:${gw}`, from: new Date(since ?? to - DAY).toISOString(), to: new Date(to).toISOString(), cols: "meter", format: "ndjson" });
   const exported = await request.get(`/api/logs/export?${params}`);
   expect(exported.status()).toBe(200);
-  const meters = new Set((await exported.text()).split("\n").filter(Boolean).map((l) => (JSON.parse(l) as { meter: string }).meter));
+  const meters = new Set(
+    (await exported.text())
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => (JSON.parse(l) as { meter: string }).meter),
+  );
   const gateway = async (query: string) => {
     const res = await request.get(`/api/map/gateways${query}`);
     expect(res.status()).toBe(200);
@@ -42,7 +47,9 @@ async function directCounts(request: APIRequestContext, gw: string, since?: numb
 /** The numbers a page shows, read in one go (live lines move them between separate reads). */
 async function sliceCounts(page: Page): Promise<Record<string, number>> {
   return page.evaluate(() =>
-    Object.fromEntries([...document.querySelectorAll("[data-testid^=slice-count-]")].map((e) => [e.getAttribute("data-testid")!.slice("slice-count-".length), Number(e.getAttribute("data-value"))])),
+    Object.fromEntries(
+      [...document.querySelectorAll("[data-testid^=slice-count-]")].map((e) => [e.getAttribute("data-testid")!.slice("slice-count-".length), Number(e.getAttribute("data-value"))]),
+    ),
   );
 }
 

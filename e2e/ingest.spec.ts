@@ -46,7 +46,8 @@ test("admin creates a token in the UI; lines posted with it show up in the count
     `ts=${TS} meter=EM-0099001 gw=GW-0001 code=HEARTBEAT led=green_steady msg="e2e accepted"`,
     `ts=${TS} meter=EM-0099002 code=E105 rssi=40 msg="<script>window.__e2eInjected=1</script>"`,
   ].join("\n");
-  const post = (t: string) => page.request.post("/api/ingest", { headers: { authorization: `Bearer ${t}`, "content-type": "text/plain", "idempotency-key": `e2e-${name}` }, data: body });
+  const post = (t: string) =>
+    page.request.post("/api/ingest", { headers: { authorization: `Bearer ${t}`, "content-type": "text/plain", "idempotency-key": `e2e-${name}` }, data: body });
   const res = await post(token);
   expect(res.status()).toBe(200);
   expect(await res.json()).toEqual({ accepted: 1, refused: 1, reasons: { "bad_value:rssi": 1 } });
@@ -94,7 +95,14 @@ test("a failing file source shows red with its error, live, and recovers", async
     // No reload: the glob picks the path up and the `ingest` room pushes the failure.
     await expect(ingest.state(source)).toContainText(/degraded since \d\d:\d\d:\d\d UTC/, { timeout: 20_000 });
     await expect(ingest.lastError(source)).toContainText("EISDIR");
-    const [r, g, b] = (await ingest.state(source).getByText("degraded", { exact: true }).evaluate((el) => getComputedStyle(el).color)).match(/\d+/g)!.map(Number);
+    const [r, g, b] = (
+      await ingest
+        .state(source)
+        .getByText("degraded", { exact: true })
+        .evaluate((el) => getComputedStyle(el).color)
+    )
+      .match(/\d+/g)!
+      .map(Number);
     expect(r).toBeGreaterThan(150);
     expect(g).toBeLessThan(120);
     expect(b).toBeLessThan(120);

@@ -78,7 +78,13 @@ function scanRoutes(): string[] {
   const out: string[] = [];
   for (const f of SOURCES.filter((f) => path.basename(f) === "route.ts" && f.startsWith("app" + path.sep))) {
     const text = fs.readFileSync(f, "utf8");
-    const route = "/" + path.dirname(path.relative("app", f)).split(path.sep).filter((s) => !/^\(.*\)$/.test(s)).join("/");
+    const route =
+      "/" +
+      path
+        .dirname(path.relative("app", f))
+        .split(path.sep)
+        .filter((s) => !/^\(.*\)$/.test(s))
+        .join("/");
     for (const m of text.matchAll(/export\s+(?:async\s+function|const|function)\s+(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\b/g)) out.push(`${m[1]} ${route}`);
   }
   return out.sort();
@@ -104,10 +110,7 @@ test("the table names every route handler and server action in the code, and not
 /** A request each endpoint can take without changing anything: bad input after the permission check. */
 function routeRequest(key: string): { url: string; data?: unknown; headers?: Record<string, string> } {
   const [, route] = key.split(" ") as [string, string];
-  const url = route
-    .replace("[...nextauth]", "session")
-    .replace("/campaigns/[id]", "/campaigns/inventoryprobe0")
-    .replace("/meters/[id]", "/meters/EM-0000001");
+  const url = route.replace("[...nextauth]", "session").replace("/campaigns/[id]", "/campaigns/inventoryprobe0").replace("/meters/[id]", "/meters/EM-0000001");
   if (route === "/api/fleet/generate" || route === "/api/fleet/import") return { url, data: { probe: "not a fleet" } };
   if (route === "/api/ingest") return { url, data: "", headers: { "content-type": "text/plain" } };
   return { url };
@@ -131,7 +134,15 @@ function actionIds(): Map<string, { id: string; page: string }> {
   for (const [id, v] of Object.entries(manifest.node)) {
     if (!v.filename || !v.exportedName) continue;
     const worker = Object.keys(v.workers)[0] ?? "app/page";
-    const page = "/" + worker.replace(/^app\//, "").replace(/\/?page$/, "").split("/").filter((s) => !/^\(.*\)$/.test(s)).map((s) => (s.startsWith("[") ? "inventoryprobe0" : s)).join("/");
+    const page =
+      "/" +
+      worker
+        .replace(/^app\//, "")
+        .replace(/\/?page$/, "")
+        .split("/")
+        .filter((s) => !/^\(.*\)$/.test(s))
+        .map((s) => (s.startsWith("[") ? "inventoryprobe0" : s))
+        .join("/");
     out.set(`${v.filename}#${v.exportedName}`, { id, page });
   }
   return out;
@@ -169,9 +180,7 @@ for (const caller of CALLERS) {
 
     for (const [key, allowed] of Object.entries(ROUTES)) {
       const { url, data, headers } = routeRequest(key);
-      const res = key.startsWith("GET ")
-        ? await context.request.get(url, { maxRedirects: 0 })
-        : await context.request.post(url, { data, headers, maxRedirects: 0 });
+      const res = key.startsWith("GET ") ? await context.request.get(url, { maxRedirects: 0 }) : await context.request.post(url, { data, headers, maxRedirects: 0 });
       const got = classifyRoute(key, res.status(), await res.text());
       const want = allowed.includes(caller) ? "allow" : "deny";
       if (got !== want) mismatches.push(`${key}: ${got} (status ${res.status()}), table says ${want}`);

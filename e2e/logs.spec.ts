@@ -54,7 +54,9 @@ test.describe("log explorer", () => {
     const m = marker("narrow");
     const now = Date.now();
     appendLines([
-      ...Array.from({ length: 4 }, (_, i) => logfmt({ ts: new Date(now - i * 1000).toISOString(), meter: `EM-009900${i}`, gw: "GW-0042", code: "E105", msg: `${m} RF timeout after ${i} retries` })),
+      ...Array.from({ length: 4 }, (_, i) =>
+        logfmt({ ts: new Date(now - i * 1000).toISOString(), meter: `EM-009900${i}`, gw: "GW-0042", code: "E105", msg: `${m} RF timeout after ${i} retries` }),
+      ),
       ...Array.from({ length: 3 }, (_, i) => logfmt({ ts: new Date(now - i * 1000).toISOString(), meter: `EM-009910${i}`, code: "HEARTBEAT", msg: `${m} heartbeat` })),
     ]);
     await signInAs(page, "viewer");
@@ -148,12 +150,7 @@ test.describe("log explorer", () => {
   test("hostile lines render literally and run nothing", async ({ page }) => {
     const m = marker("hostile");
     const now = Date.now();
-    const hostile = [
-      `${m} <script>window.__pwned=1</script>`,
-      `${m} <img src=x onerror="window.__pwned=1">`,
-      `${m} javascript:alert(1)`,
-      `${m} ansi \\x1b[31mRED\\x1b[0m`,
-    ];
+    const hostile = [`${m} <script>window.__pwned=1</script>`, `${m} <img src=x onerror="window.__pwned=1">`, `${m} javascript:alert(1)`, `${m} ansi \\x1b[31mRED\\x1b[0m`];
     appendLines([
       ...hostile.map((msg, i) => logfmt({ ts: new Date(now - i).toISOString(), meter: `EM-009930${i}`, code: "E105", msg })),
       JSON.stringify({ ts: new Date(now - 10).toISOString(), meter: "EM-0099310", code: "E105", msg: `${m} json \u001b[31mRED`, link: "javascript:alert(1)" }),
@@ -187,7 +184,12 @@ test.describe("log explorer", () => {
     const now = Date.now();
     appendLines(
       Array.from({ length: 6 }, (_, i) =>
-        logfmt({ ts: new Date(now - i * 500).toISOString(), meter: `EM-00994${String(i).padStart(2, "0")}`, code: i % 2 ? "E105" : "LOW_SNR", msg: i === 0 ? `=cmd|' /C calc'!A0 ${m}` : `${m}, "quoted", line ${i}` }),
+        logfmt({
+          ts: new Date(now - i * 500).toISOString(),
+          meter: `EM-00994${String(i).padStart(2, "0")}`,
+          code: i % 2 ? "E105" : "LOW_SNR",
+          msg: i === 0 ? `=cmd|' /C calc'!A0 ${m}` : `${m}, "quoted", line ${i}`,
+        }),
       ),
     );
     await signInAs(page, "viewer");
@@ -203,7 +205,10 @@ test.describe("log explorer", () => {
     expect(lines.length - 1).toBe(count);
     expect(text).toContain(`'=cmd|' /C calc'!A0 ${m}`);
     const [nd] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-ndjson").click()]);
-    const ndLines = fs.readFileSync((await nd.path())!, "utf8").trim().split("\n");
+    const ndLines = fs
+      .readFileSync((await nd.path())!, "utf8")
+      .trim()
+      .split("\n");
     expect(ndLines).toHaveLength(count);
     expect(JSON.parse(ndLines[0]!).msg).toContain(m);
   });

@@ -90,7 +90,8 @@ export async function shootMap(page: Page): Promise<Shot> {
 /** A small square of the map canvas around (x, y), as on screen: cheap enough to poll a meter's pixels. */
 export async function shootSpot(page: Page, x: number, y: number, half = 4): Promise<Shot> {
   const box = (await page.getByTestId("map-canvas").boundingBox())!;
-  const x0 = Math.floor(x) - half, y0 = Math.floor(y) - half;
+  const x0 = Math.floor(x) - half,
+    y0 = Math.floor(y) - half;
   const buf = await page.screenshot({ clip: { x: box.x + x0, y: box.y + y0, width: 2 * half + 1, height: 2 * half + 1 }, animations: "disabled" });
   return decodeShot(buf, x0, y0);
 }
@@ -117,7 +118,8 @@ function decodeShot(buf: Buffer, x0: number, y0: number): Shot {
       const R = Math.ceil(r1);
       for (let dy = -R; dy <= R; dy++) {
         for (let dx = -R; dx <= R; dx++) {
-          const X = Math.floor(x) + dx, Y = Math.floor(y) + dy;
+          const X = Math.floor(x) + dx,
+            Y = Math.floor(y) + dy;
           const d = Math.hypot(X + 0.5 - x, Y + 0.5 - y);
           if (d >= r0 && d <= r1 && near(at(X, Y), rgb, tol)) n++;
         }
@@ -162,5 +164,5 @@ export function inRects(rects: readonly [number, number, number, number][], x: n
 }
 
 export function stateName(s: number): MapState | null {
-  return s === EXCLUDED ? null : MAP_STATES[s] ?? null;
+  return s === EXCLUDED ? null : (MAP_STATES[s] ?? null);
 }

@@ -4,7 +4,25 @@ import path from "node:path";
 import type { Page } from "@playwright/test";
 import type { MapGateway, MapState } from "@/lib/map/types";
 import { expect, signInAs, test } from "./fixtures";
-import { CHROMATIC_STATES, SELECTION, canvasSize, inRects, near, overlayRects, projector, readFleet, readGatewayMeters, readGateways, readStates, shootMap, shootSpot, spriteRadius, stateName, stateRgb, type FleetOnScreen } from "./map-screen";
+import {
+  CHROMATIC_STATES,
+  SELECTION,
+  canvasSize,
+  inRects,
+  near,
+  overlayRects,
+  projector,
+  readFleet,
+  readGatewayMeters,
+  readGateways,
+  readStates,
+  shootMap,
+  shootSpot,
+  spriteRadius,
+  stateName,
+  stateRgb,
+  type FleetOnScreen,
+} from "./map-screen";
 import { E2E_DATA_DIR } from "./paths";
 
 const TAIL_FILE = path.join(E2E_DATA_DIR, "tail", "maintenance_audit.log");
@@ -137,22 +155,28 @@ test.describe("fleet map", () => {
     // Each lone meter's centre is its state's colour (the states read just before the
     // shot; the demo's live stream may change a few meanwhile).
     let report = "";
-    await expect.poll(async () => {
-      const states = await readStates(page);
-      const shot = await shootMap(page);
-      let own = 0;
-      const wrong: string[] = [];
-      for (const i of city.alone) {
-        const st = stateName(states[i]!)!;
-        const [x, y] = city.xy[i]!;
-        if (shot.anyNear(x, y, 1, stateRgb(st), 24)) own++;
-        else if (wrong.length < 5) wrong.push(`${fleet.ids[i]} ${st} at ${x.toFixed(0)},${y.toFixed(0)} is rgb(${shot.at(x, y).join(",")})`);
-      }
-      report = `${own} of ${city.alone.length} in their state colour; e.g. ${wrong.join("; ")}`;
-      return own / city.alone.length;
-    }, { timeout: 20_000 }).toBeGreaterThanOrEqual(0.9).catch((e: unknown) => {
-      throw new Error(`${report}\n${e}`);
-    });
+    await expect
+      .poll(
+        async () => {
+          const states = await readStates(page);
+          const shot = await shootMap(page);
+          let own = 0;
+          const wrong: string[] = [];
+          for (const i of city.alone) {
+            const st = stateName(states[i]!)!;
+            const [x, y] = city.xy[i]!;
+            if (shot.anyNear(x, y, 1, stateRgb(st), 24)) own++;
+            else if (wrong.length < 5) wrong.push(`${fleet.ids[i]} ${st} at ${x.toFixed(0)},${y.toFixed(0)} is rgb(${shot.at(x, y).join(",")})`);
+          }
+          report = `${own} of ${city.alone.length} in their state colour; e.g. ${wrong.join("; ")}`;
+          return own / city.alone.length;
+        },
+        { timeout: 20_000 },
+      )
+      .toBeGreaterThanOrEqual(0.9)
+      .catch((e: unknown) => {
+        throw new Error(`${report}\n${e}`);
+      });
     // Nowhere else: no pixel in a state colour away from every meter, gateway and panel
     // (the panels as they are now: the status pill's width follows its text).
     const panels = await overlayRects(page);
@@ -160,7 +184,8 @@ test.describe("fleet map", () => {
     const mask = new Uint8Array(shot.width * shot.height);
     const disc = (cx: number, cy: number, r: number) => {
       for (let y = Math.max(0, Math.floor(cy - r)); y <= Math.min(shot.height - 1, Math.ceil(cy + r)); y++)
-        for (let x = Math.max(0, Math.floor(cx - r)); x <= Math.min(shot.width - 1, Math.ceil(cx + r)); x++) if ((x - cx) ** 2 + (y - cy) ** 2 <= r * r) mask[y * shot.width + x] = 1;
+        for (let x = Math.max(0, Math.floor(cx - r)); x <= Math.min(shot.width - 1, Math.ceil(cx + r)); x++)
+          if ((x - cx) ** 2 + (y - cy) ** 2 <= r * r) mask[y * shot.width + x] = 1;
     };
     for (const [x, y] of city.xy) if (x > -20 && y > -20 && x < shot.width + 20 && y < shot.height + 20) disc(x, y, city.r + 4);
     for (const { g, p } of city.gws) disc(p[0], p[1], 4 + Math.min(14, Math.sqrt(g.meters) / 3) + 4);
@@ -285,17 +310,24 @@ test.describe("fleet map", () => {
     await map.search(city.gw.gw);
     await expect(page.getByTestId("gateway-panel")).toContainText(city.gw.gw);
     // The outline: a 1.5 px circle of radius 8 around the 5 px sprite; its pixels (~50) in the ring 6.5-9.5 px out.
-    const ringPixels = (shot: Awaited<ReturnType<typeof shootMap>>, i: number, rgb: [number, number, number], tol: number) => shot.countRing(city.xy[i]![0], city.xy[i]![1], 6.5, 9.5, rgb, tol);
+    const ringPixels = (shot: Awaited<ReturnType<typeof shootMap>>, i: number, rgb: [number, number, number], tol: number) =>
+      shot.countRing(city.xy[i]![0], city.xy[i]![1], 6.5, 9.5, rgb, tol);
     const ring = (shot: Awaited<ReturnType<typeof shootMap>>, i: number, rgb: [number, number, number], tol: number) => ringPixels(shot, i, rgb, tol) >= 12;
     let report = "";
-    await expect.poll(async () => {
-      const shot = await shootMap(page);
-      const outlined = inGw.filter((i) => ring(shot, i, SELECTION, 45)).length;
-      report = `${outlined} of ${inGw.length} outlined`;
-      return outlined / inGw.length;
-    }, { timeout: 15_000 }).toBeGreaterThanOrEqual(0.9).catch((e: unknown) => {
-      throw new Error(`${report}\n${e}`);
-    });
+    await expect
+      .poll(
+        async () => {
+          const shot = await shootMap(page);
+          const outlined = inGw.filter((i) => ring(shot, i, SELECTION, 45)).length;
+          report = `${outlined} of ${inGw.length} outlined`;
+          return outlined / inGw.length;
+        },
+        { timeout: 15_000 },
+      )
+      .toBeGreaterThanOrEqual(0.9)
+      .catch((e: unknown) => {
+        throw new Error(`${report}\n${e}`);
+      });
     const shot = await shootMap(page);
     const states = await readStates(page);
     // Not amber (the state colour the outline used to be), and the meters inside keep their own colours.
@@ -338,7 +370,11 @@ test.describe("fleet map", () => {
     // superseded, and an aborted response has no body left (seen once in CI).
     const bodies: { cells: { total: number }[] }[] = [];
     page.on("response", (r) => {
-      if (r.url().includes("/api/map/cells") && r.status() === 200) r.json().then((b) => bodies.push(b), () => {});
+      if (r.url().includes("/api/map/cells") && r.status() === 200)
+        r.json().then(
+          (b) => bodies.push(b),
+          () => {},
+        );
     });
     await page.goto("/map");
     await expect.poll(() => bodies.length, { timeout: 15_000 }).toBeGreaterThan(0);

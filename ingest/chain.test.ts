@@ -97,7 +97,10 @@ describe("planChain", () => {
 
   it("two generations with the same first line stay two", () => {
     const done = progress(7, "hdr", { done: true });
-    const files = [file("audit.log.2", 7, "hdr", 3000, { prefix: Buffer.from("# header\nfirst\n") }), file("audit.log.1", 8, "hdr", 4000, { prefix: Buffer.from("# header\nsecond\n") })];
+    const files = [
+      file("audit.log.2", 7, "hdr", 3000, { prefix: Buffer.from("# header\nfirst\n") }),
+      file("audit.log.1", 8, "hdr", 4000, { prefix: Buffer.from("# header\nsecond\n") }),
+    ];
     const m = matchFiles(files, [done]);
     expect(m.get(files[0]!)).toBe(done);
     expect(m.get(files[1]!)).toBeNull();
@@ -111,7 +114,11 @@ describe("planChain", () => {
     const plan = planChain({ files, watchedIno: 9, progress: [p] });
     expect(names(plan)).toEqual(["audit.log.2"]);
     // A copytruncate copy made a moment before the truncation is the watched file's content too.
-    const copy = planChain({ files: [file("audit.log", 7, "h7", 3000, { prefix: content }), file("audit.log.1", 41, "h7", 3000, { prefix: content })], watchedIno: 7, progress: [p] });
+    const copy = planChain({
+      files: [file("audit.log", 7, "h7", 3000, { prefix: content }), file("audit.log.1", 41, "h7", 3000, { prefix: content })],
+      watchedIno: 7,
+      progress: [p],
+    });
     expect(names(copy)).toEqual([]);
   });
 });

@@ -180,7 +180,9 @@ export function planChain(input: { files: readonly ChainFile[]; watchedIno: numb
   const currentKey = current?.identity.fileKey;
   const missing = progress.filter((p) => !p.done && !seen.has(p) && p.identity.fileKey !== currentKey);
   const seenAt = (r: ChainPlan["read"][number]) => r.progress?.seenAt ?? Number.MAX_SAFE_INTEGER;
-  read.sort((a, b) => a.file.mtimeMs - b.file.mtimeMs || seenAt(a) - seenAt(b) || rotationNumber(b.file.name) - rotationNumber(a.file.name) || a.file.name.localeCompare(b.file.name));
+  read.sort(
+    (a, b) => a.file.mtimeMs - b.file.mtimeMs || seenAt(a) - seenAt(b) || rotationNumber(b.file.name) - rotationNumber(a.file.name) || a.file.name.localeCompare(b.file.name),
+  );
   return { read, missing, seen };
 }
 

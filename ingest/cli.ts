@@ -23,9 +23,7 @@ interface Counts {
 }
 
 function usage(): never {
-  process.stderr.write(
-    "usage:\n  npm run ingest -- check FILE [--json]\n  npm run ingest -- backfill FILE --token TOKEN [--url URL] [--batch N]\n",
-  );
+  process.stderr.write("usage:\n  npm run ingest -- check FILE [--json]\n  npm run ingest -- backfill FILE --token TOKEN [--url URL] [--batch N]\n");
   process.exit(2);
 }
 
@@ -120,7 +118,10 @@ async function backfill(file: string, args: string[]) {
   if (!Number.isInteger(batchSize) || batchSize < 1) usage();
   const url = new URL("/api/ingest", base).toString();
   const st = fs.statSync(file);
-  const fileKey = createHash("sha1").update(`${path.resolve(file)}\0${st.size}\0${st.mtimeMs}`).digest("hex").slice(0, 16);
+  const fileKey = createHash("sha1")
+    .update(`${path.resolve(file)}\0${st.size}\0${st.mtimeMs}`)
+    .digest("hex")
+    .slice(0, 16);
   const { rl, bytesRead, total } = openLines(file);
   const sum: Counts = { lines: 0, accepted: 0, refused: 0, skipped: 0, reasons: {} };
   const started = Date.now();

@@ -28,7 +28,10 @@ afterAll(async () => {
 async function ready(as: "operator" | "anonymous" = "operator") {
   caller.user = as === "operator" ? { id: "op", email: "op@example.com", role: "operator" } : null;
   const res = await getReady();
-  return { code: res.status, body: (await res.json()) as { ready: boolean; status: string; degraded: { source: string; error: string | null; since: string }[]; degradedSources?: number } };
+  return {
+    code: res.status,
+    body: (await res.json()) as { ready: boolean; status: string; degraded: { source: string; error: string | null; since: string }[]; degradedSources?: number },
+  };
 }
 
 describe("a failing file source", () => {
@@ -41,8 +44,16 @@ describe("a failing file source", () => {
     const writer = createIngestWriter({ sink: eng.sink });
     const source = `file:${file}`;
     const tail = new FileTail({
-      path: file, writer, checkpointDir: tmp("ami-cp-"), batchRows: 100, flushIntervalMs: 30, pollMs: 10,
-      restartInitialMs: 100, restartMaxMs: 300, reporter: registerSource(source, "file"), log: (m) => logs.push(m),
+      path: file,
+      writer,
+      checkpointDir: tmp("ami-cp-"),
+      batchRows: 100,
+      flushIntervalMs: 30,
+      pollMs: 10,
+      restartInitialMs: 100,
+      restartMaxMs: 300,
+      reporter: registerSource(source, "file"),
+      log: (m) => logs.push(m),
     });
     expect((await ready()).body.status).toBe("ok");
     tail.start();

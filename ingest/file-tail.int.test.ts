@@ -13,7 +13,16 @@ afterAll(removeAll);
 
 function startTail(file: string, writer: IngestWriter, cpDir: string) {
   // The rotated names below are not logrotate's: they are configured as the chain's glob.
-  const tail = new FileTail({ path: file, writer, checkpointDir: cpDir, batchRows: 300, flushIntervalMs: 30, pollMs: 10, rotateGraceMs: 50, rotatedGlobs: ["{name}.*.rot", "{name}.*.copy"] });
+  const tail = new FileTail({
+    path: file,
+    writer,
+    checkpointDir: cpDir,
+    batchRows: 300,
+    flushIntervalMs: 30,
+    pollMs: 10,
+    rotateGraceMs: 50,
+    rotatedGlobs: ["{name}.*.rot", "{name}.*.copy"],
+  });
   tail.start();
   return tail;
 }
@@ -112,5 +121,4 @@ describe("file tail", () => {
     expect(after.reduce((a, b) => a + b, 0)).toBe(600);
     expect(await seqStats(eng, `file:${file}`)).toEqual({ n: 5600, u: 5600, lo: 0, hi: 5599 });
   });
-
 });

@@ -14,16 +14,7 @@ import type { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import readline from "node:readline";
 import { PREFIX_BYTES, isRotatedName, matchFiles, planChain, sameContent, type ChainFile, type FileProgress } from "./chain";
-import {
-  HEAD_MAX,
-  checkpointFile,
-  hashHead,
-  readCheckpoint,
-  writeCheckpoint,
-  type Checkpoint,
-  type FileIdentity,
-  type PendingRange,
-} from "./checkpoint";
+import { HEAD_MAX, checkpointFile, hashHead, readCheckpoint, writeCheckpoint, type Checkpoint, type FileIdentity, type PendingRange } from "./checkpoint";
 import type { FileLag, SourceReporter } from "./status";
 import type { BatchResult, IngestWriter } from "./writer";
 
@@ -626,7 +617,10 @@ export class FileTail {
     this.cp.gapCount = (this.cp.gapCount ?? 0) + 1;
     writeCheckpoint(this.opts.checkpointDir, this.cp);
     this.log(`[ingest] gap in ${this.watched}: ${why} (${bytes} bytes at least)`);
-    this.opts.reporter?.setGaps(this.cp.gapCount, this.cp.gaps.map((g) => g.name));
+    this.opts.reporter?.setGaps(
+      this.cp.gapCount,
+      this.cp.gaps.map((g) => g.name),
+    );
   }
 
   /** Drop the oldest finished generations whose files are gone, beyond the cap (one still there must stay known, or it would be read again). */
@@ -747,14 +741,12 @@ export class FileTail {
 
   private async dispatch(range: PendingRange, lines: string[], positions: number[]): Promise<void> {
     const key = `${this.watched}#${range.identity.fileKey}:`;
-    const p = this.opts.writer
-      .write({ source: this.source, token: `file:${key}${range.from}-${range.to}`, idPrefix: key, lines, positions })
-      .then(
-        (result: BatchResult) => this.onCommitted(range, result),
-        (err: Error) => {
-          this.failed ??= err;
-        },
-      );
+    const p = this.opts.writer.write({ source: this.source, token: `file:${key}${range.from}-${range.to}`, idPrefix: key, lines, positions }).then(
+      (result: BatchResult) => this.onCommitted(range, result),
+      (err: Error) => {
+        this.failed ??= err;
+      },
+    );
     this.inflight.push(p);
     while (this.inflight.length >= this.maxInFlight) await this.inflight.shift();
   }
@@ -789,7 +781,12 @@ export class FileTail {
       add(r.file.name, r.file.compressed ? Math.max(r.progress?.size ?? 0, r.file.size) : r.file.size, committed(r.progress?.identity), r.file.compressed);
     }
     if (cur) {
-      const size = cur.fh ? await cur.fh.stat().then((s) => s.size, () => 0) : Math.max(cur.progress?.size ?? 0, cur.readOffset);
+      const size = cur.fh
+        ? await cur.fh.stat().then(
+            (s) => s.size,
+            () => 0,
+          )
+        : Math.max(cur.progress?.size ?? 0, cur.readOffset);
       add(cur.name, size, committed(cur.identity), cur.compressed);
     }
     if (!cur || cur.rotated) {
@@ -798,14 +795,20 @@ export class FileTail {
       const p = st && this.cp.files?.find((q) => q.identity.ino === st.ino && !q.done);
       if (st?.isFile()) add(this.watched, st.size, p ? p.offset : 0, false);
     }
-    rep.setLag(files.reduce((a, f) => a + f.bytesBehind, 0), "bytes");
+    rep.setLag(
+      files.reduce((a, f) => a + f.bytesBehind, 0),
+      "bytes",
+    );
     rep.setFiles(files);
   }
 
   /** Replay write-ahead ranges with their original tokens; on a first start, older rotated files are history. */
   private async recover(): Promise<void> {
     if (!this.cp.files) this.cp.files = await this.initialProgress();
-    this.opts.reporter?.setGaps(this.cp.gapCount ?? 0, (this.cp.gaps ?? []).map((g) => g.name));
+    this.opts.reporter?.setGaps(
+      this.cp.gapCount ?? 0,
+      (this.cp.gaps ?? []).map((g) => g.name),
+    );
     const pending = this.cp.pending.splice(0);
     for (const range of pending) {
       const buf = await this.readRange(range);
@@ -833,10 +836,21 @@ export class FileTail {
     for (let attempt = 0; attempt < 50 && !this.stopping; attempt++) {
       if (attempt > 0) await sleep(100);
       const files = await this.scanChain();
-      const file = files.find((f) => !f.compressed && f.identity.fileKey === range.identity.fileKey) ?? files.find((f) => !f.compressed && sameContent(f.identity, range.identity)) ?? files.find((f) => sameContent(f.identity, range.identity));
+      const file =
+        files.find((f) => !f.compressed && f.identity.fileKey === range.identity.fileKey) ??
+        files.find((f) => !f.compressed && sameContent(f.identity, range.identity)) ??
+        files.find((f) => sameContent(f.identity, range.identity));
       if (!file) {
         if (attempt < 10) continue; // mid-rename
-        const p = this.cp.files!.find((q) => q.identity.fileKey === range.identity.fileKey) ?? { identity: range.identity, name: `${this.watched} (${range.identity.fileKey})`, offset: range.from, done: false, size: range.to, mtimeMs: 0, seenAt: Date.now() };
+        const p = this.cp.files!.find((q) => q.identity.fileKey === range.identity.fileKey) ?? {
+          identity: range.identity,
+          name: `${this.watched} (${range.identity.fileKey})`,
+          offset: range.from,
+          done: false,
+          size: range.to,
+          mtimeMs: 0,
+          seenAt: Date.now(),
+        };
         this.recordGap(p, `file of an unconfirmed batch is gone (bytes ${range.from}-${range.to})`, len);
         return null;
       }
@@ -867,7 +881,10 @@ export class FileTail {
    */
   private async initialProgress(): Promise<FileProgress[]> {
     const files = await this.scanChain();
-    const watchedIno = await fs.promises.stat(this.watched).then((s) => s.ino, () => null);
+    const watchedIno = await fs.promises.stat(this.watched).then(
+      (s) => s.ino,
+      () => null,
+    );
     const out: FileProgress[] = [];
     if (this.cp.identity) out.push({ identity: this.cp.identity, name: this.watched, offset: this.cp.offset, done: false, size: 0, mtimeMs: 0, seenAt: 0 });
     for (const f of files) {

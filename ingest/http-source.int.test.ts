@@ -72,7 +72,11 @@ const lines = (seq: number, n: number) =>
   Array.from({ length: n }, (_, i) => `ts=2026-11-25T03:14:07Z meter=EM-${String(1000 + ((seq + i) % 9000)).padStart(7, "0")} code=HEARTBEAT seq=${seq + i}`);
 
 function post(body: string | Buffer, headers: Record<string, string> = {}) {
-  return fetch(`${base}/`, { method: "POST", body: typeof body === "string" ? body : new Uint8Array(body), headers: { authorization: `Bearer ${goodToken}`, "content-type": "text/plain", ...headers } });
+  return fetch(`${base}/`, {
+    method: "POST",
+    body: typeof body === "string" ? body : new Uint8Array(body),
+    headers: { authorization: `Bearer ${goodToken}`, "content-type": "text/plain", ...headers },
+  });
 }
 
 async function countSeq(from: number, to: number) {

@@ -104,7 +104,11 @@ export class HttpSource {
 
     const { writer } = this.opts;
     if (writer.isCongested()) {
-      return reply(429, { error: writer.isFailing() ? "analytics store unavailable; retry later" : "ingest is congested; retry later" }, { "Retry-After": writer.isFailing() ? "5" : "1" });
+      return reply(
+        429,
+        { error: writer.isFailing() ? "analytics store unavailable; retry later" : "ingest is congested; retry later" },
+        { "Retry-After": writer.isFailing() ? "5" : "1" },
+      );
     }
     const type = (req.headers.get("content-type") ?? "text/plain").split(";")[0]!.trim().toLowerCase();
     if (!["text/plain", "application/x-ndjson", "application/ndjson", "application/jsonl", "application/json"].includes(type)) {
@@ -133,7 +137,10 @@ export class HttpSource {
     if (cacheKey) {
       const entry: Remembered = { at: Date.now(), promise, result: null };
       this.remembered.set(cacheKey, entry);
-      promise.then((r) => (entry.result = r), () => this.remembered.delete(cacheKey));
+      promise.then(
+        (r) => (entry.result = r),
+        () => this.remembered.delete(cacheKey),
+      );
       if (this.remembered.size > MAX_REMEMBERED) this.remembered.delete(this.remembered.keys().next().value!);
     }
     return this.await(promise, false);

@@ -43,7 +43,13 @@ describe("mqtt source", () => {
     };
     let crashed = false;
     const first: MqttSource = new MqttSource({
-      url: URL, topics: [`ami/test-${run}/+`], clientId, writer, batchRows: 100, flushIntervalMs: 50, lookup,
+      url: URL,
+      topics: [`ami/test-${run}/+`],
+      clientId,
+      writer,
+      batchRows: 100,
+      flushIntervalMs: 50,
+      lookup,
       // The crash: rows are committed, the connection dies before any PUBACK.
       afterCommit: async () => {
         crashed = true;
@@ -66,8 +72,7 @@ describe("mqtt source", () => {
 
     // Restart with the same clientId: the broker redelivers (DUP) the unacked messages.
     let redelivered = 0;
-    const second = new MqttSource({ url: URL, topics: [`ami/test-${run}/+`], clientId, writer, batchRows: 100, flushIntervalMs: 50, lookup,
-      afterCommit: () => void 0 });
+    const second = new MqttSource({ url: URL, topics: [`ami/test-${run}/+`], clientId, writer, batchRows: 100, flushIntervalMs: 50, lookup, afterCommit: () => void 0 });
     const origWrite = writer.write.bind(writer);
     writer.write = async (b) => {
       redelivered += b.skip?.size ?? 0;
@@ -100,8 +105,14 @@ describe("mqtt source", () => {
       recordError: (err: Error) => void details.push(err.message),
     } as unknown as ConstructorParameters<typeof MqttSource>[0]["reporter"];
     const source = new MqttSource({
-      url: "mqtt://ingest-user:pa55-s3cret@127.0.0.1:1883", topics: [`ami/test-${run}/+`], clientId: `ami-test-${run}`,
-      writer: createIngestWriter({ sink: eng.sink }), batchRows: 10, flushIntervalMs: 50, reporter, log: (m) => void logs.push(m),
+      url: "mqtt://ingest-user:pa55-s3cret@127.0.0.1:1883",
+      topics: [`ami/test-${run}/+`],
+      clientId: `ami-test-${run}`,
+      writer: createIngestWriter({ sink: eng.sink }),
+      batchRows: 10,
+      flushIntervalMs: 50,
+      reporter,
+      log: (m) => void logs.push(m),
     });
     await source.ready();
     await source.stop();
@@ -129,7 +140,14 @@ describe("mqtt source", () => {
         recordError: (err: Error) => void states.push(`error ${err.message}`),
       } as unknown as ConstructorParameters<typeof MqttSource>[0]["reporter"];
       const run = randomUUID().slice(0, 8);
-      const common = { url: `mqtt://127.0.0.1:${port}`, topics: [`ami/test-${run}/+`], writer: createIngestWriter({ sink: eng.sink }), batchRows: 10, flushIntervalMs: 50, reporter };
+      const common = {
+        url: `mqtt://127.0.0.1:${port}`,
+        topics: [`ami/test-${run}/+`],
+        writer: createIngestWriter({ sink: eng.sink }),
+        batchRows: 10,
+        flushIntervalMs: 50,
+        reporter,
+      };
       const refused = new MqttSource({ ...common, clientId: `ami-test-bad-${run}`, username: "console", password: "wrong" });
       for (let i = 0; i < 50 && !states.some((s) => /Not authorized|Bad User Name/i.test(s)); i++) await sleep(100);
       await refused.kill();

@@ -159,7 +159,10 @@ export class MqttSource {
         }
         const [storedIds, storedRejects] = await Promise.all([
           fromTs <= toTs ? this.lookup.storedIds({ ids, fromTs, toTs }) : Promise.resolve(new Set<string>()),
-          this.lookup.storedRejectPositions(MQTT_SOURCE, dups.map(({ p }) => p.position)),
+          this.lookup.storedRejectPositions(
+            MQTT_SOURCE,
+            dups.map(({ p }) => p.position),
+          ),
         ]);
         dups.forEach(({ p, i }, k) => {
           if (storedIds.has(ids[k]!) || storedRejects.has(p.position)) skip.add(i);

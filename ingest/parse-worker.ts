@@ -18,10 +18,10 @@ parentPort?.on("message", (job: ParseJob) => {
     // ByteSink buffers own their ArrayBuffer (allocUnsafeSlow): transferred, not copied.
     const a = new Uint8Array(out.audit.buf.buffer, out.audit.buf.byteOffset, out.audit.length);
     const r = new Uint8Array(out.rejects.buf.buffer, out.rejects.buf.byteOffset, out.rejects.length);
-    parentPort!.postMessage(
-      { id: job.id, audit: a, rejects: r, accepted: out.accepted, refused: out.refused, skipped: out.skipped, reasons: out.reasons, records: out.records },
-      [out.audit.buf.buffer as ArrayBuffer, out.rejects.buf.buffer as ArrayBuffer],
-    );
+    parentPort!.postMessage({ id: job.id, audit: a, rejects: r, accepted: out.accepted, refused: out.refused, skipped: out.skipped, reasons: out.reasons, records: out.records }, [
+      out.audit.buf.buffer as ArrayBuffer,
+      out.rejects.buf.buffer as ArrayBuffer,
+    ]);
   } catch (err) {
     parentPort!.postMessage({ id: job.id, error: (err as Error).message });
   }

@@ -16,9 +16,30 @@ const CONTROL_RE = /[\u0000-\u0008\u000a-\u001f\u007f]/;
 const SEMVER_RE = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 const REASON_RE = new RegExp(`^(too_long|malformed|missing:(${REQUIRED_KEYS.join("|")})|bad_value:(${KNOWN_KEYS.join("|")}))$`);
 const RECORD_KEYS = [
-  "ts", "recv_ts", "meter", "gw", "code", "sev", "led", "step", "job", "result", "rssi", "lqi", "snr", "temp_c",
-  "battery_v", "accuracy_err_pct", "fw_metrology", "fw_comms", "fw_sha256", "cert_not_after", "msg", "attrs",
-  "source_host", "source_app",
+  "ts",
+  "recv_ts",
+  "meter",
+  "gw",
+  "code",
+  "sev",
+  "led",
+  "step",
+  "job",
+  "result",
+  "rssi",
+  "lqi",
+  "snr",
+  "temp_c",
+  "battery_v",
+  "accuracy_err_pct",
+  "fw_metrology",
+  "fw_comms",
+  "fw_sha256",
+  "cert_not_after",
+  "msg",
+  "attrs",
+  "source_host",
+  "source_app",
 ].sort();
 
 const tally = { lines: 0, accepted: 0, refused: 0, skipped: 0, reasons: new Map<string, number>() };
@@ -43,18 +64,12 @@ interface Generated {
 const SPECIALS = ["\t", " ", '"', "\\", "=", "<", ">", "é", "😀", "\\u001b", "</script>"];
 /** Any text without control bytes, with characters that need quoting or escaping spliced in. */
 const textArb = (maxLength: number) =>
-  fc
-    .tuple(
-      fc.string({ unit: "binary", maxLength }),
-      fc.array(fc.tuple(fc.nat(), fc.constantFrom(...SPECIALS)), { maxLength: 3 }),
-    )
-    .map(([base, inserts]) => {
-      let s = base.replace(new RegExp(CONTROL_RE.source, "g"), "");
-      for (const [at, text] of inserts) s = s.slice(0, at % (s.length + 1)) + text + s.slice(at % (s.length + 1));
-      return s;
-    });
-const digitsArb = (min: number, max: number) =>
-  fc.tuple(fc.integer({ min, max }), fc.nat(2 ** 31)).map(([n, v]) => String(v).padStart(10, "0").slice(-n));
+  fc.tuple(fc.string({ unit: "binary", maxLength }), fc.array(fc.tuple(fc.nat(), fc.constantFrom(...SPECIALS)), { maxLength: 3 })).map(([base, inserts]) => {
+    let s = base.replace(new RegExp(CONTROL_RE.source, "g"), "");
+    for (const [at, text] of inserts) s = s.slice(0, at % (s.length + 1)) + text + s.slice(at % (s.length + 1));
+    return s;
+  });
+const digitsArb = (min: number, max: number) => fc.tuple(fc.integer({ min, max }), fc.nat(2 ** 31)).map(([n, v]) => String(v).padStart(10, "0").slice(-n));
 
 /** An ISO 8601 timestamp with zone and the epoch ms it must parse to. */
 const isoArb = fc
@@ -95,9 +110,7 @@ const decimalArb = (min: number, max: number, digits: number) =>
 const fieldsArb = fc.record(
   {
     ts: tsArb,
-    meter: fc
-      .tuple(fc.integer({ min: 0, max: 675 }), digitsArb(4, 10))
-      .map(([l, d]) => `${String.fromCharCode(65 + Math.floor(l / 26), 65 + (l % 26))}-${d}`),
+    meter: fc.tuple(fc.integer({ min: 0, max: 675 }), digitsArb(4, 10)).map(([l, d]) => `${String.fromCharCode(65 + Math.floor(l / 26), 65 + (l % 26))}-${d}`),
     code: fc.constantFrom(...CODE_LIST),
     sev: fc.constantFrom(...SEVERITIES),
     gw: fc.oneof(
@@ -226,17 +239,46 @@ const validLineArb: fc.Arbitrary<Generated> = fc
       for (const [k, v, numeric] of pairs) obj[k] = numeric && !numbersAsStrings ? Number(v) : v;
       body = JSON.stringify(obj);
     } else {
-      body = pairs
-        .map(([k, v]) => (quoteAll || v === "" || /[\s"]/.test(v) ? `${k}=${quoteLogfmt(v)}` : `${k}=${v}`))
-        .join(sep);
+      body = pairs.map(([k, v]) => (quoteAll || v === "" || /[\s"]/.test(v) ? `${k}=${quoteLogfmt(v)}` : `${k}=${v}`)).join(sep);
     }
     return { line: head + body, expected: buildExpected(fields, prefix, recv) };
   });
 
 // ------------------------------------------------------------------ mutations
 
-const INSERTS = ['"', "=", " ", "\\", "{", "}", "[", "]", ":", ",", "\u0000", "\u001b", "\u007f", "\t", "\r", "\n",
-  "é", "😀", "\u2028", "\uFEFF", "\ud800", "A", "-", ".", "0", "x=1", "ts=1", "rssi=40", '\\"', "null", "<1>"];
+const INSERTS = [
+  '"',
+  "=",
+  " ",
+  "\\",
+  "{",
+  "}",
+  "[",
+  "]",
+  ":",
+  ",",
+  "\u0000",
+  "\u001b",
+  "\u007f",
+  "\t",
+  "\r",
+  "\n",
+  "é",
+  "😀",
+  "\u2028",
+  "\uFEFF",
+  "\ud800",
+  "A",
+  "-",
+  ".",
+  "0",
+  "x=1",
+  "ts=1",
+  "rssi=40",
+  '\\"',
+  "null",
+  "<1>",
+];
 
 const mutationArb = fc.oneof(
   fc.record({ kind: fc.constant("truncate" as const), at: fc.nat() }),
@@ -363,9 +405,37 @@ describe("parseLine properties", () => {
 
   it("token soup gives exactly one well-formed result (15 000 lines)", () => {
     const token = fc.constantFrom(
-      "ts=2026-11-25T03:15:00Z", "meter=EM-0012345", "code=E105", "rssi=-97", "rssi=40", "led=off", "msg=",
-      '"', "=", " ", "{", "}", '"ts":', '"meter":"EM-1234"', '"code":"E001"', ",", ":", "[", "]", "\\", "<14>1 ",
-      "Nov 25 03:14:07 h a: ", "- ", "\t", "\r", "\u001b", "é", "x", "1", "null", "true",
+      "ts=2026-11-25T03:15:00Z",
+      "meter=EM-0012345",
+      "code=E105",
+      "rssi=-97",
+      "rssi=40",
+      "led=off",
+      "msg=",
+      '"',
+      "=",
+      " ",
+      "{",
+      "}",
+      '"ts":',
+      '"meter":"EM-1234"',
+      '"code":"E001"',
+      ",",
+      ":",
+      "[",
+      "]",
+      "\\",
+      "<14>1 ",
+      "Nov 25 03:14:07 h a: ",
+      "- ",
+      "\t",
+      "\r",
+      "\u001b",
+      "é",
+      "x",
+      "1",
+      "null",
+      "true",
     );
     fc.assert(
       fc.property(fc.array(token, { maxLength: 20 }), (tokens) => {
@@ -395,9 +465,6 @@ describe("parseLine properties", () => {
     }
     expect(tally.skipped).toBeGreaterThan(0);
     expect(tally.accepted).toBeGreaterThan(20_000); // the 20 000 valid lines and some mutated ones
-    console.info(
-      `parse fuzz: ${tally.lines} lines, ${tally.accepted} accepted, ${tally.refused} refused, ${tally.skipped} skipped`,
-      Object.fromEntries(tally.reasons),
-    );
+    console.info(`parse fuzz: ${tally.lines} lines, ${tally.accepted} accepted, ${tally.refused} refused, ${tally.skipped} skipped`, Object.fromEntries(tally.reasons));
   });
 });

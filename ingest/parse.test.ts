@@ -45,8 +45,7 @@ describe("spec examples, verbatim", () => {
   });
 
   it("plain logfmt", () => {
-    const line =
-      "ts=2026-11-25T03:15:00Z meter=WM-0000917 code=BATTERY_LOW sev=warn battery_v=3.02 step=battery_audit job=cmp_8f2a";
+    const line = "ts=2026-11-25T03:15:00Z meter=WM-0000917 code=BATTERY_LOW sev=warn battery_v=3.02 step=battery_audit job=cmp_8f2a";
     expect(acceptLine(line)).toEqual({
       ...EMPTY_RECORD,
       ts: BASE_TS,
@@ -123,7 +122,7 @@ describe("64 KiB limit in UTF-8 bytes", () => {
 });
 
 describe("logfmt syntax", () => {
-  it("decodes \\\" and \\\\ and keeps other backslash sequences literally", () => {
+  it('decodes \\" and \\\\ and keeps other backslash sequences literally', () => {
     const r = acceptLine(`${BASE} msg="say \\"hi\\" C:\\\\tmp \\n \\t \\x"`);
     expect(r.msg).toBe('say "hi" C:\\tmp \\n \\t \\x');
     expect(acceptLine(`${BASE} msg="ends with backslash \\\\"`).msg).toBe("ends with backslash \\");
@@ -230,12 +229,9 @@ describe("bad_value for each known key", () => {
 });
 
 describe("numbers", () => {
-  it.each(["0x10", "Infinity", "-Infinity", "NaN", "", "1e1", "+5", "-", ".5", "5.", "1,5", "--1", "1 "])(
-    "rssi=%j is bad_value",
-    (v) => {
-      expect(getReason(`${BASE} rssi="${v}"`)).toBe("bad_value:rssi");
-    },
-  );
+  it.each(["0x10", "Infinity", "-Infinity", "NaN", "", "1e1", "+5", "-", ".5", "5.", "1,5", "--1", "1 "])("rssi=%j is bad_value", (v) => {
+    expect(getReason(`${BASE} rssi="${v}"`)).toBe("bad_value:rssi");
+  });
 
   it("accepts range bounds, normalises -0, requires an integer lqi", () => {
     expect(acceptLine(`${BASE} rssi=-130 lqi=0 snr=-50 temp_c=-60 battery_v=0 accuracy_err_pct=-100`)).toMatchObject({
@@ -281,9 +277,7 @@ describe("timestamps", () => {
   it("converts zone offsets to UTC", () => {
     expect(acceptLine(BASE.replace("03:15:00Z", "03:15:00+01:00")).ts).toBe(Date.UTC(2026, 10, 25, 2, 15));
     expect(acceptLine(BASE.replace("03:15:00Z", "03:15:00-05:30")).ts).toBe(Date.UTC(2026, 10, 25, 8, 45));
-    expect(acceptLine(BASE.replace("2026-11-25T03:15:00Z", "2026-12-31T23:30:00-01:00")).ts).toBe(
-      Date.UTC(2027, 0, 1, 0, 30),
-    );
+    expect(acceptLine(BASE.replace("2026-11-25T03:15:00Z", "2026-12-31T23:30:00-01:00")).ts).toBe(Date.UTC(2027, 0, 1, 0, 30));
     expect(acceptLine(BASE.replace("03:15:00Z", "03:15:00.5z")).ts).toBe(BASE_TS + 500);
     expect(acceptLine(BASE.replace("03:15:00Z", "03:15:00.123999+00:00")).ts).toBe(BASE_TS + 123);
   });
@@ -324,9 +318,7 @@ describe("timestamps", () => {
 
   it("accepts leap days and cert_not_after as ISO", () => {
     expect(acceptLine(BASE.replace("2026-11-25", "2028-02-29")).ts).toBe(Date.UTC(2028, 1, 29, 3, 15));
-    expect(acceptLine(`${BASE} cert_not_after=2027-03-01T00:00:00+02:00`).cert_not_after).toBe(
-      Date.UTC(2027, 1, 28, 22),
-    );
+    expect(acceptLine(`${BASE} cert_not_after=2027-03-01T00:00:00+02:00`).cert_not_after).toBe(Date.UTC(2027, 1, 28, 22));
     expect(getReason(`${BASE} cert_not_after=1893456000`)).toBe("bad_value:cert_not_after");
   });
 });
@@ -356,9 +348,11 @@ describe("syslog prefixes", () => {
   });
 
   it("RFC 5424 with nil values, structured data with escapes, BOM", () => {
-    expect(
-      acceptLine(`<165>1 2026-11-25T04:14:07.512+01:00 hes-02 maintd 2211 AUDIT [a@1 x="q\\"]\\\\" y="\\]"][b z="1"] ${BODY}`),
-    ).toMatchObject({ recv_ts: Date.UTC(2026, 10, 25, 3, 14, 7, 512), source_host: "hes-02", source_app: "maintd" });
+    expect(acceptLine(`<165>1 2026-11-25T04:14:07.512+01:00 hes-02 maintd 2211 AUDIT [a@1 x="q\\"]\\\\" y="\\]"][b z="1"] ${BODY}`)).toMatchObject({
+      recv_ts: Date.UTC(2026, 10, 25, 3, 14, 7, 512),
+      source_host: "hes-02",
+      source_app: "maintd",
+    });
     expect(acceptLine(`<14>1 - - - - - - \uFEFF${BODY}`)).toMatchObject({ recv_ts: null, source_host: "", source_app: "" });
     expect(acceptLine(`<14>1 2026-11-25T03:14:07Z h app - ID47 - {"ts":1764040447,"meter":"EM-0012345","code":"E105"}`)).toMatchObject({
       source_app: "app",
@@ -414,16 +408,12 @@ describe("attributes and JSON", () => {
   });
 
   it("JSON attrs: scalars as text, nested values as their JSON source", () => {
-    const r = acceptLine(
-      '{"ts":"2026-11-25T03:15:00Z","meter":"EM-0012345","code":"E105","n":1.5e3,"b":false,"z":null,"o":{"a":[1,{"b":"]"}]},"l":[ ]}',
-    );
+    const r = acceptLine('{"ts":"2026-11-25T03:15:00Z","meter":"EM-0012345","code":"E105","n":1.5e3,"b":false,"z":null,"o":{"a":[1,{"b":"]"}]},"l":[ ]}');
     expect(r.attrs).toEqual({ n: "1.5e3", b: "false", z: "null", o: '{"a":[1,{"b":"]"}]}', l: "[ ]" });
   });
 
   it("JSON escapes: decoded, except those that would yield a control byte", () => {
-    const r = acceptLine(
-      '{"ts":"2026-11-25T03:15:00Z","meter":"EM-0012345","code":"E105","msg":"q\\"\\\\\\/ \\u00e9\\ud83d\\ude00 \\n\\u001b[31m\\t."}',
-    );
+    const r = acceptLine('{"ts":"2026-11-25T03:15:00Z","meter":"EM-0012345","code":"E105","msg":"q\\"\\\\\\/ \\u00e9\\ud83d\\ude00 \\n\\u001b[31m\\t."}');
     expect(r.msg).toBe('q"\\/ é😀 \\n\\u001b[31m\t.');
     expect(acceptLine('{"\\u0074s":"2026-11-25T03:15:00Z","meter":"EM-0012345","code":"E105"}').ts).toBe(BASE_TS);
   });
@@ -499,14 +489,11 @@ describe("unicode and hostile content", () => {
     expect(acceptLine(`${BASE} ort=Köln`).attrs.ort).toBe("Köln");
   });
 
-  it.each(['<script>alert("x")</script>', "<img src=x onerror=alert(1)>", "javascript:alert(1)", "'; DROP TABLE audit_log; --"])(
-    "accepts %s as plain text",
-    (text) => {
-      const quoted = text.replaceAll("\\", "\\\\").replaceAll('"', '\\"');
-      expect(acceptLine(`${BASE} msg="${quoted}"`).msg).toBe(text);
-      expect(acceptLine(JSON.stringify({ ts: BASE_TS, meter: "EM-0012345", code: "E105", msg: text })).msg).toBe(text);
-    },
-  );
+  it.each(['<script>alert("x")</script>', "<img src=x onerror=alert(1)>", "javascript:alert(1)", "'; DROP TABLE audit_log; --"])("accepts %s as plain text", (text) => {
+    const quoted = text.replaceAll("\\", "\\\\").replaceAll('"', '\\"');
+    expect(acceptLine(`${BASE} msg="${quoted}"`).msg).toBe(text);
+    expect(acceptLine(JSON.stringify({ ts: BASE_TS, meter: "EM-0012345", code: "E105", msg: text })).msg).toBe(text);
+  });
 
   it("a raw ESC byte is malformed; the literal characters \\u001b[31m stay text", () => {
     expect(getReason(`${BASE} msg="\u001b[31mred"`)).toBe("malformed");

@@ -1,36 +1,36 @@
 // The one audit-log line parser used by every ingest source (file tail, HTTP, MQTT).
 // Contract: shared/spec/audit-log.md. Hand-written charCodeAt scanners, no regex on the
 // hot path: the ingest target is >= 300k lines/s on 2 cores including the writer.
-import {
-  CODES,
-  LED_STATES,
-  MAX_LINE_BYTES,
-  RESULTS,
-  SEVERITIES,
-  STEPS,
-  type Code,
-  type LedState,
-  type Severity,
-  type Step,
-  type StepResult,
-} from "../lib/audit/codes";
+import { CODES, LED_STATES, MAX_LINE_BYTES, RESULTS, SEVERITIES, STEPS, type Code, type LedState, type Severity, type Step, type StepResult } from "../lib/audit/codes";
 import type { AuditRecord, ParseResult } from "../lib/audit/record";
 
 export const REQUIRED_KEYS = ["ts", "meter", "code"] as const;
 /** Known keys, in the spec table's order: also the order in which bad_value is decided. */
 export const KNOWN_KEYS = [
-  "ts", "meter", "code", "sev", "gw", "led", "step", "job", "result", "rssi", "lqi", "snr",
-  "temp_c", "battery_v", "accuracy_err_pct", "fw_metrology", "fw_comms", "fw_sha256",
-  "cert_not_after", "msg",
+  "ts",
+  "meter",
+  "code",
+  "sev",
+  "gw",
+  "led",
+  "step",
+  "job",
+  "result",
+  "rssi",
+  "lqi",
+  "snr",
+  "temp_c",
+  "battery_v",
+  "accuracy_err_pct",
+  "fw_metrology",
+  "fw_comms",
+  "fw_sha256",
+  "cert_not_after",
+  "msg",
 ] as const;
 
 /** Every reason parseLine can give, for filters and dashboards. */
-export const REFUSAL_REASONS: readonly string[] = [
-  "too_long",
-  "malformed",
-  ...REQUIRED_KEYS.map((k) => `missing:${k}`),
-  ...KNOWN_KEYS.map((k) => `bad_value:${k}`),
-];
+export const REFUSAL_REASONS: readonly string[] = ["too_long", "malformed", ...REQUIRED_KEYS.map((k) => `missing:${k}`), ...KNOWN_KEYS.map((k) => `bad_value:${k}`)];
 const REASON_SET = new Set(REFUSAL_REASONS);
 
 export function isRefusalReason(s: unknown): boolean {
@@ -52,9 +52,7 @@ export const MAX_JOB_CHARS = 128;
 export const MIN_TS_MS = 0;
 export const MAX_TS_MS = 10_413_792_000_000;
 
-const [K_TS, K_METER, K_CODE, K_SEV, K_GW, K_LED, K_STEP, K_JOB, K_RESULT, K_RSSI, K_LQI, K_SNR] = [
-  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
-];
+const [K_TS, K_METER, K_CODE, K_SEV, K_GW, K_LED, K_STEP, K_JOB, K_RESULT, K_RSSI, K_LQI, K_SNR] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
 const [K_TEMP, K_BATT, K_ACC, K_FWM, K_FWC, K_SHA, K_CERT, K_MSG] = [12, 13, 14, 15, 16, 17, 18, 19];
 // Known keys grouped by first letter: a key is recognised in place, without slicing it out.
 const KEYS_BY_FIRST: { key: string; index: number }[][] = Array.from({ length: 26 }, () => []);

@@ -27,19 +27,88 @@ function mapTsv(attrs: Record<string, string>): string {
 /** One audit_log row as a TSV line (with trailing \n). Timestamps go as epoch ms (DateTime64(3) ticks). */
 function auditRowTsv(r: AuditRecord, ingestedAt: number, id: string, source: string): string {
   return (
-    r.ts + "\t" + num(r.recv_ts) + "\t" + escapeTsv(r.meter) + "\t" + escapeTsv(r.gw) + "\t" + r.code + "\t" + r.sev + "\t" +
-    r.led + "\t" + r.step + "\t" + escapeTsv(r.job) + "\t" + r.result + "\t" +
-    num(r.rssi) + "\t" + num(r.lqi) + "\t" + num(r.snr) + "\t" + num(r.temp_c) + "\t" + num(r.battery_v) + "\t" + num(r.accuracy_err_pct) + "\t" +
-    escapeTsv(r.fw_metrology) + "\t" + escapeTsv(r.fw_comms) + "\t" + escapeTsv(r.fw_sha256) + "\t" + num(r.cert_not_after) + "\t" +
-    escapeTsv(r.msg) + "\t" + mapTsv(r.attrs) + "\t" + escapeTsv(r.source_host) + "\t" + escapeTsv(r.source_app) + "\t" +
-    ingestedAt + "\t" + id + "\t" + escapeTsv(source) + "\n"
+    r.ts +
+    "\t" +
+    num(r.recv_ts) +
+    "\t" +
+    escapeTsv(r.meter) +
+    "\t" +
+    escapeTsv(r.gw) +
+    "\t" +
+    r.code +
+    "\t" +
+    r.sev +
+    "\t" +
+    r.led +
+    "\t" +
+    r.step +
+    "\t" +
+    escapeTsv(r.job) +
+    "\t" +
+    r.result +
+    "\t" +
+    num(r.rssi) +
+    "\t" +
+    num(r.lqi) +
+    "\t" +
+    num(r.snr) +
+    "\t" +
+    num(r.temp_c) +
+    "\t" +
+    num(r.battery_v) +
+    "\t" +
+    num(r.accuracy_err_pct) +
+    "\t" +
+    escapeTsv(r.fw_metrology) +
+    "\t" +
+    escapeTsv(r.fw_comms) +
+    "\t" +
+    escapeTsv(r.fw_sha256) +
+    "\t" +
+    num(r.cert_not_after) +
+    "\t" +
+    escapeTsv(r.msg) +
+    "\t" +
+    mapTsv(r.attrs) +
+    "\t" +
+    escapeTsv(r.source_host) +
+    "\t" +
+    escapeTsv(r.source_app) +
+    "\t" +
+    ingestedAt +
+    "\t" +
+    id +
+    "\t" +
+    escapeTsv(source) +
+    "\n"
   );
 }
 
 const base: AuditRecord = {
-  ts: 1795607763634, recv_ts: null, meter: "EM-0000001", gw: "GW-0001", code: "E105", sev: "error", led: "red_blinking",
-  step: "", job: "", result: "", rssi: -92.5, lqi: 254, snr: null, temp_c: null, battery_v: 3.61, accuracy_err_pct: null,
-  fw_metrology: "3.2.1", fw_comms: "", fw_sha256: "", cert_not_after: 1800000000000, msg: "", attrs: {}, source_host: "", source_app: "",
+  ts: 1795607763634,
+  recv_ts: null,
+  meter: "EM-0000001",
+  gw: "GW-0001",
+  code: "E105",
+  sev: "error",
+  led: "red_blinking",
+  step: "",
+  job: "",
+  result: "",
+  rssi: -92.5,
+  lqi: 254,
+  snr: null,
+  temp_c: null,
+  battery_v: 3.61,
+  accuracy_err_pct: null,
+  fw_metrology: "3.2.1",
+  fw_comms: "",
+  fw_sha256: "",
+  cert_not_after: 1800000000000,
+  msg: "",
+  attrs: {},
+  source_host: "",
+  source_app: "",
 };
 
 function bytesOf(r: AuditRecord, source: string): Buffer {
@@ -60,14 +129,58 @@ describe("ingest rows", () => {
   });
 
   it("u64Decimal equals BigInt's decimal for edge and random values", () => {
-    const cases: [number, number][] = [[0, 0], [0, 1], [0, 999_999], [0, 1_000_000], [0, 0xffffffff], [1, 0], [0xffffffff, 0xffffffff], [0xffffffff, 0], [232, 3567587328]];
+    const cases: [number, number][] = [
+      [0, 0],
+      [0, 1],
+      [0, 999_999],
+      [0, 1_000_000],
+      [0, 0xffffffff],
+      [1, 0],
+      [0xffffffff, 0xffffffff],
+      [0xffffffff, 0],
+      [232, 3567587328],
+    ];
     for (let i = 0; i < 20_000; i++) cases.push([Math.floor(Math.random() * 2 ** 32), Math.floor(Math.random() * 2 ** 32)]);
     for (const [hi, lo] of cases) expect(u64Decimal(hi, lo)).toBe(((BigInt(hi) << 32n) + BigInt(lo)).toString());
   });
 
   it("ByteSink.num writes the digits of String(v); int and u64 those of String and u64Decimal", () => {
-    const values = [0, -0, 1, -1, 9, 10, 99_999_999, 100_000_000, 1795607763634, -1795607763634, 2 ** 53 - 1, -(2 ** 53 - 1), 9e15, 1e21,
-      0.5, -0.5, 0.001, -0.001, 0.0005, 9.6, -87.5, 3.61, 12.3, -3.25, 1.29, 254, 0.1 + 0.2, 1 / 3, 123456789.123, 999999999999.999, 1e12 + 0.5, 5e-7, 1e-7, -1e-7];
+    const values = [
+      0,
+      -0,
+      1,
+      -1,
+      9,
+      10,
+      99_999_999,
+      100_000_000,
+      1795607763634,
+      -1795607763634,
+      2 ** 53 - 1,
+      -(2 ** 53 - 1),
+      9e15,
+      1e21,
+      0.5,
+      -0.5,
+      0.001,
+      -0.001,
+      0.0005,
+      9.6,
+      -87.5,
+      3.61,
+      12.3,
+      -3.25,
+      1.29,
+      254,
+      0.1 + 0.2,
+      1 / 3,
+      123456789.123,
+      999999999999.999,
+      1e12 + 0.5,
+      5e-7,
+      1e-7,
+      -1e-7,
+    ];
     for (let i = 0; i < 20_000; i++) {
       const scale = [1, 10, 100, 1000, 10_000][i % 5]!;
       const whole = Math.floor(Math.random() * 10 ** (1 + (i % 12)));
@@ -110,8 +223,22 @@ describe("ingest rows", () => {
   });
 
   it("writeAuditRow writes exactly the bytes of auditRowTsv (escapes, UTF-8, surrogates, map quoting)", () => {
-    const tricky = ["", "plain", "tab\there", "nl\nx\r\0", "back\\slash", "quote'd \"dq\"", "Zählerkasten über 60 °C", "emoji 😀 ok",
-      "lone \ud800 high", "lone \udc00 low", "end high \ud83d", "\u07ff\u0800\uffff", "{'k':'v'}", "\\'"];
+    const tricky = [
+      "",
+      "plain",
+      "tab\there",
+      "nl\nx\r\0",
+      "back\\slash",
+      'quote\'d "dq"',
+      "Zählerkasten über 60 °C",
+      "emoji 😀 ok",
+      "lone \ud800 high",
+      "lone \udc00 low",
+      "end high \ud83d",
+      "\u07ff\u0800\uffff",
+      "{'k':'v'}",
+      "\\'",
+    ];
     const records: AuditRecord[] = [base, { ...base, recv_ts: 1795607763000, snr: -3.25, lqi: 0, cert_not_after: null, battery_v: null }];
     for (const t of tricky) {
       records.push({ ...base, meter: t, gw: t, job: t, msg: t, fw_sha256: t, source_host: t, source_app: t, attrs: { [t || "k"]: t, other: "v\\'" } });

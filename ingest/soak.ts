@@ -69,7 +69,11 @@ class RotatingLog {
   gzipped = 0;
   private kept = 0;
 
-  constructor(private readonly file: string, private readonly mode: SoakOptions["mode"], private readonly rotateEvery: number) {}
+  constructor(
+    private readonly file: string,
+    private readonly mode: SoakOptions["mode"],
+    private readonly rotateEvery: number,
+  ) {}
 
   private name(i: number, gz = false) {
     return `${this.file}.${i}${gz ? ".gz" : ""}`;
@@ -131,7 +135,10 @@ export async function runKillRotateSoak(opts: SoakOptions): Promise<SoakResult> 
 
   const spawnChild = () =>
     new Promise<ChildProcess>((resolve, reject) => {
-      const c = spawn(process.execPath, [...tsxArgs, path.join(repoRoot, "scripts/ingest-tail-child.ts"), opts.dir, opts.file, childOptions], { cwd: repoRoot, stdio: ["ignore", "pipe", "inherit"] });
+      const c = spawn(process.execPath, [...tsxArgs, path.join(repoRoot, "scripts/ingest-tail-child.ts"), opts.dir, opts.file, childOptions], {
+        cwd: repoRoot,
+        stdio: ["ignore", "pipe", "inherit"],
+      });
       c.stdout!.on("data", (d: Buffer) => {
         if (d.toString().includes("ready")) resolve(c);
       });

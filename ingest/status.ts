@@ -60,7 +60,10 @@ class SourceEntry {
   private buckets = new Float64Array(HISTORY_SECONDS);
   private bucketSecond = Math.floor(Date.now() / 1000);
 
-  constructor(readonly name: string, readonly kind: SourceKind) {}
+  constructor(
+    readonly name: string,
+    readonly kind: SourceKind,
+  ) {}
 
   private advance(nowSec: number) {
     const gap = nowSec - this.bucketSecond;

@@ -87,4 +87,3 @@ export async function waitCaughtUp(cpDir: string, file: string, timeoutMs = 30_0
   }
   throw new Error("tail did not catch up");
 }
-

@@ -133,7 +133,13 @@ describe("ingest writer", () => {
   it("bounds the queue: write() waits while the queue is full", async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const slow: IngestSink = { insertTsv: async (i) => { await gate; return eng.sink.insertTsv(i); }, close: async () => {} };
+    const slow: IngestSink = {
+      insertTsv: async (i) => {
+        await gate;
+        return eng.sink.insertTsv(i);
+      },
+      close: async () => {},
+    };
     const writer = createIngestWriter({ sink: slow, maxQueuedRows: 100 });
     const mk = (k: number) => {
       const lines = [...generateSampleLines(60, { seed: k })];

@@ -223,7 +223,12 @@ export class IngestWriter {
     const now = this.now();
     if (this.pool) {
       const r = await this.pool.run({
-        source: batch.source, idPrefix: batch.idPrefix, positions: batch.positions, lines: batch.lines, now, skip: batch.skip ? [...batch.skip] : [],
+        source: batch.source,
+        idPrefix: batch.idPrefix,
+        positions: batch.positions,
+        lines: batch.lines,
+        now,
+        skip: batch.skip ? [...batch.skip] : [],
       });
       return {
         batch,

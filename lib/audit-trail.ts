@@ -39,4 +39,3 @@ export async function listAuditEvents(opts: { limit?: number; action?: string; t
     take: Math.min(opts.limit ?? 100, 1000),
   });
 }
-

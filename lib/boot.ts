@@ -22,11 +22,15 @@ export async function startEngines(log: (msg: string) => void = console.log): Pr
   if (usesEmbeddedEngine()) acquireDataLock(env.DATA_DIR);
   getDb();
   const relational = await runDbMigrations();
-  log(`[boot] relational store (${env.DATABASE_URL ? "postgresql" : "embedded pglite"}): ${relational.applied.length ? "applied " + relational.applied.join(", ") : "migrations up to date"}`);
+  log(
+    `[boot] relational store (${env.DATABASE_URL ? "postgresql" : "embedded pglite"}): ${relational.applied.length ? "applied " + relational.applied.join(", ") : "migrations up to date"}`,
+  );
   getClickHouse();
   const analytics = await runClickHouseMigrations();
   await assertDeduplicationEnabled();
-  log(`[boot] analytics store (${env.CLICKHOUSE_URL ? "clickhouse server" : "embedded chdb"}): ${analytics.applied.length ? "applied " + analytics.applied.join(", ") : "migrations up to date"}`);
+  log(
+    `[boot] analytics store (${env.CLICKHOUSE_URL ? "clickhouse server" : "embedded chdb"}): ${analytics.applied.length ? "applied " + analytics.applied.join(", ") : "migrations up to date"}`,
+  );
   return { relational: relational.applied, analytics: analytics.applied };
 }
 

@@ -6,7 +6,10 @@ import fs from "node:fs";
 import path from "node:path";
 
 export class DataDirLockedError extends Error {
-  constructor(public readonly pid: number, public readonly lockPath: string) {
+  constructor(
+    public readonly pid: number,
+    public readonly lockPath: string,
+  ) {
     super(`data directory in use by PID ${pid} (${lockPath}); stop that process first, or talk to it over HTTP`);
     this.name = "DataDirLockedError";
   }

@@ -20,7 +20,10 @@ describe("env parsing", () => {
     expect(e.STALE_AFTER).toBe(7_200_000);
     expect(e.INGEST_FILES).toEqual(["/a.log", "/b.log"]);
     expect(e.AMI_DEMO).toBe(true);
-    expect(parseEnv({ INGEST_FILES: "/var/log/ami/*.log,/x/y.log", INGEST_ROTATED_GLOBS: "{name}.old.*" })).toMatchObject({ INGEST_FILES: ["/var/log/ami/*.log", "/x/y.log"], INGEST_ROTATED_GLOBS: ["{name}.old.*"] });
+    expect(parseEnv({ INGEST_FILES: "/var/log/ami/*.log,/x/y.log", INGEST_ROTATED_GLOBS: "{name}.old.*" })).toMatchObject({
+      INGEST_FILES: ["/var/log/ami/*.log", "/x/y.log"],
+      INGEST_ROTATED_GLOBS: ["{name}.old.*"],
+    });
   });
 
   it("accepts real-server URLs", () => {

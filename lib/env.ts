@@ -3,9 +3,7 @@
 import path from "node:path";
 import { z } from "zod";
 
-const bool = z
-  .enum(["1", "0", "true", "false", "yes", "no", ""])
-  .transform((v) => v === "1" || v === "true" || v === "yes");
+const bool = z.enum(["1", "0", "true", "false", "yes", "no", ""]).transform((v) => v === "1" || v === "true" || v === "yes");
 
 const duration = z
   .string()
@@ -22,10 +20,7 @@ const optionalUrl = (protocols: string[]) =>
     .string()
     .optional()
     .transform((v) => (v === "" ? undefined : v))
-    .refine(
-      (v) => v === undefined || protocols.some((p) => v.startsWith(p + "://")),
-      `expected a URL starting with ${protocols.map((p) => p + "://").join(" or ")}`,
-    );
+    .refine((v) => v === undefined || protocols.some((p) => v.startsWith(p + "://")), `expected a URL starting with ${protocols.map((p) => p + "://").join(" or ")}`);
 
 export const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -46,7 +41,10 @@ export const envSchema = z.object({
   CLICKHOUSE_URL: optionalUrl(["http", "https"]),
   CLICKHOUSE_USER: z.string().default("default"),
   CLICKHOUSE_PASSWORD: z.string().default(""),
-  CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected a database identifier").default("ami"),
+  CLICKHOUSE_DATABASE: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected a database identifier")
+    .default("ami"),
   /** Per-query timeout for reads (explorer, matrix, map). */
   CLICKHOUSE_QUERY_TIMEOUT: duration.prefault("10s"),
   NEXTAUTH_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
@@ -63,17 +61,31 @@ export const envSchema = z.object({
   INGEST_FILES: z
     .string()
     .default("/var/log/ami/maintenance_audit.log")
-    .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
     .refine((files) => files.every((f) => !/[*?]/.test(path.dirname(f))), "a glob may only be in the file name (/var/log/ami/*.log), not in a directory"),
   /** Extra globs of rotated names next to a tailed file (`{name}` = its name), besides NAME.1, NAME.1.gz and NAME-YYYYMMDD. */
   INGEST_ROTATED_GLOBS: z
     .string()
     .default("")
-    .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean)),
+    .transform((v) =>
+      v
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
   INGEST_BATCH_ROWS: z.coerce.number().int().min(1).max(1_000_000).default(50_000),
   INGEST_MAX_BATCH_ROWS: z.coerce.number().int().min(1).max(2_000_000).default(400_000),
   INGEST_FLUSH_INTERVAL: duration.prefault("500ms"),
-  INGEST_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(32 * 1024 * 1024),
+  INGEST_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(32 * 1024 * 1024),
   /** Parse threads for large batches (0 = parse on the main thread; measured faster on 2 cores). */
   INGEST_PARSE_WORKERS: z.coerce.number().int().min(0).max(8).default(0),
   /** Stable MQTT client id (persistent session, so unacknowledged messages are redelivered). */
@@ -85,7 +97,12 @@ export const envSchema = z.object({
   MQTT_TOPICS: z
     .string()
     .default("ami/+/audit,ami/+/led")
-    .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean)),
+    .transform((v) =>
+      v
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
   /** A meter not heard from for this long is drawn as stale on the map. */
   STALE_AFTER: duration.prefault("24h"),
   /** Optional raster tile URL template or MapLibre style URL; unset = bundled offline basemap. */
@@ -102,10 +119,7 @@ export type Env = z.infer<typeof envSchema>;
 
 export class EnvError extends Error {
   constructor(public readonly issues: { variable: string; message: string }[]) {
-    super(
-      "Invalid configuration:\n" +
-        issues.map((i) => `  ${i.variable}: ${i.message}`).join("\n"),
-    );
+    super("Invalid configuration:\n" + issues.map((i) => `  ${i.variable}: ${i.message}`).join("\n"));
     this.name = "EnvError";
   }
 }
@@ -114,9 +128,7 @@ export class EnvError extends Error {
 export function parseEnv(source: Record<string, string | undefined>): Env {
   const result = envSchema.safeParse(source);
   if (!result.success) {
-    throw new EnvError(
-      result.error.issues.map((i) => ({ variable: String(i.path[0] ?? "?"), message: i.message })),
-    );
+    throw new EnvError(result.error.issues.map((i) => ({ variable: String(i.path[0] ?? "?"), message: i.message })));
   }
   return result.data;
 }

@@ -1,14 +1,6 @@
 // Errors thrown in lib/ and mapped once at the edge: HTTP status for route
 // handlers, `{ error }` for server actions. Messages are safe to show a user.
-export type AppErrorCode =
-  | "unauthenticated"
-  | "forbidden"
-  | "not_found"
-  | "invalid"
-  | "conflict"
-  | "rate_limited"
-  | "unavailable"
-  | "too_large";
+export type AppErrorCode = "unauthenticated" | "forbidden" | "not_found" | "invalid" | "conflict" | "rate_limited" | "unavailable" | "too_large";
 
 const STATUS: Record<AppErrorCode, number> = {
   unauthenticated: 401,

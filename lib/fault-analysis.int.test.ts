@@ -87,9 +87,7 @@ describe("getLedCorrelation", () => {
     const c = await getLedCorrelation({ from: FROM, to: TO, slice: { gw: INTERFERED_GW } }, deps);
     const amber = c.combos.find((x) => x.led === "amber_steady" && x.code === "E105");
     const gwMeters = new Set(data.fleet.filter((m) => m.gw === INTERFERED_GW).map((m) => m.meter));
-    const expected = new Set(
-      data.lines.filter((l) => l.ts >= FROM && l.ts < TO && gwMeters.has(l.meter) && l.code === "E105").map((l) => l.meter),
-    );
+    const expected = new Set(data.lines.filter((l) => l.ts >= FROM && l.ts < TO && gwMeters.has(l.meter) && l.code === "E105").map((l) => l.meter));
     const withAmber = new Set(data.lines.filter((l) => l.ts >= FROM && l.ts < TO && gwMeters.has(l.meter) && l.led === "amber_steady").map((l) => l.meter));
     expect(amber?.meters).toBe([...expected].filter((m) => withAmber.has(m)).length);
   });

@@ -3,7 +3,17 @@
 import { CATALOGUE, FAULT_CODES, findSignature, type Catalogue, type FaultSignature } from "@/lib/faults/catalogue";
 import { computeTrend, fillSparkline, type Trend } from "@/lib/faults/trend";
 import { describeTopCause, rankConcentration, type ConcentrationResult } from "@/lib/faults/root-cause";
-import { cohortVsFleet, detectAnomalies, rankAnomalies, type RankedAnomaly, type Anomaly, type AnomalyMeasure, type CohortHistory, type CohortSnapshot, type MeasureStats } from "@/lib/faults/anomaly";
+import {
+  cohortVsFleet,
+  detectAnomalies,
+  rankAnomalies,
+  type RankedAnomaly,
+  type Anomaly,
+  type AnomalyMeasure,
+  type CohortHistory,
+  type CohortSnapshot,
+  type MeasureStats,
+} from "@/lib/faults/anomaly";
 import { AppError } from "@/lib/errors";
 import type { ClickHouse } from "@/lib/clickhouse/client";
 import {
@@ -107,10 +117,7 @@ export async function getFaultMatrix(input: FaultAnalysisInput, deps: AnalysisDe
   const length = to - from;
   const stepMs = Math.ceil(length / SPARKLINE_BUCKETS);
   const previousFrom = from - length;
-  const counts = await getMatrixCounts(
-    { catalogue, window: { from, to }, previousFrom, stepMs, slice, fleetRules: await resolveFleetRules(deps) },
-    deps.ch,
-  );
+  const counts = await getMatrixCounts({ catalogue, window: { from, to }, previousFrom, stepMs, slice, fleetRules: await resolveFleetRules(deps) }, deps.ch);
   const rows = counts.map((c): MatrixRow => {
     const s = findSignature(catalogue, c.signatureId)!;
     const sparkline = fillSparkline({ points: c.buckets.map((b) => ({ ts: from + b.index * stepMs, value: b.events })), from, to, stepMs }).map((b) => b.value);
@@ -142,10 +149,7 @@ export const CORRELATION_LIST_LIMIT = 50;
 export async function getLedCorrelation(input: FaultAnalysisInput, deps: AnalysisDeps = {}): Promise<CorrelationResult> {
   assertWindow(input.from, input.to);
   const catalogue = deps.catalogue ?? CATALOGUE;
-  return getLedLogCorrelation(
-    { window: { from: input.from, to: input.to }, slice: input.slice, faultCodes: faultCodesOf(catalogue), limit: CORRELATION_LIST_LIMIT },
-    deps.ch,
-  );
+  return getLedLogCorrelation({ window: { from: input.from, to: input.to }, slice: input.slice, faultCodes: faultCodesOf(catalogue), limit: CORRELATION_LIST_LIMIT }, deps.ch);
 }
 
 // ---------------------------------------------------------------- root cause
@@ -270,7 +274,10 @@ export async function getAnomalies(input: FaultAnalysisInput, deps: AnalysisDeps
   const withoutHistory: CohortSnapshot[] = [];
   let fleet: CohortStatsRow | undefined;
   for (const row of current) {
-    if (row.dimension === "") { fleet = row; continue; }
+    if (row.dimension === "") {
+      fleet = row;
+      continue;
+    }
     const past = beforeByKey.get(key(row));
     const id = { dimension: row.dimension, value: row.value };
     if (past && past.meters > 0) withHistory.push({ ...id, current: toMeasureMap(row), baseline: toMeasureMap(past) });

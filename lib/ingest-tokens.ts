@@ -18,7 +18,12 @@ export const TOKEN_SCOPES = ["ingest", "fleet"] as const;
 export type TokenScope = (typeof TOKEN_SCOPES)[number];
 
 export const createIngestTokenSchema = z.object({
-  name: z.string().trim().min(1, "Enter a source name").max(80).regex(/^[A-Za-z0-9][A-Za-z0-9 ._:-]*$/, "Letters, digits, space and . _ : - only"),
+  name: z
+    .string()
+    .trim()
+    .min(1, "Enter a source name")
+    .max(80)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9 ._:-]*$/, "Letters, digits, space and . _ : - only"),
   scope: z.enum(TOKEN_SCOPES).default("ingest"),
 });
 export type CreateIngestTokenInput = z.input<typeof createIngestTokenSchema>;
@@ -74,9 +79,7 @@ export async function revokeIngestToken(id: string, actor: Actor, ip?: string | 
   await recordAuditEvent({ actor, action: "ingest.token.revoke", target: id, outcome: "ok", ip, details: { name: row.name, prefix: row.prefix } });
 }
 
-export type TokenCheck =
-  | { ok: true; id: string; name: string }
-  | { ok: false; status: 401 | 403; error: string };
+export type TokenCheck = { ok: true; id: string; name: string } | { ok: false; status: 401 | 403; error: string };
 
 /** Authenticate `Authorization: Bearer <token>` for one scope: 401 missing/unknown, 403 revoked or another scope. */
 export async function authenticateIngestToken(authorization: string | null | undefined, scope: TokenScope = "ingest"): Promise<TokenCheck> {
@@ -88,7 +91,9 @@ export async function authenticateIngestToken(authorization: string | null | und
   if (row.scope !== scope) return { ok: false, status: 403, error: `this token's scope is ${row.scope}; this endpoint needs a ${scope} token` };
   const now = Date.now();
   if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
-    await getDb().ingestToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date(now) } }).catch(() => {});
+    await getDb()
+      .ingestToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date(now) } })
+      .catch(() => {});
   }
   return { ok: true, id: row.id, name: row.name };
 }

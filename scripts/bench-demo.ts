@@ -30,14 +30,26 @@ async function main() {
     const quiet = await getDailyCodeMeters({ since: Math.ceil((now - 8 * DAY) / DAY) * DAY, until: Math.floor((now - DAY) / DAY) * DAY, codes: faults }, s.ch);
     const worst = new Map<string, number>();
     for (const row of quiet) worst.set(row.code, Math.max(worst.get(row.code) ?? 0, row.meters / meters));
-    console.log(`[bench:demo] quiet days, worst daily share of meters per code: ${[...worst].sort((a, b) => b[1] - a[1]).map(([c, v]) => `${c} ${(v * 100).toFixed(2)} %`).join(", ")}`);
+    console.log(
+      `[bench:demo] quiet days, worst daily share of meters per code: ${[...worst]
+        .sort((a, b) => b[1] - a[1])
+        .map(([c, v]) => `${c} ${(v * 100).toFixed(2)} %`)
+        .join(", ")}`,
+    );
     const inc = demoIncidents(r.fleet!, now);
-    const sum = async (code: string, since: number, until: number, gw?: string) => (await getDailyCodeMeters({ since, until, codes: [code], gw }, s.ch)).reduce((a, x) => a + x.meters, 0);
-    for (const [code, where, gw] of [["E105", inc.gateway, inc.gateway], ["IPC_ERROR", inc.model, undefined], ["LAST_GASP", inc.zone, undefined]] as const) {
+    const sum = async (code: string, since: number, until: number, gw?: string) =>
+      (await getDailyCodeMeters({ since, until, codes: [code], gw }, s.ch)).reduce((a, x) => a + x.meters, 0);
+    for (const [code, where, gw] of [
+      ["E105", inc.gateway, inc.gateway],
+      ["IPC_ERROR", inc.model, undefined],
+      ["LAST_GASP", inc.zone, undefined],
+    ] as const) {
       const last = await sum(code, now - DAY, now);
       const base = (await sum(code, now - 8 * DAY, now - DAY)) / 7;
       const lastThere = gw ? await sum(code, now - DAY, now, gw) : null;
-      console.log(`[bench:demo] incident ${code} (${where}): ${last} meters in the last day vs ${base.toFixed(1)} a quiet day = ${(last / Math.max(base, 1)).toFixed(1)}x${lastThere !== null ? `; ${lastThere} of them behind ${gw}` : ""}`);
+      console.log(
+        `[bench:demo] incident ${code} (${where}): ${last} meters in the last day vs ${base.toFixed(1)} a quiet day = ${(last / Math.max(base, 1)).toFixed(1)}x${lastThere !== null ? `; ${lastThere} of them behind ${gw}` : ""}`,
+      );
     }
   } finally {
     await sink.close();
@@ -45,4 +57,10 @@ async function main() {
   }
 }
 
-void main().then(() => process.exit(0), (err) => { console.error(err); process.exit(1); });
+void main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -132,10 +132,20 @@ async function measureIngestCost(rows: number): Promise<void> {
       const ts = START + Math.floor((n / rows) * (TO - START));
       const m = (n * 7919) % METERS;
       batch.push({
-        ts, recv_ts: n % 10 === 0 ? ts + (n % 3000) : null, meter: `EM-${String(m).padStart(7, "0")}`, gw: `GW-${String(Math.floor(m / 250)).padStart(4, "0")}`,
-        code: codes[n % codes.length], sev: "info", led: n % 5 === 0 ? "green_steady" : n % 97 === 0 ? "amber_steady" : "",
-        snr: n % 2 ? (n % 300) / 10 : null, rssi: n % 2 ? -60 - (n % 50) : null, temp_c: n % 5 === 0 ? 15 + (n % 500) / 10 : null,
-        msg: "", attrs: {}, id: String(n + 1), source: "ingest-cost",
+        ts,
+        recv_ts: n % 10 === 0 ? ts + (n % 3000) : null,
+        meter: `EM-${String(m).padStart(7, "0")}`,
+        gw: `GW-${String(Math.floor(m / 250)).padStart(4, "0")}`,
+        code: codes[n % codes.length],
+        sev: "info",
+        led: n % 5 === 0 ? "green_steady" : n % 97 === 0 ? "amber_steady" : "",
+        snr: n % 2 ? (n % 300) / 10 : null,
+        rssi: n % 2 ? -60 - (n % 50) : null,
+        temp_c: n % 5 === 0 ? 15 + (n % 500) / 10 : null,
+        msg: "",
+        attrs: {},
+        id: String(n + 1),
+        source: "ingest-cost",
       });
     }
     batches.push(batch);
@@ -157,7 +167,9 @@ async function measureIngestCost(rows: number): Promise<void> {
     }
   }
   const best = (k: string) => Math.max(...results[k]!);
-  console.log(`best of 2: ${Math.round(best("without 005 MV")).toLocaleString()} -> ${Math.round(best("with 005 MV")).toLocaleString()} rows/s (${(((best("with 005 MV") - best("without 005 MV")) / best("without 005 MV")) * 100).toFixed(0)} %)`);
+  console.log(
+    `best of 2: ${Math.round(best("without 005 MV")).toLocaleString()} -> ${Math.round(best("with 005 MV")).toLocaleString()} rows/s (${(((best("with 005 MV") - best("without 005 MV")) / best("without 005 MV")) * 100).toFixed(0)} %)`,
+  );
 }
 
 async function main() {
@@ -229,9 +241,19 @@ async function main() {
 
 /** Distinct meters from the rollup's sketches against exact counts over audit_log (slow: a raw 30-day scan). */
 async function printSketchError(ch: ClickHouse): Promise<void> {
-  for (const [name, from] of [["24h", TO - DAY_MS - 17 * 60_000], ["30d", TO - 30 * DAY_MS]] as const) {
+  for (const [name, from] of [
+    ["24h", TO - DAY_MS - 17 * 60_000],
+    ["30d", TO - 30 * DAY_MS],
+  ] as const) {
     const to = name === "24h" ? TO - 17 * 60_000 : TO;
-    const input = { catalogue: CATALOGUE, window: { from, to }, previousFrom: from - (to - from), stepMs: Math.ceil((to - from) / 24), slice: {}, fleetRules: { compatibleFwPairs: null } };
+    const input = {
+      catalogue: CATALOGUE,
+      window: { from, to },
+      previousFrom: from - (to - from),
+      stepMs: Math.ceil((to - from) / 24),
+      slice: {},
+      fleetRules: { compatibleFwPairs: null },
+    };
     const t = performance.now();
     const exact = await getMatrixCounts({ ...input, useRollup: false }, ch);
     const rawMs = performance.now() - t;
@@ -241,13 +263,18 @@ async function printSketchError(ch: ClickHouse): Promise<void> {
     for (const e of exact) {
       const s = sketch.find((x) => x.signatureId === e.signatureId)!;
       if (e.events !== s.events || e.previousEvents !== s.previousEvents) eventsDiffer++;
-      for (const [a, b] of [[e.meters, s.meters], [e.previousMeters, s.previousMeters]] as const) {
+      for (const [a, b] of [
+        [e.meters, s.meters],
+        [e.previousMeters, s.previousMeters],
+      ] as const) {
         if (!a || b === null) continue;
         const err = Math.abs(b - a) / a;
         if (err >= worst.err) worst = { id: e.signatureId, err, exact: a, sketch: b };
       }
     }
-    console.log(`sketch vs exact, matrix ${name}: worst meters error ${(worst.err * 100).toFixed(2)} % (${worst.id}: ${worst.sketch} vs ${worst.exact}); signatures with differing events: ${eventsDiffer}; exact raw matrix took ${(rawMs / 1000).toFixed(1)} s`);
+    console.log(
+      `sketch vs exact, matrix ${name}: worst meters error ${(worst.err * 100).toFixed(2)} % (${worst.id}: ${worst.sketch} vs ${worst.exact}); signatures with differing events: ${eventsDiffer}; exact raw matrix took ${(rawMs / 1000).toFixed(1)} s`,
+    );
   }
 }
 

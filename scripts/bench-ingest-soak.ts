@@ -21,7 +21,15 @@ async function main() {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ami-soak-"));
     const logs = fs.mkdtempSync(path.join(os.tmpdir(), "ami-soak-logs-"));
     try {
-      const r = await runKillRotateSoak({ dir, file: path.join(logs, "audit.log"), mode, kills: KILLS, rotateEvery: ROTATE_EVERY, seed: KILLS * 31 + mode.length, log: (m) => console.log(m) });
+      const r = await runKillRotateSoak({
+        dir,
+        file: path.join(logs, "audit.log"),
+        mode,
+        kills: KILLS,
+        rotateEvery: ROTATE_EVERY,
+        seed: KILLS * 31 + mode.length,
+        log: (m) => console.log(m),
+      });
       console.log(
         `[soak] ${mode}: ${fmt(r.kills)} kills (${r.killsWithRotations[1] ?? 0} with 1 rotation while down, ${r.killsWithRotations[2] ?? 0} with 2, ${r.killsWithRotations[5] ?? 0} with 5), ` +
           `${fmt(r.rotations)} rotations, ${fmt(r.gzipped)} files gzipped, ${r.seconds} s`,

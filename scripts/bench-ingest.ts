@@ -32,7 +32,9 @@ async function main() {
   let t = performance.now();
   // 1 % refused lines: the mix the spec expects in the field, and the reject path is measured too.
   const size = writeSampleLogFile(file, LINES, { seed: 1, refusedShare: 0.01 });
-  console.log(`generated ${fmt(LINES)} lines, ${(size / 1e6).toFixed(0)} MB in ${((performance.now() - t) / 1000).toFixed(1)} s (${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(1)})`);
+  console.log(
+    `generated ${fmt(LINES)} lines, ${(size / 1e6).toFixed(0)} MB in ${((performance.now() - t) / 1000).toFixed(1)} s (${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(1)})`,
+  );
 
   const eng = await openTestEngine(dir);
   const tracker = new MeterStateTracker(500_000);
@@ -51,7 +53,16 @@ async function main() {
   const cpDir = path.join(dir, "checkpoints");
   t = performance.now();
   t0 = t;
-  const tail = new FileTail({ path: file, writer, checkpointDir: cpDir, batchRows: BATCH, maxBatchRows: MAX_BATCH, flushIntervalMs: 50, pollMs: 5, maxInFlight: Math.max(2, WORKERS + 1) });
+  const tail = new FileTail({
+    path: file,
+    writer,
+    checkpointDir: cpDir,
+    batchRows: BATCH,
+    maxBatchRows: MAX_BATCH,
+    flushIntervalMs: 50,
+    pollMs: 5,
+    maxInFlight: Math.max(2, WORKERS + 1),
+  });
   tail.start();
   await waitCaughtUp(cpDir, file, 3_600_000);
   const fullMs = performance.now() - t;

@@ -35,15 +35,54 @@ const DAY = 86_400_000;
 
 // Weighted code mix (per 100 lines): mostly heartbeats and step results, a few faults.
 const CODE_MIX: [string, string, number][] = [
-  ["HEARTBEAT", "debug", 52], ["STEP_OK", "info", 20], ["E105", "error", 6], ["LOW_SNR", "warn", 5],
-  ["BATTERY_LOW", "warn", 4], ["LAST_GASP", "warn", 3], ["HES_TIMEOUT", "error", 2], ["TLS_HANDSHAKE", "error", 2],
-  ["IPC_ERROR", "error", 1], ["HOTSPOT", "error", 1], ["SUPERCAP_FAIL", "error", 1], ["E001", "critical", 1],
-  ["E042", "critical", 1], ["CERT_EXPIRED", "critical", 0.5], ["FW_HASH_MISMATCH", "critical", 0.25], ["FOTA_FAILED", "critical", 0.25],
+  ["HEARTBEAT", "debug", 52],
+  ["STEP_OK", "info", 20],
+  ["E105", "error", 6],
+  ["LOW_SNR", "warn", 5],
+  ["BATTERY_LOW", "warn", 4],
+  ["LAST_GASP", "warn", 3],
+  ["HES_TIMEOUT", "error", 2],
+  ["TLS_HANDSHAKE", "error", 2],
+  ["IPC_ERROR", "error", 1],
+  ["HOTSPOT", "error", 1],
+  ["SUPERCAP_FAIL", "error", 1],
+  ["E001", "critical", 1],
+  ["E042", "critical", 1],
+  ["CERT_EXPIRED", "critical", 0.5],
+  ["FW_HASH_MISMATCH", "critical", 0.25],
+  ["FOTA_FAILED", "critical", 0.25],
 ];
 const WORDS = [
-  "retries", "after", "link", "restored", "window", "session", "checksum", "reference", "neighbour", "table",
-  "gateway", "collector", "backoff", "queued", "accepted", "voltage", "divider", "supercap", "carrier", "band",
-  "spectrum", "interference", "antenna", "extender", "enclosure", "terminal", "seal", "casing", "handshake", "cipher",
+  "retries",
+  "after",
+  "link",
+  "restored",
+  "window",
+  "session",
+  "checksum",
+  "reference",
+  "neighbour",
+  "table",
+  "gateway",
+  "collector",
+  "backoff",
+  "queued",
+  "accepted",
+  "voltage",
+  "divider",
+  "supercap",
+  "carrier",
+  "band",
+  "spectrum",
+  "interference",
+  "antenna",
+  "extender",
+  "enclosure",
+  "terminal",
+  "seal",
+  "casing",
+  "handshake",
+  "cipher",
 ];
 const RARE_WORD = "interference"; // 1 in 30 lines carries each word
 
@@ -212,7 +251,9 @@ async function main() {
       const p95 = pct(times, 95);
       const ok = p95 <= c.target;
       allOk &&= ok;
-      console.log(`${c.name.padEnd(36)} ${pct(times, 50).toFixed(1).padStart(8)} ${p95.toFixed(1).padStart(8)} ${`≤${c.target}`.padStart(8)}  ${String(rows).padStart(5)}  ${ok ? "yes" : "NO"}`);
+      console.log(
+        `${c.name.padEnd(36)} ${pct(times, 50).toFixed(1).padStart(8)} ${p95.toFixed(1).padStart(8)} ${`≤${c.target}`.padStart(8)}  ${String(rows).padStart(5)}  ${ok ? "yes" : "NO"}`,
+      );
     }
     const load = os.loadavg()[0]!.toFixed(1);
     console.log(`${RUNS} runs each, ${rowsInTable.toLocaleString()} rows, ${os.cpus().length} cores, load average ${load}; ${allOk ? "all targets met" : "some targets missed"}`);

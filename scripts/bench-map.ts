@@ -82,7 +82,10 @@ async function main() {
       params: { n: METERS },
     });
     console.log(`audit_log insert (-> meter_state, map_meters MVs): ${((performance.now() - t) / 1000).toFixed(1)} s`);
-    const [parts] = await ch.queryRows<{ n: string }>({ query: "SELECT count() AS n FROM system.parts WHERE table = 'map_meters' AND active AND database = currentDatabase()", tag: "bench.parts" });
+    const [parts] = await ch.queryRows<{ n: string }>({
+      query: "SELECT count() AS n FROM system.parts WHERE table = 'map_meters' AND active AND database = currentDatabase()",
+      tag: "bench.parts",
+    });
     console.log(`map_meters active parts: ${parts?.n}`);
 
     const ctx = () => ({ now: Date.now(), staleAfterMs: STALE });
@@ -97,7 +100,10 @@ async function main() {
     };
 
     console.log(`\nBefore (reference): the 004 path, GROUP BY meter over map_meters and dims unpacked per read (median of 3):`);
-    for (const [label, extra] of [["zoom 6, whole fleet", ""], ["zoom 6, kind=gas fault=E105", "WHERE splitByChar('|', d)[2] = 'gas' AND fp % 32 = 3 AND intDiv(fp, 32) > lc"]] as const) {
+    for (const [label, extra] of [
+      ["zoom 6, whole fleet", ""],
+      ["zoom 6, kind=gas fault=E105", "WHERE splitByChar('|', d)[2] = 'gas' AND fp % 32 = 3 AND intDiv(fp, 32) > lc"],
+    ] as const) {
       const r = await timeIt(3, () => ch.queryRows({ query: legacyCellsSql(9, extra), params: { now: Date.now(), staleAfterMs: STALE }, tag: "bench.legacy_cells" }));
       console.log(`  ${label}: ${r.median} ms`);
     }
@@ -116,7 +122,10 @@ async function main() {
     t = performance.now();
     const synced = await syncMapCells(ch, { settleMs: 0 });
     console.log(`  refresh of ${synced.refreshed} touched meters: ${Math.round(performance.now() - t)} ms (the loop runs every 500 ms)`);
-    const [cp] = await ch.queryRows<{ n: string }>({ query: "SELECT count() AS n FROM system.parts WHERE table = 'map_meter_cells' AND active AND database = currentDatabase()", tag: "bench.parts" });
+    const [cp] = await ch.queryRows<{ n: string }>({
+      query: "SELECT count() AS n FROM system.parts WHERE table = 'map_meter_cells' AND active AND database = currentDatabase()",
+      tag: "bench.parts",
+    });
     console.log(`  active parts now: ${cp?.n} (reads use FINAL; the figures below include it)`);
 
     // Initial load payload: positions, states and the version read map_meter_cells (built above).
@@ -134,11 +143,16 @@ async function main() {
     const statesGz = gzipSync(statesBytes, { level: 1 });
     console.log(`\nInitial load (once per fleet version + once per filter change):`);
     console.log(`  fleet ids+positions: ${mb(fleetBytes.byteLength)} raw, ${mb(fleetGz.byteLength)} gzip (query+encode ${Math.round(fleetQueryMs)} ms, cached per version)`);
-    console.log(`  states:              ${mb(statesBytes.byteLength)} raw, ${mb(statesGz.byteLength)} gzip (query ${Math.round(statesMs)} ms; per filter change, kind=gas fault=E105: ${statesFiltered.median} ms median of 3)`);
+    console.log(
+      `  states:              ${mb(statesBytes.byteLength)} raw, ${mb(statesGz.byteLength)} gzip (query ${Math.round(statesMs)} ms; per filter change, kind=gas fault=E105: ${statesFiltered.median} ms median of 3)`,
+    );
     console.log(`  fleet version check (each positions request): ${versionR.median} ms`);
     console.log(`  total on the wire:   ${mb(fleetGz.byteLength + statesGz.byteLength)} (target <= 12 MB)`);
-    console.log(`  state mix: ${countStates(states).map((n, i) => `${MAP_STATES[i]} ${n}`).join(", ")}`);
-
+    console.log(
+      `  state mix: ${countStates(states)
+        .map((n, i) => `${MAP_STATES[i]} ${n}`)
+        .join(", ")}`,
+    );
 
     console.log(`\nCell aggregation in ClickHouse, map_meter_cells (server time, median / max of 5; target <= 200 ms):`);
     const cellFigures: number[] = [];
@@ -154,7 +168,12 @@ async function main() {
     const appFigures: number[] = [];
     for (let zoom = 0; zoom < 10; zoom++) {
       const level = gridLevelForZoom(zoom);
-      const [west, south, east, north] = new WebMercatorViewport({ width: 1366, height: 768, longitude: TOWN[0], latitude: TOWN[1], zoom }).getBounds() as [number, number, number, number];
+      const [west, south, east, north] = new WebMercatorViewport({ width: 1366, height: 768, longitude: TOWN[0], latitude: TOWN[1], zoom }).getBounds() as [
+        number,
+        number,
+        number,
+        number,
+      ];
       const bbox = { west: Math.max(-180, west), south: Math.max(-85, south), east: Math.min(180, east), north: Math.min(85, north) };
       let cells = 0;
       const r = await timeIt(5, async () => (cells = (await getMapCells({ level, bbox, filters: { states: [] }, ...ctx() }, ch)).length));
@@ -173,11 +192,17 @@ async function main() {
         console.log(`  zoom ${zoom} with ${label}: ${r.median} / ${r.max} ms`);
       }
     }
-    console.log(`  worst median of the page's requests (viewport rows): ${Math.max(...appFigures)} ms; of the whole-fleet and filter rows (the whole fleet at every zoom, beyond any viewport from zoom 6 on): ${Math.max(...cellFigures)} ms`);
+    console.log(
+      `  worst median of the page's requests (viewport rows): ${Math.max(...appFigures)} ms; of the whole-fleet and filter rows (the whole fleet at every zoom, beyond any viewport from zoom 6 on): ${Math.max(...cellFigures)} ms`,
+    );
     // Two viewers panning while a third changes a filter: each request's own time, median of 3 rounds.
     const conc: number[][] = [[], [], []];
     for (let r = 0; r < 3; r++) {
-      const timed = async (fn: () => Promise<unknown>) => { const t0 = performance.now(); await fn(); return performance.now() - t0; };
+      const timed = async (fn: () => Promise<unknown>) => {
+        const t0 = performance.now();
+        await fn();
+        return performance.now() - t0;
+      };
       const got = await Promise.all([
         timed(() => getMapCells({ level: gridLevelForZoom(6), filters: { states: [] }, ...ctx() }, ch)),
         timed(() => getMapCells({ level: gridLevelForZoom(8), filters: { states: [] }, ...ctx() }, ch)),
@@ -198,7 +223,13 @@ async function main() {
     for (let i = 0; i < arr.states.length; i++) colorInto(arr.colors, i, arr.states[i]!, visible);
     const indexOf = makeIndexOf(pos.ids); // as the page: binary search over the sorted ids
     const leds = ["red_blinking", "amber_steady", "green_steady", "off"];
-    const items: FleetLiveItem[] = Array.from({ length: 10_000 }, (_, k) => ({ meter: pos.ids[(k * 7919) % pos.ids.length]!, ts: Date.now() + k, led: leds[k % 4], code: "E105", sev: "error" }));
+    const items: FleetLiveItem[] = Array.from({ length: 10_000 }, (_, k) => ({
+      meter: pos.ids[(k * 7919) % pos.ids.length]!,
+      ts: Date.now() + k,
+      led: leds[k % 4],
+      code: "E105",
+      sev: "error",
+    }));
     const mergeTimes: number[] = [];
     for (let r = 0; r < 5; r++) {
       const pending = new Map<string, FleetLiveItem>();
@@ -210,8 +241,12 @@ async function main() {
     console.log(`\nDelta merge: 10 000 changes applied in ${median(mergeTimes).toFixed(1)} ms (median of 5)`);
 
     if (!SKIP_BROWSER) {
-      await benchBrowser(fleetBytes, statesBytes, (level, bbox) => getMapCells({ level, bbox, filters: { states: [] }, ...ctx() }, ch),
-        () => getFleetExtent({ filters: { states: [] }, now: Date.now() }, ch));
+      await benchBrowser(
+        fleetBytes,
+        statesBytes,
+        (level, bbox) => getMapCells({ level, bbox, filters: { states: [] }, ...ctx() }, ch),
+        () => getFleetExtent({ filters: { states: [] }, now: Date.now() }, ch),
+      );
     }
   } finally {
     await ch.close();
@@ -235,7 +270,12 @@ function legacyCellsSql(level: number, where: string): string {
 }
 
 /** Static pages with the app's layers (lib/map/layers.ts) and delta path, in Chromium with SwiftShader. */
-async function benchBrowser(fleetBytes: Uint8Array, statesBytes: Uint8Array, getCells: (level: number, bbox: Bbox) => Promise<MapCell[]>, getExtent: () => Promise<FleetExtent | null>) {
+async function benchBrowser(
+  fleetBytes: Uint8Array,
+  statesBytes: Uint8Array,
+  getCells: (level: number, bbox: Bbox) => Promise<MapCell[]>,
+  getExtent: () => Promise<FleetExtent | null>,
+) {
   const { chromium } = await import("playwright-core");
   const entry = `
     import { Deck, WebMercatorViewport } from "@deck.gl/core";
@@ -460,13 +500,28 @@ async function benchBrowser(fleetBytes: Uint8Array, statesBytes: Uint8Array, get
   `;
   const bundle = await build({
     stdin: { contents: entry, resolveDir: process.cwd(), loader: "ts" },
-    bundle: true, format: "esm", write: false, minify: true, target: "es2022",
-    alias: { "@": process.cwd() }, define: { "process.env.NODE_ENV": '"production"' }, logLevel: "error",
+    bundle: true,
+    format: "esm",
+    write: false,
+    minify: true,
+    target: "es2022",
+    alias: { "@": process.cwd() },
+    define: { "process.env.NODE_ENV": '"production"' },
+    logLevel: "error",
   });
   const js = bundle.outputFiles[0]!.contents;
   const browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", ...(process.env.BENCH_CHROMIUM_ARGS ?? "").split(" ").filter(Boolean)],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-dev-shm-usage",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      ...(process.env.BENCH_CHROMIUM_ARGS ?? "").split(" ").filter(Boolean),
+    ],
   });
   const servers: http.Server[] = [];
   const extentMs: number[] = [];
@@ -492,9 +547,12 @@ async function benchBrowser(fleetBytes: Uint8Array, statesBytes: Uint8Array, get
         if (url.pathname === "/") {
           // As app/(console)/map/page.tsx: the page is sent at once, the extent read meanwhile
           // and streamed after it (a promise prop), so the bundle loads during the read.
-          res.writeHead(200, { "content-type": "text/html" }).write(
-            `<!doctype html><html><body style="margin:0;background:#0d1117"><div id="map" style="position:absolute;inset:0"></div>` +
-            `<script>window.__extentP = new Promise((r) => { window.__setExtent = r; });</script><script type="module" async src="/bench.js"></script>`);
+          res
+            .writeHead(200, { "content-type": "text/html" })
+            .write(
+              `<!doctype html><html><body style="margin:0;background:#0d1117"><div id="map" style="position:absolute;inset:0"></div>` +
+                `<script>window.__extentP = new Promise((r) => { window.__setExtent = r; });</script><script type="module" async src="/bench.js"></script>`,
+            );
           pageAt = performance.now();
           const t = performance.now();
           const extent = await extents.get({ states: [] });
@@ -506,7 +564,8 @@ async function benchBrowser(fleetBytes: Uint8Array, statesBytes: Uint8Array, get
           const [west, south, east, north] = url.searchParams.get("bbox")!.split(",").map(Number) as [number, number, number, number];
           const t = performance.now();
           const cells = await getCells(Number(url.searchParams.get("level")), { west, south, east, north });
-          if (process.env.BENCH_TRACE) console.log(`  [server] cells arrived at ${Math.round(t - pageAt)} ms after the page was sent, answered in ${Math.round(performance.now() - t)} ms`);
+          if (process.env.BENCH_TRACE)
+            console.log(`  [server] cells arrived at ${Math.round(t - pageAt)} ms after the page was sent, answered in ${Math.round(performance.now() - t)} ms`);
           return json(cells);
         }
         const f = files[url.pathname];
@@ -520,8 +579,14 @@ async function benchBrowser(fleetBytes: Uint8Array, statesBytes: Uint8Array, get
     const open = async (lumaDefaults: boolean) => {
       const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
       // BENCH_DEVICE='{"webgl":{...}}': other context attributes for the first page (experiments).
-      if (process.env.BENCH_DEVICE && !lumaDefaults) await page.addInitScript((d) => { (window as unknown as { __benchDevice: unknown }).__benchDevice = JSON.parse(d); }, process.env.BENCH_DEVICE);
-      if (lumaDefaults) await page.addInitScript(() => { (window as unknown as { __benchMsaa: boolean }).__benchMsaa = true; });
+      if (process.env.BENCH_DEVICE && !lumaDefaults)
+        await page.addInitScript((d) => {
+          (window as unknown as { __benchDevice: unknown }).__benchDevice = JSON.parse(d);
+        }, process.env.BENCH_DEVICE);
+      if (lumaDefaults)
+        await page.addInitScript(() => {
+          (window as unknown as { __benchMsaa: boolean }).__benchMsaa = true;
+        });
       page.on("pageerror", (e) => errors.push(e.message));
       page.setDefaultTimeout(300_000);
       // BENCH_PROFILE=file.cpuprofile: the first page's main thread profiled from the request to ready (open it in DevTools).
@@ -541,19 +606,29 @@ async function benchBrowser(fleetBytes: Uint8Array, statesBytes: Uint8Array, get
     // start-up. That page compiles none of the map's shaders.
     const warm = await browser.newPage();
     await warm.setContent(`<canvas id="c"></canvas>`);
-    await warm.evaluate(() => new Promise<void>((resolve) => {
-      const gl = (document.getElementById("c") as HTMLCanvasElement).getContext("webgl2")!;
-      gl.clearColor(0, 0, 0, 1);
-      gl.clear(gl.COLOR_BUFFER_BIT);
-      requestAnimationFrame(() => requestAnimationFrame(() => resolve()));
-    }));
+    await warm.evaluate(
+      () =>
+        new Promise<void>((resolve) => {
+          const gl = (document.getElementById("c") as HTMLCanvasElement).getContext("webgl2")!;
+          gl.clearColor(0, 0, 0, 1);
+          gl.clear(gl.COLOR_BUFFER_BIT);
+          requestAnimationFrame(() => requestAnimationFrame(() => resolve()));
+        }),
+    );
     await warm.close();
     // As the server once the map's cells are built (cells-sync.ts): the unfiltered extent read into its cache.
     const tw = performance.now();
     await extents.refresh({ states: [] });
     warmExtentMs = performance.now() - tw;
     let page = await open(false);
-    const { firstPaintSinceNavigation, scriptStartedAt, steps, marks, longTasks } = await page.evaluate(() => (window as unknown as { __bench: { firstPaintSinceNavigation: number; scriptStartedAt: number; steps: Record<string, number>; marks: Record<string, number>; longTasks: string[] } }).__bench);
+    const { firstPaintSinceNavigation, scriptStartedAt, steps, marks, longTasks } = await page.evaluate(
+      () =>
+        (
+          window as unknown as {
+            __bench: { firstPaintSinceNavigation: number; scriptStartedAt: number; steps: Record<string, number>; marks: Record<string, number>; longTasks: string[] };
+          }
+        ).__bench,
+    );
     if (process.env.BENCH_TRACE) console.log(`  [page] long tasks before the first paint (start+duration ms since the script started): ${longTasks.join(", ")}`);
     const renderer = await page.evaluate(() => {
       const gl = document.createElement("canvas").getContext("webgl2");
@@ -561,26 +636,57 @@ async function benchBrowser(fleetBytes: Uint8Array, statesBytes: Uint8Array, get
       return ext ? String(gl!.getParameter(ext.UNMASKED_RENDERER_WEBGL)) : "unknown";
     });
     type Pixels = { expected: number; opaque: number; own: number; ok: boolean; error: string | null };
-    type Result = { setupDrawMs: number; inView: number; appMode: string; frames?: number[]; latencies?: number[]; applied?: number; cells?: number; selected?: number; renderMs?: number[]; flushMs?: number[]; pixels?: Pixels | null };
+    type Result = {
+      setupDrawMs: number;
+      inView: number;
+      appMode: string;
+      frames?: number[];
+      latencies?: number[];
+      applied?: number;
+      cells?: number;
+      selected?: number;
+      renderMs?: number[];
+      flushMs?: number[];
+      pixels?: Pixels | null;
+    };
     const run = (name: string, seconds: number, p = page) =>
-      p.evaluate(([nm, sec, town]) => (window as unknown as { __scenario: (a: string, b: number, c: number[]) => Promise<Result> }).__scenario(nm, sec, town), [name, seconds, TOWN] as const);
+      p.evaluate(([nm, sec, town]) => (window as unknown as { __scenario: (a: string, b: number, c: number[]) => Promise<Result> }).__scenario(nm, sec, town), [
+        name,
+        seconds,
+        TOWN,
+      ] as const);
     const fmt = (r: Result) => {
       const f = r.frames!.length ? r.frames! : [NaN];
       const l = r.latencies!.length ? r.latencies! : [NaN];
-      return `${r.frames!.length} frames, interval median ${median(f).toFixed(0)} ms / p95 ${p95(f).toFixed(0)} ms / max ${Math.max(...f).toFixed(0)} ms; ` +
+      return (
+        `${r.frames!.length} frames, interval median ${median(f).toFixed(0)} ms / p95 ${p95(f).toFixed(0)} ms / max ${Math.max(...f).toFixed(0)} ms; ` +
         `batch-to-shown median ${median(l).toFixed(0)} ms / max ${Math.max(...l).toFixed(0)} ms; ${r.applied} changes applied; ` +
-        `per batch on the main thread: apply + layers ${median(r.flushMs!.length ? r.flushMs! : [NaN]).toFixed(1)} ms, paint (issuing draws) ${median(r.renderMs!.length ? r.renderMs! : [NaN]).toFixed(1)} ms median`;
+        `per batch on the main thread: apply + layers ${median(r.flushMs!.length ? r.flushMs! : [NaN]).toFixed(1)} ms, paint (issuing draws) ${median(r.renderMs!.length ? r.renderMs! : [NaN]).toFixed(1)} ms median`
+      );
     };
     console.log(`\nBrowser: Chromium with ${renderer} - software rendering on the CPU, no GPU; 1366x768; 10 000 changes/s fleet-wide as 4 batches/s:`);
     const pageRead = extentMs[0] ?? NaN;
-    console.log(`  first paint as the app does it (the page request, the extent read on the server while the page loads, then in the browser the cells of the view fitted to it fetched and drawn, the positions and states payloads fetched once the cells are in): ` +
-      `${Math.round(firstPaintSinceNavigation)} ms from the page request (target <= 3000 ms); the script started at ${Math.round(scriptStartedAt)} ms ` +
-      `(the HTML and the bundle's load and evaluation; the server's extent, streamed after the HTML, came from its cache in ${Math.round(pageRead)} ms; the read into the cache before, as the server does at start, took ${Math.round(warmExtentMs)} ms), then ${Object.entries(steps).map(([k, v]) => `${k} ${v} ms`).join(", ")}` +
-      `; since the script started: ${Object.entries(marks).sort((a, b) => a[1] - b[1]).map(([k, v]) => `${k} at ${v} ms`).join(", ")}`);
+    console.log(
+      `  first paint as the app does it (the page request, the extent read on the server while the page loads, then in the browser the cells of the view fitted to it fetched and drawn, the positions and states payloads fetched once the cells are in): ` +
+        `${Math.round(firstPaintSinceNavigation)} ms from the page request (target <= 3000 ms); the script started at ${Math.round(scriptStartedAt)} ms ` +
+        `(the HTML and the bundle's load and evaluation; the server's extent, streamed after the HTML, came from its cache in ${Math.round(pageRead)} ms; the read into the cache before, as the server does at start, took ${Math.round(warmExtentMs)} ms), then ${Object.entries(
+          steps,
+        )
+          .map(([k, v]) => `${k} ${v} ms`)
+          .join(", ")}` +
+        `; since the script started: ${Object.entries(marks)
+          .sort((a, b) => a[1] - b[1])
+          .map(([k, v]) => `${k} at ${v} ms`)
+          .join(", ")}`,
+    );
     const cells = await run("cells", 6);
     console.log(`  cluster view at the default zoom (app mode: ${cells.appMode}, ${cells.cells} cells, ${cells.inView.toLocaleString("en-US")} meters in view): ${fmt(cells)}`);
     // BENCH_TRACE_CITY=file.json: a Chromium trace (all processes, the GPU's included) of the city scenario.
-    if (process.env.BENCH_TRACE_CITY) await browser.startTracing(page, { path: process.env.BENCH_TRACE_CITY, categories: ["toplevel", "gpu", "viz", "cc", "blink", "v8", "disabled-by-default-devtools.timeline", "benchmark", "latencyInfo"] });
+    if (process.env.BENCH_TRACE_CITY)
+      await browser.startTracing(page, {
+        path: process.env.BENCH_TRACE_CITY,
+        categories: ["toplevel", "gpu", "viz", "cc", "blink", "v8", "disabled-by-default-devtools.timeline", "benchmark", "latencyInfo"],
+      });
     const city = await run("city", 6);
     if (process.env.BENCH_TRACE_CITY) await browser.stopTracing();
     const px = city.pixels!;
@@ -590,9 +696,13 @@ async function benchBrowser(fleetBytes: Uint8Array, statesBytes: Uint8Array, get
       console.log(`  city viewport, zoom 11: NOT DRAWN - ${pixelsLine}${px.error ? `; meters program: ${px.error}` : ""}. Frame times not reported.`);
       process.exitCode = 1;
     } else {
-      console.log(`  city viewport, zoom 11 (app mode: ${city.appMode}, ${city.inView.toLocaleString("en-US")} meters in view, ${city.selected!.toLocaleString("en-US")} in the layer = 3x margin; ${pixelsLine}): ${fmt(city)}`);
+      console.log(
+        `  city viewport, zoom 11 (app mode: ${city.appMode}, ${city.inView.toLocaleString("en-US")} meters in view, ${city.selected!.toLocaleString("en-US")} in the layer = 3x margin; ${pixelsLine}): ${fmt(city)}`,
+      );
       const full = await run("full", 0);
-      console.log(`  NOT what the app draws - all ${METERS.toLocaleString("en-US")} meters as sprites at zoom 3.6 (the app shows ${full.appMode} there): the first draw, with the upload, took ${(full.setupDrawMs / 1000).toFixed(1)} s`);
+      console.log(
+        `  NOT what the app draws - all ${METERS.toLocaleString("en-US")} meters as sprites at zoom 3.6 (the app shows ${full.appMode} there): the first draw, with the upload, took ${(full.setupDrawMs / 1000).toFixed(1)} s`,
+      );
     }
     await page.close();
     // Before/after of the context attributes: the same cluster view with luma.gl's defaults.

@@ -42,5 +42,7 @@ console.log(`fleet build: ${(t1 - t0).toFixed(0)} ms for ${count} meters in ${zo
 console.log(`planCampaign(${jobType}) runs ms: ${runs.map((x) => x.toFixed(0)).join(", ")}  (best ${Math.min(...runs).toFixed(0)} ms)`);
 console.log(`  cpu ms (this process, all threads incl. GC): ${cpu.map((x) => x.toFixed(0)).join(", ")}`);
 console.log(`waves ${p.summary.waveCount} (canary waves ${p.summary.canaryWaveCount}), scheduled ${p.summary.scheduledMeters}, excluded ${p.summary.excludedMeters}`);
-console.log(`ETA ${p.summary.eta}, max in flight ${p.summary.blastRadius.maxMetersInFlight}, max gateway share ${(100 * (p.summary.blastRadius.maxGatewayShare?.share ?? 0)).toFixed(2)}%`);
+console.log(
+  `ETA ${p.summary.eta}, max in flight ${p.summary.blastRadius.maxMetersInFlight}, max gateway share ${(100 * (p.summary.blastRadius.maxGatewayShare?.share ?? 0)).toFixed(2)}%`,
+);
 console.log(`heap used ${(process.memoryUsage().heapUsed / 1e6).toFixed(0)} MB`);

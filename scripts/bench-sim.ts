@@ -31,23 +31,25 @@ t0 = performance.now();
 let bytes = 0;
 for (let k = 0; k < lines; k++) bytes += stream.next().value.line.length + 1;
 const streamS = (performance.now() - t0) / 1000;
-console.log(`events: ${(lines / streamS).toFixed(0)} lines/s, ${(bytes / 1e6 / streamS).toFixed(1)} MB/s (stream setup ${setupMs.toFixed(0)} ms over ${meters.toLocaleString("en")} meters)`);
+console.log(
+  `events: ${(lines / streamS).toFixed(0)} lines/s, ${(bytes / 1e6 / streamS).toFixed(1)} MB/s (stream setup ${setupMs.toFixed(0)} ms over ${meters.toLocaleString("en")} meters)`,
+);
 
 async function benchHes(): Promise<void> {
-const hes = createSimulatorHes({ fleet, seed: "bench", clock: createVirtualClock(now), latencyScale: 0 });
-const statuses: Record<string, number> = {};
-t0 = performance.now();
-const batch = 1000;
-for (let k = 0; k < commands; k += batch) {
-  const out = await Promise.all(
-    Array.from({ length: Math.min(batch, commands - k) }, (_, j) =>
-      hes.sendCommand({ meterId: getMeterId(fleet, (k + j) % fleet.meters.count), step: "inspect", idempotencyKey: `b-${k + j}` }),
-    ),
-  );
-  for (const o of out) statuses[o.status] = (statuses[o.status] ?? 0) + 1;
-}
-const hesS = (performance.now() - t0) / 1000;
-console.log(`hes: ${(commands / hesS).toFixed(0)} commands/s at latency scale 0, batches of ${batch}; outcomes ${JSON.stringify(statuses)}`);
+  const hes = createSimulatorHes({ fleet, seed: "bench", clock: createVirtualClock(now), latencyScale: 0 });
+  const statuses: Record<string, number> = {};
+  t0 = performance.now();
+  const batch = 1000;
+  for (let k = 0; k < commands; k += batch) {
+    const out = await Promise.all(
+      Array.from({ length: Math.min(batch, commands - k) }, (_, j) =>
+        hes.sendCommand({ meterId: getMeterId(fleet, (k + j) % fleet.meters.count), step: "inspect", idempotencyKey: `b-${k + j}` }),
+      ),
+    );
+    for (const o of out) statuses[o.status] = (statuses[o.status] ?? 0) + 1;
+  }
+  const hesS = (performance.now() - t0) / 1000;
+  console.log(`hes: ${(commands / hesS).toFixed(0)} commands/s at latency scale 0, batches of ${batch}; outcomes ${JSON.stringify(statuses)}`);
 }
 
 /** Fresh temp stores, migrated: the figures include no server and no other data. */
@@ -64,7 +66,9 @@ async function openBenchStores() {
   const ch = await createClickHouse({ path: path.join(dir, "ch") });
   await runClickHouseMigrations(ch);
   return {
-    dir, db, ch,
+    dir,
+    db,
+    ch,
     async close() {
       await closeDb(db);
       await ch.close();
@@ -81,10 +85,14 @@ async function benchPrismaWrite(n: number): Promise<void> {
     const f = generateFleet({ meters: n, seed: "bench", now });
     const gen = performance.now() - t;
     const r = await writeGeneratedFleet({ fleet: f, db: s.db, ch: s.ch });
-    console.log(`fleet write: ${n.toLocaleString("en")} meters: generator ${(gen / 1000).toFixed(1)} s, Prisma/PGlite ${(r.prismaMs / 1000).toFixed(1)} s (${Math.round(n / (r.prismaMs / 1000)).toLocaleString("en")} meters/s), ClickHouse copy ${(r.clickhouseMs / 1000).toFixed(1)} s`);
+    console.log(
+      `fleet write: ${n.toLocaleString("en")} meters: generator ${(gen / 1000).toFixed(1)} s, Prisma/PGlite ${(r.prismaMs / 1000).toFixed(1)} s (${Math.round(n / (r.prismaMs / 1000)).toLocaleString("en")} meters/s), ClickHouse copy ${(r.clickhouseMs / 1000).toFixed(1)} s`,
+    );
     const t2 = performance.now();
     const r2 = await writeGeneratedFleet({ fleet: f, db: s.db, ch: s.ch });
-    console.log(`fleet re-write (idempotent upsert): Prisma/PGlite ${(r2.prismaMs / 1000).toFixed(1)} s, ClickHouse ${(r2.clickhouseMs / 1000).toFixed(1)} s, total ${((performance.now() - t2) / 1000).toFixed(1)} s`);
+    console.log(
+      `fleet re-write (idempotent upsert): Prisma/PGlite ${(r2.prismaMs / 1000).toFixed(1)} s, ClickHouse ${(r2.clickhouseMs / 1000).toFixed(1)} s, total ${((performance.now() - t2) / 1000).toFixed(1)} s`,
+    );
   } finally {
     await s.close();
   }

@@ -70,7 +70,9 @@ async function main() {
 
   let t0 = performance.now();
   const fleet = generateFleet({ meters, seed, now: fleetNow });
-  log(`[simulate] fleet: ${meters.toLocaleString("en")} meters, ${fleet.gateways.length} gateways (seed ${String(seed)}) generated in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  log(
+    `[simulate] fleet: ${meters.toLocaleString("en")} meters, ${fleet.gateways.length} gateways (seed ${String(seed)}) generated in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
 
   if (!values["no-fleet"]) {
     const serverUrl = values.server ?? (/^https?:\/\//.test(to) ? to : undefined);
@@ -79,7 +81,10 @@ async function main() {
     if (target.kind === "server") {
       log(`[simulate] the console server (PID ${target.pid}) holds the data directory: writing the fleet through ${target.url}/api/fleet/generate`);
       const fleetToken = values["fleet-token"] ?? values.token;
-      if (!fleetToken) throw new Error("the server holds the data directory: pass --fleet-token with a token of scope fleet (an admin creates it on the Ingest page), or --no-fleet to only emit lines");
+      if (!fleetToken)
+        throw new Error(
+          "the server holds the data directory: pass --fleet-token with a token of scope fleet (an admin creates it on the Ingest page), or --no-fleet to only emit lines",
+        );
       await postToServer(`${target.url}/api/fleet/generate`, { meters, seed, now: fleetNow }, fleetToken);
     } else {
       log("[simulate] no server holds the data directory: writing the fleet directly");
@@ -121,7 +126,9 @@ async function main() {
   } else throw new Error(`--to must be file:PATH, http(s)://HOST:PORT or mqtt://HOST:PORT (got ${to})`);
 
   const stream = createEventStream({ fleet, seed, start, ratePerSec: rate, scenario });
-  log(`[simulate] emitting ${unpaced ? "as fast as possible" : `${rate.toLocaleString("en")} lines/s`} to ${output.name}${Number.isFinite(durationMs) ? ` for ${values.duration}` : " until Ctrl-C"}`);
+  log(
+    `[simulate] emitting ${unpaced ? "as fast as possible" : `${rate.toLocaleString("en")} lines/s`} to ${output.name}${Number.isFinite(durationMs) ? ` for ${values.duration}` : " until Ctrl-C"}`,
+  );
 
   let stopping = false;
   process.once("SIGINT", () => (stopping = true));

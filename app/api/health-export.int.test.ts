@@ -58,7 +58,8 @@ describe("/api/health", () => {
 });
 
 describe("/api/logs/export", () => {
-  const url = () => `http://localhost/api/logs/export?q=code:E105&from=${new Date(Date.now() - 3_600_000).toISOString()}&to=${new Date(Date.now() + 60_000).toISOString()}&format=csv`;
+  const url = () =>
+    `http://localhost/api/logs/export?q=code:E105&from=${new Date(Date.now() - 3_600_000).toISOString()}&to=${new Date(Date.now() + 60_000).toISOString()}&format=csv`;
 
   it("a third concurrent export of one user is a 429 that says why; another user is not affected; a finished one frees its slot", async () => {
     const { GET } = await import("@/app/api/logs/export/route");

@@ -19,7 +19,9 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
   return (
     <main className="login-wrap" id="main">
       <div className="card login-card">
-        <div className="brand">AMI Console<small>Smart-meter fleet operations</small></div>
+        <div className="brand">
+          AMI Console<small>Smart-meter fleet operations</small>
+        </div>
         <LoginForm callbackUrl={callbackUrl} initialError={error} />
       </div>
     </main>

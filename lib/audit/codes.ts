@@ -38,7 +38,5 @@ export const CODE_LIST = Object.keys(CODES) as Code[];
 // The meter id grammar is defined once, in lib/fleet/ids (the map page and the simulator import it from here).
 export { METER_ID_RE } from "@/lib/fleet/ids";
 
-
 /** Max line length in bytes; longer lines are refused whole as too_long. */
 export const MAX_LINE_BYTES = 64 * 1024;
-

@@ -36,7 +36,4 @@ export interface AuditRecord {
 /** `too_long` | `malformed` | `missing:<key>` | `bad_value:<key>` */
 export type RefusalReason = string;
 
-export type ParseResult =
-  | { ok: true; record: AuditRecord }
-  | { ok: false; reason: RefusalReason }
-  | { ok: "skip" }; // blank line: skipped, not counted
+export type ParseResult = { ok: true; record: AuditRecord } | { ok: false; reason: RefusalReason } | { ok: "skip" }; // blank line: skipped, not counted

@@ -34,11 +34,7 @@ function throttleKeys(email: string, ip: string | null): ThrottleKey[] {
 
 function rateLimited(retryAfterSeconds: number): AppError {
   const minutes = Math.max(1, Math.ceil(retryAfterSeconds / 60));
-  return new AppError(
-    "rate_limited",
-    `Too many failed sign-in attempts. Try again in ${minutes} minutes, or ask an admin to reset the password.`,
-    { retryAfterSeconds },
-  );
+  return new AppError("rate_limited", `Too many failed sign-in attempts. Try again in ${minutes} minutes, or ask an admin to reset the password.`, { retryAfterSeconds });
 }
 
 /** Throws AppError("rate_limited") with retryAfterSeconds when the account or address is throttled (reserves nothing). */

@@ -7,9 +7,7 @@ describe("permission table", () => {
   });
 
   it("viewer is read-only: no permission that changes anything", () => {
-    const writes = (Object.keys(PERMISSIONS) as (keyof typeof PERMISSIONS)[]).filter(
-      (p) => !p.endsWith(".view") && p !== "logs.export",
-    );
+    const writes = (Object.keys(PERMISSIONS) as (keyof typeof PERMISSIONS)[]).filter((p) => !p.endsWith(".view") && p !== "logs.export");
     expect(writes.length).toBeGreaterThan(5);
     for (const p of writes) expect(can("viewer", p), p).toBe(false);
   });

@@ -50,9 +50,7 @@ async function loginReasons(email: string) {
 describe("login throttle (reserved before argon2)", () => {
   it("12 parallel wrong guesses: at most LOGIN_MAX_FAILURES (5) reach the password check", async () => {
     const u = await makeUser("viewer");
-    const results = await Promise.allSettled(
-      Array.from({ length: 12 }, (_, i) => lib.authenticate({ email: u.email, password: `wrong-${i}`, ip: null })),
-    );
+    const results = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => lib.authenticate({ email: u.email, password: `wrong-${i}`, ip: null })));
     expect(results.every((r) => r.status === "rejected")).toBe(true);
     const codes = results.map((r) => (r as PromiseRejectedResult).reason.code);
     expect(codes.filter((c) => c === "rate_limited")).toHaveLength(7);
@@ -72,9 +70,7 @@ describe("login throttle (reserved before argon2)", () => {
   it("per address: 4x the account limit across accounts, in parallel", async () => {
     const accounts = await Promise.all(Array.from({ length: 6 }, () => makeUser("viewer")));
     const ip = `198.51.100.${n}`;
-    const results = await Promise.allSettled(
-      accounts.flatMap((a) => Array.from({ length: 5 }, () => lib.authenticate({ email: a.email, password: "nope", ip }))),
-    );
+    const results = await Promise.allSettled(accounts.flatMap((a) => Array.from({ length: 5 }, () => lib.authenticate({ email: a.email, password: "nope", ip }))));
     const limited = results.filter((r) => r.status === "rejected" && r.reason.code === "rate_limited").length;
     expect(limited).toBe(30 - 20);
   });
@@ -82,7 +78,12 @@ describe("login throttle (reserved before argon2)", () => {
   it("rows whose window is over are dropped; a live window is kept", async () => {
     const { deleteExpiredThrottles } = await import("./throttle");
     const now = Date.now();
-    await t.db.loginThrottle.createMany({ data: [{ key: "a:old@test.ami", windowStart: new Date(now - 16 * 60_000), attempts: 3 }, { key: "a:new@test.ami", windowStart: new Date(now - 60_000), attempts: 3 }] });
+    await t.db.loginThrottle.createMany({
+      data: [
+        { key: "a:old@test.ami", windowStart: new Date(now - 16 * 60_000), attempts: 3 },
+        { key: "a:new@test.ami", windowStart: new Date(now - 60_000), attempts: 3 },
+      ],
+    });
     await deleteExpiredThrottles(15 * 60_000, new Date(now));
     const keys = (await t.db.loginThrottle.findMany({ where: { key: { in: ["a:old@test.ami", "a:new@test.ami"] } } })).map((r) => r.key);
     expect(keys).toEqual(["a:new@test.ami"]);

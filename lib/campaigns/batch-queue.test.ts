@@ -60,7 +60,10 @@ describe("createBatchQueue", () => {
     expect(f.calls).toHaveLength(1);
     release();
     await q.drain();
-    expect(f.calls.map((c) => c.rows)).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(f.calls.map((c) => c.rows)).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
   });
 
   it("drain inserts what waits without waiting for the timer", async () => {

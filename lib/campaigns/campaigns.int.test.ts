@@ -66,14 +66,22 @@ async function drive(d: Dispatcher, campaignId: string, until: (status: string) 
 }
 
 function pickTargetPair() {
-  const ok = fleet.compatibility.filter((c) => c.compatible && fleet.firmwareImages.filter((i) => i.signed && (i.version === c.metrologyVersion || i.version === c.commsVersion)).length === 2);
+  const ok = fleet.compatibility.filter(
+    (c) => c.compatible && fleet.firmwareImages.filter((i) => i.signed && (i.version === c.metrologyVersion || i.version === c.commsVersion)).length === 2,
+  );
   const pair = ok.at(-1)!;
   return { metrology: pair.metrologyVersion, comms: pair.commsVersion };
 }
 
 describe(`campaigns on ${testDbKind()}`, () => {
   it("a double-submitted create gives one campaign, and a double start freezes one set of targets", async () => {
-    const input = { name: "verify north", jobType: "fw_verify" as const, targetQuery: { kind: "electric" as const }, options: { offPeak: null, soakMinutes: 0 }, creationKey: key() };
+    const input = {
+      name: "verify north",
+      jobType: "fw_verify" as const,
+      targetQuery: { kind: "electric" as const },
+      options: { offPeak: null, soakMinutes: 0 },
+      creationKey: key(),
+    };
     const [a, b] = await Promise.all([createCampaign(input, users.operator), createCampaign(input, users.operator)]);
     expect(a.id).toBe(b.id);
     expect(await env.db.campaign.count({ where: { creationKey: input.creationKey } })).toBe(1);
@@ -94,7 +102,10 @@ describe(`campaigns on ${testDbKind()}`, () => {
     expect(byGw.targetCount).toBe(fleet.gateways[0]!.meterCount);
     // Plant E105 lines on three meters yesterday: the fault query finds exactly those.
     const ids = [0, 1, 2].map((i) => byGw.plan.waves[0]?.meterIds[i] ?? byGw.plan.exclusions[i]!.meterId);
-    await env.ch.insertRows({ table: "audit_log", values: ids.map((m, i) => auditLine({ ts: NOW - 86_400_000, meter: m, gw, code: "E105", sev: "error", led: "amber_steady" }, 900_000 + i)) as never });
+    await env.ch.insertRows({
+      table: "audit_log",
+      values: ids.map((m, i) => auditLine({ ts: NOW - 86_400_000, meter: m, gw, code: "E105", sev: "error", led: "amber_steady" }, 900_000 + i)) as never,
+    });
     const byFault = await previewCampaign({ jobType: "rf_analysis", targetQuery: { fault: "E105", days: 7 }, options: {} }, users.operator, now());
     expect(byFault.targetCount).toBe(3);
     const byList = await previewCampaign({ jobType: "rf_analysis", targetQuery: { meters: [ids[0]!, "EM-9999999"] }, options: {} }, users.operator, now());
@@ -121,7 +132,13 @@ describe(`campaigns on ${testDbKind()}`, () => {
     const sent: string[] = [];
     const d = createDispatcher({ hes, now, onRecorded: (r) => sent.push(r.key) });
     const c = await createCampaign(
-      { name: "fota 5k", jobType: "fota", targetQuery: {}, options: { targetFirmware: pickTargetPair(), waveSize: 50, canarySize: 20, thresholds: { successPct: 90, maxErrorPct: 10, onBreach: "pause", lastGaspPerMin: 30 } }, creationKey: key() },
+      {
+        name: "fota 5k",
+        jobType: "fota",
+        targetQuery: {},
+        options: { targetFirmware: pickTargetPair(), waveSize: 50, canarySize: 20, thresholds: { successPct: 90, maxErrorPct: 10, onBreach: "pause", lastGaspPerMin: 30 } },
+        creationKey: key(),
+      },
       users.operator,
     );
     await startCampaign({ campaignId: c.id }, users.operator, now());
@@ -164,7 +181,11 @@ describe(`campaigns on ${testDbKind()}`, () => {
       applied += n;
     }
     expect(applied).toBe(await env.db.campaignTarget.count({ where: { campaignId: c.id, state: "succeeded" } }));
-    const [row] = await env.ch.queryRows<{ n: string }>({ query: "SELECT count() AS n FROM audit_log WHERE job = {job:String} AND step = 'fota'", params: { job: c.id }, tag: "test" });
+    const [row] = await env.ch.queryRows<{ n: string }>({
+      query: "SELECT count() AS n FROM audit_log WHERE job = {job:String} AND step = 'fota'",
+      params: { job: c.id },
+      tag: "test",
+    });
     expect(Number(row!.n)).toBe(sent.length);
 
     // Operator steering after the automatic pause: resume accepts the wave, abort skips the rest.
@@ -178,9 +199,17 @@ describe(`campaigns on ${testDbKind()}`, () => {
     const hes = createSimulatorHes({ fleet, clock, latencyScale: 0 });
     const d = createDispatcher({ hes, now });
     const gw = fleet.gateways[1]!.id;
-    const c = await createCampaign({ name: "verify gw", jobType: "fw_verify", targetQuery: { gw }, options: { offPeak: null, soakMinutes: 0, canarySize: 0, waveSize: 5 }, creationKey: key() }, users.operator);
+    const c = await createCampaign(
+      { name: "verify gw", jobType: "fw_verify", targetQuery: { gw }, options: { offPeak: null, soakMinutes: 0, canarySize: 0, waveSize: 5 }, creationKey: key() },
+      users.operator,
+    );
     await startCampaign({ campaignId: c.id }, users.operator, now());
-    await env.ch.insertRows({ table: "audit_log", values: Array.from({ length: 400 }, (_, i) => auditLine({ ts: t - 60_000 + i, meter: `EM-${String(4_000_000 + i).padStart(7, "0")}`, gw, code: "LAST_GASP", sev: "warn" }, 800_000 + i)) as never });
+    await env.ch.insertRows({
+      table: "audit_log",
+      values: Array.from({ length: 400 }, (_, i) =>
+        auditLine({ ts: t - 60_000 + i, meter: `EM-${String(4_000_000 + i).padStart(7, "0")}`, gw, code: "LAST_GASP", sev: "warn" }, 800_000 + i),
+      ) as never,
+    });
     expect(await getLastGaspRate({ gateways: [gw], from: t - 5 * 60_000, to: t + 1 })).toBeGreaterThanOrEqual(30);
     const { campaign } = await drive(d, c.id, (s) => s !== "running");
     expect(campaign.status).toBe("paused");
@@ -195,13 +224,21 @@ describe(`campaigns on ${testDbKind()}`, () => {
     // A gateway no other test uses (0–3 and the smallest-session one are taken): its storm stays its own.
     const smallest = fleet.gateways.reduce((best, g, i) => (g.maxConcurrentSessions < fleet.gateways[best]!.maxConcurrentSessions && g.meterCount >= 64 ? i : best), 0);
     const gw = fleet.gateways.find((g, i) => i > 3 && i !== smallest && g.meterCount >= 10)!.id;
-    const c = await createCampaign({ name: "verify gw mid-storm", jobType: "fw_verify", targetQuery: { gw }, options: { offPeak: null, soakMinutes: 1, canarySize: 0, waveSize: 5 }, creationKey: key() }, users.operator);
+    const c = await createCampaign(
+      { name: "verify gw mid-storm", jobType: "fw_verify", targetQuery: { gw }, options: { offPeak: null, soakMinutes: 1, canarySize: 0, waveSize: 5 }, creationKey: key() },
+      users.operator,
+    );
     await startCampaign({ campaignId: c.id }, users.operator, now());
     // First wave goes out on a quiet region (its start read LAST_GASP and found none).
     for (let i = 0; i < 20 && (await env.db.campaignWave.count({ where: { campaignId: c.id, state: "soaking" } })) === 0; i++) await d.tick();
     const firstWave = await env.db.commandLog.count({ where: { campaignId: c.id } });
     expect(firstWave).toBe(5);
-    await env.ch.insertRows({ table: "audit_log", values: Array.from({ length: 400 }, (_, i) => auditLine({ ts: t + i, meter: `EM-${String(4_100_000 + i).padStart(7, "0")}`, gw, code: "LAST_GASP", sev: "warn" }, 810_000 + i)) as never });
+    await env.ch.insertRows({
+      table: "audit_log",
+      values: Array.from({ length: 400 }, (_, i) =>
+        auditLine({ ts: t + i, meter: `EM-${String(4_100_000 + i).padStart(7, "0")}`, gw, code: "LAST_GASP", sev: "warn" }, 810_000 + i),
+      ) as never,
+    });
     const { campaign } = await drive(d, c.id, (s) => s !== "running");
     expect(campaign.status).toBe("paused");
     expect(campaign.statusReason).toMatch(/LAST_GASP_STORM/);
@@ -213,10 +250,28 @@ describe(`campaigns on ${testDbKind()}`, () => {
     const sim = createSimulatorHes({ fleet, clock, latencyScale: 0 });
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const stalled = createDispatcher({ hes: { ...sim, getOutcome: sim.getOutcome.bind(sim), getNeighbourTable: sim.getNeighbourTable.bind(sim), getFirmwareHash: sim.getFirmwareHash.bind(sim), subscribe: sim.subscribe.bind(sim), sendCommand: async (cmd) => { await gate; return sim.sendCommand(cmd); } }, now, leaseMs: 60_000, owner: "stalled" });
+    const stalled = createDispatcher({
+      hes: {
+        ...sim,
+        getOutcome: sim.getOutcome.bind(sim),
+        getNeighbourTable: sim.getNeighbourTable.bind(sim),
+        getFirmwareHash: sim.getFirmwareHash.bind(sim),
+        subscribe: sim.subscribe.bind(sim),
+        sendCommand: async (cmd) => {
+          await gate;
+          return sim.sendCommand(cmd);
+        },
+      },
+      now,
+      leaseMs: 60_000,
+      owner: "stalled",
+    });
     const healthy = createDispatcher({ hes: sim, now, leaseMs: 60_000, owner: "healthy" });
     const gw = fleet.gateways[2]!.id;
-    const c = await createCampaign({ name: "fence", jobType: "fw_verify", targetQuery: { gw }, options: { offPeak: null, soakMinutes: 0, canarySize: 0, waveSize: 10 }, creationKey: key() }, users.operator);
+    const c = await createCampaign(
+      { name: "fence", jobType: "fw_verify", targetQuery: { gw }, options: { offPeak: null, soakMinutes: 0, canarySize: 0, waveSize: 10 }, creationKey: key() },
+      users.operator,
+    );
     await startCampaign({ campaignId: c.id }, users.operator, now());
     const slow = stalled.tick();
     for (let i = 0; i < 200 && (await env.db.campaignTarget.count({ where: { campaignId: c.id, state: "leased" } })) === 0; i++) await new Promise((r) => setTimeout(r, 20));
@@ -249,7 +304,11 @@ describe(`campaigns on ${testDbKind()}`, () => {
     let maxInFlight = 0;
     const outcomes: string[] = [];
     const hes = {
-      ...sim, getOutcome: sim.getOutcome.bind(sim), getNeighbourTable: sim.getNeighbourTable.bind(sim), getFirmwareHash: sim.getFirmwareHash.bind(sim), subscribe: sim.subscribe.bind(sim),
+      ...sim,
+      getOutcome: sim.getOutcome.bind(sim),
+      getNeighbourTable: sim.getNeighbourTable.bind(sim),
+      getFirmwareHash: sim.getFirmwareHash.bind(sim),
+      subscribe: sim.subscribe.bind(sim),
       sendCommand: async (cmd: Parameters<typeof sim.sendCommand>[0]) => {
         maxInFlight = Math.max(maxInFlight, ++inFlight);
         try {
@@ -264,7 +323,16 @@ describe(`campaigns on ${testDbKind()}`, () => {
     const workers = [createDispatcher({ hes, now, owner: "w1" }), createDispatcher({ hes, now, owner: "w2" })];
     const ids: string[] = [];
     for (let k = 0; k < 3; k++) {
-      const c = await createCampaign({ name: `shared gw ${k}`, jobType: "fw_verify", targetQuery: { meters }, options: { offPeak: null, soakMinutes: 0, canarySize: 0, waveSize: 100, thresholds: { successPct: 0, maxErrorPct: 100, onBreach: "pause", lastGaspPerMin: 1e9 } }, creationKey: key() }, users.operator);
+      const c = await createCampaign(
+        {
+          name: `shared gw ${k}`,
+          jobType: "fw_verify",
+          targetQuery: { meters },
+          options: { offPeak: null, soakMinutes: 0, canarySize: 0, waveSize: 100, thresholds: { successPct: 0, maxErrorPct: 100, onBreach: "pause", lastGaspPerMin: 1e9 } },
+          creationKey: key(),
+        },
+        users.operator,
+      );
       await startCampaign({ campaignId: c.id }, users.operator, now());
       ids.push(c.id);
     }
@@ -305,7 +373,11 @@ describe(`campaigns on ${testDbKind()}`, () => {
     let inFlight = 0;
     let maxInFlight = 0;
     const hes = {
-      ...sim, getOutcome: sim.getOutcome.bind(sim), getNeighbourTable: sim.getNeighbourTable.bind(sim), getFirmwareHash: sim.getFirmwareHash.bind(sim), subscribe: sim.subscribe.bind(sim),
+      ...sim,
+      getOutcome: sim.getOutcome.bind(sim),
+      getNeighbourTable: sim.getNeighbourTable.bind(sim),
+      getFirmwareHash: sim.getFirmwareHash.bind(sim),
+      subscribe: sim.subscribe.bind(sim),
       sendCommand: async (cmd: Parameters<typeof sim.sendCommand>[0]) => {
         maxInFlight = Math.max(maxInFlight, ++inFlight);
         try {
@@ -320,7 +392,16 @@ describe(`campaigns on ${testDbKind()}`, () => {
     // Three campaigns on the same meters: one wave each, each within the gateway's limit, together three times over it.
     const ids: string[] = [];
     for (let k = 0; k < 3; k++) {
-      const c = await createCampaign({ name: `queued turns ${k}`, jobType: "fw_verify", targetQuery: { meters }, options: { offPeak: null, soakMinutes: 0, canarySize: 0, waveSize: 100, thresholds: { successPct: 0, maxErrorPct: 100, onBreach: "pause", lastGaspPerMin: 1e9 } }, creationKey: key() }, users.operator);
+      const c = await createCampaign(
+        {
+          name: `queued turns ${k}`,
+          jobType: "fw_verify",
+          targetQuery: { meters },
+          options: { offPeak: null, soakMinutes: 0, canarySize: 0, waveSize: 100, thresholds: { successPct: 0, maxErrorPct: 100, onBreach: "pause", lastGaspPerMin: 1e9 } },
+          creationKey: key(),
+        },
+        users.operator,
+      );
       await startCampaign({ campaignId: c.id }, users.operator, now());
       ids.push(c.id);
     }
@@ -389,7 +470,10 @@ describe(`campaigns on ${testDbKind()}`, () => {
     const sim = createSimulatorHes({ fleet, clock, latencyScale: 0 });
     const d = createDispatcher({ hes: sim, now });
     const meter = (await env.db.meter.findFirstOrThrow({ orderBy: { id: "asc" } })).id;
-    const c = await createCampaign({ name: "calibrate one", jobType: "calibrate", targetQuery: { meters: [meter] }, options: { canarySize: 0 }, creationKey: key() }, users.operator);
+    const c = await createCampaign(
+      { name: "calibrate one", jobType: "calibrate", targetQuery: { meters: [meter] }, options: { canarySize: 0 }, creationKey: key() },
+      users.operator,
+    );
     await startCampaign({ campaignId: c.id }, users.operator, now());
     for (let i = 0; i < 5; i++) {
       const r = await d.tick();
@@ -414,11 +498,16 @@ describe(`campaigns on ${testDbKind()}`, () => {
   it("a field wave rechecks preflight at dispatch: a meter gone from the inventory is excluded with the reason and gets no work order", async () => {
     const d = createDispatcher({ hes: createSimulatorHes({ fleet, clock, latencyScale: 0 }), now });
     const [kept, gone] = (await env.db.meter.findMany({ orderBy: { id: "asc" }, skip: 10, take: 2 })).map((m) => m.id);
-    const c = await createCampaign({ name: "inspect two", jobType: "inspect", targetQuery: { meters: [kept!, gone!] }, options: { canarySize: 0 }, creationKey: key() }, users.operator);
+    const c = await createCampaign(
+      { name: "inspect two", jobType: "inspect", targetQuery: { meters: [kept!, gone!] }, options: { canarySize: 0 }, creationKey: key() },
+      users.operator,
+    );
     await startCampaign({ campaignId: c.id }, users.operator, now());
     expect(await env.db.campaignTarget.count({ where: { campaignId: c.id, state: "pending" } })).toBe(2);
     // Removed from the fleet after the start froze the targets, before the wave went out.
-    const row = (await env.ch.queryRows<Record<string, unknown>>({ query: "SELECT * EXCEPT install_year FROM fleet_meters FINAL WHERE meter = {m:String}", params: { m: gone }, tag: "test" }))[0]!;
+    const row = (
+      await env.ch.queryRows<Record<string, unknown>>({ query: "SELECT * EXCEPT install_year FROM fleet_meters FINAL WHERE meter = {m:String}", params: { m: gone }, tag: "test" })
+    )[0]!;
     await env.ch.execCommand({ query: "DELETE FROM fleet_meters WHERE meter = {m:String}", params: { m: gone } });
     try {
       for (let i = 0; i < 5; i++) {
@@ -443,10 +532,23 @@ describe(`campaigns on ${testDbKind()}`, () => {
     const sim = createSimulatorHes({ fleet, clock, latencyScale: 0 });
     const gw = fleet.gateways[1]!.id;
     const hes = {
-      ...sim, getOutcome: sim.getOutcome.bind(sim), getNeighbourTable: sim.getNeighbourTable.bind(sim), getFirmwareHash: sim.getFirmwareHash.bind(sim), subscribe: sim.subscribe.bind(sim),
+      ...sim,
+      getOutcome: sim.getOutcome.bind(sim),
+      getNeighbourTable: sim.getNeighbourTable.bind(sim),
+      getFirmwareHash: sim.getFirmwareHash.bind(sim),
+      subscribe: sim.subscribe.bind(sim),
       sendCommand: async () => ({ status: "fail" as const, code: "TLS_HANDSHAKE" as const, message: "image \ud800 rejected", refused: true }),
     };
-    const c = await createCampaign({ name: "surrogates", jobType: "fw_verify", targetQuery: { gw }, options: { offPeak: null, soakMinutes: 0, canarySize: 0, thresholds: { successPct: 0, maxErrorPct: 100, onBreach: "pause", lastGaspPerMin: 1e9 } }, creationKey: key() }, users.operator);
+    const c = await createCampaign(
+      {
+        name: "surrogates",
+        jobType: "fw_verify",
+        targetQuery: { gw },
+        options: { offPeak: null, soakMinutes: 0, canarySize: 0, thresholds: { successPct: 0, maxErrorPct: 100, onBreach: "pause", lastGaspPerMin: 1e9 } },
+        creationKey: key(),
+      },
+      users.operator,
+    );
     await startCampaign({ campaignId: c.id }, users.operator, now());
     const scheduled = await env.db.campaignTarget.count({ where: { campaignId: c.id, state: "pending" } });
     expect(scheduled).toBeGreaterThan(0);
@@ -457,7 +559,11 @@ describe(`campaigns on ${testDbKind()}`, () => {
     for (const x of failed) expect(x.reason).toBe("refused by the head-end: image \uFFFD rejected");
     const logs = await env.db.commandLog.findMany({ where: { campaignId: c.id } });
     expect(logs.map((l) => [l.state, (l.outcome as { message?: string } | null)?.message])).toEqual(logs.map(() => ["fail", "image \uFFFD rejected"]));
-    const [lines] = await env.ch.queryRows<{ n: string }>({ query: "SELECT count() AS n FROM audit_log WHERE job = {job:String} AND msg = {msg:String}", params: { job: c.id, msg: "image \uFFFD rejected" }, tag: "test" });
+    const [lines] = await env.ch.queryRows<{ n: string }>({
+      query: "SELECT count() AS n FROM audit_log WHERE job = {job:String} AND msg = {msg:String}",
+      params: { job: c.id, msg: "image \uFFFD rejected" },
+      tag: "test",
+    });
     expect(Number(lines!.n)).toBe(scheduled);
   });
 
@@ -473,7 +579,16 @@ describe(`campaigns on ${testDbKind()}`, () => {
       else if (snr > 25 && strong.length < 24) strong.push(getMeterId(fleet, i));
     }
     expect(weak).toHaveLength(12);
-    const c = await createCampaign({ name: "rf survey", jobType: "rf_analysis", targetQuery: { meters: [...weak, ...strong] }, options: { offPeak: null, soakMinutes: 0, canarySize: 0, waveSize: 100, thresholds: { successPct: 50, maxErrorPct: 25, onBreach: "pause", lastGaspPerMin: 1e9 } }, creationKey: key() }, users.operator);
+    const c = await createCampaign(
+      {
+        name: "rf survey",
+        jobType: "rf_analysis",
+        targetQuery: { meters: [...weak, ...strong] },
+        options: { offPeak: null, soakMinutes: 0, canarySize: 0, waveSize: 100, thresholds: { successPct: 50, maxErrorPct: 25, onBreach: "pause", lastGaspPerMin: 1e9 } },
+        creationKey: key(),
+      },
+      users.operator,
+    );
     await startCampaign({ campaignId: c.id }, users.operator, now());
     const { campaign } = await drive(createDispatcher({ hes: createSimulatorHes({ fleet, clock, latencyScale: 0 }), now }), c.id, (st) => st !== "running");
     expect(`${campaign.status} ${campaign.statusReason ?? ""}`).toBe("completed ");
@@ -516,7 +631,9 @@ describe(`campaigns on ${testDbKind()}`, () => {
 
   it("preventive plans: two servers running one due period create each meter's work order once", async () => {
     const name = `int inspect ${key()}`;
-    const plan = await env.db.preventivePlan.create({ data: { name, jobType: "inspect", interval: { everyDays: 7, lookaheadDays: 365 }, nextRunAt: now(), createdById: users.operator.id } });
+    const plan = await env.db.preventivePlan.create({
+      data: { name, jobType: "inspect", interval: { everyDays: 7, lookaheadDays: 365 }, nextRunAt: now(), createdById: users.operator.id },
+    });
     const count = () => env.db.workOrder.count({ where: { jobType: "inspect", reason: { startsWith: `${name}:` } } });
     const [a, b] = await Promise.all([runPreventivePlans(now()), runPreventivePlans(now())]);
     const created = await count();
@@ -548,7 +665,10 @@ describe(`campaigns on ${testDbKind()}`, () => {
     for (const actor of roles) {
       for (const [action, call] of Object.entries(actions) as [CampaignAction, (a: CampaignActor, id: string) => Promise<unknown>][]) {
         // A fresh campaign in the state where the action makes sense, owned by the first operator.
-        const c = await createCampaign({ name: `matrix ${action}`, jobType: "fw_verify", targetQuery: { gw: fleet.gateways[3]!.id }, options: { offPeak: null }, creationKey: key() }, users.operator);
+        const c = await createCampaign(
+          { name: `matrix ${action}`, jobType: "fw_verify", targetQuery: { gw: fleet.gateways[3]!.id }, options: { offPeak: null }, creationKey: key() },
+          users.operator,
+        );
         if (["pause", "skip", "abort", "retry"].includes(action)) await startCampaign({ campaignId: c.id }, users.operator, now());
         if (action === "resume") {
           await startCampaign({ campaignId: c.id }, users.operator, now());
@@ -577,14 +697,25 @@ describe(`campaigns on ${testDbKind()}`, () => {
   describe("four eyes, windows and the approval pool (issue 24 #2, #3, #8)", () => {
     /** Wall-clock "HH:MM" and date of an instant in a zone. */
     const local = (at: Date, timeZone: string) => {
-      const f = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(at);
+      const f = new Intl.DateTimeFormat("en-CA", {
+        timeZone,
+        year: "numeric",
+        month: "2-digit",
+        day: "2-digit",
+        hour: "2-digit",
+        minute: "2-digit",
+        hourCycle: "h23",
+      }).formatToParts(at);
       const get = (type: string) => f.find((p) => p.type === type)!.value;
       return { date: `${get("year")}-${get("month")}-${get("day")}`, hm: `${get("hour")}:${get("minute")}` };
     };
     const inNight = (hm: string) => hm >= "01:00" && hm < "05:00"; // fota's off-peak window
 
     it("whoever submitted a campaign for approval may not approve it, nor may its creator", async () => {
-      const c = await createCampaign({ name: "fota handed over", jobType: "fota", targetQuery: {}, options: { targetFirmware: pickTargetPair() }, creationKey: key() }, users.operator);
+      const c = await createCampaign(
+        { name: "fota handed over", jobType: "fota", targetQuery: {}, options: { targetFirmware: pickTargetPair() }, creationKey: key() },
+        users.operator,
+      );
       const submitted = await startCampaign({ campaignId: c.id }, users.operator2, now());
       expect(submitted.status).toBe("awaiting_approval");
       expect(submitted.submittedById).toBe(users.operator2.id);
@@ -599,7 +730,10 @@ describe(`campaigns on ${testDbKind()}`, () => {
     });
 
     it("approved a day late: the waves are re-timed from the approval, spaced and inside their windows, and none starts at noon", async () => {
-      const c = await createCampaign({ name: "fota late approval", jobType: "fota", targetQuery: {}, options: { targetFirmware: pickTargetPair(), waveSize: 100, canarySize: 20 }, creationKey: key() }, users.operator);
+      const c = await createCampaign(
+        { name: "fota late approval", jobType: "fota", targetQuery: {}, options: { targetFirmware: pickTargetPair(), waveSize: 100, canarySize: 20 }, creationKey: key() },
+        users.operator,
+      );
       await startCampaign({ campaignId: c.id }, users.operator, now());
       const planned = await env.db.campaignWave.findMany({ where: { campaignId: c.id }, orderBy: { index: "asc" } });
       expect(planned.length).toBeGreaterThan(3);
@@ -649,7 +783,13 @@ describe(`campaigns on ${testDbKind()}`, () => {
       const day = (offsetDays: number) => local(new Date(NOW + offsetDays * 86_400_000), first.timezone).date;
       const blackout = day(3);
       const c = await createCampaign(
-        { name: "cert renew blackout", jobType: "cert_renew", targetQuery: { meters: ids }, options: { canarySize: 0, soakMinutes: 0, blackoutDates: [blackout], thresholds: { successPct: 0, maxErrorPct: 100, onBreach: "pause", lastGaspPerMin: 1e9 } }, creationKey: key() },
+        {
+          name: "cert renew blackout",
+          jobType: "cert_renew",
+          targetQuery: { meters: ids },
+          options: { canarySize: 0, soakMinutes: 0, blackoutDates: [blackout], thresholds: { successPct: 0, maxErrorPct: 100, onBreach: "pause", lastGaspPerMin: 1e9 } },
+          creationKey: key(),
+        },
         users.operator,
       );
       expect((await startCampaign({ campaignId: c.id }, users.operator, now())).status).toBe("running");
@@ -788,7 +928,8 @@ describe(`campaigns on ${testDbKind()}`, () => {
 
     it("open campaigns of one job type count together toward its approval size", async () => {
       const ids = Array.from({ length: fleet.meters.count }, (_, i) => getMeterId(fleet, i));
-      const make = (name: string, meters: string[]) => createCampaign({ name, jobType: "fota", targetQuery: { meters }, options: { targetFirmware: pickTargetPair() }, creationKey: key() }, users.operator);
+      const make = (name: string, meters: string[]) =>
+        createCampaign({ name, jobType: "fota", targetQuery: { meters }, options: { targetFirmware: pickTargetPair() }, creationKey: key() }, users.operator);
       const a = await make("fota part 1", ids.slice(0, 1500));
       const startedA = await startCampaign({ campaignId: a.id }, users.operator, now());
       const b = await make("fota part 2", ids.slice(1500, 3000));

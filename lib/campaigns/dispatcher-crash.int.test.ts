@@ -71,11 +71,15 @@ function spawnChild(run: number): { child: ChildProcess; output: () => string; e
   const childEnv: Record<string, string> = { NODE_ENV: "test", PATH: process.env.PATH ?? "", DATA_DIR: env.dir, LOG_LEVEL: "warn" };
   if (env.databaseUrl) childEnv.DATABASE_URL = env.databaseUrl;
   // `node --import tsx` runs the script in THIS child: the tsx CLI would fork a grandchild that a SIGKILL misses.
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "crash-child.ts"), campaignId, server.url, path.join(env.dir, `ch-child-${run}`), SEED, String(SIZE), String(FLEET_NOW)], {
-    cwd: repoRoot,
-    env: childEnv as unknown as NodeJS.ProcessEnv,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", path.join(__dirname, "crash-child.ts"), campaignId, server.url, path.join(env.dir, `ch-child-${run}`), SEED, String(SIZE), String(FLEET_NOW)],
+    {
+      cwd: repoRoot,
+      env: childEnv as unknown as NodeJS.ProcessEnv,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   child.stdout!.on("data", (d) => (out += d));
   child.stderr!.on("data", (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
@@ -146,6 +150,8 @@ describe(`dispatcher crash safety on ${testDbKind()}`, () => {
     expect(findings.length).toBeGreaterThan(0);
     expect(orders.map((o) => o.meterId).sort()).toEqual(findings.map((f) => f.meterId).sort());
     expect(new Set(orders.map((o) => o.jobType))).toEqual(new Set(["inspect"]));
-    console.log(`[crash] ${env.kind}: ${kills} kills, ${run} runs, ${logs.length} keys, ${resent} resent after a crash, states ${JSON.stringify(states)}, ${orders.length} follow-up work orders`);
+    console.log(
+      `[crash] ${env.kind}: ${kills} kills, ${run} runs, ${logs.length} keys, ${resent} resent after a crash, states ${JSON.stringify(states)}, ${orders.length} follow-up work orders`,
+    );
   }, 900_000);
 });

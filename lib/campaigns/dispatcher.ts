@@ -68,7 +68,9 @@ export function createDispatcher(opts: DispatcherOptions) {
   async function tick(): Promise<TickResult> {
     const result: TickResult = { commands: 0, staleResults: 0, runningCampaigns: 0, nextWakeAt: null, decisions: [] };
     ctx.tickAt = now().getTime();
-    const campaigns = await timed("load", () => db.campaign.findMany({ where: { status: "running" }, select: { id: true, jobType: true, options: true }, orderBy: { startedAt: "asc" } }));
+    const campaigns = await timed("load", () =>
+      db.campaign.findMany({ where: { status: "running" }, select: { id: true, jobType: true, options: true }, orderBy: { startedAt: "asc" } }),
+    );
     result.runningCampaigns = campaigns.length;
     const guard = async (what: string, ids: string[], body: () => Promise<void>) => {
       try {
@@ -80,33 +82,69 @@ export function createDispatcher(opts: DispatcherOptions) {
     };
     let active = await timed("load", () => loadActive(ctx, campaigns, now()));
     // Gates and wave starts check LAST_GASP: its read goes to ClickHouse now, beside their PostgreSQL reads.
-    if (active.some((a) => (a.wave.state === "soaking" && (!a.wave.soakEndsAt || ctx.tickAt >= a.wave.soakEndsAt.getTime())) || (a.wave.state === "pending" && ctx.tickAt >= a.wave.scheduledAt.getTime()))) {
+    if (
+      active.some(
+        (a) =>
+          (a.wave.state === "soaking" && (!a.wave.soakEndsAt || ctx.tickAt >= a.wave.soakEndsAt.getTime())) ||
+          (a.wave.state === "pending" && ctx.tickAt >= a.wave.scheduledAt.getTime()),
+      )
+    ) {
       ctx.gasp.counts(ctx.tickAt).catch(() => {}); // awaited where it is used
     }
     const soaked = active.filter((a) => a.wave.state === "soaking");
-    await guard("gate", soaked.map((a) => a.c.id), async () => {
-      const t = now();
-      const due = soaked.filter((a) => !a.wave.soakEndsAt || t >= a.wave.soakEndsAt);
-      for (const a of soaked) if (!due.includes(a)) result.nextWakeAt = minDate(result.nextWakeAt, a.wave.soakEndsAt);
-      await timed("gate", () => gateSoakedWaves(ctx, due, result));
-    });
+    await guard(
+      "gate",
+      soaked.map((a) => a.c.id),
+      async () => {
+        const t = now();
+        const due = soaked.filter((a) => !a.wave.soakEndsAt || t >= a.wave.soakEndsAt);
+        for (const a of soaked) if (!due.includes(a)) result.nextWakeAt = minDate(result.nextWakeAt, a.wave.soakEndsAt);
+        await timed("gate", () => gateSoakedWaves(ctx, due, result));
+      },
+    );
     // A passed gate may make the next wave due at once.
     if (result.decisions.length) {
       const still = await db.campaign.findMany({ where: { id: { in: campaigns.map((c) => c.id) }, status: "running" }, select: { id: true, jobType: true, options: true } });
       active = await loadActive(ctx, still, now());
     }
     const running = active.filter((a) => a.wave.state === "running");
-    await guard("wave start", active.filter((a) => a.wave.state === "pending").map((a) => a.c.id), async () => {
-      running.push(...(await timed("waveStart", () => startDueWaves(ctx, active.filter((a) => a.wave.state === "pending"), result))));
-    });
-    await guard("send", running.map((a) => a.c.id), () => sendRunningWaves(ctx, running, result));
-    await guard("settle", running.map((a) => a.c.id), () => timed("settle", async () => {
-      // Campaigns paused or aborted while this tick sent are left as they are.
-      const still = result.commands === 0 || !running.length
-        ? new Set(running.map((a) => a.c.id))
-        : new Set((await db.campaign.findMany({ where: { id: { in: running.map((a) => a.c.id) }, status: "running" }, select: { id: true } })).map((c) => c.id));
-      await settleRunningWaves(ctx, running.filter((a) => still.has(a.c.id)), result);
-    }));
+    await guard(
+      "wave start",
+      active.filter((a) => a.wave.state === "pending").map((a) => a.c.id),
+      async () => {
+        running.push(
+          ...(await timed("waveStart", () =>
+            startDueWaves(
+              ctx,
+              active.filter((a) => a.wave.state === "pending"),
+              result,
+            ),
+          )),
+        );
+      },
+    );
+    await guard(
+      "send",
+      running.map((a) => a.c.id),
+      () => sendRunningWaves(ctx, running, result),
+    );
+    await guard(
+      "settle",
+      running.map((a) => a.c.id),
+      () =>
+        timed("settle", async () => {
+          // Campaigns paused or aborted while this tick sent are left as they are.
+          const still =
+            result.commands === 0 || !running.length
+              ? new Set(running.map((a) => a.c.id))
+              : new Set((await db.campaign.findMany({ where: { id: { in: running.map((a) => a.c.id) }, status: "running" }, select: { id: true } })).map((c) => c.id));
+          await settleRunningWaves(
+            ctx,
+            running.filter((a) => still.has(a.c.id)),
+            result,
+          );
+        }),
+    );
     if (opts.publish) {
       for (const c of campaigns) {
         const last = lastPublished.get(c.id) ?? 0;

@@ -36,7 +36,8 @@ describe("campaign lifecycle", () => {
     expect(isActionAllowed("pause", "no-such-status")).toBe(false);
     // Every allowed action leads somewhere the transitions permit.
     const target: Partial<Record<keyof typeof ACTION_STATUSES, CampaignStatus>> = { approve: "approved", pause: "paused", resume: "running", abort: "aborted" };
-    for (const [action, to] of Object.entries(target)) for (const from of ACTION_STATUSES[action as keyof typeof ACTION_STATUSES]) expect(canTransition(from, to!), `${action} from ${from}`).toBe(true);
+    for (const [action, to] of Object.entries(target))
+      for (const from of ACTION_STATUSES[action as keyof typeof ACTION_STATUSES]) expect(canTransition(from, to!), `${action} from ${from}`).toBe(true);
   });
 
   it("gives manage actions to operators and admins, approval to no viewer or technician, and never to the creator or submitter", () => {

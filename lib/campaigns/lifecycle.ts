@@ -64,4 +64,3 @@ export function isActionAllowed(action: CampaignStatusAction, status: string): b
 export function isApprovalBarred(c: { createdById: string; submittedById: string | null }, userId: string): boolean {
   return c.createdById === userId || c.submittedById === userId;
 }
-

@@ -17,7 +17,10 @@ export const targetQuerySchema = z
     gw: short.regex(/^[A-Za-z0-9_-]+$/).optional(),
     zone: short.optional(),
     model: short.optional(),
-    fw: z.string().regex(/^\d+\.\d+\.\d+\/\d+\.\d+\.\d+$/, "expected metrology/comms, e.g. 3.4.1/6.1.0").optional(),
+    fw: z
+      .string()
+      .regex(/^\d+\.\d+\.\d+\/\d+\.\d+\.\d+$/, "expected metrology/comms, e.g. 3.4.1/6.1.0")
+      .optional(),
     led: z.enum(LED_STATES).optional(),
     fault: short.regex(/^[A-Za-z0-9_.:-]+$/).optional(),
     days: z.coerce.number().int().min(1).max(90).optional(),
@@ -47,7 +50,12 @@ export const campaignOptionsSchema = z
     startAt: z.string().datetime().optional(),
     targetFirmware: z.object({ metrology: semver, comms: semver }).optional(),
     /** Overrides the job type's soak (minutes) between a wave and its gate. */
-    soakMinutes: z.number().int().min(0).max(24 * 60).optional(),
+    soakMinutes: z
+      .number()
+      .int()
+      .min(0)
+      .max(24 * 60)
+      .optional(),
     thresholds: thresholdsSchema.default({ successPct: 90, maxErrorPct: 10, onBreach: "pause", lastGaspPerMin: 30 }),
   })
   .strict();
@@ -59,7 +67,11 @@ export const createCampaignSchema = z.object({
   targetQuery: targetQuerySchema,
   options: campaignOptionsSchema.default({ blackoutDates: [], thresholds: { successPct: 90, maxErrorPct: 10, onBreach: "pause", lastGaspPerMin: 30 } }),
   /** One per form render: a double submit finds the first campaign. */
-  creationKey: z.string().min(8).max(64).regex(/^[A-Za-z0-9_-]+$/),
+  creationKey: z
+    .string()
+    .min(8)
+    .max(64)
+    .regex(/^[A-Za-z0-9_-]+$/),
 });
 export type CreateCampaignInput = z.input<typeof createCampaignSchema>;
 
@@ -72,7 +84,14 @@ export function parseNewCampaignParams(sp: Record<string, string | string[] | un
     return (Array.isArray(v) ? v[0] : v)?.trim() || undefined;
   };
   const raw: Record<string, unknown> = {
-    kind: one("kind"), gw: one("gw"), zone: one("zone"), model: one("model"), fw: one("fw"), led: one("led"), fault: one("fault"), days: one("days"),
+    kind: one("kind"),
+    gw: one("gw"),
+    zone: one("zone"),
+    model: one("model"),
+    fw: one("fw"),
+    led: one("led"),
+    fault: one("fault"),
+    days: one("days"),
     meters: one("meter") ? [one("meter")] : undefined,
   };
   const query: Record<string, unknown> = {};

@@ -48,7 +48,9 @@ async function audited<T>(actor: CampaignActor, action: CampaignAction, target: 
     return result;
   } catch (err) {
     const outcome = isAppError(err) && (err.code === "forbidden" || err.code === "conflict") ? "denied" : "failed";
-    await recordAuditEvent({ actor, action: `campaign.${action}`, target, outcome, details: { ...details, error: err instanceof Error ? err.message : String(err) } }).catch(() => {});
+    await recordAuditEvent({ actor, action: `campaign.${action}`, target, outcome, details: { ...details, error: err instanceof Error ? err.message : String(err) } }).catch(
+      () => {},
+    );
     throw err;
   }
 }
@@ -81,32 +83,38 @@ export function planningNow(now: Date): Date {
 export async function createCampaign(input: CreateCampaignInput, actor: CampaignActor) {
   const data = createCampaignSchema.parse(input);
   const db = getDb();
-  return audited(actor, "create", data.creationKey, async () => {
-    const existing = await db.campaign.findUnique({ where: { creationKey: data.creationKey } });
-    if (existing) return existing;
-    try {
-      const created = await db.campaign.create({
-        data: {
-          name: data.name,
-          jobType: data.jobType,
-          targetQuery: data.targetQuery as Prisma.InputJsonValue,
-          options: data.options as Prisma.InputJsonValue,
-          createdById: actor.id,
-          createdByEmail: actor.email,
-          creationKey: data.creationKey,
-        },
-      });
-      publishCampaignChange(created.id, created.status);
-      return created;
-    } catch (err) {
-      // The same form submitted twice at once: the unique key lets exactly one insert win.
-      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") {
-        const winner = await db.campaign.findUnique({ where: { creationKey: data.creationKey } });
-        if (winner) return winner;
+  return audited(
+    actor,
+    "create",
+    data.creationKey,
+    async () => {
+      const existing = await db.campaign.findUnique({ where: { creationKey: data.creationKey } });
+      if (existing) return existing;
+      try {
+        const created = await db.campaign.create({
+          data: {
+            name: data.name,
+            jobType: data.jobType,
+            targetQuery: data.targetQuery as Prisma.InputJsonValue,
+            options: data.options as Prisma.InputJsonValue,
+            createdById: actor.id,
+            createdByEmail: actor.email,
+            creationKey: data.creationKey,
+          },
+        });
+        publishCampaignChange(created.id, created.status);
+        return created;
+      } catch (err) {
+        // The same form submitted twice at once: the unique key lets exactly one insert win.
+        if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") {
+          const winner = await db.campaign.findUnique({ where: { creationKey: data.creationKey } });
+          if (winner) return winner;
+        }
+        throw err;
       }
-      throw err;
-    }
-  }, { name: data.name, jobType: data.jobType });
+    },
+    { name: data.name, jobType: data.jobType },
+  );
 }
 
 export interface PreviewResult {
@@ -132,7 +140,11 @@ export async function previewPlan(input: { jobType: JobType; targetQuery: Target
   return { plan, unknownMeters: resolved.unknownMeters, targetCount: resolved.meters.length };
 }
 
-export async function previewCampaign(input: { jobType: JobType; targetQuery: TargetQueryInput; options: unknown }, actor: CampaignActor, now = new Date()): Promise<PreviewResult> {
+export async function previewCampaign(
+  input: { jobType: JobType; targetQuery: TargetQueryInput; options: unknown },
+  actor: CampaignActor,
+  now = new Date(),
+): Promise<PreviewResult> {
   return audited(actor, "preview", input.jobType, () => previewPlan({ jobType: input.jobType, targetQuery: input.targetQuery, options: readOptions(input.options) }, now));
 }
 
@@ -150,7 +162,17 @@ export function summarizePlan(plan: Plan, unknownMeters: string[]) {
     summary: plan.summary,
     notes: plan.notes,
     canary: plan.canary.slice(0, 50),
-    waves: plan.waves.slice(0, 200).map((w) => ({ index: w.index, isCanary: w.isCanary, timezone: w.timezone, size: w.meterIds.length, startAt: w.startAt, endAt: w.endAt, localStart: w.localStart, window: w.window.label, gateways: Object.keys(w.metersPerGateway).length })),
+    waves: plan.waves.slice(0, 200).map((w) => ({
+      index: w.index,
+      isCanary: w.isCanary,
+      timezone: w.timezone,
+      size: w.meterIds.length,
+      startAt: w.startAt,
+      endAt: w.endAt,
+      localStart: w.localStart,
+      window: w.window.label,
+      gateways: Object.keys(w.metersPerGateway).length,
+    })),
     exclusionReasons: Object.values(reasons).sort((a, b) => b.meters - a.meters),
     exclusions: [
       ...plan.exclusions.slice(0, 500).map((e) => ({ meterId: e.meterId, stage: e.stage, reasons: e.reasons.map((r) => `${r.code}: ${r.message}`).join("; ") })),
@@ -188,7 +210,17 @@ async function freezePlan(
     }
   }
   for (const e of plan.exclusions) {
-    rows.push({ campaignId, meterId: e.meterId, gatewayId: gatewayOf.get(e.meterId) ?? "", state: "excluded", reason: e.reasons.map((r) => `${r.code}: ${r.message}`).join("; ").slice(0, 1000), lastCode: e.reasons[0]?.code });
+    rows.push({
+      campaignId,
+      meterId: e.meterId,
+      gatewayId: gatewayOf.get(e.meterId) ?? "",
+      state: "excluded",
+      reason: e.reasons
+        .map((r) => `${r.code}: ${r.message}`)
+        .join("; ")
+        .slice(0, 1000),
+      lastCode: e.reasons[0]?.code,
+    });
   }
   for (const m of unknownMeters) rows.push({ campaignId, meterId: m, state: "excluded", reason: "METER_UNKNOWN: not in the fleet inventory", lastCode: "METER_UNKNOWN" });
   for (let i = 0; i < rows.length; i += 20_000) await tx.campaignTarget.createMany({ data: rows.slice(i, i + 20_000), skipDuplicates: true });
@@ -216,7 +248,11 @@ async function freezePlan(
  * Returns the number of waves moved.
  */
 async function retimeStaleWaves(tx: Prisma.TransactionClient, c: { id: string; jobType: string; options: unknown }, now: Date): Promise<number> {
-  const pending = await tx.campaignWave.findMany({ where: { campaignId: c.id, state: "pending" }, orderBy: { index: "asc" }, select: { index: true, timezone: true, scheduledAt: true } });
+  const pending = await tx.campaignWave.findMany({
+    where: { campaignId: c.id, state: "pending" },
+    orderBy: { index: "asc" },
+    select: { index: true, timezone: true, scheduledAt: true },
+  });
   if (!pending.length || pending[0]!.scheduledAt.getTime() + WAVE_START_GRACE_MS >= now.getTime()) return 0;
   const options = readOptions(c.options);
   let timings;
@@ -311,7 +347,10 @@ export async function approveCampaign(input: { campaignId: string }, actor: Camp
 
 export async function pauseCampaign(input: { campaignId: string; reason?: string }, actor: CampaignActor) {
   return audited(actor, "pause", input.campaignId, async () => {
-    const moved = await getDb().campaign.updateMany({ where: { id: input.campaignId, status: "running" }, data: { status: "paused", statusReason: input.reason ?? `paused by ${actor.email}` } });
+    const moved = await getDb().campaign.updateMany({
+      where: { id: input.campaignId, status: "running" },
+      data: { status: "paused", statusReason: input.reason ?? `paused by ${actor.email}` },
+    });
     if (!moved.count) throw new AppError("conflict", "Only a running campaign can be paused.");
     publishCampaignChange(input.campaignId, "paused");
     return loadCampaign(input.campaignId);
@@ -349,7 +388,10 @@ export async function skipWave(input: { campaignId: string }, actor: CampaignAct
     const wave = await db.campaignWave.findFirst({ where: { campaignId: c.id, state: { in: [...OPEN_WAVE_STATES] } }, orderBy: { index: "asc" } });
     if (!wave) throw new AppError("conflict", "No wave left to skip.");
     await db.$transaction([
-      db.campaignTarget.updateMany({ where: { campaignId: c.id, wave: wave.index, state: "pending" }, data: { state: "skipped", reason: `wave skipped by ${actor.email}`, updatedAt: now } }),
+      db.campaignTarget.updateMany({
+        where: { campaignId: c.id, wave: wave.index, state: "pending" },
+        data: { state: "skipped", reason: `wave skipped by ${actor.email}`, updatedAt: now },
+      }),
       db.campaignWave.update({ where: { id: wave.id }, data: { state: "skipped", decision: "skipped", decidedAt: now } }),
     ]);
     publishCampaignChange(c.id, c.status);
@@ -407,7 +449,10 @@ export async function retryFailed(input: { campaignId: string }, actor: Campaign
       const options = readOptions(c.options);
       let timings;
       try {
-        timings = retimeWaves({ jobType: c.jobType as JobType, options: toPlanOptions(options), soakMinutes: options.soakMinutes, waves: zones.map((timezone, i) => ({ index: first + i, timezone })) }, planningNow(now));
+        timings = retimeWaves(
+          { jobType: c.jobType as JobType, options: toPlanOptions(options), soakMinutes: options.soakMinutes, waves: zones.map((timezone, i) => ({ index: first + i, timezone })) },
+          planningNow(now),
+        );
       } catch (err) {
         if (err instanceof PlanInputError) throw new AppError("invalid", `The failed meters cannot be retried: ${err.message}`);
         throw err;

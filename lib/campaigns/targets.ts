@@ -34,10 +34,7 @@ export function toPlanMeter(r: TargetMeterRow): PlanMeter {
 /** Firmware images and compatible pairs from the relational catalogue. */
 export async function getFirmwareCatalogue(): Promise<Catalogue> {
   const db = getDb();
-  const [images, pairs] = await Promise.all([
-    db.firmwareImage.findMany(),
-    db.firmwareCompatibility.findMany({ where: { compatible: true } }),
-  ]);
+  const [images, pairs] = await Promise.all([db.firmwareImage.findMany(), db.firmwareCompatibility.findMany({ where: { compatible: true } })]);
   return {
     images: images.map((i) => ({ component: i.component, version: i.version, sha256: i.sha256, isSigned: i.signed })),
     compatibility: pairs.map((p) => ({ metrology: p.metrologyVersion, comms: p.commsVersion })),

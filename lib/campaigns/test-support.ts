@@ -17,9 +17,30 @@ import { getMeter, type Fleet } from "@/lib/simulator/fleet";
 import type { CampaignActor } from "./service";
 
 const AUDIT_LOG_ROW_DEFAULTS: AuditRecord = {
-  ts: 0, recv_ts: null, meter: "", gw: "", code: "HEARTBEAT", sev: "debug", led: "", step: "", job: "", result: "",
-  rssi: null, lqi: null, snr: null, temp_c: null, battery_v: null, accuracy_err_pct: null, fw_metrology: "", fw_comms: "", fw_sha256: "",
-  cert_not_after: null, msg: "", attrs: {}, source_host: "", source_app: "test",
+  ts: 0,
+  recv_ts: null,
+  meter: "",
+  gw: "",
+  code: "HEARTBEAT",
+  sev: "debug",
+  led: "",
+  step: "",
+  job: "",
+  result: "",
+  rssi: null,
+  lqi: null,
+  snr: null,
+  temp_c: null,
+  battery_v: null,
+  accuracy_err_pct: null,
+  fw_metrology: "",
+  fw_comms: "",
+  fw_sha256: "",
+  cert_not_after: null,
+  msg: "",
+  attrs: {},
+  source_host: "",
+  source_app: "test",
 };
 
 /** An audit line with defaults (tests plant faults such as a LAST_GASP surge with it). */
@@ -64,7 +85,11 @@ export async function openTestEnv(kind: "pglite" | "postgresql", opts: { pgUrl?:
   await runClickHouseMigrations(ch);
   setClickHouse(ch);
   return {
-    kind, dir, databaseUrl, db, ch,
+    kind,
+    dir,
+    databaseUrl,
+    db,
+    ch,
     async cleanup() {
       if (schema) await db.$executeRawUnsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
       await closeDb(db).catch(() => {});
@@ -83,7 +108,13 @@ export function testDbKind(): "pglite" | "postgresql" {
 /** Users of every role (the actor objects the service takes). */
 export async function createTestUsers(db: PrismaClient): Promise<Record<"viewer" | "technician" | "operator" | "operator2" | "admin", CampaignActor>> {
   const out: Record<string, CampaignActor> = {};
-  for (const [key, role] of [["viewer", "viewer"], ["technician", "technician"], ["operator", "operator"], ["operator2", "operator"], ["admin", "admin"]] as const) {
+  for (const [key, role] of [
+    ["viewer", "viewer"],
+    ["technician", "technician"],
+    ["operator", "operator"],
+    ["operator2", "operator"],
+    ["admin", "admin"],
+  ] as const) {
     const u = await db.user.create({ data: { email: `${key}-${Math.random().toString(36).slice(2, 8)}@test.ami`, role } });
     out[key] = { id: u.id, email: u.email, role };
   }
@@ -101,20 +132,55 @@ export async function writeFleet(fleet: Fleet, env: Pick<TestEnv, "db" | "ch">, 
   for (let i = 0; i < fleet.meters.count; i++) {
     const m = getMeter(fleet, i);
     meters.push({
-      meter: m.id, kind: m.kind, model: m.model, gw: m.gatewayId, zone: m.zone, timezone: m.timezone, lat: m.lat, lon: m.lon,
-      installed_at: m.installedAt, fw_metrology: m.fwMetrology, fw_comms: m.fwComms, hes_version: m.hesVersion, cert_not_after: m.certNotAfter,
+      meter: m.id,
+      kind: m.kind,
+      model: m.model,
+      gw: m.gatewayId,
+      zone: m.zone,
+      timezone: m.timezone,
+      lat: m.lat,
+      lon: m.lon,
+      installed_at: m.installedAt,
+      fw_metrology: m.fwMetrology,
+      fw_comms: m.fwComms,
+      hes_version: m.hesVersion,
+      cert_not_after: m.certNotAfter,
     });
     heartbeats.push(
       toAuditLogRow(
-        { ...AUDIT_LOG_ROW_DEFAULTS, ts: opts.heartbeatAt - 3_600_000, meter: m.id, gw: m.gatewayId, code: "HEARTBEAT", sev: "debug", snr: m.snr, rssi: m.rssi, battery_v: m.batteryV, fw_metrology: m.fwMetrology, fw_comms: m.fwComms },
+        {
+          ...AUDIT_LOG_ROW_DEFAULTS,
+          ts: opts.heartbeatAt - 3_600_000,
+          meter: m.id,
+          gw: m.gatewayId,
+          code: "HEARTBEAT",
+          sev: "debug",
+          snr: m.snr,
+          rssi: m.rssi,
+          battery_v: m.batteryV,
+          fw_metrology: m.fwMetrology,
+          fw_comms: m.fwComms,
+        },
         { source: "test-fleet", position: i },
       ),
     );
   }
-  await writeFleetDimensions({
-    meters,
-    gateways: fleet.gateways.map((g) => ({ gw: g.id, name: g.name, lat: g.lat, lon: g.lon, backhaul: g.backhaul, max_sessions: g.maxConcurrentSessions, zone: g.zone, timezone: g.timezone })),
-  }, env.ch);
+  await writeFleetDimensions(
+    {
+      meters,
+      gateways: fleet.gateways.map((g) => ({
+        gw: g.id,
+        name: g.name,
+        lat: g.lat,
+        lon: g.lon,
+        backhaul: g.backhaul,
+        max_sessions: g.maxConcurrentSessions,
+        zone: g.zone,
+        timezone: g.timezone,
+      })),
+    },
+    env.ch,
+  );
   for (let i = 0; i < heartbeats.length; i += 100_000) {
     await env.ch.insertRows({ table: "audit_log", values: heartbeats.slice(i, i + 100_000) as unknown as Record<string, unknown>[] });
   }
@@ -123,20 +189,43 @@ export async function writeFleet(fleet: Fleet, env: Pick<TestEnv, "db" | "ch">, 
     data: fleet.firmwareImages.map((f) => ({ component: f.component, version: f.version, sha256: f.sha256, signed: f.signed, releasedAt: new Date(fleet.now) })),
     skipDuplicates: true,
   });
-  await env.db.firmwareCompatibility.createMany({ data: fleet.compatibility.map((c) => ({ metrologyVersion: c.metrologyVersion, commsVersion: c.commsVersion, compatible: c.compatible })), skipDuplicates: true });
+  await env.db.firmwareCompatibility.createMany({
+    data: fleet.compatibility.map((c) => ({ metrologyVersion: c.metrologyVersion, commsVersion: c.commsVersion, compatible: c.compatible })),
+    skipDuplicates: true,
+  });
   const n = Math.min(opts.prismaMeters ?? 0, fleet.meters.count);
   if (n > 0) {
     await env.db.climateZone.createMany({ data: fleet.zones.map((z) => ({ id: z.id, name: z.name, thermalStressFactor: z.thermalStressFactor })), skipDuplicates: true });
     await env.db.gateway.createMany({
-      data: fleet.gateways.map((g) => ({ id: g.id, name: g.name, latitude: g.lat, longitude: g.lon, backhaul: g.backhaul, maxConcurrentSessions: g.maxConcurrentSessions, timezone: g.timezone, climateZoneId: g.zone })),
+      data: fleet.gateways.map((g) => ({
+        id: g.id,
+        name: g.name,
+        latitude: g.lat,
+        longitude: g.lon,
+        backhaul: g.backhaul,
+        maxConcurrentSessions: g.maxConcurrentSessions,
+        timezone: g.timezone,
+        climateZoneId: g.zone,
+      })),
       skipDuplicates: true,
     });
     const rows = [];
     for (let i = 0; i < n; i++) {
       const m = getMeter(fleet, i);
       rows.push({
-        id: m.id, kind: m.kind, model: m.model, latitude: m.lat, longitude: m.lon, gatewayId: m.gatewayId, installedAt: new Date(m.installedAt), climateZoneId: m.zone,
-        timezone: m.timezone, fwMetrology: m.fwMetrology, fwComms: m.fwComms, hesVersion: m.hesVersion, certNotAfter: new Date(m.certNotAfter),
+        id: m.id,
+        kind: m.kind,
+        model: m.model,
+        latitude: m.lat,
+        longitude: m.lon,
+        gatewayId: m.gatewayId,
+        installedAt: new Date(m.installedAt),
+        climateZoneId: m.zone,
+        timezone: m.timezone,
+        fwMetrology: m.fwMetrology,
+        fwComms: m.fwComms,
+        hesVersion: m.hesVersion,
+        certNotAfter: new Date(m.certNotAfter),
         metrologyConstants: m.metrologyConstants as unknown as object,
       });
     }
@@ -184,7 +273,11 @@ export function serveSimulatorHes(hes: SimulatorHes): Promise<{ url: string; clo
       resolve({
         url: `http://127.0.0.1:${port}`,
         requests: () => requests,
-        close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+        close: () =>
+          new Promise<void>((r) => {
+            server.closeAllConnections();
+            server.close(() => r());
+          }),
       });
     });
   });

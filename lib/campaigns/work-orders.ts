@@ -95,7 +95,14 @@ export async function completeWorkOrder(input: CompleteWorkOrderInput, actor: Ca
         const after = { ...before, ...data.constants };
         await tx.meter.update({ where: { id: wo.meterId }, data: { metrologyConstants: after as Prisma.InputJsonValue, lastVerifiedAt: now } });
         await tx.meterConstantChange.create({
-          data: { meterId: wo.meterId, actorId: actor.id, actorEmail: actor.email, before: before as Prisma.InputJsonValue, after: after as Prisma.InputJsonValue, reason: `calibration work order ${wo.id}` },
+          data: {
+            meterId: wo.meterId,
+            actorId: actor.id,
+            actorEmail: actor.email,
+            before: before as Prisma.InputJsonValue,
+            after: after as Prisma.InputJsonValue,
+            reason: `calibration work order ${wo.id}`,
+          },
         });
       }
       if (wo.campaignId) {
@@ -104,7 +111,12 @@ export async function completeWorkOrder(input: CompleteWorkOrderInput, actor: Ca
           where: { campaignId: wo.campaignId, meterId: wo.meterId, state: "sent" },
           data: isOk
             ? { state: "succeeded", updatedAt: now }
-            : { state: data.outcome === "cancelled" ? "skipped" : "failed", lastCode: data.outcome === "cancelled" ? null : "E001", reason: data.outcome === "cancelled" ? "work order cancelled" : `outside the ${ACCURACY_ENVELOPE_PCT}% envelope after calibration`, updatedAt: now },
+            : {
+                state: data.outcome === "cancelled" ? "skipped" : "failed",
+                lastCode: data.outcome === "cancelled" ? null : "E001",
+                reason: data.outcome === "cancelled" ? "work order cancelled" : `outside the ${ACCURACY_ENVELOPE_PCT}% envelope after calibration`,
+                updatedAt: now,
+              },
         });
       }
     });
@@ -113,20 +125,52 @@ export async function completeWorkOrder(input: CompleteWorkOrderInput, actor: Ca
       const code: Code = within === false ? "E001" : "STEP_OK";
       const worst = data.readings ? Math.max(Math.abs(data.readings.err15A), Math.abs(data.readings.err30A), Math.abs(data.readings.err60A)) : null;
       const record = {
-        ts: now.getTime(), recv_ts: null, meter: wo.meterId, gw: "", code, sev: CODES[code].sev, led: "" as const, step: wo.jobType as Step, job: wo.campaignId ?? "",
-        result: within === false ? ("fail" as const) : ("ok" as const), rssi: null, lqi: null, snr: null, temp_c: null, battery_v: null, accuracy_err_pct: worst,
-        fw_metrology: "", fw_comms: "", fw_sha256: "", cert_not_after: null, msg: within === false ? `error outside the ${ACCURACY_ENVELOPE_PCT}% envelope after calibration` : "",
-        attrs: { work_order: wo.id }, source_host: "", source_app: "work-orders",
+        ts: now.getTime(),
+        recv_ts: null,
+        meter: wo.meterId,
+        gw: "",
+        code,
+        sev: CODES[code].sev,
+        led: "" as const,
+        step: wo.jobType as Step,
+        job: wo.campaignId ?? "",
+        result: within === false ? ("fail" as const) : ("ok" as const),
+        rssi: null,
+        lqi: null,
+        snr: null,
+        temp_c: null,
+        battery_v: null,
+        accuracy_err_pct: worst,
+        fw_metrology: "",
+        fw_comms: "",
+        fw_sha256: "",
+        cert_not_after: null,
+        msg: within === false ? `error outside the ${ACCURACY_ENVELOPE_PCT}% envelope after calibration` : "",
+        attrs: { work_order: wo.id },
+        source_host: "",
+        source_app: "work-orders",
       };
       await insertCampaignAuditRows([toAuditLogRow(record, { source: `workorder:${wo.id}`, position: 0 })], `workorder:${wo.id}`);
       await refreshMeterStates([wo.meterId]);
     }
-    await recordAuditEvent({ actor, action: "workorder.complete", target: wo.id, outcome: "ok", details: { meterId: wo.meterId, jobType: wo.jobType, outcome: data.outcome, withinEnvelope: within, constantsChanged: Boolean(data.constants) } });
+    await recordAuditEvent({
+      actor,
+      action: "workorder.complete",
+      target: wo.id,
+      outcome: "ok",
+      details: { meterId: wo.meterId, jobType: wo.jobType, outcome: data.outcome, withinEnvelope: within, constantsChanged: Boolean(data.constants) },
+    });
     if (data.constants) await recordAuditEvent({ actor, action: "meter.constants", target: wo.meterId, outcome: "ok", details: { workOrderId: wo.id, constants: data.constants } });
     publishWorkOrdersChanged("completed", 1);
     return { id: wo.id, withinEnvelope: within };
   } catch (err) {
-    await recordAuditEvent({ actor, action: "workorder.complete", target: data.workOrderId, outcome: err instanceof AppError && err.code === "forbidden" ? "denied" : "failed", details: { error: err instanceof Error ? err.message : String(err) } }).catch(() => {});
+    await recordAuditEvent({
+      actor,
+      action: "workorder.complete",
+      target: data.workOrderId,
+      outcome: err instanceof AppError && err.code === "forbidden" ? "denied" : "failed",
+      details: { error: err instanceof Error ? err.message : String(err) },
+    }).catch(() => {});
     throw err;
   }
 }
@@ -143,18 +187,34 @@ export async function runPreventivePlans(now = new Date()): Promise<{ plans: num
   for (const plan of plans) {
     const interval = intervalSchema.parse(plan.interval);
     const scope = (plan.scope ?? {}) as { zone?: string; gatewayId?: string };
-    const meters = await db.meter.findMany({ where: { climateZoneId: scope.zone, gatewayId: scope.gatewayId }, select: { id: true, climateZoneId: true, installedAt: true, lastVerifiedAt: true } });
+    const meters = await db.meter.findMany({
+      where: { climateZoneId: scope.zone, gatewayId: scope.gatewayId },
+      select: { id: true, climateZoneId: true, installedAt: true, lastVerifiedAt: true },
+    });
     const zones = await db.climateZone.findMany();
     const zoneMap: Record<string, ClimateZone> = Object.fromEntries(zones.map((z) => [z.id, { thermalStressFactor: z.thermalStressFactor }]));
     const lastDone: Record<string, LastDone> = Object.fromEntries(meters.map((m) => [m.id, { calibrate: m.lastVerifiedAt }]));
-    const due = findDueMeters(meters.map((m) => ({ id: m.id, zone: m.climateZoneId, installedAt: m.installedAt })), zoneMap, lastDone, {}, now, { lookaheadDays: interval.lookaheadDays })
-      .filter((d) => d.jobType === plan.jobType);
-    const openAlready = new Set((await db.workOrder.findMany({ where: { status: "open", jobType: plan.jobType, meterId: { in: due.map((d) => d.meterId) } }, select: { meterId: true } })).map((w) => w.meterId));
+    const due = findDueMeters(
+      meters.map((m) => ({ id: m.id, zone: m.climateZoneId, installedAt: m.installedAt })),
+      zoneMap,
+      lastDone,
+      {},
+      now,
+      { lookaheadDays: interval.lookaheadDays },
+    ).filter((d) => d.jobType === plan.jobType);
+    const openAlready = new Set(
+      (await db.workOrder.findMany({ where: { status: "open", jobType: plan.jobType, meterId: { in: due.map((d) => d.meterId) } }, select: { meterId: true } })).map(
+        (w) => w.meterId,
+      ),
+    );
     const fresh = due.filter((d) => !openAlready.has(d.meterId));
     // Claiming the period (nextRunAt as read) and creating its work orders commit together:
     // of two servers running the same plan at once, one does the period, the other nothing.
     const isClaimed = await db.$transaction(async (tx) => {
-      const moved = await tx.preventivePlan.updateMany({ where: { id: plan.id, nextRunAt: plan.nextRunAt }, data: { lastRunAt: now, nextRunAt: new Date(now.getTime() + interval.everyDays * 86_400_000) } });
+      const moved = await tx.preventivePlan.updateMany({
+        where: { id: plan.id, nextRunAt: plan.nextRunAt },
+        data: { lastRunAt: now, nextRunAt: new Date(now.getTime() + interval.everyDays * 86_400_000) },
+      });
       if (!moved.count) return false;
       if (fresh.length) await tx.workOrder.createMany({ data: fresh.map((d) => ({ meterId: d.meterId, jobType: d.jobType, reason: `${plan.name}: ${d.message}`.slice(0, 500) })) });
       return true;

@@ -4,14 +4,7 @@ import path from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClickHouse, QueryLimitError, type ClickHouse } from "./client";
-import {
-  assertDeduplicationEnabled,
-  getMigrationsDir,
-  listAppliedClickHouseMigrations,
-  MigrationChecksumError,
-  readMigrationFiles,
-  runClickHouseMigrations,
-} from "./migrate";
+import { assertDeduplicationEnabled, getMigrationsDir, listAppliedClickHouseMigrations, MigrationChecksumError, readMigrationFiles, runClickHouseMigrations } from "./migrate";
 import { getMeterStates } from "./get-meter-states";
 import { auditLogRow } from "@/lib/testing/factories";
 
@@ -80,7 +73,7 @@ describe("insertRows deduplication", () => {
   });
 
   it("deduplicates ingest_rejects batches too", async () => {
-    const rejects = [{ source: "file:x", position: 7, reason: "malformed", raw: "ts=\"unterminated" }];
+    const rejects = [{ source: "file:x", position: 7, reason: "malformed", raw: 'ts="unterminated' }];
     await ch.insertRows({ table: "ingest_rejects", values: rejects, dedupToken: "rej:x:7" });
     await ch.insertRows({ table: "ingest_rejects", values: rejects, dedupToken: "rej:x:7" });
     const [row] = await ch.queryRows<{ n: string; raw: string }>({
@@ -88,7 +81,7 @@ describe("insertRows deduplication", () => {
       params: { s: "file:x" },
       tag: "test.rejects",
     });
-    expect(row).toEqual({ n: "1", raw: "ts=\"unterminated" });
+    expect(row).toEqual({ n: "1", raw: 'ts="unterminated' });
   });
 });
 
@@ -108,8 +101,17 @@ describe("meter_state", () => {
     });
     let [state] = await getMeterStates({ meters: [meter], limit: 10 }, ch);
     expect(state).toMatchObject({
-      meter, gw: "GW-0002", led: "red_blinking", rssi: -80, snr: 12.5, fw_comms: "5.0.4",
-      last_seen: T + 60_000, fault_code: "E001", fault_sev: "critical", last_fault_at: T + 60_000, lqi: null,
+      meter,
+      gw: "GW-0002",
+      led: "red_blinking",
+      rssi: -80,
+      snr: 12.5,
+      fw_comms: "5.0.4",
+      last_seen: T + 60_000,
+      fault_code: "E001",
+      fault_sev: "critical",
+      last_fault_at: T + 60_000,
+      lqi: null,
     });
 
     // A later warn keeps critical as the worst open fault; a later heartbeat clears all.
@@ -142,13 +144,25 @@ describe("meter_state", () => {
     });
     const [state] = await getMeterStates({ meters: [meter], limit: 1 }, ch);
     expect(state).toMatchObject({
-      temp_c: 41.25, battery_v: 2.95, lqi: 200, rssi: -101.5, fw_metrology: "2.4.1", fw_comms: "5.0.1", cert_not_after: cert,
+      temp_c: 41.25,
+      battery_v: 2.95,
+      lqi: 200,
+      rssi: -101.5,
+      fw_metrology: "2.4.1",
+      fw_comms: "5.0.1",
+      cert_not_after: cert,
       // The E105 is older than the heartbeat at T, so it is closed; the warn after it is open.
-      led: "amber_steady", fault_sev: "warn", fault_code: "BATTERY_LOW", last_fault_at: T + 1_000, last_seen: T + 1_000,
+      led: "amber_steady",
+      fault_sev: "warn",
+      fault_code: "BATTERY_LOW",
+      last_fault_at: T + 1_000,
+      last_seen: T + 1_000,
     });
 
     const before = await getMeterStates({ limit: 1000 }, ch);
-    const backfill = readMigrationFiles().find((f) => f.name === "011_meter_state_packed.sql")!.statements.at(-1)!;
+    const backfill = readMigrationFiles()
+      .find((f) => f.name === "011_meter_state_packed.sql")!
+      .statements.at(-1)!;
     expect(backfill).toMatch(/INSERT INTO meter_state\s/);
     await ch.execCommand({ query: "TRUNCATE TABLE meter_state" });
     expect(await getMeterStates({ limit: 1000 }, ch)).toEqual([]);
@@ -189,7 +203,7 @@ describe("queryRows", () => {
   });
 
   it("round-trips hostile strings through params exactly", async () => {
-    const fixed = ["it's", "back\\slash", "{x:String}", "nul\0byte", "ünï😀中文", "\"dq\"", "line\nbreak\ttab", "'; DROP TABLE audit_log; --", ""];
+    const fixed = ["it's", "back\\slash", "{x:String}", "nul\0byte", "ünï😀中文", '"dq"', "line\nbreak\ttab", "'; DROP TABLE audit_log; --", ""];
     const [row] = await ch.queryRows<{ s: string[] }>({ query: "SELECT {s:Array(String)} AS s", params: { s: fixed }, tag: "test.params" });
     expect(row!.s).toEqual(fixed);
     await fc.assert(
@@ -212,7 +226,11 @@ describe("insertRows with lone surrogates", () => {
     const meter = "EM-0000401";
     const msgs = ["bad \ud800 end", "\udc00 first", "pair 😀 kept", "literal \\ud800 text"];
     await ch.insertRows({ table: "audit_log", values: msgs.map((msg) => auditRow({ meter, msg, attrs: { [msg]: msg } })) });
-    const rows = await ch.queryRows<{ msg: string; a: string }>({ query: "SELECT msg, attrs[msg] AS a FROM audit_log WHERE meter = {m:String} ORDER BY msg", params: { m: meter }, tag: "test.surrogates" });
+    const rows = await ch.queryRows<{ msg: string; a: string }>({
+      query: "SELECT msg, attrs[msg] AS a FROM audit_log WHERE meter = {m:String} ORDER BY msg",
+      params: { m: meter },
+      tag: "test.surrogates",
+    });
     const expected = ["bad \uFFFD end", "\uFFFD first", "pair 😀 kept", "literal \\ud800 text"].sort();
     expect(rows.map((r) => r.msg).sort()).toEqual(expected);
     expect(rows.map((r) => r.a).sort()).toEqual(expected);
@@ -226,7 +244,8 @@ describe("queryStream", () => {
       query: "SELECT toString(number) AS n, {s:String} AS s FROM numbers(100000)",
       params: { s: "a'b" },
       tag: "test.stream",
-    })) out.push(row);
+    }))
+      out.push(row);
     expect(out).toHaveLength(100_000);
     expect(out[99_999]).toEqual({ n: "99999", s: "a'b" });
     const guard: { r: unknown }[] = [];

@@ -11,8 +11,7 @@ import { stringifyWellFormed, wellFormedJson } from "@/lib/json-text";
 export type ClickHouseKind = "chdb" | "server";
 
 export type ClickHouseOptions =
-  | { path: string; database?: string; queryTimeoutMs?: number }
-  | { url: string; user?: string; password?: string; database?: string; queryTimeoutMs?: number };
+  { path: string; database?: string; queryTimeoutMs?: number } | { url: string; user?: string; password?: string; database?: string; queryTimeoutMs?: number };
 
 /** Read settings callers may tune per query; anything else is refused (see applyReadSettings). */
 export interface ReadSettings {
@@ -64,7 +63,12 @@ export class QueryLimitError extends Error {
 // ClickHouse error codes for limits: TOO_MANY_ROWS, TIMEOUT_EXCEEDED, TOO_SLOW,
 // TOO_MANY_BYTES, TOO_MANY_ROWS_OR_BYTES, MEMORY_LIMIT_EXCEEDED.
 const LIMIT_CODES: Record<string, QueryLimitError["limit"]> = {
-  "158": "rows", "159": "time", "160": "time", "307": "bytes", "396": "rows", "241": "memory",
+  "158": "rows",
+  "159": "time",
+  "160": "time",
+  "307": "bytes",
+  "396": "rows",
+  "241": "memory",
 };
 
 const IDENTIFIER_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -204,7 +208,9 @@ async function createChdbHandle(path: string, database: string, timeoutMs: numbe
     // A fresh Session per stream: chDB allows one active stream per session.
     const session = new Session(path);
     try {
-      const sets = Object.entries(settings).map(([k, v]) => `${k} = ${Number(v)}`).join(", ");
+      const sets = Object.entries(settings)
+        .map(([k, v]) => `${k} = ${Number(v)}`)
+        .join(", ");
       await session.queryAsync(`USE ${database}; SET readonly = 2; SET ${sets}`);
       const stream = session.queryStreamBind(input.query, input.params ?? {}, { format: "JSONEachRow", signal: input.signal });
       try {
@@ -248,11 +254,7 @@ async function createChdbHandle(path: string, database: string, timeoutMs: numbe
 }
 
 /** ClickHouse server over HTTP: settings travel per request, so nothing leaks. Not exercised here (no server). */
-async function createServerHandle(
-  opts: { url: string; user?: string; password?: string },
-  database: string,
-  timeoutMs: number,
-): Promise<ClickHouse> {
+async function createServerHandle(opts: { url: string; user?: string; password?: string }, database: string, timeoutMs: number): Promise<ClickHouse> {
   const bootstrap = createClient({ url: opts.url, username: opts.user, password: opts.password });
   try {
     await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });

@@ -14,11 +14,14 @@ export interface GetMeterStatesInput {
   limit: number;
 }
 
-const epochMsOrNull = z.union([z.string(), z.number()]).nullable().transform((v) => {
-  if (v === null) return null;
-  const n = Number(v);
-  return n > 0 ? n : null;
-});
+const epochMsOrNull = z
+  .union([z.string(), z.number()])
+  .nullable()
+  .transform((v) => {
+    if (v === null) return null;
+    const n = Number(v);
+    return n > 0 ? n : null;
+  });
 
 export const meterStateRowSchema = z.object({
   meter: z.string(),

@@ -44,8 +44,7 @@ export const MERGED_STATE_SELECT = `
     ${measure("cert_not_after", (b) => `fromUnixTimestamp64Milli(toInt64(${b}), 'UTC')`)} AS cert_not_after
   FROM meter_state`;
 
-const INSERT_COLUMNS =
-  "meter, gw, last_seen, led, fault_code, fault_sev, last_fault_at, rssi, snr, lqi, temp_c, battery_v, fw_metrology, fw_comms, cert_not_after";
+const INSERT_COLUMNS = "meter, gw, last_seen, led, fault_code, fault_sev, last_fault_at, rssi, snr, lqi, temp_c, battery_v, fw_metrology, fw_comms, cert_not_after";
 
 /** Re-merge the given meters into meter_state_current. */
 export async function refreshMeterStates(meters: string[], ch?: ClickHouse): Promise<void> {

@@ -29,9 +29,7 @@ SELECT 2`;
 
   it("packs meter_state (011) with the code and LED lists the readers decode with, in order", () => {
     const file = readMigrationFiles().find((f) => f.name === "011_meter_state_packed.sql")!;
-    const lists = Array.from(file.statements.join("\n").matchAll(/indexOf\(\[([^\]]*)\]/g), (m) =>
-      m[1]!.split(",").map((x) => x.trim().replace(/^'|'$/g, "")),
-    );
+    const lists = Array.from(file.statements.join("\n").matchAll(/indexOf\(\[([^\]]*)\]/g), (m) => m[1]!.split(",").map((x) => x.trim().replace(/^'|'$/g, "")));
     // led in the view and in the backfill; warn, error, critical in each.
     expect(lists).toHaveLength(8);
     for (const list of lists) expect([[...LED_STATES], [...CODE_LIST]]).toContainEqual(list);

@@ -50,7 +50,7 @@ export function splitSqlStatements(sql: string): string[] {
   while (i < sql.length) {
     const ch = sql[i]!;
     const next = sql[i + 1];
-    if (ch === "-" && next === "-" || ch === "#") {
+    if ((ch === "-" && next === "-") || ch === "#") {
       const end = sql.indexOf("\n", i);
       const stop = end === -1 ? sql.length : end;
       current += sql.slice(i, stop);
@@ -65,7 +65,8 @@ export function splitSqlStatements(sql: string): string[] {
       for (;;) {
         if (j >= sql.length) throw new Error(`unterminated ${ch} quote in migration`);
         if (sql[j] === "\\") j += 2;
-        else if (sql[j] === ch && sql[j + 1] === ch) j += 2; // doubled quote escape
+        else if (sql[j] === ch && sql[j + 1] === ch)
+          j += 2; // doubled quote escape
         else if (sql[j] === ch) break;
         else j++;
       }
@@ -86,7 +87,10 @@ export function splitSqlStatements(sql: string): string[] {
 }
 
 export function readMigrationFiles(dir: string = getMigrationsDir()): MigrationFile[] {
-  const names = fs.readdirSync(dir).filter((f) => f.endsWith(".sql")).sort();
+  const names = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".sql"))
+    .sort();
   const seen = new Set<string>();
   return names.map((name) => {
     const number = MIGRATION_FILE_RE.exec(name)?.[1];
@@ -116,10 +120,7 @@ export async function listAppliedClickHouseMigrations(ch?: ClickHouse): Promise<
 }
 
 /** Apply pending migrations in order; refuse if an applied file's checksum changed. */
-export async function runClickHouseMigrations(
-  ch?: ClickHouse,
-  opts: { dir?: string } = {},
-): Promise<{ applied: string[] }> {
+export async function runClickHouseMigrations(ch?: ClickHouse, opts: { dir?: string } = {}): Promise<{ applied: string[] }> {
   const client = ch ?? (await getClickHouse());
   const files = readMigrationFiles(opts.dir);
   const done = new Map((await listAppliedClickHouseMigrations(client)).map((m) => [m.name, m.checksum]));

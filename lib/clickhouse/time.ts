@@ -4,7 +4,10 @@
 
 /** 'YYYY-MM-DD hh:mm:ss.SSS' in UTC ('YYYY-MM-DD hh:mm:ss' with precision "s"). */
 export function formatClickHouseTime(value: Date | number, precision: "ms" | "s" = "ms"): string {
-  return new Date(toClickHouseMillis(value)).toISOString().replace("T", " ").slice(0, precision === "ms" ? 23 : 19);
+  return new Date(toClickHouseMillis(value))
+    .toISOString()
+    .replace("T", " ")
+    .slice(0, precision === "ms" ? 23 : 19);
 }
 
 /** Epoch ms of a time ClickHouse can hold, else RangeError. */

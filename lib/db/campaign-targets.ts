@@ -22,7 +22,19 @@ export const waveKey = (campaignId: string, index: number) => `${campaignId}#${i
 const LEASE_LOCK_CLASS = 420_733;
 
 /** A leased row as the lease statement returns it (json_build_array, in LeasedTarget's order). */
-type LeasedTuple = [id: string, campaignId: string, meterId: string, gatewayId: string, attempts: number, fence: number, key: string, leaseExpiresAt: string, rn: number, slots: number | null, fresh: boolean];
+type LeasedTuple = [
+  id: string,
+  campaignId: string,
+  meterId: string,
+  gatewayId: string,
+  attempts: number,
+  fence: number,
+  key: string,
+  leaseExpiresAt: string,
+  rn: number,
+  slots: number | null,
+  fresh: boolean,
+];
 
 export interface LeasedTarget {
   id: string;
@@ -70,17 +82,17 @@ export interface LeaseInput {
  * per round: most of a tick's time when a few gateways hold many of the due targets.
  */
 export async function leaseTargets(db: Db, { owner, waves, at, leaseMs, commandTimeoutMs, batchSize, isPglite }: LeaseInput): Promise<LeasedTarget[]> {
-    const ids = waves.map((w) => w.campaignId);
-    const indexes = waves.map((w) => w.index);
-    const keys = waves.map((w) => waveKey(w.campaignId, w.index));
-    const isDue = (alias: string) => Prisma.sql`${Prisma.raw(alias)}."campaignId" = ANY(${ids}::text[]) AND ${Prisma.raw(alias)}.wave = ANY(${indexes}::int[])
+  const ids = waves.map((w) => w.campaignId);
+  const indexes = waves.map((w) => w.index);
+  const keys = waves.map((w) => waveKey(w.campaignId, w.index));
+  const isDue = (alias: string) => Prisma.sql`${Prisma.raw(alias)}."campaignId" = ANY(${ids}::text[]) AND ${Prisma.raw(alias)}.wave = ANY(${indexes}::int[])
           AND (${Prisma.raw(alias)}."campaignId" || '#' || ${Prisma.raw(alias)}.wave) = ANY(${keys}::text[])
           AND ((${Prisma.raw(alias)}.state = 'pending' AND (${Prisma.raw(alias)}."nextAttemptAt" IS NULL OR ${Prisma.raw(alias)}."nextAttemptAt" <= ${at}))
                OR (${Prisma.raw(alias)}.state = 'leased' AND ${Prisma.raw(alias)}."leaseExpiresAt" < ${at}))`;
-    // The CommandLog rows (state "sending") are written by the same statement, so they are
-    // committed before anything leaves: a crash after it resends the same keys. The key is
-    // commandKey() (service.ts) computed in SQL; the sends use the key returned here.
-    const leaseSql = Prisma.sql`
+  // The CommandLog rows (state "sending") are written by the same statement, so they are
+  // committed before anything leaves: a crash after it resends the same keys. The key is
+  // commandKey() (service.ts) computed in SQL; the sends use the key returned here.
+  const leaseSql = Prisma.sql`
       WITH upd AS (
       UPDATE "CampaignTarget" AS t
       SET state = 'leased', "leaseOwner" = ${owner}, fence = t.fence + 1, "updatedAt" = ${at},
@@ -119,21 +131,31 @@ export async function leaseTargets(db: Db, { owner, waves, at, leaseMs, commandT
         ON CONFLICT ("idempotencyKey") DO NOTHING
       )
       SELECT json_agg(json_build_array(k.id, k."campaignId", k."meterId", k."gatewayId", k.attempts, k.fence, k.key, k."leaseExpiresAt", k.rn, k.slots, k.fresh))::text AS j FROM k`;
-    const lease = async (q: Pick<Db, "$queryRaw">): Promise<LeasedTarget[]> => {
-      const [row] = await q.$queryRaw<{ j: string | null }[]>(leaseSql);
-      return parseJsonRows<LeasedTuple>(row?.j).map(([id, campaignId, meterId, gatewayId, attempts, fence, key, leaseExpiresAt, rn, slots, fresh]) => ({
-        id, campaignId, meterId, gatewayId, attempts, fence, key, leaseExpiresAt: new Date(leaseExpiresAt), rn, slots, fresh,
-      }));
-    };
-    // PGlite is one process running one statement at a time: the statement alone is atomic.
-    // On PostgreSQL two workers' statements would each count the other's leases as free, so
-    // leasing is serialised per schema by a transaction-scoped advisory lock (held only for
-    // this one statement; the sends happen after the commit).
-    if (isPglite) return lease(db);
-    return db.$transaction(async (tx) => {
-      await tx.$queryRaw`SELECT 1 AS ok FROM (SELECT pg_advisory_xact_lock(${LEASE_LOCK_CLASS}::int, hashtext(current_schema()))) AS l`;
-      return lease(tx);
-    });
+  const lease = async (q: Pick<Db, "$queryRaw">): Promise<LeasedTarget[]> => {
+    const [row] = await q.$queryRaw<{ j: string | null }[]>(leaseSql);
+    return parseJsonRows<LeasedTuple>(row?.j).map(([id, campaignId, meterId, gatewayId, attempts, fence, key, leaseExpiresAt, rn, slots, fresh]) => ({
+      id,
+      campaignId,
+      meterId,
+      gatewayId,
+      attempts,
+      fence,
+      key,
+      leaseExpiresAt: new Date(leaseExpiresAt),
+      rn,
+      slots,
+      fresh,
+    }));
+  };
+  // PGlite is one process running one statement at a time: the statement alone is atomic.
+  // On PostgreSQL two workers' statements would each count the other's leases as free, so
+  // leasing is serialised per schema by a transaction-scoped advisory lock (held only for
+  // this one statement; the sends happen after the commit).
+  if (isPglite) return lease(db);
+  return db.$transaction(async (tx) => {
+    await tx.$queryRaw`SELECT 1 AS ok FROM (SELECT pg_advisory_xact_lock(${LEASE_LOCK_CLASS}::int, hashtext(current_schema()))) AS l`;
+    return lease(tx);
+  });
 }
 
 /**
@@ -146,7 +168,7 @@ export async function leaseTargets(db: Db, { owner, waves, at, leaseMs, commandT
  */
 export async function releaseLeases(db: Db, { owner, rows, at }: { owner: string; rows: Pick<LeasedTarget, "id" | "fence" | "fresh" | "key">[]; at: Date }): Promise<void> {
   if (!rows.length) return;
-    await db.$executeRaw`
+  await db.$executeRaw`
       WITH v AS (
         SELECT x.*, ${owner}::text AS owner, 'leased'::"CampaignTargetState" AS held
         FROM unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.fence)}::int[], ${rows.map((r) => (r.fresh ? 1 : 0))}::int[], ${rows.map((r) => r.key)}::text[])
@@ -174,13 +196,21 @@ export async function releaseLeases(db: Db, { owner, rows, at }: { owner: string
  */
 export async function recordOutcomes(db: Db, { owner, decided, at }: { owner: string; decided: Decided[]; at: Date }): Promise<{ stored: Set<string>; workOrders: number }> {
   if (!decided.length) return { stored: new Set(), workOrders: 0 };
-    const input = decided.map((d) => ({
-      id: d.row.id, fence: d.row.fence, state: d.state, code: d.code, reason: d.reason,
-      next_at: d.nextAttemptAt ? d.nextAttemptAt.toISOString() : null, delta: d.attemptsDelta, key: d.key,
-      log_state: d.outcome.status === "error" ? "error" : d.outcome.status, outcome: d.outcome,
-      wo_id: d.followUp ? `wo_${randomUUID()}` : null, wo_reason: d.followUp,
-    }));
-    const recSql = Prisma.sql`
+  const input = decided.map((d) => ({
+    id: d.row.id,
+    fence: d.row.fence,
+    state: d.state,
+    code: d.code,
+    reason: d.reason,
+    next_at: d.nextAttemptAt ? d.nextAttemptAt.toISOString() : null,
+    delta: d.attemptsDelta,
+    key: d.key,
+    log_state: d.outcome.status === "error" ? "error" : d.outcome.status,
+    outcome: d.outcome,
+    wo_id: d.followUp ? `wo_${randomUUID()}` : null,
+    wo_reason: d.followUp,
+  }));
+  const recSql = Prisma.sql`
       WITH v AS (
         SELECT x.*, ${owner}::text AS owner, 'leased'::"CampaignTargetState" AS held
         FROM json_to_recordset(${stringifyWellFormed(input)}::json)
@@ -207,8 +237,8 @@ export async function recordOutcomes(db: Db, { owner, decided, at }: { owner: st
         RETURNING id
       )
       SELECT (SELECT json_agg(id) FROM upd)::text AS j, (SELECT count(*) FROM orders)::int AS orders`;
-    const [row] = await db.$queryRaw<{ j: string | null; orders: number }[]>(recSql);
-    return { stored: new Set(parseJsonRows<string>(row?.j)), workOrders: Number(row?.orders ?? 0) };
+  const [row] = await db.$queryRaw<{ j: string | null; orders: number }[]>(recSql);
+  return { stored: new Set(parseJsonRows<string>(row?.j)), workOrders: Number(row?.orders ?? 0) };
 }
 
 /** A campaign's first unfinished wave, as the dispatcher works on it. */
@@ -251,11 +281,15 @@ export interface TargetEvidence {
 
 export async function findWaveTargetEvidence(db: Db, waves: WaveRef[]): Promise<TargetEvidence[]> {
   if (!waves.length) return [];
-  return queryJsonRows<TargetEvidence>(db, Prisma.sql`
+  return queryJsonRows<TargetEvidence>(
+    db,
+    Prisma.sql`
       SELECT t."campaignId", t.wave, t."meterId", t."gatewayId", t.state::text AS state, t.attempts, t."lastCode", t."nextAttemptAt", t."leaseExpiresAt"
       FROM "CampaignTarget" AS t
       WHERE t."campaignId" = ANY(${waves.map((w) => w.campaignId)}::text[]) AND t.wave = ANY(${waves.map((w) => w.index)}::int[])
-        AND (t."campaignId" || '#' || t.wave) = ANY(${waves.map((w) => waveKey(w.campaignId, w.index))}::text[])`, ["nextAttemptAt", "leaseExpiresAt"]);
+        AND (t."campaignId" || '#' || t.wave) = ANY(${waves.map((w) => waveKey(w.campaignId, w.index))}::text[])`,
+    ["nextAttemptAt", "leaseExpiresAt"],
+  );
 }
 
 export interface WaveTallyRow {
@@ -292,10 +326,13 @@ export interface WaveTarget {
 
 /** The targets of waves about to start (their gateways for LAST_GASP, their pending meters for preflight). */
 export async function findWaveTargets(db: Db, waves: WaveRef[]): Promise<WaveTarget[]> {
-  return queryJsonRows<WaveTarget>(db, Prisma.sql`
+  return queryJsonRows<WaveTarget>(
+    db,
+    Prisma.sql`
       SELECT t.id, t."campaignId", t.wave, t."meterId", t."gatewayId", t.state::text AS state FROM "CampaignTarget" AS t
       WHERE t."campaignId" = ANY(${waves.map((w) => w.campaignId)}::text[]) AND t.wave = ANY(${waves.map((w) => w.index)}::int[])
-        AND (t."campaignId" || '#' || t.wave) = ANY(${waves.map((w) => waveKey(w.campaignId, w.index))}::text[])`);
+        AND (t."campaignId" || '#' || t.wave) = ANY(${waves.map((w) => waveKey(w.campaignId, w.index))}::text[])`,
+  );
 }
 
 /** Preflight at wave start: still-pending targets it refuses become excluded, with the reason. */
@@ -345,7 +382,10 @@ export async function findReportedFirmware(db: Db, keys: string[]): Promise<{ ca
 }
 
 /** New start times and windows for a campaign's pending waves, in one statement (a 1 M-meter plan has 10 000 waves). */
-export async function rescheduleWaves(db: Pick<Db, "$executeRaw">, { campaignId, timings }: { campaignId: string; timings: { index: number; startAt: Date; windowStart: Date | null; windowEnd: Date | null }[] }): Promise<void> {
+export async function rescheduleWaves(
+  db: Pick<Db, "$executeRaw">,
+  { campaignId, timings }: { campaignId: string; timings: { index: number; startAt: Date; windowStart: Date | null; windowEnd: Date | null }[] },
+): Promise<void> {
   if (!timings.length) return;
   await db.$executeRaw`
     UPDATE "CampaignWave" AS w SET "scheduledAt" = x.at, "windowStart" = x.ws, "windowEnd" = x.we

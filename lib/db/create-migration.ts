@@ -51,10 +51,7 @@ export async function diffDbMigrations(schemaPath: string, migrationsDir: string
         run("diff", (engine) =>
           engine.diff({
             // The engine needs migration_lock.toml to read a migrations folder; an empty history is "empty".
-            from:
-              migrationsList.migrationDirectories.length === 0
-                ? { tag: "empty" }
-                : { tag: "migrations", ...migrationsList },
+            from: migrationsList.migrationDirectories.length === 0 ? { tag: "empty" } : { tag: "migrations", ...migrationsList },
             to: { tag: "schemaDatamodel", files: [schemaFile] },
             script: true,
             exitCode: true,

@@ -60,11 +60,17 @@ describe.each(engines)("queryJsonRows on %s", (name, open) => {
 
   it("stringifyWellFormed: a lone surrogate in a string (a head-end message) becomes U+FFFD instead of failing the statement", async () => {
     const db = clientOf(name, open);
-    const input = [{ id: "a", msg: "bad \ud800 end", outcome: { message: "x\udc00y", ok: true } }, { id: "b", msg: "pair 😀 kept", outcome: { message: "fine" } }];
+    const input = [
+      { id: "a", msg: "bad \ud800 end", outcome: { message: "x\udc00y", ok: true } },
+      { id: "b", msg: "pair 😀 kept", outcome: { message: "fine" } },
+    ];
     const read = (param: string) =>
-      queryJsonRows<{ id: string; msg: string; message: string }>(db, Prisma.sql`
+      queryJsonRows<{ id: string; msg: string; message: string }>(
+        db,
+        Prisma.sql`
         SELECT x.id, x.msg, x.outcome->>'message' AS message
-        FROM json_to_recordset(${param}::json) AS x(id text, msg text, outcome jsonb) ORDER BY x.id`);
+        FROM json_to_recordset(${param}::json) AS x(id text, msg text, outcome jsonb) ORDER BY x.id`,
+      );
     expect(await read(stringifyWellFormed(input))).toEqual([
       { id: "a", msg: "bad \uFFFD end", message: "x\uFFFDy" },
       { id: "b", msg: "pair 😀 kept", message: "fine" },

@@ -19,9 +19,27 @@ const tsxCli = path.join(repoRoot, "node_modules", "tsx", "dist", "cli.mjs");
 const PG_URL = "postgresql://postgres@127.0.0.1:5432/test";
 
 const EXPECTED_TABLES = [
-  "Account", "AuditEvent", "Campaign", "CampaignTarget", "CampaignWave", "ClimateZone", "CommandLog",
-  "FirmwareCompatibility", "FirmwareImage", "Gateway", "IngestToken", "LoginThrottle", "Meter", "MeterConstantChange",
-  "PreventivePlan", "SavedSearch", "Session", "User", "VerificationToken", "WorkOrder", "_prisma_migrations",
+  "Account",
+  "AuditEvent",
+  "Campaign",
+  "CampaignTarget",
+  "CampaignWave",
+  "ClimateZone",
+  "CommandLog",
+  "FirmwareCompatibility",
+  "FirmwareImage",
+  "Gateway",
+  "IngestToken",
+  "LoginThrottle",
+  "Meter",
+  "MeterConstantChange",
+  "PreventivePlan",
+  "SavedSearch",
+  "Session",
+  "User",
+  "VerificationToken",
+  "WorkOrder",
+  "_prisma_migrations",
 ];
 
 const tmpDirs: string[] = [];

@@ -14,10 +14,7 @@ export interface DbMigrationOptions {
 }
 
 /** Apply every migration not yet recorded in _prisma_migrations. Idempotent. */
-export async function runDbMigrations(
-  db: PrismaClient = getDb(),
-  opts: DbMigrationOptions = {},
-): Promise<{ applied: string[] }> {
+export async function runDbMigrations(db: PrismaClient = getDb(), opts: DbMigrationOptions = {}): Promise<{ applied: string[] }> {
   const migrationsDir = opts.migrationsDir ?? getPrismaPaths().migrations;
   const migrationsList = readMigrationList(migrationsDir);
   if (migrationsList.migrationDirectories.length === 0) {
@@ -27,9 +24,7 @@ export async function runDbMigrations(
   return internals.withMigrationLock(async () => {
     const { factory, close } = internals.openMigrationFactory();
     try {
-      const out = await withSchemaEngine(factory, (run) =>
-        run("applyMigrations", (engine) => engine.applyMigrations({ migrationsList, filters: NO_FILTERS })),
-      );
+      const out = await withSchemaEngine(factory, (run) => run("applyMigrations", (engine) => engine.applyMigrations({ migrationsList, filters: NO_FILTERS })));
       return { applied: out.appliedMigrationNames };
     } finally {
       await close();

@@ -135,7 +135,11 @@ function toDriverAdapterError(e: unknown): unknown {
 
 /** A failed engine command, with the engine's message (it includes the database error). */
 export class SchemaEngineError extends Error {
-  constructor(command: string, message: string, public readonly code?: string) {
+  constructor(
+    command: string,
+    message: string,
+    public readonly code?: string,
+  ) {
     super(`schema engine ${command} failed: ${message}`);
     this.name = "SchemaEngineError";
   }
@@ -154,11 +158,9 @@ export async function withSchemaEngine<T>(
   // The engine expects the error-capturing wrapper, as the Prisma CLI passes it.
   const bound: ErrorCapturingSqlMigrationAwareDriverAdapterFactory = bindMigrationAwareSqlAdapterFactory(factory);
   const ignoreTrace = () => {}; // engine tracing; failures come back as rejected promises
-  const engine = await Engine.new({ datamodels: schemaFiles?.map((f) => [f.path, f.content]) }, ignoreTrace, bound).catch(
-    (e: unknown) => {
-      throw toSchemaEngineError("connect", e);
-    },
-  );
+  const engine = await Engine.new({ datamodels: schemaFiles?.map((f) => [f.path, f.content]) }, ignoreTrace, bound).catch((e: unknown) => {
+    throw toSchemaEngineError("connect", e);
+  });
   try {
     return await fn(async (command, call) => {
       try {

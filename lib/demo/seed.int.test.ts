@@ -25,7 +25,9 @@ beforeAll(async () => {
   s = await openTestStores();
   sink = createIngestSink({ chdbPath: path.join(s.dir, "ch"), database: s.ch.database });
   seeded = await seedDemoFleet({ db: s.db, ch: s.ch, sink, meters: METERS, now: NOW });
-  console.log(`[figures] demo seed ${METERS} meters: ${JSON.stringify(Object.fromEntries(Object.entries(seeded.ms).map(([k, v]) => [k, Math.round(v)])))} lines=${seeded.accepted}`);
+  console.log(
+    `[figures] demo seed ${METERS} meters: ${JSON.stringify(Object.fromEntries(Object.entries(seeded.ms).map(([k, v]) => [k, Math.round(v)])))} lines=${seeded.accepted}`,
+  );
 }, 120_000);
 afterAll(async () => {
   await sink?.close();
@@ -87,12 +89,18 @@ describe("seedDemoFleet", () => {
     const e105 = await lift("E105");
     const ipc = await lift("IPC_ERROR");
     const gasp = await lift("LAST_GASP");
-    console.log(`[figures] demo incidents, meters in the last day vs quiet-day mean: E105 (${inc.gateway}) ${e105.last} vs ${e105.quietPerDay.toFixed(1)} = ${e105.lift.toFixed(1)}x; IPC_ERROR (${inc.model}) ${ipc.last} vs ${ipc.quietPerDay.toFixed(1)} = ${ipc.lift.toFixed(1)}x; LAST_GASP (${inc.zone}) ${gasp.last} vs ${gasp.quietPerDay.toFixed(1)} = ${gasp.lift.toFixed(1)}x`);
+    console.log(
+      `[figures] demo incidents, meters in the last day vs quiet-day mean: E105 (${inc.gateway}) ${e105.last} vs ${e105.quietPerDay.toFixed(1)} = ${e105.lift.toFixed(1)}x; IPC_ERROR (${inc.model}) ${ipc.last} vs ${ipc.quietPerDay.toFixed(1)} = ${ipc.lift.toFixed(1)}x; LAST_GASP (${inc.zone}) ${gasp.last} vs ${gasp.quietPerDay.toFixed(1)} = ${gasp.lift.toFixed(1)}x`,
+    );
     for (const x of [e105, ipc, gasp]) expect(x.lift).toBeGreaterThan(4);
     // The incident's meters are where the incident is.
     const g = seeded.fleet!.gateways.findIndex((x) => x.id === inc.gateway);
-    const behind = Array.from({ length: METERS }, (_, i) => i).filter((i) => seeded.fleet!.meters.gateway[i] === g).map((i) => getMeterId(seeded.fleet!, i));
-    expect(await countAuditLines({ gw: inc.gateway, code: "E105", since: NOW - DAY }, s.ch)).toBeGreaterThan(await countAuditLines({ code: "E105", since: NOW - DAY }, s.ch) * 0.6);
+    const behind = Array.from({ length: METERS }, (_, i) => i)
+      .filter((i) => seeded.fleet!.meters.gateway[i] === g)
+      .map((i) => getMeterId(seeded.fleet!, i));
+    expect(await countAuditLines({ gw: inc.gateway, code: "E105", since: NOW - DAY }, s.ch)).toBeGreaterThan(
+      (await countAuditLines({ code: "E105", since: NOW - DAY }, s.ch)) * 0.6,
+    );
     expect(behind.length).toBeGreaterThan(50);
   });
 

@@ -125,9 +125,18 @@ function evaluateComparisons(comparisons: Comparison[], options: AnomalyOptions)
   for (const c of comparisons) {
     const id = { dimension: c.dimension, value: c.value, measure: c.measure };
     const numbers = [c.current.mean, c.current.n, c.reference.mean, c.reference.stddev, c.reference.n];
-    if (!numbers.every(Number.isFinite)) { skipped.push({ ...id, reason: "not_finite" }); continue; }
-    if (c.current.n < minN) { skipped.push({ ...id, reason: "few_current" }); continue; }
-    if (c.reference.n < minBaselineN) { skipped.push({ ...id, reason: "few_baseline" }); continue; }
+    if (!numbers.every(Number.isFinite)) {
+      skipped.push({ ...id, reason: "not_finite" });
+      continue;
+    }
+    if (c.current.n < minN) {
+      skipped.push({ ...id, reason: "few_current" });
+      continue;
+    }
+    if (c.reference.n < minBaselineN) {
+      skipped.push({ ...id, reason: "few_baseline" });
+      continue;
+    }
     const settings = MEASURE_SETTINGS[c.measure];
     const z = c.measure === "fault_rate" ? computeRateZ(c.current, c.reference, c.against === "fleet") : computeMeanZ(c.current, c.reference, settings.stddevFloor);
     const delta = c.current.mean - c.reference.mean;
@@ -233,11 +242,6 @@ export function rankAnomalies(anomalies: readonly Anomaly[], cap = ANOMALY_LIST_
     const lead = incident ?? [...list].sort((x, y) => Math.abs(y.z) - Math.abs(x.z))[0]!;
     entries.push({ ...lead, isIncident: incident !== undefined, related: list.filter((a) => a !== lead).map((a) => a.sentence) });
   }
-  entries.sort(
-    (x, y) =>
-      Number(y.isIncident) - Number(x.isIncident) ||
-      Math.abs(y.z) - Math.abs(x.z) ||
-      x.value.localeCompare(y.value),
-  );
+  entries.sort((x, y) => Number(y.isIncident) - Number(x.isIncident) || Math.abs(y.z) - Math.abs(x.z) || x.value.localeCompare(y.value));
   return { shown: entries.slice(0, cap), more: Math.max(0, entries.length - cap) };
 }

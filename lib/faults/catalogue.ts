@@ -32,7 +32,12 @@ export type SignatureKind = (typeof SIGNATURE_KINDS)[number];
 
 const idSchema = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{1,63}$/, "must be 2-64 letters, digits or _, starting with a letter");
 const slugSchema = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "must be a kebab-case slug");
-const rawCodeSchema = z.string().trim().min(1).max(64).transform((s) => s.toUpperCase());
+const rawCodeSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .transform((s) => s.toUpperCase());
 
 export const matchSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("codes"), codes: z.array(rawCodeSchema).min(1) }),
@@ -116,10 +121,7 @@ const SIGNATURES: FaultSignature[] = [
   describeCode("CERT_EXPIRED", {
     title: "Root certificate expired",
     meaning: "The meter's root CA certificate has passed its end date, so no automated maintenance session can be opened.",
-    checks: [
-      "Confirm cert_not_after on /etc/ssl/certs/meter_root.crt is in the past.",
-      "Renew the root certificate, then retry the blocked maintenance job.",
-    ],
+    checks: ["Confirm cert_not_after on /etc/ssl/certs/meter_root.crt is in the past.", "Renew the root certificate, then retry the blocked maintenance job."],
     remediation: "cert_renew",
     runbook: "certificate",
   }),
@@ -137,10 +139,7 @@ const SIGNATURES: FaultSignature[] = [
   describeCode("IPC_ERROR", {
     title: "Metrology/comms version mismatch",
     meaning: "The metrology board and the communications module run firmware that cannot talk to each other.",
-    checks: [
-      "Read fw_metrology and fw_comms and check the pair against the compatibility list.",
-      "Upgrade both stacks in one job rather than one at a time.",
-    ],
+    checks: ["Read fw_metrology and fw_comms and check the pair against the compatibility list.", "Upgrade both stacks in one job rather than one at a time."],
     remediation: "fota",
     runbook: "ipc-mismatch",
   }),
@@ -158,70 +157,49 @@ const SIGNATURES: FaultSignature[] = [
   describeCode("HES_TIMEOUT", {
     title: "Head-end timeout",
     meaning: "The head-end gave up during a maintenance window, typically because too many meters were addressed at once.",
-    checks: [
-      "See how many meters the wave addressed per gateway at the time.",
-      "Split the job into smaller, staggered waves and retry.",
-    ],
+    checks: ["See how many meters the wave addressed per gateway at the time.", "Split the job into smaller, staggered waves and retry."],
     remediation: null,
     runbook: "hes-timeout",
   }),
   describeCode("LAST_GASP", {
     title: "Last gasp",
     meaning: "The meter lost mains power and sent its final notice on stored supercapacitor energy.",
-    checks: [
-      "Correlate with known outages on the same feeder or transformer.",
-      "If no outage explains it, check whether a firmware write was running at the time.",
-    ],
+    checks: ["Correlate with known outages on the same feeder or transformer.", "If no outage explains it, check whether a firmware write was running at the time."],
     remediation: null,
     runbook: "last-gasp-supercap",
   }),
   describeCode("SUPERCAP_FAIL", {
     title: "Supercapacitor failure",
     meaning: "The supercapacitor could not hold enough charge to send a last-gasp message or keep the clock running.",
-    checks: [
-      "Run a simulated outage with the isolation switch and watch for the last-gasp message.",
-      "Replace the supercapacitor (or the meter) if it fails again.",
-    ],
+    checks: ["Run a simulated outage with the isolation switch and watch for the last-gasp message.", "Replace the supercapacitor (or the meter) if it fails again."],
     remediation: "battery_audit",
     runbook: "last-gasp-supercap",
   }),
   describeCode("BATTERY_LOW", {
     title: "Battery low",
     meaning: "A gas or water meter's battery voltage fell below its threshold.",
-    checks: [
-      "Read the battery voltage and compare with the model's cut-off.",
-      "Plan a battery replacement before the meter stops reporting.",
-    ],
+    checks: ["Read the battery voltage and compare with the model's cut-off.", "Plan a battery replacement before the meter stops reporting."],
     remediation: "battery_audit",
     runbook: "battery",
   }),
   describeCode("HOTSPOT", {
     title: "Terminal hotspot",
     meaning: "The meter base or terminal block is running above 60 °C, a sign of a poor connection.",
-    checks: [
-      "Measure the terminal block with an IR thermometer.",
-      "Look for arcing marks, discoloured insulation or loose, high-resistance connections.",
-    ],
+    checks: ["Measure the terminal block with an IR thermometer.", "Look for arcing marks, discoloured insulation or loose, high-resistance connections."],
     remediation: "inspect",
     runbook: "hotspot",
   }),
   describeCode("LOW_SNR", {
     title: "Low signal-to-noise",
     meaning: "Mesh SNR dropped under 15 dB, too little margin for reliable commands.",
-    checks: [
-      "Check the antenna mount and cabling.",
-      "Consider a range extender or a higher transmit-power index for the cluster.",
-    ],
+    checks: ["Check the antenna mount and cabling.", "Consider a range extender or a higher transmit-power index for the cluster."],
     remediation: "rf_analysis",
     runbook: "low-snr",
   }),
   describeCode("FOTA_FAILED", {
     title: "Firmware update failed",
     meaning: "A firmware-over-the-air update did not complete; the meter may no longer boot its application.",
-    checks: [
-      "Check whether the meter still answers at all.",
-      "If not, recover it through the optical port to the golden image, then re-run the update.",
-    ],
+    checks: ["Check whether the meter still answers at all.", "If not, recover it through the optical port to the golden image, then re-run the update."],
     remediation: "fota",
     runbook: "bricked-meter-after-fota",
   }),
@@ -325,7 +303,10 @@ export const extensionSchema = z
   .object({
     /** Who the extension belongs to, e.g. "acme-utility"; becomes part of the catalogue version. */
     name: slugSchema,
-    version: z.string().regex(/^[A-Za-z0-9.]{1,32}$/, "must be 1-32 letters, digits or dots").default("1"),
+    version: z
+      .string()
+      .regex(/^[A-Za-z0-9.]{1,32}$/, "must be 1-32 letters, digits or dots")
+      .default("1"),
     /** Vendor event code -> our code, e.g. { "VND_RF_77": "E105" }. */
     aliases: z.record(rawCodeSchema, rawCodeSchema).default({}),
     /** New signatures, or whole replacements of existing ids (same kind). */
@@ -452,11 +433,16 @@ export function readMeasure(event: MatchableEvent, measure: Measure): number | n
 
 export function compareThreshold(value: number, op: ThresholdOp, threshold: number): boolean {
   switch (op) {
-    case "lt": return value < threshold;
-    case "lte": return value <= threshold;
-    case "gt": return value > threshold;
-    case "gte": return value >= threshold;
-    case "abs_gt": return Math.abs(value) > threshold;
+    case "lt":
+      return value < threshold;
+    case "lte":
+      return value <= threshold;
+    case "gt":
+      return value > threshold;
+    case "gte":
+      return value >= threshold;
+    case "abs_gt":
+      return Math.abs(value) > threshold;
   }
 }
 

@@ -40,15 +40,11 @@ describe("rankConcentration", () => {
   });
 
   it("renders the sentence with 71 %, 0.4 % and 178×", () => {
-    expect(describeTopCause("E105", rankConcentration(e105))).toBe(
-      "E105: 71 % of affected meters are behind GW-0042, which serves 0.4 % of the fleet (lift 178×)",
-    );
+    expect(describeTopCause("E105", rankConcentration(e105))).toBe("E105: 71 % of affected meters are behind GW-0042, which serves 0.4 % of the fleet (lift 178×)");
   });
 
   it("describes a chosen dimension with its own wording", () => {
-    expect(describeTopCause("E105", rankConcentration(e105), "meter_model")).toBe(
-      "E105: 60 % of affected meters are model AX-200, which makes up 50 % of the fleet (lift 1.2×)",
-    );
+    expect(describeTopCause("E105", rankConcentration(e105), "meter_model")).toBe("E105: 60 % of affected meters are model AX-200, which makes up 50 % of the fleet (lift 1.2×)");
   });
 
   it("does not let a 1-meter cell with lift 500× outrank a 400-meter cell with lift 150×", () => {
@@ -78,7 +74,15 @@ describe("rankConcentration", () => {
     const result = rankConcentration({
       totalAffected: 50,
       totalFleet: 10_000,
-      dimensions: [{ dimension: "gateway", values: [{ value: "GW-A", affected: 2, fleet: 2 }, { value: "GW-B", affected: 10, fleet: 200 }] }],
+      dimensions: [
+        {
+          dimension: "gateway",
+          values: [
+            { value: "GW-A", affected: 2, fleet: 2 },
+            { value: "GW-B", affected: 10, fleet: 200 },
+          ],
+        },
+      ],
     });
     const d = result.dimensions[0];
     expect(d.cells.map((c) => c.value)).toEqual(["GW-B", "GW-A"]);
@@ -96,7 +100,16 @@ describe("rankConcentration", () => {
     const result = rankConcentration({
       totalAffected: 30,
       totalFleet: 3000,
-      dimensions: [{ dimension: "climate_zone", values: [{ value: "hot", affected: 10, fleet: 1000 }, { value: "mild", affected: 10, fleet: 1000 }, { value: "cold", affected: 10, fleet: 1000 }] }],
+      dimensions: [
+        {
+          dimension: "climate_zone",
+          values: [
+            { value: "hot", affected: 10, fleet: 1000 },
+            { value: "mild", affected: 10, fleet: 1000 },
+            { value: "cold", affected: 10, fleet: 1000 },
+          ],
+        },
+      ],
     });
     expect(result.dimensions[0].association).toBe(0);
     expect(result.dimensions[0].top).toBeNull();
@@ -110,8 +123,12 @@ describe("rankConcentration", () => {
   });
 
   it("refuses inconsistent counts with a clear message", () => {
-    expect(() => rankConcentration({ totalAffected: 10, totalFleet: 100, dimensions: [{ dimension: "gateway", values: [{ value: "X", affected: 5, fleet: 3 }] }] })).toThrow(/affected cannot exceed fleet/);
-    expect(() => rankConcentration({ totalAffected: 10, totalFleet: 100, dimensions: [{ dimension: "gateway", values: [{ value: "X", affected: 11, fleet: 50 }] }] })).toThrow(/more than totalAffected 10/);
+    expect(() => rankConcentration({ totalAffected: 10, totalFleet: 100, dimensions: [{ dimension: "gateway", values: [{ value: "X", affected: 5, fleet: 3 }] }] })).toThrow(
+      /affected cannot exceed fleet/,
+    );
+    expect(() => rankConcentration({ totalAffected: 10, totalFleet: 100, dimensions: [{ dimension: "gateway", values: [{ value: "X", affected: 11, fleet: 50 }] }] })).toThrow(
+      /more than totalAffected 10/,
+    );
   });
 });
 
@@ -126,7 +143,14 @@ describe("statistics", () => {
 
   it("bias-corrected Cramér's V on a 2x2 table", () => {
     // N=1000, p0=0.1; chi² = 70²/9 + 70²/81 = 604.938; phi² = 0.604938 - 1/999; denominator 1 - 1/999
-    const { chiSquare, association } = computeAssociation([{ affected: 80, fleet: 100 }, { affected: 20, fleet: 900 }], 100, 1000);
+    const { chiSquare, association } = computeAssociation(
+      [
+        { affected: 80, fleet: 100 },
+        { affected: 20, fleet: 900 },
+      ],
+      100,
+      1000,
+    );
     expect(chiSquare).toBeCloseTo(4900 / 9 + 4900 / 81, 9);
     expect(association).toBeCloseTo(Math.sqrt((chiSquare / 1000 - 1 / 999) / (1 - 1 / 999)), 12);
     expect(association).toBeCloseTo(0.7775, 3);

@@ -28,8 +28,14 @@ const concentrationInputSchema = z
     input.dimensions.forEach((d, i) => {
       const affected = d.values.reduce((s, v) => s + v.affected, 0);
       const fleet = d.values.reduce((s, v) => s + v.fleet, 0);
-      if (affected > input.totalAffected) ctx.addIssue({ code: "custom", path: ["dimensions", i, "values"], message: `${d.dimension}: affected sums to ${affected}, more than totalAffected ${input.totalAffected}` });
-      if (fleet > input.totalFleet) ctx.addIssue({ code: "custom", path: ["dimensions", i, "values"], message: `${d.dimension}: fleet sums to ${fleet}, more than totalFleet ${input.totalFleet}` });
+      if (affected > input.totalAffected)
+        ctx.addIssue({
+          code: "custom",
+          path: ["dimensions", i, "values"],
+          message: `${d.dimension}: affected sums to ${affected}, more than totalAffected ${input.totalAffected}`,
+        });
+      if (fleet > input.totalFleet)
+        ctx.addIssue({ code: "custom", path: ["dimensions", i, "values"], message: `${d.dimension}: fleet sums to ${fleet}, more than totalFleet ${input.totalFleet}` });
     });
   });
 export type ConcentrationInput = z.input<typeof concentrationInputSchema>;

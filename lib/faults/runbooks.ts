@@ -30,12 +30,8 @@ export const RUNBOOKS: Runbook[] = [
       "Wait for the meter to rejoin the mesh and send a heartbeat.",
       "Re-apply the firmware job to this meter alone, at an off-peak hour, before putting it back into any wave.",
     ],
-    verification: [
-      "A heartbeat arrives and the meter answers a read.",
-      "The firmware version and fw_sha256 match the target build after the re-run.",
-    ],
-    escalation:
-      "If the golden image does not boot, or several meters of one model brick on the same build, stop the campaign and send the build and serial numbers to the vendor.",
+    verification: ["A heartbeat arrives and the meter answers a read.", "The firmware version and fw_sha256 match the target build after the re-run."],
+    escalation: "If the golden image does not boot, or several meters of one model brick on the same build, stop the campaign and send the build and serial numbers to the vendor.",
     related: ["firmware-under-load", "firmware-integrity", "hes-fota-readiness"],
   },
   {
@@ -90,8 +86,7 @@ export const RUNBOOKS: Runbook[] = [
     slug: "metrology-drift",
     title: "Calibration drift (E001, red LED blinking)",
     appliesTo: ["E001", "led_red_blinking"],
-    summary:
-      "The metrology checksum no longer matches the reference. Ageing parts in the voltage divider are the usual cause; the meter may be billing wrong until it is checked.",
+    summary: "The metrology checksum no longer matches the reference. Ageing parts in the voltage divider are the usual cause; the meter may be billing wrong until it is checked.",
     steps: [
       "Confirm the fault: E001 on the meter, a red blinking LED, or accuracy_err_pct outside the class.",
       "On site, inspect the voltage-divider resistors for ageing or heat marks.",
@@ -235,7 +230,8 @@ export const RUNBOOKS: Runbook[] = [
     slug: "last-gasp-supercap",
     title: "Last gasp and supercapacitor health",
     appliesTo: ["LAST_GASP", "SUPERCAP_FAIL"],
-    summary: "A last gasp is the meter's final message on stored energy when mains power goes. Missing or false last-gasp messages point at the supercapacitor or at firmware writes.",
+    summary:
+      "A last gasp is the meter's final message on stored energy when mains power goes. Missing or false last-gasp messages point at the supercapacitor or at firmware writes.",
     steps: [
       "Correlate last-gasp events with known outages on the feeder or transformer.",
       "Last gasp with no outage during a firmware wave: see the firmware-under-load runbook.",

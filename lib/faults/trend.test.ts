@@ -71,7 +71,16 @@ describe("fillSparkline", () => {
   });
 
   it("ignores points outside [from, to) and keeps a partial last bucket", () => {
-    const buckets = fillSparkline({ from, to: from + 2.5 * H, stepMs: H, points: [{ ts: from - 1, value: 9 }, { ts: from + 2.5 * H, value: 9 }, { ts: from + 2 * H, value: 4 }] });
+    const buckets = fillSparkline({
+      from,
+      to: from + 2.5 * H,
+      stepMs: H,
+      points: [
+        { ts: from - 1, value: 9 },
+        { ts: from + 2.5 * H, value: 9 },
+        { ts: from + 2 * H, value: 4 },
+      ],
+    });
     expect(buckets.map((b) => b.value)).toEqual([0, 0, 4]);
   });
 

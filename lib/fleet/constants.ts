@@ -27,16 +27,20 @@ export interface ConstantsActor {
   role: Role;
 }
 
-export async function updateMeterConstants(
-  input: UpdateMeterConstantsInput,
-  actor: ConstantsActor,
-  opts: { ip?: string | null; db?: PrismaClient } = {},
-) {
+export async function updateMeterConstants(input: UpdateMeterConstantsInput, actor: ConstantsActor, opts: { ip?: string | null; db?: PrismaClient } = {}) {
   const db = opts.db ?? getDb();
   // The action checks the session too; this guards every other caller of lib/.
   if (!can(actor.role, "meters.edit_constants")) {
     await db.auditEvent.create({
-      data: { actorId: actor.id, actorEmail: actor.email, action: "authz.denied", target: "meters.edit_constants", outcome: "denied", ip: opts.ip ?? null, details: { meterId: input.meterId } },
+      data: {
+        actorId: actor.id,
+        actorEmail: actor.email,
+        action: "authz.denied",
+        target: "meters.edit_constants",
+        outcome: "denied",
+        ip: opts.ip ?? null,
+        details: { meterId: input.meterId },
+      },
     });
     throw new AppError("forbidden", `Your role (${actor.role}) may not change metrology constants.`);
   }

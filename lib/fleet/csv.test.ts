@@ -22,6 +22,9 @@ describe("parseCsv", () => {
   });
 
   it("skips a byte-order mark", () => {
-    expect(parseCsv("\ufeffid\nEM-0001")).toEqual([{ line: 1, fields: ["id"] }, { line: 2, fields: ["EM-0001"] }]);
+    expect(parseCsv("\ufeffid\nEM-0001")).toEqual([
+      { line: 1, fields: ["id"] },
+      { line: 2, fields: ["EM-0001"] },
+    ]);
   });
 });

@@ -8,7 +8,10 @@ export interface CsvRecord {
 }
 
 export class CsvSyntaxError extends Error {
-  constructor(public readonly line: number, reason: string) {
+  constructor(
+    public readonly line: number,
+    reason: string,
+  ) {
     super(`line ${line}: ${reason}`);
     this.name = "CsvSyntaxError";
   }

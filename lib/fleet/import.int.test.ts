@@ -7,16 +7,32 @@ import { importFleet } from "./import";
 import { countFleet } from "./store";
 import { openTestStores, type TestStores } from "@/lib/testing/stores";
 
-const METER_HEADER = "id,kind,model,latitude,longitude,gateway,installed_at,climate_zone,fw_metrology,fw_comms,hes_version,cert_not_after,last_verified_at,timezone,gain_correction";
+const METER_HEADER =
+  "id,kind,model,latitude,longitude,gateway,installed_at,climate_zone,fw_metrology,fw_comms,hes_version,cert_not_after,last_verified_at,timezone,gain_correction";
 const GATEWAY_HEADER = "id,name,latitude,longitude,backhaul,max_sessions,timezone,climate_zone";
 
 function meterLine(p: Partial<Record<string, string>> = {}): string {
   const v = {
-    id: "EM-0000001", kind: "electric", model: "aster-e310", latitude: "30.2672", longitude: "-97.7431", gateway: "GW-9001",
-    installed_at: "2019-04-02", climate_zone: "temperate", fw_metrology: "3.2.4", fw_comms: "5.4.2", hes_version: "4.2.0",
-    cert_not_after: "2027-06-30T00:00:00Z", last_verified_at: "", timezone: "America/Chicago", gain_correction: "", ...p,
+    id: "EM-0000001",
+    kind: "electric",
+    model: "aster-e310",
+    latitude: "30.2672",
+    longitude: "-97.7431",
+    gateway: "GW-9001",
+    installed_at: "2019-04-02",
+    climate_zone: "temperate",
+    fw_metrology: "3.2.4",
+    fw_comms: "5.4.2",
+    hes_version: "4.2.0",
+    cert_not_after: "2027-06-30T00:00:00Z",
+    last_verified_at: "",
+    timezone: "America/Chicago",
+    gain_correction: "",
+    ...p,
   };
-  return METER_HEADER.split(",").map((k) => (v[k as keyof typeof v]?.includes(",") ? `"${v[k as keyof typeof v]}"` : v[k as keyof typeof v])).join(",");
+  return METER_HEADER.split(",")
+    .map((k) => (v[k as keyof typeof v]?.includes(",") ? `"${v[k as keyof typeof v]}"` : v[k as keyof typeof v]))
+    .join(",");
 }
 
 function gatewayLine(id: string, zone = "temperate"): string {
@@ -86,7 +102,12 @@ describe("importFleet", () => {
     const gateways = [GATEWAY_HEADER, ...gwIds.map((g, i) => gatewayLine(g, ["temperate", "hot-humid", "cold"][i]))].join("\n");
     const ids = meterIds(1200);
     const kinds: Record<string, string> = { EM: "electric", GM: "gas", WM: "water" };
-    const csv = [METER_HEADER, ...ids.map((id, i) => meterLine({ id, kind: kinds[id.slice(0, 2)], gateway: gwIds[i % 3], climate_zone: ["temperate", "hot-humid", "cold"][i % 3], gain_correction: "1.0004" }))].join("\r\n");
+    const csv = [
+      METER_HEADER,
+      ...ids.map((id, i) =>
+        meterLine({ id, kind: kinds[id.slice(0, 2)], gateway: gwIds[i % 3], climate_zone: ["temperate", "hot-humid", "cold"][i % 3], gain_correction: "1.0004" }),
+      ),
+    ].join("\r\n");
     const result = await importFleet({ metersCsv: csv, gatewaysCsv: gateways, db: s.db, ch: s.ch });
     expect(result).toMatchObject({ ok: true, meters: 1200, gateways: 3 });
     if (result.ok) expect(result.zonesCreated.sort()).toEqual(["cold", "hot-humid", "temperate"]);

@@ -36,8 +36,7 @@ export interface ImportError {
 }
 
 export type ImportResult =
-  | { ok: true; meters: number; gateways: number; zonesCreated: string[]; prismaMs: number; clickhouseMs: number }
-  | { ok: false; errors: ImportError[]; rows: number };
+  { ok: true; meters: number; gateways: number; zonesCreated: string[]; prismaMs: number; clickhouseMs: number } | { ok: false; errors: ImportError[]; rows: number };
 
 const SEMVER_RE = /^\d+\.\d+\.\d+$/;
 const ISO_RE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/;
@@ -170,7 +169,16 @@ export function parseFleetCsv(input: { metersCsv: string; gatewaysCsv?: string }
         }
         gatewayIds.add(id);
         refZone(zone, "gateways", r.line);
-        gateways.push({ id, name, latitude: lat!, longitude: lon!, backhaul: backhaul as "mesh" | "cellular", maxConcurrentSessions: sessions!, timezone: tz, climateZoneId: zone });
+        gateways.push({
+          id,
+          name,
+          latitude: lat!,
+          longitude: lon!,
+          backhaul: backhaul as "mesh" | "cellular",
+          maxConcurrentSessions: sessions!,
+          timezone: tz,
+          climateZoneId: zone,
+        });
       }
     }
   }
@@ -281,9 +289,7 @@ export async function importFleet({ metersCsv, gatewaysCsv, db, ch }: ImportFlee
 
   // References outside the files must exist in the database (zones may also be built-in).
   const gwRefs = [...parsed.referencedGateways.keys()];
-  const knownGateways = new Set(
-    gwRefs.length ? (await db.gateway.findMany({ where: { id: { in: gwRefs } }, select: { id: true } })).map((g) => g.id) : [],
-  );
+  const knownGateways = new Set(gwRefs.length ? (await db.gateway.findMany({ where: { id: { in: gwRefs } }, select: { id: true } })).map((g) => g.id) : []);
   for (const [gw, lines] of parsed.referencedGateways) {
     if (knownGateways.has(gw)) continue;
     for (const line of lines) errors.push({ file: "meters", line, reason: `gateway ${gw} does not exist: add it to a gateways CSV (--gateways) or import it first` });
@@ -318,7 +324,12 @@ export async function importFleet({ metersCsv, gatewaysCsv, db, ch }: ImportFlee
   );
   const prismaMs = performance.now() - t0;
   t0 = performance.now();
-  await syncToClickHouse(db, ch, parsed.meters.map((m) => m.id), parsed.gateways.map((g) => g.id));
+  await syncToClickHouse(
+    db,
+    ch,
+    parsed.meters.map((m) => m.id),
+    parsed.gateways.map((g) => g.id),
+  );
   return {
     ok: true,
     meters: parsed.meters.length,

@@ -3,14 +3,7 @@
 // (Prisma for identity and constants, ClickHouse for state and recent lines).
 import { env } from "@/lib/env";
 import { getDb } from "@/lib/db";
-import {
-  findMetersPage,
-  getMeterLatestState,
-  listFleetFirmwarePairs,
-  listMeterAuditLines,
-  type MeterListFilters,
-  type MeterSort,
-} from "@/lib/clickhouse/queries/fleet";
+import { findMetersPage, getMeterLatestState, listFleetFirmwarePairs, listMeterAuditLines, type MeterListFilters, type MeterSort } from "@/lib/clickhouse/queries/fleet";
 import { listMeterConstantChanges } from "./constants";
 
 export const METERS_PAGE_SIZE = 50;

@@ -61,7 +61,8 @@ export function createHttpOutput(baseUrl: string, token: string, keyPrefix: stri
           status = res.status;
           text = await res.text();
           if (res.ok) return;
-          if (status === 401 || status === 403 || status === 400 || status === 413 || status === 415) throw new Error(`ingest refused the batch (${status}): ${text.slice(0, 200)}`);
+          if (status === 401 || status === 403 || status === 400 || status === 413 || status === 415)
+            throw new Error(`ingest refused the batch (${status}): ${text.slice(0, 200)}`);
         } catch (err) {
           if (status >= 400 && status < 500 && status !== 429) throw err;
           text = (err as Error).message;

@@ -8,7 +8,10 @@ describe("slice count labels", () => {
       "223 meters behind GW-0042 · 49 with E105 in the last 24 h · 12 with E105 open now · 8 unhealthy now",
     );
     expect(labelSliceCounts(counts, { slice: { gw: "GW-0042" }, fault: "E105", windowMs: 86_400_000 }).map((l) => [l.key, l.value])).toEqual([
-      ["meters", 223], ["withFault", 49], ["withOpenFault", 12], ["unhealthy", 8],
+      ["meters", 223],
+      ["withFault", 49],
+      ["withOpenFault", 12],
+      ["unhealthy", 8],
     ]);
   });
   it("leave out what was not asked or cannot be counted", () => {

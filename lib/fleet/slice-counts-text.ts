@@ -71,5 +71,7 @@ export function labelSliceCounts(counts: SliceCounts, spec: { slice: SliceSpec; 
 
 /** The labels joined: "223 meters behind GW-0042 · 49 with E105 in the last 24 h · 12 with E105 open now · 8 unhealthy now". */
 export function describeSliceCounts(counts: SliceCounts, spec: { slice: SliceSpec; fault?: string; windowMs?: number }): string {
-  return labelSliceCounts(counts, spec).map((l) => l.text).join(" · ");
+  return labelSliceCounts(counts, spec)
+    .map((l) => l.text)
+    .join(" · ");
 }

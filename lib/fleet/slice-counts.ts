@@ -52,7 +52,11 @@ export async function getSliceCounts(query: SliceCountsQuery, deps: { ch?: Click
             signature,
             window: { from: now - windowMs, to: now },
             fleetRules,
-            isMapCode: signature.match.type === "codes" && signature.match.codes.length === 1 && signature.match.codes[0] === signature.id && (FAULT_CODES as readonly string[]).indexOf(signature.id) > 0,
+            isMapCode:
+              signature.match.type === "codes" &&
+              signature.match.codes.length === 1 &&
+              signature.match.codes[0] === signature.id &&
+              (FAULT_CODES as readonly string[]).indexOf(signature.id) > 0,
           }
         : undefined,
       now,

@@ -47,4 +47,3 @@ export interface FleetMeterRow {
   /** Set on insert only: an existing meter keeps its constants (they change through recorded edits). */
   metrologyConstants: Partial<MetrologyConstants>;
 }
-

@@ -11,6 +11,9 @@ export interface FormatUtcOptions {
 /** A Date, epoch ms or ISO string as "YYYY-MM-DD hh:mm[:ss][ UTC]"; "—" when there is none. */
 export function formatUtc(value: Date | number | string | null | undefined, { seconds = false, zone = false }: FormatUtcOptions = {}): string {
   if (value == null) return "—";
-  const text = new Date(value).toISOString().replace("T", " ").slice(0, seconds ? 19 : 16);
+  const text = new Date(value)
+    .toISOString()
+    .replace("T", " ")
+    .slice(0, seconds ? 19 : 16);
   return zone ? `${text} UTC` : text;
 }

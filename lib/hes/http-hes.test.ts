@@ -37,8 +37,7 @@ describe("HTTP head-end adapter", () => {
     const hes = createHttpHes({ url: "http://hes", timeoutMs: 10, abortGraceMs: 0, fetch: fetchFn });
     const send = () => hes.sendCommand({ meterId: "EM-0000001", step: "fota", idempotencyKey: "k" });
     expect(await send()).toEqual({ status: "timeout" });
-    respond.current = (c) =>
-      new Promise((_resolve, reject) => c.init.signal!.addEventListener("abort", () => reject(c.init.signal!.reason)));
+    respond.current = (c) => new Promise((_resolve, reject) => c.init.signal!.addEventListener("abort", () => reject(c.init.signal!.reason)));
     expect(await send()).toEqual({ status: "timeout" });
     respond.current = () => json(200, { status: "fail", code: "FOTA_FAILED", message: "refused", refused: true });
     expect(await send()).toEqual({ status: "fail", code: "FOTA_FAILED", message: "refused", refused: true });

@@ -44,7 +44,6 @@ const outcomeSchema = z.discriminatedUnion("status", [
 const neighboursSchema = z.array(z.object({ neighbour: z.string(), rssi: z.number().min(-130).max(0), lqi: z.number().int().min(0).max(255) }));
 const firmwareSchema = z.object({ fwMetrology: z.string(), fwComms: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/i) });
 
-
 const STATUS_ERRORS: Record<number, AppErrorCode> = {
   400: "invalid",
   401: "unauthenticated",

@@ -22,16 +22,7 @@ import {
 import { createRandom, type Random, type Seed } from "@/lib/simulator/random";
 import { getDistanceKm } from "@/lib/simulator/region";
 import { BATTERY_LOW_V, createWorld, LOW_SNR_DB, SUPERCAP_FAIL_HEALTH, type MeterState, type World } from "@/lib/simulator/world";
-import {
-  realClock,
-  type AuditLineListener,
-  type Clock,
-  type CommandOutcome,
-  type FirmwareHash,
-  type HesAdapter,
-  type HesCommand,
-  type NeighbourEntry,
-} from "./adapter";
+import { realClock, type AuditLineListener, type Clock, type CommandOutcome, type FirmwareHash, type HesAdapter, type HesCommand, type NeighbourEntry } from "./adapter";
 
 export interface SimulatorHesOptions {
   fleet: Fleet;
@@ -276,8 +267,7 @@ export class SimulatorHes implements HesAdapter {
   /** Failures once a session is attempted: bricked meter, expired certificate, the 4.1.3 TLS stack. */
   private checkSession(hesVersion: string, state: MeterState, cmd: HesCommand, rng: Random): Extract<CommandOutcome, { status: "fail" }> | null {
     const isRecovery = cmd.step === "fw_verify" && cmd.params?.recovery === true;
-    if (state.isBricked && !isRecovery)
-      return { status: "fail", code: "FOTA_FAILED", message: "meter unresponsive since a failed FOTA; run fw_verify with recovery" };
+    if (state.isBricked && !isRecovery) return { status: "fail", code: "FOTA_FAILED", message: "meter unresponsive since a failed FOTA; run fw_verify with recovery" };
     // An expired root CA blocks every automated session; renewal goes over the bootstrap channel.
     if (state.certNotAfter < this.clock.now() && cmd.step !== "cert_renew")
       return { status: "fail", code: "CERT_EXPIRED", message: "meter root CA /etc/ssl/certs/meter_root.crt has expired" };
@@ -293,8 +283,7 @@ export class SimulatorHes implements HesAdapter {
     const comms = params?.comms ?? f.commsVersions[state.fwComms]!;
     if (typeof metrology !== "string" || !f.metrologyVersions.includes(metrology))
       throw new AppError("invalid", `fota: metrology must be one of ${f.metrologyVersions.join(", ")}`);
-    if (typeof comms !== "string" || !f.commsVersions.includes(comms))
-      throw new AppError("invalid", `fota: comms must be one of ${f.commsVersions.join(", ")}`);
+    if (typeof comms !== "string" || !f.commsVersions.includes(comms)) throw new AppError("invalid", `fota: comms must be one of ${f.commsVersions.join(", ")}`);
     return { metrology, comms };
   }
 
@@ -331,8 +320,7 @@ export class SimulatorHes implements HesAdapter {
           state.isHashMismatch = false;
           return ok({ recovered: true, fwMetrology, fwComms }, { fw_metrology: fwMetrology, fw_comms: fwComms, msg: "booted golden image" });
         }
-        if (state.isHashMismatch)
-          return fail("FW_HASH_MISMATCH", "running build SHA-256 differs from the master repository", { fw_sha256: getTamperedSha256(cmd.meterId) });
+        if (state.isHashMismatch) return fail("FW_HASH_MISMATCH", "running build SHA-256 differs from the master repository", { fw_sha256: getTamperedSha256(cmd.meterId) });
         const sha256 = getBuildSha256(fwMetrology, fwComms);
         return ok({ fwMetrology, fwComms, sha256 }, { fw_metrology: fwMetrology, fw_comms: fwComms, fw_sha256: sha256 });
       }

@@ -44,7 +44,10 @@ export async function explainEmptyResult(input: { ast: QueryNode; from: number; 
     const n = await count({ type: "and", children: terms.slice(0, k) }, from, to);
     if (n === 0) {
       const kept = await count(terms.length === 2 ? terms[0]! : { type: "and", children: terms.slice(0, k - 1) }, from, to);
-      const previous = filters.slice(0, k - 1).map((f) => f.text).join(" ");
+      const previous = filters
+        .slice(0, k - 1)
+        .map((f) => f.text)
+        .join(" ");
       return {
         message: `${previous} matches ${kept.toLocaleString("en")} lines; adding ${filters[k - 1]!.text} leaves none (alone it matches ${filters[k - 1]!.alone.toLocaleString("en")}).`,
         culprit: filters[k - 1]!.text,

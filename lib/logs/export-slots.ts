@@ -11,11 +11,9 @@ const running = (g.__amiExportSlots ??= new Map());
 export function acquireExportSlot(userId: string, limit: number = env.EXPORT_MAX_CONCURRENT_PER_USER): () => void {
   const n = running.get(userId) ?? 0;
   if (n >= limit) {
-    throw new AppError(
-      "rate_limited",
-      `You already have ${n} export${n === 1 ? "" : "s"} running (the limit is ${limit}). Wait for one to finish or cancel it, then try again.`,
-      { retryAfterSeconds: 10 },
-    );
+    throw new AppError("rate_limited", `You already have ${n} export${n === 1 ? "" : "s"} running (the limit is ${limit}). Wait for one to finish or cancel it, then try again.`, {
+      retryAfterSeconds: 10,
+    });
   }
   running.set(userId, n + 1);
   let released = false;

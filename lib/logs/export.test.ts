@@ -19,7 +19,7 @@ describe("csvCell", () => {
   });
 
   it("guards text cells that a spreadsheet would run as a formula", () => {
-    expect(csvCell("=HYPERLINK(\"http://x\")")).toBe('"\'=HYPERLINK(""http://x"")"');
+    expect(csvCell('=HYPERLINK("http://x")')).toBe('"\'=HYPERLINK(""http://x"")"');
     expect(csvCell("+1+1")).toBe("'+1+1");
     expect(csvCell("-2+3")).toBe("'-2+3");
     expect(csvCell("@SUM(A1)")).toBe("'@SUM(A1)");
@@ -37,9 +37,7 @@ describe("csvRow / csvHeader / ndjsonRow", () => {
   it("writes the columns in order with CRLF endings", () => {
     const cols = ["ts", "meter", "rssi", "msg"];
     expect(csvHeader(cols)).toBe("ts,meter,rssi,msg\r\n");
-    expect(csvRow({ ts: "2026-11-25T03:14:07.498Z", meter: "EM-1", rssi: null, msg: "a,\"b\"", extra: 1 }, cols)).toBe(
-      '2026-11-25T03:14:07.498Z,EM-1,,"a,""b"""\r\n',
-    );
+    expect(csvRow({ ts: "2026-11-25T03:14:07.498Z", meter: "EM-1", rssi: null, msg: 'a,"b"', extra: 1 }, cols)).toBe('2026-11-25T03:14:07.498Z,EM-1,,"a,""b"""\r\n');
   });
 
   it("writes one JSON object per line, escaping newlines inside values", () => {
@@ -54,9 +52,7 @@ describe("exportFileName", () => {
   const to = Date.UTC(2026, 10, 25, 3, 0, 0);
 
   it("puts the query and the time range in the name", () => {
-    expect(exportFileName({ q: "code:E105 gw:GW-0042", from, to, format: "csv" })).toBe(
-      "logs_code_E105_gw_GW-0042_20261124T030000Z_20261125T030000Z.csv",
-    );
+    expect(exportFileName({ q: "code:E105 gw:GW-0042", from, to, format: "csv" })).toBe("logs_code_E105_gw_GW-0042_20261124T030000Z_20261125T030000Z.csv");
     expect(exportFileName({ q: "", from, to, format: "ndjson" })).toBe("logs_all_20261124T030000Z_20261125T030000Z.ndjson");
   });
 

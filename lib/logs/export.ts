@@ -39,7 +39,10 @@ export function ndjsonRow(row: Record<string, unknown>): string {
 }
 
 function compactTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}/, "");
 }
 
 /** Safe on every OS and in a Content-Disposition header: no quotes, slashes, control or non-ASCII characters. */

@@ -63,9 +63,7 @@ export class LiveTail {
   private timer: ReturnType<typeof setInterval> | null = null;
   private seq = 0;
 
-  constructor(
-    private readonly opts: { tickMs?: number; linesPerTick?: number; maxQueue?: number; now?: () => number; autoTick?: boolean } = {},
-  ) {}
+  constructor(private readonly opts: { tickMs?: number; linesPerTick?: number; maxQueue?: number; now?: () => number; autoTick?: boolean } = {}) {}
 
   get size(): number {
     return this.subs.size;

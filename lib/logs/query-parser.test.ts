@@ -79,19 +79,34 @@ describe("parseQuery: constructs", () => {
     ["+code:E105", term(col("code"), "E105")],
     ["code:(E105 OR E001)", { type: "or", children: [term(col("code"), "E105"), term(col("code"), "E001")] }],
     ['code:(E105 -"E001")', { type: "and", children: [term(col("code"), "E105"), { type: "not", child: term(col("code"), "E001") }] }],
-    ["rssi:(-95 OR <-100)", { type: "or", children: [{ type: "compare", field: col("rssi"), op: "=", value: -95 }, { type: "compare", field: col("rssi"), op: "<", value: -100 }] }],
+    [
+      "rssi:(-95 OR <-100)",
+      {
+        type: "or",
+        children: [
+          { type: "compare", field: col("rssi"), op: "=", value: -95 },
+          { type: "compare", field: col("rssi"), op: "<", value: -100 },
+        ],
+      },
+    ],
     ["rssi:(-(-95))", { type: "not", child: { type: "compare", field: col("rssi"), op: "=", value: -95 } }],
-    ["snr:([1 TO 2] OR [8 TO 9])", {
-      type: "or",
-      children: [
-        { type: "range", field: col("snr"), lower: { value: 1, inclusive: true }, upper: { value: 2, inclusive: true } },
-        { type: "range", field: col("snr"), lower: { value: 8, inclusive: true }, upper: { value: 9, inclusive: true } },
-      ],
-    }],
-    ["code:(E105 OR (E001 AND E042))", {
-      type: "or",
-      children: [term(col("code"), "E105"), { type: "and", children: [term(col("code"), "E001"), term(col("code"), "E042")] }],
-    }],
+    [
+      "snr:([1 TO 2] OR [8 TO 9])",
+      {
+        type: "or",
+        children: [
+          { type: "range", field: col("snr"), lower: { value: 1, inclusive: true }, upper: { value: 2, inclusive: true } },
+          { type: "range", field: col("snr"), lower: { value: 8, inclusive: true }, upper: { value: 9, inclusive: true } },
+        ],
+      },
+    ],
+    [
+      "code:(E105 OR (E001 AND E042))",
+      {
+        type: "or",
+        children: [term(col("code"), "E105"), { type: "and", children: [term(col("code"), "E001"), term(col("code"), "E042")] }],
+      },
+    ],
     ["a\\ b", text("a b")],
     ["a\\:b", text("a:b")],
     ["http\\://x", text("http://x")],
@@ -165,7 +180,10 @@ describe("parseQuery: precedence", () => {
     expect(ast("a AND b OR c")).toEqual({ type: "or", children: [{ type: "and", children: [text("a"), text("b")] }, text("c")] });
     expect(ast("a b OR c d")).toEqual({
       type: "or",
-      children: [{ type: "and", children: [text("a"), text("b")] }, { type: "and", children: [text("c"), text("d")] }],
+      children: [
+        { type: "and", children: [text("a"), text("b")] },
+        { type: "and", children: [text("c"), text("d")] },
+      ],
     });
   });
 
@@ -297,10 +315,55 @@ describe("parseQuery: property", () => {
 
   it("never throws on random token soup; errors lie within the text", () => {
     const token = fc.constantFrom(
-      "code:", "rssi:", "ts:", "attrs.x:", "_exists_:", "foo:", "msg:", "E105", "-95", "5", "2024-05-01", "*", "?", "\\",
-      "(", ")", "[", "]", "{", "}", " TO ", '"', "\\\"", "AND", "OR", "NOT", "&&", "||", "-", "!", "+", "<", "<=", ">", ">=",
-      " ", "  ", "x", "ü", "'", ";", "{p0:String}",
+      "code:",
+      "rssi:",
+      "ts:",
+      "attrs.x:",
+      "_exists_:",
+      "foo:",
+      "msg:",
+      "E105",
+      "-95",
+      "5",
+      "2024-05-01",
+      "*",
+      "?",
+      "\\",
+      "(",
+      ")",
+      "[",
+      "]",
+      "{",
+      "}",
+      " TO ",
+      '"',
+      '\\"',
+      "AND",
+      "OR",
+      "NOT",
+      "&&",
+      "||",
+      "-",
+      "!",
+      "+",
+      "<",
+      "<=",
+      ">",
+      ">=",
+      " ",
+      "  ",
+      "x",
+      "ü",
+      "'",
+      ";",
+      "{p0:String}",
     );
-    fc.assert(fc.property(fc.array(token, { maxLength: 25 }).map((t) => t.join("")), assertWellFormed), { numRuns: 20_000 });
+    fc.assert(
+      fc.property(
+        fc.array(token, { maxLength: 25 }).map((t) => t.join("")),
+        assertWellFormed,
+      ),
+      { numRuns: 20_000 },
+    );
   });
 });

@@ -42,8 +42,6 @@ describe("saved searches (PGlite, or PostgreSQL with AMI_TEST_DB=postgresql)", (
 
   it("refuses unknown columns and empty names", async () => {
     await expect(createSavedSearch({ name: " ", shared: false, query: "", range: "1h", view }, alice, db)).rejects.toThrow();
-    await expect(
-      createSavedSearch({ name: "x", shared: false, query: "", range: "1h", view: { ...view, columns: ["ts", "password"] } }, alice, db),
-    ).rejects.toThrow();
+    await expect(createSavedSearch({ name: "x", shared: false, query: "", range: "1h", view: { ...view, columns: ["ts", "password"] } }, alice, db)).rejects.toThrow();
   });
 });

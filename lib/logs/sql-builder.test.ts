@@ -1,15 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseQuery, type QueryNode } from "./query-parser";
-import {
-  buildCountQuery,
-  buildHistogramQuery,
-  buildSearchQuery,
-  buildWhere,
-  chooseHistogramInterval,
-  globToLike,
-  type LogColumn,
-} from "./sql-builder";
+import { buildCountQuery, buildHistogramQuery, buildSearchQuery, buildWhere, chooseHistogramInterval, globToLike, type LogColumn } from "./sql-builder";
 import { formatClickHouseTime } from "@/lib/clickhouse/time";
 
 function parse(query: string): QueryNode {
@@ -59,11 +51,7 @@ describe("buildWhere", () => {
     ["attrs.fw_slot:B", "attrs[{p0:String}] = {p1:String}", { p0: "fw_slot", p1: "B" }],
     ["fw_slot:B*", "attrs[{p0:String}] LIKE {p1:String}", { p0: "fw_slot", p1: "B%" }],
     ["volts:>3.3", "toFloat64OrNull(attrs[{p0:String}]) > {p1:Float64}", { p0: "volts", p1: 3.3 }],
-    [
-      "volts:[1 TO 2]",
-      "(toFloat64OrNull(attrs[{p0:String}]) >= {p1:Float64} AND toFloat64OrNull(attrs[{p0:String}]) <= {p2:Float64})",
-      { p0: "volts", p1: 1, p2: 2 },
-    ],
+    ["volts:[1 TO 2]", "(toFloat64OrNull(attrs[{p0:String}]) >= {p1:Float64} AND toFloat64OrNull(attrs[{p0:String}]) <= {p2:Float64})", { p0: "volts", p1: 1, p2: 2 }],
     ["_exists_:rssi", "isNotNull(rssi)", {}],
     ["rssi:*", "isNotNull(rssi)", {}],
     ["snr:[* TO *]", "isNotNull(snr)", {}],
@@ -74,26 +62,14 @@ describe("buildWhere", () => {
     ["-rssi:<-95", "NOT ifNull(rssi < {p0:Float32}, 0)", { p0: -95 }],
     ["-volts:>3", "NOT ifNull(toFloat64OrNull(attrs[{p0:String}]) > {p1:Float64}, 0)", { p0: "volts", p1: 3 }],
     ["-ts:<2024-01-01", "NOT (ts < {p0:DateTime64(3, 'UTC')})", { p0: "2024-01-01 00:00:00.000" }],
-    [
-      "NOT (rssi:<-95 AND code:E105)",
-      "NOT ifNull(rssi < {p0:Float32} AND code = {p1:String}, 0)",
-      { p0: -95, p1: "E105" },
-    ],
-    [
-      "code:E105 gw:GW-1 timeout",
-      "code = {p0:String} AND gw = {p1:String} AND hasTokenCaseInsensitive(msg, {p2:String})",
-      { p0: "E105", p1: "GW-1", p2: "timeout" },
-    ],
+    ["NOT (rssi:<-95 AND code:E105)", "NOT ifNull(rssi < {p0:Float32} AND code = {p1:String}, 0)", { p0: -95, p1: "E105" }],
+    ["code:E105 gw:GW-1 timeout", "code = {p0:String} AND gw = {p1:String} AND hasTokenCaseInsensitive(msg, {p2:String})", { p0: "E105", p1: "GW-1", p2: "timeout" }],
     [
       "a OR b c",
       "hasTokenCaseInsensitive(msg, {p0:String}) OR (hasTokenCaseInsensitive(msg, {p1:String}) AND hasTokenCaseInsensitive(msg, {p2:String}))",
       { p0: "a", p1: "b", p2: "c" },
     ],
-    [
-      "code:(E105 OR e001) -gw:GW-0001",
-      "(code = {p0:String} OR code = {p1:String}) AND NOT (gw = {p2:String})",
-      { p0: "E105", p1: "E001", p2: "GW-0001" },
-    ],
+    ["code:(E105 OR e001) -gw:GW-0001", "(code = {p0:String} OR code = {p1:String}) AND NOT (gw = {p2:String})", { p0: "E105", p1: "E001", p2: "GW-0001" }],
   ])("%s", (query, sql, params) => {
     expect(where(query)).toEqual({ sql, params });
   });
@@ -175,13 +151,7 @@ describe("buildSearchQuery", () => {
 describe("buildCountQuery", () => {
   it("counts matches in the time range", () => {
     expect(buildCountQuery({ ast: parse("rssi:<-95"), from: FROM, to: TO })).toEqual({
-      query: [
-        "SELECT count() AS n",
-        "FROM audit_log",
-        "WHERE ts >= {from:DateTime64(3, 'UTC')}",
-        "  AND ts < {to:DateTime64(3, 'UTC')}",
-        "  AND (rssi < {p0:Float32})",
-      ].join("\n"),
+      query: ["SELECT count() AS n", "FROM audit_log", "WHERE ts >= {from:DateTime64(3, 'UTC')}", "  AND ts < {to:DateTime64(3, 'UTC')}", "  AND (rssi < {p0:Float32})"].join("\n"),
       params: { from: "2024-05-01 09:00:00.000", to: "2024-05-01 10:00:00.250", p0: -95 },
     });
   });
@@ -230,12 +200,21 @@ describe("buildHistogramQuery", () => {
       ].join("\n"),
     );
     expect(h.params).toEqual({
-      p0: "E105", p1: "debug",
-      from: "2024-05-01 09:00:30.500", to: "2024-05-02 09:00:20.000",
-      minute_from: "2024-05-01 09:01:00.000", minute_to: "2024-05-02 09:00:00.000",
+      p0: "E105",
+      p1: "debug",
+      from: "2024-05-01 09:00:30.500",
+      to: "2024-05-02 09:00:20.000",
+      minute_from: "2024-05-01 09:01:00.000",
+      minute_to: "2024-05-02 09:00:00.000",
     });
     // Free text, other fields, attributes, sub-minute buckets or less than a whole minute: the table alone.
-    for (const [q, span] of [["timeout", 86_400_000], ["gw:GW-1", 86_400_000], ["fw_slot:B", 86_400_000], ["code:E105", 600_000], ["", 50_000]] as const) {
+    for (const [q, span] of [
+      ["timeout", 86_400_000],
+      ["gw:GW-1", 86_400_000],
+      ["fw_slot:B", 86_400_000],
+      ["code:E105", 600_000],
+      ["", 50_000],
+    ] as const) {
       const raw = buildHistogramQuery({ ast: parse(q), from: FROM + 5_000, to: FROM + 5_000 + span, targetBuckets: 100, stackBy: "code" });
       expect(raw.query, q).not.toContain("toStartOfMinute");
       expect(raw.query.startsWith("SELECT toStartOfInterval(ts, "), q).toBe(true);
@@ -243,9 +222,7 @@ describe("buildHistogramQuery", () => {
   });
 
   it("refuses a stackBy outside the allow-list", () => {
-    expect(() =>
-      buildHistogramQuery({ ast: parse(""), from: FROM, to: TO, targetBuckets: 100, stackBy: "msg" as "sev" }),
-    ).toThrow(/Unknown stackBy/);
+    expect(() => buildHistogramQuery({ ast: parse(""), from: FROM, to: TO, targetBuckets: 100, stackBy: "msg" as "sev" })).toThrow(/Unknown stackBy/);
   });
 
   it.each<[string, number, number, string]>([
@@ -273,19 +250,7 @@ describe("formatClickHouseTime", () => {
 });
 
 // Injection: hostile values must reach ClickHouse only as params, never as SQL text.
-const HOSTILE = [
-  "'; DROP TABLE audit_log; --",
-  "' OR 1=1 --",
-  "\\'",
-  "\\",
-  '"',
-  "{x:String}",
-  "{p99:String}",
-  "`id`",
-  "a\u0000b",
-  "ü🚀\u202e",
-  "*/ SELECT 1 /*",
-];
+const HOSTILE = ["'; DROP TABLE audit_log; --", "' OR 1=1 --", "\\'", "\\", '"', "{x:String}", "{p99:String}", "`id`", "a\u0000b", "ü🚀\u202e", "*/ SELECT 1 /*"];
 const SAFE_WORDS = new Set([
   ...["ts", "recv_ts", "cert_not_after", "meter", "gw", "code", "sev", "led", "step", "job", "result"],
   ...["fw_metrology", "fw_comms", "fw_sha256", "source", "source_host", "source_app", "rssi", "lqi", "snr"],
@@ -349,19 +314,60 @@ describe("injection", () => {
 
   it("produces only safe SQL for any parsable random query (property)", () => {
     const token = fc.constantFrom(
-      "code:", "rssi:", "ts:", "attrs.x:", "_exists_:", "foo:", "msg:", "led:", "E105", "-95", "5", "2024-05-01", "*", "?",
-      "(", ")", "[", "]", "{", "}", " TO ", '"', "\\\"", "\\", "AND", "OR", "NOT", "-", "<", ">=", " ", "  ", "x", "ü",
-      "'", ";", "--", "%", "_", "{p0:String}", "`",
+      "code:",
+      "rssi:",
+      "ts:",
+      "attrs.x:",
+      "_exists_:",
+      "foo:",
+      "msg:",
+      "led:",
+      "E105",
+      "-95",
+      "5",
+      "2024-05-01",
+      "*",
+      "?",
+      "(",
+      ")",
+      "[",
+      "]",
+      "{",
+      "}",
+      " TO ",
+      '"',
+      '\\"',
+      "\\",
+      "AND",
+      "OR",
+      "NOT",
+      "-",
+      "<",
+      ">=",
+      " ",
+      "  ",
+      "x",
+      "ü",
+      "'",
+      ";",
+      "--",
+      "%",
+      "_",
+      "{p0:String}",
+      "`",
     );
     let parsed = 0;
     fc.assert(
-      fc.property(fc.array(token, { maxLength: 20 }).map((t) => t.join("")), (query) => {
-        const result = parseQuery(query);
-        if (!result.ok) return;
-        parsed++;
-        const { sql, params } = buildWhere(result.ast);
-        assertSafeWhere(sql, params);
-      }),
+      fc.property(
+        fc.array(token, { maxLength: 20 }).map((t) => t.join("")),
+        (query) => {
+          const result = parseQuery(query);
+          if (!result.ok) return;
+          parsed++;
+          const { sql, params } = buildWhere(result.ast);
+          assertSafeWhere(sql, params);
+        },
+      ),
       { numRuns: 20_000 },
     );
     // Guard against a generator that only ever produces parse errors.

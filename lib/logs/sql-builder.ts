@@ -57,9 +57,10 @@ export type LogColumn = (typeof LOG_COLUMNS)[number];
 export const MAX_PAGE_SIZE = 1000;
 
 /** Query field -> SQL column; the only route from user text to an identifier. */
-const COLUMN_SQL: Readonly<Record<keyof typeof QUERY_FIELDS, string>> = Object.fromEntries(
-  Object.keys(QUERY_FIELDS).map((name) => [name, name]),
-) as Record<keyof typeof QUERY_FIELDS, string>;
+const COLUMN_SQL: Readonly<Record<keyof typeof QUERY_FIELDS, string>> = Object.fromEntries(Object.keys(QUERY_FIELDS).map((name) => [name, name])) as Record<
+  keyof typeof QUERY_FIELDS,
+  string
+>;
 const NULLABLE_COLUMNS = new Set(["recv_ts", "cert_not_after", "rssi", "lqi", "snr", "temp_c", "battery_v", "accuracy_err_pct"]);
 const COMPARE_SQL: Readonly<Record<CompareOp, string>> = { "=": "=", "<": "<", "<=": "<=", ">": ">", ">=": ">=" };
 const STACK_BY_SQL = { sev: "sev", code: "code" } as const;
@@ -126,19 +127,11 @@ export function buildSearchQuery(input: SearchQueryInput): { query: string; para
     const cmp = order === "desc" ? "<" : ">";
     params.cursor_ts = formatClickHouseTime(input.cursor.ts);
     params.cursor_id = formatUInt64(input.cursor.id);
-    clauses.push(
-      `(ts ${cmp} {cursor_ts:${TIME_TYPE}} OR (ts = {cursor_ts:${TIME_TYPE}} AND id ${cmp} {cursor_id:UInt64}))`,
-    );
+    clauses.push(`(ts ${cmp} {cursor_ts:${TIME_TYPE}} OR (ts = {cursor_ts:${TIME_TYPE}} AND id ${cmp} {cursor_id:UInt64}))`);
   }
   params.limit = clampLimit(input.limit);
   const dir = order === "desc" ? "DESC" : "ASC";
-  const query = [
-    `SELECT ${selected.join(", ")}`,
-    `FROM ${TABLE}`,
-    `WHERE ${clauses.join("\n  AND ")}`,
-    `ORDER BY ts ${dir}, id ${dir}`,
-    "LIMIT {limit:UInt32}",
-  ].join("\n");
+  const query = [`SELECT ${selected.join(", ")}`, `FROM ${TABLE}`, `WHERE ${clauses.join("\n  AND ")}`, `ORDER BY ts ${dir}, id ${dir}`, "LIMIT {limit:UInt32}"].join("\n");
   return { query, params };
 }
 

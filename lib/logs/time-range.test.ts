@@ -1,13 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  DEFAULT_TIME_RANGE,
-  parseIsoInstant,
-  parseLogSearchParams,
-  resolveTimeRange,
-  serializeLogSearchParams,
-  validateTimeRange,
-  type TimeRange,
-} from "./time-range";
+import { DEFAULT_TIME_RANGE, parseIsoInstant, parseLogSearchParams, resolveTimeRange, serializeLogSearchParams, validateTimeRange, type TimeRange } from "./time-range";
 
 const NOW = Date.UTC(2024, 4, 1, 12, 0, 0);
 const HOUR = 3_600_000;
@@ -49,12 +41,9 @@ describe("parseIsoInstant", () => {
     expect(parseIsoInstant("2024-01-01T00:00:00")).toBe(Date.UTC(2024, 0, 1));
   });
 
-  it.each(["", "yesterday", "2024-13-01", "2024-02-30", "2024-05-01T24:00", "1899-12-31", "2300-01-01", "1714557600000", "2024-05-01T10"])(
-    "refuses %j",
-    (text) => {
-      expect(parseIsoInstant(text)).toBeNull();
-    },
-  );
+  it.each(["", "yesterday", "2024-13-01", "2024-02-30", "2024-05-01T24:00", "1899-12-31", "2300-01-01", "1714557600000", "2024-05-01T10"])("refuses %j", (text) => {
+    expect(parseIsoInstant(text)).toBeNull();
+  });
 });
 
 describe("validateTimeRange", () => {

@@ -26,9 +26,7 @@ export const TIME_RANGE_PRESETS = {
 export type TimeRangePreset = keyof typeof TIME_RANGE_PRESETS;
 export const TIME_RANGE_PRESET_LIST = Object.keys(TIME_RANGE_PRESETS) as TimeRangePreset[];
 
-export type TimeRange =
-  | { kind: "preset"; preset: TimeRangePreset }
-  | { kind: "absolute"; from: number; to: number }; // epoch ms UTC
+export type TimeRange = { kind: "preset"; preset: TimeRangePreset } | { kind: "absolute"; from: number; to: number }; // epoch ms UTC
 
 const DEFAULT_PRESET: TimeRangePreset = "1h";
 export const DEFAULT_TIME_RANGE: TimeRange = { kind: "preset", preset: DEFAULT_PRESET };
@@ -44,8 +42,7 @@ export interface LogSearchParams {
   error: string | null;
 }
 
-const ISO_INSTANT_RE =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
+const ISO_INSTANT_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
 // DateTime64 holds 1900..2299; anything outside is a typo, not a log time.
 const MIN_YEAR = 1900;
 const MAX_YEAR = 2299;

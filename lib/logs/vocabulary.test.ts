@@ -32,7 +32,10 @@ describe("bare tokens shaped like ids", () => {
   it("leaves prose, field values and quoted words alone", () => {
     for (const q of ["heartbeat", "timeout", '"E105"', "code:E105", "meter:EM-0000613", "E1050"]) {
       const r = parsed(q);
-      expect(r.notes.filter((n) => n.kind === "interpreted"), q).toEqual([]);
+      expect(
+        r.notes.filter((n) => n.kind === "interpreted"),
+        q,
+      ).toEqual([]);
     }
     expect(readBareToken("heartbeat")).toBeNull();
     expect(readBareToken("HEARTBEAT")).toEqual({ field: "code", value: "HEARTBEAT" });
@@ -49,9 +52,7 @@ describe("did you mean", () => {
   it("sev:warning suggests warn, with the span to replace; the query is kept as typed", () => {
     const r = parsed("code:E105 sev:warning");
     expect(r.ast).toEqual({ type: "and", children: [term("code", "E105"), term("sev", "warning")] });
-    expect(r.notes).toEqual([
-      { kind: "did_you_mean", message: expect.stringContaining("Did you mean sev:warn?"), position: 14, length: 7, replacement: "warn" },
-    ]);
+    expect(r.notes).toEqual([{ kind: "did_you_mean", message: expect.stringContaining("Did you mean sev:warn?"), position: 14, length: 7, replacement: "warn" }]);
   });
 
   it.each([
@@ -100,15 +101,15 @@ describe("explainEmptyResult", () => {
     const r = await explainEmptyResult({ ast, from: FROM, to: TO }, counter({ "code:E105": 120, "before:code:E105 sev:warning": 0 }));
     expect(r.culprit).toBe("sev:warning");
     expect(r.message).toBe("No line in this time range matches sev:warning.");
-    expect(r.filters).toEqual([{ text: "code:E105", alone: 120 }, { text: "sev:warning", alone: 0 }]);
+    expect(r.filters).toEqual([
+      { text: "code:E105", alone: 120 },
+      { text: "sev:warning", alone: 0 },
+    ]);
   });
 
   it("names the filter whose addition empties the result", async () => {
     const ast = parsed("code:E105 gw:GW-0042 meter:EM-0000001").ast;
-    const r = await explainEmptyResult(
-      { ast, from: FROM, to: TO },
-      counter({ "code:E105": 500, "gw:GW-0042": 900, "meter:EM-0000001": 12, "code:E105 gw:GW-0042": 300 }),
-    );
+    const r = await explainEmptyResult({ ast, from: FROM, to: TO }, counter({ "code:E105": 500, "gw:GW-0042": 900, "meter:EM-0000001": 12, "code:E105 gw:GW-0042": 300 }));
     expect(r.culprit).toBe("meter:EM-0000001");
     expect(r.message).toBe("code:E105 gw:GW-0042 matches 300 lines; adding meter:EM-0000001 leaves none (alone it matches 12).");
   });

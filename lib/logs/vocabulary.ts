@@ -81,10 +81,7 @@ export function formatGatewayToken(digits: string): string {
 }
 
 /** A bare word's reading as a field value, or null when it is just a word. */
-export type BareReading =
-  | { field: "code"; value: string }
-  | { field: "gw"; value: string }
-  | { field: "meter"; value: string; prefix: string | null };
+export type BareReading = { field: "code"; value: string } | { field: "gw"; value: string } | { field: "meter"; value: string; prefix: string | null };
 
 /**
  * E105, e105, LOW_SNR -> code (a lower-case word like "heartbeat" stays a word: it could be

@@ -35,10 +35,18 @@ export function geometryToPaths(geometry: { type: string; coordinates: unknown }
   const c = geometry.coordinates as unknown;
   let lines: Position[][];
   switch (geometry.type) {
-    case "LineString": lines = [c as Position[]]; break;
-    case "MultiLineString": case "Polygon": lines = c as Position[][]; break;
-    case "MultiPolygon": lines = (c as Position[][][]).flat(); break;
-    default: return [];
+    case "LineString":
+      lines = [c as Position[]];
+      break;
+    case "MultiLineString":
+    case "Polygon":
+      lines = c as Position[][];
+      break;
+    case "MultiPolygon":
+      lines = (c as Position[][][]).flat();
+      break;
+    default:
+      return [];
   }
   return lines.flatMap(splitLineAtAntimeridian);
 }

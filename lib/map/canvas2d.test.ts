@@ -22,7 +22,10 @@ interface Arc {
 /** Records what is drawn: one entry per stroke (its points), per fill (its style and arcs) and per text. */
 function recordingCanvas() {
   const calls: { strokes: [number, number][][]; fills: { style: string; arcs: Arc[] }[]; texts: { text: string; x: number; y: number }[]; clears: number } = {
-    strokes: [], fills: [], texts: [], clears: 0,
+    strokes: [],
+    fills: [],
+    texts: [],
+    clears: 0,
   };
   let path: [number, number][] = [];
   let subpaths: [number, number][][] = [];
@@ -48,7 +51,12 @@ function recordingCanvas() {
     // 7 px per character: about the 12 px label font's width.
     measureText: (text: string) => ({ width: 7 * text.length }),
     strokeText: () => {},
-    font: "", textAlign: "", textBaseline: "", fillStyle: "", strokeStyle: "", lineWidth: 0,
+    font: "",
+    textAlign: "",
+    textBaseline: "",
+    fillStyle: "",
+    strokeStyle: "",
+    lineWidth: 0,
   };
   const canvas = { width: 0, height: 0, getContext: () => ctx };
   ctx.canvas = canvas;
@@ -56,8 +64,23 @@ function recordingCanvas() {
 }
 
 const basemap: BasemapPaths = {
-  countries: [[[-10, 40], [0, 45], [10, 40]], [[100, 10], [110, 12]]], // the second is far outside the views below
-  states: [[[-5, 41], [5, 41]]],
+  countries: [
+    [
+      [-10, 40],
+      [0, 45],
+      [10, 40],
+    ],
+    [
+      [100, 10],
+      [110, 12],
+    ],
+  ], // the second is far outside the views below
+  states: [
+    [
+      [-5, 41],
+      [5, 41],
+    ],
+  ],
 };
 
 describe("map Canvas 2D layers", () => {
@@ -65,16 +88,29 @@ describe("map Canvas 2D layers", () => {
     const { ctx, calls } = recordingCanvas();
     const drawn = drawBasemap(ctx, projector(-20, 30, 20, 50), basemap);
     expect(drawn).toBe(2);
-    expect(calls.strokes).toEqual([[[100, 100], [200, 50], [300, 100]], [[150, 90], [250, 90]]]);
+    expect(calls.strokes).toEqual([
+      [
+        [100, 100],
+        [200, 50],
+        [300, 100],
+      ],
+      [
+        [150, 90],
+        [250, 90],
+      ],
+    ]);
   });
 
   it("draws each cluster in view as a disc, a ring of its state shares from 12 o'clock, and its count", () => {
     const { ctx, calls } = recordingCanvas();
     const visible = [true, true, true, true, true, true, true];
-    const cells = cellDonuts([
-      { cx: 0, cy: 0, lon: 0, lat: 40, counts: [1200, 0, 3, 0, 0, 0, 0], total: 1203 },
-      { cx: 1, cy: 0, lon: 90, lat: 40, counts: [5, 0, 0, 0, 0, 0, 0], total: 5 }, // off-screen
-    ] as never, visible);
+    const cells = cellDonuts(
+      [
+        { cx: 0, cy: 0, lon: 0, lat: 40, counts: [1200, 0, 3, 0, 0, 0, 0], total: 1203 },
+        { cx: 1, cy: 0, lon: 90, lat: 40, counts: [5, 0, 0, 0, 0, 0, 0], total: 5 }, // off-screen
+      ] as never,
+      visible,
+    );
     expect(drawCells(ctx, projector(-20, 30, 20, 50), cells)).toBe(1);
     const d = cells[0]!;
     // The disc, then one fill per state present (normal, red): none for the states with no meter.
@@ -94,10 +130,13 @@ describe("map Canvas 2D layers", () => {
 
   it("picks the cluster under the pointer, the one drawn last when two overlap, within a few pixels of its disc", () => {
     const visible = [true, true, true, true, true, true, true];
-    const cells = cellDonuts([
-      { cx: 0, cy: 0, lon: 0, lat: 40, counts: [9000, 0, 0, 0, 0, 0, 0], total: 9000 },
-      { cx: 1, cy: 0, lon: 0.5, lat: 40, counts: [100, 0, 0, 0, 0, 0, 0], total: 100 }, // 5 px to the right, smaller, on top
-    ] as never, visible);
+    const cells = cellDonuts(
+      [
+        { cx: 0, cy: 0, lon: 0, lat: 40, counts: [9000, 0, 0, 0, 0, 0, 0], total: 9000 },
+        { cx: 1, cy: 0, lon: 0.5, lat: 40, counts: [100, 0, 0, 0, 0, 0, 0], total: 100 }, // 5 px to the right, smaller, on top
+      ] as never,
+      visible,
+    );
     expect(cells[0]!.radius).toBeGreaterThan(cells[1]!.radius + 6);
     const vp = projector(-20, 30, 20, 50);
     expect(pickCell(vp, cells, 206, 100)).toBe(cells[1]);
@@ -133,7 +172,14 @@ describe("map Canvas 2D layers", () => {
     const { ctx, calls } = recordingCanvas();
     const all = [true, true, true, true, true, true, true];
     // 40 cells scattered over 60 x 40 px (as grid cells' centroids crowd at a low zoom), and a lone one far away.
-    const raw = Array.from({ length: 40 }, (_, i) => ({ cx: i, cy: 0, lon: -3 + ((i * 37) % 60) / 10, lat: 40 + ((i * 53) % 40) / 10, counts: [100 * (i + 1), i % 3, 0, 0, 5, 0, 0], total: 0 }));
+    const raw = Array.from({ length: 40 }, (_, i) => ({
+      cx: i,
+      cy: 0,
+      lon: -3 + ((i * 37) % 60) / 10,
+      lat: 40 + ((i * 53) % 40) / 10,
+      counts: [100 * (i + 1), i % 3, 0, 0, 5, 0, 0],
+      total: 0,
+    }));
     raw.push({ cx: 99, cy: 0, lon: 15, lat: 35, counts: [2200, 0, 0, 0, 0, 0, 0], total: 2200 });
     const donuts = cellDonuts(raw as never, all);
     const placed: ReturnType<typeof cellDonuts> = [];
@@ -153,7 +199,7 @@ describe("map Canvas 2D layers", () => {
     expect(calls.texts.length).toBe(n);
     for (const t of calls.texts) {
       const d = discs.find((a) => a.x === t.x && a.y === t.y)!;
-      expect(7 * t.text.length / 2).toBeLessThanOrEqual(d.r * DONUT_INNER);
+      expect((7 * t.text.length) / 2).toBeLessThanOrEqual(d.r * DONUT_INNER);
       expect(t.x - 3.5 * t.text.length).toBeGreaterThanOrEqual(0);
       expect(t.x + 3.5 * t.text.length).toBeLessThanOrEqual(400);
     }

@@ -88,9 +88,7 @@ function strokePaths(ctx: CanvasRenderingContext2D, vp: Projector, paths: readon
 /** Country and state borders as 1 px and 0.6 px hairlines, then towns by zoom; returns the paths drawn. */
 export function drawBasemap(ctx: CanvasRenderingContext2D, vp: Projector, basemap: BasemapPaths): number {
   ctx.clearRect(0, 0, ctx.canvas.width, ctx.canvas.height);
-  const drawn =
-    strokePaths(ctx, vp, basemap.countries, "rgba(110, 118, 129, 0.78)", 1) +
-    strokePaths(ctx, vp, basemap.states, "rgba(110, 118, 129, 0.43)", 0.6);
+  const drawn = strokePaths(ctx, vp, basemap.countries, "rgba(110, 118, 129, 0.78)", 1) + strokePaths(ctx, vp, basemap.states, "rgba(110, 118, 129, 0.43)", 0.6);
   if (basemap.towns && vp.zoom !== undefined) drawTowns(ctx, vp, basemap.towns, vp.zoom);
   return drawn;
 }
@@ -195,7 +193,7 @@ export function placeClusters(items: readonly PlacedCluster[], labelWidth: (text
     else placed.push(c);
   }
   // A merge grows a disc, which may now touch a neighbour: merge again (each pass removes at least one).
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     placed.sort((a, b) => b.donut.total - a.donut.total);
     outer: for (let i = 0; i < placed.length; i++) {
@@ -246,7 +244,9 @@ export function drawCells(ctx: CanvasRenderingContext2D, vp: Projector, cells: r
   }
   ctx.beginPath();
   for (let i = 0; i < shown.length; i++) {
-    const x = xy[2 * i]!, y = xy[2 * i + 1]!, r = shown[i]!.radius;
+    const x = xy[2 * i]!,
+      y = xy[2 * i + 1]!,
+      r = shown[i]!.radius;
     ctx.moveTo(x + r, y);
     ctx.arc(x, y, r, 0, 2 * Math.PI);
   }
@@ -261,8 +261,11 @@ export function drawCells(ctx: CanvasRenderingContext2D, vp: Projector, cells: r
       const from = s === 0 ? 0 : endOf(d, s - 1);
       const to = endOf(d, s);
       if (to - from < 1e-9) continue; // no meter in this state (cumulative sums may differ in the last bit)
-      const x = xy[2 * i]!, y = xy[2 * i + 1]!, r = d.radius;
-      const a0 = TOP + from * 2 * Math.PI, a1 = TOP + to * 2 * Math.PI;
+      const x = xy[2 * i]!,
+        y = xy[2 * i + 1]!,
+        r = d.radius;
+      const a0 = TOP + from * 2 * Math.PI,
+        a1 = TOP + to * 2 * Math.PI;
       ctx.moveTo(x + r * Math.cos(a0), y + r * Math.sin(a0));
       ctx.arc(x, y, r, a0, a1);
       ctx.arc(x, y, r * DONUT_INNER, a1, a0, true);
@@ -295,7 +298,8 @@ export function labelInside(vp: Pick<Projector, "width" | "height">, x: number, 
   const ly = Math.min(Math.max(y, hh + 1), vp.height - hh - 1);
   if (lx === x && ly === y) return [x, y];
   // The moved box's farthest corner from the centre must stay inside the ring.
-  const dx = Math.abs(lx - x) + hw, dy = Math.abs(ly - y) + hh;
+  const dx = Math.abs(lx - x) + hw,
+    dy = Math.abs(ly - y) + hh;
   return Math.hypot(dx, dy) <= inner ? [lx, ly] : null;
 }
 

@@ -49,11 +49,7 @@ export interface AppliedChange {
 }
 
 /** Apply coalesced items; returns what changed (for cell counts and the test hook). */
-export function applyPending(
-  pending: Map<string, FleetLiveItem>,
-  indexOf: (meter: string) => number | undefined,
-  a: StateArrays,
-): AppliedChange[] {
+export function applyPending(pending: Map<string, FleetLiveItem>, indexOf: (meter: string) => number | undefined, a: StateArrays): AppliedChange[] {
   const changed: AppliedChange[] = [];
   for (const [meter, item] of pending) {
     const i = indexOf(meter);

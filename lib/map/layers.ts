@@ -63,7 +63,10 @@ export function donutOf(position: [number, number], counts: readonly number[]): 
 export function cellDonuts(cells: readonly MapCell[], visible: readonly boolean[]): CellDonut[] {
   const out: CellDonut[] = [];
   for (const c of cells) {
-    const d = donutOf([c.lon, c.lat], MAP_STATES.map((_, s) => (visible[s] ? c.counts[s]! : 0)));
+    const d = donutOf(
+      [c.lon, c.lat],
+      MAP_STATES.map((_, s) => (visible[s] ? c.counts[s]! : 0)),
+    );
     if (d) out.push(d);
   }
   return out;

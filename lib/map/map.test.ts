@@ -67,13 +67,15 @@ describe("grid cells per zoom", () => {
     }
   });
   it("puts a point in the cell that contains it", () => {
-    fc.assert(fc.property(fc.double({ min: -180, max: 179.999, noNaN: true }), fc.double({ min: -90, max: 89.999, noNaN: true }), fc.integer({ min: 3, max: 16 }), (lon, lat, level) => {
-      const { cx, cy } = cellOf(lon, lat, level);
-      const step = stepForLevel(level);
-      expect(cx * step - 180).toBeLessThanOrEqual(lon + 1e-9);
-      expect((cx + 1) * step - 180).toBeGreaterThan(lon - 1e-9);
-      expect(cy * step - 90).toBeLessThanOrEqual(lat + 1e-9);
-    }));
+    fc.assert(
+      fc.property(fc.double({ min: -180, max: 179.999, noNaN: true }), fc.double({ min: -90, max: 89.999, noNaN: true }), fc.integer({ min: 3, max: 16 }), (lon, lat, level) => {
+        const { cx, cy } = cellOf(lon, lat, level);
+        const step = stepForLevel(level);
+        expect(cx * step - 180).toBeLessThanOrEqual(lon + 1e-9);
+        expect((cx + 1) * step - 180).toBeGreaterThan(lon - 1e-9);
+        expect(cy * step - 90).toBeLessThanOrEqual(lat + 1e-9);
+      }),
+    );
   });
   it("keeps the edges in the last column and row, and one UInt32 id per cell up to level 16", () => {
     expect(cellOf(180, 90, 16)).toEqual({ cx: 2 ** 16 - 1, cy: 2 ** 15 - 1 });
@@ -91,13 +93,20 @@ describe("grid cells per zoom", () => {
 
 describe("binary payloads", () => {
   it("round-trips the fleet payload", () => {
-    fc.assert(fc.property(fc.array(fc.tuple(fc.stringMatching(/^[A-Z]{2}-[0-9]{4,10}$/), fc.float({ min: -180, max: 180, noNaN: true }), fc.float({ min: -90, max: 90, noNaN: true })), { maxLength: 50 }), (rows) => {
-      const bytes = encodeFleet({ ids: rows.map((r) => r[0]), lon: Float32Array.from(rows.map((r) => r[1])), lat: Float32Array.from(rows.map((r) => r[2])) });
-      const back = decodeFleet(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
-      expect(back.ids).toEqual(rows.map((r) => r[0]));
-      expect(Array.from(back.lon)).toEqual(rows.map((r) => Math.fround(r[1])));
-      expect(Array.from(back.lat)).toEqual(rows.map((r) => Math.fround(r[2])));
-    }));
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.stringMatching(/^[A-Z]{2}-[0-9]{4,10}$/), fc.float({ min: -180, max: 180, noNaN: true }), fc.float({ min: -90, max: 90, noNaN: true })), {
+          maxLength: 50,
+        }),
+        (rows) => {
+          const bytes = encodeFleet({ ids: rows.map((r) => r[0]), lon: Float32Array.from(rows.map((r) => r[1])), lat: Float32Array.from(rows.map((r) => r[2])) });
+          const back = decodeFleet(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+          expect(back.ids).toEqual(rows.map((r) => r[0]));
+          expect(Array.from(back.lon)).toEqual(rows.map((r) => Math.fround(r[1])));
+          expect(Array.from(back.lat)).toEqual(rows.map((r) => Math.fround(r[2])));
+        },
+      ),
+    );
   });
   it("round-trips states and index lists, and refuses a wrong magic or length", () => {
     const states = Uint8Array.from([0, 1, 2, 255, 6]);
@@ -121,7 +130,10 @@ describe("delta merging", () => {
     return { states: s, colors, visible, counts: countStates(s) };
   }
   const ids = ["EM-0001", "EM-0002", "EM-0003"];
-  const indexOf = (m: string) => { const i = ids.indexOf(m); return i < 0 ? undefined : i; };
+  const indexOf = (m: string) => {
+    const i = ids.indexOf(m);
+    return i < 0 ? undefined : i;
+  };
 
   it("keeps the latest item per meter and applies it in place", () => {
     const a = arrays([0, 0, EXCLUDED]);
@@ -134,23 +146,38 @@ describe("delta merging", () => {
       { meter: "EM-9999", ts: 1, led: "red_blinking", code: "E001", sev: "critical" }, // not in fleet
     ]);
     const changed = applyPending(pending, indexOf, a);
-    expect(changed).toEqual([{ index: 0, from: 0, to: 2 }, { index: 1, from: 0, to: 1 }]);
+    expect(changed).toEqual([
+      { index: 0, from: 0, to: 2 },
+      { index: 1, from: 0, to: 1 },
+    ]);
     expect(Array.from(a.states)).toEqual([2, 1, EXCLUDED]);
     expect(a.counts).toEqual(countStates(a.states));
     expect(Array.from(a.colors.subarray(0, 3))).toEqual([248, 81, 73]);
     expect(pending.size).toBe(0);
   });
   it("counts stay equal to a recount after any sequence of items", () => {
-    fc.assert(fc.property(fc.array(fc.record({ m: fc.integer({ min: 0, max: 2 }), led: fc.constantFrom("", "red_blinking", "amber_steady", "green_steady", "off"), code: fc.constantFrom("HEARTBEAT", "E042", "LAST_GASP", "E105") }), { maxLength: 40 }), (items) => {
-      const a = arrays([0, 5, 6]);
-      const pending = new Map<string, FleetLiveItem>();
-      for (const it of items) {
-        coalesceItems(pending, [{ meter: ids[it.m]!, led: it.led, code: it.code, sev: it.code === "HEARTBEAT" ? "debug" : "error" }]);
-        if (it.m === 2) applyPending(pending, indexOf, a);
-      }
-      applyPending(pending, indexOf, a);
-      expect(a.counts).toEqual(countStates(a.states));
-    }));
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            m: fc.integer({ min: 0, max: 2 }),
+            led: fc.constantFrom("", "red_blinking", "amber_steady", "green_steady", "off"),
+            code: fc.constantFrom("HEARTBEAT", "E042", "LAST_GASP", "E105"),
+          }),
+          { maxLength: 40 },
+        ),
+        (items) => {
+          const a = arrays([0, 5, 6]);
+          const pending = new Map<string, FleetLiveItem>();
+          for (const it of items) {
+            coalesceItems(pending, [{ meter: ids[it.m]!, led: it.led, code: it.code, sev: it.code === "HEARTBEAT" ? "debug" : "error" }]);
+            if (it.m === 2) applyPending(pending, indexOf, a);
+          }
+          applyPending(pending, indexOf, a);
+          expect(a.counts).toEqual(countStates(a.states));
+        },
+      ),
+    );
   });
   it("hides states switched off in the legend", () => {
     const a = arrays([0, 2]);
@@ -163,16 +190,39 @@ describe("delta merging", () => {
 
 describe("antimeridian", () => {
   it("cuts a line that crosses 180 into two pieces ending on the edge", () => {
-    const parts = splitLineAtAntimeridian([[170, 60], [179, 62], [-179, 64], [-170, 65]]);
+    const parts = splitLineAtAntimeridian([
+      [170, 60],
+      [179, 62],
+      [-179, 64],
+      [-170, 65],
+    ]);
     expect(parts).toHaveLength(2);
     expect(parts[0]!.at(-1)).toEqual([180, 63]);
     expect(parts[1]![0]).toEqual([-180, 63]);
     for (const p of parts) for (let i = 1; i < p.length; i++) expect(Math.abs(p[i]![0] - p[i - 1]![0])).toBeLessThanOrEqual(180);
   });
   it("crossing westwards works too, and ordinary lines stay whole", () => {
-    const parts = splitLineAtAntimeridian([[-175, 0], [175, 10]]);
-    expect(parts).toEqual([[[-175, 0], [-180, 5]], [[180, 5], [175, 10]]]);
-    expect(splitLineAtAntimeridian([[0, 0], [10, 10], [20, 0]])).toHaveLength(1);
+    const parts = splitLineAtAntimeridian([
+      [-175, 0],
+      [175, 10],
+    ]);
+    expect(parts).toEqual([
+      [
+        [-175, 0],
+        [-180, 5],
+      ],
+      [
+        [180, 5],
+        [175, 10],
+      ],
+    ]);
+    expect(
+      splitLineAtAntimeridian([
+        [0, 0],
+        [10, 10],
+        [20, 0],
+      ]),
+    ).toHaveLength(1);
   });
   it("no path in the bundled world outlines spans more than 180 degrees in one step", async () => {
     const { feature } = await import("topojson-client");
@@ -207,8 +257,11 @@ describe("drawer actions by role", () => {
 describe("cell query over map_meter_cells (SQL builder)", () => {
   it("groups one precomputed cell column, applies stale at read time, binds every value", () => {
     const { query, params } = buildMapCellsQuery({
-      level: 9, filters: { states: [], kind: "gas", fault: "E105", fw: "1.2.0/", since: "24h" },
-      bbox: { west: 170, south: -20, east: -170, north: -10 }, now: NOW, staleAfterMs: DAY,
+      level: 9,
+      filters: { states: [], kind: "gas", fault: "E105", fw: "1.2.0/", since: "24h" },
+      bbox: { west: 170, south: -20, east: -170, north: -10 },
+      now: NOW,
+      staleAfterMs: DAY,
     });
     expect(query).toContain("FROM map_meter_cells FINAL");
     expect(query).toContain("SELECT {cellCol: Identifier} AS cell");
@@ -217,8 +270,18 @@ describe("cell query over map_meter_cells (SQL builder)", () => {
     expect(query).not.toMatch(/splitByChar|map_meters\b|GROUP BY meter/);
     expect(query).toContain("(lon >= {west: Float64} OR lon <= {east: Float64})"); // across the antimeridian
     expect(query).not.toContain("gas");
-    expect(params).toEqual({ cellCol: "cell_9", staleBefore: NOW - DAY, kind: "gas", faultIdx: 3, fwMetrology: "1.2.0", faultSince: NOW - DAY,
-      west: 170, south: -20, east: -170, north: -10 });
+    expect(params).toEqual({
+      cellCol: "cell_9",
+      staleBefore: NOW - DAY,
+      kind: "gas",
+      faultIdx: 3,
+      fwMetrology: "1.2.0",
+      faultSince: NOW - DAY,
+      west: 170,
+      south: -20,
+      east: -170,
+      north: -10,
+    });
   });
   it("filters are typed columns with bound values; unknown fault codes match nothing", () => {
     const { conditions, params } = buildCellFilterConditions({ states: [], gw: "GW-0042'--", zone: "Desert", fault: "NOPE", fw: "/3.1.0" }, NOW);
@@ -258,7 +321,10 @@ describe("in-view count under live changes", () => {
   it("adjusting by the changes equals a recount, for any changes and legend", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.float({ min: -20, max: 20, noNaN: true }), fc.float({ min: -20, max: 20, noNaN: true }), fc.integer({ min: 0, max: 7 })), { minLength: 1, maxLength: 60 }),
+        fc.array(fc.tuple(fc.float({ min: -20, max: 20, noNaN: true }), fc.float({ min: -20, max: 20, noNaN: true }), fc.integer({ min: 0, max: 7 })), {
+          minLength: 1,
+          maxLength: 60,
+        }),
         fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 6 })), { maxLength: 80 }),
         fc.array(fc.boolean(), { minLength: 7, maxLength: 7 }),
         (pts, moves, visible) => {
@@ -334,4 +400,3 @@ describe("a map view in the URL", () => {
     for (const bad of ["", "13/29.7", "21/0/0", "5/86/0", "5/0/181", "5/0/0;alert(1)", "x/y/z"]) expect(parseMapView({ at: bad }), bad).toBeNull();
   });
 });
-

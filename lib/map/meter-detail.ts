@@ -35,7 +35,14 @@ async function findMeterJobs(meter: string): Promise<MeterJob[] | null> {
       db.workOrder.findMany({ where: { meterId: meter }, orderBy: { createdAt: "desc" }, take: 20 }),
     ]);
     return [
-      ...targets.map((t) => ({ source: "campaign" as const, id: t.campaignId, name: t.campaign.name, jobType: t.campaign.jobType, status: `${t.campaign.status} / ${t.state}`, at: t.updatedAt.getTime() })),
+      ...targets.map((t) => ({
+        source: "campaign" as const,
+        id: t.campaignId,
+        name: t.campaign.name,
+        jobType: t.campaign.jobType,
+        status: `${t.campaign.status} / ${t.state}`,
+        at: t.updatedAt.getTime(),
+      })),
       ...orders.map((o) => ({ source: "work_order" as const, id: o.id, name: `Work order ${o.id}`, jobType: o.jobType, status: o.status, at: o.createdAt.getTime() })),
     ].sort((a, b) => b.at - a.at);
   } catch (err) {
@@ -46,12 +53,7 @@ async function findMeterJobs(meter: string): Promise<MeterJob[] | null> {
 }
 
 export async function getMeterDetail(meter: string, role: Role): Promise<MeterDetail | null> {
-  const [fleet, states, lines, jobs] = await Promise.all([
-    getMeterFleetRow(meter),
-    getMeterStates({ meters: [meter], limit: 1 }),
-    getMeterLines(meter, 50),
-    findMeterJobs(meter),
-  ]);
+  const [fleet, states, lines, jobs] = await Promise.all([getMeterFleetRow(meter), getMeterStates({ meters: [meter], limit: 1 }), getMeterLines(meter, 50), findMeterJobs(meter)]);
   if (!fleet) return null;
   return { fleet, state: states[0] ?? null, lines, jobs, actions: actionsFor(role, meter) };
 }

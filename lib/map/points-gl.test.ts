@@ -16,7 +16,11 @@ function selection(lon0: number, lat0: number, n: number) {
 describe("meter points (WebGL sprites)", () => {
   it("places every meter where deck's viewport projects it, to a hundredth of a pixel, from street to country zoom", () => {
     for (const zoom of [5, 11, 17, 20]) {
-      for (const [lon, lat] of [[-122.41, 37.77], [179.99, -16.5], [2.35, 48.85]] as const) {
+      for (const [lon, lat] of [
+        [-122.41, 37.77],
+        [179.99, -16.5],
+        [2.35, 48.85],
+      ] as const) {
         const vp = new WebMercatorViewport({ width: 1366, height: 768, longitude: lon, latitude: lat, zoom });
         const sel = selection(lon, lat, 50);
         const { origin, offsets } = commonOffsets(sel, vp);

@@ -107,7 +107,10 @@ void main() {
 export function buildProgram(gl: WebGL2RenderingContext, vs: string, fs: string, attribs: Record<string, number>): WebGLProgram | string {
   const errors: string[] = [];
   const shaders: WebGLShader[] = [];
-  for (const [type, src, name] of [[gl.VERTEX_SHADER, vs, "vertex"], [gl.FRAGMENT_SHADER, fs, "fragment"]] as const) {
+  for (const [type, src, name] of [
+    [gl.VERTEX_SHADER, vs, "vertex"],
+    [gl.FRAGMENT_SHADER, fs, "fragment"],
+  ] as const) {
     const s = gl.createShader(type);
     if (!s) return `cannot create the ${name} shader`;
     gl.shaderSource(s, src);

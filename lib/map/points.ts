@@ -77,7 +77,13 @@ export function countInBox(lon: Float32Array, lat: Float32Array, states: Uint8Ar
  * visibility flips counts. The map keeps its in-view count this way under the live
  * stream instead of rescanning 1 M positions per batch (a rescan per animation frame).
  */
-export function inBoxDelta(changes: readonly { index: number; from: number; to: number }[], lon: Float32Array, lat: Float32Array, visible: readonly boolean[], box: PointsBox): number {
+export function inBoxDelta(
+  changes: readonly { index: number; from: number; to: number }[],
+  lon: Float32Array,
+  lat: Float32Array,
+  visible: readonly boolean[],
+  box: PointsBox,
+): number {
   let d = 0;
   for (const c of changes) {
     const was = c.from < visible.length && visible[c.from] === true;

@@ -12,7 +12,7 @@ const SINCE_RE = /^(\d{1,4})(m|h|d)$/;
 type Params = Record<string, string | string[] | undefined> | URLSearchParams;
 
 function get(p: Params, key: string): string | undefined {
-  const v = p instanceof URLSearchParams ? p.get(key) ?? undefined : p[key];
+  const v = p instanceof URLSearchParams ? (p.get(key) ?? undefined) : p[key];
   const s = Array.isArray(v) ? v[0] : v;
   return s === undefined || s === "" ? undefined : s;
 }
@@ -22,9 +22,7 @@ function ok(v: string | undefined, re: RegExp): string | undefined {
 }
 
 export function parseMapFilters(p: Params): MapFilters {
-  const states = (get(p, "state") ?? "")
-    .split(",")
-    .filter((s): s is MapState => (MAP_STATES as readonly string[]).includes(s));
+  const states = (get(p, "state") ?? "").split(",").filter((s): s is MapState => (MAP_STATES as readonly string[]).includes(s));
   const f: MapFilters = { states: [...new Set(states)] };
   const fault = ok(get(p, "fault"), CODE_RE);
   if (fault) f.fault = fault;

@@ -12,8 +12,23 @@ import { MAP_STATES, type FleetLiveItem, type MapState } from "./types";
 /** LED index packed in map_meters.led (004_map.sql); 0 = no LED seen. */
 export const LED_CODES = ["", "off", "green_steady", "amber_steady", "amber_blinking", "red_steady", "red_blinking"] as const;
 /** Fault code index packed in map_meters.fault (004_map.sql); 0 = none. */
-export const FAULT_CODES = ["", "E001", "E042", "E105", "CERT_EXPIRED", "FW_HASH_MISMATCH", "IPC_ERROR", "TLS_HANDSHAKE", "HES_TIMEOUT",
-  "LAST_GASP", "SUPERCAP_FAIL", "BATTERY_LOW", "HOTSPOT", "LOW_SNR", "FOTA_FAILED"] as const;
+export const FAULT_CODES = [
+  "",
+  "E001",
+  "E042",
+  "E105",
+  "CERT_EXPIRED",
+  "FW_HASH_MISMATCH",
+  "IPC_ERROR",
+  "TLS_HANDSHAKE",
+  "HES_TIMEOUT",
+  "LAST_GASP",
+  "SUPERCAP_FAIL",
+  "BATTERY_LOW",
+  "HOTSPOT",
+  "LOW_SNR",
+  "FOTA_FAILED",
+] as const;
 
 export interface MeterMapFacts {
   /** Epoch ms of the latest line; 0 = never. */

@@ -30,7 +30,11 @@ describe("evaluateWave", () => {
     expect(mid.decision).toBe("pause");
     expect(codesOf(mid)).toEqual(["ERROR_BUDGET_EXCEEDED", "SOAKING"]);
     expect(evaluateWave(evidence({ perMeter: outcomes(99, [{ status: "pending" }]), soakEndsAt: null, healthAfterSoak: null }), PAUSE, CALM, NOW).decision).toBe("wait");
-    expect(countOutcomes([{ status: "ok" }, { status: "timeout" }, { status: "failed", code: "E105" }, { status: "failed", code: "E105" }, { status: "pending" }])).toEqual({ ok: 1, pending: 1, failed: { timeout: 1, E105: 2 } });
+    expect(countOutcomes([{ status: "ok" }, { status: "timeout" }, { status: "failed", code: "E105" }, { status: "failed", code: "E105" }, { status: "pending" }])).toEqual({
+      ok: 1,
+      pending: 1,
+      failed: { timeout: 1, E105: 2 },
+    });
   });
 
   it("continues when the wave is healthy after the soak", () => {
@@ -64,7 +68,9 @@ describe("evaluateWave", () => {
     expect(r.decision).toBe("abort");
     expect(codesOf(r)).toEqual(["ERROR_BUDGET_EXCEEDED", "SOAKING"]);
     const three = outcomes(97, [{ status: "timeout" }, { status: "timeout" }, { status: "timeout" }]);
-    expect(codesOf(evaluateWave(evidence({ perMeter: three, healthAfterSoak: { reRegistered: 97, hashMatches: 97, newFaults: {} } }), { ...PAUSE, successPct: 90 }, CALM, NOW))).toEqual(["HEALTHY"]);
+    expect(
+      codesOf(evaluateWave(evidence({ perMeter: three, healthAfterSoak: { reRegistered: 97, hashMatches: 97, newFaults: {} } }), { ...PAUSE, successPct: 90 }, CALM, NOW)),
+    ).toEqual(["HEALTHY"]);
   });
 
   it("counts new faults above baseline as errors, and uses the percentage limit", () => {

@@ -4,11 +4,7 @@
 import { getJobTypeSpec, type JobType } from "./job-types";
 import { toMs, type DateInput, type Reason } from "./types";
 
-export type MeterOutcome =
-  | { status: "ok" }
-  | { status: "failed"; code: string }
-  | { status: "timeout" }
-  | { status: "pending" };
+export type MeterOutcome = { status: "ok" } | { status: "failed"; code: string } | { status: "timeout" } | { status: "pending" };
 
 export const WATCHED_FAULTS = ["E042", "E105", "LAST_GASP", "IPC_ERROR"] as const;
 export type WatchedFault = (typeof WATCHED_FAULTS)[number];
@@ -71,12 +67,7 @@ const SEVERITY: Record<GateDecision, number> = { continue: 0, wait: 1, pause: 2,
 /** A hash mismatch means a corrupt or foreign image reached a meter: stop everything. */
 const ABORT_ON_SIGHT = new Set(["FW_HASH_MISMATCH"]);
 
-export function evaluateWave(
-  evidence: WaveEvidence,
-  thresholds: GateThresholds,
-  context: GateContext,
-  now: Date,
-): { decision: GateDecision; reasons: Reason[] } {
+export function evaluateWave(evidence: WaveEvidence, thresholds: GateThresholds, context: GateContext, now: Date): { decision: GateDecision; reasons: Reason[] } {
   const reasons: Array<Reason & { decision: GateDecision }> = [];
   const { ok, pending } = evidence.outcomes;
   let failed = 0;

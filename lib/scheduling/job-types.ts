@@ -62,13 +62,7 @@ export const FOLLOW_UP_JOB_TYPE = "inspect" satisfies JobType;
 export const MAX_WAVE_SIZE = 100;
 
 /** Refusals and integrity failures: retrying cannot change the outcome. */
-export const FINAL_FAILURE_CODES = [
-  "FW_HASH_MISMATCH",
-  "HES_TOO_OLD",
-  "PAIR_INCOMPATIBLE",
-  "CERT_EXPIRED",
-  "E042",
-] as const;
+export const FINAL_FAILURE_CODES = ["FW_HASH_MISMATCH", "HES_TOO_OLD", "PAIR_INCOMPATIBLE", "CERT_EXPIRED", "E042"] as const;
 
 const TRANSIENT_REMOTE: Record<string, RetryPolicy> = {
   E105: { maxAttempts: 4, baseDelayMs: 5 * 60_000, maxDelayMs: 2 * 3_600_000, factor: 2, jitter: 0.2 },
@@ -85,48 +79,108 @@ const NIGHT = { start: "01:00", end: "05:00" };
 
 export const JOB_TYPES: Readonly<Record<JobType, JobTypeSpec>> = {
   inspect: {
-    execution: "field", isRisky: false, defaultWaveSize: 50, defaultCanarySize: 5, offPeak: null,
-    soakMinutes: 0, minutesPerMeter: 45, retry: {}, approvalAbove: null,
+    execution: "field",
+    isRisky: false,
+    defaultWaveSize: 50,
+    defaultCanarySize: 5,
+    offPeak: null,
+    soakMinutes: 0,
+    minutesPerMeter: 45,
+    retry: {},
+    approvalAbove: null,
   },
   calibrate: {
-    execution: "field", isRisky: false, defaultWaveSize: 25, defaultCanarySize: 5, offPeak: null,
-    soakMinutes: 0, minutesPerMeter: 90, retry: {}, approvalAbove: null,
+    execution: "field",
+    isRisky: false,
+    defaultWaveSize: 25,
+    defaultCanarySize: 5,
+    offPeak: null,
+    soakMinutes: 0,
+    minutesPerMeter: 90,
+    retry: {},
+    approvalAbove: null,
   },
   // A verification, a survey and an audit exist to find faulty meters: what they find is
   // their result. Only a FOTA's hash mismatch (a bad image pushed) stops a campaign.
   fw_verify: {
-    execution: "remote", isRisky: false, defaultWaveSize: 100, defaultCanarySize: 10, offPeak: null,
-    soakMinutes: 5, minutesPerMeter: 5, retry: TRANSIENT_REMOTE, approvalAbove: null,
+    execution: "remote",
+    isRisky: false,
+    defaultWaveSize: 100,
+    defaultCanarySize: 10,
+    offPeak: null,
+    soakMinutes: 5,
+    minutesPerMeter: 5,
+    retry: TRANSIENT_REMOTE,
+    approvalAbove: null,
     findings: {
-      FW_HASH_MISMATCH: { label: "running build differs from the repository's hash", action: "firmware recovery boot through the local diagnostic interface, then re-flash a signed image", runbook: "firmware-integrity" },
+      FW_HASH_MISMATCH: {
+        label: "running build differs from the repository's hash",
+        action: "firmware recovery boot through the local diagnostic interface, then re-flash a signed image",
+        runbook: "firmware-integrity",
+      },
     },
   },
   rf_analysis: {
-    execution: "remote", isRisky: false, defaultWaveSize: 100, defaultCanarySize: 10, offPeak: null,
-    soakMinutes: 5, minutesPerMeter: 10, retry: TRANSIENT_REMOTE, approvalAbove: null,
+    execution: "remote",
+    isRisky: false,
+    defaultWaveSize: 100,
+    defaultCanarySize: 10,
+    offPeak: null,
+    soakMinutes: 5,
+    minutesPerMeter: 10,
+    retry: TRANSIENT_REMOTE,
+    approvalAbove: null,
     findings: {
       LOW_SNR: { label: "mesh SNR below 15 dB", action: "check the antenna mount and cables for oxidation or loose connections", runbook: "low-snr" },
     },
   },
   battery_audit: {
-    execution: "remote", isRisky: false, defaultWaveSize: 100, defaultCanarySize: 10, offPeak: null,
-    soakMinutes: 10, minutesPerMeter: 10, retry: TRANSIENT_REMOTE, approvalAbove: null,
+    execution: "remote",
+    isRisky: false,
+    defaultWaveSize: 100,
+    defaultCanarySize: 10,
+    offPeak: null,
+    soakMinutes: 10,
+    minutesPerMeter: 10,
+    retry: TRANSIENT_REMOTE,
+    approvalAbove: null,
     findings: {
       BATTERY_LOW: { label: "battery below 3.10 V", action: "replace the battery (batch the visits by area)", runbook: "battery" },
       SUPERCAP_FAIL: { label: "supercapacitor cannot carry a last gasp", action: "replace the supercapacitor, or the meter", runbook: "last-gasp-supercap" },
     },
   },
   comms_reset: {
-    execution: "remote", isRisky: true, defaultWaveSize: 50, defaultCanarySize: 10, offPeak: { start: "02:00", end: "05:00" },
-    soakMinutes: 30, minutesPerMeter: 10, retry: TRANSIENT_REMOTE, approvalAbove: 5_000,
+    execution: "remote",
+    isRisky: true,
+    defaultWaveSize: 50,
+    defaultCanarySize: 10,
+    offPeak: { start: "02:00", end: "05:00" },
+    soakMinutes: 30,
+    minutesPerMeter: 10,
+    retry: TRANSIENT_REMOTE,
+    approvalAbove: 5_000,
   },
   fota: {
-    execution: "remote", isRisky: true, defaultWaveSize: 50, defaultCanarySize: 20, offPeak: NIGHT,
-    soakMinutes: 60, minutesPerMeter: 40, retry: TRANSIENT_FOTA, approvalAbove: 1_000,
+    execution: "remote",
+    isRisky: true,
+    defaultWaveSize: 50,
+    defaultCanarySize: 20,
+    offPeak: NIGHT,
+    soakMinutes: 60,
+    minutesPerMeter: 40,
+    retry: TRANSIENT_FOTA,
+    approvalAbove: 1_000,
   },
   cert_renew: {
-    execution: "remote", isRisky: true, defaultWaveSize: 100, defaultCanarySize: 10, offPeak: NIGHT,
-    soakMinutes: 30, minutesPerMeter: 5, retry: TRANSIENT_REMOTE, approvalAbove: null,
+    execution: "remote",
+    isRisky: true,
+    defaultWaveSize: 100,
+    defaultCanarySize: 10,
+    offPeak: NIGHT,
+    soakMinutes: 30,
+    minutesPerMeter: 5,
+    retry: TRANSIENT_REMOTE,
+    approvalAbove: null,
   },
 };
 

@@ -27,7 +27,11 @@ describe("createZoneClock", () => {
 describe("createSlotFinder", () => {
   it("does not count the repeated fall-back hour as inside a window that starts within it", () => {
     // Denver, 2026-11-01: 01:00-01:59 happens twice; a 01:30-03:00 window is open 01:30-02:00 MDT, closed 01:00-01:30 MST.
-    const finder = createSlotFinder("America/Denver", compileWindowRules({ offPeak: { start: "01:30", end: "03:00" }, maintenanceWindows: null, blackoutDates: [] }), Date.parse("2026-11-01T00:00:00Z"));
+    const finder = createSlotFinder(
+      "America/Denver",
+      compileWindowRules({ offPeak: { start: "01:30", end: "03:00" }, maintenanceWindows: null, blackoutDates: [] }),
+      Date.parse("2026-11-01T00:00:00Z"),
+    );
     const first = finder.findSlot(Date.parse("2026-11-01T00:00:00Z"), 20 * 60_000)!;
     expect(new Date(first.start).toISOString()).toBe("2026-11-01T07:30:00.000Z");
     const long = finder.findSlot(Date.parse("2026-11-01T00:00:00Z"), 45 * 60_000)!;

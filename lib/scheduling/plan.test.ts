@@ -122,10 +122,7 @@ describe("planCampaign: local windows and DST", () => {
 
   it("handles a window crossing midnight (22:00-04:00)", () => {
     const { meters, gateways } = createFleet(3000, { timezones: ["Europe/Berlin"], gatewaysPerZone: 30, maxConcurrentSessions: 10 });
-    const plan = planCampaign(
-      { jobType: "battery_audit", meters, gateways, options: { offPeak: { start: "22:00", end: "04:00" }, canarySize: 0 } },
-      NOW,
-    );
+    const plan = planCampaign({ jobType: "battery_audit", meters, gateways, options: { offPeak: { start: "22:00", end: "04:00" }, canarySize: 0 } }, NOW);
     const starts: number[] = [];
     forEachWaveMinute(plan, (local) => expect(isInWindow(local.minutes, 22 * 60, 4 * 60)).toBe(true));
     for (const w of plan.waves) starts.push(readLocal(Date.parse(w.startAt), w.timezone).minutes);
@@ -147,10 +144,7 @@ describe("planCampaign: local windows and DST", () => {
 
   it("honours maintenance windows, intersected with the off-peak window", () => {
     const { meters, gateways } = createFleet(300, { gatewaysPerZone: 3, maxConcurrentSessions: 20 });
-    const plan = planCampaign(
-      fotaInput(meters, gateways, { waveSize: 50, maintenanceWindows: [{ days: ["tue", "sat"], start: "03:00", end: "06:00" }] }),
-      NOW,
-    );
+    const plan = planCampaign(fotaInput(meters, gateways, { waveSize: 50, maintenanceWindows: [{ days: ["tue", "sat"], start: "03:00", end: "06:00" }] }), NOW);
     expect(plan.waves.length).toBeGreaterThan(3);
     forEachWaveMinute(plan, (local) => {
       expect(["tue", "sat"]).toContain(local.weekday);
@@ -168,9 +162,7 @@ describe("planCampaign: local windows and DST", () => {
 
 describe("planCampaign: canary", () => {
   const gateways = { "GW-A": { maxConcurrentSessions: 10 }, "GW-B": { maxConcurrentSessions: 10 }, "GW-C": { maxConcurrentSessions: 10 } };
-  const base = Array.from({ length: 60 }, (_, i) =>
-    createMeter({ id: `EM-20000${i + 10}`, gatewayId: ["GW-A", "GW-B"][i % 2], installedAt: "2020-01-01T00:00:00Z", snr: 30 }),
-  );
+  const base = Array.from({ length: 60 }, (_, i) => createMeter({ id: `EM-20000${i + 10}`, gatewayId: ["GW-A", "GW-B"][i % 2], installedAt: "2020-01-01T00:00:00Z", snr: 30 }));
   const special = [
     createMeter({ id: "EM-3000001", gatewayId: "GW-A", installedAt: "2009-05-01T00:00:00Z" }),
     createMeter({ id: "GM-3000002", gatewayId: "GW-B", kind: "gas", batteryV: 2.9 }),
@@ -194,7 +186,12 @@ describe("planCampaign: canary", () => {
     const firstMain = plan.waves.findIndex((w) => !w.isCanary);
     expect(plan.waves.slice(0, firstMain).every((w) => w.isCanary)).toBe(true);
     expect(plan.waves.slice(firstMain).every((w) => !w.isCanary)).toBe(true);
-    expect(plan.waves.filter((w) => w.isCanary).flatMap((w) => w.meterIds).sort()).toEqual([...canaryIds].sort());
+    expect(
+      plan.waves
+        .filter((w) => w.isCanary)
+        .flatMap((w) => w.meterIds)
+        .sort(),
+    ).toEqual([...canaryIds].sort());
     expect(new Set(meterIdsOf(plan)).size).toBe(meters.length);
   });
 

@@ -96,7 +96,10 @@ export interface Plan {
 }
 
 export class PlanInputError extends Error {
-  constructor(public readonly code: string, message: string) {
+  constructor(
+    public readonly code: string,
+    message: string,
+  ) {
     super(message);
     this.name = "PlanInputError";
   }
@@ -221,7 +224,9 @@ function pickCanary(meters: PlanMeter[], eligible: number[], size: number, nowMs
     snr: (i: number) => `lowest SNR: ${meters[i].snr} dB`,
   };
   // Coverage first: a bad firmware pair is the likeliest way to brick a cohort.
-  const pairs = [...bestOfPair].flatMap(([metrology, byComms]) => [...byComms].map(([comms, best]) => [`${metrology} / ${comms}`, best] as const)).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const pairs = [...bestOfPair]
+    .flatMap(([metrology, byComms]) => [...byComms].map(([comms, best]) => [`${metrology} / ${comms}`, best] as const))
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   for (const [pair, best] of pairs) add(best.idx, `riskiest meter on firmware pair ${pair} (${best.n} eligible)`);
   if (oldest.ids.length) add(oldest.ids[0], describe.oldest(oldest.ids[0]));
   if (lowestBattery.ids.length) add(lowestBattery.ids[0], describe.battery(lowestBattery.ids[0]));
@@ -348,9 +353,7 @@ export function planCampaign(input: PlanInput, now: Date): Plan {
     const gwProblem = gwState.problem;
     let tzProblem = zoneProblem.get(m.timezone);
     if (tzProblem === undefined) {
-      tzProblem = isValidTimeZone(m.timezone)
-        ? null
-        : { code: "TIMEZONE_INVALID", message: `"${m.timezone}" is not an IANA time zone; local windows cannot be computed` };
+      tzProblem = isValidTimeZone(m.timezone) ? null : { code: "TIMEZONE_INVALID", message: `"${m.timezone}" is not an IANA time zone; local windows cannot be computed` };
       zoneProblem.set(m.timezone, tzProblem);
     }
     const check = preflight(m);
@@ -393,7 +396,10 @@ export function planCampaign(input: PlanInput, now: Date): Plan {
   let scheduledMeters = 0;
   const metersPerGateway: Record<string, number> = {};
   let maxGatewayShare: BlastRadius["maxGatewayShare"] = null;
-  for (const [isCanary, indices] of [[true, [...picks.keys()]], [false, mainIndices]] as const) {
+  for (const [isCanary, indices] of [
+    [true, [...picks.keys()]],
+    [false, mainIndices],
+  ] as const) {
     const groups = [...groupByZone(meters, indices)].map(([tz, members]) => ({
       tz,
       finder: getFinder(tz),
@@ -498,8 +504,7 @@ export function planCampaign(input: PlanInput, now: Date): Plan {
 
 function summarize(
   waves: Wave[],
-  facts: Pick<PlanSummary, "scheduledMeters" | "excludedMeters" | "windowsUsed" | "metersPerGateway"> &
-    Pick<BlastRadius, "maxGatewayShare" | "kinds" | "zones">,
+  facts: Pick<PlanSummary, "scheduledMeters" | "excludedMeters" | "windowsUsed" | "metersPerGateway"> & Pick<BlastRadius, "maxGatewayShare" | "kinds" | "zones">,
 ): PlanSummary {
   // Sweep over wave intervals: waves never overlap today, but the figure must stay true if they do.
   const events: Array<[number, number]> = [];
@@ -570,9 +575,7 @@ export function retimeWaves(input: { jobType: JobType; options?: PlanOptions; so
 /** How late a wave may start and still count as inside its window (the dispatcher's tick lag). */
 export const WAVE_START_GRACE_MS = 5 * MINUTE_MS;
 
-export type WaveStartCheck =
-  | { ok: true }
-  | { ok: false; next: { startAt: Date; windowStart: Date; windowEnd: Date } | null };
+export type WaveStartCheck = { ok: true } | { ok: false; next: { startAt: Date; windowStart: Date; windowEnd: Date } | null };
 
 /**
  * The dispatcher's check at wave start: may this wave start at `at` (its run, less the grace, inside
@@ -580,7 +583,10 @@ export type WaveStartCheck =
  * next slot where its whole run fits, or null when none lies within the search horizon.
  * Returns null for rules that allow any time (nothing to check).
  */
-export function createWaveStartCheck(jobType: JobType, options?: PlanOptions): ((wave: { timezone: string; windowStart: Date | null; windowEnd: Date | null }, at: Date) => WaveStartCheck) | null {
+export function createWaveStartCheck(
+  jobType: JobType,
+  options?: PlanOptions,
+): ((wave: { timezone: string; windowStart: Date | null; windowEnd: Date | null }, at: Date) => WaveStartCheck) | null {
   const { spec, rules } = readOptions({ jobType, meters: [], gateways: {}, options });
   if (isAnyTime(rules)) return null;
   const waveMs = spec.minutesPerMeter * MINUTE_MS;

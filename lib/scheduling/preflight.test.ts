@@ -78,7 +78,9 @@ describe("preflightMeter", () => {
     expect(codes({ metrology: "1.0.0", comms: "2.0.0" }, createCatalogue({ images: unsigned }))).toEqual(["FW_IMAGE_UNSIGNED"]);
     // The same refusal every meter's preflight gives, on top of its own checks.
     const meter = createMeter();
-    expect(codesOf(preflightMeter(meter, { ...FOTA, targetFirmware: { metrology: "1.0.0", comms: "2.0.0" }, catalogue: createCatalogue({ images: unsigned }) }, NOW))).toContain("FW_IMAGE_UNSIGNED");
+    expect(codesOf(preflightMeter(meter, { ...FOTA, targetFirmware: { metrology: "1.0.0", comms: "2.0.0" }, catalogue: createCatalogue({ images: unsigned }) }, NOW))).toContain(
+      "FW_IMAGE_UNSIGNED",
+    );
   });
 
   it("gives every refusal a human message", () => {

@@ -46,7 +46,13 @@ describe("findDueMeters", () => {
 
   it("brings re-verification forward on accuracy drift or fault rate", () => {
     const fresh = [meter("EM-5", "temperate", "2025-06-01T00:00:00Z"), meter("EM-6", "temperate", "2025-06-01T00:00:00Z"), meter("EM-7", "temperate", "2025-06-01T00:00:00Z")];
-    const due = findDueMeters(fresh, ZONES, {}, { "EM-5": { accuracyDriftPct: -0.35 }, "EM-6": { faultRatePerMonth: 4 }, "EM-7": { accuracyDriftPct: 0.1, faultRatePerMonth: 0.5 } }, NOW);
+    const due = findDueMeters(
+      fresh,
+      ZONES,
+      {},
+      { "EM-5": { accuracyDriftPct: -0.35 }, "EM-6": { faultRatePerMonth: 4 }, "EM-7": { accuracyDriftPct: 0.1, faultRatePerMonth: 0.5 } },
+      NOW,
+    );
     expect(due.map((d) => [d.meterId, d.reason, d.dueAt])).toEqual([
       ["EM-5", "ACCURACY_DRIFT", NOW.toISOString()],
       ["EM-6", "FAULT_RATE", NOW.toISOString()],

@@ -1,17 +1,7 @@
 // Allowed time for one zone: off-peak window ∩ maintenance windows, minus
 // blackout dates, all in local wall-clock time, turned into UTC intervals
 // lazily, two weeks at a time, so a million-meter plan stays cheap.
-import {
-  DAY_MS,
-  MINUTE_MS,
-  createZoneClock,
-  formatClock,
-  formatLocal,
-  formatLocalDay,
-  getWeekday,
-  parseClock,
-  type ZoneClock,
-} from "./local-time";
+import { DAY_MS, MINUTE_MS, createZoneClock, formatClock, formatLocal, formatLocalDay, getWeekday, parseClock, type ZoneClock } from "./local-time";
 
 export const WEEKDAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
@@ -43,9 +33,7 @@ export const SEARCH_HORIZON_MS = 400 * DAY_MS;
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 
 export function compileWindowRules(rules: WindowRules): CompiledRules {
-  const offPeak = rules.offPeak
-    ? { startMin: parseClock(rules.offPeak.start), endMin: parseClock(rules.offPeak.end) }
-    : null;
+  const offPeak = rules.offPeak ? { startMin: parseClock(rules.offPeak.start), endMin: parseClock(rules.offPeak.end) } : null;
   const maintenance = rules.maintenanceWindows?.length
     ? rules.maintenanceWindows.map((w) => {
         const unknown = w.days.filter((d) => !(WEEKDAYS as readonly string[]).includes(d));
@@ -164,7 +152,8 @@ export function createSlotFinder(timeZone: string, rules: CompiledRules, startMs
         const s = ls - seg.offsetMs;
         const e = le - seg.offsetMs;
         const n = ends.length;
-        if (n && ends[n - 1] === s) ends[n - 1] = e; // continuous across a chunk or offset boundary
+        if (n && ends[n - 1] === s)
+          ends[n - 1] = e; // continuous across a chunk or offset boundary
         else {
           starts.push(s);
           ends.push(e);

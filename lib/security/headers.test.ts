@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { buildCsp, createNonce, securityHeaders } from "./headers";
 
-const directive = (csp: string, name: string) => csp.split("; ").find((d) => d.startsWith(name + " "))?.slice(name.length + 1).split(" ") ?? null;
+const directive = (csp: string, name: string) =>
+  csp
+    .split("; ")
+    .find((d) => d.startsWith(name + " "))
+    ?.slice(name.length + 1)
+    .split(" ") ?? null;
 
 describe("content security policy", () => {
   it("forbids framing and allows scripts only by the request's nonce", () => {

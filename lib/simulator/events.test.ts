@@ -68,8 +68,7 @@ describe("createEventStream", () => {
 
   it("emits every code of the contract within 20 000 lines of the default stream", () => {
     const seen = new Set<string>();
-    for (const { line } of takeEvents(createEventStream({ fleet, seed: 3, start: START, ratePerSec: 200 }), 20_000))
-      seen.add(String(readLine(line).fields.code));
+    for (const { line } of takeEvents(createEventStream({ fleet, seed: 3, start: START, ratePerSec: 200 }), 20_000)) seen.add(String(readLine(line).fields.code));
     expect([...seen].sort()).toEqual([...CODE_LIST].sort());
   });
 

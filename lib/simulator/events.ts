@@ -2,17 +2,7 @@
 // a root-cause analysis can find: chronic cohorts in the fleet data (old dividers, expired
 // certificates, incompatible firmware, weak links, a 4.1.3 TLS stack) plus scenario causes.
 import { CODES, STEPS, type Code, type LedState, type Severity, type Step } from "@/lib/audit/codes";
-import {
-  compareVersions,
-  clamp,
-  getBuildSha256,
-  getMeterId,
-  getTamperedSha256,
-  isFirmwarePairCompatible,
-  METER_FLAGS,
-  YEAR_MS,
-  type Fleet,
-} from "./fleet";
+import { compareVersions, clamp, getBuildSha256, getMeterId, getTamperedSha256, isFirmwarePairCompatible, METER_FLAGS, YEAR_MS, type Fleet } from "./fleet";
 import { createRandom, type Random, type Seed } from "./random";
 import { getUtcOffsetMinutes, REGION_TIMEZONES, type RegionTimezone } from "./region";
 import { createDefaultScenario, resolveScenario, type ResolvedEffect, type Scenario } from "./scenario";
@@ -126,12 +116,25 @@ const CHRONIC: [SourceKind, number][] = [
 
 // What each scripted cause adds while it is active, scaled by severity and ramp.
 const EFFECT_SOURCES: Record<ResolvedEffect["event"], [SourceKind, number][]> = {
-  interference: [["E105", 0.05], ["LOW_SNR", 0.015]],
-  heatwave: [["HOTSPOT", 0.02], ["SUPERCAP_FAIL", 0.005]],
-  storm: [["LAST_GASP", 0.06], ["SUPERCAP_FAIL", 0.006]],
+  interference: [
+    ["E105", 0.05],
+    ["LOW_SNR", 0.015],
+  ],
+  heatwave: [
+    ["HOTSPOT", 0.02],
+    ["SUPERCAP_FAIL", 0.005],
+  ],
+  storm: [
+    ["LAST_GASP", 0.06],
+    ["SUPERCAP_FAIL", 0.006],
+  ],
   tamper_burst: [["E042", 0.012]],
   firmware_cohort: [["IPC_ERROR", 0.02]],
-  fota_wave: [["fota_step_ok", 0.04], ["HES_TIMEOUT", 0.02], ["FOTA_FAILED", 0.003]],
+  fota_wave: [
+    ["fota_step_ok", 0.04],
+    ["HES_TIMEOUT", 0.02],
+    ["FOTA_FAILED", 0.003],
+  ],
 };
 
 const HEARTBEAT_RATE = 0.7;
@@ -155,12 +158,25 @@ const FLEET_CHRONIC_PER_METER_DAY: Partial<Record<SourceKind, number>> = {
   FW_HASH_MISMATCH: 0.0004,
 };
 const FLEET_EFFECT_PER_METER_HOUR: Record<ResolvedEffect["event"], [SourceKind, number][]> = {
-  interference: [["E105", 0.2], ["LOW_SNR", 0.1]],
-  heatwave: [["HOTSPOT", 0.03], ["SUPERCAP_FAIL", 0.008]],
-  storm: [["LAST_GASP", 0.05], ["SUPERCAP_FAIL", 0.005]],
+  interference: [
+    ["E105", 0.2],
+    ["LOW_SNR", 0.1],
+  ],
+  heatwave: [
+    ["HOTSPOT", 0.03],
+    ["SUPERCAP_FAIL", 0.008],
+  ],
+  storm: [
+    ["LAST_GASP", 0.05],
+    ["SUPERCAP_FAIL", 0.005],
+  ],
   tamper_burst: [["E042", 0.05]],
   firmware_cohort: [["IPC_ERROR", 0.25]],
-  fota_wave: [["fota_step_ok", 0.5], ["HES_TIMEOUT", 0.2], ["FOTA_FAILED", 0.02]],
+  fota_wave: [
+    ["fota_step_ok", 0.5],
+    ["HES_TIMEOUT", 0.2],
+    ["FOTA_FAILED", 0.02],
+  ],
 };
 const STEP_OK_SHARE = 0.13;
 
@@ -221,8 +237,7 @@ export class EventStream implements IterableIterator<StreamEvent> {
     this.t = this.startMs;
     this.meanGapMs = 1000 / input.ratePerSec;
     const scenario = input.scenario ?? "default";
-    const resolved =
-      scenario === "none" ? [] : resolveScenario(scenario === "default" ? createDefaultScenario(input.fleet, input.seed) : scenario, input.fleet);
+    const resolved = scenario === "none" ? [] : resolveScenario(scenario === "default" ? createDefaultScenario(input.fleet, input.seed) : scenario, input.fleet);
     this.effects = [...resolved.map((e) => ({ ...e, startMs: e.startMs + this.startMs, endMs: e.endMs + this.startMs })), ...(this.world?.effects ?? [])];
 
     const f = this.fleet;
@@ -346,10 +361,11 @@ export class EventStream implements IterableIterator<StreamEvent> {
       if (e.event === "heatwave") this.zoneHeatC[this.fleet.region.climateZones.findIndex((z) => z.id === e.zone)] += e.riseC * intensity;
       for (const [kind, rate, pool] of this.effectPools.get(e)!) sources.push({ kind, rate, pool, effect: e, weight: rate * intensity });
     }
-    if (this.world) for (let g = 0; g < this.fleet.gateways.length; g++) {
-      const loss = this.world.getGatewayLossDb(g, t);
-      if (loss > 0) this.gatewayLossDb.set(g, loss);
-    }
+    if (this.world)
+      for (let g = 0; g < this.fleet.gateways.length; g++) {
+        const loss = this.world.getGatewayLossDb(g, t);
+        if (loss > 0) this.gatewayLossDb.set(g, loss);
+      }
     // Fleet density: heartbeats fill what the faults leave, so the fault shares stay as computed.
     if (this.isFleetDensity) {
       const heartbeat = Math.max(0.05, 1 - sources.reduce((a, s) => a + s.weight, 0));
@@ -440,7 +456,16 @@ export class EventStream implements IterableIterator<StreamEvent> {
         return this.createStepOk(rng.pick(this.jobs));
       case "fota_step_ok": {
         const i = pick(source.pool);
-        return { meter: i, code: "STEP_OK", led: "green_steady", step: "fota", job: this.jobByStep.fota.id, result: "ok", ...this.firmwareOf(i), msg: "firmware image applied and verified" };
+        return {
+          meter: i,
+          code: "STEP_OK",
+          led: "green_steady",
+          step: "fota",
+          job: this.jobByStep.fota.id,
+          result: "ok",
+          ...this.firmwareOf(i),
+          msg: "firmware image applied and verified",
+        };
       }
       case "E105":
         return this.createRfTimeout(pick(source.pool));
@@ -501,7 +526,15 @@ export class EventStream implements IterableIterator<StreamEvent> {
         const i = pick(source.pool);
         const max = this.fleet.gateways[m.gateway[i]!]!.maxConcurrentSessions;
         const job = source.effect ? this.jobByStep.fota : rng.pick(this.jobs);
-        return { meter: i, code: "HES_TIMEOUT", step: job.step, job: job.id, result: "timeout", extra: [["sessions", `${max}/${max}`]], msg: "head-end gave up after 30 s: gateway sessions saturated" };
+        return {
+          meter: i,
+          code: "HES_TIMEOUT",
+          step: job.step,
+          job: job.id,
+          result: "timeout",
+          extra: [["sessions", `${max}/${max}`]],
+          msg: "head-end gave up after 30 s: gateway sessions saturated",
+        };
       }
       case "LAST_GASP": {
         const i = source.pool ? pick(source.pool) : this.pickMeterOfKind((k) => k === 0);

@@ -85,12 +85,21 @@ describe("generateFleet", () => {
   });
 
   it("derives link quality from distance: near meters hear their gateway better", () => {
-    let near = 0, nearN = 0, far = 0, farN = 0;
+    let near = 0,
+      nearN = 0,
+      far = 0,
+      farN = 0;
     for (let i = 0; i < fleet.meters.count; i++) {
       const g = fleet.gateways[fleet.meters.gateway[i]!]!;
       const d = getDistanceKm(fleet.meters.lat[i]!, fleet.meters.lon[i]!, g.lat, g.lon);
-      if (d < 0.5) { near += fleet.meters.rssi[i]!; nearN++; }
-      if (d > 2) { far += fleet.meters.rssi[i]!; farN++; }
+      if (d < 0.5) {
+        near += fleet.meters.rssi[i]!;
+        nearN++;
+      }
+      if (d > 2) {
+        far += fleet.meters.rssi[i]!;
+        farN++;
+      }
     }
     expect(near / nearN - far / farN).toBeGreaterThan(10);
   });

@@ -373,9 +373,7 @@ export function generateFleet(input: GenerateFleetInput): Fleet {
     ...METROLOGY_VERSIONS.map((version) => createImage("metrology", version)),
     ...COMMS_VERSIONS.map((version) => createImage("comms", version)),
   ];
-  const compatibility = METROLOGY_VERSIONS.flatMap((mv) =>
-    COMMS_VERSIONS.map((cv) => ({ metrologyVersion: mv, commsVersion: cv, compatible: isFirmwarePairCompatible(mv, cv) })),
-  );
+  const compatibility = METROLOGY_VERSIONS.flatMap((mv) => COMMS_VERSIONS.map((cv) => ({ metrologyVersion: mv, commsVersion: cv, compatible: isFirmwarePairCompatible(mv, cv) })));
 
   return {
     seed: input.seed,

@@ -3,7 +3,14 @@ import { createRandom, createWeightedPicker, hashSeed } from "./random";
 
 describe("random", () => {
   it("repeats the same sequence for the same seed and differs for another", () => {
-    const draw = (seed: number | string) => Array.from({ length: 50 }, ((r) => () => r.nextUint32())(createRandom(seed)));
+    const draw = (seed: number | string) =>
+      Array.from(
+        { length: 50 },
+        (
+          (r) => () =>
+            r.nextUint32()
+        )(createRandom(seed)),
+      );
     expect(draw(7)).toEqual(draw(7));
     expect(draw("fleet")).toEqual(draw("fleet"));
     expect(draw(7)).not.toEqual(draw(8));

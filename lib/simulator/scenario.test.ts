@@ -35,12 +35,15 @@ describe("scenarios", () => {
 
   it("names the event and key of every problem", () => {
     const problems = problemsOf(() =>
-      parseScenario(`events:
+      parseScenario(
+        `events:
   - { at: 10m, event: interference, gateway: G42, severity: 2 }
   - { at: soon, event: heatwave, zone: tropical }
   - { at: 1m, event: storm }
   - { at: 1m, event: earthquake }
-`, "bad.yaml"),
+`,
+        "bad.yaml",
+      ),
     );
     expect(problems).toEqual(
       expect.arrayContaining([

@@ -22,9 +22,7 @@ export function parseDurationMs(value: string | number): number {
   return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
 }
 
-const durationSchema = z
-  .union([z.number().nonnegative(), z.string().regex(DURATION_RE, "expected a duration like 30s, 10m, 2h, 1d")])
-  .transform((v) => parseDurationMs(v));
+const durationSchema = z.union([z.number().nonnegative(), z.string().regex(DURATION_RE, "expected a duration like 30s, 10m, 2h, 1d")]).transform((v) => parseDurationMs(v));
 const gatewayIdSchema = z.string().regex(/^GW-[0-9]{4,}$/, "expected a gateway id like GW-0042");
 const semverSchema = z.string().regex(/^\d+\.\d+\.\d+$/, "expected a version like 3.4.1");
 const severitySchema = z.number().min(0, "severity is 0..1").max(1, "severity is 0..1").default(0.8);
@@ -118,9 +116,7 @@ export function parseScenario(text: string, source = "scenario"): Scenario {
   if (!result.success) {
     const isArrayForm = Array.isArray(raw);
     // The union reports both branches; keep the issues of the branch matching the input's shape.
-    const issues = result.error.issues.flatMap((issue) =>
-      issue.code === "invalid_union" ? (issue.errors[isArrayForm ? 0 : 1] ?? []) : [issue],
-    );
+    const issues = result.error.issues.flatMap((issue) => (issue.code === "invalid_union" ? (issue.errors[isArrayForm ? 0 : 1] ?? []) : [issue]));
     throw new ScenarioError(
       source,
       issues.map((i) => `${formatPath(i.path, isArrayForm)}: ${i.message}`),

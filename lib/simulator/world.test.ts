@@ -66,7 +66,8 @@ describe("world facts -> head-end answers", () => {
     expect(bad).toMatchObject({ status: "fail", code: "IPC_ERROR" });
     const good = await hes.sendCommand({ meterId: m.id, step: "fota", idempotencyKey: "f2", params: { metrology: "3.4.1", comms: "6.1.0" } });
     expect(["ok", "fail"]).toContain(good.status);
-    if (good.status === "fail") expect(good.code).toBe("FOTA_FAILED"); // the 2 % brick chance, never the pair
+    if (good.status === "fail")
+      expect(good.code).toBe("FOTA_FAILED"); // the 2 % brick chance, never the pair
     else {
       // The stream now reports the pair the head-end flashed.
       const stream = createEventStream({ fleet, world: hes.world, seed: "after-fota", start: NOW, ratePerSec: 100, scenario: "none" });
@@ -85,7 +86,9 @@ describe("world facts -> head-end answers", () => {
     expect(await hes.sendCommand({ meterId: weak.id, step: "battery_audit", idempotencyKey: "b1" })).toMatchObject({ status: "fail", code: "SUPERCAP_FAIL" });
     const supercapLines = () => {
       const s = createEventStream({ fleet, world, density: "dense", seed: "fix-stream", start: NOW, ratePerSec: 100, scenario: "none" });
-      return takeEvents(s, 100_000).filter((e) => e.line.includes("SUPERCAP_FAIL")).map((e) => /(EM|GM|WM)-\d+/.exec(e.line)![0]);
+      return takeEvents(s, 100_000)
+        .filter((e) => e.line.includes("SUPERCAP_FAIL"))
+        .map((e) => /(EM|GM|WM)-\d+/.exec(e.line)![0]);
     };
     const failing = new Set([weak.id, ...supercapLines()]);
     expect(failing.size).toBeGreaterThan(20);

@@ -69,9 +69,7 @@ export class World {
     this.fleet = options.fleet;
     this.seed = options.seed ?? options.fleet.seed;
     const start = options.scenarioStart ?? options.fleet.now;
-    this.effects = options.scenario
-      ? resolveScenario(options.scenario, options.fleet).map((e) => ({ ...e, startMs: e.startMs + start, endMs: e.endMs + start }))
-      : [];
+    this.effects = options.scenario ? resolveScenario(options.scenario, options.fleet).map((e) => ({ ...e, startMs: e.startMs + start, endMs: e.endMs + start })) : [];
     // A few comms modules hang; drawn from the world's own fork so the fleet's draws are unchanged.
     const rng = createRandom(this.seed).fork("world:stuck");
     const share = options.stuckShare ?? 0.002;

@@ -16,10 +16,7 @@ export default async function AdminPage() {
         <h1>Admin</h1>
         <p>Users, roles and the audit trail of sign-ins and privileged actions.</p>
       </div>
-      <UsersAdmin
-        meId={me.id}
-        users={users.map((u) => ({ ...u, name: u.name ?? "", createdAt: u.createdAt.toISOString(), updatedAt: u.updatedAt.toISOString() }))}
-      />
+      <UsersAdmin meId={me.id} users={users.map((u) => ({ ...u, name: u.name ?? "", createdAt: u.createdAt.toISOString(), updatedAt: u.updatedAt.toISOString() }))} />
       <h2>Audit trail</h2>
       <AuditEventsTable
         events={events.map((e) => ({

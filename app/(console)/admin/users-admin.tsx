@@ -42,10 +42,17 @@ export function UsersAdmin({ users, meId }: { users: UserRow[]; meId: string }) 
           disabled={pending}
           onChange={(e) => {
             const role = e.target.value;
-            run(() => changeUserRoleAction({ userId: c.row.original.id, role }), () => `${c.row.original.email} is now ${role}.`);
+            run(
+              () => changeUserRoleAction({ userId: c.row.original.id, role }),
+              () => `${c.row.original.email} is now ${role}.`,
+            );
           }}
         >
-          {ROLES.map((r) => <option key={r} value={r}>{r}</option>)}
+          {ROLES.map((r) => (
+            <option key={r} value={r}>
+              {r}
+            </option>
+          ))}
         </select>
       ),
     }),
@@ -60,14 +67,24 @@ export function UsersAdmin({ users, meId }: { users: UserRow[]; meId: string }) 
             <button
               type="button"
               disabled={pending || u.id === meId}
-              onClick={() => run(() => setUserDisabledAction({ userId: u.id, disabled: !u.disabled }), () => `${u.email} ${u.disabled ? "enabled" : "disabled"}.`)}
+              onClick={() =>
+                run(
+                  () => setUserDisabledAction({ userId: u.id, disabled: !u.disabled }),
+                  () => `${u.email} ${u.disabled ? "enabled" : "disabled"}.`,
+                )
+              }
             >
               {u.disabled ? "Enable" : "Disable"}
             </button>
             <button
               type="button"
               disabled={pending}
-              onClick={() => run(() => resetUserPasswordAction({ userId: u.id }), (d) => `New password for ${u.email} (shown once): ${d.password}`)}
+              onClick={() =>
+                run(
+                  () => resetUserPasswordAction({ userId: u.id }),
+                  (d) => `New password for ${u.email} (shown once): ${d.password}`,
+                )
+              }
             >
               Reset password
             </button>
@@ -100,16 +117,31 @@ export function UsersAdmin({ users, meId }: { users: UserRow[]; meId: string }) 
         </div>
       )}
       <form className="card row" onSubmit={onCreate} aria-label="Create user" data-testid="create-user-form" style={{ marginBottom: 12, alignItems: "flex-end" }}>
-        <label>E-mail<input name="email" type="email" required data-testid="new-user-email" /></label>
-        <label>Name<input name="name" required data-testid="new-user-name" /></label>
+        <label>
+          E-mail
+          <input name="email" type="email" required data-testid="new-user-email" />
+        </label>
+        <label>
+          Name
+          <input name="name" required data-testid="new-user-name" />
+        </label>
         <label>
           Role
           <select name="role" defaultValue="viewer" data-testid="new-user-role">
-            {ROLES.map((r) => <option key={r} value={r}>{r}</option>)}
+            {ROLES.map((r) => (
+              <option key={r} value={r}>
+                {r}
+              </option>
+            ))}
           </select>
         </label>
-        <label>Password (blank = generate)<input name="password" type="password" minLength={10} autoComplete="new-password" /></label>
-        <button className="primary" type="submit" disabled={pending} data-testid="create-user-submit">Create user</button>
+        <label>
+          Password (blank = generate)
+          <input name="password" type="password" minLength={10} autoComplete="new-password" />
+        </label>
+        <button className="primary" type="submit" disabled={pending} data-testid="create-user-submit">
+          Create user
+        </button>
       </form>
       <div className="card" style={{ padding: 0 }}>
         <DataTable table={table} testId="users-table" rowProps={(r) => ({ "data-testid": `user-row-${r.original.email}` })} />

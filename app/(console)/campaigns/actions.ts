@@ -32,22 +32,18 @@ export const previewCampaignAction = authedAction("campaigns.manage", previewSch
  * Create, and start right away when asked (the form's "Create and start"). A refused start
  * leaves the campaign a draft, and says why (startError) with its id: nothing half-made.
  */
-export const createCampaignAction = authedAction(
-  "campaigns.manage",
-  createCampaignSchema.extend({ start: z.boolean().default(false) }),
-  async ({ start, ...rest }, user) => {
-    const created = await createCampaign(rest, user);
-    revalidatePath("/campaigns");
-    if (!start) return { id: created.id, status: created.status, startError: null };
-    try {
-      const c = await startCampaign({ campaignId: created.id }, user);
-      return { id: c.id, status: c.status, startError: null };
-    } catch (err) {
-      if (!isAppError(err)) throw err;
-      return { id: created.id, status: created.status, startError: err.message };
-    }
-  },
-);
+export const createCampaignAction = authedAction("campaigns.manage", createCampaignSchema.extend({ start: z.boolean().default(false) }), async ({ start, ...rest }, user) => {
+  const created = await createCampaign(rest, user);
+  revalidatePath("/campaigns");
+  if (!start) return { id: created.id, status: created.status, startError: null };
+  try {
+    const c = await startCampaign({ campaignId: created.id }, user);
+    return { id: c.id, status: c.status, startError: null };
+  } catch (err) {
+    if (!isAppError(err)) throw err;
+    return { id: created.id, status: created.status, startError: err.message };
+  }
+});
 
 export const startCampaignAction = authedAction("campaigns.manage", campaignIdSchema, async ({ campaignId }, user) => {
   const c = await startCampaign({ campaignId }, user);

@@ -12,9 +12,23 @@ type CampaignChange = { id: string; status: string; progressPct?: number };
 
 const col = createColumnHelper<CampaignListRow>();
 const columns = [
-  col.accessor("name", { header: "Name", cell: (c) => <Link href={`/campaigns/${c.row.original.id}`} data-testid="campaign-link">{c.getValue()}</Link> }),
+  col.accessor("name", {
+    header: "Name",
+    cell: (c) => (
+      <Link href={`/campaigns/${c.row.original.id}`} data-testid="campaign-link">
+        {c.getValue()}
+      </Link>
+    ),
+  }),
   col.accessor("jobType", { header: "Step" }),
-  col.accessor("status", { header: "Status", cell: (c) => <span className={`badge status-${c.getValue()}`} data-testid="campaign-status">{c.getValue().replace("_", " ")}</span> }),
+  col.accessor("status", {
+    header: "Status",
+    cell: (c) => (
+      <span className={`badge status-${c.getValue()}`} data-testid="campaign-status">
+        {c.getValue().replace("_", " ")}
+      </span>
+    ),
+  }),
   col.accessor("targetCount", { header: "Meters" }),
   col.accessor("progressPct", {
     header: "Progress",
@@ -54,10 +68,12 @@ function useLiveRows(initial: CampaignListRow[]): { rows: CampaignListRow[]; isL
           router.refresh();
         }, 1000);
       }
-      setRows((prev) => prev.map((r) => {
-        const c = latest.get(r.id);
-        return c ? { ...r, status: c.status as CampaignListRow["status"], progressPct: c.progressPct ?? r.progressPct } : r;
-      }));
+      setRows((prev) =>
+        prev.map((r) => {
+          const c = latest.get(r.id);
+          return c ? { ...r, status: c.status as CampaignListRow["status"], progressPct: c.progressPct ?? r.progressPct } : r;
+        }),
+      );
     });
     return () => {
       if (refreshTimer) clearTimeout(refreshTimer);
@@ -73,7 +89,9 @@ export function CampaignsTable({ rows: initial }: { rows: CampaignListRow[] }) {
   const table = useReactTable({ data: rows, columns, state: { sorting }, onSortingChange: setSorting, getCoreRowModel: getCoreRowModel(), getSortedRowModel: getSortedRowModel() });
   return (
     <div className="card" style={{ padding: 0, overflow: "auto" }}>
-      <p className="muted" style={{ margin: "0.5rem 0.75rem" }}>Live: <span data-testid="campaigns-live">{isLive ? "connected" : "offline"}</span></p>
+      <p className="muted" style={{ margin: "0.5rem 0.75rem" }}>
+        Live: <span data-testid="campaigns-live">{isLive ? "connected" : "offline"}</span>
+      </p>
       <table className="data" data-testid="campaigns-table">
         <thead>
           {table.getHeaderGroups().map((hg) => (
@@ -90,7 +108,9 @@ export function CampaignsTable({ rows: initial }: { rows: CampaignListRow[] }) {
         <tbody>
           {table.getRowModel().rows.map((r) => (
             <tr key={r.id} data-testid="campaign-row" data-campaign={r.original.id}>
-              {r.getVisibleCells().map((c) => <td key={c.id}>{flexRender(c.column.columnDef.cell, c.getContext())}</td>)}
+              {r.getVisibleCells().map((c) => (
+                <td key={c.id}>{flexRender(c.column.columnDef.cell, c.getContext())}</td>
+              ))}
             </tr>
           ))}
         </tbody>

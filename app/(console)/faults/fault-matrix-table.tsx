@@ -8,13 +8,22 @@ import type { MatrixViewRow } from "./view-model";
 const ARROWS = { up: "↑", new: "↑", down: "↓", gone: "↓", flat: "→" } as const;
 
 function TrendCell({ row }: { row: MatrixViewRow }) {
-  if (!row.trend) return <span className="muted" title="A state of the fleet now, not events over time">fleet state</span>;
+  if (!row.trend)
+    return (
+      <span className="muted" title="A state of the fleet now, not events over time">
+        fleet state
+      </span>
+    );
   const { direction, text } = row.trend;
   const rising = direction === "up" || direction === "new";
   return (
     <span className="row" style={{ gap: 6, flexWrap: "nowrap" }} data-testid="trend" data-direction={direction}>
       <Sparkline values={row.sparkline} label={`${row.id}: events per bucket, ${row.events ?? 0} in the window`} />
-      <span className={rising ? "error-text" : direction === "flat" ? "muted" : "ok-text"} style={{ whiteSpace: "nowrap" }} title={`previous window: ${row.previousEvents ?? 0} events`}>
+      <span
+        className={rising ? "error-text" : direction === "flat" ? "muted" : "ok-text"}
+        style={{ whiteSpace: "nowrap" }}
+        title={`previous window: ${row.previousEvents ?? 0} events`}
+      >
         {ARROWS[direction]} {text}
       </span>
     </span>
@@ -46,16 +55,30 @@ function buildColumns(canSchedule: boolean) {
     col.accessor("severity", { header: "Severity", cell: (c) => <span className={`sev-${c.getValue()}`}>{c.getValue()}</span> }),
     col.accessor("meters", {
       header: "Meters",
-      cell: (c) => (c.row.original.isJudged ? <span data-testid="meters">{(c.getValue() ?? 0).toLocaleString("en")}</span> : <span className="muted" title="No firmware compatibility list or data to judge this rule">n/a</span>),
+      cell: (c) =>
+        c.row.original.isJudged ? (
+          <span data-testid="meters">{(c.getValue() ?? 0).toLocaleString("en")}</span>
+        ) : (
+          <span className="muted" title="No firmware compatibility list or data to judge this rule">
+            n/a
+          </span>
+        ),
     }),
-    col.accessor("events", { header: "Events", cell: (c) => (c.getValue() === null ? <span className="muted">—</span> : <span data-testid="events">{c.getValue()!.toLocaleString("en")}</span>) }),
+    col.accessor("events", {
+      header: "Events",
+      cell: (c) => (c.getValue() === null ? <span className="muted">—</span> : <span data-testid="events">{c.getValue()!.toLocaleString("en")}</span>),
+    }),
     col.display({ id: "trend", header: "Trend vs previous", cell: (c) => <TrendCell row={c.row.original} /> }),
     col.accessor("meaning", {
       header: "Meaning and checks",
       cell: (c) => (
         <details>
           <summary style={{ cursor: "pointer" }}>{c.getValue()}</summary>
-          <ol style={{ margin: "4px 0", paddingLeft: 18 }}>{c.row.original.checks.map((s, i) => <li key={i}>{s}</li>)}</ol>
+          <ol style={{ margin: "4px 0", paddingLeft: 18 }}>
+            {c.row.original.checks.map((s, i) => (
+              <li key={i}>{s}</li>
+            ))}
+          </ol>
         </details>
       ),
     }),
@@ -64,8 +87,14 @@ function buildColumns(canSchedule: boolean) {
       header: "Runbook",
       cell: (c) => (
         <div style={{ display: "flex", flexDirection: "column", gap: 2, whiteSpace: "nowrap" }}>
-          <Link href={c.row.original.runbookHref} data-testid="runbook-link">runbook</Link>
-          {c.row.original.explorerHref && <Link href={c.row.original.explorerHref} data-testid="row-explorer-link">lines</Link>}
+          <Link href={c.row.original.runbookHref} data-testid="runbook-link">
+            runbook
+          </Link>
+          {c.row.original.explorerHref && (
+            <Link href={c.row.original.explorerHref} data-testid="row-explorer-link">
+              lines
+            </Link>
+          )}
         </div>
       ),
     }),
@@ -75,7 +104,14 @@ function buildColumns(canSchedule: boolean) {
       col.display({
         id: "action",
         header: "Action",
-        cell: (c) => (c.row.original.schedule ? <Link href={c.row.original.schedule.href} data-testid="schedule-link">{c.row.original.schedule.label}</Link> : <span className="muted">—</span>),
+        cell: (c) =>
+          c.row.original.schedule ? (
+            <Link href={c.row.original.schedule.href} data-testid="schedule-link">
+              {c.row.original.schedule.label}
+            </Link>
+          ) : (
+            <span className="muted">—</span>
+          ),
       }) as never,
     );
   }

@@ -4,20 +4,35 @@ import { createColumnHelper, flexRender, getCoreRowModel, useReactTable, type Co
 import type { CorrelationCombo, CorrelationResult, DisagreeingMeter } from "@/lib/clickhouse/queries/faults";
 import { formatUtc } from "@/lib/format/time";
 
-function Table<T>({ data, columns, testId, rowTestId }: { data: T[]; // eslint-disable-next-line @typescript-eslint/no-explicit-any -- TanStack's own idiom for mixed value types
-  columns: ColumnDef<T, any>[]; testId: string; rowTestId: string }) {
+function Table<T>({
+  data,
+  columns,
+  testId,
+  rowTestId,
+}: {
+  data: T[]; // eslint-disable-next-line @typescript-eslint/no-explicit-any -- TanStack's own idiom for mixed value types
+  columns: ColumnDef<T, any>[];
+  testId: string;
+  rowTestId: string;
+}) {
   const table = useReactTable({ data, columns, getCoreRowModel: getCoreRowModel() });
   return (
     <table className="data" data-testid={testId}>
       <thead>
         {table.getHeaderGroups().map((hg) => (
-          <tr key={hg.id}>{hg.headers.map((h) => <th key={h.id}>{flexRender(h.column.columnDef.header, h.getContext())}</th>)}</tr>
+          <tr key={hg.id}>
+            {hg.headers.map((h) => (
+              <th key={h.id}>{flexRender(h.column.columnDef.header, h.getContext())}</th>
+            ))}
+          </tr>
         ))}
       </thead>
       <tbody>
         {table.getRowModel().rows.map((r) => (
           <tr key={r.id} data-testid={rowTestId}>
-            {r.getVisibleCells().map((c) => <td key={c.id}>{flexRender(c.column.columnDef.cell, c.getContext())}</td>)}
+            {r.getVisibleCells().map((c) => (
+              <td key={c.id}>{flexRender(c.column.columnDef.cell, c.getContext())}</td>
+            ))}
           </tr>
         ))}
       </tbody>
@@ -46,7 +61,14 @@ export function LedCorrelationView({ result, explorerBase }: { result: Correlati
     }),
   ];
   const meterColumns = [
-    meterCol.accessor("meter", { header: "Meter", cell: (c) => <Link href={logsHref(`meter:${c.getValue()}`)} data-testid="disagreeing-meter">{c.getValue()}</Link> }),
+    meterCol.accessor("meter", {
+      header: "Meter",
+      cell: (c) => (
+        <Link href={logsHref(`meter:${c.getValue()}`)} data-testid="disagreeing-meter">
+          {c.getValue()}
+        </Link>
+      ),
+    }),
     meterCol.accessor("leds", { header: "Fault LEDs seen", cell: (c) => c.getValue().join(", ") || <span className="muted">green only</span> }),
     meterCol.accessor("codes", { header: "Fault codes logged", cell: (c) => c.getValue().join(", ") || <span className="muted">none</span> }),
     meterCol.accessor("lastSeen", { header: "Last line (UTC)", cell: (c) => formatUtc(c.getValue(), { seconds: true }) }),
@@ -58,7 +80,11 @@ export function LedCorrelationView({ result, explorerBase }: { result: Correlati
       <section className="card" style={{ overflow: "auto", maxHeight: "45vh" }}>
         <h2 style={{ marginTop: 0 }}>LED state × fault codes, per meter</h2>
         <p className="muted">Each meter counts once for every pair of a fault LED it showed and a fault code it logged in the window.</p>
-        {result.combos.length === 0 ? <p className="muted">No LED states or fault lines in this window.</p> : <Table data={result.combos} columns={comboColumns} testId="led-combos" rowTestId="led-combo" />}
+        {result.combos.length === 0 ? (
+          <p className="muted">No LED states or fault lines in this window.</p>
+        ) : (
+          <Table data={result.combos} columns={comboColumns} testId="led-combos" rowTestId="led-combo" />
+        )}
       </section>
       <div style={{ display: "grid", gridTemplateColumns: "repeat(auto-fit, minmax(420px, 1fr))", gap: 12 }}>
         <section className="card" style={{ overflow: "auto", maxHeight: "40vh" }} data-testid="disagree-silent">

@@ -79,7 +79,13 @@ function Filters({ search }: { search: FaultsSearch }) {
     <div className="card row" style={{ marginBottom: 12 }} data-testid="faults-filters">
       <nav className="row" aria-label="Window" data-testid="window-picker">
         {(Object.keys(WINDOWS) as WindowKey[]).map((w) => (
-          <Link key={w} href={faultsHref(search, { window: w })} aria-current={search.window === w ? "page" : undefined} className={`badge${search.window === w ? " role-operator" : ""}`} data-testid={`window-${w}`}>
+          <Link
+            key={w}
+            href={faultsHref(search, { window: w })}
+            aria-current={search.window === w ? "page" : undefined}
+            className={`badge${search.window === w ? " role-operator" : ""}`}
+            data-testid={`window-${w}`}
+          >
             {w}
           </Link>
         ))}
@@ -97,8 +103,12 @@ function Filters({ search }: { search: FaultsSearch }) {
         </select>
         <input name="model" placeholder="model" defaultValue={search.model ?? ""} size={9} aria-label="Meter model" />
         <input name="fw" placeholder="metrology/comms" defaultValue={search.fw ?? ""} size={13} aria-label="Firmware pair" />
-        <button type="submit" data-testid="filter-apply">Apply</button>
-        <Link href={faultsHref({ window: search.window, tab: search.tab } as FaultsSearch, {})} className="muted">Clear</Link>
+        <button type="submit" data-testid="filter-apply">
+          Apply
+        </button>
+        <Link href={faultsHref({ window: search.window, tab: search.tab } as FaultsSearch, {})} className="muted">
+          Clear
+        </Link>
       </form>
     </div>
   );
@@ -120,9 +130,11 @@ async function renderBody({ search, slice, from, to, canSchedule }: BodyInput) {
   const totalEvents = matrix.rows.reduce((s, r) => s + (r.events ?? 0), 0);
 
   // What surges leads the table (new, or at least tripled), biggest first; the rest keep the catalogue's order.
-  const surge = (r: (typeof matrix.rows)[number]) =>
-    r.trend && r.events !== null && (r.trend.direction === "new" || (r.trend.ratio ?? 0) >= 3) ? r.events : -1;
-  const ordered = matrix.rows.map((r, k) => ({ r, k })).sort((x, y) => surge(y.r) - surge(x.r) || x.k - y.k).map((x) => x.r);
+  const surge = (r: (typeof matrix.rows)[number]) => (r.trend && r.events !== null && (r.trend.direction === "new" || (r.trend.ratio ?? 0) >= 3) ? r.events : -1);
+  const ordered = matrix.rows
+    .map((r, k) => ({ r, k }))
+    .sort((x, y) => surge(y.r) - surge(x.r) || x.k - y.k)
+    .map((x) => x.r);
   const rows: MatrixViewRow[] = ordered.map((r) => {
     const signature = findSignature(CATALOGUE, r.id)!;
     const schedule = canSchedule ? campaignHref(signature, slice, days) : null;
@@ -149,17 +161,20 @@ async function renderBody({ search, slice, from, to, canSchedule }: BodyInput) {
 
   const tabs = (
     <nav className="row" style={{ margin: "12px 0 8px" }} aria-label="View" data-testid="faults-tabs">
-      <Link href={faultsHref(search, { tab: "matrix" })} className={`badge${search.tab === "matrix" ? " role-operator" : ""}`} data-testid="tab-matrix">Matrix</Link>
-      <Link href={faultsHref(search, { tab: "led" })} className={`badge${search.tab === "led" ? " role-operator" : ""}`} data-testid="tab-led">LED × log correlation</Link>
+      <Link href={faultsHref(search, { tab: "matrix" })} className={`badge${search.tab === "matrix" ? " role-operator" : ""}`} data-testid="tab-matrix">
+        Matrix
+      </Link>
+      <Link href={faultsHref(search, { tab: "led" })} className={`badge${search.tab === "led" ? " role-operator" : ""}`} data-testid="tab-led">
+        LED × log correlation
+      </Link>
     </nav>
   );
 
   const empty =
     totalEvents === 0 ? (
       <EmptyState title="No fault lines in this window" testId="faults-empty">
-        Nothing matched any signature between {formatUtc(from)} and {formatUtc(to, { zone: true })} for this slice.
-        Lines arrive from the file tail, the HTTP ingest endpoint (POST /api/ingest) or MQTT (see the Ingest page); `npm run demo` starts a simulated fleet.
-        A wider window or a cleared slice may also help.
+        Nothing matched any signature between {formatUtc(from)} and {formatUtc(to, { zone: true })} for this slice. Lines arrive from the file tail, the HTTP ingest endpoint (POST
+        /api/ingest) or MQTT (see the Ingest page); `npm run demo` starts a simulated fleet. A wider window or a cleared slice may also help.
       </EmptyState>
     ) : null;
 
@@ -236,7 +251,9 @@ async function renderBody({ search, slice, from, to, canSchedule }: BodyInput) {
             : "Gateways, zones and models that stand out from the rest of the fleet by more than 3 standard errors (there is no history before this window to compare with)."}
         </p>
         {anomalies.anomalies.length === 0 ? (
-          <p className="muted" data-testid="anomalies-empty">No cohort stands out in this window.</p>
+          <p className="muted" data-testid="anomalies-empty">
+            No cohort stands out in this window.
+          </p>
         ) : (
           <>
             <ol data-testid="anomaly-list" style={{ paddingLeft: 20 }}>
@@ -250,9 +267,18 @@ async function renderBody({ search, slice, from, to, canSchedule }: BodyInput) {
                   data-incident={a.isIncident ? "true" : undefined}
                   title={a.related.length ? `Also moved:\n${a.related.join("\n")}` : undefined}
                 >
-                  {a.isIncident && <span className="badge sev-error" style={{ marginRight: 6 }}>incident</span>}
+                  {a.isIncident && (
+                    <span className="badge sev-error" style={{ marginRight: 6 }}>
+                      incident
+                    </span>
+                  )}
                   {a.sentence}
-                  {a.related.length > 0 && <span className="muted"> (and {a.related.length} other measure{a.related.length === 1 ? "" : "s"})</span>}
+                  {a.related.length > 0 && (
+                    <span className="muted">
+                      {" "}
+                      (and {a.related.length} other measure{a.related.length === 1 ? "" : "s"})
+                    </span>
+                  )}
                 </li>
               ))}
             </ol>
@@ -275,11 +301,16 @@ async function renderBody({ search, slice, from, to, canSchedule }: BodyInput) {
 async function renderSliceCounts({ search, slice, from, to, canSchedule, signature }: BodyInput & { signature: ReturnType<typeof findSignature> }) {
   const { labels } = await getSliceCounts({ slice, fault: signature?.id, windowMs: to - from, now: to });
   const list = metersListHref(slice);
-  const map = signature ? mapHref(signature.id, slice, search.window) : `/map?${new URLSearchParams(Object.entries({ gw: slice.gw, zone: slice.zone, kind: slice.kind, model: slice.model }).filter((e): e is [string, string] => Boolean(e[1]))).toString()}`;
+  const map = signature
+    ? mapHref(signature.id, slice, search.window)
+    : `/map?${new URLSearchParams(Object.entries({ gw: slice.gw, zone: slice.zone, kind: slice.kind, model: slice.model }).filter((e): e is [string, string] => Boolean(e[1]))).toString()}`;
   const schedule = signature && canSchedule ? campaignHref(signature, slice, Math.max(1, Math.ceil((to - from) / DAY_MS))) : null;
   const linkFor: Partial<Record<(typeof labels)[number]["key"], { href: string; label: string; testId: string } | null>> = {
     meters: list ? { href: list, label: "list", testId: "slice-meters-link" } : null,
-    withFault: schedule && signature?.remediation ? { href: schedule, label: `schedule ${STEP_LABELS[signature.remediation] ?? signature.remediation}`, testId: "slice-schedule-link" } : null,
+    withFault:
+      schedule && signature?.remediation
+        ? { href: schedule, label: `schedule ${STEP_LABELS[signature.remediation] ?? signature.remediation}`, testId: "slice-schedule-link" }
+        : null,
     withOpenFault: { href: map, label: "on the map", testId: "slice-map-link" },
     unhealthy: signature ? null : { href: map, label: "on the map", testId: "slice-map-link" },
   };
@@ -291,7 +322,15 @@ async function renderSliceCounts({ search, slice, from, to, canSchedule, signatu
           return (
             <li key={l.key} data-testid={`slice-count-${l.key}`} data-value={l.value} style={i ? { borderLeft: "1px solid var(--border)", paddingLeft: 14 } : undefined}>
               <strong>{l.text}</strong>
-              {link && <> · <Link href={link.href} data-testid={link.testId}>{link.label}</Link></>}
+              {link && (
+                <>
+                  {" "}
+                  ·{" "}
+                  <Link href={link.href} data-testid={link.testId}>
+                    {link.label}
+                  </Link>
+                </>
+              )}
             </li>
           );
         })}

@@ -12,7 +12,9 @@ const columnsFor = (affectedLabel: string) => [
     header: "Value",
     cell: (c) =>
       c.row.original.narrowHref ? (
-        <Link href={c.row.original.narrowHref} data-testid="cell-value" title={`Counts and links for the meters ${c.row.original.place}`}>{c.getValue()}</Link>
+        <Link href={c.row.original.narrowHref} data-testid="cell-value" title={`Counts and links for the meters ${c.row.original.place}`}>
+          {c.getValue()}
+        </Link>
       ) : (
         <span data-testid="cell-value">{c.getValue()}</span>
       ),
@@ -28,14 +30,30 @@ const columnsFor = (affectedLabel: string) => [
   }),
   col.accessor("shareOfFault", { header: "Share of fault" }),
   col.accessor("shareOfFleet", { header: "Share of fleet" }),
-  col.accessor("lift", { header: "Lift", cell: (c) => <span title={c.row.original.hasSupport ? undefined : "too few meters to rank"}>{c.getValue()}{c.row.original.hasSupport ? "" : " *"}</span> }),
+  col.accessor("lift", {
+    header: "Lift",
+    cell: (c) => (
+      <span title={c.row.original.hasSupport ? undefined : "too few meters to rank"}>
+        {c.getValue()}
+        {c.row.original.hasSupport ? "" : " *"}
+      </span>
+    ),
+  }),
   col.display({
     id: "links",
     header: "",
     cell: (c) => (
       <span className="row" style={{ flexWrap: "nowrap" }}>
-        {c.row.original.explorerHref && <Link href={c.row.original.explorerHref} data-testid="explorer-link">lines in explorer</Link>}
-        {c.row.original.mapHref && <Link href={c.row.original.mapHref} data-testid="map-link" title="The map shows the meters whose latest fault is this one, still open">open ones on map</Link>}
+        {c.row.original.explorerHref && (
+          <Link href={c.row.original.explorerHref} data-testid="explorer-link">
+            lines in explorer
+          </Link>
+        )}
+        {c.row.original.mapHref && (
+          <Link href={c.row.original.mapHref} data-testid="map-link" title="The map shows the meters whose latest fault is this one, still open">
+            open ones on map
+          </Link>
+        )}
       </span>
     ),
   }),
@@ -47,13 +65,12 @@ function DimensionTable({ d, affectedLabel }: { d: RootCauseViewDimension; affec
   return (
     <div data-testid="root-cause-dimension" data-dimension={d.dimension} data-top={d.topValue ?? ""} style={{ marginTop: 10 }}>
       <h3 style={{ margin: "4px 0" }}>
-        {d.label} <span className="muted" style={{ fontWeight: 400, fontSize: 12 }}>association {d.association.toFixed(2)}</span>
+        {d.label}{" "}
+        <span className="muted" style={{ fontWeight: 400, fontSize: 12 }}>
+          association {d.association.toFixed(2)}
+        </span>
       </h3>
-      {d.cells.length === 0 ? (
-        <p className="muted">No affected meters to place.</p>
-      ) : (
-        <DataTable table={table} rowProps={() => ({ "data-testid": "root-cause-cell" })} />
-      )}
+      {d.cells.length === 0 ? <p className="muted">No affected meters to place.</p> : <DataTable table={table} rowProps={() => ({ "data-testid": "root-cause-cell" })} />}
     </div>
   );
 }
@@ -77,11 +94,16 @@ export function RootCausePanel(props: {
       <div className="row">
         <h2 style={{ margin: 0 }}>Root cause: {props.title}</h2>
         <span className="spacer" />
-        <Link href={props.closeHref} scroll={false}>Close</Link>
+        <Link href={props.closeHref} scroll={false}>
+          Close
+        </Link>
       </div>
       <p data-testid="root-cause-sentence">{props.sentence}</p>
       <p className="muted" style={{ marginTop: 0 }}>
-        <span data-testid="root-cause-totals">{props.totalAffected.toLocaleString("en")} {props.affectedLabel} of {props.totalFleet.toLocaleString("en")} meters {props.place}</span>. Dimensions are ranked by how much they explain the fault; values by the lift we are 95 % sure of (* = fewer than 3 affected meters).
+        <span data-testid="root-cause-totals">
+          {props.totalAffected.toLocaleString("en")} {props.affectedLabel} of {props.totalFleet.toLocaleString("en")} meters {props.place}
+        </span>
+        . Dimensions are ranked by how much they explain the fault; values by the lift we are 95 % sure of (* = fewer than 3 affected meters).
       </p>
       {props.isJudged && props.dimensions.map((d) => <DimensionTable key={d.dimension} d={d} affectedLabel={props.affectedLabel} />)}
     </section>

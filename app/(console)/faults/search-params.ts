@@ -5,14 +5,26 @@ import { WINDOWS, type FleetSlice, type WindowKey } from "@/lib/fault-analysis";
 const text = z.string().trim().max(64).optional().catch(undefined);
 
 export const faultsSearchSchema = z.object({
-  window: z.enum(Object.keys(WINDOWS) as [WindowKey, ...WindowKey[]]).catch("24h").default("24h"),
+  window: z
+    .enum(Object.keys(WINDOWS) as [WindowKey, ...WindowKey[]])
+    .catch("24h")
+    .default("24h"),
   gw: text,
   zone: text,
   kind: text,
   model: text,
   /** "<metrology>/<comms>", as on the map. */
-  fw: z.string().trim().regex(/^[^/]{1,32}\/[^/]{1,32}$/).optional().catch(undefined),
-  sig: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{1,63}$/).optional().catch(undefined),
+  fw: z
+    .string()
+    .trim()
+    .regex(/^[^/]{1,32}\/[^/]{1,32}$/)
+    .optional()
+    .catch(undefined),
+  sig: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9_]{1,63}$/)
+    .optional()
+    .catch(undefined),
   tab: z.enum(["matrix", "led"]).catch("matrix").default("matrix"),
 });
 export type FaultsSearch = z.infer<typeof faultsSearchSchema>;

@@ -36,7 +36,8 @@ function FileLags({ s }: { s: SourceStatus }) {
         <ul style={{ margin: 0, paddingLeft: 14, fontSize: 12 }} className="muted" data-testid={`ingest-files-${s.name}`}>
           {behind.slice(0, 6).map((f) => (
             <li key={f.name} title={f.name}>
-              {baseName(f.name)}: {formatBytes(f.bytesBehind)}{f.compressed ? " (uncompressed)" : ""} · {formatSeconds(f.secondsBehind)} behind
+              {baseName(f.name)}: {formatBytes(f.bytesBehind)}
+              {f.compressed ? " (uncompressed)" : ""} · {formatSeconds(f.secondsBehind)} behind
             </li>
           ))}
           {behind.length > 6 && <li>and {behind.length - 6} more files</li>}
@@ -60,7 +61,9 @@ function RateChart({ history, label }: { history: number[]; label: string }) {
       <title>{label}</title>
       <polygon points={`0,${h - 1} ${pts.join(" ")} ${w},${h - 1}`} fill="currentColor" opacity={0.15} />
       <polyline points={pts.join(" ")} fill="none" stroke="currentColor" strokeWidth={1.5} />
-      <text x={w - 2} y={10} textAnchor="end" fontSize={9} fill="var(--text-muted)">{Math.round(max).toLocaleString("en")}/s</text>
+      <text x={w - 2} y={10} textAnchor="end" fontSize={9} fill="var(--text-muted)">
+        {Math.round(max).toLocaleString("en")}/s
+      </text>
     </svg>
   );
 }
@@ -78,14 +81,21 @@ const columns = [
             <>
               <strong className="error-text">degraded</strong>
               <span className="error-text" style={{ fontSize: 12 }}>
-                {" "}since {clock(s.degradedSince)} UTC ({formatSeconds(Math.max(0, Math.round(((c.table.options.meta as { at: number }).at - s.degradedSince) / 1000)))})
+                {" "}
+                since {clock(s.degradedSince)} UTC ({formatSeconds(Math.max(0, Math.round(((c.table.options.meta as { at: number }).at - s.degradedSince) / 1000)))})
               </span>
-              <div className="muted" style={{ fontSize: 12 }}>{s.state === "error" ? "restarting with backoff" : s.state}</div>
+              <div className="muted" style={{ fontSize: 12 }}>
+                {s.state === "error" ? "restarting with backoff" : s.state}
+              </div>
             </>
           ) : (
             <>
               <span className={STATE_CLASS[s.state] ?? ""}>{s.state}</span>
-              {s.detail && <div className="muted" style={{ fontSize: 12 }}>{s.detail}</div>}
+              {s.detail && (
+                <div className="muted" style={{ fontSize: 12 }}>
+                  {s.detail}
+                </div>
+              )}
             </>
           )}
           {s.gaps > 0 && (
@@ -153,10 +163,14 @@ export function IngestSources({ initial }: { initial: IngestStatus }) {
   return (
     <section aria-label="Ingest sources" style={{ marginBottom: 16 }}>
       <div className="row" style={{ marginBottom: 8 }}>
-        <span className="badge" data-testid="ingest-live">{live === "live" ? "live" : live === "error" ? "not live" : "connecting…"}</span>
+        <span className="badge" data-testid="ingest-live">
+          {live === "live" ? "live" : live === "error" ? "not live" : "connecting…"}
+        </span>
         {w ? (
           <span className={w.failures > 0 ? "error-text" : w.congested ? "sev-warn" : "muted"} data-testid="ingest-writer">
-            Writer: {w.failures > 0 ? `inserts failing (${w.failures} attempts): ${w.lastError ?? ""}` : w.congested ? "congested" : "healthy"} · queued {w.queuedRows.toLocaleString("en")} / {w.maxQueuedRows.toLocaleString("en")} rows · {w.accepted.toLocaleString("en")} accepted, {w.refused.toLocaleString("en")} refused since start
+            Writer: {w.failures > 0 ? `inserts failing (${w.failures} attempts): ${w.lastError ?? ""}` : w.congested ? "congested" : "healthy"} · queued{" "}
+            {w.queuedRows.toLocaleString("en")} / {w.maxQueuedRows.toLocaleString("en")} rows · {w.accepted.toLocaleString("en")} accepted, {w.refused.toLocaleString("en")} refused
+            since start
           </span>
         ) : (
           <span className="muted">Ingest is not running in this process.</span>
@@ -168,11 +182,15 @@ export function IngestSources({ initial }: { initial: IngestStatus }) {
         </div>
       ) : (
         <div className="card" style={{ padding: 0 }}>
-          <DataTable table={table} testId="ingest-sources" rowProps={(r) => ({
+          <DataTable
+            table={table}
+            testId="ingest-sources"
+            rowProps={(r) => ({
               "data-testid": `ingest-source-${r.original.name}`,
               // A failing source stands out: a red edge and tint on its whole row.
               style: r.original.degradedSince !== null ? { boxShadow: "inset 3px 0 0 var(--error)", background: "color-mix(in srgb, var(--error) 8%, transparent)" } : undefined,
-            })} />
+            })}
+          />
         </div>
       )}
     </section>

@@ -37,12 +37,28 @@ export default async function IngestPage({ searchParams }: { searchParams: Promi
       <IngestSources initial={getIngestStatus()} />
 
       <h2>Refused lines</h2>
-      {chError && <div className="notice error" role="alert">{chError}</div>}
+      {chError && (
+        <div className="notice error" role="alert">
+          {chError}
+        </div>
+      )}
       <div className="row" style={{ marginBottom: 8 }} data-testid="refusal-counts">
-        <span className="muted">Last {hours} h: {totalRefused.toLocaleString("en")} refused</span>
-        {reason && <Link href={`/ingest?hours=${hours}`} className="badge">all reasons</Link>}
+        <span className="muted">
+          Last {hours} h: {totalRefused.toLocaleString("en")} refused
+        </span>
+        {reason && (
+          <Link href={`/ingest?hours=${hours}`} className="badge">
+            all reasons
+          </Link>
+        )}
         {counts.map((c) => (
-          <Link key={c.reason} href={`/ingest?hours=${hours}&reason=${encodeURIComponent(c.reason)}`} className="badge" data-testid={`refusal-count-${c.reason}`} aria-current={c.reason === reason ? "true" : undefined}>
+          <Link
+            key={c.reason}
+            href={`/ingest?hours=${hours}&reason=${encodeURIComponent(c.reason)}`}
+            className="badge"
+            data-testid={`refusal-count-${c.reason}`}
+            aria-current={c.reason === reason ? "true" : undefined}
+          >
             {c.reason} <span data-testid={`refusal-count-value-${c.reason}`}>{c.n}</span>
           </Link>
         ))}

@@ -19,7 +19,12 @@ const columns = [
 
 export function RefusedLinesTable({ rows }: { rows: RefusedLine[] }) {
   const table = useReactTable({ data: rows, columns, getCoreRowModel: getCoreRowModel() });
-  if (rows.length === 0) return <p className="muted" data-testid="refused-lines-empty">No refused lines in this window.</p>;
+  if (rows.length === 0)
+    return (
+      <p className="muted" data-testid="refused-lines-empty">
+        No refused lines in this window.
+      </p>
+    );
   return (
     <div className="card" style={{ padding: 0, maxHeight: 480, overflow: "auto" }}>
       <DataTable table={table} testId="refused-lines" />

@@ -76,18 +76,28 @@ export function TokensAdmin({ tokens }: { tokens: TokenRow[] }) {
 
   return (
     <section aria-label="HTTP ingest tokens">
-      {error && <div className="notice error" role="alert" data-testid="token-error" style={{ marginBottom: 8 }}>{error}</div>}
+      {error && (
+        <div className="notice error" role="alert" data-testid="token-error" style={{ marginBottom: 8 }}>
+          {error}
+        </div>
+      )}
       {created && (
         <div className="notice ok" role="status" style={{ marginBottom: 8 }}>
           Token for <strong>{created.name}</strong> (shown once; store it in the sender&apos;s configuration):{" "}
-          <code data-testid="token-created-value" style={{ userSelect: "all" }}>{created.token}</code>
+          <code data-testid="token-created-value" style={{ userSelect: "all" }}>
+            {created.token}
+          </code>
           <div className="muted" style={{ fontSize: 12 }}>
-            Send with <code>Authorization: Bearer &lt;token&gt;</code> to {created.scope === "fleet" ? "POST /api/fleet/import or /api/fleet/generate (--token of fleet:import and simulate)" : "POST /api/ingest"}.
+            Send with <code>Authorization: Bearer &lt;token&gt;</code> to{" "}
+            {created.scope === "fleet" ? "POST /api/fleet/import or /api/fleet/generate (--token of fleet:import and simulate)" : "POST /api/ingest"}.
           </div>
         </div>
       )}
       <form className="card row" onSubmit={onCreate} aria-label="Create ingest token" style={{ marginBottom: 12, alignItems: "flex-end" }}>
-        <label>Source name<input name="name" required maxLength={80} placeholder="hes-01" data-testid="token-name" /></label>
+        <label>
+          Source name
+          <input name="name" required maxLength={80} placeholder="hes-01" data-testid="token-name" />
+        </label>
         <label>
           Scope
           <select name="scope" defaultValue="ingest" data-testid="token-scope">
@@ -95,7 +105,9 @@ export function TokensAdmin({ tokens }: { tokens: TokenRow[] }) {
             <option value="fleet">fleet import/generate</option>
           </select>
         </label>
-        <button className="primary" type="submit" disabled={pending} data-testid="token-create">Create token</button>
+        <button className="primary" type="submit" disabled={pending} data-testid="token-create">
+          Create token
+        </button>
       </form>
       {tokens.length > 0 && (
         <div className="card" style={{ padding: 0 }}>

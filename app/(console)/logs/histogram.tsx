@@ -18,7 +18,24 @@ const SEV_COLORS: Record<string, string> = {
   critical: "var(--critical)",
 };
 const SEV_ORDER = ["critical", "error", "warn", "info", "debug"];
-const PALETTE = ["#58a6ff", "#3fb950", "#d29922", "#f85149", "#ff4d9d", "#a371f7", "#39c5cf", "#e3b341", "#8b949e", "#f0883e", "#56d364", "#db61a2", "#79c0ff", "#ffa657", "#7ee787", "#d2a8ff"];
+const PALETTE = [
+  "#58a6ff",
+  "#3fb950",
+  "#d29922",
+  "#f85149",
+  "#ff4d9d",
+  "#a371f7",
+  "#39c5cf",
+  "#e3b341",
+  "#8b949e",
+  "#f0883e",
+  "#56d364",
+  "#db61a2",
+  "#79c0ff",
+  "#ffa657",
+  "#7ee787",
+  "#d2a8ff",
+];
 
 export function seriesColor(stackBy: "sev" | "code", series: string, index: number): string {
   if (stackBy === "sev") return SEV_COLORS[series] ?? "var(--text-muted)";
@@ -55,9 +72,7 @@ export function Histogram({
       if (!m) byBucket.set(b.t, (m = new Map()));
       m.set(b.series, (m.get(b.series) ?? 0) + b.n);
     }
-    const ordered = [...names].sort((x, y) =>
-      stackBy === "sev" ? SEV_ORDER.indexOf(x) - SEV_ORDER.indexOf(y) : x.localeCompare(y),
-    );
+    const ordered = [...names].sort((x, y) => (stackBy === "sev" ? SEV_ORDER.indexOf(x) - SEV_ORDER.indexOf(y) : x.localeCompare(y)));
     let maxTotal = 0;
     const list = [...byBucket.entries()].map(([t, m]) => {
       const total = [...m.values()].reduce((s, n) => s + n, 0);
@@ -90,7 +105,6 @@ export function Histogram({
     const zTo = Math.ceil(from + hi * span);
     if (zTo - zFrom >= 1000) onZoom(zFrom, zTo);
   };
-
 
   return (
     <div>
@@ -127,15 +141,7 @@ export function Histogram({
             );
           })}
           {drag && (
-            <rect
-              data-testid="histogram-selection"
-              x={Math.min(drag.a, drag.b) * W}
-              y={0}
-              width={Math.abs(drag.b - drag.a) * W}
-              height={H}
-              fill="var(--accent)"
-              opacity={0.25}
-            />
+            <rect data-testid="histogram-selection" x={Math.min(drag.a, drag.b) * W} y={0} width={Math.abs(drag.b - drag.a) * W} height={H} fill="var(--accent)" opacity={0.25} />
           )}
         </svg>
         <div className={styles.axis}>

@@ -233,8 +233,7 @@ export function LogExplorer({ savedSearches, canShare, canExport }: { savedSearc
   const setPreset = (preset: TimeRangePreset) => navigate({ range: { kind: "preset", preset } as TimeRange });
 
   const queryError = !draftParse.ok ? draftParse.error : error?.kind === "syntax" ? error : null;
-  const exportHref = (format: "csv" | "ndjson") =>
-    win ? `/api/logs/export?${apiParams({ q: view.q, ...win, order: view.order, cols: columns, format })}` : undefined;
+  const exportHref = (format: "csv" | "ndjson") => (win ? `/api/logs/export?${apiParams({ q: view.q, ...win, order: view.order, cols: columns, format })}` : undefined);
 
   return (
     <div className={styles.explorer}>
@@ -269,13 +268,7 @@ export function LogExplorer({ savedSearches, canShare, canExport }: { savedSearc
         </button>
         <div className={styles.presets} role="group" aria-label="Time range">
           {TIME_RANGE_PRESET_LIST.map((p) => (
-            <button
-              type="button"
-              key={p}
-              aria-pressed={view.range.kind === "preset" && view.range.preset === p}
-              onClick={() => setPreset(p)}
-              data-testid={`range-${p}`}
-            >
+            <button type="button" key={p} aria-pressed={view.range.kind === "preset" && view.range.preset === p} onClick={() => setPreset(p)} data-testid={`range-${p}`}>
               {p}
             </button>
           ))}
@@ -357,14 +350,7 @@ export function LogExplorer({ savedSearches, canShare, canExport }: { savedSearc
       </div>
 
       {win && (
-        <Histogram
-          data={hist}
-          from={win.from}
-          to={win.to}
-          stackBy={view.stack}
-          loading={histLoading}
-          onZoom={(from, to) => navigate({ range: { kind: "absolute", from, to } })}
-        />
+        <Histogram data={hist} from={win.from} to={win.to} stackBy={view.stack} loading={histLoading} onZoom={(from, to) => navigate({ range: { kind: "absolute", from, to } })} />
       )}
 
       <SavedSearches
@@ -385,7 +371,13 @@ export function LogExplorer({ savedSearches, canShare, canExport }: { savedSearc
             <div className={styles.liveBar} data-testid="live-bar" data-status={liveStatus}>
               <span className={styles.dot} style={{ background: liveStatus === "live" ? "var(--ok)" : "var(--stale)" }} />
               <span data-testid="live-status">
-                {liveStatus === "live" ? "Live: new matching lines appear at the top" : liveStatus === "hidden" ? "Paused while the tab is hidden" : liveStatus === "error" ? `Live tail failed: ${liveError ?? ""}` : "Connecting…"}
+                {liveStatus === "live"
+                  ? "Live: new matching lines appear at the top"
+                  : liveStatus === "hidden"
+                    ? "Paused while the tab is hidden"
+                    : liveStatus === "error"
+                      ? `Live tail failed: ${liveError ?? ""}`
+                      : "Connecting…"}
               </span>
               {rateSkipped > 0 && <span data-testid="live-rate-skipped">{rateSkipped.toLocaleString("en-US")} lines skipped (more than ~10/s)</span>}
               {paused && (
@@ -443,7 +435,6 @@ function QueryNotes({ notes, onApply }: { notes: QueryNote[]; onApply: (note: Qu
     </ul>
   );
 }
-
 
 function QueryErrorView({ id, text, error }: { id: string; text: string; error: { message: string; position: number; length: number } }) {
   const start = Math.min(error.position, text.length);

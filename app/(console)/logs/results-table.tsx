@@ -48,10 +48,7 @@ export function ResultsTable({
   emptyText: React.ReactNode;
 }) {
   const [expanded, setExpanded] = useState<ExpandedState>({});
-  const columnDefs = useMemo<ColumnDef<LogRow>[]>(
-    () => columns.map((c) => ({ id: c, accessorFn: (r: LogRow) => r[c], header: LABELS[c] ?? c })),
-    [columns],
-  );
+  const columnDefs = useMemo<ColumnDef<LogRow>[]>(() => columns.map((c) => ({ id: c, accessorFn: (r: LogRow) => r[c], header: LABELS[c] ?? c })), [columns]);
   const table = useReactTable({
     data: rows,
     columns: columnDefs,
@@ -86,7 +83,13 @@ export function ResultsTable({
         {table.getHeaderGroups()[0]!.headers.map((h) => (
           <div key={h.id} role="columnheader">
             {h.id === "ts" && onToggleOrder ? (
-              <button type="button" className={styles.sortButton} onClick={onToggleOrder} data-testid="sort-time" aria-label={`Sort by time, now ${order === "desc" ? "newest" : "oldest"} first`}>
+              <button
+                type="button"
+                className={styles.sortButton}
+                onClick={onToggleOrder}
+                data-testid="sort-time"
+                aria-label={`Sort by time, now ${order === "desc" ? "newest" : "oldest"} first`}
+              >
                 Time (UTC) {order === "desc" ? "↓" : "↑"}
               </button>
             ) : (
@@ -95,12 +98,7 @@ export function ResultsTable({
           </div>
         ))}
       </div>
-      <div
-        ref={scrollRef}
-        className={styles.scroller}
-        data-testid="results-scroller"
-        onScroll={(e) => onScrolledAway?.((e.currentTarget as HTMLDivElement).scrollTop > 4)}
-      >
+      <div ref={scrollRef} className={styles.scroller} data-testid="results-scroller" onScroll={(e) => onScrolledAway?.((e.currentTarget as HTMLDivElement).scrollTop > 4)}>
         {tableRows.length === 0 ? (
           <div style={{ padding: 16 }} data-testid="results-empty" className="muted">
             {emptyText}

@@ -77,7 +77,15 @@ export function SavedSearches({
           </ul>
         )}
         <form onSubmit={save}>
-          <input value={name} onChange={(e) => setName(e.target.value)} placeholder="Name this search" maxLength={120} required data-testid="saved-name" aria-label="Saved search name" />
+          <input
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            placeholder="Name this search"
+            maxLength={120}
+            required
+            data-testid="saved-name"
+            aria-label="Saved search name"
+          />
           {canShare && (
             <label style={{ flexDirection: "row", alignItems: "center" }}>
               <input type="checkbox" checked={shared} onChange={(e) => setShared(e.target.checked)} data-testid="saved-shared" /> share with everyone

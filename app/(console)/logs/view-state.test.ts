@@ -17,7 +17,13 @@ describe("explorer view state in the URL", () => {
   });
 
   it("reads the links other pages build", () => {
-    expect(parseViewState(new URLSearchParams("q=meter:EM-0012345&range=30d"))).toMatchObject({ q: "meter:EM-0012345", range: { kind: "preset", preset: "30d" }, cols: null, stack: "sev", order: "desc" });
+    expect(parseViewState(new URLSearchParams("q=meter:EM-0012345&range=30d"))).toMatchObject({
+      q: "meter:EM-0012345",
+      range: { kind: "preset", preset: "30d" },
+      cols: null,
+      stack: "sev",
+      order: "desc",
+    });
   });
 
   it("keeps absolute ranges exact and drops unknown columns", () => {

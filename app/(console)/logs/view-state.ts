@@ -1,11 +1,6 @@
 // The explorer's view as URL params: q and range (lib/logs/time-range) plus cols, stack and order.
 // Shared by the server page and the client so a link reproduces the exact view.
-import {
-  parseLogSearchParams,
-  serializeLogSearchParams,
-  type SearchParamsInput,
-  type TimeRange,
-} from "@/lib/logs/time-range";
+import { parseLogSearchParams, serializeLogSearchParams, type SearchParamsInput, type TimeRange } from "@/lib/logs/time-range";
 import { LOG_COLUMNS, type LogColumn } from "@/lib/logs/sql-builder";
 
 export const DEFAULT_COLUMNS: readonly LogColumn[] = ["ts", "sev", "code", "meter", "gw", "msg"];

@@ -58,7 +58,14 @@ export function FleetMap({ initialFilters, initialMeter, initialView, canSchedul
   const visible = useMemo(() => MAP_STATES.map((s) => filters.states.length === 0 || filters.states.includes(s)), [filters.states]);
   const data = useMapData({ filters, visible, view, setView, size, containerRef, selectedRef, userMovedRef, hasInitialMeter: initialMeter !== null, extentPromise: initialExtent });
   const { store } = data;
-  const { live, socketRef } = useLiveUpdates({ store, selectedRef, setCounts: data.setCounts, setCells: data.setCells, bumpColors: data.bumpColors, onMeterLines: (l) => addLiveLines(l) });
+  const { live, socketRef } = useLiveUpdates({
+    store,
+    selectedRef,
+    setCounts: data.setCounts,
+    setCells: data.setCells,
+    bumpColors: data.bumpColors,
+    onMeterLines: (l) => addLiveLines(l),
+  });
   const { detail, lines, addLiveLines } = useMeterDetail(selectedMeter, socketRef, data.setError);
 
   // URL: filters and the open meter, shareable.
@@ -83,7 +90,9 @@ export function FleetMap({ initialFilters, initialMeter, initialView, canSchedul
   useEffect(() => {
     if (tileUrl) return;
     let cancelled = false;
-    loadBasemapPaths().then((b) => !cancelled && setBasemap(b)).catch((e) => reportFetchError(e));
+    loadBasemapPaths()
+      .then((b) => !cancelled && setBasemap(b))
+      .catch((e) => reportFetchError(e));
     return () => {
       cancelled = true;
     };
@@ -104,8 +113,24 @@ export function FleetMap({ initialFilters, initialMeter, initialView, canSchedul
   }, [selectedGw]);
 
   useMapCanvases({
-    containerRef, store, view, setView, userMovedRef, size, mode: data.mode, cells: data.cells, visible, colorsVersion: data.colorsVersion,
-    fleetCount: data.fleetCount, statesLoaded: data.statesLoaded, basemap, tileUrl, gateways: data.gateways, selectedGw, gwIndices, selectedMeter,
+    containerRef,
+    store,
+    view,
+    setView,
+    userMovedRef,
+    size,
+    mode: data.mode,
+    cells: data.cells,
+    visible,
+    colorsVersion: data.colorsVersion,
+    fleetCount: data.fleetCount,
+    statesLoaded: data.statesLoaded,
+    basemap,
+    tileUrl,
+    gateways: data.gateways,
+    selectedGw,
+    gwIndices,
+    selectedMeter,
     onMeter: setSelectedMeter,
     onGateway: setSelectedGw,
     onCell: (cell) => setView((v) => ({ ...v, longitude: cell.position[0], latitude: cell.position[1], zoom: Math.min(20, v.zoom + 2) })),
@@ -170,35 +195,63 @@ export function FleetMap({ initialFilters, initialMeter, initialView, canSchedul
   const { mode, inView, fleetCount } = data;
 
   return (
-    <div className={styles.wrap} data-testid="fleet-map" data-mode={mode} data-shown={shown} data-in-view={inView} data-live={live.connected ? "on" : "off"} data-fleet-count={fleetCount ?? ""}>
+    <div
+      className={styles.wrap}
+      data-testid="fleet-map"
+      data-mode={mode}
+      data-shown={shown}
+      data-in-view={inView}
+      data-live={live.connected ? "on" : "off"}
+      data-fleet-count={fleetCount ?? ""}
+    >
       <MapToolbar filters={filters} setFilters={setFilters} faultCodes={faultCodes} onSearch={onSearch} />
-      {searchMsg && <div className="notice" data-testid="map-search-message">{searchMsg}</div>}
-      {data.error && <div className="notice error" role="alert" data-testid="map-error">{data.error}</div>}
+      {searchMsg && (
+        <div className="notice" data-testid="map-search-message">
+          {searchMsg}
+        </div>
+      )}
+      {data.error && (
+        <div className="notice error" role="alert" data-testid="map-error">
+          {data.error}
+        </div>
+      )}
       <div className={styles.stage}>
-        <div ref={containerRef} className={styles.canvas} data-testid="map-canvas" tabIndex={0} onKeyDown={onKeyDown} aria-label="Fleet map: + and - zoom, the arrow keys pan" role="application" />
+        <div
+          ref={containerRef}
+          className={styles.canvas}
+          data-testid="map-canvas"
+          tabIndex={0}
+          onKeyDown={onKeyDown}
+          aria-label="Fleet map: + and - zoom, the arrow keys pan"
+          role="application"
+        />
         {fleetCount === 0 && (
           <div className={styles.overlayMsg}>
             <div className="empty" data-testid="empty-state" style={{ background: "var(--bg-raised)" }}>
               <strong>No meters yet</strong>
-              Import a fleet with <code>npm run fleet:import</code>, or start the demo with <code>npm run demo</code>. Meters appear here as soon as the fleet is synced; their colours follow the audit log ingested from the HES.
+              Import a fleet with <code>npm run fleet:import</code>, or start the demo with <code>npm run demo</code>. Meters appear here as soon as the fleet is synced; their
+              colours follow the audit log ingested from the HES.
             </div>
           </div>
         )}
         <div className={styles.status} data-testid="live-indicator" data-lag={live.lagMs ?? ""}>
           <span className={styles.dot} data-on={live.connected} />
           {live.connected ? <>Live{live.lagMs !== null ? ` · lag ${live.lagMs} ms` : ""}</> : "Not live"}
-          <span className="muted">· {mode === "cells" ? "cells" : "meters"} · {formatCount(inView)} in view</span>
+          <span className="muted">
+            · {mode === "cells" ? "cells" : "meters"} · {formatCount(inView)} in view
+          </span>
         </div>
-        <MapControls onZoom={zoom} onFit={() => {
-          userMovedRef.current = true;
-          data.fitFleet();
-        }} />
+        <MapControls
+          onZoom={zoom}
+          onFit={() => {
+            userMovedRef.current = true;
+            data.fitFleet();
+          }}
+        />
         <MapLegend counts={data.counts} visible={visible} staleAfterMs={staleAfterMs} onToggle={setStateVisible} />
         {!tileUrl && <div className={styles.attribution}>Borders: Natural Earth, US Census · Towns: GeoNames (CC BY 4.0)</div>}
         {selectedGw && <GatewayPanel gateway={selectedGw} filters={filters} canSchedule={canSchedule} setFilters={setFilters} onClose={() => setSelectedGw(null)} />}
-        {selectedMeter && (
-          <MeterDrawer meter={selectedMeter} detail={detail} lines={lines} state={stateOfMeter(selectedMeter)} onClose={() => setSelectedMeter(null)} />
-        )}
+        {selectedMeter && <MeterDrawer meter={selectedMeter} detail={detail} lines={lines} state={stateOfMeter(selectedMeter)} onClose={() => setSelectedMeter(null)} />}
       </div>
     </div>
   );

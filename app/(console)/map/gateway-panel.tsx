@@ -51,20 +51,34 @@ export function GatewayPanel({ gateway: g, filters, canSchedule, setFilters, onC
     <div className={styles.gwpanel} data-testid="gateway-panel" data-gw={g.gw}>
       <strong>{g.gw}</strong> <span className="muted">{g.name}</span>
       {error ? (
-        <div className="error" role="alert">Counts unavailable: {error}</div>
+        <div className="error" role="alert">
+          Counts unavailable: {error}
+        </div>
       ) : labels ? (
         <ul className={styles.gwcounts} data-testid="gateway-counts">
           {labels.map((l) => (
-            <li key={l.key} data-testid={`slice-count-${l.key}`} data-value={l.value}>{l.text}</li>
+            <li key={l.key} data-testid={`slice-count-${l.key}`} data-value={l.value}>
+              {l.text}
+            </li>
           ))}
         </ul>
       ) : (
         <div className="muted">Counting…</div>
       )}
       <div className="row" style={{ marginTop: 4 }}>
-        {filters.gw !== g.gw && <button type="button" onClick={() => setFilters((f) => ({ ...f, gw: g.gw }))}>Only this gateway</button>}
-        {canSchedule && <a className="button" href={`/campaigns/new?jobType=rf_analysis&gw=${encodeURIComponent(g.gw)}`}>Schedule diagnostics</a>}
-        <button type="button" onClick={onClose} aria-label="Close gateway">×</button>
+        {filters.gw !== g.gw && (
+          <button type="button" onClick={() => setFilters((f) => ({ ...f, gw: g.gw }))}>
+            Only this gateway
+          </button>
+        )}
+        {canSchedule && (
+          <a className="button" href={`/campaigns/new?jobType=rf_analysis&gw=${encodeURIComponent(g.gw)}`}>
+            Schedule diagnostics
+          </a>
+        )}
+        <button type="button" onClick={onClose} aria-label="Close gateway">
+          ×
+        </button>
       </div>
     </div>
   );

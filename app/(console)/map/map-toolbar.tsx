@@ -25,14 +25,27 @@ export function MapToolbar({ filters, setFilters, faultCodes, onSearch }: Props)
       <h1>Fleet map</h1>
       <label>
         Find meter or gateway
-        <input value={search} onChange={(e) => setSearch(e.target.value)} placeholder="EM-0012345 or GW-0042" style={{ width: 170 }} data-testid="map-search" aria-label="Find meter or gateway" />
+        <input
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+          placeholder="EM-0012345 or GW-0042"
+          style={{ width: 170 }}
+          data-testid="map-search"
+          aria-label="Find meter or gateway"
+        />
       </label>
-      <button type="submit" data-testid="map-search-go">Go</button>
+      <button type="submit" data-testid="map-search-go">
+        Go
+      </button>
       <label>
         Fault code
         <select style={{ width: 120 }} value={filters.fault ?? ""} onChange={(e) => setFilters((f) => ({ ...f, fault: e.target.value || undefined }))} data-testid="filter-fault">
           <option value="">any</option>
-          {faultCodes.map((c) => <option key={c} value={c}>{c}</option>)}
+          {faultCodes.map((c) => (
+            <option key={c} value={c}>
+              {c}
+            </option>
+          ))}
         </select>
       </label>
       <label>
@@ -45,7 +58,13 @@ export function MapToolbar({ filters, setFilters, faultCodes, onSearch }: Props)
         </select>
       </label>
       <TextFilter label="Gateway" value={filters.gw} testId="filter-gw" placeholder="GW-0042" onCommit={(v) => setFilters((f) => ({ ...f, gw: v }))} />
-      <TextFilter label="Firmware metr./comms" value={filters.fw} testId="filter-fw" placeholder="1.2.0/3.1.0" onCommit={(v) => setFilters((f) => ({ ...f, fw: v && v.includes("/") ? v : v ? `${v}/` : undefined }))} />
+      <TextFilter
+        label="Firmware metr./comms"
+        value={filters.fw}
+        testId="filter-fw"
+        placeholder="1.2.0/3.1.0"
+        onCommit={(v) => setFilters((f) => ({ ...f, fw: v && v.includes("/") ? v : v ? `${v}/` : undefined }))}
+      />
       <TextFilter label="Climate zone" value={filters.zone} testId="filter-zone" placeholder="zone" onCommit={(v) => setFilters((f) => ({ ...f, zone: v }))} />
       <label>
         Last fault
@@ -58,13 +77,27 @@ export function MapToolbar({ filters, setFilters, faultCodes, onSearch }: Props)
         </select>
       </label>
       {(filters.fault || filters.kind || filters.gw || filters.fw || filters.zone || filters.model || filters.since || filters.states.length > 0) && (
-        <button type="button" onClick={() => setFilters(() => ({ states: [] }))} data-testid="filter-clear">Clear filters</button>
+        <button type="button" onClick={() => setFilters(() => ({ states: [] }))} data-testid="filter-clear">
+          Clear filters
+        </button>
       )}
     </form>
   );
 }
 
-function TextFilter({ label, value, testId, placeholder, onCommit }: { label: string; value?: string; testId: string; placeholder: string; onCommit: (v: string | undefined) => void }) {
+function TextFilter({
+  label,
+  value,
+  testId,
+  placeholder,
+  onCommit,
+}: {
+  label: string;
+  value?: string;
+  testId: string;
+  placeholder: string;
+  onCommit: (v: string | undefined) => void;
+}) {
   const [text, setText] = useState(value ?? "");
   useEffect(() => setText(value ?? ""), [value]);
   return (

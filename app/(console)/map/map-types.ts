@@ -15,8 +15,36 @@ export interface Fleet {
 }
 
 export interface MeterDetail {
-  fleet: { meter: string; kind: string; model: string; gw: string; zone: string; timezone: string; lat: number; lon: number; installed_at: string; fw_metrology: string; fw_comms: string; hes_version: string; cert_not_after: number };
-  state: { gw: string; last_seen: number | null; led: string; fault_code: string; fault_sev: string; rssi: number | null; lqi: number | null; snr: number | null; temp_c: number | null; battery_v: number | null; fw_metrology: string; fw_comms: string; cert_not_after: number | null } | null;
+  fleet: {
+    meter: string;
+    kind: string;
+    model: string;
+    gw: string;
+    zone: string;
+    timezone: string;
+    lat: number;
+    lon: number;
+    installed_at: string;
+    fw_metrology: string;
+    fw_comms: string;
+    hes_version: string;
+    cert_not_after: number;
+  };
+  state: {
+    gw: string;
+    last_seen: number | null;
+    led: string;
+    fault_code: string;
+    fault_sev: string;
+    rssi: number | null;
+    lqi: number | null;
+    snr: number | null;
+    temp_c: number | null;
+    battery_v: number | null;
+    fw_metrology: string;
+    fw_comms: string;
+    cert_not_after: number | null;
+  } | null;
   lines: { ts: number; code: string; sev: string; led: string; gw: string; step: string; job: string; msg: string }[];
   jobs: { source: string; id: string; name: string; jobType: string; status: string; at: number }[] | null;
   actions: { label: string; href: string; testId: string }[];

@@ -23,10 +23,12 @@ export default async function Page({ searchParams }: { searchParams: Promise<Rec
   // load while ClickHouse reads.
   const extent: Promise<FleetExtent | null> = meter
     ? Promise.resolve(null)
-    : fleetExtents().get(filters).catch((err: unknown) => {
-        console.error("[map] extent", err);
-        return null;
-      });
+    : fleetExtents()
+        .get(filters)
+        .catch((err: unknown) => {
+          console.error("[map] extent", err);
+          return null;
+        });
   return (
     <FleetMap
       initialFilters={filters}

@@ -83,7 +83,16 @@ export function useLiveUpdates({ store, selectedRef, setCounts, setCells, bumpCo
           .filter((it): it is FleetLiveItem & { ts: number } => typeof it === "object" && it !== null && typeof (it as FleetLiveItem).ts === "number")
           .map((it) => {
             const x = it as unknown as Partial<Line>;
-            return { ts: it.ts, code: String(x.code ?? it.code ?? ""), sev: String(x.sev ?? ""), led: String(x.led ?? ""), gw: String(x.gw ?? ""), step: String(x.step ?? ""), job: String(x.job ?? ""), msg: String(x.msg ?? "") };
+            return {
+              ts: it.ts,
+              code: String(x.code ?? it.code ?? ""),
+              sev: String(x.sev ?? ""),
+              led: String(x.led ?? ""),
+              gw: String(x.gw ?? ""),
+              step: String(x.step ?? ""),
+              job: String(x.job ?? ""),
+              msg: String(x.msg ?? ""),
+            };
           });
         if (lines.length) cb.current.onMeterLines(lines.sort((a, b) => b.ts - a.ts));
       }

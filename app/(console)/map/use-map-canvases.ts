@@ -137,7 +137,8 @@ export function useMapCanvases(p: CanvasesInput) {
       if (!down || Math.hypot(e.clientX - down.x, e.clientY - down.y) > 4) return; // a drag, not a click
       down = null;
       const r = el.getBoundingClientRect();
-      const x = e.clientX - r.left, y = e.clientY - r.top;
+      const x = e.clientX - r.left,
+        y = e.clientY - r.top;
       const vp = viewportOf(deck);
       const cell = vp ? pickCell(vp, statics.placed, x, y) : null;
       if (cell) return handlers.current.onCell(cell);
@@ -203,17 +204,19 @@ export function useMapCanvases(p: CanvasesInput) {
     const f = store.fleet;
     const layers: unknown[] = [];
     if (tileUrl) {
-      layers.push(new TileLayer({
-        id: "tiles",
-        data: tileUrl,
-        minZoom: 0,
-        maxZoom: 19,
-        tileSize: 256,
-        renderSubLayers: (props) => {
-          const bb = props.tile.boundingBox;
-          return new BitmapLayer(props, { data: undefined, image: props.data, bounds: [bb[0][0], bb[0][1], bb[1][0], bb[1][1]] });
-        },
-      }));
+      layers.push(
+        new TileLayer({
+          id: "tiles",
+          data: tileUrl,
+          minZoom: 0,
+          maxZoom: 19,
+          tileSize: 256,
+          renderSubLayers: (props) => {
+            const bb = props.tile.boundingBox;
+            return new BitmapLayer(props, { data: undefined, image: props.data, bounds: [bb[0][0], bb[0][1], bb[1][0], bb[1][1]] });
+          },
+        }),
+      );
     }
     if (gwIndices && f && gwIndices.length) {
       const pos = new Float32Array(gwIndices.length * 2);
@@ -222,26 +225,54 @@ export function useMapCanvases(p: CanvasesInput) {
         pos[2 * k + 1] = f.lat[i]!;
       });
       // A halo around each of the searched gateway's meters; the meters keep their state colours.
-      layers.push(new ScatterplotLayer({
-        id: "gateway-meters", data: { length: gwIndices.length, attributes: { getPosition: { value: pos, size: 2 } } },
-        radiusUnits: "pixels", getRadius: 8, filled: false, stroked: true, getLineColor: [...SELECTION_RGB, 230], lineWidthUnits: "pixels", getLineWidth: 1.5,
-      }));
+      layers.push(
+        new ScatterplotLayer({
+          id: "gateway-meters",
+          data: { length: gwIndices.length, attributes: { getPosition: { value: pos, size: 2 } } },
+          radiusUnits: "pixels",
+          getRadius: 8,
+          filled: false,
+          stroked: true,
+          getLineColor: [...SELECTION_RGB, 230],
+          lineWidthUnits: "pixels",
+          getLineWidth: 1.5,
+        }),
+      );
     }
-    layers.push(new ScatterplotLayer({
-      id: "gateways", data: gateways, pickable: true, radiusUnits: "pixels", stroked: true, lineWidthUnits: "pixels",
-      getPosition: (g: MapGateway) => [g.lon, g.lat], getRadius: (g: MapGateway) => 4 + Math.min(14, Math.sqrt(g.meters) / 3),
-      getFillColor: [...GATEWAY_RGB, 235], getLineColor: (g: MapGateway) => (g.gw === selectedGw?.gw ? [...SELECTION_RGB, 255] : [13, 17, 23, 255]),
-      getLineWidth: (g: MapGateway) => (g.gw === selectedGw?.gw ? 3 : 1.5),
-      // With the single meters only: under the clusters' discs they read as part of a cluster.
-      visible: mode === "points",
-      updateTriggers: { getLineColor: selectedGw?.gw, getLineWidth: selectedGw?.gw },
-    }));
+    layers.push(
+      new ScatterplotLayer({
+        id: "gateways",
+        data: gateways,
+        pickable: true,
+        radiusUnits: "pixels",
+        stroked: true,
+        lineWidthUnits: "pixels",
+        getPosition: (g: MapGateway) => [g.lon, g.lat],
+        getRadius: (g: MapGateway) => 4 + Math.min(14, Math.sqrt(g.meters) / 3),
+        getFillColor: [...GATEWAY_RGB, 235],
+        getLineColor: (g: MapGateway) => (g.gw === selectedGw?.gw ? [...SELECTION_RGB, 255] : [13, 17, 23, 255]),
+        getLineWidth: (g: MapGateway) => (g.gw === selectedGw?.gw ? 3 : 1.5),
+        // With the single meters only: under the clusters' discs they read as part of a cluster.
+        visible: mode === "points",
+        updateTriggers: { getLineColor: selectedGw?.gw, getLineWidth: selectedGw?.gw },
+      }),
+    );
     const sel = selectedMeter && f ? f.indexOf(selectedMeter) : undefined;
     if (sel !== undefined && f) {
-      layers.push(new ScatterplotLayer({
-        id: "selected-meter", data: [{ p: [f.lon[sel]!, f.lat[sel]!] }], getPosition: (d: { p: [number, number] }) => d.p, radiusUnits: "pixels",
-        getRadius: 10, filled: false, stroked: true, getLineColor: [...SELECTION_RGB, 255], lineWidthUnits: "pixels", getLineWidth: 2.5,
-      }));
+      layers.push(
+        new ScatterplotLayer({
+          id: "selected-meter",
+          data: [{ p: [f.lon[sel]!, f.lat[sel]!] }],
+          getPosition: (d: { p: [number, number] }) => d.p,
+          radiusUnits: "pixels",
+          getRadius: 10,
+          filled: false,
+          stroked: true,
+          getLineColor: [...SELECTION_RGB, 255],
+          lineWidthUnits: "pixels",
+          getLineWidth: 2.5,
+        }),
+      );
     }
     deck.setProps({ layers: layers as never, viewState: view });
   }, [view, mode, tileUrl, gateways, gwIndices, selectedGw, selectedMeter, fleetCount, store]);

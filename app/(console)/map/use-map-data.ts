@@ -102,40 +102,49 @@ export function useMapData({ filters, visible, view, setView, size, containerRef
     return { done, release };
   }, []);
 
-  const fitBox = useCallback((west: number, south: number, east: number, north: number) => {
-    const el = containerRef.current;
-    if (!el) return false;
-    const fit = fitView(el.clientWidth, el.clientHeight, west, south, east, north);
-    setView((v) => ({ ...v, ...fit }));
-    return true;
-  }, [containerRef, setView]);
+  const fitBox = useCallback(
+    (west: number, south: number, east: number, north: number) => {
+      const el = containerRef.current;
+      if (!el) return false;
+      const fit = fitView(el.clientWidth, el.clientHeight, west, south, east, north);
+      setView((v) => ({ ...v, ...fit }));
+      return true;
+    },
+    [containerRef, setView],
+  );
 
   /** The fleet's 1st-99th percentile box of included meters: one stray meter does not zoom the map out to the world. */
-  const fitFleetBox = useCallback((fleet: Fleet, states: Uint8Array) => {
-    const lons: number[] = [];
-    const lats: number[] = [];
-    const step = Math.max(1, Math.floor(fleet.ids.length / 20000));
-    for (let i = 0; i < fleet.ids.length; i += step) {
-      if (states[i] === EXCLUDED) continue;
-      lons.push(fleet.lon[i]!);
-      lats.push(fleet.lat[i]!);
-    }
-    if (!lons.length) return false;
-    lons.sort((a, b) => a - b);
-    lats.sort((a, b) => a - b);
-    const q = (a: number[], p: number) => a[Math.min(a.length - 1, Math.floor(p * a.length))]!;
-    return fitBox(q(lons, 0.01), q(lats, 0.01), q(lons, 0.99), q(lats, 0.99));
-  }, [fitBox]);
+  const fitFleetBox = useCallback(
+    (fleet: Fleet, states: Uint8Array) => {
+      const lons: number[] = [];
+      const lats: number[] = [];
+      const step = Math.max(1, Math.floor(fleet.ids.length / 20000));
+      for (let i = 0; i < fleet.ids.length; i += step) {
+        if (states[i] === EXCLUDED) continue;
+        lons.push(fleet.lon[i]!);
+        lats.push(fleet.lat[i]!);
+      }
+      if (!lons.length) return false;
+      lons.sort((a, b) => a - b);
+      lats.sort((a, b) => a - b);
+      const q = (a: number[], p: number) => a[Math.min(a.length - 1, Math.floor(p * a.length))]!;
+      return fitBox(q(lons, 0.01), q(lats, 0.01), q(lons, 0.99), q(lats, 0.99));
+    },
+    [fitBox],
+  );
 
-  const fitToFleet = useCallback((fleet: Fleet, states: Uint8Array) => {
-    if (!containerRef.current) return;
-    const selected = selectedRef.current !== null ? fleet.indexOf(selectedRef.current) : undefined;
-    if (selected !== undefined) {
-      setView((v) => ({ ...v, longitude: fleet.lon[selected]!, latitude: fleet.lat[selected]!, zoom: 12 }));
-      return;
-    }
-    fitFleetBox(fleet, states);
-  }, [containerRef, selectedRef, setView, fitFleetBox]);
+  const fitToFleet = useCallback(
+    (fleet: Fleet, states: Uint8Array) => {
+      if (!containerRef.current) return;
+      const selected = selectedRef.current !== null ? fleet.indexOf(selectedRef.current) : undefined;
+      if (selected !== undefined) {
+        setView((v) => ({ ...v, longitude: fleet.lon[selected]!, latitude: fleet.lat[selected]!, zoom: 12 }));
+        return;
+      }
+      fitFleetBox(fleet, states);
+    },
+    [containerRef, selectedRef, setView, fitFleetBox],
+  );
 
   /** The "fit fleet" button: the whole filtered fleet, whatever is open. */
   const fitFleet = useCallback(() => {
@@ -253,25 +262,28 @@ export function useMapData({ filters, visible, view, setView, size, containerRef
   useEffect(() => {
     if (mode !== "cells" || !cellsReady) return;
     const ctrl = new AbortController();
-    const t = setTimeout(async () => {
-      try {
-        const b = bboxOf(viewRef.current, size.width, size.height);
-        const q = new URLSearchParams(filterQuery);
-        q.set("level", String(level));
-        q.set("bbox", [b.west, b.south, b.east, b.north].map((x) => x.toFixed(4)).join(","));
-        const res = await fetch(`/api/map/cells?${q}`, { signal: ctrl.signal, cache: "no-store" });
-        if (!res.ok) throw new Error(`cells: ${res.status}`);
-        const body = (await res.json()) as { cells: MapCell[]; level: number };
-        store.cells = { level: body.level, byKey: new Map(body.cells.map((c) => [cellKey(c.cx, c.cy), c])) };
-        setCells(body.cells);
-        firstCellsGate.release();
-      } catch (e) {
-        if (!ctrl.signal.aborted && !leaving) {
-          setError(e instanceof Error ? e.message : String(e));
+    const t = setTimeout(
+      async () => {
+        try {
+          const b = bboxOf(viewRef.current, size.width, size.height);
+          const q = new URLSearchParams(filterQuery);
+          q.set("level", String(level));
+          q.set("bbox", [b.west, b.south, b.east, b.north].map((x) => x.toFixed(4)).join(","));
+          const res = await fetch(`/api/map/cells?${q}`, { signal: ctrl.signal, cache: "no-store" });
+          if (!res.ok) throw new Error(`cells: ${res.status}`);
+          const body = (await res.json()) as { cells: MapCell[]; level: number };
+          store.cells = { level: body.level, byKey: new Map(body.cells.map((c) => [cellKey(c.cx, c.cy), c])) };
+          setCells(body.cells);
           firstCellsGate.release();
+        } catch (e) {
+          if (!ctrl.signal.aborted && !leaving) {
+            setError(e instanceof Error ? e.message : String(e));
+            firstCellsGate.release();
+          }
         }
-      }
-    }, store.cells.byKey.size ? 200 : 0); // the first cells are on the first-paint path: no debounce
+      },
+      store.cells.byKey.size ? 200 : 0,
+    ); // the first cells are on the first-paint path: no debounce
     return () => {
       clearTimeout(t);
       ctrl.abort();
@@ -303,7 +315,20 @@ export function useMapData({ filters, visible, view, setView, size, containerRef
   }, [filterQuery, filteredGw]);
 
   return {
-    store, fleetCount, counts, setCounts, cells, setCells, gateways, error, setError, colorsVersion, bumpColors: () => setColorsVersion((v) => v + 1),
-    statesLoaded, inView, mode, fitFleet,
+    store,
+    fleetCount,
+    counts,
+    setCounts,
+    cells,
+    setCells,
+    gateways,
+    error,
+    setError,
+    colorsVersion,
+    bumpColors: () => setColorsVersion((v) => v + 1),
+    statesLoaded,
+    inView,
+    mode,
+    fitFleet,
   };
 }

@@ -15,7 +15,13 @@ export function bboxOf(v: MapViewState, width: number, height: number) {
 export function fitView(width: number, height: number, west: number, south: number, east: number, north: number): Pick<MapViewState, "longitude" | "latitude" | "zoom"> {
   const vp = new WebMercatorViewport({ width: Math.max(200, width), height: Math.max(200, height) });
   const pad = Math.min(60, Math.floor(Math.min(width, height) / 6));
-  const fit = vp.fitBounds([[west - 0.01, south - 0.01], [east + 0.01, north + 0.01]], { padding: pad });
+  const fit = vp.fitBounds(
+    [
+      [west - 0.01, south - 0.01],
+      [east + 0.01, north + 0.01],
+    ],
+    { padding: pad },
+  );
   return { longitude: fit.longitude, latitude: fit.latitude, zoom: Math.min(13, fit.zoom) };
 }
 
@@ -31,5 +37,10 @@ export function panBy(v: MapViewState, dx: number, dy: number, width: number, he
 }
 
 export function formatTime(ms: number | null | undefined): string {
-  return ms ? new Date(ms).toISOString().replace("T", " ").replace(/\.\d+Z$/, "Z") : "—";
+  return ms
+    ? new Date(ms)
+        .toISOString()
+        .replace("T", " ")
+        .replace(/\.\d+Z$/, "Z")
+    : "—";
 }

@@ -9,12 +9,7 @@ import type { MetersSearch } from "./search-params";
 const STATE_LABELS: Record<string, string> = { critical: "Critical fault", error: "Error", warn: "Warning", normal: "Normal", stale: "Not heard from" };
 const CERT_LABELS: Record<string, string> = { expired: "Expired", "30d": "Expires within 30 days", "90d": "Expires within 90 days", "180d": "Expires within 180 days" };
 
-export function MetersFilters(props: {
-  search: MetersSearch;
-  zones: { id: string; name: string }[];
-  gateways: string[];
-  firmwarePairs: { value: string; count: number }[];
-}) {
+export function MetersFilters(props: { search: MetersSearch; zones: { id: string; name: string }[]; gateways: string[]; firmwarePairs: { value: string; count: number }[] }) {
   const { search } = props;
   const form = useRef<HTMLFormElement>(null);
   const submit = () => form.current?.requestSubmit();
@@ -47,7 +42,9 @@ export function MetersFilters(props: {
         <select name="zone" defaultValue={search.zone ?? ""} onChange={submit} data-testid="filter-zone">
           <option value="">All</option>
           {props.zones.map((z) => (
-            <option key={z.id} value={z.id}>{z.id}</option>
+            <option key={z.id} value={z.id}>
+              {z.id}
+            </option>
           ))}
         </select>
       </label>
@@ -56,7 +53,9 @@ export function MetersFilters(props: {
         <select name="fw" defaultValue={search.fw ?? ""} onChange={submit} data-testid="filter-fw">
           <option value="">All</option>
           {props.firmwarePairs.map((p) => (
-            <option key={p.value} value={p.value}>{p.value} ({p.count.toLocaleString("en")})</option>
+            <option key={p.value} value={p.value}>
+              {p.value} ({p.count.toLocaleString("en")})
+            </option>
           ))}
         </select>
       </label>
@@ -65,7 +64,9 @@ export function MetersFilters(props: {
         <select name="state" defaultValue={search.state ?? ""} onChange={submit} data-testid="filter-state">
           <option value="">All</option>
           {Object.entries(STATE_LABELS).map(([v, l]) => (
-            <option key={v} value={v}>{l}</option>
+            <option key={v} value={v}>
+              {l}
+            </option>
           ))}
         </select>
       </label>
@@ -74,14 +75,20 @@ export function MetersFilters(props: {
         <select name="cert" defaultValue={search.cert ?? ""} onChange={submit} data-testid="filter-cert">
           <option value="">Any expiry</option>
           {Object.entries(CERT_LABELS).map(([v, l]) => (
-            <option key={v} value={v}>{l}</option>
+            <option key={v} value={v}>
+              {l}
+            </option>
           ))}
         </select>
       </label>
       {search.sort !== "id" && <input type="hidden" name="sort" value={search.sort} />}
       {search.dir !== "asc" && <input type="hidden" name="dir" value={search.dir} />}
-      <button type="submit" className="primary" data-testid="filter-apply">Apply</button>
-      <Link href="/meters" className="button" data-testid="filter-clear">Clear</Link>
+      <button type="submit" className="primary" data-testid="filter-apply">
+        Apply
+      </button>
+      <Link href="/meters" className="button" data-testid="filter-clear">
+        Clear
+      </Link>
     </Form>
   );
 }

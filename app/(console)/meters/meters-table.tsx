@@ -23,7 +23,14 @@ const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 const col = createColumnHelper<MeterTableRow>();
 const columns = [
-  col.accessor("id", { header: "Meter", cell: (c) => <Link href={`/meters/${c.getValue()}`} data-testid="meter-link">{c.getValue()}</Link> }),
+  col.accessor("id", {
+    header: "Meter",
+    cell: (c) => (
+      <Link href={`/meters/${c.getValue()}`} data-testid="meter-link">
+        {c.getValue()}
+      </Link>
+    ),
+  }),
   col.accessor("kind", { header: "Kind", cell: (c) => <span data-testid="cell-kind">{c.getValue()}</span> }),
   col.accessor("model", { header: "Model" }),
   col.accessor("gateway", { header: "Gateway", cell: (c) => <span data-testid="cell-gateway">{c.getValue()}</span> }),

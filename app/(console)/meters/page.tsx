@@ -22,8 +22,8 @@ export default async function Page({ searchParams }: { searchParams: Promise<Rec
       <>
         <Header />
         <EmptyState title="No meters yet" testId="meters-empty-fleet">
-          Import a fleet with <code>npm run fleet:import -- meters.csv</code> (format in docs/fleet-csv.md), generate one with{" "}
-          <code>npm run simulate</code>, or start the demo with <code>npm run demo</code>.
+          Import a fleet with <code>npm run fleet:import -- meters.csv</code> (format in docs/fleet-csv.md), generate one with <code>npm run simulate</code>, or start the demo with{" "}
+          <code>npm run demo</code>.
         </EmptyState>
       </>
     );
@@ -84,8 +84,16 @@ export default async function Page({ searchParams }: { searchParams: Promise<Rec
                 Page {search.page} of {result.pages.toLocaleString("en")} · {result.total.toLocaleString("en")} meters
               </span>
               <span className="spacer" />
-              {search.page > 1 && <Link className="button" href={metersHref(search, { page: search.page - 1 })}>Previous</Link>}
-              {search.page < result.pages && <Link className="button" href={metersHref(search, { page: search.page + 1 })} data-testid="meters-next">Next</Link>}
+              {search.page > 1 && (
+                <Link className="button" href={metersHref(search, { page: search.page - 1 })}>
+                  Previous
+                </Link>
+              )}
+              {search.page < result.pages && (
+                <Link className="button" href={metersHref(search, { page: search.page + 1 })} data-testid="meters-next">
+                  Next
+                </Link>
+              )}
             </nav>
           </>
         )
@@ -105,7 +113,9 @@ function Header({ total, what }: { total?: number; what?: string | null }) {
   return (
     <div className="page-header">
       <h1>Meters</h1>
-      <p data-testid="meters-total">{total === undefined ? "The fleet, meter by meter." : what ? `${total.toLocaleString("en")} ${what}.` : `${total.toLocaleString("en")} meters match.`}</p>
+      <p data-testid="meters-total">
+        {total === undefined ? "The fleet, meter by meter." : what ? `${total.toLocaleString("en")} ${what}.` : `${total.toLocaleString("en")} meters match.`}
+      </p>
     </div>
   );
 }

@@ -15,7 +15,10 @@ export const metersSearchSchema = z.object({
   cert: z.enum(CERT_WINDOWS).optional().catch(undefined),
   /** Meter id prefix, e.g. EM-00012 */
   q: text(/^[A-Z]{1,2}(-[0-9]{0,10})?$/),
-  sort: z.enum(Object.keys(METER_SORTS) as [MeterSort, ...MeterSort[]]).catch("id").default("id"),
+  sort: z
+    .enum(Object.keys(METER_SORTS) as [MeterSort, ...MeterSort[]])
+    .catch("id")
+    .default("id"),
   dir: z.enum(["asc", "desc"]).catch("asc").default("asc"),
   page: z.coerce.number().int().min(1).max(100_000).catch(1).default(1),
 });

@@ -56,7 +56,9 @@ export default async function Page({ searchParams }: { searchParams: Promise<Rec
       {campaignId && (
         <p data-testid="wo-campaign-filter">
           Campaign <Link href={`/campaigns/${encodeURIComponent(campaignId)}`}>{rows[0]?.campaignName ?? campaignId}</Link> only ·{" "}
-          <Link href={`/work-orders?status=${filter}`} data-testid="wo-campaign-clear">all campaigns</Link>
+          <Link href={`/work-orders?status=${filter}`} data-testid="wo-campaign-clear">
+            all campaigns
+          </Link>
         </p>
       )}
       <WorkOrdersTable rows={rows} sites={sites} canComplete={can(user.role, "workorders.complete")} canEditConstants={can(user.role, "meters.edit_constants")}>

@@ -18,14 +18,27 @@ describe("decide", () => {
     expect(d.reason).toBe("finding: mesh SNR 10.5 dB below 15 dB");
     expect(d.followUp).toBe("rf_analysis: mesh SNR 10.5 dB below 15 dB. Fix: check the antenna mount and cables for oxidation or loose connections. Runbook: low-snr");
     // Refused by the head-end, the same code is no finding: nothing was checked.
-    expect(decide("rf_analysis", row(), "k1", { status: "fail", code: "LOW_SNR", message: "policy", refused: true }, AT)).toMatchObject({ state: "failed", code: "LOW_SNR", reason: "refused by the head-end: policy", followUp: null });
+    expect(decide("rf_analysis", row(), "k1", { status: "fail", code: "LOW_SNR", message: "policy", refused: true }, AT)).toMatchObject({
+      state: "failed",
+      code: "LOW_SNR",
+      reason: "refused by the head-end: policy",
+      followUp: null,
+    });
   });
 
   it("a head-end that could not be asked: retried in 30 s without counting an attempt, or failed when it rejected the call", () => {
     expect(decide("fw_verify", row(), "k1", { status: "error", message: "ECONNRESET", retryable: true }, AT)).toMatchObject({
-      state: "pending", code: "HES_UNAVAILABLE", reason: "ECONNRESET", nextAttemptAt: new Date("2026-11-20T02:15:30.000Z"), attemptsDelta: -1,
+      state: "pending",
+      code: "HES_UNAVAILABLE",
+      reason: "ECONNRESET",
+      nextAttemptAt: new Date("2026-11-20T02:15:30.000Z"),
+      attemptsDelta: -1,
     });
-    expect(decide("fw_verify", row(), "k1", { status: "error", message: "400 bad request", retryable: false }, AT)).toMatchObject({ state: "failed", code: "HES_REJECTED", attemptsDelta: 0 });
+    expect(decide("fw_verify", row(), "k1", { status: "error", message: "400 bad request", retryable: false }, AT)).toMatchObject({
+      state: "failed",
+      code: "HES_REJECTED",
+      attemptsDelta: 0,
+    });
   });
 
   it("a transient failure is retried on the job type's schedule, then excluded once the budget is spent; others fail", () => {
@@ -34,9 +47,16 @@ describe("decide", () => {
     expect(retry).toMatchObject({ state: "pending", code: "HES_TIMEOUT", nextAttemptAt: due });
     expect(retry.reason).toBe(`HES_TIMEOUT: no answer from the head-end in time; retry 2 due ${due.toISOString()}`);
     expect(decide("fw_verify", row({ attempts: 4 }), "k1", { status: "fail", code: "E105", message: "RF timeout" }, AT)).toMatchObject({
-      state: "excluded", code: "E105", reason: "excluded after failing 4 times (last E105: RF timeout)", nextAttemptAt: null,
+      state: "excluded",
+      code: "E105",
+      reason: "excluded after failing 4 times (last E105: RF timeout)",
+      nextAttemptAt: null,
     });
-    expect(decide("fw_verify", row(), "k1", { status: "fail", code: "TLS_HANDSHAKE", message: "bad cert" }, AT)).toMatchObject({ state: "failed", code: "TLS_HANDSHAKE", reason: "TLS_HANDSHAKE: bad cert" });
+    expect(decide("fw_verify", row(), "k1", { status: "fail", code: "TLS_HANDSHAKE", message: "bad cert" }, AT)).toMatchObject({
+      state: "failed",
+      code: "TLS_HANDSHAKE",
+      reason: "TLS_HANDSHAKE: bad cert",
+    });
   });
 });
 
@@ -44,13 +64,26 @@ describe("auditRecord", () => {
   it("writes the step line of an answer at the decision time, and none when the head-end was not reached", () => {
     const ok = decide("fota", row({ attempts: 2 }), "k2", { status: "ok", details: { fwMetrology: "1.1.0", fwComms: "2.1.0", sha256: "ab" } }, AT);
     expect(auditRecord("cmp1", "fota", ok, AT, "host-a")).toMatchObject({
-      ts: AT.getTime(), meter: "EM-0000001", gw: "GW-0001", code: "STEP_OK", step: "fota", job: "cmp1", result: "ok",
-      fw_metrology: "1.1.0", fw_comms: "2.1.0", fw_sha256: "ab", attrs: { key: "k2", attempt: "2" }, source_host: "host-a", source_app: "campaign-dispatcher",
+      ts: AT.getTime(),
+      meter: "EM-0000001",
+      gw: "GW-0001",
+      code: "STEP_OK",
+      step: "fota",
+      job: "cmp1",
+      result: "ok",
+      fw_metrology: "1.1.0",
+      fw_comms: "2.1.0",
+      fw_sha256: "ab",
+      attrs: { key: "k2", attempt: "2" },
+      source_host: "host-a",
+      source_app: "campaign-dispatcher",
     });
     const finding = decide("rf_analysis", row(), "k1", { status: "fail", code: "LOW_SNR", message: "weak" }, AT);
     expect(auditRecord("cmp1", "rf_analysis", finding, AT, "h")).toMatchObject({ code: "LOW_SNR", result: "fail", msg: "weak" });
     expect(auditRecord("cmp1", "fw_verify", decide("fw_verify", row(), "k1", { status: "timeout" }, AT), AT, "h")).toMatchObject({ code: "HES_TIMEOUT", result: "timeout" });
-    expect(auditRecord("cmp1", "fw_verify", decide("fw_verify", row(), "k1", { status: "fail", code: "E105", message: "x", refused: true }, AT), AT, "h")).toMatchObject({ result: "skipped" });
+    expect(auditRecord("cmp1", "fw_verify", decide("fw_verify", row(), "k1", { status: "fail", code: "E105", message: "x", refused: true }, AT), AT, "h")).toMatchObject({
+      result: "skipped",
+    });
     expect(auditRecord("cmp1", "fw_verify", decide("fw_verify", row(), "k1", { status: "error", message: "down", retryable: true }, AT), AT, "h")).toBeNull();
   });
 });

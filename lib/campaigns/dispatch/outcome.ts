@@ -39,20 +39,25 @@ export function decide(jobType: JobType, row: LeasedRow, key: string, outcome: S
   const finding = outcome.status === "fail" && !outcome.refused ? findingOf(jobType, outcome.code) : null;
   if (finding && outcome.status === "fail") {
     return {
-      ...base, state: "succeeded", code: outcome.code, reason: `finding: ${outcome.message}`.slice(0, 500),
+      ...base,
+      state: "succeeded",
+      code: outcome.code,
+      reason: `finding: ${outcome.message}`.slice(0, 500),
       followUp: `${jobType}: ${outcome.message.trim() || finding.label}. Fix: ${finding.action}. Runbook: ${finding.runbook}`.slice(0, 1000),
     };
   }
   if (outcome.status === "error") {
     // The head-end could not be asked (network, 5xx): not an attempt; the same key goes out again later.
-    if (outcome.retryable) return { ...base, state: "pending", code: "HES_UNAVAILABLE", reason: outcome.message, nextAttemptAt: new Date(at.getTime() + 30_000), attemptsDelta: -1 };
+    if (outcome.retryable)
+      return { ...base, state: "pending", code: "HES_UNAVAILABLE", reason: outcome.message, nextAttemptAt: new Date(at.getTime() + 30_000), attemptsDelta: -1 };
     return { ...base, state: "failed", code: "HES_REJECTED", reason: outcome.message.slice(0, 500) };
   }
   const code = outcome.status === "timeout" ? "HES_TIMEOUT" : outcome.code;
   const message = outcome.status === "timeout" ? "no answer from the head-end in time" : outcome.message;
   if (outcome.status === "fail" && outcome.refused) return { ...base, state: "failed", code, reason: `refused by the head-end: ${message}`.slice(0, 500) };
   const retryAt = nextRetry(jobType, code, row.attempts, at, row.meterId);
-  if (retryAt) return { ...base, state: "pending", code, reason: `${code}: ${message}; retry ${row.attempts + 1} due ${retryAt.toISOString()}`.slice(0, 500), nextAttemptAt: retryAt };
+  if (retryAt)
+    return { ...base, state: "pending", code, reason: `${code}: ${message}; retry ${row.attempts + 1} due ${retryAt.toISOString()}`.slice(0, 500), nextAttemptAt: retryAt };
   if (getJobTypeSpec(jobType).retry[code]) {
     return { ...base, state: "excluded", code, reason: `excluded after failing ${row.attempts} times (last ${code}: ${message})`.slice(0, 500) };
   }
@@ -67,16 +72,32 @@ export function auditRecord(campaignId: string, jobType: JobType, d: Decided, at
   const details = o.status === "ok" ? o.details : {};
   const str = (v: unknown) => (typeof v === "string" ? v : "");
   return {
-    ts: at.getTime(), recv_ts: null, meter: d.row.meterId, gw: d.row.gatewayId, code, sev: CODES[code].sev, led: "",
-    step: jobType, job: campaignId,
+    ts: at.getTime(),
+    recv_ts: null,
+    meter: d.row.meterId,
+    gw: d.row.gatewayId,
+    code,
+    sev: CODES[code].sev,
+    led: "",
+    step: jobType,
+    job: campaignId,
     // A finding stays "fail", as the head-end logs it (the check failed on that meter); the
     // campaign counts it as a result (decide()).
     result: o.status === "ok" ? "ok" : o.status === "timeout" ? "timeout" : o.refused ? "skipped" : "fail",
-    rssi: null, lqi: null, snr: null, temp_c: null, battery_v: null,
+    rssi: null,
+    lqi: null,
+    snr: null,
+    temp_c: null,
+    battery_v: null,
     accuracy_err_pct: typeof details.accuracyErrPct === "number" ? details.accuracyErrPct : null,
-    fw_metrology: str(details.fwMetrology), fw_comms: str(details.fwComms), fw_sha256: str(details.sha256), cert_not_after: null,
+    fw_metrology: str(details.fwMetrology),
+    fw_comms: str(details.fwComms),
+    fw_sha256: str(details.sha256),
+    cert_not_after: null,
     msg: o.status === "fail" ? o.message : o.status === "timeout" ? "no answer from the head-end in time" : "",
-    attrs: { key: d.key, attempt: String(d.row.attempts) }, source_host: sourceHost, source_app: "campaign-dispatcher",
+    attrs: { key: d.key, attempt: String(d.row.attempts) },
+    source_host: sourceHost,
+    source_app: "campaign-dispatcher",
   };
 }
 
@@ -92,7 +113,10 @@ export function outcomeOf(t: { state: string; attempts: number; lastCode: string
 }
 
 /** Outcome counts from grouped rows (state, last code, attempted or not, how many). */
-export function countTargetOutcomes(groups: Iterable<{ state: string; lastCode: string | null; attempted: boolean; n: number }>, counts: OutcomeCounts = { ok: 0, pending: 0, failed: {} }): OutcomeCounts {
+export function countTargetOutcomes(
+  groups: Iterable<{ state: string; lastCode: string | null; attempted: boolean; n: number }>,
+  counts: OutcomeCounts = { ok: 0, pending: 0, failed: {} },
+): OutcomeCounts {
   for (const g of groups) {
     const o = outcomeOf({ state: g.state, attempts: g.attempted ? 1 : 0, lastCode: g.lastCode });
     if (o) addOutcome(counts, o, g.n);

@@ -44,7 +44,9 @@ export async function sendRunningWaves(ctx: DispatchContext, running: Active[], 
   const live = running.filter((a) => a.spec.execution === "remote");
   const byId = new Map(live.map((a) => [a.c.id, a]));
   while (live.length) {
-    const leased = await timed("lease", () => leaseTargets(db, { owner, waves: live.map((a) => ({ campaignId: a.c.id, index: a.wave.index })), at: now(), leaseMs, commandTimeoutMs, batchSize, isPglite }));
+    const leased = await timed("lease", () =>
+      leaseTargets(db, { owner, waves: live.map((a) => ({ campaignId: a.c.id, index: a.wave.index })), at: now(), leaseMs, commandTimeoutMs, batchSize, isPglite }),
+    );
     if (!leased.length) break;
     const sent = await sendLeased(ctx, byId, leased);
     result.commands += sent.sent;
@@ -72,7 +74,10 @@ export async function sendLeased(ctx: DispatchContext, byId: Map<string, Active>
   let stale = 0;
   const unsent: LeasedTarget[] = [];
   const recorder = createRecorder(ctx, (n) => (stale += n));
-  const isRunning = runningCheck(ctx, leased.map((r) => r.campaignId));
+  const isRunning = runningCheck(
+    ctx,
+    leased.map((r) => r.campaignId),
+  );
   const lanes = new Map<string, LeasedTarget[]>();
   for (const row of [...leased].sort((x, y) => x.rn - y.rn)) {
     const lane = lanes.get(row.gatewayId);

@@ -65,7 +65,10 @@ export async function loadActive(ctx: DispatchContext, campaigns: CampaignRow[],
 export async function waveTargets(ctx: DispatchContext, waves: Active[]): Promise<Map<string, TargetEvidence[]>> {
   const { db } = ctx;
   const out = new Map<string, TargetEvidence[]>(waves.map((a) => [waveKey(a.c.id, a.wave.index), []]));
-  const rows = await findWaveTargetEvidence(db, waves.map((a) => ({ campaignId: a.c.id, index: a.wave.index })));
+  const rows = await findWaveTargetEvidence(
+    db,
+    waves.map((a) => ({ campaignId: a.c.id, index: a.wave.index })),
+  );
   for (const r of rows) out.get(waveKey(r.campaignId, r.wave))?.push(r);
   return out;
 }
@@ -73,9 +76,14 @@ export async function waveTargets(ctx: DispatchContext, waves: Active[]): Promis
 /** Outcome counts of many waves in one grouped statement (mid-wave checks need counts, not meter ids). */
 export async function waveTallies(ctx: DispatchContext, waves: Active[]): Promise<Map<string, WaveTally>> {
   const { db } = ctx;
-  const out = new Map<string, WaveTally>(waves.map((a) => [waveKey(a.c.id, a.wave.index), { outcomes: { ok: 0, pending: 0, failed: {} }, nextAttemptAt: null, leaseExpiresAt: null }]));
+  const out = new Map<string, WaveTally>(
+    waves.map((a) => [waveKey(a.c.id, a.wave.index), { outcomes: { ok: 0, pending: 0, failed: {} }, nextAttemptAt: null, leaseExpiresAt: null }]),
+  );
   if (!waves.length) return out;
-  const rows = await countWaveTargets(db, waves.map((a) => ({ campaignId: a.c.id, index: a.wave.index })));
+  const rows = await countWaveTargets(
+    db,
+    waves.map((a) => ({ campaignId: a.c.id, index: a.wave.index })),
+  );
   for (const r of rows) {
     const tally = out.get(waveKey(r.campaignId, r.wave));
     if (!tally) continue;
@@ -110,7 +118,14 @@ export function thresholdsOf(a: Active) {
 }
 
 /** Applies a gate's decision if the wave is still in `from` (one worker decides a wave); false if another worker did. */
-export async function applyDecision(ctx: DispatchContext, a: Active, from: "pending" | "running" | "soaking", decision: GateDecision, reasons: { code: string; message: string }[], at: Date): Promise<boolean> {
+export async function applyDecision(
+  ctx: DispatchContext,
+  a: Active,
+  from: "pending" | "running" | "soaking",
+  decision: GateDecision,
+  reasons: { code: string; message: string }[],
+  at: Date,
+): Promise<boolean> {
   const { db } = ctx;
   const { c, wave } = a;
   const text = reasons.map((r) => `${r.code}: ${r.message}`).join("; ");
@@ -123,7 +138,13 @@ export async function applyDecision(ctx: DispatchContext, a: Active, from: "pend
   } else if (decision === "abort") {
     await abortCampaignAs(c.id, `gate of wave ${wave.index}: ${text}`.slice(0, 1000), at).catch(() => {});
   }
-  await recordAuditEvent({ actor: null, action: "campaign.gate", target: c.id, outcome: decision === "continue" ? "ok" : "failed", details: { wave: wave.index, decision, reasons } });
+  await recordAuditEvent({
+    actor: null,
+    action: "campaign.gate",
+    target: c.id,
+    outcome: decision === "continue" ? "ok" : "failed",
+    details: { wave: wave.index, decision, reasons },
+  });
   return true;
 }
 
@@ -131,7 +152,13 @@ export async function applyDecision(ctx: DispatchContext, a: Active, from: "pend
  * Wave start for many waves: preflight re-run on current state (the ClickHouse read was
  * started by startDueWaves beside its LAST_GASP check); field steps become work orders.
  */
-export async function beginWaves(ctx: DispatchContext, started: Active[], at: Date, pendingTargets: WaveTarget[], meterRows: Promise<Awaited<ReturnType<typeof findTargetMeters>>>) {
+export async function beginWaves(
+  ctx: DispatchContext,
+  started: Active[],
+  at: Date,
+  pendingTargets: WaveTarget[],
+  meterRows: Promise<Awaited<ReturnType<typeof findTargetMeters>>>,
+) {
   const { db } = ctx;
   if (!started.length) return;
   const isStarted = new Set(started.map((a) => waveKey(a.c.id, a.wave.index)));
@@ -145,7 +172,12 @@ export async function beginWaves(ctx: DispatchContext, started: Active[], at: Da
     for (const t of targets) {
       const row = byMeter.get(t.meterId);
       const result = row ? checks.get(t.campaignId)!(toPlanMeter(row)) : { ok: false as const, reasons: [{ code: "METER_UNKNOWN", message: "no longer in the fleet inventory" }] };
-      if (!result.ok) excluded.push({ id: t.id, code: result.reasons[0]?.code ?? null, reason: `preflight at dispatch: ${result.reasons.map((r) => `${r.code}: ${r.message}`).join("; ")}`.slice(0, 1000) });
+      if (!result.ok)
+        excluded.push({
+          id: t.id,
+          code: result.reasons[0]?.code ?? null,
+          reason: `preflight at dispatch: ${result.reasons.map((r) => `${r.code}: ${r.message}`).join("; ")}`.slice(0, 1000),
+        });
     }
     await excludePendingTargets(db, { excluded, at });
   }
@@ -154,7 +186,10 @@ export async function beginWaves(ctx: DispatchContext, started: Active[], at: Da
     if (a.spec.execution !== "field") continue;
     // The wave's pending targets were read above; those preflight just excluded get no order.
     const open = targets.filter((t) => t.campaignId === a.c.id && t.wave === a.wave.index && !excludedIds.has(t.id));
-    const made = await db.workOrder.createMany({ data: open.map((t) => ({ campaignId: a.c.id, meterId: t.meterId, jobType: a.jobType, reason: `campaign wave ${a.wave.index}` })), skipDuplicates: true });
+    const made = await db.workOrder.createMany({
+      data: open.map((t) => ({ campaignId: a.c.id, meterId: t.meterId, jobType: a.jobType, reason: `campaign wave ${a.wave.index}` })),
+      skipDuplicates: true,
+    });
     if (made.count) publishWorkOrdersChanged("created", made.count);
     // Exactly the targets that got an order (the ids read above), nothing the read did not see.
     await db.campaignTarget.updateMany({ where: { id: { in: open.map((t) => t.id) }, state: "pending" }, data: { state: "sent", updatedAt: at } });
@@ -178,7 +213,14 @@ export async function gateSoakedWaves(ctx: DispatchContext, soaked: Active[], re
     const answered = targets.filter((x) => x.state === "succeeded");
     const own = {
       answered: answered.map((x) => x.meterId),
-      onTarget: target ? answered.filter((x) => { const fw = reported.get(`${a.c.id}|${x.meterId}`); return fw?.metrology === target.metrology && fw.comms === target.comms; }).map((x) => x.meterId) : [],
+      onTarget: target
+        ? answered
+            .filter((x) => {
+              const fw = reported.get(`${a.c.id}|${x.meterId}`);
+              return fw?.metrology === target.metrology && fw.comms === target.comms;
+            })
+            .map((x) => x.meterId)
+        : [],
       mismatched: targets.filter((x) => x.lastCode === "FW_HASH_MISMATCH").map((x) => x.meterId),
     };
     return { a, targets, outcomes, own, meters: counted.map((x) => x.meterId) };
@@ -192,13 +234,26 @@ export async function gateSoakedWaves(ctx: DispatchContext, soaked: Active[], re
     else groups.push([x]);
   }
   // The LAST_GASP read does not depend on the health scans: both go to chDB at once.
-  const gaspRead = ctx.gasp.rates(inputs.map((x) => [...new Set(x.targets.map((y) => y.gatewayId))]), ctx.tickAt);
+  const gaspRead = ctx.gasp.rates(
+    inputs.map((x) => [...new Set(x.targets.map((y) => y.gatewayId))]),
+    ctx.tickAt,
+  );
   gaspRead.catch(() => {}); // awaited below; a health scan failing first must not leave it unhandled
   const health = new Map<Active, WaveHealth>();
   for (const g of groups) {
-    const rows = await timed("ch:health", () => getWavesHealth(
-      g.map(({ a, meters, own }) => ({ campaignId: a.c.id, step: a.jobType, meters, own, from: (a.wave.startedAt ?? a.wave.scheduledAt).getTime(), to: t.getTime() + 1, targetFirmware: a.jobType === "fota" ? a.options.targetFirmware ?? null : null })),
-    ));
+    const rows = await timed("ch:health", () =>
+      getWavesHealth(
+        g.map(({ a, meters, own }) => ({
+          campaignId: a.c.id,
+          step: a.jobType,
+          meters,
+          own,
+          from: (a.wave.startedAt ?? a.wave.scheduledAt).getTime(),
+          to: t.getTime() + 1,
+          targetFirmware: a.jobType === "fota" ? (a.options.targetFirmware ?? null) : null,
+        })),
+      ),
+    );
     g.forEach((x, i) => health.set(x.a, rows[i]!));
   }
   const gasp = await gaspRead;
@@ -236,7 +291,14 @@ export async function passWaves(ctx: DispatchContext, passes: { a: Active; reaso
   const won = passes.filter((p) => moved.has(p.a.wave.id));
   if (!won.length) return;
   await db.auditEvent.createMany({
-    data: won.map(({ a, reasons }) => ({ actorId: null, actorEmail: null, action: "campaign.gate", target: a.c.id, outcome: "ok" as const, details: { wave: a.wave.index, decision: "continue", reasons } })),
+    data: won.map(({ a, reasons }) => ({
+      actorId: null,
+      actorEmail: null,
+      action: "campaign.gate",
+      target: a.c.id,
+      outcome: "ok" as const,
+      details: { wave: a.wave.index, decision: "continue", reasons },
+    })),
   });
   for (const { a } of won) result.decisions.push({ campaignId: a.c.id, wave: a.wave.index, decision: "continue" });
   result.nextWakeAt = minDate(result.nextWakeAt, at);
@@ -255,7 +317,10 @@ export async function startDueWaves(ctx: DispatchContext, pending: Active[], res
   if (!due.length) return [];
   // One read of the due waves' targets serves the LAST_GASP check (their gateways) and the
   // preflight (their pending meters), whose ClickHouse read goes beside the LAST_GASP one.
-  const targets = await findWaveTargets(db, due.map((a) => ({ campaignId: a.c.id, index: a.wave.index })));
+  const targets = await findWaveTargets(
+    db,
+    due.map((a) => ({ campaignId: a.c.id, index: a.wave.index })),
+  );
   const pendingTargets = targets.filter((t) => t.state === "pending");
   const meterRows = pendingTargets.length
     ? timed("ch:preflight", () => findTargetMeters({ meters: [...new Set(pendingTargets.map((t) => t.meterId))] }, { now: at.getTime() }))
@@ -274,7 +339,17 @@ export async function startDueWaves(ctx: DispatchContext, pending: Active[], res
   for (const [i, a] of due.entries()) {
     const limit = a.options.thresholds.lastGaspPerMin;
     if (gasp[i]! >= limit) {
-      if (!(await applyDecision(ctx, a, "pending", "pause", [{ code: "LAST_GASP_STORM", message: `${gasp[i]!.toFixed(1)} last-gasp messages/min behind this wave's gateways, at or above ${limit}` }], at))) continue;
+      if (
+        !(await applyDecision(
+          ctx,
+          a,
+          "pending",
+          "pause",
+          [{ code: "LAST_GASP_STORM", message: `${gasp[i]!.toFixed(1)} last-gasp messages/min behind this wave's gateways, at or above ${limit}` }],
+          at,
+        ))
+      )
+        continue;
       result.decisions.push({ campaignId: a.c.id, wave: a.wave.index, decision: "pause" });
     } else toClaim.push(a);
   }
@@ -333,9 +408,24 @@ export async function settleRunningWaves(ctx: DispatchContext, running: Active[]
     }
     // Mid-wave: failures alone may already break the error budget (an operator's resume accepts them).
     if (a.wave.decision !== "resumed") {
-      const gate = evaluateWave({ outcomes: tally.outcomes, healthAfterSoak: null, soakEndsAt: null }, thresholdsOf(a), { regionLastGaspPerMin: 0, stormThreshold: a.options.thresholds.lastGaspPerMin }, t);
+      const gate = evaluateWave(
+        { outcomes: tally.outcomes, healthAfterSoak: null, soakEndsAt: null },
+        thresholdsOf(a),
+        { regionLastGaspPerMin: 0, stormThreshold: a.options.thresholds.lastGaspPerMin },
+        t,
+      );
       if (gate.decision === "pause" || gate.decision === "abort") {
-        if (!(await applyDecision(ctx, a, "running", gate.decision, gate.reasons.filter((r) => r.code !== "SOAKING"), t))) continue;
+        if (
+          !(await applyDecision(
+            ctx,
+            a,
+            "running",
+            gate.decision,
+            gate.reasons.filter((r) => r.code !== "SOAKING"),
+            t,
+          ))
+        )
+          continue;
         result.decisions.push({ campaignId: a.c.id, wave: a.wave.index, decision: gate.decision });
         continue;
       }

@@ -21,9 +21,30 @@ let position = 0;
 
 function line(partial: Partial<AuditRecord>) {
   const base: AuditRecord = {
-    ts: START, recv_ts: null, meter: "", gw: "GW-1", code: "HEARTBEAT", sev: "debug", led: "", step: "", job: "", result: "",
-    rssi: null, lqi: null, snr: null, temp_c: null, battery_v: null, accuracy_err_pct: null, fw_metrology: "", fw_comms: "", fw_sha256: "",
-    cert_not_after: null, msg: "", attrs: {}, source_host: "", source_app: "test",
+    ts: START,
+    recv_ts: null,
+    meter: "",
+    gw: "GW-1",
+    code: "HEARTBEAT",
+    sev: "debug",
+    led: "",
+    step: "",
+    job: "",
+    result: "",
+    rssi: null,
+    lqi: null,
+    snr: null,
+    temp_c: null,
+    battery_v: null,
+    accuracy_err_pct: null,
+    fw_metrology: "",
+    fw_comms: "",
+    fw_sha256: "",
+    cert_not_after: null,
+    msg: "",
+    attrs: {},
+    source_host: "",
+    source_app: "test",
   };
   return toAuditLogRow({ ...base, ...partial }, { source: "waves-health", position: position++ });
 }

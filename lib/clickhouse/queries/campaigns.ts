@@ -11,7 +11,6 @@ import { buildFleetRuleCondition, buildFleetSliceClauses, buildLineCondition } f
 type Params = Record<string, unknown>;
 const TIME = "DateTime64(3, 'UTC')";
 
-
 async function handle(ch?: ClickHouse): Promise<ClickHouse> {
   return ch ?? (await getClickHouse());
 }
@@ -72,9 +71,21 @@ export function toTargetMeterRow(raw: unknown): TargetMeterRow {
   const installedAt = numOrNull("installed_ms");
   if (installedAt === null) throw new Error("target query row: installed_ms is missing");
   return {
-    meter: str("meter"), kind: str("kind"), model: str("model"), gw: str("gw"), zone: str("zone"), timezone: str("timezone"), installedAt,
-    fwMetrology: str("fw_metrology"), fwComms: str("fw_comms"), hesVersion: str("hes_version"), certNotAfter: numOrNull("cert_ms"),
-    snr: numOrNull("snr"), batteryV: numOrNull("battery_v"), led: str("led"), faultCode: str("fault_code"),
+    meter: str("meter"),
+    kind: str("kind"),
+    model: str("model"),
+    gw: str("gw"),
+    zone: str("zone"),
+    timezone: str("timezone"),
+    installedAt,
+    fwMetrology: str("fw_metrology"),
+    fwComms: str("fw_comms"),
+    hesVersion: str("hes_version"),
+    certNotAfter: numOrNull("cert_ms"),
+    snr: numOrNull("snr"),
+    batteryV: numOrNull("battery_v"),
+    led: str("led"),
+    faultCode: str("fault_code"),
   };
 }
 
@@ -142,7 +153,9 @@ export async function findTargetMeters(q: TargetQuery, opts: BuildTargetQueryOpt
 /** Session caps of gateways, from fleet_gateways. */
 export async function getGatewayCaps(gateways: string[], ch?: ClickHouse): Promise<Record<string, { maxConcurrentSessions: number }>> {
   if (!gateways.length) return {};
-  const rows = await (await handle(ch)).queryRows<{ gw: string; max_sessions: number | string }>({
+  const rows = await (
+    await handle(ch)
+  ).queryRows<{ gw: string; max_sessions: number | string }>({
     query: `SELECT gw, max_sessions FROM fleet_gateways FINAL WHERE gw IN {gws:Array(String)}`,
     params: { gws: gateways },
     tag: "campaigns.gateway_caps",
@@ -176,7 +189,9 @@ export interface WaveHealth {
 /** LAST_GASP lines per minute behind the given gateways over [from, to). */
 export async function getLastGaspRate(input: { gateways: string[]; from: number; to: number }, ch?: ClickHouse): Promise<number> {
   if (!input.gateways.length || input.to <= input.from) return 0;
-  const [row] = await (await handle(ch)).queryRows<{ n: string | number }>({
+  const [row] = await (
+    await handle(ch)
+  ).queryRows<{ n: string | number }>({
     query: `SELECT count() AS n FROM audit_log WHERE code = 'LAST_GASP' AND ts >= {from:${TIME}} AND ts < {to:${TIME}} AND gw IN {gws:Array(String)}`,
     params: { from: formatClickHouseTime(input.from), to: formatClickHouseTime(input.to), gws: input.gateways },
     tag: "campaigns.last_gasp_rate",
@@ -188,7 +203,9 @@ export async function getLastGaspRate(input: { gateways: string[]; from: number;
 export async function getLastGaspCounts(input: { from: number; to: number }, ch?: ClickHouse): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
   if (input.to <= input.from) return counts;
-  const rows = await (await handle(ch)).queryRows<{ gw: string; n: string | number }>({
+  const rows = await (
+    await handle(ch)
+  ).queryRows<{ gw: string; n: string | number }>({
     query: `SELECT toString(gw) AS gw, count() AS n FROM audit_log
             WHERE code = 'LAST_GASP' AND ts >= {from:${TIME}} AND ts < {to:${TIME}}
             GROUP BY gw`,
@@ -229,12 +246,21 @@ export async function getWavesHealth(inputs: WaveHealthInput[], ch?: ClickHouse)
   });
   if (new Set(meters).size !== meters.length) throw new RangeError("getWavesHealth: a meter appears in two waves of one call");
   const params: Params = {
-    meters, wave_of: waveOf, froms, base_froms: baseFroms, tos,
-    jobs: inputs.map((w) => w.campaignId), steps: inputs.map((w) => w.step),
-    t_ms: inputs.map((w) => w.targetFirmware?.metrology ?? ""), t_cs: inputs.map((w) => w.targetFirmware?.comms ?? ""),
-    min_from: formatClickHouseTime(Math.min(...baseFroms)), max_to: formatClickHouseTime(Math.max(...tos)),
+    meters,
+    wave_of: waveOf,
+    froms,
+    base_froms: baseFroms,
+    tos,
+    jobs: inputs.map((w) => w.campaignId),
+    steps: inputs.map((w) => w.step),
+    t_ms: inputs.map((w) => w.targetFirmware?.metrology ?? ""),
+    t_cs: inputs.map((w) => w.targetFirmware?.comms ?? ""),
+    min_from: formatClickHouseTime(Math.min(...baseFroms)),
+    max_to: formatClickHouseTime(Math.max(...tos)),
   };
-  const rows = await (await handle(ch)).queryRows<{ wi: number | string; seen: string[]; on_target: string[]; mismatched: string[] } & Record<string, string | number | string[]>>({
+  const rows = await (
+    await handle(ch)
+  ).queryRows<{ wi: number | string; seen: string[]; on_target: string[]; mismatched: string[] } & Record<string, string | number | string[]>>({
     query: `
       SELECT wi,
         groupUniqArrayIf(meter, after) AS seen,
@@ -294,8 +320,13 @@ export interface CampaignStepLine {
 
 /** The latest step lines of one campaign (job = campaign id), newest first. */
 /** `failuresOnly`: failed or timed-out lines, less the step's findings (`findingCodes`, see getCampaignTimeline). */
-export async function getCampaignStepLines(input: { campaignId: string; limit: number; failuresOnly?: boolean; findingCodes?: string[] }, ch?: ClickHouse): Promise<CampaignStepLine[]> {
-  const rows = await (await handle(ch)).queryRows<Record<string, string | number>>({
+export async function getCampaignStepLines(
+  input: { campaignId: string; limit: number; failuresOnly?: boolean; findingCodes?: string[] },
+  ch?: ClickHouse,
+): Promise<CampaignStepLine[]> {
+  const rows = await (
+    await handle(ch)
+  ).queryRows<Record<string, string | number>>({
     query: `SELECT toUnixTimestamp64Milli(ts) AS ts, meter, toString(gw) AS gw, toString(code) AS code, toString(result) AS result, msg
             FROM audit_log WHERE job = {job:String} ${input.failuresOnly ? "AND result IN ('fail', 'timeout') AND NOT has({found:Array(String)}, toString(code))" : ""}
             ORDER BY ts DESC LIMIT {limit:UInt32}`,
@@ -363,9 +394,14 @@ export interface CampaignTimeline {
  * The campaign's step lines in audit_log, counted by outcome per time bucket between from and to.
  * `findingCodes`: the step's finding codes (job-types.ts), whose "fail" lines count as found.
  */
-export async function getCampaignTimeline(input: { campaignId: string; from: number; to: number; maxBuckets?: number; findingCodes?: string[] }, ch?: ClickHouse): Promise<CampaignTimeline> {
+export async function getCampaignTimeline(
+  input: { campaignId: string; from: number; to: number; maxBuckets?: number; findingCodes?: string[] },
+  ch?: ClickHouse,
+): Promise<CampaignTimeline> {
   const bucketSeconds = timelineBucketSeconds(input.to - input.from, input.maxBuckets);
-  const rows = await (await handle(ch)).queryRows<Record<string, string | number>>({
+  const rows = await (
+    await handle(ch)
+  ).queryRows<Record<string, string | number>>({
     query: `SELECT toUnixTimestamp(toStartOfInterval(ts, INTERVAL {w:UInt32} SECOND)) * 1000 AS t,
                    countIf(result = 'ok') AS ok, countIf(result = 'fail' AND has({found:Array(String)}, toString(code))) AS found,
                    countIf(result = 'timeout' OR (result = 'fail' AND NOT has({found:Array(String)}, toString(code)))) AS failed,

@@ -52,7 +52,11 @@ export function generateFaultData(seed = 7, lineCount = 4000, opts: { clusterAro
   const rnd = mulberry32(seed);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
   const fleet: FleetMeter[] = [];
-  const prefixes = [["EM", "electric"], ["GM", "gas"], ["WM", "water"]] as const;
+  const prefixes = [
+    ["EM", "electric"],
+    ["GM", "gas"],
+    ["WM", "water"],
+  ] as const;
   for (let i = 1; i <= 160; i++) {
     const [prefix, kind] = i % 5 === 0 ? prefixes[1] : i % 7 === 0 ? prefixes[2] : prefixes[0];
     fleet.push({
@@ -79,13 +83,22 @@ export function generateFaultData(seed = 7, lineCount = 4000, opts: { clusterAro
     const meter = pick(everyone);
     const gw = gwOf.get(meter) ?? "GW-0009";
     // A few lines exactly on the edges: from and to-1 are in, to is out.
-    const ts = i >= lineCount
-      ? clusters[(i - lineCount) % clusters.length]! + Math.floor((rnd() - 0.5) * 180_000)
-      : i % 97 === 0 ? FROM : i % 89 === 0 ? TO - 1 : i % 83 === 0 ? TO : BASELINE_FROM + Math.floor(rnd() * span);
+    const ts =
+      i >= lineCount
+        ? clusters[(i - lineCount) % clusters.length]! + Math.floor((rnd() - 0.5) * 180_000)
+        : i % 97 === 0
+          ? FROM
+          : i % 89 === 0
+            ? TO - 1
+            : i % 83 === 0
+              ? TO
+              : BASELINE_FROM + Math.floor(rnd() * span);
     const interfered = gw === INTERFERED_GW && ts >= FROM && rnd() < 0.6;
     const r = rnd();
     const code: Code = interfered ? "E105" : r < 0.55 ? "HEARTBEAT" : r < 0.65 ? "STEP_OK" : pick(faultCodes);
-    const led: LedState | "" = interfered ? pick(["amber_steady", "amber_steady", ""] as const) : pick(["", "", "green_steady", "green_steady", "amber_steady", "red_blinking", "off"] as const);
+    const led: LedState | "" = interfered
+      ? pick(["amber_steady", "amber_steady", ""] as const)
+      : pick(["", "", "green_steady", "green_steady", "amber_steady", "red_blinking", "off"] as const);
     const snr = rnd() < 0.5 ? null : interfered ? 4 + rnd() * 8 : 8 + rnd() * 25;
     lines.push({
       ts,

@@ -136,7 +136,10 @@ describe("getLedLogCorrelation", () => {
       const m = per.get(l.meter) ?? { leds: new Set(), green: false, codes: new Set(), events: 0 };
       if (l.led !== "" && l.led !== "green_steady") m.leds.add(l.led);
       if (l.led === "green_steady") m.green = true;
-      if (isFault) { m.codes.add(l.code); m.events++; }
+      if (isFault) {
+        m.codes.add(l.code);
+        m.events++;
+      }
       per.set(l.meter, m);
     }
     const combos = new Map<string, { meters: number; events: number }>();
@@ -146,12 +149,13 @@ describe("getLedLogCorrelation", () => {
       if (m.leds.size && !m.codes.size) silent.push(meter);
       if (m.codes.size && !m.leds.size && m.green) green.push(meter);
       if (!m.leds.size && !m.codes.size && !m.green) continue;
-      for (const led of m.leds.size ? m.leds : [""]) for (const code of m.codes.size ? m.codes : [""]) {
-        const c = combos.get(`${led}|${code}`) ?? { meters: 0, events: 0 };
-        c.meters++;
-        c.events += m.events;
-        combos.set(`${led}|${code}`, c);
-      }
+      for (const led of m.leds.size ? m.leds : [""])
+        for (const code of m.codes.size ? m.codes : [""]) {
+          const c = combos.get(`${led}|${code}`) ?? { meters: 0, events: 0 };
+          c.meters++;
+          c.events += m.events;
+          combos.set(`${led}|${code}`, c);
+        }
     }
     expect(new Map(result.combos.map((c) => [`${c.led}|${c.code}`, { meters: c.meters, events: c.events }]))).toEqual(combos);
     expect(result.combos.find((c) => c.led === "amber_steady" && c.code === "E105")?.meters).toBeGreaterThan(0);
@@ -192,7 +196,11 @@ describe("getRootCauseCounts", () => {
     const slice: FleetSlice = { kind: "electric" };
     const counts = await getRootCauseCounts({ catalogue: CATALOGUE, signature, window: { from: FROM, to: TO }, slice, fleetRules: { compatibleFwPairs: COMPATIBLE_PAIRS } }, ch);
     const fleet = data.fleet.filter((m) => m.kind === "electric");
-    const affected = new Set(expectedLineCounts(data.lines, signature, FROM, TO).hits.map((l) => l.meter).filter((m) => fleet.some((f) => f.meter === m)));
+    const affected = new Set(
+      expectedLineCounts(data.lines, signature, FROM, TO)
+        .hits.map((l) => l.meter)
+        .filter((m) => fleet.some((f) => f.meter === m)),
+    );
     expect(counts.totalFleet).toBe(fleet.length);
     expect(counts.totalAffected).toBe(affected.size);
     const valueOf: Record<string, (m: FleetMeter) => string> = {
@@ -323,7 +331,18 @@ describe("getMatrixCounts from the rollup (fault_rollup_1h/1d)", () => {
 
   it("counts a retried ingest batch (same dedup token) once", async () => {
     const at = Date.UTC(2025, 6, 1, 10, 5);
-    const values = [1, 2, 3].map((i) => ({ ts: at + i * 1000, meter: `EM-77${i}`, gw: "GW-0001", code: "E042", sev: "critical", led: "", msg: "", attrs: {}, id: String(900_000 + i), source: "retry" }));
+    const values = [1, 2, 3].map((i) => ({
+      ts: at + i * 1000,
+      meter: `EM-77${i}`,
+      gw: "GW-0001",
+      code: "E042",
+      sev: "critical",
+      led: "",
+      msg: "",
+      attrs: {},
+      id: String(900_000 + i),
+      source: "retry",
+    }));
     await edges.insertRows({ table: "audit_log", values, dedupToken: "batch-1" });
     await edges.insertRows({ table: "audit_log", values, dedupToken: "batch-1" });
     const rows = await getMatrixCounts(
@@ -341,7 +360,14 @@ describe("getMatrixCounts from the rollup (fault_rollup_1h/1d)", () => {
                      'GW-0001', 'E001', 'critical', '', '', 800000 + number, 'sketch'
               FROM numbers(40000)`,
     });
-    const input = { catalogue: CATALOGUE, window: { from: Date.UTC(2025, 5, 1), to: Date.UTC(2025, 5, 2) }, previousFrom: Date.UTC(2025, 4, 31), stepMs: HOUR, slice: {}, fleetRules: { compatibleFwPairs: null } };
+    const input = {
+      catalogue: CATALOGUE,
+      window: { from: Date.UTC(2025, 5, 1), to: Date.UTC(2025, 5, 2) },
+      previousFrom: Date.UTC(2025, 4, 31),
+      stepMs: HOUR,
+      slice: {},
+      fleetRules: { compatibleFwPairs: null },
+    };
     const rollup = (await getMatrixCounts(input, edges)).find((r) => r.signatureId === "E001")!;
     const exact = (await getMatrixCounts({ ...input, useRollup: false }, edges)).find((r) => r.signatureId === "E001")!;
     expect(exact).toMatchObject({ events: 40000, meters: 40000 });

@@ -30,7 +30,6 @@ export interface TimeWindow {
 const TIME = "DateTime64(3, 'UTC')";
 const count = z.coerce.number();
 
-
 type Params = Record<string, unknown>;
 
 // ---------------------------------------------------------------- slice
@@ -92,7 +91,9 @@ const OP_SQL: Record<ThresholdOp, (expr: string, param: string) => string> = {
 
 /** Codes a code signature counts: its own plus vendor aliases that resolve to them. */
 function signatureCodes(catalogue: Catalogue, codes: string[]): string[] {
-  const aliases = Object.entries(catalogue.aliases).filter(([, target]) => codes.includes(target)).map(([vendor]) => vendor);
+  const aliases = Object.entries(catalogue.aliases)
+    .filter(([, target]) => codes.includes(target))
+    .map(([vendor]) => vendor);
   return [...codes, ...aliases];
 }
 
@@ -132,7 +133,9 @@ export function buildFleetRuleCondition(signature: FaultSignature, context: Flee
     params[`${key}_pairs`] = context.compatibleFwPairs;
     return `(fw_metrology != '' AND fw_comms != '' AND concat(fw_metrology, '/', fw_comms) NOT IN {${key}_pairs:Array(String)})`;
   }
-  const parts = String(m.params.minVersion ?? "").split(".").map(Number);
+  const parts = String(m.params.minVersion ?? "")
+    .split(".")
+    .map(Number);
   if (parts.length !== 3 || parts.some((p) => !Number.isInteger(p) || p < 0)) return null;
   params[`${key}_min`] = parts;
   // Numeric, part-wise comparison: "4.10.0" is newer than "4.2.0".
@@ -238,7 +241,15 @@ export async function getMatrixCounts(input: MatrixCountsInput, ch?: ClickHouse)
       await client.queryRows<unknown>({ query: rollup.events.query, params: rollup.events.params, tag: "faults.matrix_rollup_events" }),
       await client.queryRows<unknown>({ query: rollup.meters.query, params: rollup.meters.params, tag: "faults.matrix_rollup_meters" }),
     ];
-    const counts = rollup.signatures.map((s) => ({ signatureId: s.id, events: 0, meters: 0, previousEvents: 0, previousMeters: 0, buckets: new Map<number, number>(), isJudged: true }));
+    const counts = rollup.signatures.map((s) => ({
+      signatureId: s.id,
+      events: 0,
+      meters: 0,
+      previousEvents: 0,
+      previousMeters: 0,
+      buckets: new Map<number, number>(),
+      isJudged: true,
+    }));
     for (const raw of eventRows) {
       const r = rollupEventRowSchema.parse(raw);
       const c = counts[r.sig]!;
@@ -253,7 +264,10 @@ export async function getMatrixCounts(input: MatrixCountsInput, ch?: ClickHouse)
       else counts[r.sig]!.previousMeters = r.meters;
     }
     for (const c of counts) {
-      const buckets = [...c.buckets].filter(([, n]) => n > 0).sort((a, b) => a[0] - b[0]).map(([index, events]) => ({ index, events }));
+      const buckets = [...c.buckets]
+        .filter(([, n]) => n > 0)
+        .sort((a, b) => a[0] - b[0])
+        .map(([index, events]) => ({ index, events }));
       if (c.events > 0 || c.previousEvents > 0) byId.set(c.signatureId, { ...c, buckets });
     }
   }
@@ -349,8 +363,22 @@ export function splitWindowForMeters(from: number, to: number): { days: Range[];
   const dA = ceilTo(hA, DAY_MS);
   const dB = floorTo(hB, DAY_MS);
   const days: Range[] = dA < dB ? [[dA, dB]] : [];
-  const hours = mergeRanges(dA < dB ? [[hA, dA], [dB, hB]] : [[hA, hB]]);
-  return { days, hours, raw: mergeRanges([[from, hA], [hB, to]]) };
+  const hours = mergeRanges(
+    dA < dB
+      ? [
+          [hA, dA],
+          [dB, hB],
+        ]
+      : [[hA, hB]],
+  );
+  return {
+    days,
+    hours,
+    raw: mergeRanges([
+      [from, hA],
+      [hB, to],
+    ]),
+  };
 }
 
 /** OR of half-open ts ranges as {name:Type} parameters ("0" when empty). */
@@ -482,10 +510,7 @@ export function buildRollupMatrixQueries(input: Omit<MatrixCountsInput, "fleetRu
   return { signatures, events: { query: eventsQuery, params: events }, meters: { query: metersQuery, params: meters } };
 }
 
-async function getFleetRuleCounts(
-  input: { catalogue: Catalogue; slice: FleetSlice; fleetRules: FleetRuleContext },
-  client: ClickHouse,
-): Promise<Map<string, SignatureCounts>> {
+async function getFleetRuleCounts(input: { catalogue: Catalogue; slice: FleetSlice; fleetRules: FleetRuleContext }, client: ClickHouse): Promise<Map<string, SignatureCounts>> {
   const params: Params = {};
   const result = new Map<string, SignatureCounts>();
   const columns: string[] = [];
@@ -604,7 +629,15 @@ export async function getLedLogCorrelation(input: CorrelationInput, ch?: ClickHo
     GROUP BY led_bits, code_bits, has_green, kind`;
   const groups = (await client.queryRows<unknown>({ query, params, tag: "faults.correlation" })).map((r) =>
     z
-      .object({ led_bits: z.string(), code_bits: z.string(), has_green: z.coerce.boolean(), kind: count, meters: count, events: count, sample: z.array(z.tuple([count, z.string()])) })
+      .object({
+        led_bits: z.string(),
+        code_bits: z.string(),
+        has_green: z.coerce.boolean(),
+        kind: count,
+        meters: count,
+        events: count,
+        sample: z.array(z.tuple([count, z.string()])),
+      })
       .parse(r),
   );
   const comboMap = new Map<string, CorrelationCombo>();
@@ -617,12 +650,13 @@ export async function getLedLogCorrelation(input: CorrelationInput, ch?: ClickHo
     const leds = namesOf(BigInt(g.led_bits), FAULT_LEDS);
     const codes = namesOf(BigInt(g.code_bits), faultCodes);
     if (leds.length || codes.length || g.has_green) {
-      for (const led of leds.length ? leds : [""]) for (const code of codes.length ? codes : [""]) {
-        const c = comboMap.get(`${led}\u0000${code}`) ?? { led, code, meters: 0, events: 0 };
-        c.meters += g.meters;
-        c.events += g.events;
-        comboMap.set(`${led}\u0000${code}`, c);
-      }
+      for (const led of leds.length ? leds : [""])
+        for (const code of codes.length ? codes : [""]) {
+          const c = comboMap.get(`${led}\u0000${code}`) ?? { led, code, meters: 0, events: 0 };
+          c.meters += g.meters;
+          c.events += g.events;
+          comboMap.set(`${led}\u0000${code}`, c);
+        }
     }
     const kind = KINDS[g.kind];
     if (!kind) continue;
@@ -633,7 +667,11 @@ export async function getLedLogCorrelation(input: CorrelationInput, ch?: ClickHo
   for (const kind of Object.keys(samples) as DisagreementKind[]) {
     listed.set(kind, samples[kind].sort((a, b) => b[0] - a[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0)).slice(0, input.limit));
   }
-  const ids = await resolveMeterIds([...listed.values()].flatMap((xs) => xs.map((x) => x[1])), input.window, client);
+  const ids = await resolveMeterIds(
+    [...listed.values()].flatMap((xs) => xs.map((x) => x[1])),
+    input.window,
+    client,
+  );
   for (const [kind, xs] of listed) {
     disagreements[kind].meters = xs.map(([lastSeen, hash, leds, codes]) => ({ kind, meter: ids.get(hash) ?? "", leds, codes, lastSeen }));
   }
@@ -656,7 +694,9 @@ async function resolveMeterIds(hashes: string[], window: TimeWindow, client: Cli
       ids.set(row.mh, row.meter_id);
     }
   };
-  await read("SELECT toString(cityHash64(f.meter)) AS mh, any(f.meter) AS meter_id FROM fleet_meters AS f WHERE cityHash64(f.meter) IN {mhs:Array(UInt64)} GROUP BY mh", { mhs: hashes.map((h) => BigInt(h)) });
+  await read("SELECT toString(cityHash64(f.meter)) AS mh, any(f.meter) AS meter_id FROM fleet_meters AS f WHERE cityHash64(f.meter) IN {mhs:Array(UInt64)} GROUP BY mh", {
+    mhs: hashes.map((h) => BigInt(h)),
+  });
   const missing = hashes.filter((h) => !ids.has(h));
   if (missing.length) {
     await read(

@@ -11,7 +11,6 @@ async function client(ch?: ClickHouse): Promise<ClickHouse> {
 
 const INSERT_BATCH = 50_000;
 
-
 export interface FleetMeterSyncRow {
   id: string;
   kind: string;
@@ -89,7 +88,9 @@ const countsSchema = z.object({ meters: z.coerce.number(), gateways: z.coerce.nu
 
 /** Distinct meters and gateways in the ClickHouse copy (exact, merge-independent). */
 export async function countFleetCopies(ch?: ClickHouse): Promise<z.infer<typeof countsSchema>> {
-  const [row] = await (await client(ch)).queryRows<unknown>({
+  const [row] = await (
+    await client(ch)
+  ).queryRows<unknown>({
     query: `SELECT (SELECT uniqExact(meter) FROM fleet_meters) AS meters, (SELECT uniqExact(gw) FROM fleet_gateways) AS gateways`,
     tag: "fleet.counts",
   });
@@ -109,7 +110,9 @@ const fleetMeterCopySchema = z.object({
 /** The current ClickHouse copy of some meters (tests, repair checks). */
 export async function findFleetMeterCopies(ids: string[], ch?: ClickHouse) {
   if (!ids.length) return [];
-  const rows = await (await client(ch)).queryRows<unknown>({
+  const rows = await (
+    await client(ch)
+  ).queryRows<unknown>({
     query: `SELECT meter, toString(kind) AS kind, toString(gw) AS gw, toString(zone) AS zone, toString(fw_metrology) AS fw_metrology,
                    toString(fw_comms) AS fw_comms, toString(cert_not_after) AS cert_not_after
             FROM fleet_meters FINAL WHERE meter IN {ids: Array(String)} ORDER BY meter`,
@@ -264,7 +267,9 @@ const firmwarePairSchema = z.object({ fw_metrology: z.string(), fw_comms: z.stri
 
 /** Firmware pairs present in the fleet, most common first (filter options). */
 export async function listFleetFirmwarePairs(ch?: ClickHouse) {
-  const rows = await (await client(ch)).queryRows<unknown>({
+  const rows = await (
+    await client(ch)
+  ).queryRows<unknown>({
     query: `SELECT toString(fw_metrology) AS fw_metrology, toString(fw_comms) AS fw_comms, count() AS n
             FROM fleet_meters FINAL GROUP BY fw_metrology, fw_comms ORDER BY n DESC LIMIT 200`,
     tag: "fleet.firmware_pairs",
@@ -291,7 +296,9 @@ export type MeterLatestState = z.infer<typeof meterStateSchema>;
 
 /** Latest measures and state of one meter (meter_state_current), or null if never heard from. */
 export async function getMeterLatestState(meter: string, ch?: ClickHouse): Promise<MeterLatestState | null> {
-  const [row] = await (await client(ch)).queryRows<unknown>({
+  const [row] = await (
+    await client(ch)
+  ).queryRows<unknown>({
     query: `SELECT toUnixTimestamp64Milli(last_seen) AS last_seen, toString(led) AS led, toString(fault_code) AS fault_code,
                    toString(fault_sev) AS fault_sev, toUnixTimestamp64Milli(last_fault_at) AS last_fault_at, rssi, snr, lqi, temp_c, battery_v,
                    toString(fw_metrology) AS fw_metrology, toString(fw_comms) AS fw_comms,
@@ -324,7 +331,9 @@ export type MeterAuditLine = z.infer<typeof auditLineSchema>;
 
 /** The most recent audit lines of one meter (the p_meter projection answers this). */
 export async function listMeterAuditLines(meter: string, limit = 50, ch?: ClickHouse): Promise<MeterAuditLine[]> {
-  const rows = await (await client(ch)).queryRows<unknown>({
+  const rows = await (
+    await client(ch)
+  ).queryRows<unknown>({
     query: `SELECT toUnixTimestamp64Milli(ts) AS ts, toString(code) AS code, toString(sev) AS sev, toString(gw) AS gw, toString(led) AS led,
                    toString(step) AS step, toString(job) AS job, toString(result) AS result, rssi, lqi, snr, temp_c, battery_v, accuracy_err_pct, msg
             FROM audit_log WHERE meter = {meter: String} ORDER BY ts DESC LIMIT {limit: UInt32}`,
@@ -337,17 +346,16 @@ export async function listMeterAuditLines(meter: string, limit = 50, ch?: ClickH
 // ---------------------------------------------------------------- seeding checks
 
 /** audit_log rows matching optional gateway / code / source / time filters (demo seeding checks, benches). */
-export async function countAuditLines(
-  input: { gw?: string; code?: string; source?: string; since?: number; until?: number },
-  ch?: ClickHouse,
-): Promise<number> {
+export async function countAuditLines(input: { gw?: string; code?: string; source?: string; since?: number; until?: number }, ch?: ClickHouse): Promise<number> {
   const where: string[] = [];
   if (input.gw !== undefined) where.push("gw = {gw: String}");
   if (input.code !== undefined) where.push("code = {code: String}");
   if (input.source !== undefined) where.push("source = {source: String}");
   if (input.since !== undefined) where.push("ts >= fromUnixTimestamp64Milli({since: Int64})");
   if (input.until !== undefined) where.push("ts < fromUnixTimestamp64Milli({until: Int64})");
-  const [row] = await (await client(ch)).queryRows<{ n: string }>({
+  const [row] = await (
+    await client(ch)
+  ).queryRows<{ n: string }>({
     query: `SELECT count() AS n FROM audit_log ${where.length ? "WHERE " + where.join(" AND ") : ""}`,
     params: input,
     tag: "fleet.count_lines",
@@ -370,11 +378,10 @@ export interface DailyCodeMetersRow {
 }
 
 /** Per code and UTC day: distinct meters and lines (the demo's fault rates; a slice by gateway when given). */
-export async function getDailyCodeMeters(
-  input: { since: number; until: number; gw?: string; codes?: string[] },
-  ch?: ClickHouse,
-): Promise<DailyCodeMetersRow[]> {
-  const rows = await (await client(ch)).queryRows<{ code: string; day: string; meters: string; events: string }>({
+export async function getDailyCodeMeters(input: { since: number; until: number; gw?: string; codes?: string[] }, ch?: ClickHouse): Promise<DailyCodeMetersRow[]> {
+  const rows = await (
+    await client(ch)
+  ).queryRows<{ code: string; day: string; meters: string; events: string }>({
     query: `SELECT code, toUnixTimestamp(toStartOfDay(ts, 'UTC')) * 1000 AS day, uniqExact(meter) AS meters, count() AS events
             FROM audit_log
             WHERE ts >= fromUnixTimestamp64Milli({since: Int64}) AND ts < fromUnixTimestamp64Milli({until: Int64})

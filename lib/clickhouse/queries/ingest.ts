@@ -69,7 +69,19 @@ export function createIngestSink(opts: { chdbPath: string; database: string } | 
       if (!p) {
         p = session
           .queryBindAsync("SELECT name, type FROM system.columns WHERE database = {db: String} AND table = {table: String}", { db: database, table }, { format: "JSONEachRow" })
-          .then((r) => new Map(r.text().split("\n").filter(Boolean).map((l) => { const x = JSON.parse(l) as { name: string; type: string }; return [x.name, x.type] as const; })));
+          .then(
+            (r) =>
+              new Map(
+                r
+                  .text()
+                  .split("\n")
+                  .filter(Boolean)
+                  .map((l) => {
+                    const x = JSON.parse(l) as { name: string; type: string };
+                    return [x.name, x.type] as const;
+                  }),
+              ),
+          );
         p.catch(() => types.delete(table));
         types.set(table, p);
       }
@@ -151,7 +163,9 @@ export async function findStoredAuditIds(input: { ids: string[]; fromTs: number;
   const { ids, fromTs, toTs } = input;
   if (ids.length === 0) return new Set();
   // UInt64 ids travel as strings: JS numbers would lose precision.
-  const rows = await (await client(ch)).queryRows<{ sid: string }>({
+  const rows = await (
+    await client(ch)
+  ).queryRows<{ sid: string }>({
     query: `SELECT DISTINCT toString(id) AS sid FROM audit_log
             WHERE ts >= fromUnixTimestamp64Milli({fromTs: Int64}) AND ts <= fromUnixTimestamp64Milli({toTs: Int64})
               AND has(arrayMap(x -> toUInt64(x), {ids: Array(String)}), id)`,
@@ -164,7 +178,9 @@ export async function findStoredAuditIds(input: { ids: string[]; fromTs: number;
 /** Which of these positions of `source` are already in ingest_rejects. */
 export async function findStoredRejectPositions(source: string, positions: string[], ch?: ClickHouse): Promise<Set<string>> {
   if (positions.length === 0) return new Set();
-  const rows = await (await client(ch)).queryRows<{ pos: string }>({
+  const rows = await (
+    await client(ch)
+  ).queryRows<{ pos: string }>({
     query: `SELECT DISTINCT toString(position) AS pos FROM ingest_rejects
             WHERE source = {source: String} AND has(arrayMap(x -> toUInt64(x), {positions: Array(String)}), position)`,
     params: { source, positions },
@@ -178,7 +194,9 @@ export type RefusalCount = z.infer<typeof reasonCountSchema>;
 
 /** Refused lines per reason since `since` (epoch ms). */
 export async function getRefusalCounts(input: { since: number }, ch?: ClickHouse): Promise<RefusalCount[]> {
-  const rows = await (await client(ch)).queryRows<unknown>({
+  const rows = await (
+    await client(ch)
+  ).queryRows<unknown>({
     query: `SELECT reason, count() AS n FROM ingest_rejects
             WHERE ingested_at >= fromUnixTimestamp64Milli({since: Int64})
             GROUP BY reason ORDER BY n DESC, reason LIMIT 100`,
@@ -199,7 +217,9 @@ export type RefusedLine = z.infer<typeof refusedLineSchema>;
 
 /** The most recent refused lines, optionally of one reason. Raw lines are cut at 2 KiB for display. */
 export async function listRefusedLines(input: { since: number; reason?: string; limit: number }, ch?: ClickHouse): Promise<RefusedLine[]> {
-  const rows = await (await client(ch)).queryRows<unknown>({
+  const rows = await (
+    await client(ch)
+  ).queryRows<unknown>({
     // Aliases differ from column names: ClickHouse would resolve WHERE/ORDER BY to the aliases.
     query: `SELECT toUnixTimestamp64Milli(ingested_at) AS at_ms, toString(source) AS src,
                    toString(position) AS pos, toString(reason) AS why, substringUTF8(raw, 1, 2048) AS line
@@ -223,7 +243,9 @@ export async function listRefusedLines(input: { since: number; reason?: string; 
  * Embedded chDB only (the file is read by the engine's process).
  */
 export async function benchNativeLoad(input: { path: string }, ch?: ClickHouse): Promise<void> {
-  await (await client(ch)).execCommand({
+  await (
+    await client(ch)
+  ).execCommand({
     query: `INSERT INTO audit_log (ts, meter, gw, code, sev, led, step, job, result, rssi, lqi, snr, battery_v, msg, attrs, ingested_at, id, source)
             SELECT parseDateTime64BestEffortOrZero(kv['ts'], 3) AS ts, kv['meter'], kv['gw'], kv['code'], kv['sev'], kv['led'],
                    kv['step'], kv['job'], kv['result'], toFloat32OrNull(kv['rssi']), toUInt8OrNull(kv['lqi']),

@@ -33,7 +33,7 @@ function rand(): number {
   seed = (seed * 1103515245 + 12345) % 2147483648;
   return seed / 2147483648;
 }
-const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
 
 function auditLine(i: number, partial: Partial<Line> = {}): Line {
   const code = pick(CODE_LIST);
@@ -101,7 +101,10 @@ function ast(q: string): QueryNode {
 
 function expectedIds(q: string): string[] {
   const a = ast(q);
-  return lines.filter((l) => l.ts >= FROM && l.ts < TO && matchRecord(a, l)).map((l) => l.id).sort();
+  return lines
+    .filter((l) => l.ts >= FROM && l.ts < TO && matchRecord(a, l))
+    .map((l) => l.id)
+    .sort();
 }
 
 async function allPages(q: string, order: "asc" | "desc", limit: number): Promise<string[]> {

@@ -3,14 +3,7 @@
 // this file runs it, converts rows at the boundary and applies the read limits.
 import { z } from "zod";
 import type { QueryNode } from "@/lib/logs/query-parser";
-import {
-  buildCountQuery,
-  buildHistogramQuery,
-  buildSearchQuery,
-  buildWhere,
-  LOG_COLUMNS,
-  type LogColumn,
-} from "@/lib/logs/sql-builder";
+import { buildCountQuery, buildHistogramQuery, buildSearchQuery, buildWhere, LOG_COLUMNS, type LogColumn } from "@/lib/logs/sql-builder";
 import { getClickHouse, type ClickHouse, type ReadSettings } from "../client";
 import { formatClickHouseTime } from "../time";
 
@@ -131,10 +124,7 @@ export async function getLogHistogram(
   return { interval: { label: interval.label, seconds: interval.seconds }, buckets, total };
 }
 
-export async function countLogs(
-  input: { ast: QueryNode; from: number; to: number; signal?: AbortSignal; settings?: ReadSettings },
-  ch?: ClickHouse,
-): Promise<number> {
+export async function countLogs(input: { ast: QueryNode; from: number; to: number; signal?: AbortSignal; settings?: ReadSettings }, ch?: ClickHouse): Promise<number> {
   const { query, params } = buildCountQuery(input);
   const handle = ch ?? (await getClickHouse());
   const [row] = await handle.queryRows<{ n: string }>({ query, params, tag: "logs.count", signal: input.signal, settings: input.settings });
@@ -176,10 +166,7 @@ export async function* streamLogs(
 }
 
 /** One whole line (every column incl. attrs) by its key; code narrows the read to one primary-key range. */
-export async function getLogRow(
-  input: { code: string; ts: number; id: string; signal?: AbortSignal },
-  ch?: ClickHouse,
-): Promise<LogRow | null> {
+export async function getLogRow(input: { code: string; ts: number; id: string; signal?: AbortSignal }, ch?: ClickHouse): Promise<LogRow | null> {
   if (!/^\d{1,20}$/.test(input.id)) throw new RangeError(`Invalid id: ${input.id}`);
   const handle = ch ?? (await getClickHouse());
   const [raw] = await handle.queryRows<Record<string, unknown>>({

@@ -26,19 +26,56 @@ afterAll(async () => {
 });
 
 function fleetRow(p: Partial<Record<string, unknown>> & { meter: string; lat: number; lon: number }) {
-  return { kind: "electric", model: "X1", gw: "GW-0001", zone: "Coastal", timezone: "UTC", installed_at: "2020-01-01 00:00:00",
-    fw_metrology: "1.2.0", fw_comms: "3.1.0", hes_version: "4.2.0", cert_not_after: NOW + 365 * 86_400_000, updated_at: NOW - 3_600_000, ...p };
+  return {
+    kind: "electric",
+    model: "X1",
+    gw: "GW-0001",
+    zone: "Coastal",
+    timezone: "UTC",
+    installed_at: "2020-01-01 00:00:00",
+    fw_metrology: "1.2.0",
+    fw_comms: "3.1.0",
+    hes_version: "4.2.0",
+    cert_not_after: NOW + 365 * 86_400_000,
+    updated_at: NOW - 3_600_000,
+    ...p,
+  };
 }
 let nextId = 1;
 function line(p: { meter: string; ts: number; code: string; sev: string; led?: string; gw?: string }) {
-  return { ts: p.ts, recv_ts: null, meter: p.meter, gw: p.gw ?? "GW-0001", code: p.code, sev: p.sev, led: p.led ?? "", step: "", job: "", result: "",
-    rssi: null, lqi: null, snr: null, temp_c: null, battery_v: null, accuracy_err_pct: null, fw_metrology: "", fw_comms: "", fw_sha256: "",
-    cert_not_after: null, msg: `line ${nextId}`, attrs: {}, source_host: "", source_app: "", id: String(nextId++), source: "test" };
+  return {
+    ts: p.ts,
+    recv_ts: null,
+    meter: p.meter,
+    gw: p.gw ?? "GW-0001",
+    code: p.code,
+    sev: p.sev,
+    led: p.led ?? "",
+    step: "",
+    job: "",
+    result: "",
+    rssi: null,
+    lqi: null,
+    snr: null,
+    temp_c: null,
+    battery_v: null,
+    accuracy_err_pct: null,
+    fw_metrology: "",
+    fw_comms: "",
+    fw_sha256: "",
+    cert_not_after: null,
+    msg: `line ${nextId}`,
+    attrs: {},
+    source_host: "",
+    source_app: "",
+    id: String(nextId++),
+    source: "test",
+  };
 }
 
 // Deterministic pseudo-random generator so the fixture is varied but reproducible.
 function rng(seed: number) {
-  return () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 describe("map queries on chDB", () => {
@@ -51,10 +88,16 @@ describe("map queries on chDB", () => {
       [{ code: "HEARTBEAT", sev: "debug", led: "green_steady", age: 60_000 }],
       [{ code: "E105", sev: "error", led: "amber_steady", age: 60_000 }],
       [{ code: "E001", sev: "critical", led: "red_blinking", age: 30_000 }],
-      [{ code: "HEARTBEAT", sev: "debug", led: "green_steady", age: 90_000 }, { code: "E042", sev: "critical", led: "", age: 10_000 }],
+      [
+        { code: "HEARTBEAT", sev: "debug", led: "green_steady", age: 90_000 },
+        { code: "E042", sev: "critical", led: "", age: 10_000 },
+      ],
       [{ code: "LAST_GASP", sev: "warn", led: "", age: 5_000 }],
       [{ code: "E105", sev: "error", led: "amber_steady", age: 3 * 86_400_000 }],
-      [{ code: "E042", sev: "critical", led: "", age: 50_000 }, { code: "HEARTBEAT", sev: "debug", led: "", age: 20_000 }],
+      [
+        { code: "E042", sev: "critical", led: "", age: 50_000 },
+        { code: "HEARTBEAT", sev: "debug", led: "", age: 20_000 },
+      ],
     ] as const;
     const fleet = [];
     const lines = [];
@@ -62,7 +105,7 @@ describe("map queries on chDB", () => {
       const id = `EM-${String(i).padStart(7, "0")}`;
       // Spread over a few regions, including both sides of the antimeridian.
       const region = i % 3;
-      const lon = region === 0 ? -120 + r() * 30 : region === 1 ? 5 + r() * 10 : (r() < 0.5 ? 178 + r() * 1.9 : -179.9 + r() * 2);
+      const lon = region === 0 ? -120 + r() * 30 : region === 1 ? 5 + r() * 10 : r() < 0.5 ? 178 + r() * 1.9 : -179.9 + r() * 2;
       const lat = region === 0 ? 30 + r() * 15 : region === 1 ? 45 + r() * 8 : -17 - r() * 2;
       const gw = `GW-000${i % 4}`;
       const kind = i % 5 === 0 ? "gas" : "electric";
@@ -84,7 +127,19 @@ describe("map queries on chDB", () => {
     await ch.insertRows({ table: "audit_log", values: lines.slice(150) });
     // A line for a meter outside the fleet must not appear on the map.
     await ch.insertRows({ table: "audit_log", values: [line({ meter: "EM-9999999", ts: NOW, code: "E001", sev: "critical", led: "red_blinking" })] });
-    await ch.insertRows({ table: "fleet_gateways", values: [0, 1, 2, 3].map((g) => ({ gw: `GW-000${g}`, name: `Gateway ${g}`, lat: 40 + g, lon: -100 + g, backhaul: "lte", max_sessions: 100, zone: "Coastal", timezone: "UTC" })) });
+    await ch.insertRows({
+      table: "fleet_gateways",
+      values: [0, 1, 2, 3].map((g) => ({
+        gw: `GW-000${g}`,
+        name: `Gateway ${g}`,
+        lat: 40 + g,
+        lon: -100 + g,
+        backhaul: "lte",
+        max_sessions: 100,
+        zone: "Coastal",
+        timezone: "UTC",
+      })),
+    });
     // map_meter_cells is empty on this fresh database: the first sync builds it.
     expect(await syncMapCells(ch, { settleMs: 0 })).toEqual({ refreshed: "all" });
   });
@@ -98,7 +153,11 @@ describe("map queries on chDB", () => {
       if (!keep(m)) continue;
       const { cx, cy } = cellOf(m.lon, m.lat, level);
       const k = `${cx}:${cy}`;
-      if (!expected.has(k)) expected.set(k, MAP_STATES.map(() => 0));
+      if (!expected.has(k))
+        expected.set(
+          k,
+          MAP_STATES.map(() => 0),
+        );
       expected.get(k)![MAP_STATES.indexOf(deriveMapState(m.facts, now, STALE))]!++;
     }
     return expected;
@@ -117,7 +176,11 @@ describe("map queries on chDB", () => {
       for (const m of meters) {
         const { cx, cy } = cellOf(m.lon, m.lat, level);
         const k = `${cx}:${cy}`;
-        if (!expected.has(k)) expected.set(k, MAP_STATES.map(() => 0));
+        if (!expected.has(k))
+          expected.set(
+            k,
+            MAP_STATES.map(() => 0),
+          );
         expected.get(k)![expectedState(m)]!++;
       }
       const got = new Map(cells.map((c) => [`${c.cx}:${c.cy}`, c.counts]));

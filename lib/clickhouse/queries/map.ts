@@ -53,8 +53,23 @@ function cellIdSql(level: number): string {
   return `toUInt32(least(floor((lon + 180) / ${step}), ${2 ** level - 1})) * 65536 + toUInt32(least(floor((lat + 90) / ${step}), ${2 ** (level - 1) - 1}))`;
 }
 
-const MAP_CELLS_COLUMNS = ["meter", "lon", "lat", ...CELL_LEVELS.map((l) => `cell_${l}`), "kind", "model", "gw", "zone", "fw_metrology", "fw_comms",
-  "last_seen", "base_state", "fault_code", "fault_at", "fault_open"].join(", ");
+const MAP_CELLS_COLUMNS = [
+  "meter",
+  "lon",
+  "lat",
+  ...CELL_LEVELS.map((l) => `cell_${l}`),
+  "kind",
+  "model",
+  "gw",
+  "zone",
+  "fw_metrology",
+  "fw_comms",
+  "last_seen",
+  "base_state",
+  "fault_code",
+  "fault_at",
+  "fault_open",
+].join(", ");
 
 /** One typed row per fleet meter, derived from map_meters (dims unpacked once, here, not per read). */
 function mapCellsSelect(where: string): string {
@@ -160,9 +175,7 @@ function andAll(conditions: readonly string[]): string {
 
 function bboxCondition(b: Bbox | undefined): string {
   if (!b) return "";
-  const lon = b.west <= b.east
-    ? `lon BETWEEN {west: Float64} AND {east: Float64}`
-    : `(lon >= {west: Float64} OR lon <= {east: Float64})`; // viewport across the antimeridian
+  const lon = b.west <= b.east ? `lon BETWEEN {west: Float64} AND {east: Float64}` : `(lon >= {west: Float64} OR lon <= {east: Float64})`; // viewport across the antimeridian
   return ` AND lat BETWEEN {south: Float64} AND {north: Float64} AND ${lon}`;
 }
 
@@ -179,7 +192,14 @@ function toMapCell(raw: unknown): MapCell {
     if (!Number.isFinite(x)) throw new TypeError(`map cells: ${k} is not a number (${String(v).slice(0, 40)})`);
     return x;
   };
-  return { cx: num("cx"), cy: num("cy"), lon: num("clon"), lat: num("clat"), counts: [num("s0"), num("s1"), num("s2"), num("s3"), num("s4"), num("s5"), num("s6")], total: num("n") };
+  return {
+    cx: num("cx"),
+    cy: num("cy"),
+    lon: num("clon"),
+    lat: num("clat"),
+    counts: [num("s0"), num("s1"), num("s2"), num("s3"), num("s4"), num("s5"), num("s6")],
+    total: num("n"),
+  };
 }
 
 /** The map_meter_cells query for getMapCells, rendered (exported for the SQL-builder test). */
@@ -202,10 +222,7 @@ export function buildMapCellsQuery(input: { level: number; filters: MapFilters; 
 }
 
 /** Meters per grid cell and state (cells of 360 / 2^level degrees, lib/map/cells.ts), from map_meter_cells. */
-export async function getMapCells(
-  input: { level: number; filters: MapFilters; bbox?: Bbox } & MapQueryContext,
-  ch?: ClickHouse,
-): Promise<MapCell[]> {
+export async function getMapCells(input: { level: number; filters: MapFilters; bbox?: Bbox } & MapQueryContext, ch?: ClickHouse): Promise<MapCell[]> {
   const client = ch ?? (await getClickHouse());
   const rows = await client.queryRows<unknown>({ ...buildMapCellsQuery(input), tag: "map.cells" });
   return rows.map(toMapCell);

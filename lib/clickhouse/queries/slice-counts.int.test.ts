@@ -36,7 +36,12 @@ describe("getSliceCountsRow", () => {
     expect(withE105.size).toBeGreaterThan(0);
 
     const row = await getSliceCountsRow(
-      { slice: { gw: INTERFERED_GW }, fault: { catalogue: CATALOGUE, signature: e105, window: { from: FROM, to: TO }, fleetRules: { compatibleFwPairs: null }, isMapCode: true }, now: TO, staleAfterMs: 24 * HOUR },
+      {
+        slice: { gw: INTERFERED_GW },
+        fault: { catalogue: CATALOGUE, signature: e105, window: { from: FROM, to: TO }, fleetRules: { compatibleFwPairs: null }, isMapCode: true },
+        now: TO,
+        staleAfterMs: 24 * HOUR,
+      },
       ch,
     );
     expect(row.meters).toBe(behind.size);

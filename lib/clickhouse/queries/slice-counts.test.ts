@@ -17,11 +17,20 @@ describe("buildSliceCountsQuery", () => {
     const sql = query.replace(/\s+/g, " ");
     expect(sql).toContain("FROM fleet_meters FINAL WHERE gw = {slice_gw:String}");
     // "affected" is the root cause's condition; "open" and "unhealthy" are the map's.
-    expect(sql).toContain("countIf(cityHash64(meter) IN (SELECT cityHash64(meter) FROM audit_log WHERE ts >= {from:DateTime64(3, 'UTC')} AND ts < {to:DateTime64(3, 'UTC')} AND code IN {sig_codes:Array(String)})) AS with_fault");
+    expect(sql).toContain(
+      "countIf(cityHash64(meter) IN (SELECT cityHash64(meter) FROM audit_log WHERE ts >= {from:DateTime64(3, 'UTC')} AND ts < {to:DateTime64(3, 'UTC')} AND code IN {sig_codes:Array(String)})) AS with_fault",
+    );
     expect(sql).toContain("FROM map_meter_cells FINAL WHERE fault_code = {faultIdx: UInt8} AND fault_open AND fault_at > 0 AND fault_at >= {faultSince: UInt64})) AS open_fault");
     expect(sql).toContain("IN (1, 2, 3, 4))) AS unhealthy");
     expect(sql).not.toContain("GW-0042");
-    expect(params).toMatchObject({ slice_gw: "GW-0042", sig_codes: ["E105"], from: "2026-12-06 12:00:00.000", to: "2026-12-07 12:00:00.000", faultSince: NOW - 24 * HOUR, staleBefore: NOW - 24 * HOUR });
+    expect(params).toMatchObject({
+      slice_gw: "GW-0042",
+      sig_codes: ["E105"],
+      from: "2026-12-06 12:00:00.000",
+      to: "2026-12-07 12:00:00.000",
+      faultSince: NOW - 24 * HOUR,
+      staleBefore: NOW - 24 * HOUR,
+    });
     expect(hasFault && hasOpenFault).toBe(true);
   });
   it("without a fault counts the slice and its unhealthy meters only; a rule that cannot be judged has no affected count", () => {

@@ -6,15 +6,7 @@ import { isActionAllowed } from "@/lib/campaigns/lifecycle";
 import type { CampaignProgress } from "@/lib/campaigns/progress";
 import type { CampaignOutcomes } from "@/lib/campaigns/service";
 import type { BatchEnvelope } from "@/lib/realtime/rooms";
-import {
-  abortCampaignAction,
-  approveCampaignAction,
-  pauseCampaignAction,
-  resumeCampaignAction,
-  retryFailedAction,
-  skipWaveAction,
-  startCampaignAction,
-} from "../actions";
+import { abortCampaignAction, approveCampaignAction, pauseCampaignAction, resumeCampaignAction, retryFailedAction, skipWaveAction, startCampaignAction } from "../actions";
 import { CampaignTimeline, useCampaignOutcomes } from "./campaign-timeline";
 
 /** "2026-12-07 06:47 UTC (07:47 Europe/Berlin)": waves are planned in one zone's local window. */
@@ -32,7 +24,21 @@ function scheduledText(iso: string, timezone: string, windowEnd: string | null):
 
 type ActionFn = (input: unknown) => Promise<{ ok: true; data: unknown } | { ok: false; error: string }>;
 
-export function CampaignLive({ campaignId, initial, outcomes: initialOutcomes, canManage, canApprove, approval }: { campaignId: string; initial: CampaignProgress; outcomes: CampaignOutcomes | null; canManage: boolean; canApprove: boolean; approval: string | null }) {
+export function CampaignLive({
+  campaignId,
+  initial,
+  outcomes: initialOutcomes,
+  canManage,
+  canApprove,
+  approval,
+}: {
+  campaignId: string;
+  initial: CampaignProgress;
+  outcomes: CampaignOutcomes | null;
+  canManage: boolean;
+  canApprove: boolean;
+  approval: string | null;
+}) {
   const router = useRouter();
   const [progress, setProgress] = useState(initial);
   const [isLive, setIsLive] = useState(false);
@@ -82,23 +88,49 @@ export function CampaignLive({ campaignId, initial, outcomes: initialOutcomes, c
     <div data-testid="campaign-live">
       <section className="card">
         <div className="cmp-kv">
-          <span>Status</span><strong data-testid="campaign-status">{s.replace("_", " ")}</strong>
-          {progress.statusReason && (<><span>Why</span><span data-testid="campaign-status-reason">{progress.statusReason}</span></>)}
-          {approval && (<><span>Approval</span><span data-testid="campaign-approval">{approval}</span></>)}
+          <span>Status</span>
+          <strong data-testid="campaign-status">{s.replace("_", " ")}</strong>
+          {progress.statusReason && (
+            <>
+              <span>Why</span>
+              <span data-testid="campaign-status-reason">{progress.statusReason}</span>
+            </>
+          )}
+          {approval && (
+            <>
+              <span>Approval</span>
+              <span data-testid="campaign-approval">{approval}</span>
+            </>
+          )}
           <span>Meters</span>
           <span data-testid="campaign-counts">
-            {count("succeeded")} succeeded{findingMeters ? ` (${findingMeters} with findings)` : ""} · {count("failed")} failed · {count("pending") + count("leased") + count("sent")} to do · {count("excluded")} excluded · {count("skipped")} skipped (of {total})
+            {count("succeeded")} succeeded{findingMeters ? ` (${findingMeters} with findings)` : ""} · {count("failed")} failed ·{" "}
+            {count("pending") + count("leased") + count("sent")} to do · {count("excluded")} excluded · {count("skipped")} skipped (of {total})
           </span>
-          <span>Live</span><span data-testid="live-indicator">{isLive ? "connected" : "not connected"}</span>
+          <span>Live</span>
+          <span data-testid="live-indicator">{isLive ? "connected" : "not connected"}</span>
         </div>
         <div className="cmp-actions" data-testid="campaign-actions">
-          {buttons.filter((b) => b.show).map((b) => (
-            <button key={b.id} type="button" className={b.danger ? "danger" : b.id === "start" || b.id === "approve" ? "primary" : ""} data-testid={`action-${b.id}`} disabled={isPending} onClick={() => run(b.fn)}>
-              {b.label}
-            </button>
-          ))}
+          {buttons
+            .filter((b) => b.show)
+            .map((b) => (
+              <button
+                key={b.id}
+                type="button"
+                className={b.danger ? "danger" : b.id === "start" || b.id === "approve" ? "primary" : ""}
+                data-testid={`action-${b.id}`}
+                disabled={isPending}
+                onClick={() => run(b.fn)}
+              >
+                {b.label}
+              </button>
+            ))}
         </div>
-        {error && <p className="error-text" role="alert" data-testid="action-error">{error}</p>}
+        {error && (
+          <p className="error-text" role="alert" data-testid="action-error">
+            {error}
+          </p>
+        )}
       </section>
       <CampaignTimeline timeline={outcomes?.timeline ?? null} error={outcomesError} status={progress.status} />
       <div className="cmp-grid">
@@ -107,31 +139,48 @@ export function CampaignLive({ campaignId, initial, outcomes: initialOutcomes, c
           {progress.waves.length ? (
             <div className="cmp-scroll">
               <table className="data" data-testid="wave-table">
-                <thead><tr><th>#</th><th>State</th><th>Progress</th><th>Gate</th></tr></thead>
+                <thead>
+                  <tr>
+                    <th>#</th>
+                    <th>State</th>
+                    <th>Progress</th>
+                    <th>Gate</th>
+                  </tr>
+                </thead>
                 <tbody>
                   {progress.waves.map((w) => {
-                    const done = (w.counts.succeeded ?? 0);
+                    const done = w.counts.succeeded ?? 0;
                     const failed = (w.counts.failed ?? 0) + (w.counts.excluded ?? 0);
                     const n = Object.values(w.counts).reduce((a, b) => a + b, 0) || w.size || 1;
                     return (
                       <tr key={w.index} data-testid="wave-row" data-state={w.state}>
-                        <td>{w.index}{w.isCanary ? " canary" : ""}</td>
+                        <td>
+                          {w.index}
+                          {w.isCanary ? " canary" : ""}
+                        </td>
                         <td>{w.state}</td>
                         <td>
                           <div className="bar" data-testid="wave-bar">
                             <span style={{ width: `${(100 * done) / n}%` }} />
                             <span className="fail" style={{ width: `${(100 * failed) / n}%` }} />
-                            <em>{done}/{n}</em>
+                            <em>
+                              {done}/{n}
+                            </em>
                           </div>
                         </td>
-                        <td>{w.reasons.map((r) => `${r.code}: ${r.message}`).join("; ") || (w.state === "pending" ? `scheduled ${scheduledText(w.scheduledAt, w.timezone, w.windowEnd)}` : "")}</td>
+                        <td>
+                          {w.reasons.map((r) => `${r.code}: ${r.message}`).join("; ") ||
+                            (w.state === "pending" ? `scheduled ${scheduledText(w.scheduledAt, w.timezone, w.windowEnd)}` : "")}
+                        </td>
                       </tr>
                     );
                   })}
                 </tbody>
               </table>
             </div>
-          ) : <p className="muted">No waves yet: the campaign is a draft.</p>}
+          ) : (
+            <p className="muted">No waves yet: the campaign is a draft.</p>
+          )}
         </section>
         <section className="card">
           <h2>Gateway load (active wave)</h2>
@@ -140,36 +189,66 @@ export function CampaignLive({ campaignId, initial, outcomes: initialOutcomes, c
               {progress.gateways.map((g) => (
                 <div key={g.gatewayId} style={{ display: "grid", gridTemplateColumns: "90px 1fr", gap: 6, marginBottom: 4 }}>
                   <span>{g.gatewayId}</span>
-                  <div className="bar"><span style={{ width: `${(100 * (g.done + g.inFlight)) / Math.max(1, g.total)}%` }} /><em>{g.inFlight} in flight · {g.done} done · {g.failed} failed</em></div>
+                  <div className="bar">
+                    <span style={{ width: `${(100 * (g.done + g.inFlight)) / Math.max(1, g.total)}%` }} />
+                    <em>
+                      {g.inFlight} in flight · {g.done} done · {g.failed} failed
+                    </em>
+                  </div>
                 </div>
               ))}
             </div>
-          ) : <p className="muted">No active wave.</p>}
+          ) : (
+            <p className="muted">No active wave.</p>
+          )}
           <h2>Failures by code</h2>
           {progress.failuresByCode.length ? (
             <table className="data" data-testid="failures-by-code">
-              <tbody>{progress.failuresByCode.map((f) => <tr key={f.code}><td>{f.code}</td><td>{f.meters}</td></tr>)}</tbody>
+              <tbody>
+                {progress.failuresByCode.map((f) => (
+                  <tr key={f.code}>
+                    <td>{f.code}</td>
+                    <td>{f.meters}</td>
+                  </tr>
+                ))}
+              </tbody>
             </table>
-          ) : <p className="muted" data-testid="no-failures">No failures.</p>}
+          ) : (
+            <p className="muted" data-testid="no-failures">
+              No failures.
+            </p>
+          )}
           {findings.length > 0 && (
             <>
               <h2>Findings</h2>
               <p className="muted">What the step found on the meters: results, not failures. Each became a field work order.</p>
               <table className="data" data-testid="findings-by-code">
-                <thead><tr><th>Code</th><th>Found</th><th>Meters</th><th>Fix on site</th></tr></thead>
+                <thead>
+                  <tr>
+                    <th>Code</th>
+                    <th>Found</th>
+                    <th>Meters</th>
+                    <th>Fix on site</th>
+                  </tr>
+                </thead>
                 <tbody>
                   {findings.map((f) => (
                     <tr key={f.code} data-testid="finding-row" data-code={f.code}>
                       <td>{f.code}</td>
                       <td>{f.label}</td>
                       <td>{f.meters}</td>
-                      <td>{f.action} · <a href={`/faults/runbooks/${encodeURIComponent(f.runbook)}`}>runbook</a></td>
+                      <td>
+                        {f.action} · <a href={`/faults/runbooks/${encodeURIComponent(f.runbook)}`}>runbook</a>
+                      </td>
                     </tr>
                   ))}
                 </tbody>
               </table>
               <p data-testid="follow-ups">
-                <a href={`/work-orders?status=all&campaign=${encodeURIComponent(campaignId)}`} data-testid="follow-ups-link">{progress.followUps.total} follow-up work order{progress.followUps.total === 1 ? "" : "s"}</a>, {progress.followUps.open} open
+                <a href={`/work-orders?status=all&campaign=${encodeURIComponent(campaignId)}`} data-testid="follow-ups-link">
+                  {progress.followUps.total} follow-up work order{progress.followUps.total === 1 ? "" : "s"}
+                </a>
+                , {progress.followUps.open} open
               </p>
             </>
           )}
@@ -180,11 +259,33 @@ export function CampaignLive({ campaignId, initial, outcomes: initialOutcomes, c
         {failures.length ? (
           <div className="cmp-scroll">
             <table className="data" data-testid="failed-lines">
-              <thead><tr><th>Time (UTC)</th><th>Meter</th><th>Gateway</th><th>Code</th><th>Result</th><th>Message</th></tr></thead>
-              <tbody>{failures.map((f, i) => <tr key={i}><td>{new Date(f.ts).toISOString().replace("T", " ").slice(0, 19)}</td><td>{f.meter}</td><td>{f.gw}</td><td>{f.code}</td><td>{f.result}</td><td>{f.msg}</td></tr>)}</tbody>
+              <thead>
+                <tr>
+                  <th>Time (UTC)</th>
+                  <th>Meter</th>
+                  <th>Gateway</th>
+                  <th>Code</th>
+                  <th>Result</th>
+                  <th>Message</th>
+                </tr>
+              </thead>
+              <tbody>
+                {failures.map((f, i) => (
+                  <tr key={i}>
+                    <td>{new Date(f.ts).toISOString().replace("T", " ").slice(0, 19)}</td>
+                    <td>{f.meter}</td>
+                    <td>{f.gw}</td>
+                    <td>{f.code}</td>
+                    <td>{f.result}</td>
+                    <td>{f.msg}</td>
+                  </tr>
+                ))}
+              </tbody>
             </table>
           </div>
-        ) : <p className="muted">No failed step lines.</p>}
+        ) : (
+          <p className="muted">No failed step lines.</p>
+        )}
       </section>
     </div>
   );

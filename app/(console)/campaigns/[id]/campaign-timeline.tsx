@@ -54,9 +54,12 @@ export function useCampaignOutcomes(campaignId: string, initial: CampaignOutcome
       }
     }, wait);
   }, [campaignId, progressAt]);
-  useEffect(() => () => {
-    if (timer.current) clearTimeout(timer.current);
-  }, []);
+  useEffect(
+    () => () => {
+      if (timer.current) clearTimeout(timer.current);
+    },
+    [],
+  );
   return { outcomes, error };
 }
 
@@ -86,9 +89,15 @@ export function CampaignTimeline({ timeline, error, status }: { timeline: Timeli
   return (
     <section className="card" data-testid="campaign-timeline">
       <h2>Step outcomes over time</h2>
-      {error && <p className="error-text" role="alert">{error}</p>}
+      {error && (
+        <p className="error-text" role="alert">
+          {error}
+        </p>
+      )}
       {!points.length ? (
-        <p className="muted" data-testid="timeline-empty">{status === "draft" || status === "awaiting_approval" || status === "approved" ? "Nothing sent yet: the campaign has not started." : "No step outcome logged yet."}</p>
+        <p className="muted" data-testid="timeline-empty">
+          {status === "draft" || status === "awaiting_approval" || status === "approved" ? "Nothing sent yet: the campaign has not started." : "No step outcome logged yet."}
+        </p>
       ) : (
         <>
           <p className="muted" data-testid="timeline-totals">

@@ -12,7 +12,16 @@ import { formatUtc } from "@/lib/format/time";
 export const metadata = { title: "Campaign" };
 export const dynamic = "force-dynamic";
 
-type ApprovalFacts = { status: string; jobType: string; targetCount: number; createdById: string; createdByEmail: string; submittedById: string | null; submittedByEmail: string | null; approvedAt: Date | null };
+type ApprovalFacts = {
+  status: string;
+  jobType: string;
+  targetCount: number;
+  createdById: string;
+  createdByEmail: string;
+  submittedById: string | null;
+  submittedByEmail: string | null;
+  approvedAt: Date | null;
+};
 
 /** Who may approve, or who did: neither the creator nor the submitter may approve. */
 function approvalLine(c: ApprovalFacts, userId: string, mayApprove: boolean): string | null {
@@ -40,11 +49,14 @@ export default async function Page({ params }: { params: Promise<{ id: string }>
   return (
     <>
       <div className="page-header">
-        <p><Link href="/campaigns">← Campaigns</Link></p>
+        <p>
+          <Link href="/campaigns">← Campaigns</Link>
+        </p>
         <h1 data-testid="campaign-name">{campaign.name}</h1>
         <p>
           {campaign.jobType} · created by {campaign.createdByEmail}
-          {campaign.submittedByEmail && campaign.submittedByEmail !== campaign.createdByEmail ? ` · submitted by ${campaign.submittedByEmail}` : ""} · {campaign.targetCount} meters scheduled
+          {campaign.submittedByEmail && campaign.submittedByEmail !== campaign.createdByEmail ? ` · submitted by ${campaign.submittedByEmail}` : ""} · {campaign.targetCount} meters
+          scheduled
         </p>
       </div>
       <CampaignLive

@@ -21,16 +21,43 @@ function newKey(): string {
   return `f${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
 }
 
-export function NewCampaignForm({ jobTypes, initialJobType, initialQuery, firmwarePairs }: { jobTypes: string[]; initialJobType: string; initialQuery: TargetQueryInput; firmwarePairs: FirmwarePairOption[] }) {
+export function NewCampaignForm({
+  jobTypes,
+  initialJobType,
+  initialQuery,
+  firmwarePairs,
+}: {
+  jobTypes: string[];
+  initialJobType: string;
+  initialQuery: TargetQueryInput;
+  firmwarePairs: FirmwarePairOption[];
+}) {
   const router = useRouter();
   const [isPending, startTransition] = useTransition();
   const [name, setName] = useState(initialQuery.fault ? `${initialJobType} for ${initialQuery.fault}` : "");
   const [jobType, setJobType] = useState(initialJobType);
   const [q, setQ] = useState<Record<string, string>>({
-    kind: initialQuery.kind ?? "", gw: initialQuery.gw ?? "", zone: initialQuery.zone ?? "", model: initialQuery.model ?? "", fw: initialQuery.fw ?? "",
-    led: initialQuery.led ?? "", fault: initialQuery.fault ?? "", days: initialQuery.days ? String(initialQuery.days) : "", meters: (initialQuery.meters ?? []).join(" "),
+    kind: initialQuery.kind ?? "",
+    gw: initialQuery.gw ?? "",
+    zone: initialQuery.zone ?? "",
+    model: initialQuery.model ?? "",
+    fw: initialQuery.fw ?? "",
+    led: initialQuery.led ?? "",
+    fault: initialQuery.fault ?? "",
+    days: initialQuery.days ? String(initialQuery.days) : "",
+    meters: (initialQuery.meters ?? []).join(" "),
   });
-  const [o, setO] = useState<Record<string, string>>({ waveSize: "", canarySize: "", window: "default", blackout: "", target: "", soak: "", successPct: "90", maxErrorPct: "10", onBreach: "pause" });
+  const [o, setO] = useState<Record<string, string>>({
+    waveSize: "",
+    canarySize: "",
+    window: "default",
+    blackout: "",
+    target: "",
+    soak: "",
+    successPct: "90",
+    maxErrorPct: "10",
+    onBreach: "pause",
+  });
   const [preview, setPreview] = useState<Preview | null>(null);
   const [error, setError] = useState<string | null>(null);
   // A draft made by "Create and start" whose start was refused: the form says so and links to it.
@@ -86,13 +113,29 @@ export function NewCampaignForm({ jobTypes, initialJobType, initialQuery, firmwa
   const field = (key: string, label: string, placeholder = "") => (
     <label>
       {label}
-      <input data-testid={`q-${key}`} value={q[key]} placeholder={placeholder} onChange={(e) => { setQ({ ...q, [key]: e.target.value }); setPreview(null); }} />
+      <input
+        data-testid={`q-${key}`}
+        value={q[key]}
+        placeholder={placeholder}
+        onChange={(e) => {
+          setQ({ ...q, [key]: e.target.value });
+          setPreview(null);
+        }}
+      />
     </label>
   );
   const opt = (key: string, label: string, placeholder = "") => (
     <label>
       {label}
-      <input data-testid={`o-${key}`} value={o[key]} placeholder={placeholder} onChange={(e) => { setO({ ...o, [key]: e.target.value }); setPreview(null); }} />
+      <input
+        data-testid={`o-${key}`}
+        value={o[key]}
+        placeholder={placeholder}
+        onChange={(e) => {
+          setO({ ...o, [key]: e.target.value });
+          setPreview(null);
+        }}
+      />
     </label>
   );
 
@@ -107,8 +150,19 @@ export function NewCampaignForm({ jobTypes, initialJobType, initialQuery, firmwa
           </label>
           <label>
             Step
-            <select data-testid="campaign-job-type" value={jobType} onChange={(e) => { setJobType(e.target.value); setPreview(null); }}>
-              {jobTypes.map((j) => <option key={j} value={j}>{j}</option>)}
+            <select
+              data-testid="campaign-job-type"
+              value={jobType}
+              onChange={(e) => {
+                setJobType(e.target.value);
+                setPreview(null);
+              }}
+            >
+              {jobTypes.map((j) => (
+                <option key={j} value={j}>
+                  {j}
+                </option>
+              ))}
             </select>
           </label>
         </div>
@@ -116,9 +170,20 @@ export function NewCampaignForm({ jobTypes, initialJobType, initialQuery, firmwa
         <div className="cmp-form">
           <label>
             Kind
-            <select data-testid="q-kind" value={q.kind} onChange={(e) => { setQ({ ...q, kind: e.target.value }); setPreview(null); }}>
+            <select
+              data-testid="q-kind"
+              value={q.kind}
+              onChange={(e) => {
+                setQ({ ...q, kind: e.target.value });
+                setPreview(null);
+              }}
+            >
               <option value="">any</option>
-              {METER_KINDS.map((k) => <option key={k} value={k}>{k}</option>)}
+              {METER_KINDS.map((k) => (
+                <option key={k} value={k}>
+                  {k}
+                </option>
+              ))}
             </select>
           </label>
           {field("gw", "Gateway", "GW-0042")}
@@ -130,7 +195,15 @@ export function NewCampaignForm({ jobTypes, initialJobType, initialQuery, firmwa
           {field("days", "…in the last days", "7")}
           <label style={{ gridColumn: "span 4" }}>
             Meter ids (a pasted list; empty = use the query)
-            <input data-testid="q-meters" value={q.meters} onChange={(e) => { setQ({ ...q, meters: e.target.value }); setPreview(null); }} placeholder="EM-0000001 EM-0000002 …" />
+            <input
+              data-testid="q-meters"
+              value={q.meters}
+              onChange={(e) => {
+                setQ({ ...q, meters: e.target.value });
+                setPreview(null);
+              }}
+              placeholder="EM-0000001 EM-0000002 …"
+            />
           </label>
         </div>
         <h2>Options</h2>
@@ -139,7 +212,14 @@ export function NewCampaignForm({ jobTypes, initialJobType, initialQuery, firmwa
           {opt("canarySize", "Canary size", "job default")}
           <label>
             Window
-            <select data-testid="o-window" value={o.window} onChange={(e) => { setO({ ...o, window: e.target.value }); setPreview(null); }}>
+            <select
+              data-testid="o-window"
+              value={o.window}
+              onChange={(e) => {
+                setO({ ...o, window: e.target.value });
+                setPreview(null);
+              }}
+            >
               <option value="default">job type&apos;s off-peak window</option>
               <option value="any">any time of day</option>
             </select>
@@ -147,7 +227,15 @@ export function NewCampaignForm({ jobTypes, initialJobType, initialQuery, firmwa
           {opt("blackout", "Blackout dates", "2026-12-24 2026-12-31")}
           <label>
             Target firmware pair (fota)
-            <select data-testid="o-target" value={jobType === "fota" ? o.target : ""} disabled={jobType !== "fota"} onChange={(e) => { setO({ ...o, target: e.target.value }); setPreview(null); }}>
+            <select
+              data-testid="o-target"
+              value={jobType === "fota" ? o.target : ""}
+              disabled={jobType !== "fota"}
+              onChange={(e) => {
+                setO({ ...o, target: e.target.value });
+                setPreview(null);
+              }}
+            >
               <option value="">{jobType === "fota" ? "choose a compatible pair…" : "not used by this step"}</option>
               {firmwarePairs.map((p) => (
                 <option key={p.value} value={p.value} disabled={p.refused !== null}>
@@ -161,16 +249,37 @@ export function NewCampaignForm({ jobTypes, initialJobType, initialQuery, firmwa
           {opt("maxErrorPct", "Gate: errors ≤ %")}
         </div>
         <div className="cmp-actions">
-          <button type="button" data-testid="preview-button" onClick={onPreview} disabled={isPending}>Preview</button>
-          <button type="button" data-testid="create-button" onClick={() => onCreate(false)} disabled={isPending || !preview}>Create draft</button>
-          <button type="button" className="primary" data-testid="create-start-button" onClick={() => onCreate(true)} disabled={isPending || !preview || nothingToStart}>Create and start</button>
-          {!preview && <span className="muted" data-testid="create-hint">Preview first: what is created is what the preview showed.</span>}
-          {nothingToStart && <span className="muted" data-testid="create-hint">No meter can be scheduled: change the targets or options (the exclusions below say why), or keep it as a draft.</span>}
+          <button type="button" data-testid="preview-button" onClick={onPreview} disabled={isPending}>
+            Preview
+          </button>
+          <button type="button" data-testid="create-button" onClick={() => onCreate(false)} disabled={isPending || !preview}>
+            Create draft
+          </button>
+          <button type="button" className="primary" data-testid="create-start-button" onClick={() => onCreate(true)} disabled={isPending || !preview || nothingToStart}>
+            Create and start
+          </button>
+          {!preview && (
+            <span className="muted" data-testid="create-hint">
+              Preview first: what is created is what the preview showed.
+            </span>
+          )}
+          {nothingToStart && (
+            <span className="muted" data-testid="create-hint">
+              No meter can be scheduled: change the targets or options (the exclusions below say why), or keep it as a draft.
+            </span>
+          )}
         </div>
         {error && (
           <p className="error-text" role="alert" data-testid="campaign-error">
             {error}
-            {leftDraft && <> <Link href={`/campaigns/${leftDraft}`} data-testid="left-draft-link">Open the draft</Link></>}
+            {leftDraft && (
+              <>
+                {" "}
+                <Link href={`/campaigns/${leftDraft}`} data-testid="left-draft-link">
+                  Open the draft
+                </Link>
+              </>
+            )}
           </p>
         )}
       </section>
@@ -187,22 +296,55 @@ function PlanPreview({ preview }: { preview: Preview }) {
       <h2>Plan</h2>
       <div className="cmp-grid">
         <div className="cmp-kv">
-          <span>Meters matched</span><span><strong data-testid="plan-matched">{preview.targetCount.toLocaleString("en")}</strong> <span className="muted" data-testid="plan-matched-what">{preview.targetDescription}</span></span>
-          <span>Scheduled</span><strong data-testid="plan-scheduled">{s.scheduledMeters}</strong>
-          <span>Excluded</span><strong data-testid="plan-excluded">{s.excludedMeters}</strong>
-          <span>Waves</span><strong data-testid="plan-waves">{s.waveCount} ({s.canaryWaveCount} canary)</strong>
-          <span>ETA</span><strong data-testid="plan-eta">{s.eta ? formatUtc(s.eta, { zone: true }) : "nothing scheduled"}</strong>
-          <span>Blast radius</span><span data-testid="plan-blast">≤ {s.blastRadius.maxMetersInFlight} meters at once{s.blastRadius.maxGatewayShare ? `; at most ${Math.round(s.blastRadius.maxGatewayShare.share * 100)}% of ${s.blastRadius.maxGatewayShare.gatewayId}` : ""}</span>
-          <span>Approval</span><span data-testid="plan-approval">{preview.requiresApproval ? "needs a second operator" : "not needed"}</span>
+          <span>Meters matched</span>
+          <span>
+            <strong data-testid="plan-matched">{preview.targetCount.toLocaleString("en")}</strong>{" "}
+            <span className="muted" data-testid="plan-matched-what">
+              {preview.targetDescription}
+            </span>
+          </span>
+          <span>Scheduled</span>
+          <strong data-testid="plan-scheduled">{s.scheduledMeters}</strong>
+          <span>Excluded</span>
+          <strong data-testid="plan-excluded">{s.excludedMeters}</strong>
+          <span>Waves</span>
+          <strong data-testid="plan-waves">
+            {s.waveCount} ({s.canaryWaveCount} canary)
+          </strong>
+          <span>ETA</span>
+          <strong data-testid="plan-eta">{s.eta ? formatUtc(s.eta, { zone: true }) : "nothing scheduled"}</strong>
+          <span>Blast radius</span>
+          <span data-testid="plan-blast">
+            ≤ {s.blastRadius.maxMetersInFlight} meters at once
+            {s.blastRadius.maxGatewayShare ? `; at most ${Math.round(s.blastRadius.maxGatewayShare.share * 100)}% of ${s.blastRadius.maxGatewayShare.gatewayId}` : ""}
+          </span>
+          <span>Approval</span>
+          <span data-testid="plan-approval">{preview.requiresApproval ? "needs a second operator" : "not needed"}</span>
         </div>
         <div>
           <strong>Windows used</strong>
           {s.windowsUsed.length ? (
-            <ul data-testid="plan-windows">{s.windowsUsed.map((w) => <li key={w.timezone}>{w.timezone}: {w.label}, {w.waveCount} waves on {w.localDates.length} days</li>)}</ul>
-          ) : <p className="muted">none</p>}
+            <ul data-testid="plan-windows">
+              {s.windowsUsed.map((w) => (
+                <li key={w.timezone}>
+                  {w.timezone}: {w.label}, {w.waveCount} waves on {w.localDates.length} days
+                </li>
+              ))}
+            </ul>
+          ) : (
+            <p className="muted">none</p>
+          )}
           <strong>Meters per gateway</strong>
           <div className="cmp-scroll" data-testid="plan-gateways">
-            {gateways.length ? gateways.slice(0, 100).map(([gw, n]) => <div key={gw}>{gw}: {n}</div>) : <p className="muted">none</p>}
+            {gateways.length ? (
+              gateways.slice(0, 100).map(([gw, n]) => (
+                <div key={gw}>
+                  {gw}: {n}
+                </div>
+              ))
+            ) : (
+              <p className="muted">none</p>
+            )}
           </div>
         </div>
       </div>
@@ -210,27 +352,90 @@ function PlanPreview({ preview }: { preview: Preview }) {
       {preview.exclusionReasons.length ? (
         <>
           <table className="data" data-testid="plan-exclusion-reasons">
-            <thead><tr><th>Reason</th><th>Meters</th><th>Example</th></tr></thead>
-            <tbody>{preview.exclusionReasons.map((r) => <tr key={r.code}><td>{r.code}</td><td>{r.meters}</td><td>{r.message}</td></tr>)}</tbody>
+            <thead>
+              <tr>
+                <th>Reason</th>
+                <th>Meters</th>
+                <th>Example</th>
+              </tr>
+            </thead>
+            <tbody>
+              {preview.exclusionReasons.map((r) => (
+                <tr key={r.code}>
+                  <td>{r.code}</td>
+                  <td>{r.meters}</td>
+                  <td>{r.message}</td>
+                </tr>
+              ))}
+            </tbody>
           </table>
           <div className="cmp-scroll">
             <table className="data" data-testid="plan-exclusions">
-              <thead><tr><th>Meter</th><th>Stage</th><th>Reasons</th></tr></thead>
-              <tbody>{preview.exclusions.map((e) => <tr key={e.meterId}><td>{e.meterId}</td><td>{e.stage}</td><td>{e.reasons}</td></tr>)}</tbody>
+              <thead>
+                <tr>
+                  <th>Meter</th>
+                  <th>Stage</th>
+                  <th>Reasons</th>
+                </tr>
+              </thead>
+              <tbody>
+                {preview.exclusions.map((e) => (
+                  <tr key={e.meterId}>
+                    <td>{e.meterId}</td>
+                    <td>{e.stage}</td>
+                    <td>{e.reasons}</td>
+                  </tr>
+                ))}
+              </tbody>
             </table>
           </div>
         </>
-      ) : <p className="muted" data-testid="plan-no-exclusions">No meter excluded.</p>}
+      ) : (
+        <p className="muted" data-testid="plan-no-exclusions">
+          No meter excluded.
+        </p>
+      )}
       <h3>Waves</h3>
       {preview.waves.length ? (
         <div className="cmp-scroll">
           <table className="data" data-testid="plan-wave-table">
-            <thead><tr><th>#</th><th>Meters</th><th>Gateways</th><th>Zone</th><th>Local start</th><th>Window</th></tr></thead>
-            <tbody>{preview.waves.map((w) => <tr key={w.index}><td>{w.index}{w.isCanary ? " (canary)" : ""}</td><td>{w.size}</td><td>{w.gateways}</td><td>{w.timezone}</td><td>{w.localStart}</td><td>{w.window}</td></tr>)}</tbody>
+            <thead>
+              <tr>
+                <th>#</th>
+                <th>Meters</th>
+                <th>Gateways</th>
+                <th>Zone</th>
+                <th>Local start</th>
+                <th>Window</th>
+              </tr>
+            </thead>
+            <tbody>
+              {preview.waves.map((w) => (
+                <tr key={w.index}>
+                  <td>
+                    {w.index}
+                    {w.isCanary ? " (canary)" : ""}
+                  </td>
+                  <td>{w.size}</td>
+                  <td>{w.gateways}</td>
+                  <td>{w.timezone}</td>
+                  <td>{w.localStart}</td>
+                  <td>{w.window}</td>
+                </tr>
+              ))}
+            </tbody>
           </table>
         </div>
-      ) : <p className="muted">No wave can be scheduled.</p>}
-      {preview.notes.length > 0 && <ul>{preview.notes.map((n) => <li key={n}>{n}</li>)}</ul>}
+      ) : (
+        <p className="muted">No wave can be scheduled.</p>
+      )}
+      {preview.notes.length > 0 && (
+        <ul>
+          {preview.notes.map((n) => (
+            <li key={n}>{n}</li>
+          ))}
+        </ul>
+      )}
     </section>
   );
 }

@@ -62,7 +62,15 @@ export function ConstantsForm({ meterId, constants }: { meterId: string; constan
       ))}
       <label style={{ flex: 1, minWidth: 200 }}>
         Reason
-        <input value={reason} onChange={(e) => setReason(e.target.value)} required minLength={3} maxLength={500} placeholder="e.g. recalibrated at 15/30/60 A" data-testid="constant-reason" />
+        <input
+          value={reason}
+          onChange={(e) => setReason(e.target.value)}
+          required
+          minLength={3}
+          maxLength={500}
+          placeholder="e.g. recalibrated at 15/30/60 A"
+          data-testid="constant-reason"
+        />
       </label>
       <button type="submit" className="primary" disabled={pending} data-testid="constants-save">
         {pending ? "Saving…" : "Save constants"}

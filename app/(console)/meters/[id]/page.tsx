@@ -41,7 +41,9 @@ function lineText(l: MeterAuditLine): string {
 function Field({ label, children, testId }: { label: string; children: React.ReactNode; testId?: string }) {
   return (
     <div>
-      <div className="muted" style={{ fontSize: 12 }}>{label}</div>
+      <div className="muted" style={{ fontSize: 12 }}>
+        {label}
+      </div>
       <div data-testid={testId}>{children}</div>
     </div>
   );
@@ -77,21 +79,32 @@ export default async function Page({ params }: { params: Promise<{ id: string }>
             <Field label="Last verified">{dayOf(meter.lastVerifiedAt)}</Field>
             <Field label="Head-end version">{meter.hesVersion}</Field>
             <Field label="Certificate expires">
-              <span className={certExpired ? "error-text" : undefined}>{dayOf(meter.certNotAfter)}{certExpired ? " (expired)" : ""}</span>
+              <span className={certExpired ? "error-text" : undefined}>
+                {dayOf(meter.certNotAfter)}
+                {certExpired ? " (expired)" : ""}
+              </span>
             </Field>
           </div>
         </section>
         <section className="card" data-testid="meter-location">
           <h2 style={{ marginTop: 0 }}>Location and gateway</h2>
           <div className="grid-cards" style={{ gridTemplateColumns: "1fr 1fr", gap: 8 }}>
-            <Field label="Position">{meter.latitude.toFixed(5)}, {meter.longitude.toFixed(5)}</Field>
+            <Field label="Position">
+              {meter.latitude.toFixed(5)}, {meter.longitude.toFixed(5)}
+            </Field>
             <Field label="Time zone">{meter.timezone}</Field>
-            <Field label="Climate zone">{meter.climateZone.id} (stress ×{meter.climateZone.thermalStressFactor})</Field>
+            <Field label="Climate zone">
+              {meter.climateZone.id} (stress ×{meter.climateZone.thermalStressFactor})
+            </Field>
             <Field label="Gateway" testId="meter-gateway">
               <Link href={`/meters?gw=${meter.gatewayId}`}>{meter.gatewayId}</Link> · {meter.gateway.name}
             </Field>
-            <Field label="Backhaul">{meter.gateway.backhaul}, {meter.gateway.maxConcurrentSessions} sessions</Field>
-            <Field label="Map"><Link href={`/map?gw=${meter.gatewayId}`}>show on the map</Link></Field>
+            <Field label="Backhaul">
+              {meter.gateway.backhaul}, {meter.gateway.maxConcurrentSessions} sessions
+            </Field>
+            <Field label="Map">
+              <Link href={`/map?gw=${meter.gatewayId}`}>show on the map</Link>
+            </Field>
           </div>
         </section>
         <section className="card" data-testid="meter-firmware">
@@ -110,7 +123,13 @@ export default async function Page({ params }: { params: Promise<{ id: string }>
               <Field label="Last heard">{formatUtc(state.last_seen, { seconds: true, zone: true })}</Field>
               <Field label="LED">{state.led || "—"}</Field>
               <Field label="Open fault" testId="meter-fault">
-                {state.fault_code ? <span className={`sev-${state.fault_sev}`}>{state.fault_code} ({state.fault_sev})</span> : <span className="ok-text">none</span>}
+                {state.fault_code ? (
+                  <span className={`sev-${state.fault_sev}`}>
+                    {state.fault_code} ({state.fault_sev})
+                  </span>
+                ) : (
+                  <span className="ok-text">none</span>
+                )}
               </Field>
               <Field label="RSSI / SNR / LQI">
                 {state.rssi ?? "—"} dBm / {state.snr === null ? "—" : state.snr.toFixed(1)} dB / {state.lqi ?? "—"}
@@ -131,33 +150,56 @@ export default async function Page({ params }: { params: Promise<{ id: string }>
         ) : (
           <>
             <dl className="row" style={{ gap: 24, margin: 0 }} data-testid="constants-readonly">
-              <div><dt className="muted">Pulse constant</dt><dd style={{ margin: 0 }}>{constants.pulseConstant ?? "—"}</dd></div>
-              <div><dt className="muted">Gain correction</dt><dd style={{ margin: 0 }}>{constants.gainCorrection ?? "—"}</dd></div>
-              <div><dt className="muted">Phase correction (°)</dt><dd style={{ margin: 0 }}>{constants.phaseCorrectionDeg ?? "—"}</dd></div>
+              <div>
+                <dt className="muted">Pulse constant</dt>
+                <dd style={{ margin: 0 }}>{constants.pulseConstant ?? "—"}</dd>
+              </div>
+              <div>
+                <dt className="muted">Gain correction</dt>
+                <dd style={{ margin: 0 }}>{constants.gainCorrection ?? "—"}</dd>
+              </div>
+              <div>
+                <dt className="muted">Phase correction (°)</dt>
+                <dd style={{ margin: 0 }}>{constants.phaseCorrectionDeg ?? "—"}</dd>
+              </div>
             </dl>
-            <p className="muted" style={{ marginBottom: 0 }}>Technicians and admins may change these.</p>
+            <p className="muted" style={{ marginBottom: 0 }}>
+              Technicians and admins may change these.
+            </p>
           </>
         )}
         <h2>History</h2>
         {changes.length ? (
           <table className="data" data-testid="constants-history">
             <thead>
-              <tr><th>When (UTC)</th><th>Who</th><th>Before</th><th>After</th><th>Reason</th></tr>
+              <tr>
+                <th>When (UTC)</th>
+                <th>Who</th>
+                <th>Before</th>
+                <th>After</th>
+                <th>Reason</th>
+              </tr>
             </thead>
             <tbody>
               {changes.map((c) => (
                 <tr key={c.id} data-testid="constants-history-row">
                   <td>{formatUtc(c.at, { seconds: true, zone: true })}</td>
                   <td>{c.actorEmail}</td>
-                  <td><code>{JSON.stringify(c.before)}</code></td>
-                  <td><code>{JSON.stringify(c.after)}</code></td>
+                  <td>
+                    <code>{JSON.stringify(c.before)}</code>
+                  </td>
+                  <td>
+                    <code>{JSON.stringify(c.after)}</code>
+                  </td>
                   <td>{c.reason}</td>
                 </tr>
               ))}
             </tbody>
           </table>
         ) : (
-          <p className="muted" data-testid="constants-history-empty">No change recorded since the meter was added.</p>
+          <p className="muted" data-testid="constants-history-empty">
+            No change recorded since the meter was added.
+          </p>
         )}
       </section>
 
@@ -165,22 +207,33 @@ export default async function Page({ params }: { params: Promise<{ id: string }>
         <div className="row">
           <h2 style={{ margin: 0 }}>Recent audit lines</h2>
           <span className="spacer" />
-          <Link href={`/logs?q=${encodeURIComponent(`meter:${meter.id}`)}&range=30d`} data-testid="meter-logs-link">All lines of this meter, 30 days</Link>
+          <Link href={`/logs?q=${encodeURIComponent(`meter:${meter.id}`)}&range=30d`} data-testid="meter-logs-link">
+            All lines of this meter, 30 days
+          </Link>
         </div>
         {lines.length ? (
           <table className="data" style={{ marginTop: 8 }}>
-            <thead><tr><th style={{ width: 170 }}>Time (UTC)</th><th>Line</th></tr></thead>
+            <thead>
+              <tr>
+                <th style={{ width: 170 }}>Time (UTC)</th>
+                <th>Line</th>
+              </tr>
+            </thead>
             <tbody>
               {lines.map((l, i) => (
                 <tr key={i} data-testid="meter-line">
                   <td className="mono">{formatUtc(l.ts, { seconds: true })}</td>
-                  <td className={`mono sev-${l.sev}`} style={{ wordBreak: "break-word" }}>{lineText(l)}</td>
+                  <td className={`mono sev-${l.sev}`} style={{ wordBreak: "break-word" }}>
+                    {lineText(l)}
+                  </td>
                 </tr>
               ))}
             </tbody>
           </table>
         ) : (
-          <EmptyState title="No audit lines for this meter" testId="meter-lines-empty">Lines appear here as the head-end reports them.</EmptyState>
+          <EmptyState title="No audit lines for this meter" testId="meter-lines-empty">
+            Lines appear here as the head-end reports them.
+          </EmptyState>
         )}
       </section>
 
@@ -189,15 +242,28 @@ export default async function Page({ params }: { params: Promise<{ id: string }>
         {campaigns.length ? (
           <table className="data" data-testid="meter-campaigns">
             <thead>
-              <tr><th>Campaign</th><th>Job</th><th>Campaign status</th><th>This meter</th><th>Wave</th><th>Attempts</th><th>Updated (UTC)</th></tr>
+              <tr>
+                <th>Campaign</th>
+                <th>Job</th>
+                <th>Campaign status</th>
+                <th>This meter</th>
+                <th>Wave</th>
+                <th>Attempts</th>
+                <th>Updated (UTC)</th>
+              </tr>
             </thead>
             <tbody>
               {campaigns.map((t) => (
                 <tr key={t.id}>
-                  <td><Link href={`/campaigns/${t.campaign.id}`}>{t.campaign.name}</Link></td>
+                  <td>
+                    <Link href={`/campaigns/${t.campaign.id}`}>{t.campaign.name}</Link>
+                  </td>
                   <td>{t.campaign.jobType}</td>
                   <td>{t.campaign.status}</td>
-                  <td>{t.state}{t.lastCode ? ` · ${t.lastCode}` : ""}</td>
+                  <td>
+                    {t.state}
+                    {t.lastCode ? ` · ${t.lastCode}` : ""}
+                  </td>
                   <td>{t.wave >= 0 ? t.wave + 1 : "—"}</td>
                   <td>{t.attempts}</td>
                   <td>{formatUtc(t.updatedAt, { seconds: true, zone: true })}</td>
@@ -206,7 +272,9 @@ export default async function Page({ params }: { params: Promise<{ id: string }>
             </tbody>
           </table>
         ) : (
-          <p className="muted" style={{ margin: 0 }} data-testid="meter-campaigns-empty">No campaign has targeted this meter. Scheduled work is under <Link href="/campaigns">Campaigns</Link>.</p>
+          <p className="muted" style={{ margin: 0 }} data-testid="meter-campaigns-empty">
+            No campaign has targeted this meter. Scheduled work is under <Link href="/campaigns">Campaigns</Link>.
+          </p>
         )}
       </section>
     </>

@@ -17,8 +17,13 @@ export async function GET(req: Request, ctx: Ctx) {
 export async function POST(req: Request, ctx: Ctx) {
   const { nextauth } = await ctx.params;
   if (nextauth.join("/") === "callback/credentials") {
-    const form = await req.clone().formData().catch(() => null);
-    const email = String(form?.get("email") ?? "").trim().toLowerCase();
+    const form = await req
+      .clone()
+      .formData()
+      .catch(() => null);
+    const email = String(form?.get("email") ?? "")
+      .trim()
+      .toLowerCase();
     const ip = clientIpFrom(req.headers);
     try {
       await assertLoginAllowed(email, ip);

@@ -12,7 +12,10 @@ export async function POST(req: Request) {
   try {
     const parsed = generateRequestSchema.safeParse(await readJsonBody(req, FLEET_HTTP_LIMITS.generateBodyBytes));
     if (!parsed.success) {
-      return Response.json({ error: `expected { meters, seed, now }: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`, issues: parsed.error.issues }, { status: 400 });
+      return Response.json(
+        { error: `expected { meters, seed, now }: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`, issues: parsed.error.issues },
+        { status: 400 },
+      );
     }
     const result = await generateFleetIntoStores(parsed.data, auth.actor);
     return Response.json(result, { status: 200, headers: { "Cache-Control": "no-store" } });

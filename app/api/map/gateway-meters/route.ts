@@ -13,7 +13,10 @@ export async function GET(req: Request) {
   try {
     await requirePermission("fleet.view");
     await ensureMapCellsSync();
-    const gw = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).parse(new URL(req.url).searchParams.get("gw"));
+    const gw = z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]{1,64}$/)
+      .parse(new URL(req.url).searchParams.get("gw"));
     return binaryResponse(req, encodeIndexList(await getGatewayMeterIndices(gw)), { "Cache-Control": "no-store" });
   } catch (err) {
     return errorResponse(err, { tag: "map" });

@@ -13,19 +13,31 @@ export default async function Page({ params }: { params: Promise<{ slug: string 
   if (!runbook) notFound();
   return (
     <article data-testid="runbook" style={{ maxWidth: 820 }}>
-      <p><Link href="/faults">← Troubleshooting matrix</Link></p>
+      <p>
+        <Link href="/faults">← Troubleshooting matrix</Link>
+      </p>
       <h1>{runbook.title}</h1>
       <p className="muted">
         For:{" "}
         {runbook.appliesTo.map((id) => (
-          <span key={id} className="badge" style={{ marginRight: 4 }}>{findSignature(CATALOGUE, id)?.title ?? id}</span>
+          <span key={id} className="badge" style={{ marginRight: 4 }}>
+            {findSignature(CATALOGUE, id)?.title ?? id}
+          </span>
         ))}
       </p>
       <p>{runbook.summary}</p>
       <h2>Steps</h2>
-      <ol data-testid="runbook-steps">{runbook.steps.map((s, i) => <li key={i}>{s}</li>)}</ol>
+      <ol data-testid="runbook-steps">
+        {runbook.steps.map((s, i) => (
+          <li key={i}>{s}</li>
+        ))}
+      </ol>
       <h2>How to tell it worked</h2>
-      <ul>{runbook.verification.map((s, i) => <li key={i}>{s}</li>)}</ul>
+      <ul>
+        {runbook.verification.map((s, i) => (
+          <li key={i}>{s}</li>
+        ))}
+      </ul>
       <h2>Escalation</h2>
       <p>{runbook.escalation}</p>
       {runbook.related.length > 0 && (
