@@ -26,6 +26,7 @@ const ROUTES: Record<string, Caller[]> = {
   "GET /api/health": ["operator", "admin"],
   "POST /api/ingest": NOBODY,
   "GET /api/logs/export": EVERY_ROLE,
+  "GET /api/logs/explain": EVERY_ROLE,
   "GET /api/logs/histogram": EVERY_ROLE,
   "GET /api/logs/row": EVERY_ROLE,
   "GET /api/logs/search": EVERY_ROLE,
