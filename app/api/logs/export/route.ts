@@ -26,6 +26,8 @@ export async function GET(request: Request) {
     const encode = input.format === "csv" ? (r: Record<string, unknown>) => csvRow(r, columns) : ndjsonRow;
     let pending: IteratorResult<Record<string, unknown>> | null = first;
     let headerSent = input.format !== "csv";
+    // A download cancelled while a pull is under way: that pull ends quietly (enqueue would throw).
+    let cancelled = false;
     const body = new ReadableStream<Uint8Array>({
       async pull(controller) {
         try {
@@ -44,12 +46,14 @@ export async function GET(request: Request) {
           }
           controller.enqueue(encoder.encode(chunk));
         } catch (err) {
-          console.error("[logs export] stream failed", err);
           release();
+          if (cancelled || signal.aborted) return;
+          console.error("[logs export] stream failed", err);
           controller.error(err);
         }
       },
       async cancel() {
+        cancelled = true;
         release();
         await rows.return(undefined);
       },
