@@ -10,7 +10,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import { readCheckpoint } from "./checkpoint";
-import { Appender, openTestEngine, seqStats, sleep, waitCaughtUp } from "./test-engine";
+import { Appender, openTestEngine, seqStats, sleep, waitCaughtUp } from "../lib/testing/ingest-engine";
 
 const repoRoot = path.resolve(__dirname, "..");
 // node with tsx's loader (not the tsx CLI, which would run the script in a grandchild the kill misses).

@@ -14,7 +14,7 @@ import { writeFleetDimensions, type FleetMeterRow } from "@/lib/clickhouse/queri
 import { closeDb, getDb, runDbMigrations, type PrismaClient } from "@/lib/db";
 import type { SimulatorHes } from "@/lib/hes/simulator-hes";
 import { getMeter, type Fleet } from "@/lib/simulator/fleet";
-import type { CampaignActor } from "./service";
+import type { CampaignActor } from "@/lib/campaigns/service";
 
 const AUDIT_LOG_ROW_DEFAULTS: AuditRecord = {
   ts: 0,

@@ -3,7 +3,7 @@
 // plain-TypeScript reference for what the SQL must return. Not imported by app code.
 import { CODES, type Code, type LedState } from "@/lib/audit/codes";
 import { isSignatureMatch, type FaultSignature, type MatchableEvent } from "@/lib/faults/catalogue";
-import type { ClickHouse } from "../client";
+import type { ClickHouse } from "@/lib/clickhouse/client";
 
 export const TO = Date.UTC(2026, 10, 25, 0, 0, 0);
 export const HOUR = 3_600_000;
