@@ -11,6 +11,7 @@ import { deriveMapState, applyLineToFacts, type MeterMapFacts } from "@/lib/map/
 import { MAP_STATES } from "@/lib/map/types";
 import type { AuditRecord } from "@/lib/audit/record";
 import { auditLogRow } from "@/lib/testing/factories";
+import { Random } from "@/lib/simulator/random";
 
 let dir: string;
 let ch: ClickHouse;
@@ -50,16 +51,13 @@ function line(p: { meter: string; ts: number; code: string; sev: string; led?: s
   return auditLogRow({ ...fields, msg: `line ${id}`, id: String(id), source: "test" });
 }
 
-// Deterministic pseudo-random generator so the fixture is varied but reproducible.
-function rng(seed: number) {
-  return () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-}
-
 describe("map queries on chDB", () => {
   const meters: { id: string; lat: number; lon: number; gw: string; kind: string; facts: MeterMapFacts; lines: ReturnType<typeof line>[] }[] = [];
 
   beforeAll(async () => {
-    const r = rng(42);
+    // Seeded so the fixture is varied but reproducible.
+    const random = new Random(42);
+    const r = () => random.float();
     const scenarios = [
       [],
       [{ code: "HEARTBEAT", sev: "debug", led: "green_steady", age: 60_000 }],
