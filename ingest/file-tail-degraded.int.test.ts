@@ -9,7 +9,7 @@ import { closeDb } from "@/lib/db";
 import { GET as getReady } from "@/app/api/ready/route";
 import { FileTail } from "./file-tail";
 import { registerSource } from "./status";
-import { Appender, openTestEngine, seqStats, sleep, tempDirs, waitCaughtUp } from "./test-engine";
+import { Appender, openTestEngine, seqStats, sleep, tempDirs, waitCaughtUp } from "@/lib/testing/ingest-engine";
 import { createIngestWriter } from "./writer";
 
 // The caller of /api/ready: anonymous (status and a count) or an operator (the sources and their errors).

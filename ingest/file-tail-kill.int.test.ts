@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { Appender, openTestEngine, seqStats, sleep, tempDirs, waitCaughtUp } from "./test-engine";
+import { Appender, openTestEngine, seqStats, sleep, tempDirs, waitCaughtUp } from "@/lib/testing/ingest-engine";
 
 const repoRoot = path.resolve(__dirname, "..");
 // node with tsx's loader (not the tsx CLI, which would run the script in a grandchild the kill misses).

@@ -5,7 +5,7 @@
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runKillRotateSoak } from "./soak";
-import { tempDirs } from "./test-engine";
+import { tempDirs } from "@/lib/testing/ingest-engine";
 
 const { tmp, removeAll } = tempDirs();
 afterAll(removeAll);

@@ -5,7 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { FileTail } from "./file-tail";
-import { Appender, openTestEngine, seqStats, sleep, tempDirs, waitCaughtUp, type TestEngine } from "./test-engine";
+import { Appender, openTestEngine, seqStats, sleep, tempDirs, waitCaughtUp, type TestEngine } from "@/lib/testing/ingest-engine";
 import { createIngestWriter, type IngestWriter } from "./writer";
 
 const { tmp, removeAll } = tempDirs();

@@ -10,7 +10,7 @@ import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IngestSink } from "../lib/clickhouse/queries/ingest";
-import { openTestEngine, type TestEngine } from "./test-engine";
+import { openTestEngine, type TestEngine } from "@/lib/testing/ingest-engine";
 import { createHttpSource } from "./http-source";
 import { createIngestWriter, type IngestWriter } from "./writer";
 

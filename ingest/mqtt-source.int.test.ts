@@ -11,7 +11,7 @@ import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findStoredAuditIds, findStoredRejectPositions } from "../lib/clickhouse/queries/ingest";
 import { MqttSource } from "./mqtt-source";
-import { openTestEngine, type TestEngine } from "./test-engine";
+import { openTestEngine, type TestEngine } from "@/lib/testing/ingest-engine";
 import { createIngestWriter } from "./writer";
 
 const URL = "mqtt://127.0.0.1:1883";

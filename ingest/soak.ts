@@ -10,7 +10,8 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import { readCheckpoint } from "./checkpoint";
-import { Appender, openTestEngine, seqStats, sleep, waitCaughtUp } from "./test-engine";
+import { Random } from "../lib/simulator/random";
+import { Appender, openTestEngine, seqStats, sleep, waitCaughtUp } from "../lib/testing/ingest-engine";
 
 const repoRoot = path.resolve(__dirname, "..");
 // node with tsx's loader (not the tsx CLI, which would run the script in a grandchild the kill misses).
@@ -48,17 +49,6 @@ export interface SoakResult {
   gzipped: number;
   gaps: number;
   seconds: number;
-}
-
-/** Small seeded PRNG: the same seed gives the same kill points. */
-function prng(seed: number) {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
 }
 
 /** Appends and rotates like logrotate with compress + delaycompress: NAME → NAME.1 → NAME.2.gz … */
@@ -124,7 +114,9 @@ class RotatingLog {
 export async function runKillRotateSoak(opts: SoakOptions): Promise<SoakResult> {
   const t0 = Date.now();
   const log = opts.log ?? (() => {});
-  const rand = prng(opts.seed ?? 20261207);
+  // Seeded: the same seed gives the same kill points.
+  const random = new Random(opts.seed ?? 20261207);
+  const rand = () => random.float();
   const linesPerTick = opts.linesPerTick ?? 20;
   const tickMs = opts.tickMs ?? 20;
   const [upMin, upMax] = opts.upMs ?? [300, 1800];

@@ -1,34 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { AuditRecord } from "../lib/audit/record";
+import { auditRecord } from "../lib/testing/factories";
 import { MeterStateTracker } from "./state-tracker";
 
-const base: AuditRecord = {
-  ts: 0,
-  recv_ts: null,
-  meter: "EM-0000001",
-  gw: "GW-0001",
-  code: "HEARTBEAT",
-  sev: "debug",
-  led: "",
-  step: "",
-  job: "",
-  result: "",
-  rssi: null,
-  lqi: null,
-  snr: null,
-  temp_c: null,
-  battery_v: null,
-  accuracy_err_pct: null,
-  fw_metrology: "",
-  fw_comms: "",
-  fw_sha256: "",
-  cert_not_after: null,
-  msg: "",
-  attrs: {},
-  source_host: "",
-  source_app: "",
-};
-const rec = (p: Partial<AuditRecord>): AuditRecord => ({ ...base, ...p });
+const rec = (p: Partial<AuditRecord>): AuditRecord => auditRecord({ ts: 0, gw: "GW-0001", ...p });
 
 describe("MeterStateTracker", () => {
   it("reports LED changes, a new critical fault once, and the return to normal", () => {

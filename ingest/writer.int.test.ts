@@ -3,7 +3,7 @@
 import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateSampleLines } from "./sample-lines";
-import { openTestEngine, type TestEngine } from "./test-engine";
+import { openTestEngine, type TestEngine } from "@/lib/testing/ingest-engine";
 import { createIngestWriter } from "./writer";
 import { MeterStateTracker } from "./state-tracker";
 import { getRefusalCounts, listRefusedLines, type IngestSink } from "../lib/clickhouse/queries/ingest";

@@ -6,7 +6,7 @@ import { CATALOGUE, findSignature } from "@/lib/faults/catalogue";
 import { rankConcentration } from "@/lib/faults/root-cause";
 import { createClickHouse, type ClickHouse } from "@/lib/clickhouse/client";
 import { runClickHouseMigrations } from "@/lib/clickhouse/migrate";
-import { COMPATIBLE_PAIRS, FROM, INTERFERED_GW, TO, expectedLineCounts, generateFaultData, insertFaultData } from "@/lib/clickhouse/queries/faults-test-data";
+import { COMPATIBLE_PAIRS, FROM, INTERFERED_GW, TO, expectedLineCounts, generateFaultData, insertFaultData } from "@/lib/testing/fault-data";
 import { getAnomalies, getFaultMatrix, getLedCorrelation, getRootCause, SPARKLINE_BUCKETS, type AnalysisDeps } from "./fault-analysis";
 
 let dir: string;

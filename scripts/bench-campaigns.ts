@@ -71,7 +71,7 @@ async function startProfile() {
 }
 
 async function benchEngine(engine: "pglite" | "postgresql") {
-  const { openTestEnv, writeFleet, createTestUsers } = await import("../lib/campaigns/test-support");
+  const { openTestEnv, writeFleet, createTestUsers } = await import("../lib/testing/env");
   const env = await openTestEnv(engine, { pgUrl: process.env.TEST_DATABASE_URL });
   try {
     const { generateFleet } = await import("../lib/simulator/fleet");

@@ -16,7 +16,7 @@ import { benchNativeLoad } from "../lib/clickhouse/queries/ingest";
 import { FileTail } from "../ingest/file-tail";
 import { writeSampleLogFile } from "../ingest/sample-lines";
 import { MeterStateTracker } from "../ingest/state-tracker";
-import { openTestEngine, waitCaughtUp } from "../ingest/test-engine";
+import { openTestEngine, waitCaughtUp } from "../lib/testing/ingest-engine";
 import { createIngestWriter } from "../ingest/writer";
 
 const LINES = Number(process.argv[2] ?? 2_000_000);

@@ -3,7 +3,7 @@
 // Usage: tsx scripts/ingest-tail-child.ts DIR FILE [JSON of FileTail options]
 import path from "node:path";
 import { FileTail, type FileTailOptions } from "../ingest/file-tail";
-import { openTestEngine } from "../ingest/test-engine";
+import { openTestEngine } from "../lib/testing/ingest-engine";
 import { createIngestWriter } from "../ingest/writer";
 
 async function main() {

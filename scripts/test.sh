@@ -39,9 +39,9 @@ stage "integration tests on embedded PGlite + chDB"
 AMI_TEST_DB=pglite npx vitest run --project integration --no-file-parallelism
 
 # The second pass re-runs the tests whose relational store follows AMI_TEST_DB
-# (lib/testing/stores.ts, lib/campaigns/test-support.ts); chDB-only tests and
+# (lib/testing/stores.ts, lib/testing/env.ts); chDB-only tests and
 # lib/db/migrate.int.test.ts (which covers both engines itself) ran above.
-pg_files=$(grep -rlE "AMI_TEST_DB|testing/stores|test-support" --include='*.int.test.ts' lib ingest | sort)
+pg_files=$(grep -rlE "AMI_TEST_DB|testing/(stores|env)\b" --include='*.int.test.ts' lib ingest | sort)
 stage "integration tests on PostgreSQL ($TEST_DATABASE_URL) + chDB: $(echo $pg_files | wc -w) files"
 AMI_TEST_DB=postgresql npx vitest run --project integration --no-file-parallelism $pg_files
 

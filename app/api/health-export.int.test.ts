@@ -2,7 +2,7 @@
 // runs at most EXPORT_MAX_CONCURRENT_PER_USER (2) downloads per user. Route
 // handlers against PGlite and chDB; the caller is set by the test.
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { auditLine, openTestEnv, testDbKind, type TestEnv } from "@/lib/campaigns/test-support";
+import { auditLine, openTestEnv, testDbKind, type TestEnv } from "@/lib/testing/env";
 import { AppError } from "@/lib/errors";
 import { can, type Permission } from "@/lib/auth/permissions";
 import type { SessionUser } from "@/lib/auth/session";

@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { io as connectClient, type Socket } from "socket.io-client";
 import { encode } from "next-auth/jwt";
-import { openTestEnv, testDbKind, type TestEnv } from "@/lib/campaigns/test-support";
+import { openTestEnv, testDbKind, type TestEnv } from "@/lib/testing/env";
 
 let t: TestEnv;
 let lib: {

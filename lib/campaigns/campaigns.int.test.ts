@@ -25,7 +25,7 @@ import {
   type CampaignAction,
   type CampaignActor,
 } from "./service";
-import { auditLine, createTestUsers, openTestEnv, testDbKind, writeFleet, type TestEnv } from "./test-support";
+import { auditLine, createTestUsers, openTestEnv, testDbKind, writeFleet, type TestEnv } from "@/lib/testing/env";
 import { completeWorkOrder, listWorkOrders, runPreventivePlans } from "./work-orders";
 
 const NOW = Date.UTC(2026, 10, 20, 12, 0, 0);

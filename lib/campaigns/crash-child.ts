@@ -11,7 +11,7 @@ import { getDb } from "@/lib/db";
 import { createHttpHes } from "@/lib/hes/http-hes";
 import { generateFleet } from "@/lib/simulator/fleet";
 import { createDispatcher } from "./dispatcher";
-import { writeFleet } from "./test-support";
+import { writeFleet } from "@/lib/testing/env";
 
 // Synchronous: process.exit() must not drop the last lines the test waits for.
 const say = (line: string) => fs.writeSync(1, line + "\n");

@@ -13,7 +13,7 @@ import { closeDb, getDb } from "@/lib/db";
 import { createSimulatorHes, type SimulatorHes } from "@/lib/hes/simulator-hes";
 import { generateFleet } from "@/lib/simulator/fleet";
 import { createCampaign, startCampaign } from "./service";
-import { createTestUsers, openTestEnv, serveSimulatorHes, testDbKind, writeFleet, type TestEnv } from "./test-support";
+import { createTestUsers, openTestEnv, serveSimulatorHes, testDbKind, writeFleet, type TestEnv } from "@/lib/testing/env";
 
 const repoRoot = path.resolve(__dirname, "../..");
 const SEED = "crash-test";

@@ -2,7 +2,7 @@
 // token or a fleet.manage session, not an ingest token or an operator), and
 // the body and row caps. The route handlers run against the real stores.
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { openTestEnv, testDbKind, type TestEnv } from "@/lib/campaigns/test-support";
+import { openTestEnv, testDbKind, type TestEnv } from "@/lib/testing/env";
 import type { SessionUser } from "@/lib/auth/session";
 
 vi.mock("server-only", () => ({}));

@@ -2,33 +2,24 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compileLike, compileMatcher, MatchBudgetExceeded, matchRecord, WORK_BASE, WORK_PER_CHAR, type MatchableRecord, type WorkCount } from "./match";
 import { MAX_WILDCARDS, parseQuery } from "./query-parser";
+import { auditRecord } from "@/lib/testing/factories";
 
 const T0 = Date.UTC(2026, 10, 25, 3, 14, 7, 498);
 
 function line(partial: Partial<MatchableRecord> = {}): MatchableRecord {
   return {
-    ts: T0,
-    recv_ts: null,
-    meter: "EM-0012345",
-    gw: "GW-0042",
-    code: "E105",
-    sev: "error",
-    led: "amber_steady",
-    step: "",
-    job: "",
-    result: "",
-    rssi: -97,
-    lqi: 38,
-    snr: 11.2,
-    temp_c: null,
-    battery_v: null,
-    accuracy_err_pct: null,
-    fw_metrology: "",
-    fw_comms: "",
-    fw_sha256: "",
-    cert_not_after: null,
-    msg: "RF timeout after 3 retries",
-    attrs: {},
+    ...auditRecord({
+      ts: T0,
+      meter: "EM-0012345",
+      gw: "GW-0042",
+      code: "E105",
+      sev: "error",
+      led: "amber_steady",
+      rssi: -97,
+      lqi: 38,
+      snr: 11.2,
+      msg: "RF timeout after 3 retries",
+    }),
     source_host: "hes-01",
     source_app: "maintd",
     source: "file:/var/log/ami/maintenance_audit.log",

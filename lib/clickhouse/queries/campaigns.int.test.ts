@@ -7,6 +7,7 @@ import { toAuditLogRow } from "../audit-rows";
 import { createClickHouse, type ClickHouse } from "../client";
 import { runClickHouseMigrations } from "../migrate";
 import { getCampaignTimeline, getWavesHealth, type WaveHealthInput } from "./campaigns";
+import { auditRecord } from "@/lib/testing/factories";
 
 // A wave's health after its soak: the campaign's own step lines are not read (their outcomes
 // come from PostgreSQL as `own`), every other line of its meters is.
@@ -20,33 +21,7 @@ let ch: ClickHouse;
 let position = 0;
 
 function line(partial: Partial<AuditRecord>) {
-  const base: AuditRecord = {
-    ts: START,
-    recv_ts: null,
-    meter: "",
-    gw: "GW-1",
-    code: "HEARTBEAT",
-    sev: "debug",
-    led: "",
-    step: "",
-    job: "",
-    result: "",
-    rssi: null,
-    lqi: null,
-    snr: null,
-    temp_c: null,
-    battery_v: null,
-    accuracy_err_pct: null,
-    fw_metrology: "",
-    fw_comms: "",
-    fw_sha256: "",
-    cert_not_after: null,
-    msg: "",
-    attrs: {},
-    source_host: "",
-    source_app: "test",
-  };
-  return toAuditLogRow({ ...base, ...partial }, { source: "waves-health", position: position++ });
+  return toAuditLogRow(auditRecord({ ts: START, meter: "", gw: "GW-1", source_app: "test", ...partial }), { source: "waves-health", position: position++ });
 }
 
 const own = (answered: string[], more: Partial<WaveHealthInput["own"]> = {}) => ({ answered, onTarget: [], mismatched: [], ...more });

@@ -31,7 +31,7 @@ import {
   insertFaultData,
   type FleetMeter,
   type Line,
-} from "./faults-test-data";
+} from "@/lib/testing/fault-data";
 
 let dir: string;
 let ch: ClickHouse;

@@ -9,6 +9,7 @@ import { buildHistogramQuery } from "@/lib/logs/sql-builder";
 import { createClickHouse, QueryLimitError, type ClickHouse } from "../client";
 import { runClickHouseMigrations } from "../migrate";
 import { countLogs, getLogHistogram, getLogRow, searchLogs, streamLogs, type LogCursor } from "./logs";
+import { BLANK_AUDIT_FIELDS } from "@/lib/testing/factories";
 
 const FROM = Date.UTC(2026, 10, 24, 0, 0, 0);
 const TO = FROM + 24 * 3600_000;
@@ -38,26 +39,16 @@ const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
 function auditLine(i: number, partial: Partial<Line> = {}): Line {
   const code = pick(CODE_LIST);
   return {
+    ...BLANK_AUDIT_FIELDS,
     ts: FROM + Math.floor(rand() * (TO - FROM)),
-    recv_ts: null,
     meter: `EM-${String(1000 + (i % 37)).padStart(7, "0")}`,
     gw: `GW-${String(i % 5).padStart(4, "0")}`,
     code,
     sev: CODES[code].sev,
     led: pick(["", "amber_steady", "green_steady"]),
-    step: "",
     job: i % 3 === 0 ? `cmp_${i % 4}` : "",
-    result: "",
     rssi: i % 4 === 0 ? null : -60 - (i % 50),
-    lqi: null,
     snr: i % 5 === 0 ? null : 5 + (i % 20) + 0.2,
-    temp_c: null,
-    battery_v: null,
-    accuracy_err_pct: null,
-    fw_metrology: "",
-    fw_comms: "",
-    fw_sha256: "",
-    cert_not_after: null,
     msg: pick(["RF timeout after 3 retries", "heartbeat ok", "battery low", "RF link restored", "timeout waiting for HES"]),
     attrs: i % 6 === 0 ? { fw_slot: pick(["A", "B"]), retries: String(i % 7) } : {},
     source_host: "hes-01",

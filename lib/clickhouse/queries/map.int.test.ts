@@ -9,6 +9,9 @@ import { syncMapCells } from "@/lib/map/cells-sync";
 import { CELL_LEVELS, cellOf, stepForLevel } from "@/lib/map/cells";
 import { deriveMapState, applyLineToFacts, type MeterMapFacts } from "@/lib/map/state";
 import { MAP_STATES } from "@/lib/map/types";
+import type { AuditRecord } from "@/lib/audit/record";
+import { auditLogRow } from "@/lib/testing/factories";
+import { Random } from "@/lib/simulator/random";
 
 let dir: string;
 let ch: ClickHouse;
@@ -43,46 +46,18 @@ function fleetRow(p: Partial<Record<string, unknown>> & { meter: string; lat: nu
 }
 let nextId = 1;
 function line(p: { meter: string; ts: number; code: string; sev: string; led?: string; gw?: string }) {
-  return {
-    ts: p.ts,
-    recv_ts: null,
-    meter: p.meter,
-    gw: p.gw ?? "GW-0001",
-    code: p.code,
-    sev: p.sev,
-    led: p.led ?? "",
-    step: "",
-    job: "",
-    result: "",
-    rssi: null,
-    lqi: null,
-    snr: null,
-    temp_c: null,
-    battery_v: null,
-    accuracy_err_pct: null,
-    fw_metrology: "",
-    fw_comms: "",
-    fw_sha256: "",
-    cert_not_after: null,
-    msg: `line ${nextId}`,
-    attrs: {},
-    source_host: "",
-    source_app: "",
-    id: String(nextId++),
-    source: "test",
-  };
-}
-
-// Deterministic pseudo-random generator so the fixture is varied but reproducible.
-function rng(seed: number) {
-  return () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+  const id = nextId++;
+  const fields = { meter: p.meter, ts: p.ts, code: p.code, sev: p.sev, led: p.led ?? "", gw: p.gw ?? "GW-0001" } as Partial<AuditRecord>;
+  return auditLogRow({ ...fields, msg: `line ${id}`, id: String(id), source: "test" });
 }
 
 describe("map queries on chDB", () => {
   const meters: { id: string; lat: number; lon: number; gw: string; kind: string; facts: MeterMapFacts; lines: ReturnType<typeof line>[] }[] = [];
 
   beforeAll(async () => {
-    const r = rng(42);
+    // Seeded so the fixture is varied but reproducible.
+    const random = new Random(42);
+    const r = () => random.float();
     const scenarios = [
       [],
       [{ code: "HEARTBEAT", sev: "debug", led: "green_steady", age: 60_000 }],

@@ -9,7 +9,7 @@ import { createClickHouse, type ClickHouse } from "../client";
 import { runClickHouseMigrations } from "../migrate";
 import { findTargetMeters } from "./campaigns";
 import { getRootCauseCounts } from "./faults";
-import { FROM, HOUR, INTERFERED_GW, TO, generateFaultData, insertFaultData } from "./faults-test-data";
+import { FROM, HOUR, INTERFERED_GW, TO, generateFaultData, insertFaultData } from "@/lib/testing/fault-data";
 import { getSliceCountsRow } from "./slice-counts";
 
 let dir: string;

@@ -3,7 +3,8 @@
 // plain-TypeScript reference for what the SQL must return. Not imported by app code.
 import { CODES, type Code, type LedState } from "@/lib/audit/codes";
 import { isSignatureMatch, type FaultSignature, type MatchableEvent } from "@/lib/faults/catalogue";
-import type { ClickHouse } from "../client";
+import type { ClickHouse } from "@/lib/clickhouse/client";
+import { Random } from "@/lib/simulator/random";
 
 export const TO = Date.UTC(2026, 10, 25, 0, 0, 0);
 export const HOUR = 3_600_000;
@@ -33,23 +34,13 @@ export interface Line extends MatchableEvent {
   gw: string;
 }
 
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * clusterAround: extra instants that each get ~40 lines within +-90 s, so window edges and
  * sparkline bucket boundaries cut through minutes and hours that hold data.
  */
 export function generateFaultData(seed = 7, lineCount = 4000, opts: { clusterAround?: number[] } = {}): { fleet: FleetMeter[]; lines: Line[]; unknownMeters: string[] } {
-  const rnd = mulberry32(seed);
+  const random = new Random(seed);
+  const rnd = () => random.float();
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
   const fleet: FleetMeter[] = [];
   const prefixes = [

@@ -3,11 +3,11 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { createClickHouse, type ClickHouse } from "../lib/clickhouse/client";
-import { runClickHouseMigrations } from "../lib/clickhouse/migrate";
-import { createIngestSink, type IngestSink } from "../lib/clickhouse/queries/ingest";
-import { readCheckpoint } from "./checkpoint";
-import { generateSampleLines } from "./sample-lines";
+import { createClickHouse, type ClickHouse } from "../clickhouse/client";
+import { runClickHouseMigrations } from "../clickhouse/migrate";
+import { createIngestSink, type IngestSink } from "../clickhouse/queries/ingest";
+import { readCheckpoint } from "../../ingest/checkpoint";
+import { generateSampleLines } from "../../ingest/sample-lines";
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

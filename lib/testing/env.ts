@@ -14,38 +14,12 @@ import { writeFleetDimensions, type FleetMeterRow } from "@/lib/clickhouse/queri
 import { closeDb, getDb, runDbMigrations, type PrismaClient } from "@/lib/db";
 import type { SimulatorHes } from "@/lib/hes/simulator-hes";
 import { getMeter, type Fleet } from "@/lib/simulator/fleet";
-import type { CampaignActor } from "./service";
-
-const AUDIT_LOG_ROW_DEFAULTS: AuditRecord = {
-  ts: 0,
-  recv_ts: null,
-  meter: "",
-  gw: "",
-  code: "HEARTBEAT",
-  sev: "debug",
-  led: "",
-  step: "",
-  job: "",
-  result: "",
-  rssi: null,
-  lqi: null,
-  snr: null,
-  temp_c: null,
-  battery_v: null,
-  accuracy_err_pct: null,
-  fw_metrology: "",
-  fw_comms: "",
-  fw_sha256: "",
-  cert_not_after: null,
-  msg: "",
-  attrs: {},
-  source_host: "",
-  source_app: "test",
-};
+import { auditRecord } from "@/lib/testing/factories";
+import type { CampaignActor } from "@/lib/campaigns/service";
 
 /** An audit line with defaults (tests plant faults such as a LAST_GASP surge with it). */
 export function auditLine(partial: Partial<AuditRecord>, position: number) {
-  return toAuditLogRow({ ...AUDIT_LOG_ROW_DEFAULTS, ...partial }, { source: "test-lines", position });
+  return toAuditLogRow(auditRecord({ ts: 0, meter: "", source_app: "test", ...partial }), { source: "test-lines", position });
 }
 
 export const DEFAULT_TEST_PG_URL = "postgresql://postgres@127.0.0.1:5432/test";
@@ -148,8 +122,8 @@ export async function writeFleet(fleet: Fleet, env: Pick<TestEnv, "db" | "ch">, 
     });
     heartbeats.push(
       toAuditLogRow(
-        {
-          ...AUDIT_LOG_ROW_DEFAULTS,
+        auditRecord({
+          source_app: "test",
           ts: opts.heartbeatAt - 3_600_000,
           meter: m.id,
           gw: m.gatewayId,
@@ -160,7 +134,7 @@ export async function writeFleet(fleet: Fleet, env: Pick<TestEnv, "db" | "ch">, 
           battery_v: m.batteryV,
           fw_metrology: m.fwMetrology,
           fw_comms: m.fwComms,
-        },
+        }),
         { source: "test-fleet", position: i },
       ),
     );
