@@ -121,4 +121,49 @@ describe("file tail", () => {
     expect(after.reduce((a, b) => a + b, 0)).toBe(600);
     expect(await seqStats(eng, `file:${file}`)).toEqual({ n: 5600, u: 5600, lo: 0, hi: 5599 });
   });
+
+  it("copytruncate while a batch is in flight: a file refilled past the read offset is not read as the old one", async () => {
+    const eng = await engine();
+    const file = path.join(tmp("ami-logs-"), "audit.log");
+    const cpDir = tmp("ami-cp-");
+    const app = new Appender();
+    app.append(file, 100);
+    const writer = createIngestWriter({ sink: eng.sink });
+    // The first batch's insert is held until the file has been copied, truncated and refilled with more bytes than were read.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let firstWrite!: () => void;
+    const firstWriteCalled = new Promise<void>((r) => (firstWrite = r));
+    const write = writer.write.bind(writer);
+    let calls = 0;
+    writer.write = async (batch) => {
+      if (calls++ === 0) {
+        firstWrite();
+        await held;
+      }
+      return write(batch);
+    };
+    const tail = new FileTail({
+      path: file,
+      writer,
+      checkpointDir: cpDir,
+      batchRows: 10,
+      maxBatchRows: 10,
+      maxInFlight: 1,
+      flushIntervalMs: 30,
+      pollMs: 10,
+      rotateGraceMs: 50,
+      rotatedGlobs: ["{name}.*.copy"],
+    });
+    tail.start();
+    await firstWriteCalled;
+    fs.copyFileSync(file, `${file}.0.copy`);
+    fs.truncateSync(file, 0);
+    app.append(file, 200);
+    release();
+    await waitCaughtUp(cpDir, file);
+    await tail.stop();
+    await writer.close();
+    expect(await seqStats(eng, `file:${file}`)).toEqual({ n: 300, u: 300, lo: 0, hi: 299 });
+  });
 });

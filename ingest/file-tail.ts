@@ -639,6 +639,13 @@ export class FileTail {
     for (;;) {
       const buf = await f.reader.readAt(f.readOffset, chunk);
       if (buf.length === 0) return false;
+      // copytruncate keeps the inode: the file may have been truncated and refilled past our offset since
+      // the last check. Checked after the read, so bytes read from a new generation are never taken as the old one's.
+      if (!f.rotated && f.identity && !(await matches(f.fh!, f.ino, f.identity))) {
+        this.log(`[ingest] ${this.watched} was truncated and refilled while being read; finishing the old content from its copy`);
+        await this.closeCur();
+        return true;
+      }
       const { lines, positions, consumed } = splitLines(buf, f.readOffset, false);
       if (lines.length === 0) {
         // An incomplete last line: wait for its \n (or for the file to be finished).

@@ -10,7 +10,8 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import { readCheckpoint } from "./checkpoint";
-import { Appender, openTestEngine, seqStats, sleep, waitCaughtUp } from "../lib/testing/ingest-engine";
+import { Random } from "../lib/simulator/random";
+import { Appender, missingSeqRanges, openTestEngine, seqStats, sleep, waitCaughtUp } from "../lib/testing/ingest-engine";
 
 const repoRoot = path.resolve(__dirname, "..");
 // node with tsx's loader (not the tsx CLI, which would run the script in a grandchild the kill misses).
@@ -32,6 +33,8 @@ export interface SoakOptions {
   /** How long the child runs before a kill: random in [min, max] ms. */
   upMs?: readonly [number, number];
   seed?: number;
+  /** How long the last restart may take to read the backlog (it grows when the machine is busy). */
+  catchUpMs?: number;
   log?: (msg: string) => void;
 }
 
@@ -47,21 +50,11 @@ export interface SoakResult {
   killsWithRotations: Record<number, number>;
   gzipped: number;
   gaps: number;
+  /** Missing sequence numbers as [first, last] ranges (first 20), to find the kill or rotation that lost them. */
+  missing: [number, number][];
+  /** Per kill: the sequence number written last before it, the rotations while down and the next one written (for reading `missing`). */
+  history: string[];
   seconds: number;
-}
-
-/**
- * Small seeded PRNG: the same seed gives the same kill points. Kept apart from lib/simulator/random on
- * purpose: with Random's sequence (same seed) the copytruncate soak loses 20-80 lines (issue #23, open).
- */
-function prng(seed: number) {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
 }
 
 /** Appends and rotates like logrotate with compress + delaycompress: NAME → NAME.1 → NAME.2.gz … */
@@ -127,7 +120,8 @@ class RotatingLog {
 export async function runKillRotateSoak(opts: SoakOptions): Promise<SoakResult> {
   const t0 = Date.now();
   const log = opts.log ?? (() => {});
-  const rand = prng(opts.seed ?? 20261207);
+  const random = new Random(opts.seed ?? 20261207);
+  const rand = () => random.float();
   const linesPerTick = opts.linesPerTick ?? 20;
   const tickMs = opts.tickMs ?? 20;
   const [upMin, upMax] = opts.upMs ?? [300, 1800];
@@ -149,6 +143,7 @@ export async function runKillRotateSoak(opts: SoakOptions): Promise<SoakResult> 
     });
 
   const killsWithRotations: Record<number, number> = {};
+  const history: string[] = [];
   rl.append(linesPerTick);
   for (let k = 0; k < opts.kills; k++) {
     const child = await spawnChild();
@@ -161,6 +156,7 @@ export async function runKillRotateSoak(opts: SoakOptions): Promise<SoakResult> 
     const exited = new Promise((r) => child.once("exit", r));
     child.kill("SIGKILL");
     await exited;
+    const killedAt = rl.app.next;
     // While it is down: whole generations written and rotated (every other time gzipping NAME.1 at once).
     const r = down[k % down.length]!;
     for (let i = 0; i < r; i++) {
@@ -168,6 +164,7 @@ export async function runKillRotateSoak(opts: SoakOptions): Promise<SoakResult> 
       rl.rotate(i === r - 1 && k % 2 === 1);
     }
     if (r > 0) killsWithRotations[r] = (killsWithRotations[r] ?? 0) + 1;
+    history.push(`kill ${k + 1}: after seq ${killedAt - 1} (line ${rl.inFile} of its file before the restart), ${r} rotation(s) while down, restart at seq ${rl.app.next}`);
     rl.append(linesPerTick);
     if ((k + 1) % 5 === 0) log(`[soak] ${opts.mode}: ${k + 1}/${opts.kills} kills, ${rl.app.next} lines, ${rl.rotations} rotations`);
   }
@@ -175,7 +172,7 @@ export async function runKillRotateSoak(opts: SoakOptions): Promise<SoakResult> 
   const last = await spawnChild();
   last.removeAllListeners("exit");
   try {
-    await waitCaughtUp(path.join(opts.dir, "checkpoints"), opts.file, 180_000);
+    await waitCaughtUp(path.join(opts.dir, "checkpoints"), opts.file, opts.catchUpMs ?? 600_000);
   } catch (err) {
     last.kill("SIGKILL"); // leave no tailing child behind a failed run
     throw err;
@@ -199,6 +196,8 @@ export async function runKillRotateSoak(opts: SoakOptions): Promise<SoakResult> 
       killsWithRotations,
       gzipped: rl.gzipped,
       gaps: cp?.gapCount ?? 0,
+      history,
+      missing: written - s.u > 0 ? await missingSeqRanges(eng, `file:${path.resolve(opts.file)}`, written) : [],
       seconds: Math.round((Date.now() - t0) / 1000),
     };
   } finally {

@@ -35,7 +35,11 @@ async function main() {
           `${fmt(r.rotations)} rotations, ${fmt(r.gzipped)} files gzipped, ${r.seconds} s`,
       );
       console.log(`[soak] ${mode}: lines written ${fmt(r.written)}, stored ${fmt(r.stored)}, lost ${fmt(r.lost)}, duplicated ${fmt(r.duplicated)}, gaps reported ${r.gaps}`);
-      if (r.lost !== 0 || r.duplicated !== 0) bad = true;
+      if (r.lost !== 0 || r.duplicated !== 0) {
+        bad = true;
+        console.log(`[soak] ${mode}: missing sequence ranges ${JSON.stringify(r.missing)}`);
+        for (const h of r.history) console.log(`[soak]   ${h}`);
+      }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
       fs.rmSync(logs, { recursive: true, force: true });

@@ -6,7 +6,7 @@ import path from "node:path";
 import { createClickHouse, type ClickHouse } from "../clickhouse/client";
 import { runClickHouseMigrations } from "../clickhouse/migrate";
 import { createIngestSink, type IngestSink } from "../clickhouse/queries/ingest";
-import { readCheckpoint } from "../../ingest/checkpoint";
+import { hashHead, readCheckpoint } from "../../ingest/checkpoint";
 import { generateSampleLines } from "../../ingest/sample-lines";
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -77,13 +77,57 @@ export async function seqStats(eng: TestEngine, source: string) {
   return { n: Number(r!.n), u: Number(r!.u), lo: Number(r!.lo), hi: Number(r!.hi) };
 }
 
+/**
+ * Until the tail has committed everything: nothing pending, no rotated generation unfinished, and the last
+ * committed batch ends the file now at the path. "The file now at the path" is checked by inode AND head:
+ * with copytruncate the inode never changes, so an older generation's offset can equal the new file's size.
+ */
+/** Sequence numbers in [0, written) missing from a source, as ranges (first `limit`). */
+export async function missingSeqRanges(eng: TestEngine, source: string, written: number, limit = 20): Promise<[number, number][]> {
+  const rows = await eng.ch.queryRows<{ s: string }>({
+    query: `SELECT DISTINCT toUInt64(attrs['seq']) AS s FROM audit_log WHERE source = {source: String} ORDER BY s`,
+    params: { source },
+    tag: "test.seq-missing",
+  });
+  const have = new Uint8Array(written);
+  for (const r of rows) if (Number(r.s) < written) have[Number(r.s)] = 1;
+  const out: [number, number][] = [];
+  for (let i = 0; i < written && out.length < limit; i++) {
+    if (have[i]) continue;
+    let j = i;
+    while (j + 1 < written && !have[j + 1]) j++;
+    out.push([i, j]);
+    i = j;
+  }
+  return out;
+}
+
 export async function waitCaughtUp(cpDir: string, file: string, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
+  let why = "no checkpoint yet";
   while (Date.now() < deadline) {
     const cp = readCheckpoint(cpDir, file);
-    const size = fs.existsSync(file) ? fs.statSync(file).size : 0;
-    if (cp && cp.pending.length === 0 && cp.offset === size && fs.statSync(file).ino === cp.identity?.ino) return;
+    if (cp) why = `${cp.pending.length} batch(es) pending, last committed ${cp.identity?.fileKey ?? "none"} up to byte ${cp.offset}`;
+    if (cp && cp.pending.length === 0 && cp.identity && fs.existsSync(file)) {
+      const st = fs.statSync(file);
+      const id = cp.identity;
+      const unfinished = (cp.files ?? []).some((p) => !p.done && p.identity.fileKey !== id.fileKey);
+      const current = st.ino === id.ino && headHashOf(file, id.headLen) === id.headHash;
+      if (!unfinished && current && cp.offset === st.size) return;
+      why += `; the file at the path (inode ${st.ino}, ${st.size} bytes) is ${current ? "that file" : "another file"}${unfinished ? "; rotated files unfinished" : ""}`;
+    }
     await sleep(50);
   }
-  throw new Error("tail did not catch up");
+  throw new Error(`tail did not catch up in ${Math.round(timeoutMs / 1000)} s: ${why}`);
+}
+
+function headHashOf(file: string, len: number): string | null {
+  const fd = fs.openSync(file, "r");
+  try {
+    const buf = Buffer.alloc(len);
+    const n = fs.readSync(fd, buf, 0, len, 0);
+    return n === len ? hashHead(buf) : null;
+  } finally {
+    fs.closeSync(fd);
+  }
 }
