@@ -42,7 +42,7 @@ async function makeUser(role: "viewer" | "technician" | "operator" | "admin", pa
 }
 
 async function loginReasons(email: string) {
-  const rows = await t.db.auditEvent.findMany({ where: { action: "auth.login", target: email } });
+  const rows = await t.db.activityEvent.findMany({ where: { action: "auth.login", target: email } });
   const count = (reason: string) => rows.filter((r) => (r.details as { reason?: string }).reason === reason).length;
   return { verified: count("bad_password"), throttled: count("rate_limited"), ok: rows.filter((r) => r.outcome === "ok").length };
 }

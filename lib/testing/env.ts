@@ -36,7 +36,7 @@ export interface TestEnv {
 
 /**
  * Point lib/env at a fresh store BEFORE anything calls getDb(): the process-wide
- * client is what lib/campaigns and lib/audit-trail use. One per test file (process).
+ * client is what lib/campaigns and lib/activity use. One per test file (process).
  */
 export async function openTestEnv(kind: "pglite" | "postgresql", opts: { pgUrl?: string; withClickHouse?: boolean } = {}): Promise<TestEnv> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ami-campaigns-"));
