@@ -10,7 +10,6 @@ export type MeterKind = (typeof METER_KINDS)[number];
 export const METER_KIND_PREFIX = ["EM", "GM", "WM"] as const;
 const KIND_SHARE = [0.7, 0.2, 0.1];
 
-export const HES_VERSIONS = ["4.1.3", "4.2.0", "4.3.1"] as const;
 /** Bulk FOTA needs a head-end at or above this version. */
 export const MIN_FOTA_HES_VERSION = "4.2.0";
 
@@ -482,11 +481,6 @@ export function getMeter(fleet: Fleet, index: number): Meter {
     supercapHealth: Number.isNaN(supercap) ? null : round(supercap, 2),
     isTamperProne: (m.flags[index]! & METER_FLAGS.tamperProne) !== 0,
   };
-}
-
-/** Every meter as an object, in index order (for seeding a database in batches). */
-export function* listMeters(fleet: Fleet): Generator<Meter> {
-  for (let i = 0; i < fleet.meters.count; i++) yield getMeter(fleet, i);
 }
 
 /** Compare semver strings like 4.1.3 numerically: negative when a < b. */
