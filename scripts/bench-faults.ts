@@ -22,7 +22,7 @@ import { createClickHouse, type ClickHouse } from "@/lib/clickhouse/client";
 import { MigrationChecksumError, runClickHouseMigrations } from "@/lib/clickhouse/migrate";
 import { getMatrixCounts } from "@/lib/clickhouse/queries/faults";
 import { CATALOGUE } from "@/lib/faults/catalogue";
-import { getAnomalies, getFaultMatrix, getLedCorrelation, getRootCause, DAY_MS, type AnalysisDeps } from "@/lib/fault-analysis";
+import { getAnomalies, getFaultMatrix, getLedCorrelation, getRootCause, DAY_MS, type AnalysisDeps } from "@/lib/troubleshooting/fault-analysis";
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

@@ -14,7 +14,7 @@ let lib: {
   findActiveUser: typeof import("./users-lookup").findActiveUser;
   authOptions: typeof import("./options").authOptions;
   getSecret: typeof import("./options").getSecret;
-  users: typeof import("@/lib/users");
+  users: typeof import("@/lib/auth/users");
   sockets: typeof import("@/lib/realtime/socket-server");
 };
 
@@ -26,7 +26,7 @@ beforeAll(async () => {
     findActiveUser: (await import("./users-lookup")).findActiveUser,
     authOptions: (await import("./options")).authOptions,
     getSecret: (await import("./options")).getSecret,
-    users: await import("@/lib/users"),
+    users: await import("@/lib/auth/users"),
     sockets: await import("@/lib/realtime/socket-server"),
   };
 });

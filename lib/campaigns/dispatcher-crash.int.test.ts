@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { releaseDataLock } from "@/lib/data-lock";
+import { releaseDataLock } from "@/lib/server/data-lock";
 import { closeDb, getDb } from "@/lib/db";
 import { createSimulatorHes, type SimulatorHes } from "@/lib/hes/simulator-hes";
 import { generateFleet } from "@/lib/simulator/fleet";

@@ -7,7 +7,7 @@ import { can } from "@/lib/auth/permissions";
 import { getCurrentUser } from "@/lib/auth/session";
 import { getClickHouse } from "@/lib/clickhouse/client";
 import { getDb } from "@/lib/db";
-import { authenticateIngestToken } from "@/lib/ingest-tokens";
+import { authenticateIngestToken } from "@/lib/auth/ingest-tokens";
 import { generateFleet } from "@/lib/simulator/fleet";
 import { writeGeneratedFleet } from "./generate";
 import { importFleet, type ImportResult } from "./import";

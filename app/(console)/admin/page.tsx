@@ -1,5 +1,5 @@
 import { requirePagePermission } from "@/lib/auth/session";
-import { listUsers } from "@/lib/users";
+import { listUsers } from "@/lib/auth/users";
 import { listActivity } from "@/lib/activity/trail";
 import { UsersAdmin } from "./users-admin";
 import { ActivityTable } from "./activity-table";
