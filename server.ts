@@ -9,7 +9,7 @@ import next from "next";
 import { EnvError, listenHost, parseEnv } from "./lib/env";
 import { resolveClientIp } from "./lib/auth/client-ip";
 import { buildCsp, createNonce, securityHeaders } from "./lib/security/headers";
-import { DataDirLockedError } from "./lib/data-lock";
+import { DataDirLockedError } from "./lib/server/data-lock";
 
 function fail(message: string): never {
   console.error(`[server] ${message}`);
@@ -51,7 +51,7 @@ async function main() {
   process.env.NEXTAUTH_URL ??= `http://localhost:${env.PORT}`;
   (globalThis as { __amiEnv?: unknown }).__amiEnv = undefined; // re-parse with the secret set above
 
-  const { startEngines, stopEngines } = await import("./lib/boot");
+  const { startEngines, stopEngines } = await import("./lib/server/boot");
   try {
     await startEngines();
   } catch (err) {
@@ -99,7 +99,7 @@ async function main() {
   const { startDispatcher } = await import("./lib/campaigns/dispatcher");
   const dispatcher = startDispatcher();
   // Build the map's cell table in the background so the first map view does not wait for it.
-  const { ensureMapCellsSync } = await import("./lib/map/cells-sync");
+  const { ensureMapCellsSync } = await import("./lib/map/server/cells-sync");
   void ensureMapCellsSync().catch((err) => console.error("[server] map cells build failed", err));
 
   await new Promise<void>((resolve) => server.listen(env.PORT, listenHost(env), resolve));
@@ -118,7 +118,7 @@ async function main() {
     server.close();
     await closeSocketServer().catch(() => {});
     await dispatcher.stop().catch((err) => console.error("[server] dispatcher stop failed", err));
-    const { stopMapCellsSync } = await import("./lib/map/cells-sync");
+    const { stopMapCellsSync } = await import("./lib/map/server/cells-sync");
     stopMapCellsSync();
     await demo?.stop().catch((err) => console.error("[server] demo stream stop failed", err));
     await ingest.stop().catch((err) => console.error("[server] ingest stop failed", err));

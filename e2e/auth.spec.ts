@@ -51,11 +51,11 @@ test("a viewer gets 403 on an admin page and from an admin server action called 
 
   await admin.reload();
   await expect(admin.getByTestId("users-table")).not.toContainText("smuggled-by-viewer@example.test");
-  await expect(admin.getByTestId("audit-events")).toContainText("authz.denied");
+  await expect(admin.getByTestId("activity")).toContainText("authz.denied");
   await adminContext.close();
 });
 
-test("an admin creates a user, changes the role, and the audit trail records both", async ({ page }) => {
+test("an admin creates a user, changes the role, and the activity trail records both", async ({ page }) => {
   await signInAs(page, "admin");
   await page.goto("/admin");
   const email = `tech-${Date.now()}@example.test`;
@@ -69,7 +69,7 @@ test("an admin creates a user, changes the role, and the audit trail records bot
   await page.getByTestId(`role-select-${email}`).selectOption("operator");
   await expect(page.getByTestId("admin-notice")).toContainText(`${email} is now operator`);
   await page.reload();
-  const rows = page.getByTestId("audit-event-row");
+  const rows = page.getByTestId("activity-row");
   await expect(rows.filter({ hasText: "user.create" }).filter({ hasText: email })).toHaveCount(1);
   await expect(rows.filter({ hasText: "user.role" }).filter({ hasText: email })).toContainText('"after":"operator"');
   await saveScreenshot(page, "admin");

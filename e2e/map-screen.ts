@@ -67,7 +67,7 @@ export function near(a: RGB, b: RGB, tol: number): boolean {
   return Math.abs(a[0] - b[0]) <= tol && Math.abs(a[1] - b[1]) <= tol && Math.abs(a[2] - b[2]) <= tol;
 }
 
-/** Sprite radius per zoom, as lib/map/points-gl.ts pointRadius (kept here: the test states what it expects to see). */
+/** Sprite radius per zoom, as lib/map/browser/points-gl.ts pointRadius (kept here: the test states what it expects to see). */
 export function spriteRadius(zoom: number): number {
   return zoom >= 12 ? 5 : zoom >= 9 ? 3.5 : 2.5;
 }

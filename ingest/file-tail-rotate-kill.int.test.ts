@@ -1,10 +1,10 @@
-// The file tail across kill -9 and log rotation (ingest/soak.ts): a child process
+// The file tail across kill -9 and log rotation (lib/testing/ingest-soak.ts): a child process
 // tailing a rotating log is SIGKILLed at random points, 20 times per rotation style,
 // some kills followed by 1, 2 and 5 rotations before the restart, rotated files
 // gzipped behind it. Every sequence number must be stored exactly once.
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runKillRotateSoak } from "./soak";
+import { runKillRotateSoak } from "../lib/testing/ingest-soak";
 import { tempDirs } from "@/lib/testing/ingest-engine";
 
 const { tmp, removeAll } = tempDirs();

@@ -12,7 +12,6 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
-import readline from "node:readline";
 import { PREFIX_BYTES, isRotatedName, matchFiles, planChain, sameContent, type ChainFile, type FileProgress } from "./chain";
 import { HEAD_MAX, checkpointFile, hashHead, readCheckpoint, writeCheckpoint, type Checkpoint, type FileIdentity, type PendingRange } from "./checkpoint";
 import type { FileLag, SourceReporter } from "./status";
@@ -901,52 +900,4 @@ export class FileTail {
     }
     return out;
   }
-}
-
-/**
- * One-shot backfill of a whole file (plain or .gz, streamed), positions = line
- * numbers, tokens from the file's name and size so a re-run lands once.
- */
-export async function backfillFile(opts: {
-  file: string;
-  writer: IngestWriter;
-  batchRows: number;
-  source?: string;
-  onProgress?: (r: { lines: number; bytes: number; result: BatchResult }) => void;
-}): Promise<BatchResult> {
-  const st = await fs.promises.stat(opts.file);
-  const source = opts.source ?? `backfill:${path.basename(opts.file)}`;
-  const key = `backfill:${path.resolve(opts.file)}@${st.size}-${st.mtimeMs}:`;
-  const input = fs.createReadStream(opts.file);
-  const stream = opts.file.endsWith(".gz") ? input.pipe(createGunzip()) : input;
-  const rl = readline.createInterface({ input: stream, crlfDelay: Infinity });
-  const total: BatchResult = { accepted: 0, refused: 0, skipped: 0, reasons: {} };
-  let lines: string[] = [];
-  let positions: number[] = [];
-  let n = 0;
-  const pendingWrites: Promise<void>[] = [];
-  const send = async () => {
-    if (lines.length === 0) return;
-    const batch = { source, token: `${key}${positions[0]}-${positions[positions.length - 1]}`, idPrefix: key, lines, positions };
-    lines = [];
-    positions = [];
-    pendingWrites.push(
-      opts.writer.write(batch).then((r) => {
-        total.accepted += r.accepted;
-        total.refused += r.refused;
-        total.skipped += r.skipped;
-        for (const [k, v] of Object.entries(r.reasons)) total.reasons[k] = (total.reasons[k] ?? 0) + v;
-        opts.onProgress?.({ lines: n, bytes: input.bytesRead, result: total });
-      }),
-    );
-    if (pendingWrites.length >= 2) await pendingWrites.shift();
-  };
-  for await (const line of rl) {
-    lines.push(line);
-    positions.push(n++);
-    if (lines.length >= opts.batchRows) await send();
-  }
-  await send();
-  await Promise.all(pendingWrites);
-  return total;
 }

@@ -29,7 +29,7 @@ let revokedToken = "";
 beforeAll(async () => {
   const { getDb } = await import("../lib/db");
   const { runDbMigrations } = await import("../lib/db/migrate");
-  const { createIngestToken, revokeIngestToken, authenticateIngestToken } = await import("../lib/ingest-tokens");
+  const { createIngestToken, revokeIngestToken, authenticateIngestToken } = await import("../lib/auth/ingest-tokens");
   await runDbMigrations();
   const admin = await getDb().user.create({ data: { email: "admin@ingest.test", role: "admin", name: "Admin" } });
   const actor = { id: admin.id, email: admin.email };

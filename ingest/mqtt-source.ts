@@ -10,7 +10,7 @@ import mqtt, { type IPublishPacket, type MqttClient } from "mqtt";
 import { findStoredAuditIds, findStoredRejectPositions } from "../lib/clickhouse/queries/ingest";
 import { parseLine } from "./parse";
 import { hash64 } from "./rows";
-import { redactUrlCredentials } from "../lib/redact";
+import { redactUrlCredentials } from "../lib/security/redact";
 import type { SourceReporter } from "./status";
 import type { IngestWriter } from "./writer";
 

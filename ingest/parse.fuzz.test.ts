@@ -4,6 +4,7 @@
 import { isDeepStrictEqual } from "node:util";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
+import { AUDIT_RECORD_COLUMNS } from "../lib/audit/columns";
 import { CODES, CODE_LIST, LED_STATES, MAX_LINE_BYTES, RESULTS, SEVERITIES, STEPS } from "../lib/audit/codes";
 import { METER_ID_RE } from "../lib/fleet/ids";
 import type { AuditRecord, ParseResult } from "../lib/audit/record";
@@ -15,32 +16,7 @@ const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "
 const CONTROL_RE = /[\u0000-\u0008\u000a-\u001f\u007f]/;
 const SEMVER_RE = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 const REASON_RE = new RegExp(`^(too_long|malformed|missing:(${REQUIRED_KEYS.join("|")})|bad_value:(${KNOWN_KEYS.join("|")}))$`);
-const RECORD_KEYS = [
-  "ts",
-  "recv_ts",
-  "meter",
-  "gw",
-  "code",
-  "sev",
-  "led",
-  "step",
-  "job",
-  "result",
-  "rssi",
-  "lqi",
-  "snr",
-  "temp_c",
-  "battery_v",
-  "accuracy_err_pct",
-  "fw_metrology",
-  "fw_comms",
-  "fw_sha256",
-  "cert_not_after",
-  "msg",
-  "attrs",
-  "source_host",
-  "source_app",
-].sort();
+const RECORD_KEYS = [...AUDIT_RECORD_COLUMNS].sort();
 
 const tally = { lines: 0, accepted: 0, refused: 0, skipped: 0, reasons: new Map<string, number>() };
 

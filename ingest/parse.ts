@@ -2,32 +2,19 @@
 // Contract: shared/spec/audit-log.md. Hand-written charCodeAt scanners, no regex on the
 // hot path: the ingest target is >= 300k lines/s on 2 cores including the writer.
 import { CODES, LED_STATES, MAX_LINE_BYTES, RESULTS, SEVERITIES, STEPS, type Code, type LedState, type Severity, type Step, type StepResult } from "../lib/audit/codes";
+import { AUDIT_LOG_COLUMNS, type AuditRecordColumn } from "../lib/audit/columns";
 import type { AuditRecord, ParseResult } from "../lib/audit/record";
 
 export const REQUIRED_KEYS = ["ts", "meter", "code"] as const;
-/** Known keys, in the spec table's order: also the order in which bad_value is decided. */
-export const KNOWN_KEYS = [
-  "ts",
-  "meter",
-  "code",
-  "sev",
-  "gw",
-  "led",
-  "step",
-  "job",
-  "result",
-  "rssi",
-  "lqi",
-  "snr",
-  "temp_c",
-  "battery_v",
-  "accuracy_err_pct",
-  "fw_metrology",
-  "fw_comms",
-  "fw_sha256",
-  "cert_not_after",
-  "msg",
-] as const;
+/**
+ * Keys a line may carry (audit_log columns, lib/audit/columns.ts), in the spec table's order: the
+ * parser indexes them by position (K_* below, REQUIRED_KEYS first) and decides bad_value in this order.
+ */
+export const KNOWN_KEYS: readonly AuditRecordColumn[] = [
+  ...(["ts", "meter", "code", "sev", "gw"] as const),
+  // led .. msg: the same order in the contract and in the table
+  ...AUDIT_LOG_COLUMNS.slice(AUDIT_LOG_COLUMNS.indexOf("led"), AUDIT_LOG_COLUMNS.indexOf("msg") + 1),
+] as AuditRecordColumn[];
 
 /** Every reason parseLine can give, for filters and dashboards. */
 export const REFUSAL_REASONS: readonly string[] = ["too_long", "malformed", ...REQUIRED_KEYS.map((k) => `missing:${k}`), ...KNOWN_KEYS.map((k) => `bad_value:${k}`)];

@@ -5,36 +5,7 @@
 // (the script was scripts/ingest-format-experiment.ts, removed; see git history).
 import type { AuditRecord } from "../lib/audit/record";
 
-/** audit_log columns in body order (AuditRecord fields + writer fields). */
-export const AUDIT_LOG_COLUMNS = [
-  "ts",
-  "recv_ts",
-  "meter",
-  "gw",
-  "code",
-  "sev",
-  "led",
-  "step",
-  "job",
-  "result",
-  "rssi",
-  "lqi",
-  "snr",
-  "temp_c",
-  "battery_v",
-  "accuracy_err_pct",
-  "fw_metrology",
-  "fw_comms",
-  "fw_sha256",
-  "cert_not_after",
-  "msg",
-  "attrs",
-  "source_host",
-  "source_app",
-  "ingested_at",
-  "id",
-  "source",
-] as const;
+export { AUDIT_LOG_COLUMNS } from "../lib/audit/columns";
 
 export const INGEST_REJECTS_COLUMNS = ["ingested_at", "source", "position", "reason", "raw"] as const;
 

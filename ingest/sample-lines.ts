@@ -2,6 +2,7 @@
 // logfmt, syslog-prefixed logfmt and JSON, with an optional share of lines
 // the parser must refuse and an optional `seq=N` key (kept as an attribute).
 import fs from "node:fs";
+import { formatGatewayId, formatMeterId } from "../lib/fleet/ids";
 import { CODE_LIST, LED_STATES, RESULTS, STEPS } from "../lib/audit/codes";
 
 const MESSAGES = [
@@ -70,8 +71,8 @@ export function* generateSampleLines(count: number, opts: SampleOptions = {}): G
     const m = Math.floor(rnd() * meters);
     const fields: Record<string, string | number> = {
       ts: new Date(t).toISOString(),
-      meter: `${["EM", "GM", "WM"][m % 3]}-${String(m).padStart(7, "0")}`,
-      gw: `GW-${String(m % 500).padStart(4, "0")}`,
+      meter: formatMeterId(["EM", "GM", "WM"][m % 3]!, m),
+      gw: formatGatewayId(m % 500),
       code: rnd() < 0.5 ? "HEARTBEAT" : pick(CODE_LIST),
     };
     if (opts.variety && rnd() < 0.5) fields.sev = pick(["info", "warn", "error", "critical"]);

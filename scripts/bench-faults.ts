@@ -22,7 +22,8 @@ import { createClickHouse, type ClickHouse } from "@/lib/clickhouse/client";
 import { MigrationChecksumError, runClickHouseMigrations } from "@/lib/clickhouse/migrate";
 import { getMatrixCounts } from "@/lib/clickhouse/queries/faults";
 import { CATALOGUE } from "@/lib/faults/catalogue";
-import { getAnomalies, getFaultMatrix, getLedCorrelation, getRootCause, DAY_MS, type AnalysisDeps } from "@/lib/fault-analysis";
+import { getAnomalies, getFaultMatrix, getLedCorrelation, getRootCause, DAY_MS, type AnalysisDeps } from "@/lib/troubleshooting/fault-analysis";
+import { formatGatewayId, formatMeterId } from "@/lib/fleet/ids";
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -134,8 +135,8 @@ async function measureIngestCost(rows: number): Promise<void> {
       batch.push({
         ts,
         recv_ts: n % 10 === 0 ? ts + (n % 3000) : null,
-        meter: `EM-${String(m).padStart(7, "0")}`,
-        gw: `GW-${String(Math.floor(m / 250)).padStart(4, "0")}`,
+        meter: formatMeterId("EM", m),
+        gw: formatGatewayId(Math.floor(m / 250)),
         code: codes[n % codes.length],
         sev: "info",
         led: n % 5 === 0 ? "green_steady" : n % 97 === 0 ? "amber_steady" : "",

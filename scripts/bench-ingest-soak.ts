@@ -1,4 +1,4 @@
-// Kill/rotate soak of the file tail (ingest/soak.ts), longer than the CI test:
+// Kill/rotate soak of the file tail (lib/testing/ingest-soak.ts), longer than the CI test:
 // a tailing child process SIGKILLed at random points while the log rotates
 // (rename with compress/delaycompress, then copytruncate), kills followed by
 // 0, 1, 2 or 5 rotations before the restart. Prints lines written / stored /
@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { runKillRotateSoak, type SoakOptions } from "../ingest/soak";
+import { runKillRotateSoak, type SoakOptions } from "../lib/testing/ingest-soak";
 
 const KILLS = Number(process.argv[2] ?? 100);
 const MODES = (process.argv[3] ?? "rename,copytruncate").split(",") as SoakOptions["mode"][];

@@ -18,6 +18,7 @@ import { runClickHouseMigrations } from "@/lib/clickhouse/migrate";
 import { getLogHistogram, searchLogs } from "@/lib/clickhouse/queries/logs";
 import { compileMatcher } from "@/lib/logs/match";
 import { parseQuery } from "@/lib/logs/query-parser";
+import { formatMeterId } from "@/lib/fleet/ids";
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -201,7 +202,7 @@ async function main() {
   };
   const meterOf = (i: number) => {
     const m = (i * 7919 + 12345) % METERS;
-    return `${["EM", "GM", "WM"][m % 3]}-${String(m).padStart(7, "0")}`;
+    return formatMeterId(["EM", "GM", "WM"][m % 3]!, m);
   };
   const cases: { name: string; target: number; run: (i: number) => Promise<number> }[] = [
     {

@@ -6,7 +6,7 @@
 // draws - the cluster view at the fitted default zoom and a city viewport of single
 // meters - under 10 000 changes/s, plus a full 1 M-point draw that the app never
 // does, labelled as such. As the app, the basemap and the clusters are Canvas 2D
-// canvases (lib/map/canvas2d.ts) and the meters WebGL sprites (lib/map/points-gl.ts)
+// canvases (lib/map/browser/canvas2d.ts) and the meters WebGL sprites (lib/map/browser/points-gl.ts)
 // beside the deck, so a live batch repaints only the clusters or the meters.
 // First paint as the app: the extent from the server's cache (warmed before the page,
 // as the server does at start), streamed after the HTML; the payloads once the cells are in.
@@ -24,12 +24,12 @@ import { WebMercatorViewport } from "@deck.gl/core";
 import { createClickHouse } from "@/lib/clickhouse/client";
 import { runClickHouseMigrations } from "@/lib/clickhouse/migrate";
 import { getFleetExtent, getFleetPositions, getFleetVersion, getMapCells, getMapGateways, getMapStates, type Bbox } from "@/lib/clickhouse/queries/map";
-import { syncMapCells } from "@/lib/map/cells-sync";
-import { createExtentCache } from "@/lib/map/extent-cache";
+import { syncMapCells } from "@/lib/map/server/cells-sync";
+import { createExtentCache } from "@/lib/map/server/extent-cache";
 import { encodeFleet, encodeStates, fnv1a } from "@/lib/map/binary";
 import { gridLevelForZoom } from "@/lib/map/cells";
-import { makeIndexOf } from "@/lib/map/fleet-index";
-import { applyPending, coalesceItems, colorInto, countStates } from "@/lib/map/deltas";
+import { makeIndexOf } from "@/lib/map/browser/fleet-index";
+import { applyPending, coalesceItems, colorInto, countStates } from "@/lib/map/browser/deltas";
 import { MAP_STATES, type FleetExtent, type FleetLiveItem, type MapCell, type MapFilters } from "@/lib/map/types";
 
 const args = process.argv.slice(2);
@@ -269,7 +269,7 @@ function legacyCellsSql(level: number, where: string): string {
     GROUP BY cx, cy, state`;
 }
 
-/** Static pages with the app's layers (lib/map/layers.ts) and delta path, in Chromium with SwiftShader. */
+/** Static pages with the app's layers (lib/map/browser/layers.ts) and delta path, in Chromium with SwiftShader. */
 async function benchBrowser(
   fleetBytes: Uint8Array,
   statesBytes: Uint8Array,
@@ -280,14 +280,14 @@ async function benchBrowser(
   const entry = `
     import { Deck, WebMercatorViewport } from "@deck.gl/core";
     import { decodeFleet, decodeStates } from "@/lib/map/binary";
-    import { loadBasemapPaths } from "@/lib/map/basemap";
+    import { loadBasemapPaths } from "@/lib/map/browser/basemap";
     import { cellKey, cellOf, gridLevelForZoom, shouldShowPoints } from "@/lib/map/cells";
-    import { applyPending, coalesceItems, colorInto, countStates } from "@/lib/map/deltas";
-    import { cellDonuts, mapDeviceProps } from "@/lib/map/layers";
-    import { createOverlayCanvas, StaticLayers } from "@/lib/map/canvas2d";
-    import { MeterPoints } from "@/lib/map/points-gl";
-    import { makeIndexOf } from "@/lib/map/fleet-index";
-    import { countInBox, gatherColors, inBoxDelta, padBox, selectPoints } from "@/lib/map/points";
+    import { applyPending, coalesceItems, colorInto, countStates } from "@/lib/map/browser/deltas";
+    import { cellDonuts, mapDeviceProps } from "@/lib/map/browser/layers";
+    import { createOverlayCanvas, StaticLayers } from "@/lib/map/browser/canvas2d";
+    import { MeterPoints } from "@/lib/map/browser/points-gl";
+    import { makeIndexOf } from "@/lib/map/browser/fleet-index";
+    import { countInBox, gatherColors, inBoxDelta, padBox, selectPoints } from "@/lib/map/browser/points";
     import { MAP_STATES } from "@/lib/map/types";
     const out = window.__bench = { firstPaintMs: null, ready: false, steps: {}, marks: {}, longTasks: [] };
     const t0 = performance.now();
@@ -306,7 +306,7 @@ async function benchBrowser(
     const baseCanvas = createOverlayCanvas("map-basemap"), cellsCanvas = createOverlayCanvas("map-cells");
     document.getElementById("map").prepend(baseCanvas);
     const statics = new StaticLayers(baseCanvas, cellsCanvas);
-    // As the app: single meters as WebGL sprites on their own canvas above the clusters (lib/map/points-gl.ts).
+    // As the app: single meters as WebGL sprites on their own canvas above the clusters (lib/map/browser/points-gl.ts).
     const pointsCanvas = createOverlayCanvas("map-points");
     const points = new MeterPoints(pointsCanvas);
     const NO_CELLS = [];
@@ -437,7 +437,7 @@ async function benchBrowser(
         byKey = new Map(cells.map((c) => [cellKey(c.cx, c.cy), c]));
         layers = () => { statics.cells = cellDonuts([...byKey.values()], visible); return []; };
       } else if (name === "city") {
-        // As the app: only the meters within 3x the viewport go into the layer (lib/map/points.ts).
+        // As the app: only the meters within 3x the viewport go into the layer (lib/map/browser/points.ts).
         view = { longitude: town[0], latitude: town[1], zoom: 11, pitch: 0, bearing: 0 };
         const sel = selectPoints(fleet.lon, fleet.lat, padBox(bboxOf(view), 3), view.zoom);
         selected = sel.indices.length;
@@ -445,7 +445,7 @@ async function benchBrowser(
         pointsSel = sel;
       } else {
         view = { longitude: -98, latitude: 38, zoom: 3.6, pitch: 0, bearing: 0 };
-        // Every meter as sprites at once: what the viewport selection (lib/map/points.ts) avoids.
+        // Every meter as sprites at once: what the viewport selection (lib/map/browser/points.ts) avoids.
         layers = () => { points.setColors(arr.colors); return []; };
         pointsSel = { indices: new Uint32Array(0), positions };
       }
@@ -525,7 +525,7 @@ async function benchBrowser(
   });
   const servers: http.Server[] = [];
   const extentMs: number[] = [];
-  // As app/(console)/map/page.tsx: the extent through the server's cache (lib/map/extent-cache.ts).
+  // As app/(console)/map/page.tsx: the extent through the server's cache (lib/map/server/extent-cache.ts).
   const extents = createExtentCache(() => getExtent());
   let warmExtentMs: number;
   try {

@@ -1,7 +1,7 @@
 // npm run db:migrate - apply pending prisma/migrations to the configured database
 // (embedded PGlite under DATA_DIR, or DATABASE_URL). Refuses while another
 // process holds the data directory.
-import { DataDirLockedError } from "@/lib/data-lock";
+import { DataDirLockedError } from "@/lib/server/data-lock";
 import { closeDb, dbKind, getDb } from "@/lib/db/client";
 import { runDbMigrations } from "@/lib/db/migrate";
 import { dataPaths, env } from "@/lib/env";

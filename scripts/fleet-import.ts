@@ -39,7 +39,7 @@ async function main() {
     }
     result = (await postToServer<ImportResult>(`${target.url}/api/fleet/import`, { metersCsv, gatewaysCsv }, values.token, [422])).data;
   } else {
-    const { startEngines, stopEngines } = await import("@/lib/boot");
+    const { startEngines, stopEngines } = await import("@/lib/server/boot");
     const { getDb } = await import("@/lib/db");
     const { getClickHouse } = await import("@/lib/clickhouse/client");
     const { importFleet } = await import("@/lib/fleet/import");

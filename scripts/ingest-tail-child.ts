@@ -1,5 +1,5 @@
 // Child process for the kill -9 durability tests (ingest/file-tail-kill.int.test.ts,
-// ingest/soak.ts): tails FILE into the chDB under DIR until SIGTERM. Prints "ready" once tailing.
+// lib/testing/ingest-soak.ts): tails FILE into the chDB under DIR until SIGTERM. Prints "ready" once tailing.
 // Usage: tsx scripts/ingest-tail-child.ts DIR FILE [JSON of FileTail options]
 import path from "node:path";
 import { FileTail, type FileTailOptions } from "../ingest/file-tail";

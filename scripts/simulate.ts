@@ -88,7 +88,7 @@ async function main() {
       await postToServer(`${target.url}/api/fleet/generate`, { meters, seed, now: fleetNow }, fleetToken);
     } else {
       log("[simulate] no server holds the data directory: writing the fleet directly");
-      const { startEngines, stopEngines } = await import("@/lib/boot");
+      const { startEngines, stopEngines } = await import("@/lib/server/boot");
       const { getDb } = await import("@/lib/db");
       const { getClickHouse } = await import("@/lib/clickhouse/client");
       const { writeGeneratedFleet } = await import("@/lib/fleet/generate");

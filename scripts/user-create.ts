@@ -2,7 +2,7 @@
 // Creates a user on a fresh production install; prints the generated password once.
 // Opens the engines itself, so it refuses while the server holds data/.
 import { parseArgs } from "node:util";
-import { DataDirLockedError } from "@/lib/data-lock";
+import { DataDirLockedError } from "@/lib/server/data-lock";
 import { isAppError } from "@/lib/errors";
 import { ROLES } from "@/lib/auth/permissions";
 
@@ -12,8 +12,8 @@ async function main() {
     console.error(`usage: npm run user:create -- --email EMAIL --role ${ROLES.join("|")} [--name NAME]`);
     process.exit(2);
   }
-  const { startEngines, stopEngines } = await import("@/lib/boot");
-  const { createUser } = await import("@/lib/users");
+  const { startEngines, stopEngines } = await import("@/lib/server/boot");
+  const { createUser } = await import("@/lib/auth/users");
   try {
     await startEngines(() => {});
     const r = await createUser({ email: values.email, name: values.name ?? values.email, role: values.role as (typeof ROLES)[number] }, { id: null, email: "cli:user:create" });

@@ -1,5 +1,5 @@
 // One accepted audit line, as the parser produces it and as it lands in
-// ClickHouse `audit_log` (column names are identical).
+// ClickHouse `audit_log` (column names are identical: lib/audit/columns.ts).
 import type { Code, LedState, Severity, Step, StepResult } from "./codes";
 
 export interface AuditRecord {

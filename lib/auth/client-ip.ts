@@ -1,4 +1,4 @@
-// The client address the login throttle and the audit trail use. Behind
+// The client address the login throttle and the activity trail use. Behind
 // TRUST_PROXY_HOPS reverse proxies, each appends the address it saw to
 // X-Forwarded-For: the client is the N-th entry from the right. Entries further
 // left were written by the client and prove nothing.

@@ -1,9 +1,9 @@
 // Credential check with throttling. Every success and failure is an
-// AuditEvent. The throttle (./throttle.ts) reserves the attempt atomically
+// ActivityEvent. The throttle (./throttle.ts) reserves the attempt atomically
 // before argon2 runs, so it holds across parallel requests, several server
 // processes on one database, and a restart.
 import { AppError } from "@/lib/errors";
-import { recordAuditEvent } from "@/lib/audit-trail";
+import { recordActivity } from "@/lib/activity/trail";
 import { getDb } from "@/lib/db";
 import { env } from "@/lib/env";
 import { isRole, type Role } from "./permissions";
@@ -48,17 +48,17 @@ export async function authenticate(input: { email: string; password: string; ip:
   const ip = input.ip;
   const reserved = await reserveLoginAttempt(throttleKeys(email, ip), env.LOGIN_WINDOW);
   if (!reserved.ok) {
-    await recordAuditEvent({ actor: null, action: "auth.login", target: email, outcome: "denied", ip, details: { reason: "rate_limited" } });
+    await recordActivity({ actor: null, action: "auth.login", target: email, outcome: "denied", ip, details: { reason: "rate_limited" } });
     throw rateLimited(reserved.retryAfterSeconds);
   }
   const user = email ? await getDb().user.findUnique({ where: { email } }) : null;
   const ok = user?.passwordHash ? await verifyPassword(user.passwordHash, input.password ?? "") : (await verifyPassword(await getDummyHash(), "x"), false);
   if (!user || !ok || user.disabled || !isRole(user.role)) {
     const reason = !user ? "unknown_account" : !ok ? "bad_password" : user.disabled ? "disabled" : "bad_role";
-    await recordAuditEvent({ actor: null, action: "auth.login", target: email, outcome: "failed", ip, details: { reason } });
+    await recordActivity({ actor: null, action: "auth.login", target: email, outcome: "failed", ip, details: { reason } });
     throw new AppError("unauthenticated", "Wrong e-mail or password, or the account is disabled.");
   }
   await releaseLoginAttempt(reserved.reservations);
-  await recordAuditEvent({ actor: { id: user.id, email: user.email }, action: "auth.login", target: email, outcome: "ok", ip });
+  await recordActivity({ actor: { id: user.id, email: user.email }, action: "auth.login", target: email, outcome: "ok", ip });
   return { id: user.id, email: user.email, name: user.name ?? user.email, role: user.role, sessionVersion: user.sessionVersion };
 }

@@ -9,7 +9,7 @@ import { isAppError } from "@/lib/errors";
 import { env } from "@/lib/env";
 import { safeCallbackUrl } from "./callback-url";
 import { authenticate } from "./login";
-import { recordAuditEvent } from "@/lib/audit-trail";
+import { recordActivity } from "@/lib/activity/trail";
 import { endUserSessions } from "./users-lookup";
 
 function headerValue(headers: unknown, name: string): string | null {
@@ -102,7 +102,7 @@ export const authOptions: NextAuthOptions = {
       if (token?.uid) {
         // Logging out ends the session everywhere, even a copy of this cookie.
         await endUserSessions(token.uid as string);
-        await recordAuditEvent({ actor: { id: token.uid as string, email: token.email ?? null }, action: "auth.logout", target: token.email ?? "", outcome: "ok" });
+        await recordActivity({ actor: { id: token.uid as string, email: token.email ?? null }, action: "auth.logout", target: token.email ?? "", outcome: "ok" });
       }
     },
   },

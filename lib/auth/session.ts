@@ -5,7 +5,7 @@ import { getServerSession } from "next-auth";
 import { headers } from "next/headers";
 import { forbidden, redirect } from "next/navigation";
 import { AppError } from "@/lib/errors";
-import { recordAuditEvent } from "@/lib/audit-trail";
+import { recordActivity } from "@/lib/activity/trail";
 import { findActiveUser, type SessionUser } from "./users-lookup";
 import { authOptions, clientIpFrom } from "./options";
 import { can, type Permission } from "./permissions";
@@ -26,13 +26,13 @@ export async function getClientIp(): Promise<string | null> {
 
 /**
  * For server actions and route handlers: the user if they hold `permission`,
- * else AppError unauthenticated/forbidden (a refusal is audited).
+ * else AppError unauthenticated/forbidden (a refusal is recorded in the activity trail).
  */
 export async function requirePermission(permission: Permission): Promise<SessionUser> {
   const user = await getCurrentUser();
   if (!user) throw new AppError("unauthenticated", "Sign in first.");
   if (!can(user.role, permission)) {
-    await recordAuditEvent({
+    await recordActivity({
       actor: { id: user.id, email: user.email },
       action: "authz.denied",
       target: permission,

@@ -14,7 +14,7 @@ let lib: {
   findActiveUser: typeof import("./users-lookup").findActiveUser;
   authOptions: typeof import("./options").authOptions;
   getSecret: typeof import("./options").getSecret;
-  users: typeof import("@/lib/users");
+  users: typeof import("@/lib/auth/users");
   sockets: typeof import("@/lib/realtime/socket-server");
 };
 
@@ -26,7 +26,7 @@ beforeAll(async () => {
     findActiveUser: (await import("./users-lookup")).findActiveUser,
     authOptions: (await import("./options")).authOptions,
     getSecret: (await import("./options")).getSecret,
-    users: await import("@/lib/users"),
+    users: await import("@/lib/auth/users"),
     sockets: await import("@/lib/realtime/socket-server"),
   };
 });
@@ -42,7 +42,7 @@ async function makeUser(role: "viewer" | "technician" | "operator" | "admin", pa
 }
 
 async function loginReasons(email: string) {
-  const rows = await t.db.auditEvent.findMany({ where: { action: "auth.login", target: email } });
+  const rows = await t.db.activityEvent.findMany({ where: { action: "auth.login", target: email } });
   const count = (reason: string) => rows.filter((r) => (r.details as { reason?: string }).reason === reason).length;
   return { verified: count("bad_password"), throttled: count("rate_limited"), ok: rows.filter((r) => r.outcome === "ok").length };
 }

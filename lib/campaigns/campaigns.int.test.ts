@@ -119,7 +119,7 @@ describe(`campaigns on ${testDbKind()}`, () => {
     expect(started.status).toBe("awaiting_approval");
     await expect(approveCampaign({ campaignId: c.id }, users.operator, now())).rejects.toMatchObject({ code: "forbidden" });
     await expect(approveCampaign({ campaignId: c.id }, users.viewer, now())).rejects.toMatchObject({ code: "forbidden" });
-    const denied = await env.db.auditEvent.count({ where: { action: "campaign.approve", target: c.id, outcome: "denied" } });
+    const denied = await env.db.activityEvent.count({ where: { action: "campaign.approve", target: c.id, outcome: "denied" } });
     expect(denied).toBe(2);
     const approved = await approveCampaign({ campaignId: c.id }, users.operator2, now());
     expect(approved.status).toBe("approved");
@@ -489,7 +489,7 @@ describe(`campaigns on ${testDbKind()}`, () => {
     expect(done.withinEnvelope).toBe(true);
     const change = await env.db.meterConstantChange.findFirstOrThrow({ where: { meterId: meter } });
     expect((change.after as { gainCorrection: number }).gainCorrection).toBe(1.0012);
-    expect(await env.db.auditEvent.count({ where: { action: "meter.constants", target: meter, outcome: "ok" } })).toBe(1);
+    expect(await env.db.activityEvent.count({ where: { action: "meter.constants", target: meter, outcome: "ok" } })).toBe(1);
     expect((await env.db.campaignTarget.findFirstOrThrow({ where: { campaignId: c.id, meterId: meter } })).state).toBe("succeeded");
     const { campaign } = await drive(d, c.id, (s) => s === "completed");
     expect(campaign.status).toBe("completed");
@@ -687,7 +687,7 @@ describe(`campaigns on ${testDbKind()}`, () => {
         if (isAllowed) expect(result, `${actor.role} ${action}`).toBe("ok");
         else {
           expect(result, `${actor.role} ${action}`).toBe("forbidden");
-          expect(await env.db.auditEvent.count({ where: { action: `campaign.${action}`, actorId: actor.id, outcome: "denied" } })).toBeGreaterThan(0);
+          expect(await env.db.activityEvent.count({ where: { action: `campaign.${action}`, actorId: actor.id, outcome: "denied" } })).toBeGreaterThan(0);
         }
       }
     }
@@ -723,7 +723,7 @@ describe(`campaigns on ${testDbKind()}`, () => {
       await expect(approveCampaign({ campaignId: c.id }, users.operator2, now())).rejects.toMatchObject({ code: "forbidden", message: expect.stringMatching(/submitted/) });
       await expect(approveCampaign({ campaignId: c.id }, users.operator, now())).rejects.toMatchObject({ code: "forbidden" });
       expect((await env.db.campaign.findUniqueOrThrow({ where: { id: c.id } })).status).toBe("awaiting_approval");
-      expect(await env.db.auditEvent.count({ where: { action: "campaign.approve", target: c.id, actorId: users.operator2.id, outcome: "denied" } })).toBe(1);
+      expect(await env.db.activityEvent.count({ where: { action: "campaign.approve", target: c.id, actorId: users.operator2.id, outcome: "denied" } })).toBe(1);
       const approved = await approveCampaign({ campaignId: c.id }, users.admin, now());
       expect(approved.status).toBe("approved");
       await abortCampaign({ campaignId: c.id }, users.operator, now());

@@ -1,4 +1,4 @@
-// Crash test: the dispatcher runs in a child process (tsx crash-child.ts) on the
+// Crash test: the dispatcher runs in a child process (tsx lib/testing/campaign-crash-child.ts) on the
 // test's relational store (a PostgreSQL schema with AMI_TEST_DB=postgresql, else
 // a PGlite directory) and is SIGKILLed mid-wave at least 10 times, restarted each
 // time. The head-end is the simulator, served over HTTP from THIS process, so its
@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { releaseDataLock } from "@/lib/data-lock";
+import { releaseDataLock } from "@/lib/server/data-lock";
 import { closeDb, getDb } from "@/lib/db";
 import { createSimulatorHes, type SimulatorHes } from "@/lib/hes/simulator-hes";
 import { generateFleet } from "@/lib/simulator/fleet";
@@ -73,7 +73,17 @@ function spawnChild(run: number): { child: ChildProcess; output: () => string; e
   // `node --import tsx` runs the script in THIS child: the tsx CLI would fork a grandchild that a SIGKILL misses.
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", path.join(__dirname, "crash-child.ts"), campaignId, server.url, path.join(env.dir, `ch-child-${run}`), SEED, String(SIZE), String(FLEET_NOW)],
+    [
+      "--import",
+      "tsx",
+      path.join(__dirname, "../testing/campaign-crash-child.ts"),
+      campaignId,
+      server.url,
+      path.join(env.dir, `ch-child-${run}`),
+      SEED,
+      String(SIZE),
+      String(FLEET_NOW),
+    ],
     {
       cwd: repoRoot,
       env: childEnv as unknown as NodeJS.ProcessEnv,

@@ -2,9 +2,9 @@
 // over the resolved targets), start (targets frozen into CampaignTarget, waves
 // into CampaignWave), approve (a second person), pause/resume/skip/abort/retry.
 // Every function re-checks the actor's permission (the action checked the
-// session; this keeps the rule true for any other caller) and writes an AuditEvent.
+// session; this keeps the rule true for any other caller) and writes an ActivityEvent.
 import { createHash } from "node:crypto";
-import { recordAuditEvent } from "@/lib/audit-trail";
+import { recordActivity } from "@/lib/activity/trail";
 import { can, type Permission, type Role } from "@/lib/auth/permissions";
 import { getCampaignStepLines, getCampaignTimeline, type CampaignStepLine, type CampaignTimeline } from "@/lib/clickhouse/queries/campaigns";
 import { getDb, Prisma } from "@/lib/db";
@@ -39,16 +39,16 @@ export function assertActorCan(actor: CampaignActor, permission: Permission): vo
 
 export { CAMPAIGN_ACTION_PERMISSIONS, isApprovalBarred, type CampaignAction } from "./lifecycle";
 
-/** Runs one audited campaign action: permission, body, AuditEvent (ok, denied or failed). */
-async function audited<T>(actor: CampaignActor, action: CampaignAction, target: string, body: () => Promise<T>, details: Record<string, unknown> = {}): Promise<T> {
+/** Runs one campaign action: permission, body, ActivityEvent (ok, denied or failed). */
+async function withActivity<T>(actor: CampaignActor, action: CampaignAction, target: string, body: () => Promise<T>, details: Record<string, unknown> = {}): Promise<T> {
   try {
     assertActorCan(actor, CAMPAIGN_ACTION_PERMISSIONS[action]);
     const result = await body();
-    await recordAuditEvent({ actor, action: `campaign.${action}`, target, outcome: "ok", details });
+    await recordActivity({ actor, action: `campaign.${action}`, target, outcome: "ok", details });
     return result;
   } catch (err) {
     const outcome = isAppError(err) && (err.code === "forbidden" || err.code === "conflict") ? "denied" : "failed";
-    await recordAuditEvent({ actor, action: `campaign.${action}`, target, outcome, details: { ...details, error: err instanceof Error ? err.message : String(err) } }).catch(
+    await recordActivity({ actor, action: `campaign.${action}`, target, outcome, details: { ...details, error: err instanceof Error ? err.message : String(err) } }).catch(
       () => {},
     );
     throw err;
@@ -83,7 +83,7 @@ export function planningNow(now: Date): Date {
 export async function createCampaign(input: CreateCampaignInput, actor: CampaignActor) {
   const data = createCampaignSchema.parse(input);
   const db = getDb();
-  return audited(
+  return withActivity(
     actor,
     "create",
     data.creationKey,
@@ -145,7 +145,7 @@ export async function previewCampaign(
   actor: CampaignActor,
   now = new Date(),
 ): Promise<PreviewResult> {
-  return audited(actor, "preview", input.jobType, () => previewPlan({ jobType: input.jobType, targetQuery: input.targetQuery, options: readOptions(input.options) }, now));
+  return withActivity(actor, "preview", input.jobType, () => previewPlan({ jobType: input.jobType, targetQuery: input.targetQuery, options: readOptions(input.options) }, now));
 }
 
 /** What the UI shows for a plan: small, serialisable, every exclusion reason kept (first 500 meters listed). */
@@ -274,7 +274,7 @@ async function retimeStaleWaves(tx: Prisma.TransactionClient, c: { id: string; j
  */
 export async function startCampaign(input: { campaignId: string }, actor: CampaignActor, now = new Date()) {
   const db = getDb();
-  return audited(actor, "start", input.campaignId, async () => {
+  return withActivity(actor, "start", input.campaignId, async () => {
     const c = await loadCampaign(input.campaignId);
     if (c.status === "running" || c.status === "awaiting_approval") return c;
     if (c.status === "approved") {
@@ -328,7 +328,7 @@ export async function startCampaign(input: { campaignId: string }, actor: Campai
 /** Four eyes: neither the creator nor whoever submitted it for approval may approve it. A stale plan is re-timed. */
 export async function approveCampaign(input: { campaignId: string }, actor: CampaignActor, now = new Date()) {
   const db = getDb();
-  return audited(actor, "approve", input.campaignId, async () => {
+  return withActivity(actor, "approve", input.campaignId, async () => {
     const c = await loadCampaign(input.campaignId);
     if (c.createdById === actor.id) throw new AppError("forbidden", "A campaign must be approved by someone other than its creator.");
     if (isApprovalBarred(c, actor.id)) throw new AppError("forbidden", "A campaign must be approved by someone other than the person who submitted it.");
@@ -346,7 +346,7 @@ export async function approveCampaign(input: { campaignId: string }, actor: Camp
 // ---------------------------------------------------------------- steering
 
 export async function pauseCampaign(input: { campaignId: string; reason?: string }, actor: CampaignActor) {
-  return audited(actor, "pause", input.campaignId, async () => {
+  return withActivity(actor, "pause", input.campaignId, async () => {
     const moved = await getDb().campaign.updateMany({
       where: { id: input.campaignId, status: "running" },
       data: { status: "paused", statusReason: input.reason ?? `paused by ${actor.email}` },
@@ -360,7 +360,7 @@ export async function pauseCampaign(input: { campaignId: string; reason?: string
 /** Resume; a wave a gate paused is accepted by the operator (its remaining meters continue, or it counts as passed). */
 export async function resumeCampaign(input: { campaignId: string }, actor: CampaignActor, now = new Date()) {
   const db = getDb();
-  return audited(actor, "resume", input.campaignId, async () => {
+  return withActivity(actor, "resume", input.campaignId, async () => {
     await db.$transaction(async (tx) => {
       const moved = await tx.campaign.updateMany({ where: { id: input.campaignId, status: "paused" }, data: { status: "running", statusReason: null } });
       if (!moved.count) throw new AppError("conflict", "Only a paused campaign can be resumed.");
@@ -382,7 +382,7 @@ export async function resumeCampaign(input: { campaignId: string }, actor: Campa
 /** Skip the rest of the current wave: its open meters become skipped and the next wave may start. */
 export async function skipWave(input: { campaignId: string }, actor: CampaignActor, now = new Date()) {
   const db = getDb();
-  return audited(actor, "skip", input.campaignId, async () => {
+  return withActivity(actor, "skip", input.campaignId, async () => {
     const c = await loadCampaign(input.campaignId);
     if (!isActionAllowed("skip", c.status)) throw new AppError("conflict", `A ${c.status} campaign has no wave to skip.`);
     const wave = await db.campaignWave.findFirst({ where: { campaignId: c.id, state: { in: [...OPEN_WAVE_STATES] } }, orderBy: { index: "asc" } });
@@ -400,7 +400,7 @@ export async function skipWave(input: { campaignId: string }, actor: CampaignAct
 }
 
 export async function abortCampaign(input: { campaignId: string; reason?: string }, actor: CampaignActor, now = new Date()) {
-  return audited(actor, "abort", input.campaignId, () => abortCampaignAs(input.campaignId, input.reason ?? `aborted by ${actor.email}`, now));
+  return withActivity(actor, "abort", input.campaignId, () => abortCampaignAs(input.campaignId, input.reason ?? `aborted by ${actor.email}`, now));
 }
 
 /** Also used by the dispatcher when a gate decides abort. In-flight commands finish and are recorded. */
@@ -426,7 +426,7 @@ export async function abortCampaignAs(campaignId: string, reason: string, now: D
  */
 export async function retryFailed(input: { campaignId: string }, actor: CampaignActor, now = new Date()) {
   const db = getDb();
-  return audited(actor, "retry", input.campaignId, async () => {
+  return withActivity(actor, "retry", input.campaignId, async () => {
     const c = await loadCampaign(input.campaignId);
     if (!isActionAllowed("retry", c.status)) throw new AppError("conflict", `A ${c.status} campaign cannot retry meters.`);
     if (getJobTypeSpec(c.jobType as JobType).execution === "field") throw new AppError("invalid", "Field steps are retried by reopening their work orders.");

@@ -1,10 +1,10 @@
 // Field work: campaign waves of field steps (inspect, calibrate) and preventive
 // plans create work orders; technicians complete them with readings. A
 // calibration may also record new metrology constants (MeterConstantChange
-// history + AuditEvent), which needs meters.edit_constants.
+// history + ActivityEvent), which needs meters.edit_constants.
 import { z } from "zod";
 import { CODES, type Code, type Step } from "@/lib/audit/codes";
-import { recordAuditEvent } from "@/lib/audit-trail";
+import { recordActivity } from "@/lib/activity/trail";
 import { toAuditLogRow } from "@/lib/clickhouse/audit-rows";
 import { insertCampaignAuditRows } from "@/lib/clickhouse/queries/campaigns";
 import { refreshMeterStates } from "@/lib/clickhouse/meter-state-current";
@@ -153,18 +153,18 @@ export async function completeWorkOrder(input: CompleteWorkOrderInput, actor: Ca
       await insertCampaignAuditRows([toAuditLogRow(record, { source: `workorder:${wo.id}`, position: 0 })], `workorder:${wo.id}`);
       await refreshMeterStates([wo.meterId]);
     }
-    await recordAuditEvent({
+    await recordActivity({
       actor,
       action: "workorder.complete",
       target: wo.id,
       outcome: "ok",
       details: { meterId: wo.meterId, jobType: wo.jobType, outcome: data.outcome, withinEnvelope: within, constantsChanged: Boolean(data.constants) },
     });
-    if (data.constants) await recordAuditEvent({ actor, action: "meter.constants", target: wo.meterId, outcome: "ok", details: { workOrderId: wo.id, constants: data.constants } });
+    if (data.constants) await recordActivity({ actor, action: "meter.constants", target: wo.meterId, outcome: "ok", details: { workOrderId: wo.id, constants: data.constants } });
     publishWorkOrdersChanged("completed", 1);
     return { id: wo.id, withinEnvelope: within };
   } catch (err) {
-    await recordAuditEvent({
+    await recordActivity({
       actor,
       action: "workorder.complete",
       target: data.workOrderId,

@@ -5,8 +5,8 @@ import { createClient, type ClickHouseClient, type ClickHouseSettings } from "@c
 import { drainPending, Session } from "chdb";
 import { createChdbConnection, type ChdbConnection } from "chdb/connection";
 import { dataPaths, env } from "@/lib/env";
-import { acquireDataLock } from "@/lib/data-lock";
-import { stringifyWellFormed, wellFormedJson } from "@/lib/json-text";
+import { acquireDataLock } from "@/lib/server/data-lock";
+import { stringifyWellFormed, wellFormedJson } from "@/lib/format/json-text";
 
 export type ClickHouseKind = "chdb" | "server";
 

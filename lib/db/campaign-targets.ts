@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { Prisma, type PrismaClient } from "@/lib/db";
 import { parseJsonRows, queryJsonRows } from "@/lib/db/json-rows";
-import { stringifyWellFormed } from "@/lib/json-text";
+import { stringifyWellFormed } from "@/lib/format/json-text";
 import type { Decided } from "@/lib/campaigns/dispatch/outcome";
 import { FOLLOW_UP_JOB_TYPE } from "@/lib/scheduling/job-types";
 

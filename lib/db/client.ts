@@ -7,7 +7,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
-import { acquireDataLock } from "@/lib/data-lock";
+import { acquireDataLock } from "@/lib/server/data-lock";
 import { dataPaths, env } from "@/lib/env";
 import { PrismaClient } from "@/lib/generated/prisma/client";
 import { createPgliteMigrationFactory, createPgMigrationFactory } from "./schema-engine";

@@ -7,7 +7,7 @@ export { Prisma, PrismaClient } from "@/lib/generated/prisma/client";
 export * from "@/lib/generated/prisma/enums";
 export type {
   Account,
-  AuditEvent,
+  ActivityEvent,
   ClimateZone,
   FirmwareCompatibility,
   FirmwareImage,

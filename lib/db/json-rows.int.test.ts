@@ -6,7 +6,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { Prisma, type PrismaClient } from "@/lib/generated/prisma/client";
 import { closeDb, createDb } from "./client";
-import { stringifyWellFormed } from "@/lib/json-text";
+import { stringifyWellFormed } from "@/lib/format/json-text";
 import { parseJsonRows, queryJsonRows } from "./json-rows";
 
 const PG_URL = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";

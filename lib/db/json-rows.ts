@@ -3,7 +3,7 @@
 // took 24 ms to arrive against 3 ms to compute, and the same rows as one json_agg cell 2-4 ms.
 // The dispatcher's hot reads (a wave's targets, a lease's rows) go through here; on
 // PostgreSQL it costs about the same as plain rows. A JSON parameter going the other way is
-// written with stringifyWellFormed (lib/json-text.ts): PostgreSQL refuses lone-surrogate escapes.
+// written with stringifyWellFormed (lib/format/json-text.ts): PostgreSQL refuses lone-surrogate escapes.
 import type { Prisma, PrismaClient } from "@/lib/generated/prisma/client";
 
 type Queryable = Pick<PrismaClient, "$queryRaw">;

@@ -20,7 +20,7 @@ const PG_URL = "postgresql://postgres@127.0.0.1:5432/test";
 
 const EXPECTED_TABLES = [
   "Account",
-  "AuditEvent",
+  "ActivityEvent",
   "Campaign",
   "CampaignTarget",
   "CampaignWave",
@@ -112,14 +112,14 @@ function describeMigrations(kind: "pglite" | "postgresql", open: () => Promise<P
       await expect(db.user.create({ data: { email, role: "viewer" } })).rejects.toThrow(/Unique constraint/i);
     });
 
-    it("keeps AuditEvent append-only", async () => {
-      const event = await db.auditEvent.create({
+    it("keeps ActivityEvent append-only", async () => {
+      const event = await db.activityEvent.create({
         data: { action: "auth.login", target: "someone@example.test", outcome: "failed", ip: "10.0.0.9", details: { reason: "bad password" } },
       });
       expect(event.at).toBeInstanceOf(Date);
-      await expect(db.auditEvent.update({ where: { id: event.id }, data: { outcome: "ok" } })).rejects.toThrow(/append-only/);
-      await expect(db.auditEvent.delete({ where: { id: event.id } })).rejects.toThrow(/append-only/);
-      expect(await db.auditEvent.count({ where: { id: event.id, outcome: "failed" } })).toBe(1);
+      await expect(db.activityEvent.update({ where: { id: event.id }, data: { outcome: "ok" } })).rejects.toThrow(/append-only/);
+      await expect(db.activityEvent.delete({ where: { id: event.id } })).rejects.toThrow(/append-only/);
+      expect(await db.activityEvent.count({ where: { id: event.id, outcome: "failed" } })).toBe(1);
     });
 
     it("reports its server version", async () => {
@@ -186,6 +186,27 @@ describe("migration files", () => {
       expect(after.applied).toEqual(["20300102030405_add_maintenance_notes"]);
       expect((await listAppliedDbMigrations(db)).map((m) => m.name)).toEqual([...before.applied, created.created]);
       expect(await listTables(db)).toContain("MaintenanceNote");
+    } finally {
+      await closeDb(db);
+    }
+  });
+
+  it("the activity_trail migration renames AuditEvent to ActivityEvent keeping its rows and its append-only trigger", async () => {
+    const copy = copyPrismaFolder();
+    const rename = "20261208021500_activity_trail";
+    const parked = path.join(copy.root, rename);
+    fs.renameSync(path.join(copy.migrations, rename), parked);
+    const db = createDb({ dataDir: makeTmpDir("ami-db-") });
+    try {
+      await runDbMigrations(db, { migrationsDir: copy.migrations });
+      await db.$executeRaw`INSERT INTO "AuditEvent" ("id", "action", "target", "outcome", "ip") VALUES ('evt-before-rename', 'user.create', 'a@example.test', 'ok', '10.0.0.1')`;
+      fs.renameSync(parked, path.join(copy.migrations, rename));
+      expect((await runDbMigrations(db, { migrationsDir: copy.migrations })).applied).toEqual([rename]);
+      expect(await listTables(db)).not.toContain("AuditEvent");
+      const kept = await db.activityEvent.findUniqueOrThrow({ where: { id: "evt-before-rename" } });
+      expect(kept).toMatchObject({ action: "user.create", target: "a@example.test", outcome: "ok", ip: "10.0.0.1" });
+      await expect(db.activityEvent.delete({ where: { id: kept.id } })).rejects.toThrow(/ActivityEvent is append-only/);
+      await expect(db.activityEvent.update({ where: { id: kept.id }, data: { outcome: "failed" } })).rejects.toThrow(/append-only/);
     } finally {
       await closeDb(db);
     }

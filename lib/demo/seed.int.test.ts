@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createIngestSink, type IngestSink } from "@/lib/clickhouse/queries/ingest";
 import { countAuditLines, countFleetCopies, countMeterStates, getDailyCodeMeters } from "@/lib/clickhouse/queries/fleet";
 import { countFleet } from "@/lib/fleet/store";
-import { getAnomalies } from "@/lib/fault-analysis";
+import { getAnomalies } from "@/lib/troubleshooting/fault-analysis";
 import { openTestStores, type TestStores } from "@/lib/testing/stores";
 import { CODE_LIST } from "@/lib/audit/codes";
 import { getMeterId } from "@/lib/simulator/fleet";

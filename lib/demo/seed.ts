@@ -13,7 +13,7 @@ import { createDemoLiveWriter, seedDemoFleet, startDemoStream, type DemoStreamHa
 import { ROLES, type Role } from "@/lib/auth/permissions";
 import { setSharedWorld } from "@/lib/simulator/world";
 import { generatePassword } from "@/lib/auth/passwords";
-import { createUser, findUserByEmail } from "@/lib/users";
+import { createUser, findUserByEmail } from "@/lib/auth/users";
 
 export interface DemoCredential {
   email: string;

@@ -305,8 +305,3 @@ export const RUNBOOKS: Runbook[] = [
 export function findRunbook(slug: string): Runbook | undefined {
   return RUNBOOKS.find((r) => r.slug === slug);
 }
-
-/** Every runbook that lists this fault id, in the order of RUNBOOKS. */
-export function findRunbooksForFault(faultId: string): Runbook[] {
-  return RUNBOOKS.filter((r) => r.appliesTo.includes(faultId));
-}

@@ -2,7 +2,7 @@
 // data/ (taking the lock itself, like the server), or over HTTP to the running
 // server when one does (the embedded engines are single-owner).
 import { dataPaths, env } from "@/lib/env";
-import { isPidAlive, readLockPid } from "@/lib/data-lock";
+import { isPidAlive, readLockPid } from "@/lib/server/data-lock";
 
 export type CliTarget = { kind: "local" } | { kind: "server"; pid: number; url: string };
 

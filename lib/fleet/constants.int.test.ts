@@ -1,5 +1,5 @@
 // Metrology constant edits against a real database: a technician's change is
-// stored with before/after history and an audit event; a viewer is refused and
+// stored with before/after history and an activity event; a viewer is refused and
 // nothing changes.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isAppError } from "@/lib/errors";
@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 describe("updateMeterConstants", () => {
-  it("a technician's change writes the constants, a history entry with before/after, and an audit event", async () => {
+  it("a technician's change writes the constants, a history entry with before/after, and an activity event", async () => {
     const tech = { id: "u-tech", email: "tech@example.test", role: "technician" as const };
     const constants = { ...original, gainCorrection: 1.0021 } as { pulseConstant: number; gainCorrection: number; phaseCorrectionDeg: number };
     await updateMeterConstants({ meterId, constants, reason: "recalibrated at 15/30/60 A" }, tech, { db: s.db, ip: "10.1.2.3" });
@@ -33,7 +33,7 @@ describe("updateMeterConstants", () => {
     const history = await listMeterConstantChanges(meterId, { db: s.db });
     expect(history).toHaveLength(1);
     expect(history[0]).toMatchObject({ actorEmail: "tech@example.test", before: original, after: constants, reason: "recalibrated at 15/30/60 A" });
-    const events = await s.db.auditEvent.findMany({ where: { action: "meter.constants.update", target: meterId } });
+    const events = await s.db.activityEvent.findMany({ where: { action: "meter.constants.update", target: meterId } });
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ actorEmail: "tech@example.test", outcome: "ok", ip: "10.1.2.3" });
     expect((events[0]!.details as { after: unknown }).after).toEqual(constants);
@@ -52,7 +52,7 @@ describe("updateMeterConstants", () => {
     const after = await s.db.meter.findUniqueOrThrow({ where: { id: meterId } });
     expect(after.metrologyConstants).toEqual(before.metrologyConstants);
     expect(await s.db.meterConstantChange.count({ where: { meterId } })).toBe(1);
-    expect(await s.db.auditEvent.count({ where: { action: "authz.denied", target: "meters.edit_constants" } })).toBe(2);
+    expect(await s.db.activityEvent.count({ where: { action: "authz.denied", target: "meters.edit_constants" } })).toBe(2);
   });
 
   it("rejects out-of-range constants and unknown meters", async () => {

@@ -1,6 +1,6 @@
 // Metrology constants of one meter: read with their history, and changed by a
 // technician or admin. A change writes the new constants, a MeterConstantChange
-// (before/after, reason, who) and an AuditEvent in one transaction.
+// (before/after, reason, who) and an ActivityEvent in one transaction.
 import { z } from "zod";
 import { can, type Role } from "@/lib/auth/permissions";
 import { AppError } from "@/lib/errors";
@@ -31,7 +31,7 @@ export async function updateMeterConstants(input: UpdateMeterConstantsInput, act
   const db = opts.db ?? getDb();
   // The action checks the session too; this guards every other caller of lib/.
   if (!can(actor.role, "meters.edit_constants")) {
-    await db.auditEvent.create({
+    await db.activityEvent.create({
       data: {
         actorId: actor.id,
         actorEmail: actor.email,
@@ -54,7 +54,7 @@ export async function updateMeterConstants(input: UpdateMeterConstantsInput, act
       data: { meterId, actorId: actor.id, actorEmail: actor.email, before: before as object, after, reason },
     });
     await tx.meter.update({ where: { id: meterId }, data: { metrologyConstants: after } });
-    await tx.auditEvent.create({
+    await tx.activityEvent.create({
       data: {
         actorId: actor.id,
         actorEmail: actor.email,

@@ -24,6 +24,16 @@ export const GATEWAY_ID_RE = new RegExp(`^${GATEWAY_ID_PATTERN}$`);
 
 export const KIND_BY_PREFIX: Readonly<Record<string, MeterKindName>> = { EM: "electric", GM: "gas", WM: "water" };
 
+/** A meter id from its prefix and serial number: EM-0000613 (seven digits, as the fleet generator writes them). */
+export function formatMeterId(prefix: string, serial: number): string {
+  return prefix + "-" + String(serial).padStart(7, "0");
+}
+
+/** A gateway id from its number (or digits): GW-0042, at least four digits. */
+export function formatGatewayId(n: number | string): string {
+  return "GW-" + String(n).padStart(4, "0");
+}
+
 /** The kind a meter id's prefix stands for, or null for a prefix the fleet does not know. */
 export function kindOfMeterId(id: string): MeterKindName | null {
   return Object.hasOwn(KIND_BY_PREFIX, id.slice(0, 2)) ? KIND_BY_PREFIX[id.slice(0, 2)]! : null;

@@ -1,13 +1,13 @@
 // Fleet writes on the process-wide engines, for the CLI (engines locked by the
 // CLI itself) and for the HTTP endpoints (engines owned by the server).
-// Both are audited: who (a user or an ingest token) changed the fleet.
+// Both are recorded in the activity trail: who (a user or an ingest token) changed the fleet.
 import { z } from "zod";
-import { recordAuditEvent, type Actor } from "@/lib/audit-trail";
+import { recordActivity, type Actor } from "@/lib/activity/trail";
 import { can } from "@/lib/auth/permissions";
 import { getCurrentUser } from "@/lib/auth/session";
 import { getClickHouse } from "@/lib/clickhouse/client";
 import { getDb } from "@/lib/db";
-import { authenticateIngestToken } from "@/lib/ingest-tokens";
+import { authenticateIngestToken } from "@/lib/auth/ingest-tokens";
 import { generateFleet } from "@/lib/simulator/fleet";
 import { writeGeneratedFleet } from "./generate";
 import { importFleet, type ImportResult } from "./import";
@@ -71,13 +71,13 @@ export async function generateFleetIntoStores(input: GenerateRequest, actor: Act
   const fleet = generateFleet({ meters: input.meters, seed: input.seed, now: input.now });
   const generateMs = performance.now() - t0;
   const result = await writeGeneratedFleet({ fleet, db: getDb(), ch: await getClickHouse(), log });
-  await recordAuditEvent({ actor, action: "fleet.generate", target: `seed:${String(input.seed)}`, outcome: "ok", details: { meters: input.meters, now: input.now } });
+  await recordActivity({ actor, action: "fleet.generate", target: `seed:${String(input.seed)}`, outcome: "ok", details: { meters: input.meters, now: input.now } });
   return { ...result, generateMs };
 }
 
 export async function importFleetIntoStores(input: z.infer<typeof importRequestSchema>, actor: Actor | null): Promise<ImportResult> {
   const result = await importFleet({ ...input, db: getDb(), ch: await getClickHouse() });
-  await recordAuditEvent({
+  await recordActivity({
     actor,
     action: "fleet.import",
     target: "csv",

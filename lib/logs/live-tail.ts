@@ -10,6 +10,7 @@
  * No polling: lines are pushed as the writer commits them. A subscription matches nothing until its
  * filter is set, so nobody receives unfiltered lines.
  */
+import { TIME_COLUMNS } from "@/lib/audit/columns";
 import type { AuditRecord } from "@/lib/audit/record";
 import { onRoomJoin } from "@/lib/realtime/socket-server";
 import { compileMatcher, MatchBudgetExceeded, type MatchableRecord } from "./match";
@@ -44,11 +45,9 @@ interface Subscription {
   skipped: number;
 }
 
-const TIME_FIELDS = ["ts", "recv_ts", "cert_not_after", "ingested_at"] as const;
-
 function toItem(record: MatchableRecord, source: string | undefined, seq: number): LiveTailItem {
   const item: Record<string, unknown> = { ...record };
-  for (const f of TIME_FIELDS) {
+  for (const f of TIME_COLUMNS) {
     const v = record[f];
     if (typeof v === "number" && Number.isFinite(v)) item[f] = new Date(v).toISOString();
   }

@@ -14,6 +14,7 @@
  * Search rows: the chosen columns, always starting with ts, id (id is UInt64, a string in JSON);
  * pass the last row's { ts, id } as `cursor` for the next page.
  */
+import { AUDIT_LOG_COLUMNS, NULLABLE_COLUMNS, type AuditLogColumn } from "@/lib/audit/columns";
 import { formatClickHouseTime, toClickHouseMillis } from "@/lib/clickhouse/time";
 import { fieldKind, QUERY_FIELDS, type CompareOp, type FieldRef, type QueryNode } from "./query-parser";
 
@@ -22,37 +23,10 @@ export type QueryParams = Record<string, string | number>;
 const TABLE = "audit_log";
 const TIME_TYPE = "DateTime64(3, 'UTC')";
 
-/** Output columns a search may select. */
-export const LOG_COLUMNS = [
-  "ts",
-  "id",
-  "recv_ts",
-  "ingested_at",
-  "meter",
-  "gw",
-  "code",
-  "sev",
-  "led",
-  "step",
-  "job",
-  "result",
-  "rssi",
-  "lqi",
-  "snr",
-  "temp_c",
-  "battery_v",
-  "accuracy_err_pct",
-  "fw_metrology",
-  "fw_comms",
-  "fw_sha256",
-  "cert_not_after",
-  "msg",
-  "attrs",
-  "source",
-  "source_host",
-  "source_app",
-] as const;
-export type LogColumn = (typeof LOG_COLUMNS)[number];
+const LEADING_COLUMNS = ["ts", "id", "recv_ts", "ingested_at"] as const;
+/** Output columns a search may select: every audit_log column, the keyset and the times first. */
+export const LOG_COLUMNS: readonly AuditLogColumn[] = [...LEADING_COLUMNS, ...AUDIT_LOG_COLUMNS.filter((c) => !(LEADING_COLUMNS as readonly string[]).includes(c))];
+export type LogColumn = AuditLogColumn;
 
 export const MAX_PAGE_SIZE = 1000;
 
@@ -61,7 +35,7 @@ const COLUMN_SQL: Readonly<Record<keyof typeof QUERY_FIELDS, string>> = Object.f
   keyof typeof QUERY_FIELDS,
   string
 >;
-const NULLABLE_COLUMNS = new Set(["recv_ts", "cert_not_after", "rssi", "lqi", "snr", "temp_c", "battery_v", "accuracy_err_pct"]);
+const NULLABLE = new Set<string>(NULLABLE_COLUMNS);
 const COMPARE_SQL: Readonly<Record<CompareOp, string>> = { "=": "=", "<": "<", "<=": "<=", ">": ">", ">=": ">=" };
 const STACK_BY_SQL = { sev: "sev", code: "code" } as const;
 
@@ -339,7 +313,7 @@ class WhereCompiler {
     }
     const kind = fieldKind(field);
     const column = this.column(field);
-    const nullable = NULLABLE_COLUMNS.has(column);
+    const nullable = NULLABLE.has(column);
     // Float32 bounds compare like the stored Float32 values (12.3 as Float64 is above 12.3 as Float32).
     if (kind === "number") return { expr: column, type: "Float32", nullable, time: false };
     if (kind === "time") return { expr: column, type: TIME_TYPE, nullable, time: true };

@@ -1,6 +1,7 @@
 // Search that forgives: what a bare word shaped like an id means (E105 -> a code, GW-0042 ->
 // a gateway, EM-613 -> a meter), and "did you mean" for a value outside a field's vocabulary
 // (sev:warning -> warn). Pure; the parser calls it and reports what it did as notes.
+import { formatGatewayId } from "@/lib/fleet/ids";
 import { CODE_LIST, LED_STATES, RESULTS, SEVERITIES, STEPS } from "@/lib/audit/codes";
 
 /** Values each closed field takes (the audit-log contract). */
@@ -77,7 +78,7 @@ const METER_RE = /^(em|gm|wm)-?(\d{1,10})$/i;
 const METER_DIGITS = 7;
 
 export function formatGatewayToken(digits: string): string {
-  return "GW-" + digits.padStart(4, "0");
+  return formatGatewayId(digits);
 }
 
 /** A bare word's reading as a field value, or null when it is just a word. */

@@ -101,7 +101,7 @@ export function fnv1a(s: string): number {
   return h >>> 0;
 }
 
-/** Request headers asking a map endpoint for a gzip body (see lib/map/server.ts binaryResponse). */
+/** Request headers asking a map endpoint for a gzip body (see lib/map/server/payloads.ts binaryResponse). */
 export const GZIP_BODY_HEADERS = { "X-Accept-Body-Encoding": "gzip" } as const;
 
 /** The body as bytes, inflated when the server gzipped it (X-Body-Encoding: gzip). */

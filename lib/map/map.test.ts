@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { splitLineAtAntimeridian, geometryToPaths } from "./antimeridian";
+import { splitLineAtAntimeridian, geometryToPaths } from "./browser/antimeridian";
 import { decodeFleet, decodeIndexList, decodeStates, encodeFleet, encodeIndexList, encodeStates, fnv1a } from "./binary";
 import { CELL_LEVELS, cellId, cellOf, gridLevelForZoom, shouldShowPoints, stepForLevel, MAX_GRID_LEVEL, MIN_GRID_LEVEL, POINTS_ZOOM } from "./cells";
 import { buildCellFilterConditions, buildMapCellsQuery } from "@/lib/clickhouse/queries/map";
-import { applyPending, coalesceItems, countStates, colorInto } from "./deltas";
-import { countInBox, gatherColors, inBoxDelta, isSelectionCurrent, padBox, selectPoints } from "./points";
-import { makeIndexOf } from "./fleet-index";
-import { cellDonuts, MIN_SHARE } from "./layers";
+import { applyPending, coalesceItems, countStates, colorInto } from "./browser/deltas";
+import { countInBox, gatherColors, inBoxDelta, isSelectionCurrent, padBox, selectPoints } from "./browser/points";
+import { makeIndexOf } from "./browser/fleet-index";
+import { cellDonuts, MIN_SHARE } from "./browser/layers";
 import { parseMapFilters, parseMapView, serializeMapFilters, serializeMapView, sinceToMs } from "./search-params";
 import { applyLineToFacts, deriveMapState, stateAfterLiveItem, type MeterMapFacts } from "./state";
 import { EXCLUDED, MAP_STATES, type FleetLiveItem } from "./types";
@@ -247,7 +247,7 @@ describe("filters in the URL", () => {
 
 describe("drawer actions by role", () => {
   it("operator schedules, technician opens the meter, viewer gets nothing", async () => {
-    const { actionsFor } = await import("./actions");
+    const { actionsFor } = await import("./server/drawer-actions");
     expect(actionsFor("operator", "EM-0000042").map((a) => a.href)).toEqual(["/campaigns/new?jobType=rf_analysis&meter=EM-0000042"]);
     expect(actionsFor("technician", "EM-0000042").map((a) => a.href)).toEqual(["/meters/EM-0000042"]);
     expect(actionsFor("viewer", "EM-0000042")).toEqual([]);

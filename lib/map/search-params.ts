@@ -58,11 +58,6 @@ export function sinceToMs(since: string | undefined): number | undefined {
   return Number(m[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as "m" | "h" | "d"];
 }
 
-/** Filters other than state (these decide which meters the server includes). */
-export function hasDimensionFilters(f: MapFilters): boolean {
-  return Boolean(f.fault || f.gw || f.zone || f.kind || f.model || f.fw || f.since);
-}
-
 /** A map view in a link: `at=<zoom>/<lat>/<lon>` (as slippy-map links write it). */
 export interface MapViewParam {
   zoom: number;

@@ -9,7 +9,10 @@
 //   normal       anything else
 import { MAP_STATES, type FleetLiveItem, type MapState } from "./types";
 
-/** LED index packed in map_meters.led (004_map.sql); 0 = no LED seen. */
+/**
+ * LED index packed in map_meters.led (004_map.sql); 0 = no LED seen. Read by no code: it is the
+ * definition that migration's comment points to (the SQL decodes 1, 3, 6 in lib/clickhouse/queries/map.ts).
+ */
 export const LED_CODES = ["", "off", "green_steady", "amber_steady", "amber_blinking", "red_steady", "red_blinking"] as const;
 /** Fault code index packed in map_meters.fault (004_map.sql); 0 = none. */
 export const FAULT_CODES = [
@@ -38,10 +41,6 @@ export interface MeterMapFacts {
   lastClearAt: number;
   lastGaspAt: number;
   lastTamperAt: number;
-}
-
-export function stateIndex(s: MapState): number {
-  return MAP_STATES.indexOf(s);
 }
 
 export function deriveMapState(f: MeterMapFacts, now: number, staleAfterMs: number): MapState {

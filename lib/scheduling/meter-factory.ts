@@ -1,6 +1,6 @@
 // Deterministic test and benchmark data: same arguments, same fleet. No
 // randomness, so failures reproduce and figures compare run to run.
-import { METER_KINDS } from "@/lib/fleet/ids";
+import { formatMeterId, METER_KINDS } from "@/lib/fleet/ids";
 import type { Catalogue, PlanMeter } from "./types";
 
 export const HASH_A = "a".repeat(64);
@@ -61,7 +61,7 @@ export function createFleet(n: number, shape: FleetShape = {}) {
     const gw = Math.floor(i / timezones.length) % perZone;
     const kind = METER_KINDS[i % METER_KINDS.length];
     meters[i] = {
-      id: `${prefix}-${String(i + 1).padStart(7, "0")}`,
+      id: formatMeterId(prefix, i + 1),
       gatewayId: `GW-${tz}-${gw}`,
       timezone: timezones[tz],
       kind,

@@ -2,15 +2,16 @@
 // Meters are kept as a struct of typed arrays so a million of them fit in
 // ~60 MB and generate in about a second; getMeter() materialises one on demand.
 import { createHash } from "node:crypto";
+import { formatGatewayId, formatMeterId, KIND_BY_PREFIX, type MeterKindName } from "@/lib/fleet/ids";
 import { createRandom, createWeightedPicker, type Seed } from "./random";
 import { CLIMATE_ZONES, TEXAS, type ClimateZone, type Region, type RegionTimezone } from "./region";
 
-export const METER_KINDS = ["electric", "gas", "water"] as const;
-export type MeterKind = (typeof METER_KINDS)[number];
-export const METER_KIND_PREFIX = ["EM", "GM", "WM"] as const;
+/** A meter's kind is stored as its index in these two lists (the fleet id grammar's prefixes, lib/fleet/ids). */
+export const METER_KIND_PREFIX = Object.keys(KIND_BY_PREFIX);
+export const METER_KINDS = Object.values(KIND_BY_PREFIX);
+export type MeterKind = MeterKindName;
 const KIND_SHARE = [0.7, 0.2, 0.1];
 
-export const HES_VERSIONS = ["4.1.3", "4.2.0", "4.3.1"] as const;
 /** Bulk FOTA needs a head-end at or above this version. */
 export const MIN_FOTA_HES_VERSION = "4.2.0";
 
@@ -208,14 +209,6 @@ function sha256Hex(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
 
-export function formatMeterId(kind: number, serial: number): string {
-  return METER_KIND_PREFIX[kind] + "-" + String(serial).padStart(7, "0");
-}
-
-export function formatGatewayId(index: number): string {
-  return "GW-" + String(index + 1).padStart(4, "0");
-}
-
 export function generateFleet(input: GenerateFleetInput): Fleet {
   const count = Math.floor(input.meters);
   if (!(count >= 1) || count > 9_999_999) throw new RangeError("generateFleet: meters must be 1..9,999,999");
@@ -257,7 +250,7 @@ export function generateFleet(input: GenerateFleetInput): Fleet {
       const lon = j === 0 ? tw.lon : tw.lon + gwRng.normal(0, sigma) / kmLon;
       const hes = HES_INSTANCES[pickHes(gwRng)]!;
       gateways.push({
-        id: formatGatewayId(gateways.length),
+        id: formatGatewayId(gateways.length + 1),
         name: `${tw.name} ${j + 1}`,
         lat: round(lat, 5),
         lon: round(lon, 5),
@@ -418,12 +411,12 @@ export function getTamperedSha256(meterId: string): string {
 }
 
 export function getMeterId(fleet: Fleet, index: number): string {
-  return formatMeterId(fleet.meters.kind[index]!, fleet.meters.serial[index]!);
+  return formatMeterId(METER_KIND_PREFIX[fleet.meters.kind[index]!]!, fleet.meters.serial[index]!);
 }
 
 /** Meter index for an id like EM-0000042, or -1. */
 export function findMeterIndex(fleet: Fleet, meterId: string): number {
-  const kind = (METER_KIND_PREFIX as readonly string[]).indexOf(meterId.slice(0, 2));
+  const kind = METER_KIND_PREFIX.indexOf(meterId.slice(0, 2));
   if (kind < 0 || meterId[2] !== "-") return -1;
   const digits = meterId.slice(3);
   if (!/^[0-9]{4,10}$/.test(digits)) return -1;
@@ -482,11 +475,6 @@ export function getMeter(fleet: Fleet, index: number): Meter {
     supercapHealth: Number.isNaN(supercap) ? null : round(supercap, 2),
     isTamperProne: (m.flags[index]! & METER_FLAGS.tamperProne) !== 0,
   };
-}
-
-/** Every meter as an object, in index order (for seeding a database in batches). */
-export function* listMeters(fleet: Fleet): Generator<Meter> {
-  for (let i = 0; i < fleet.meters.count; i++) yield getMeter(fleet, i);
 }
 
 /** Compare semver strings like 4.1.3 numerically: negative when a < b. */

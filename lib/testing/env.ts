@@ -13,6 +13,7 @@ import { runClickHouseMigrations } from "@/lib/clickhouse/migrate";
 import { writeFleetDimensions, type FleetMeterRow } from "@/lib/clickhouse/queries/campaigns";
 import { closeDb, getDb, runDbMigrations, type PrismaClient } from "@/lib/db";
 import type { SimulatorHes } from "@/lib/hes/simulator-hes";
+import { fleetGatewayRows, fleetMeterRows } from "@/lib/fleet/generate";
 import { getMeter, type Fleet } from "@/lib/simulator/fleet";
 import { auditRecord } from "@/lib/testing/factories";
 import type { CampaignActor } from "@/lib/campaigns/service";
@@ -36,7 +37,7 @@ export interface TestEnv {
 
 /**
  * Point lib/env at a fresh store BEFORE anything calls getDb(): the process-wide
- * client is what lib/campaigns and lib/audit-trail use. One per test file (process).
+ * client is what lib/campaigns and lib/activity use. One per test file (process).
  */
 export async function openTestEnv(kind: "pglite" | "postgresql", opts: { pgUrl?: string; withClickHouse?: boolean } = {}): Promise<TestEnv> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ami-campaigns-"));
@@ -170,39 +171,9 @@ export async function writeFleet(fleet: Fleet, env: Pick<TestEnv, "db" | "ch">, 
   const n = Math.min(opts.prismaMeters ?? 0, fleet.meters.count);
   if (n > 0) {
     await env.db.climateZone.createMany({ data: fleet.zones.map((z) => ({ id: z.id, name: z.name, thermalStressFactor: z.thermalStressFactor })), skipDuplicates: true });
-    await env.db.gateway.createMany({
-      data: fleet.gateways.map((g) => ({
-        id: g.id,
-        name: g.name,
-        latitude: g.lat,
-        longitude: g.lon,
-        backhaul: g.backhaul,
-        maxConcurrentSessions: g.maxConcurrentSessions,
-        timezone: g.timezone,
-        climateZoneId: g.zone,
-      })),
-      skipDuplicates: true,
-    });
-    const rows = [];
-    for (let i = 0; i < n; i++) {
-      const m = getMeter(fleet, i);
-      rows.push({
-        id: m.id,
-        kind: m.kind,
-        model: m.model,
-        latitude: m.lat,
-        longitude: m.lon,
-        gatewayId: m.gatewayId,
-        installedAt: new Date(m.installedAt),
-        climateZoneId: m.zone,
-        timezone: m.timezone,
-        fwMetrology: m.fwMetrology,
-        fwComms: m.fwComms,
-        hesVersion: m.hesVersion,
-        certNotAfter: new Date(m.certNotAfter),
-        metrologyConstants: m.metrologyConstants as unknown as object,
-      });
-    }
+    await env.db.gateway.createMany({ data: fleetGatewayRows(fleet), skipDuplicates: true });
+    // Without lastVerifiedAt, as the campaign tests' fleets have always been seeded.
+    const rows = fleetMeterRows(fleet, 0, n).map(({ lastVerifiedAt: _, ...m }) => ({ ...m, metrologyConstants: m.metrologyConstants as object }));
     await env.db.meter.createMany({ data: rows, skipDuplicates: true });
   }
   return meters;

@@ -4,6 +4,7 @@
 import { CODES, type Code, type LedState } from "@/lib/audit/codes";
 import { isSignatureMatch, type FaultSignature, type MatchableEvent } from "@/lib/faults/catalogue";
 import type { ClickHouse } from "@/lib/clickhouse/client";
+import { formatMeterId } from "@/lib/fleet/ids";
 import { Random } from "@/lib/simulator/random";
 
 export const TO = Date.UTC(2026, 10, 25, 0, 0, 0);
@@ -51,7 +52,7 @@ export function generateFaultData(seed = 7, lineCount = 4000, opts: { clusterAro
   for (let i = 1; i <= 160; i++) {
     const [prefix, kind] = i % 5 === 0 ? prefixes[1] : i % 7 === 0 ? prefixes[2] : prefixes[0];
     fleet.push({
-      meter: `${prefix}-${String(i).padStart(7, "0")}`,
+      meter: formatMeterId(prefix, i),
       kind,
       model: pick(["A1", "B2", "C3"]),
       gw: `GW-000${1 + (i % 4)}`,

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { authedAction } from "@/lib/auth/authed-action";
 import { getClientIp } from "@/lib/auth/session";
 import { ROLES } from "@/lib/auth/permissions";
-import { changeUserRole, createUser, createUserSchema, resetUserPassword, setUserDisabled } from "@/lib/users";
+import { changeUserRole, createUser, createUserSchema, resetUserPassword, setUserDisabled } from "@/lib/auth/users";
 
 const userIdSchema = z.object({ userId: z.string().min(1).max(64) });
 

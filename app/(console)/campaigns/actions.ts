@@ -1,7 +1,7 @@
 "use server";
 // Campaign server actions: authedAction checks the session's permission and
 // parses the input, then lib/campaigns (which re-checks the actor and writes
-// the AuditEvent) does the work, then the pages are revalidated.
+// the ActivityEvent) does the work, then the pages are revalidated.
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { authedAction } from "@/lib/auth/authed-action";

@@ -1,7 +1,7 @@
 // Links out of the matrix: log explorer, fleet map, campaign creation. Pure, so the
 // query strings they build are unit tested.
 import type { FaultSignature } from "@/lib/faults/catalogue";
-import type { FleetSlice, WindowKey } from "@/lib/fault-analysis";
+import type { FleetSlice, WindowKey } from "@/lib/troubleshooting/fault-analysis";
 
 /** Root-cause dimension -> slice key it narrows (null: the explorer/map cannot filter on it). */
 const DIMENSION_SLICE: Record<string, keyof FleetSlice | "fw" | null> = {

@@ -6,7 +6,7 @@ import { QueryLimitError } from "@/lib/clickhouse/client";
 import { CATALOGUE, findSignature } from "@/lib/faults/catalogue";
 import { formatLift, formatPercent } from "@/lib/faults/root-cause";
 import { formatTrend } from "@/lib/faults/trend";
-import { DAY_MS, WINDOWS, getAnomalies, getFaultMatrix, getLedCorrelation, getRootCause, type WindowKey } from "@/lib/fault-analysis";
+import { DAY_MS, WINDOWS, getAnomalies, getFaultMatrix, getLedCorrelation, getRootCause, type WindowKey } from "@/lib/troubleshooting/fault-analysis";
 import { getSliceCounts } from "@/lib/fleet/slice-counts";
 import { describeSlice, describeWindow } from "@/lib/fleet/slice-counts-text";
 import { faultsHref, faultsSliceHref, parseFaultsSearch, sliceOf, type FaultsSearch } from "./search-params";

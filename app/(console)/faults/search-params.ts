@@ -1,6 +1,6 @@
 // The matrix page's URL state: window, fleet slice, selected signature and tab.
 import { z } from "zod";
-import { WINDOWS, type FleetSlice, type WindowKey } from "@/lib/fault-analysis";
+import { WINDOWS, type FleetSlice, type WindowKey } from "@/lib/troubleshooting/fault-analysis";
 
 const text = z.string().trim().max(64).optional().catch(undefined);
 

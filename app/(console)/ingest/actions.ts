@@ -3,7 +3,7 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { authedAction } from "@/lib/auth/authed-action";
 import { getClientIp } from "@/lib/auth/session";
-import { createIngestToken, createIngestTokenSchema, revokeIngestToken } from "@/lib/ingest-tokens";
+import { createIngestToken, createIngestTokenSchema, revokeIngestToken } from "@/lib/auth/ingest-tokens";
 
 const tokenIdSchema = z.object({ tokenId: z.string().min(1).max(64) });
 

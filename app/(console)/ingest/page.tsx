@@ -2,7 +2,7 @@ import Link from "next/link";
 import { requirePagePermission } from "@/lib/auth/session";
 import { can } from "@/lib/auth/permissions";
 import { getRefusalCounts, listRefusedLines, type RefusalCount, type RefusedLine } from "@/lib/clickhouse/queries/ingest";
-import { listIngestTokens } from "@/lib/ingest-tokens";
+import { listIngestTokens } from "@/lib/auth/ingest-tokens";
 import { getIngestStatus } from "@/ingest/status";
 import { IngestSources } from "./ingest-sources";
 import { RefusedLinesTable } from "./refused-lines-table";

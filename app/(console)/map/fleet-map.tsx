@@ -7,9 +7,9 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { MapViewState } from "@deck.gl/core";
 import type { Role } from "@/lib/auth/permissions";
-import { loadBasemapPaths, type BasemapPaths } from "@/lib/map/basemap";
+import { loadBasemapPaths, type BasemapPaths } from "@/lib/map/browser/basemap";
 import { GZIP_BODY_HEADERS, decodeIndexList, readBinaryBody } from "@/lib/map/binary";
-import { formatCount } from "@/lib/map/layers";
+import { formatCount } from "@/lib/map/browser/layers";
 import { serializeMapFilters, type MapViewParam } from "@/lib/map/search-params";
 import { EXCLUDED, MAP_STATES, type FleetExtent, type MapFilters, type MapGateway, type MapState } from "@/lib/map/types";
 import styles from "./fleet-map.module.css";

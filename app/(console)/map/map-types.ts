@@ -1,15 +1,15 @@
 // Client-side shapes of the fleet map (app/(console)/map): the positions payload as
 // decoded, the meter drawer's detail, and the state the map's hooks share.
-import type { StateArrays } from "@/lib/map/deltas";
-import type { IndexOf } from "@/lib/map/fleet-index";
-import type { PointsBox } from "@/lib/map/points";
+import type { StateArrays } from "@/lib/map/browser/deltas";
+import type { IndexOf } from "@/lib/map/browser/fleet-index";
+import type { PointsBox } from "@/lib/map/browser/points";
 import type { FleetLiveItem, MapCell } from "@/lib/map/types";
 
 export interface Fleet {
   ids: string[];
   lon: Float32Array;
   lat: Float32Array;
-  /** Id -> index by binary search over the sorted ids (lib/map/fleet-index.ts): no 1 M-entry Map on the first-paint path. */
+  /** Id -> index by binary search over the sorted ids (lib/map/browser/fleet-index.ts): no 1 M-entry Map on the first-paint path. */
   indexOf: IndexOf;
   version: string;
 }

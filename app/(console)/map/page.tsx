@@ -2,7 +2,7 @@ import { requirePagePermission } from "@/lib/auth/session";
 import { can } from "@/lib/auth/permissions";
 import { CODE_LIST, METER_ID_RE } from "@/lib/audit/codes";
 import { env } from "@/lib/env";
-import { fleetExtents } from "@/lib/map/extent-cache";
+import { fleetExtents } from "@/lib/map/server/extent-cache";
 import { parseMapFilters, parseMapView } from "@/lib/map/search-params";
 import type { FleetExtent } from "@/lib/map/types";
 import { FleetMap } from "./fleet-map";
@@ -18,7 +18,7 @@ export default async function Page({ searchParams }: { searchParams: Promise<Rec
   // The first view's box and count (one aggregate over map_meter_cells): with them the client
   // fetches and draws the cells at once instead of after the positions payload. Centring on a
   // meter needs the positions anyway; a failed read only means the slower first paint.
-  // Kept per filter set by the server (lib/map/extent-cache.ts), and not awaited: on a
+  // Kept per filter set by the server (lib/map/server/extent-cache.ts), and not awaited: on a
   // miss the promise streams to the client after the page, so the HTML and the bundle
   // load while ClickHouse reads.
   const extent: Promise<FleetExtent | null> = meter

@@ -1,13 +1,13 @@
 "use client";
 // Live: room `fleet` over socket.io; deltas coalesce in a Map and apply to the shared
-// typed arrays once per animation frame (lib/map/deltas.ts), then the counts, colours
+// typed arrays once per animation frame (lib/map/browser/deltas.ts), then the counts, colours
 // and cells of the view follow. The open meter's room feeds the drawer's lines.
 import { useEffect, useRef, useState, type RefObject } from "react";
 import { io, type Socket } from "socket.io-client";
 import type { BatchEnvelope } from "@/lib/realtime/rooms";
 import { cellKey, cellOf } from "@/lib/map/cells";
-import { applyPending, coalesceItems } from "@/lib/map/deltas";
-import { inBoxDelta } from "@/lib/map/points";
+import { applyPending, coalesceItems } from "@/lib/map/browser/deltas";
+import { inBoxDelta } from "@/lib/map/browser/points";
 import type { FleetLiveItem, MapCell } from "@/lib/map/types";
 import type { Line, MapStore } from "./map-types";
 import { REPLAY_MS } from "./use-map-data";

@@ -1,6 +1,6 @@
 "use client";
-// The map's canvases, bottom to top: the basemap (Canvas 2D, lib/map/canvas2d.ts), the
-// single meters (WebGL sprites, lib/map/points-gl.ts), deck.gl's (the view controller,
+// The map's canvases, bottom to top: the basemap (Canvas 2D, lib/map/browser/canvas2d.ts), the
+// single meters (WebGL sprites, lib/map/browser/points-gl.ts), deck.gl's (the view controller,
 // tiles, gateways and the selection outlines, so a gateway and a selected set are
 // drawn over their meters) and the clusters (Canvas 2D). A live batch repaints only
 // the clusters or the meters, in an animation frame of their own; a view change paints
@@ -13,11 +13,11 @@ import { useEffect, useMemo, useRef, useState, type RefObject } from "react";
 import { Deck, type MapViewState } from "@deck.gl/core";
 import { BitmapLayer, ScatterplotLayer } from "@deck.gl/layers";
 import { TileLayer } from "@deck.gl/geo-layers";
-import type { BasemapPaths } from "@/lib/map/basemap";
-import { createOverlayCanvas, pickCell, PICK_SLOP, StaticLayers, type Projector } from "@/lib/map/canvas2d";
-import { cellDonuts, mapDeviceProps, type CellDonut } from "@/lib/map/layers";
-import { MeterPoints, type PointsViewport } from "@/lib/map/points-gl";
-import { gatherColors, isSelectionCurrent, padBox, selectPoints, type PointsSelection } from "@/lib/map/points";
+import type { BasemapPaths } from "@/lib/map/browser/basemap";
+import { createOverlayCanvas, pickCell, PICK_SLOP, StaticLayers, type Projector } from "@/lib/map/browser/canvas2d";
+import { cellDonuts, mapDeviceProps, type CellDonut } from "@/lib/map/browser/layers";
+import { MeterPoints, type PointsViewport } from "@/lib/map/browser/points-gl";
+import { gatherColors, isSelectionCurrent, padBox, selectPoints, type PointsSelection } from "@/lib/map/browser/points";
 import type { MapCell, MapGateway } from "@/lib/map/types";
 import type { MapStore } from "./map-types";
 import { bboxOf } from "./view";
@@ -167,7 +167,7 @@ export function useMapCanvases(p: CanvasesInput) {
     };
   }, [containerRef, store]);
 
-  // Points mode draws the meters around the viewport only (lib/map/points.ts),
+  // Points mode draws the meters around the viewport only (lib/map/browser/points.ts),
   // reselected when the view leaves a 3x margin or the zoom moves a level.
   const points = useMemo(() => {
     const f = store.fleet;

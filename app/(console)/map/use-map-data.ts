@@ -7,9 +7,9 @@ import { useCallback, useEffect, useMemo, useRef, useState, type RefObject } fro
 import type { MapViewState } from "@deck.gl/core";
 import { GZIP_BODY_HEADERS, decodeFleet, decodeStates, fnv1a, readBinaryBody } from "@/lib/map/binary";
 import { cellKey, gridLevelForZoom, shouldShowPoints } from "@/lib/map/cells";
-import { applyPending, coalesceItems, colorInto, countStates, type StateArrays } from "@/lib/map/deltas";
-import { makeIndexOf } from "@/lib/map/fleet-index";
-import { countInBox } from "@/lib/map/points";
+import { applyPending, coalesceItems, colorInto, countStates, type StateArrays } from "@/lib/map/browser/deltas";
+import { makeIndexOf } from "@/lib/map/browser/fleet-index";
+import { countInBox } from "@/lib/map/browser/points";
 import { serializeMapFilters } from "@/lib/map/search-params";
 import { EXCLUDED, MAP_STATES, type FleetExtent, type FleetLiveItem, type MapCell, type MapFilters, type MapGateway } from "@/lib/map/types";
 import type { Fleet, MapStore } from "./map-types";
@@ -18,7 +18,7 @@ import { bboxOf, fitView } from "./view";
 /**
  * Live items are kept this long and replayed onto a fresh states payload: the payload
  * is read from map_meter_cells, which trails the live stream by up to ~1.5 s
- * (lib/map/cells-sync.ts), so a change streamed just before a reload is not lost.
+ * (lib/map/server/cells-sync.ts), so a change streamed just before a reload is not lost.
  */
 export const REPLAY_MS = 5_000;
 /**

@@ -1,7 +1,7 @@
 // GET /api/health - status for anyone (load balancers, monitors); engines, versions, migrations and errors only for health.details (operator, admin)
 import { can } from "@/lib/auth/permissions";
 import { getCurrentUser } from "@/lib/auth/session";
-import { getHealth, publicHealth } from "@/lib/health";
+import { getHealth, publicHealth } from "@/lib/server/health";
 
 export const dynamic = "force-dynamic";
 

@@ -3,7 +3,7 @@
 // their errors (file paths, engine text) only for health.details (operator, admin), as /api/health.
 import { can } from "@/lib/auth/permissions";
 import { getCurrentUser } from "@/lib/auth/session";
-import { getHealth } from "@/lib/health";
+import { getHealth } from "@/lib/server/health";
 
 export const dynamic = "force-dynamic";
 

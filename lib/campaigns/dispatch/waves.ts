@@ -1,7 +1,7 @@
 // Waves: which wave of each running campaign is current (loadActive), starting due waves inside
 // their windows (LAST_GASP check, claim, preflight, work orders for field steps), gating soaked
 // waves, and settling running ones (soak start, or the error budget mid-wave).
-import { recordAuditEvent } from "@/lib/audit-trail";
+import { recordActivity } from "@/lib/activity/trail";
 import { findTargetMeters, getWavesHealth, type WaveHealth } from "@/lib/clickhouse/queries/campaigns";
 import {
   claimWaves,
@@ -49,7 +49,7 @@ export async function loadActive(ctx: DispatchContext, campaigns: CampaignRow[],
       const open = await db.campaignTarget.count({ where: { campaignId: c.id, state: { in: [...OPEN_TARGET_STATES] } } });
       if (open === 0) {
         const moved = await db.campaign.updateMany({ where: { id: c.id, status: "running" }, data: { status: "completed", finishedAt: at } });
-        if (moved.count) await recordAuditEvent({ actor: null, action: "campaign.complete", target: c.id, outcome: "ok" });
+        if (moved.count) await recordActivity({ actor: null, action: "campaign.complete", target: c.id, outcome: "ok" });
       }
       continue;
     }
@@ -138,7 +138,7 @@ export async function applyDecision(
   } else if (decision === "abort") {
     await abortCampaignAs(c.id, `gate of wave ${wave.index}: ${text}`.slice(0, 1000), at).catch(() => {});
   }
-  await recordAuditEvent({
+  await recordActivity({
     actor: null,
     action: "campaign.gate",
     target: c.id,
@@ -290,7 +290,7 @@ export async function passWaves(ctx: DispatchContext, passes: { a: Active; reaso
   const moved = await passWaveRows(db, { passes: passes.map((p) => ({ waveId: p.a.wave.id, reasons: p.reasons })), at });
   const won = passes.filter((p) => moved.has(p.a.wave.id));
   if (!won.length) return;
-  await db.auditEvent.createMany({
+  await db.activityEvent.createMany({
     data: won.map(({ a, reasons }) => ({
       actorId: null,
       actorEmail: null,

@@ -2,6 +2,7 @@
 // export stream. SQL comes from lib/logs/sql-builder (values as parameters only);
 // this file runs it, converts rows at the boundary and applies the read limits.
 import { z } from "zod";
+import { TIME_COLUMNS } from "@/lib/audit/columns";
 import type { QueryNode } from "@/lib/logs/query-parser";
 import { buildCountQuery, buildHistogramQuery, buildSearchQuery, buildWhere, LOG_COLUMNS, type LogColumn } from "@/lib/logs/sql-builder";
 import { getClickHouse, type ClickHouse, type ReadSettings } from "../client";
@@ -16,7 +17,7 @@ export const DEFAULT_PAGE_SIZE = 200;
 /** Exports may run longer than interactive reads, but never unbounded. */
 export const EXPORT_MAX_SECONDS = 600;
 
-const TIME_COLUMNS = new Set(["ts", "recv_ts", "ingested_at", "cert_not_after"]);
+const TIME = new Set<string>(TIME_COLUMNS);
 
 /** ClickHouse 'YYYY-MM-DD hh:mm:ss.SSS' (UTC) -> ISO 8601 with Z. */
 export function clickHouseTimeToIso(text: string): string {
@@ -29,7 +30,7 @@ export type LogRow = Record<string, unknown> & { ts: string; id: string };
 export function toLogRow(raw: Record<string, unknown>): LogRow {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(raw)) {
-    out[k] = TIME_COLUMNS.has(k) && typeof v === "string" ? clickHouseTimeToIso(v) : v;
+    out[k] = TIME.has(k) && typeof v === "string" ? clickHouseTimeToIso(v) : v;
   }
   out.id = String(raw.id ?? "");
   return out as LogRow;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClickHouse, type ClickHouse } from "../client";
 import { getMigrationsDir, runClickHouseMigrations } from "../migrate";
 import { getFleetExtent, getFleetPositions, getFleetVersion, getGatewayMeterIndices, getMapCells, getMapGateways, getMapStates, getMeterLines } from "./map";
-import { syncMapCells } from "@/lib/map/cells-sync";
+import { syncMapCells } from "@/lib/map/server/cells-sync";
 import { CELL_LEVELS, cellOf, stepForLevel } from "@/lib/map/cells";
 import { deriveMapState, applyLineToFacts, type MeterMapFacts } from "@/lib/map/state";
 import { MAP_STATES } from "@/lib/map/types";

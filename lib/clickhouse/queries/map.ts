@@ -1,6 +1,6 @@
 // The fleet map's ClickHouse reads. Every map read (positions, state bytes, cells,
 // gateways) reads map_meter_cells (009_map_cells.sql), a typed copy of map_meters
-// (004_map.sql) kept current by lib/map/cells-sync.ts; map_meters is only read to
+// (004_map.sql) kept current by lib/map/server/cells-sync.ts; map_meters is only read to
 // derive it. Values are bound parameters; the only fragments are the fixed
 // expressions below, chosen in code.
 import { z } from "zod";

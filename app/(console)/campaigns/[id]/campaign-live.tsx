@@ -3,6 +3,7 @@ import { useRouter } from "next/navigation";
 import { useEffect, useState, useTransition } from "react";
 import { io } from "socket.io-client";
 import { isActionAllowed } from "@/lib/campaigns/lifecycle";
+import { formatUtc } from "@/lib/format/time";
 import type { CampaignProgress } from "@/lib/campaigns/progress";
 import type { CampaignOutcomes } from "@/lib/campaigns/service";
 import type { BatchEnvelope } from "@/lib/realtime/rooms";
@@ -272,7 +273,7 @@ export function CampaignLive({
               <tbody>
                 {failures.map((f, i) => (
                   <tr key={i}>
-                    <td>{new Date(f.ts).toISOString().replace("T", " ").slice(0, 19)}</td>
+                    <td>{formatUtc(f.ts, { seconds: true })}</td>
                     <td>{f.meter}</td>
                     <td>{f.gw}</td>
                     <td>{f.code}</td>

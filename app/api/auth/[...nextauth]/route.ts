@@ -4,7 +4,7 @@ import NextAuth from "next-auth";
 import { authOptions, clientIpFrom } from "@/lib/auth/options";
 import { assertLoginAllowed } from "@/lib/auth/login";
 import { isAppError } from "@/lib/errors";
-import { recordAuditEvent } from "@/lib/audit-trail";
+import { recordActivity } from "@/lib/activity/trail";
 
 const handler = NextAuth(authOptions);
 
@@ -29,7 +29,7 @@ export async function POST(req: Request, ctx: Ctx) {
       await assertLoginAllowed(email, ip);
     } catch (err) {
       if (!isAppError(err) || err.code !== "rate_limited") throw err;
-      await recordAuditEvent({ actor: null, action: "auth.login", target: email, outcome: "denied", ip, details: { reason: "rate_limited" } });
+      await recordActivity({ actor: null, action: "auth.login", target: email, outcome: "denied", ip, details: { reason: "rate_limited" } });
       const retryAfter = String(err.details?.retryAfterSeconds ?? 900);
       return Response.json(
         { error: "RateLimited", message: err.message, url: new URL("/login?error=RateLimited", req.url).toString() },

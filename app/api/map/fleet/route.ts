@@ -1,8 +1,8 @@
 // GET /api/map/fleet - every meter's id and position (binary, lib/map/binary.ts), revalidated by ETag = fleet version.
 import { requirePermission } from "@/lib/auth/session";
-import { ensureMapCellsSync } from "@/lib/map/cells-sync";
+import { ensureMapCellsSync } from "@/lib/map/server/cells-sync";
 import { errorResponse } from "@/lib/http/errors";
-import { binaryResponse, getFleetPayload } from "@/lib/map/server";
+import { binaryResponse, getFleetPayload } from "@/lib/map/server/payloads";
 
 export const dynamic = "force-dynamic";
 

@@ -3,9 +3,9 @@ import { z } from "zod";
 import { requirePermission } from "@/lib/auth/session";
 import { getGatewayMeterIndices } from "@/lib/clickhouse/queries/map";
 import { encodeIndexList } from "@/lib/map/binary";
-import { ensureMapCellsSync } from "@/lib/map/cells-sync";
+import { ensureMapCellsSync } from "@/lib/map/server/cells-sync";
 import { errorResponse } from "@/lib/http/errors";
-import { binaryResponse } from "@/lib/map/server";
+import { binaryResponse } from "@/lib/map/server/payloads";
 
 export const dynamic = "force-dynamic";
 

@@ -2,9 +2,9 @@
 import { requirePermission } from "@/lib/auth/session";
 import { getMapGateways } from "@/lib/clickhouse/queries/map";
 import { parseMapFilters } from "@/lib/map/search-params";
-import { ensureMapCellsSync } from "@/lib/map/cells-sync";
+import { ensureMapCellsSync } from "@/lib/map/server/cells-sync";
 import { errorResponse } from "@/lib/http/errors";
-import { mapContext } from "@/lib/map/server";
+import { mapContext } from "@/lib/map/server/payloads";
 
 export const dynamic = "force-dynamic";
 

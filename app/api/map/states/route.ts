@@ -1,11 +1,11 @@
 // GET /api/map/states?<filters> - one state byte per fleet meter, in fleet order (binary, lib/map/binary.ts).
 import { requirePermission } from "@/lib/auth/session";
 import { getMapStates } from "@/lib/clickhouse/queries/map";
-import { ensureMapCellsSync } from "@/lib/map/cells-sync";
+import { ensureMapCellsSync } from "@/lib/map/server/cells-sync";
 import { encodeStates, fnv1a } from "@/lib/map/binary";
 import { parseMapFilters } from "@/lib/map/search-params";
 import { errorResponse } from "@/lib/http/errors";
-import { binaryResponse, mapContext } from "@/lib/map/server";
+import { binaryResponse, mapContext } from "@/lib/map/server/payloads";
 
 export const dynamic = "force-dynamic";
 

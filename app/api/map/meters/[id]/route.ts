@@ -2,7 +2,7 @@
 import { requirePermission } from "@/lib/auth/session";
 import { METER_ID_RE } from "@/lib/fleet/ids";
 import { AppError } from "@/lib/errors";
-import { getMeterDetail } from "@/lib/map/meter-detail";
+import { getMeterDetail } from "@/lib/map/server/meter-detail";
 import { errorResponse } from "@/lib/http/errors";
 
 export const dynamic = "force-dynamic";

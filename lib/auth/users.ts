@@ -1,7 +1,7 @@
-// User administration (admin only at the edge). Every change is audited.
+// User administration (admin only at the edge). Every change is recorded in the activity trail.
 import { z } from "zod";
 import { AppError } from "@/lib/errors";
-import { recordAuditEvent, type Actor } from "@/lib/audit-trail";
+import { recordActivity, type Actor } from "@/lib/activity/trail";
 import { getDb } from "@/lib/db";
 import { ROLES, type Role } from "@/lib/auth/permissions";
 import { generatePassword, hashPassword, MIN_PASSWORD_LENGTH } from "@/lib/auth/passwords";
@@ -32,7 +32,7 @@ export async function createUser(input: CreateUserInput, actor: Actor | null, ip
   const user = await getDb().user.create({
     data: { email: data.email, name: data.name, role: data.role, passwordHash: await hashPassword(password) },
   });
-  await recordAuditEvent({ actor, action: "user.create", target: user.email, outcome: "ok", ip, details: { role: data.role } });
+  await recordActivity({ actor, action: "user.create", target: user.email, outcome: "ok", ip, details: { role: data.role } });
   return { user: { id: user.id, email: user.email, role: user.role as Role }, generatedPassword: data.password ? null : password };
 }
 
@@ -71,13 +71,13 @@ async function changeUserGuarded(userId: string, change: { role?: Role; disabled
 export async function changeUserRole(userId: string, role: Role, actor: Actor, ip?: string | null) {
   if (!ROLES.includes(role)) throw new AppError("invalid", `Unknown role ${String(role)}.`);
   const user = await changeUserGuarded(userId, { role });
-  await recordAuditEvent({ actor, action: "user.role", target: user.email, outcome: "ok", ip, details: { before: user.role, after: role } });
+  await recordActivity({ actor, action: "user.role", target: user.email, outcome: "ok", ip, details: { before: user.role, after: role } });
 }
 
 export async function setUserDisabled(userId: string, disabled: boolean, actor: Actor, ip?: string | null) {
   if (disabled && userId === actor.id) throw new AppError("conflict", "You cannot disable your own account.");
   const user = await changeUserGuarded(userId, { disabled });
-  await recordAuditEvent({ actor, action: disabled ? "user.disable" : "user.enable", target: user.email, outcome: "ok", ip });
+  await recordActivity({ actor, action: disabled ? "user.disable" : "user.enable", target: user.email, outcome: "ok", ip });
 }
 
 /** Sets a new random password and returns it (shown once to the admin); ends the user's sessions and lifts the account's throttle. */
@@ -87,7 +87,7 @@ export async function resetUserPassword(userId: string, actor: Actor, ip?: strin
   await getDb().user.update({ where: { id: userId }, data: { passwordHash: await hashPassword(password), sessionVersion: { increment: 1 } } });
   await getDb().loginThrottle.deleteMany({ where: { key: `a:${user.email}` } });
   disconnectUserSockets(userId);
-  await recordAuditEvent({ actor, action: "user.reset_password", target: user.email, outcome: "ok", ip });
+  await recordActivity({ actor, action: "user.reset_password", target: user.email, outcome: "ok", ip });
   return { password };
 }
 

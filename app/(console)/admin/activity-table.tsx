@@ -3,7 +3,7 @@ import { createColumnHelper, getCoreRowModel, useReactTable } from "@tanstack/re
 import { DataTable } from "@/components/data-table";
 import { formatUtc } from "@/lib/format/time";
 
-export interface AuditEventRow {
+export interface ActivityRow {
   id: string;
   at: string;
   actor: string;
@@ -14,7 +14,7 @@ export interface AuditEventRow {
   details: string;
 }
 
-const col = createColumnHelper<AuditEventRow>();
+const col = createColumnHelper<ActivityRow>();
 const columns = [
   col.accessor("at", { header: "Time (UTC)", cell: (c) => formatUtc(c.getValue(), { seconds: true }) }),
   col.accessor("actor", { header: "Actor" }),
@@ -25,12 +25,12 @@ const columns = [
   col.accessor("details", { header: "Details", cell: (c) => <code>{c.getValue()}</code> }),
 ];
 
-export function AuditEventsTable({ events }: { events: AuditEventRow[] }) {
+export function ActivityTable({ events }: { events: ActivityRow[] }) {
   const table = useReactTable({ data: events, columns, getCoreRowModel: getCoreRowModel() });
-  if (!events.length) return <p className="muted">No audit events yet.</p>;
+  if (!events.length) return <p className="muted">No activity yet.</p>;
   return (
     <div className="card" style={{ padding: 0, maxHeight: 420, overflow: "auto" }}>
-      <DataTable table={table} testId="audit-events" rowProps={() => ({ "data-testid": "audit-event-row" })} />
+      <DataTable table={table} testId="activity" rowProps={() => ({ "data-testid": "activity-row" })} />
     </div>
   );
 }

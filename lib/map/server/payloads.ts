@@ -4,7 +4,7 @@ import "server-only";
 import { gzipSync } from "node:zlib";
 import { env } from "@/lib/env";
 import { getFleetPositions, getFleetVersion } from "@/lib/clickhouse/queries/map";
-import { encodeFleet } from "./binary";
+import { encodeFleet } from "../binary";
 
 export function mapContext() {
   return { now: Date.now(), staleAfterMs: env.STALE_AFTER };

@@ -9,11 +9,11 @@ import fs from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
-import { readCheckpoint } from "./checkpoint";
-import { Random } from "../lib/simulator/random";
-import { Appender, missingSeqRanges, openTestEngine, seqStats, sleep, waitCaughtUp } from "../lib/testing/ingest-engine";
+import { readCheckpoint } from "../../ingest/checkpoint";
+import { Random } from "../simulator/random";
+import { Appender, missingSeqRanges, openTestEngine, seqStats, sleep, waitCaughtUp } from "./ingest-engine";
 
-const repoRoot = path.resolve(__dirname, "..");
+const repoRoot = path.resolve(__dirname, "../..");
 // node with tsx's loader (not the tsx CLI, which would run the script in a grandchild the kill misses).
 const tsxArgs = ["--require", path.join(repoRoot, "node_modules/tsx/dist/preflight.cjs"), "--import", pathToFileURL(path.join(repoRoot, "node_modules/tsx/dist/loader.mjs")).href];
 

@@ -2,7 +2,7 @@
 // dispatcher against the relational store named by DATABASE_URL or DATA_DIR and
 // the simulator head-end served over HTTP by the test process, until the
 // campaign settles. The test SIGKILLs it mid-wave and starts it again.
-//   tsx lib/campaigns/crash-child.ts <campaignId> <hesUrl> <chDir> <fleetSeed> <fleetSize> <fleetNow>
+//   tsx lib/testing/campaign-crash-child.ts <campaignId> <hesUrl> <chDir> <fleetSeed> <fleetSize> <fleetNow>
 import fs from "node:fs";
 import { createClickHouse, setClickHouse } from "@/lib/clickhouse/client";
 import { flushMeterStates } from "@/lib/clickhouse/meter-state-current";
@@ -10,7 +10,7 @@ import { runClickHouseMigrations } from "@/lib/clickhouse/migrate";
 import { getDb } from "@/lib/db";
 import { createHttpHes } from "@/lib/hes/http-hes";
 import { generateFleet } from "@/lib/simulator/fleet";
-import { createDispatcher } from "./dispatcher";
+import { createDispatcher } from "../campaigns/dispatcher";
 import { writeFleet } from "@/lib/testing/env";
 
 // Synchronous: process.exit() must not drop the last lines the test waits for.

@@ -1,7 +1,7 @@
 // The map's cluster data and deck.gl context settings, shared by the page (app/(console)/map/use-map-canvases.ts)
 // and scripts/bench-map.ts so the bench times what the app draws. Client-only.
 // The clusters are drawn with Canvas 2D (canvas2d.ts drawCells), the meters as WebGL sprites (points-gl.ts).
-import { MAP_STATES, type MapCell } from "./types";
+import { MAP_STATES, type MapCell } from "../types";
 
 export function formatCount(n: number): string {
   return n >= 1_000_000 ? (n / 1_000_000).toFixed(1) + "M" : n >= 10_000 ? Math.round(n / 1000) + "k" : n >= 1000 ? (n / 1000).toFixed(1) + "k" : String(n);

@@ -11,7 +11,7 @@
 // their counts change. Shared by the map page (app/(console)/map/use-map-canvases.ts) and scripts/bench-map.ts.
 import type { BasemapPaths, Town } from "./basemap";
 import { donutOf, type CellDonut } from "./layers";
-import { MAP_STATES, MAP_STATE_COLORS } from "./types";
+import { MAP_STATES, MAP_STATE_COLORS } from "../types";
 
 /** What the drawing needs of deck's viewport (WebMercatorViewport). */
 export interface Projector {

@@ -1,7 +1,7 @@
 // Start-up and shutdown of everything the server process owns: the data-dir
 // lock, both engines and their migrations. Used by server.ts; CLI commands that
 // need the engines call the same functions (and so meet the same lock).
-import { acquireDataLock, releaseDataLock } from "@/lib/data-lock";
+import { acquireDataLock, releaseDataLock } from "@/lib/server/data-lock";
 import { env } from "@/lib/env";
 import { closeDb, getDb } from "@/lib/db";
 import { runDbMigrations } from "@/lib/db/migrate";

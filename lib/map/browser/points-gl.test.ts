@@ -3,7 +3,7 @@ import { WebMercatorViewport } from "@deck.gl/core";
 import { PICK_SLOP as PICK_SLOP_PX } from "./canvas2d";
 import { commonOffsets, originMatrix, pickPoint, pointRadius, screenOf } from "./points-gl";
 
-/** A selection of meters around a town, as lib/map/points.ts makes them. */
+/** A selection of meters around a town, as lib/map/browser/points.ts makes them. */
 function selection(lon0: number, lat0: number, n: number) {
   const positions = new Float32Array(n * 2);
   for (let i = 0; i < n; i++) {

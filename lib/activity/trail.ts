@@ -1,25 +1,25 @@
-// AuditEvent: the append-only record of who did what (logins, privileged
+// ActivityEvent: the append-only record of who did what (logins, privileged
 // actions). Written by lib/ functions, never by pages.
 import { getDb } from "@/lib/db";
 
-export type AuditOutcome = "ok" | "denied" | "failed";
+export type ActivityOutcome = "ok" | "denied" | "failed";
 
 export interface Actor {
   id: string | null;
   email: string | null;
 }
 
-export interface AuditEventInput {
+export interface ActivityInput {
   actor: Actor | null;
   action: string;
   target: string;
-  outcome: AuditOutcome;
+  outcome: ActivityOutcome;
   ip?: string | null;
   details?: Record<string, unknown>;
 }
 
-export async function recordAuditEvent(input: AuditEventInput): Promise<void> {
-  await getDb().auditEvent.create({
+export async function recordActivity(input: ActivityInput): Promise<void> {
+  await getDb().activityEvent.create({
     data: {
       actorId: input.actor?.id ?? null,
       actorEmail: input.actor?.email ?? null,
@@ -32,8 +32,8 @@ export async function recordAuditEvent(input: AuditEventInput): Promise<void> {
   });
 }
 
-export async function listAuditEvents(opts: { limit?: number; action?: string; target?: string } = {}) {
-  return getDb().auditEvent.findMany({
+export async function listActivity(opts: { limit?: number; action?: string; target?: string } = {}) {
+  return getDb().activityEvent.findMany({
     where: { action: opts.action, target: opts.target },
     orderBy: { at: "desc" },
     take: Math.min(opts.limit ?? 100, 1000),

@@ -4,7 +4,7 @@
 // the drawer renders them as text.
 import "server-only";
 import type { Role } from "@/lib/auth/permissions";
-import { actionsFor, type MeterAction } from "./actions";
+import { actionsFor, type MeterAction } from "./drawer-actions";
 import { getDb } from "@/lib/db";
 import { getMeterStates, type MeterState } from "@/lib/clickhouse/get-meter-states";
 import { getMeterFleetRow, getMeterLines, type MeterFleetRow, type MeterLine } from "@/lib/clickhouse/queries/map";

@@ -1,10 +1,10 @@
 // Per-source ingest tokens for POST /api/ingest. Only a SHA-256 of the token
 // is stored (tokens are 192 random bits, so a slow KDF adds nothing); the
-// plain token is shown once at creation. Creation and revocation are audited.
+// plain token is shown once at creation. Creation and revocation are recorded in the activity trail.
 import { createHash, randomBytes } from "node:crypto";
 import { z } from "zod";
 import { AppError } from "@/lib/errors";
-import { recordAuditEvent, type Actor } from "@/lib/audit-trail";
+import { recordActivity, type Actor } from "@/lib/activity/trail";
 import { getDb } from "@/lib/db";
 
 export const TOKEN_PREFIX = "ami_ing_";
@@ -67,7 +67,7 @@ export async function createIngestToken(input: CreateIngestTokenInput, actor: Ac
   const row = await getDb().ingestToken.create({
     data: { name, scope, tokenHash: hashIngestToken(token), prefix: token.slice(0, SHOWN_CHARS), createdById: actor.id },
   });
-  await recordAuditEvent({ actor, action: "ingest.token.create", target: row.id, outcome: "ok", ip, details: { name, scope, prefix: row.prefix } });
+  await recordActivity({ actor, action: "ingest.token.create", target: row.id, outcome: "ok", ip, details: { name, scope, prefix: row.prefix } });
   return { id: row.id, name: row.name, scope: row.scope, prefix: row.prefix, token };
 }
 
@@ -76,7 +76,7 @@ export async function revokeIngestToken(id: string, actor: Actor, ip?: string | 
   if (!row) throw new AppError("not_found", "No such ingest token.");
   if (row.revokedAt) throw new AppError("conflict", `Token ${row.name} is already revoked.`);
   await getDb().ingestToken.update({ where: { id }, data: { revokedAt: new Date() } });
-  await recordAuditEvent({ actor, action: "ingest.token.revoke", target: id, outcome: "ok", ip, details: { name: row.name, prefix: row.prefix } });
+  await recordActivity({ actor, action: "ingest.token.revoke", target: id, outcome: "ok", ip, details: { name: row.name, prefix: row.prefix } });
 }
 
 export type TokenCheck = { ok: true; id: string; name: string } | { ok: false; status: 401 | 403; error: string };

@@ -1,7 +1,7 @@
 // Offline basemap: country borders (world-atlas 110m) and US state borders
 // (us-atlas 10m) as antimeridian-safe paths. Bundled with the client: no request
 // leaves the server. Loaded lazily so the JSON is its own chunk. Towns (names and
-// positions, lib/map/towns.json) are drawn when zoomed in.
+// positions, lib/map/browser/towns.json) are drawn when zoomed in.
 import { geometryToPaths, type Position } from "./antimeridian";
 
 /** A town: name, lon, lat, residents (largest first: scripts/basemap-towns.ts). */

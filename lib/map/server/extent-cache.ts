@@ -10,8 +10,8 @@
 // - past that, or never read, the request waits for the read (one read per key at a time);
 // - the server warms the unfiltered fleet's entry once the map's cells are built
 //   (cells-sync.ts), so the NOC's home screen finds it.
-import type { FleetExtent, MapFilters } from "./types";
-import { serializeMapFilters } from "./search-params";
+import type { FleetExtent, MapFilters } from "../types";
+import { serializeMapFilters } from "../search-params";
 
 export const EXTENT_FRESH_MS = 30_000;
 export const EXTENT_STALE_MS = 10 * 60_000;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createExtentCache, EXTENT_FRESH_MS, EXTENT_MAX_ENTRIES, EXTENT_STALE_MS } from "./extent-cache";
-import type { FleetExtent, MapFilters } from "./types";
+import type { FleetExtent, MapFilters } from "../types";
 
 const box = (n: number): FleetExtent => ({ west: -n, south: 10, east: n, north: 20, count: n });
 

@@ -1,8 +1,8 @@
 // Live state deltas: a socket batch is coalesced (last item per meter wins) and
 // applied to the typed arrays the layers draw from, once per animation frame.
 // No object per point: the state array and the RGBA colour array are written in place.
-import { stateAfterLiveItem } from "./state";
-import { EXCLUDED, MAP_STATES, MAP_STATE_COLORS, type FleetLiveItem } from "./types";
+import { stateAfterLiveItem } from "../state";
+import { EXCLUDED, MAP_STATES, MAP_STATE_COLORS, type FleetLiveItem } from "../types";
 
 /** Keep the latest item per meter (by ts when given, else arrival order). */
 export function coalesceItems(pending: Map<string, FleetLiveItem>, items: readonly FleetLiveItem[]): void {

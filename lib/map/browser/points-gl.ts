@@ -5,7 +5,7 @@
 // 716 ms. The same points as one-vertex sprites with a two-line shader cost 17 ms and
 // 50 ms (scripts/bench-map.ts, city view; the sprite figures from a throwaway page
 // with the same sizes). A GPU draws either in well under a millisecond.
-// Positions are uploaded once per selection (lib/map/points.ts) as offsets from the
+// Positions are uploaded once per selection (lib/map/browser/points.ts) as offsets from the
 // selection's own origin in deck's common space, so float32 keeps sub-pixel precision
 // at street zoom; the per-frame transform is computed in float64 on the CPU.
 // Clicks are picked on the CPU (nearest sprite within its radius + PICK_SLOP).
