@@ -217,6 +217,8 @@ function splitLines(buf: Buffer, base: number, final: boolean) {
   return { lines, positions, consumed: start };
 }
 
+/** Birth time (kept across renames; 0 where the file system has none) tells a reused inode from the file that had it. */
+const cacheKey = (st: fs.Stats) => `${st.dev}:${st.ino}:${st.birthtimeMs}:${st.size}:${st.mtimeMs}`;
 const errCode = (err: unknown) => (err as NodeJS.ErrnoException).code;
 const errMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
@@ -515,6 +517,8 @@ export class FileTail {
     }
     if (!(await this.isSameFile(reader, file))) {
       await reader.close();
+      // Renamed meanwhile, or a cached identity that no longer holds: identify every file afresh.
+      this.idCache.clear();
       return null;
     }
     const offset = Math.max(this.readTo.get(p.identity.fileKey) ?? 0, p.offset);
@@ -549,7 +553,8 @@ export class FileTail {
       try {
         let st = await fs.promises.stat(full);
         if (!st.isFile()) continue;
-        let hit = this.idCache.get(`${st.ino}:${st.size}:${st.mtimeMs}`) ?? null;
+        // A reused inode with the same size and mtime (logrotate's gzip keeps the mtime) is another file: see cacheKey.
+        let hit = this.idCache.get(cacheKey(st)) ?? null;
         if (!hit) {
           const reader: Reader = compressed ? await GzReader.open(full) : plainReader(await fs.promises.open(full, "r"));
           try {
@@ -563,7 +568,7 @@ export class FileTail {
           } finally {
             await reader.close();
           }
-          if (hit && name !== base) this.idCache.set(`${st.ino}:${st.size}:${st.mtimeMs}`, hit);
+          if (hit && name !== base) this.idCache.set(cacheKey(st), hit);
         }
         if (hit) out.push({ name: full, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, compressed, identity: hit.identity, prefix: hit.prefix });
       } catch (err) {
@@ -600,7 +605,16 @@ export class FileTail {
       const files = await this.scanChain();
       const found = new Set([...matchFiles(files, this.cp.files ?? []).values()]);
       // Its content still there under another entry (seen once as a copy or .gz of its own) is no gap either.
-      gone = gone.filter((p) => !found.has(p) && !files.some((f) => sameContent(f.identity, p.identity)));
+      const elsewhere = gone.filter((p) => !found.has(p) && files.some((f) => sameContent(f.identity, p.identity)));
+      for (const p of elsewhere) {
+        // The same content is followed (and read) through that entry: this one is finished as a duplicate, so it
+        // neither waits for ever nor keeps the checkpoint from trimming it.
+        p.done = true;
+        this.missingSince.delete(p.identity.fileKey);
+        this.log(`[ingest] ${path.basename(p.name)} (${p.identity.fileKey}) is followed under another entry with the same content`);
+      }
+      if (elsewhere.length > 0) writeCheckpoint(this.opts.checkpointDir, this.cp);
+      gone = gone.filter((p) => !found.has(p) && !elsewhere.includes(p));
     }
     for (const p of gone) {
       this.missingSince.delete(p.identity.fileKey);

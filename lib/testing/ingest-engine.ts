@@ -114,11 +114,18 @@ export async function waitCaughtUp(cpDir: string, file: string, timeoutMs = 30_0
       const unfinished = (cp.files ?? []).some((p) => !p.done && p.identity.fileKey !== id.fileKey);
       const current = st.ino === id.ino && headHashOf(file, id.headLen) === id.headHash;
       if (!unfinished && current && cp.offset === st.size) return;
-      why += `; the file at the path (inode ${st.ino}, ${st.size} bytes) is ${current ? "that file" : "another file"}${unfinished ? "; rotated files unfinished" : ""}`;
+      why += `; the file at the path (inode ${st.ino}, ${st.size} bytes) is ${current ? "that file" : "another file"}${unfinished ? `; rotated files unfinished: ${unfinishedList(cp, id.fileKey)}` : ""}`;
     }
     await sleep(50);
   }
   throw new Error(`tail did not catch up in ${Math.round(timeoutMs / 1000)} s: ${why}`);
+}
+
+function unfinishedList(cp: NonNullable<ReturnType<typeof readCheckpoint>>, current: string): string {
+  return (cp.files ?? [])
+    .filter((p) => !p.done && p.identity.fileKey !== current)
+    .map((p) => `${path.basename(p.name)} (${p.identity.fileKey}, committed ${p.offset} of ${p.size} bytes, ${fs.existsSync(p.name) ? "there" : "gone"})`)
+    .join(", ");
 }
 
 function headHashOf(file: string, len: number): string | null {
