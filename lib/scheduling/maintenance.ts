@@ -295,7 +295,7 @@ export const DEFAULT_PLANS: readonly (PlanSpec & { key: string })[] = [
     rule: { kind: "interval", baseMonths: 24, zoneFactors: { "hot-humid": 2, "hot-dry": 1.5, temperate: 1, cold: 1.2 }, floorMonths: 6 },
     triggers: {},
     lookaheadDays: 30,
-    enabled: true,
+    enabled: false,
   },
   {
     key: "reverification",
@@ -305,7 +305,7 @@ export const DEFAULT_PLANS: readonly (PlanSpec & { key: string })[] = [
     rule: { kind: "interval", baseMonths: 60, zoneFactors: {}, floorMonths: 12 },
     triggers: { driftPct: 0.3, faultRate: { code: "E001", perMonth: 1 } },
     lookaheadDays: 30,
-    enabled: true,
+    enabled: false,
   },
   {
     key: "battery-audit",
@@ -315,7 +315,7 @@ export const DEFAULT_PLANS: readonly (PlanSpec & { key: string })[] = [
     rule: { kind: "interval", baseMonths: 12, zoneFactors: {}, floorMonths: 3 },
     triggers: { batteryV: 3.1 },
     lookaheadDays: 14,
-    enabled: true,
+    enabled: false,
   },
   {
     key: "supercap",
@@ -325,7 +325,7 @@ export const DEFAULT_PLANS: readonly (PlanSpec & { key: string })[] = [
     rule: { kind: "interval", baseMonths: 12, zoneFactors: { "hot-humid": 1.5, "hot-dry": 1.5 }, floorMonths: 6 },
     triggers: {},
     lookaheadDays: 14,
-    enabled: true,
+    enabled: false,
   },
   {
     key: "cert-renewal",
@@ -335,7 +335,7 @@ export const DEFAULT_PLANS: readonly (PlanSpec & { key: string })[] = [
     rule: { kind: "before_cert_expiry", leadDays: 60 },
     triggers: {},
     lookaheadDays: 7,
-    enabled: true,
+    enabled: false,
   },
   {
     key: "firmware-integrity",
@@ -345,6 +345,6 @@ export const DEFAULT_PLANS: readonly (PlanSpec & { key: string })[] = [
     rule: { kind: "interval", baseMonths: 3, zoneFactors: {}, floorMonths: 1 },
     triggers: {},
     lookaheadDays: 7,
-    enabled: true,
+    enabled: false,
   },
 ];
