@@ -207,6 +207,7 @@ interface FleetRow {
   zone: string;
   model: string;
   gw: string;
+  district: string;
   fw: string;
   inst: number;
   cert: number | null;
@@ -216,12 +217,12 @@ interface FleetRow {
 /** Every meter as schedule columns (day numbers), ordered by id; plus the meter record's last verification. */
 export async function loadFleetColumns(db: Db = getDb()): Promise<{ fleet: FleetColumns; verifiedDay: Int32Array }> {
   const [row] = await db.$queryRaw<{ j: string | null }[]>`
-    SELECT json_agg(json_build_array(id, kind, "climateZoneId", model, "gatewayId", "fwMetrology" || '/' || "fwComms",
-      floor(extract(epoch from "installedAt") / 86400)::int, floor(extract(epoch from "certNotAfter") / 86400)::int,
-      floor(extract(epoch from "lastVerifiedAt") / 86400)::int) ORDER BY id)::text AS j
-    FROM "Meter"`;
-  const tuples = parseJsonRows<[string, string, string, string, string, string, number, number | null, number | null]>(row?.j);
-  const rows: FleetRow[] = tuples.map(([id, kind, zone, model, gw, fw, inst, cert, verified]) => ({ id, kind, zone, model, gw, fw, inst, cert, verified }));
+    SELECT json_agg(json_build_array(m.id, m.kind, m."climateZoneId", m.model, m."gatewayId", regexp_replace(g.name, '[[:space:]]+[0-9]+$', ''),
+      m."fwMetrology" || '/' || m."fwComms", floor(extract(epoch from m."installedAt") / 86400)::int,
+      floor(extract(epoch from m."certNotAfter") / 86400)::int, floor(extract(epoch from m."lastVerifiedAt") / 86400)::int) ORDER BY m.id)::text AS j
+    FROM "Meter" m JOIN "Gateway" g ON g.id = m."gatewayId"`;
+  const tuples = parseJsonRows<[string, string, string, string, string, string, string, number, number | null, number | null]>(row?.j);
+  const rows: FleetRow[] = tuples.map(([id, kind, zone, model, gw, district, fw, inst, cert, verified]) => ({ id, kind, zone, model, gw, district, fw, inst, cert, verified }));
   const n = rows.length;
   const fleet: FleetColumns = {
     n,
@@ -230,6 +231,7 @@ export async function loadFleetColumns(db: Db = getDb()): Promise<{ fleet: Fleet
     zone: codeColumn(rows.map((r) => r.zone)),
     model: codeColumn(rows.map((r) => r.model)),
     gateway: codeColumn(rows.map((r) => r.gw)),
+    district: codeColumn(rows.map((r) => r.district)),
     fw: codeColumn(rows.map((r) => r.fw)),
     installedDay: Int32Array.from(rows, (r) => r.inst),
     certDay: Int32Array.from(rows, (r) => (r.cert === null ? NO_DAY : r.cert)),

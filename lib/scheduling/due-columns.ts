@@ -19,6 +19,8 @@ export interface FleetColumns {
   zone: CodedColumn;
   model: CodedColumn;
   gateway: CodedColumn;
+  /** Field crew area: the gateway's service area (its name without the number). */
+  district: CodedColumn;
   /** "metrology/comms". */
   fw: CodedColumn;
   installedDay: Int32Array;

@@ -145,6 +145,7 @@ describe("columnar pass", () => {
             zone: codeColumn(rows.map((r) => r.zone)),
             model: codeColumn(rows.map(() => "m")),
             gateway: codeColumn(rows.map(() => "GW-1")),
+            district: codeColumn(rows.map(() => "Houston")),
             fw: codeColumn(rows.map((r) => r.fw)),
             installedDay: Int32Array.from(rows, (r) => dayOf(r.installed)),
             certDay: Int32Array.from(rows, (r) => (r.cert === null ? NO_DAY : dayOf(r.cert))),

@@ -12,6 +12,7 @@ export interface ScheduleFleet {
 
 const KINDS = ["electric", "electric", "electric", "gas", "water"] as const;
 const ZONES = ["hot-humid", "hot-dry", "temperate", "cold"] as const;
+const DISTRICTS = ["Houston", "San Antonio", "Dallas", "Austin", "El Paso", "Corpus Christi", "Lubbock", "Amarillo"] as const;
 const PREFIX = { electric: "EM", gas: "GM", water: "WM" } as const;
 
 export function createScheduleFleet(n: number, now: number, seed = "schedule-fleet"): ScheduleFleet {
@@ -58,6 +59,7 @@ export function createScheduleFleet(n: number, now: number, seed = "schedule-fle
     zone: codeColumn(zones),
     model: codeColumn(models),
     gateway: codeColumn(gws),
+    district: codeColumn(gws.map((g) => DISTRICTS[Number(g.slice(3)) % DISTRICTS.length]!)),
     fw: codeColumn(fws),
     installedDay,
     certDay,
