@@ -37,7 +37,8 @@ export async function listWorkOrders(actor: CampaignActor, filter: { status?: "o
   assertActorCan(actor, "workorders.view");
   const rows = await getDb().workOrder.findMany({
     where: { status: filter.status, campaignId: filter.campaignId },
-    orderBy: [{ status: "asc" }, { createdAt: "asc" }],
+    // Open work oldest first; finished work newest first (the demo's years of completed orders would hide today's).
+    orderBy: filter.status === "done" || filter.status === "cancelled" ? [{ completedAt: "desc" }, { createdAt: "desc" }] : [{ status: "asc" }, { createdAt: "asc" }],
     take: Math.min(filter.limit ?? 500, 2000),
     include: { campaign: { select: { name: true } } },
   });

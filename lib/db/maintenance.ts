@@ -7,7 +7,7 @@ import { Prisma, type PrismaClient } from "@/lib/db";
 import { getDb } from "@/lib/db";
 import { parseJsonRows, queryJsonRows } from "@/lib/db/json-rows";
 import { codeColumn, NO_DAY, type FleetColumns, type LastDoneColumn } from "@/lib/scheduling/due-columns";
-import { planRuleSchema, planScopeSchema, planTriggersSchema, type Plan } from "@/lib/scheduling/maintenance";
+import { DEFAULT_PLANS, planRuleSchema, planScopeSchema, planTriggersSchema, type Plan } from "@/lib/scheduling/maintenance";
 
 type Db = Pick<PrismaClient, "$queryRaw" | "$executeRaw" | "$transaction">;
 const DAY_MS = 86_400_000;
@@ -41,8 +41,13 @@ export function toPlan(row: PlanRow): Plan & { nextRunAt: Date; lastRunAt: Date 
 }
 export type StoredPlan = ReturnType<typeof toPlan>;
 
+/** The shipped plans in the programme's order, then the utility's own by creation. */
 export async function listPlans(): Promise<StoredPlan[]> {
-  return (await findPlanRows()).map(toPlan);
+  const rank = (p: StoredPlan) => {
+    const i = DEFAULT_PLANS.findIndex((d) => d.key === p.defaultKey);
+    return i < 0 ? DEFAULT_PLANS.length : i;
+  };
+  return (await findPlanRows()).map(toPlan).sort((a, b) => rank(a) - rank(b));
 }
 
 export async function findPlan(id: string): Promise<StoredPlan | null> {
@@ -295,4 +300,8 @@ export async function upsertCrewCapacity(input: { district: string; technicians:
     update: { technicians: input.technicians, hoursPerWeek: input.hoursPerWeek, updatedAt: now },
   });
   return { before, after };
+}
+
+export async function listClimateZoneIds(): Promise<string[]> {
+  return (await getDb().climateZone.findMany({ select: { id: true }, orderBy: { id: "asc" } })).map((z) => z.id);
 }
