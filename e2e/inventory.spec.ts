@@ -37,6 +37,7 @@ const ROUTES: Record<string, Caller[]> = {
   "GET /api/map/meters/[id]": EVERY_ROLE,
   "GET /api/map/states": EVERY_ROLE,
   "GET /api/ready": ANYONE,
+  "GET /schedule/compliance/export": EVERY_ROLE,
   "GET /schedule/due/export": EVERY_ROLE,
 };
 

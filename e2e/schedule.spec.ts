@@ -103,6 +103,18 @@ test("due list: overdue inspections with their reasons, sortable, each meter a l
   await expect(page.getByTestId("calendar-reason").first()).toContainText(/(due|overdue since) (now|\d{4}-\d{2}-\d{2}) — /);
 });
 
+test("compliance report: share within interval by zone, printable, with a CSV", async ({ page }) => {
+  await signInAs(page, "viewer", "/schedule/compliance?by=zone");
+  const report = page.getByTestId("compliance-report");
+  await expect(report).toContainText("Inspection");
+  await expect(report).toContainText("hot-humid");
+  await expect(report.locator("td").filter({ hasText: / %$/ }).first()).toBeVisible();
+  const csv = await page.request.get((await page.getByTestId("compliance-csv").getAttribute("href"))!);
+  expect(csv.status()).toBe(200);
+  expect(await csv.text()).toMatch(/^planName,group,meters,overdue,compliantPct\r\nInspection,/);
+  await saveScreenshot(page, "schedule-compliance");
+});
+
 test("viewer: reads a plan and previews a what-if, but has no save", async ({ page }) => {
   await signInAs(page, "viewer", "/schedule");
   await expect(page.getByTestId("plan-new")).toHaveCount(0);

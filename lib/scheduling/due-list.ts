@@ -64,24 +64,20 @@ export function queryDueList(cols: readonly PlanDueColumn[], f: FleetColumns, q:
     }
     return { total, rows };
   }
-  // By due date: count per day, find the days the page spans, then collect only those.
-  let lo = Number.MAX_SAFE_INTEGER;
-  let top = Number.MIN_SAFE_INTEGER;
-  for (const c of cols) {
-    for (let i = 0; i < f.n; i++) {
-      const d = c.due[i]!;
-      if (d === NO_DAY || d > hi) continue;
-      if (d < lo) lo = d;
-      if (d > top) top = d;
-    }
-  }
-  if (lo > top) return { total: 0, rows: [] };
-  const counts = new Int32Array(top - lo + 1);
+  // By due date: count per day over a fixed 160-year window (one pass), then collect only the page's days.
+  const lo = today - 120 * 366;
+  const counts = new Int32Array(160 * 366);
   let total = 0;
   for (const c of cols) {
+    const due = c.due;
     for (let i = 0; i < f.n; i++) {
-      if (!isIn(c, i)) continue;
-      counts[c.due[i]! - lo]!++;
+      const d = due[i]!;
+      if (d === NO_DAY || d > hi) continue;
+      if (zone !== null && f.zone.codes[i] !== zone) continue;
+      if (kind !== null && f.kind.codes[i] !== kind) continue;
+      if (district !== null && f.district.codes[i] !== district) continue;
+      if (q.triggeredOnly && !c.fired[i]) continue;
+      counts[Math.min(counts.length - 1, Math.max(0, d - lo))]!++;
       total++;
     }
   }
@@ -106,8 +102,10 @@ export function queryDueList(cols: readonly PlanDueColumn[], f: FleetColumns, q:
     }
   }
   if (last < 0) last = counts.length - 1;
-  const dayA = q.desc ? lo + order(last) : lo + first;
-  const dayB = q.desc ? lo + order(first) : lo + last;
+  // The window's end buckets hold everything beyond it: widen them to every day.
+  const dayOfBucket = (b: number, isLow: boolean) => (b === 0 && isLow ? -Number.MAX_SAFE_INTEGER : b === counts.length - 1 && !isLow ? Number.MAX_SAFE_INTEGER : lo + b);
+  const dayA = q.desc ? dayOfBucket(order(last), true) : dayOfBucket(first, true);
+  const dayB = q.desc ? dayOfBucket(order(first), false) : dayOfBucket(last, false);
   const picked: DueListRow[] = [];
   for (let p = 0; p < cols.length; p++) {
     const c = cols[p]!;

@@ -4,6 +4,7 @@ const TABS = [
   { href: "/schedule", label: "Plans" },
   { href: "/schedule/due", label: "Due and overdue" },
   { href: "/schedule/forecast", label: "Forecast and capacity" },
+  { href: "/schedule/compliance", label: "Compliance" },
 ] as const;
 
 export function ScheduleNav({ current }: { current: (typeof TABS)[number]["href"] }) {
