@@ -66,6 +66,7 @@ const ACTIONS: Record<string, Caller[]> = {
   "app/(console)/schedule/actions.ts#previewWhatIfAction": EVERY_ROLE,
   "app/(console)/schedule/actions.ts#runPlanNowAction": ["operator", "admin"],
   "app/(console)/schedule/actions.ts#setCrewCapacityAction": ["operator", "admin"],
+  "app/(console)/schedule/actions.ts#assignRouteAction": ["operator", "admin"],
 };
 
 // ---------------------------------------------------------------- the inventory, from the code

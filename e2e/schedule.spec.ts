@@ -87,6 +87,24 @@ test("operator: shorter hot-humid inspections go over capacity, are levelled, sa
   await expect(page.getByText(/^Inspection (due|overdue since) \d{4}-\d{2}-\d{2} — /).first()).toBeVisible();
 });
 
+test("routes: an operator assigns a district's first route, the technician sees it as today's route with its map", async ({ page, browser }) => {
+  await signInAs(page, "operator", "/schedule/routes");
+  const card = page.getByTestId("route-card").first();
+  await expect(card).toBeVisible({ timeout: 30_000 });
+  await expect(card.getByTestId("route-time")).toContainText(/\d+ min driving \([\d.]+ km\) \+ \d+ min on site · not assigned/);
+  const stops = await card.locator("ol li").count();
+  await card.getByTestId("route-assign").click();
+  await expect(card.getByTestId("route-time")).toContainText("assigned to ");
+  await saveScreenshot(page, "schedule-routes");
+  const tech = await (await browser.newContext()).newPage();
+  await signInAs(tech, "technician", "/work-orders");
+  await expect(tech.getByTestId("my-route")).toContainText("My route today");
+  await expect(tech.getByTestId("my-route-stops").locator("li")).toHaveCount(stops);
+  await expect(tech.getByTestId("route-map")).toBeVisible();
+  await saveScreenshot(tech, "my-route");
+  await tech.context().close();
+});
+
 test("due list: overdue inspections with their reasons, sortable, each meter a link to its calendar", async ({ page }) => {
   await signInAs(page, "viewer", "/schedule/due?status=all");
   await expect(page.getByTestId("due-table")).toBeVisible();

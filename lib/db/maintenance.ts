@@ -305,3 +305,47 @@ export async function upsertCrewCapacity(input: { district: string; technicians:
 export async function listClimateZoneIds(): Promise<string[]> {
   return (await getDb().climateZone.findMany({ select: { id: true }, orderBy: { id: "asc" } })).map((z) => z.id);
 }
+
+// ---------------------------------------------------------------- field routes
+
+export interface FieldOrderSite {
+  id: string;
+  meterId: string;
+  jobType: string;
+  assigneeId: string | null;
+  lat: number;
+  lon: number;
+  district: string;
+  gwLat: number;
+  gwLon: number;
+  gwName: string;
+}
+
+/** Open field work orders with where their meter is; one district, or one technician's. */
+export async function findOpenFieldOrders(filter: { district?: string; assigneeId?: string; jobTypes: string[]; limit?: number }): Promise<FieldOrderSite[]> {
+  return queryJsonRows<FieldOrderSite>(
+    getDb(),
+    Prisma.sql`SELECT * FROM (
+        SELECT w.id, w."meterId", w."jobType", w."assigneeId", m.latitude AS lat, m.longitude AS lon,
+          regexp_replace(g.name, '[[:space:]]+[0-9]+$', '') AS district, g.latitude AS "gwLat", g.longitude AS "gwLon", g.name AS "gwName"
+        FROM "WorkOrder" w JOIN "Meter" m ON m.id = w."meterId" JOIN "Gateway" g ON g.id = m."gatewayId"
+        WHERE w.status = 'open' AND w."jobType" = ANY(${filter.jobTypes}::text[])
+          AND (${filter.assigneeId ?? null}::text IS NULL OR w."assigneeId" = ${filter.assigneeId ?? null}::text)
+      ) AS o WHERE (${filter.district ?? null}::text IS NULL OR o.district = ${filter.district ?? null}::text)
+      ORDER BY o.id LIMIT ${filter.limit ?? 2000}`,
+  );
+}
+
+export async function listTechnicians() {
+  return getDb().user.findMany({ where: { role: "technician", disabled: false }, select: { id: true, email: true, name: true }, orderBy: { email: "asc" } });
+}
+
+/** Assigns open orders to a technician; returns each order's assignee before. */
+export async function assignWorkOrders(ids: string[], assigneeId: string | null): Promise<{ id: string; before: string | null }[]> {
+  const db = getDb();
+  return db.$transaction(async (tx) => {
+    const before = await tx.workOrder.findMany({ where: { id: { in: ids }, status: "open" }, select: { id: true, assigneeId: true } });
+    await tx.workOrder.updateMany({ where: { id: { in: before.map((b) => b.id) } }, data: { assigneeId } });
+    return before.map((b) => ({ id: b.id, before: b.assigneeId }));
+  });
+}

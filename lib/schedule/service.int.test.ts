@@ -6,7 +6,19 @@ import { isAppError } from "@/lib/errors";
 import { seedMaintenanceHistory } from "@/lib/demo/maintenance-history";
 import { generateFleet } from "@/lib/simulator/fleet";
 import { createTestUsers, openTestEnv, testDbKind, writeFleet, type TestEnv } from "@/lib/testing/env";
-import { dueListSearchSchema, findDueItems, getForecast, getMeterCalendar, getPlans, previewWhatIf, savePlan, setCrewCapacity } from "./service";
+import {
+  assignRoute,
+  dueListSearchSchema,
+  findDueItems,
+  getDistrictRoutes,
+  getMyRoute,
+  getForecast,
+  getMeterCalendar,
+  getPlans,
+  previewWhatIf,
+  savePlan,
+  setCrewCapacity,
+} from "./service";
 import { dropScheduleSnapshot } from "./snapshot";
 
 const NOW = Date.UTC(2026, 11, 8, 10, 0, 0);
@@ -88,5 +100,25 @@ describe(`schedule service on ${testDbKind()}`, () => {
     expect((await getPlans(users.viewer)).find((p) => p.id === insp.id)!.enabled).toBe(false);
     const [cap] = await listAuditEvents({ action: "schedule.capacity.update" });
     expect(cap!.details).toMatchObject({ after: { technicians: 1, hoursPerWeek: 4 } });
+  });
+
+  it("groups a district's open field orders into routes, assigns one to a technician, who sees it as their route", async () => {
+    const meters = await env.db.meter.findMany({ take: 400, orderBy: { id: "asc" }, include: { gateway: true } });
+    const district = meters[0]!.gateway.name.replace(/\s+\d+$/, "");
+    const inDistrict = meters.filter((m) => m.gateway.name.replace(/\s+\d+$/, "") === district).slice(0, 14);
+    await env.db.workOrder.createMany({ data: inDistrict.map((m) => ({ meterId: m.id, jobType: "inspect", reason: "route test" })) });
+    const { routes } = await getDistrictRoutes(users.operator, district);
+    const routed = routes.flatMap((r) => r.orders.map((o) => o.meterId));
+    expect(routed.sort()).toEqual(inDistrict.map((m) => m.id).sort());
+    for (const r of routes) if (r.stops.length > 1) expect(r.driveMinutes + r.workMinutes).toBeLessThanOrEqual(8 * 60);
+    const first = routes[0]!;
+    await expect(assignRoute({ workOrderIds: first.orders.map((o) => o.id), technicianId: users.technician.id }, users.viewer)).rejects.toSatisfy(
+      (e: unknown) => isAppError(e) && e.code === "forbidden",
+    );
+    expect(await assignRoute({ workOrderIds: first.orders.map((o) => o.id), technicianId: users.technician.id }, users.operator)).toEqual({ assigned: first.orders.length });
+    const mine = (await getMyRoute(users.technician))!;
+    expect(mine.orders.map((o) => o.id).sort()).toEqual(first.orders.map((o) => o.id).sort());
+    const [ev] = await listAuditEvents({ action: "schedule.route.assign" });
+    expect(ev).toMatchObject({ outcome: "ok", target: users.technician.id });
   });
 });

@@ -15,6 +15,10 @@ import {
   listPlans,
   updatePlanRow,
   upsertCrewCapacity,
+  assignWorkOrders,
+  findOpenFieldOrders,
+  listTechnicians,
+  type FieldOrderSite,
   type PlanWrite,
   type StoredPlan,
 } from "@/lib/db/maintenance";
@@ -25,6 +29,7 @@ import { DUE_SORTS, DUE_STATUSES, queryDueList } from "@/lib/scheduling/due-list
 import { computeCompliance, forecastWork, proposeLevelling, type ComplianceGroup } from "@/lib/scheduling/forecast";
 import { JOB_TYPES } from "@/lib/scheduling/job-types";
 import { dayOf, dayToIso, planSpecSchema, type Plan, type PlanSpec } from "@/lib/scheduling/maintenance";
+import { DEFAULT_ROUTE_OPTIONS, planRoutes, type RouteStop } from "@/lib/scheduling/routes";
 import { runPlan } from "./runner";
 import { dropScheduleSnapshot, getScheduleSnapshot, watchedFaultCodes, type ScheduleSnapshot } from "./snapshot";
 
@@ -337,10 +342,68 @@ export async function setCrewCapacity(input: z.input<typeof crewCapacitySchema>,
   });
 }
 
+export async function getDistricts(actor: ScheduleActor): Promise<string[]> {
+  assertCan(actor, "schedule.view");
+  return [...(await getView(Date.now())).snap.fleet.district.values].sort();
+}
+
 export async function getCompliance(actor: ScheduleActor, group: ComplianceGroup, now = Date.now()) {
   assertCan(actor, "schedule.view");
   const view = await getView(now);
   const rows = computeCompliance(view.plans, view.cols, view.snap.fleet, dayOf(now), group);
   const names = new Map(view.plans.map((p) => [p.id, p.name]));
   return { asOf: dayToIso(dayOf(now)), rows: rows.map((r) => ({ ...r, planName: names.get(r.planId) ?? r.planId })) };
+}
+
+// ---------------------------------------------------------------- field routes
+
+function fieldJobTypes(): string[] {
+  return Object.keys(fieldMinutes());
+}
+
+function toStops(orders: FieldOrderSite[]): RouteStop[] {
+  const minutes = fieldMinutes();
+  return orders.map((o) => ({ id: o.id, lat: o.lat, lon: o.lon, workMinutes: minutes[o.jobType] ?? 45 }));
+}
+
+/** The district's depot: its first gateway (the one at the town centre), else the orders' centre. */
+function depotOf(orders: FieldOrderSite[]): { lat: number; lon: number } {
+  const first = [...orders].sort((a, b) => a.gwName.localeCompare(b.gwName, "en", { numeric: true }))[0];
+  return first ? { lat: first.gwLat, lon: first.gwLon } : { lat: 0, lon: 0 };
+}
+
+/** A district's open field orders grouped into day routes (nearest neighbour), with who each is assigned to. */
+export async function getDistrictRoutes(actor: ScheduleActor, district: string) {
+  assertCan(actor, "workorders.view");
+  const orders = await findOpenFieldOrders({ district, jobTypes: fieldJobTypes(), limit: 500 });
+  const byId = new Map(orders.map((o) => [o.id, o]));
+  const routes = planRoutes(toStops(orders), { depot: depotOf(orders), ...DEFAULT_ROUTE_OPTIONS });
+  const technicians = await listTechnicians();
+  return {
+    routes: routes.map((r) => ({ ...r, orders: r.stops.map((s) => byId.get(s.id)!) })),
+    technicians,
+    depot: depotOf(orders),
+  };
+}
+
+export const assignRouteSchema = z.object({ workOrderIds: z.array(z.string().min(8).max(40)).min(1).max(500), technicianId: z.string().min(8).max(40).nullable() });
+
+export async function assignRoute(input: z.input<typeof assignRouteSchema>, actor: ScheduleActor) {
+  const data = assignRouteSchema.parse(input);
+  return audited(actor, "schedule.route.assign", data.technicianId ?? "unassigned", async () => {
+    if (data.technicianId && !(await listTechnicians()).some((t) => t.id === data.technicianId)) throw new AppError("invalid", "Not an active technician.");
+    const changed = await assignWorkOrders(data.workOrderIds, data.technicianId);
+    return { result: { assigned: changed.length }, details: { workOrders: changed.map((c) => ({ id: c.id, before: c.before, after: data.technicianId })) } };
+  });
+}
+
+/** The signed-in technician's open orders in driving order from their district's depot. */
+export async function getMyRoute(actor: ScheduleActor) {
+  assertCan(actor, "workorders.view");
+  const orders = await findOpenFieldOrders({ assigneeId: actor.id, jobTypes: fieldJobTypes(), limit: 200 });
+  if (!orders.length) return null;
+  const byId = new Map(orders.map((o) => [o.id, o]));
+  const depot = depotOf(orders);
+  const [route] = planRoutes(toStops(orders), { depot, ...DEFAULT_ROUTE_OPTIONS, dayMinutes: Number.MAX_SAFE_INTEGER });
+  return { ...route!, orders: route!.stops.map((s) => byId.get(s.id)!), depot };
 }

@@ -4,7 +4,7 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { authedAction } from "@/lib/auth/authed-action";
-import { crewCapacitySchema, previewWhatIf, runPlanNow, savePlan, savePlanSchema, setCrewCapacity, whatIfSchema } from "@/lib/schedule/service";
+import { assignRoute, assignRouteSchema, crewCapacitySchema, previewWhatIf, runPlanNow, savePlan, savePlanSchema, setCrewCapacity, whatIfSchema } from "@/lib/schedule/service";
 
 export const savePlanAction = authedAction("schedule.manage", savePlanSchema, async (data, user) => {
   const plan = await savePlan(data, user);
@@ -37,4 +37,11 @@ export const setCrewCapacityAction = authedAction("schedule.manage", crewCapacit
   await setCrewCapacity(data, user);
   revalidatePath("/schedule/forecast");
   return { district: data.district };
+});
+
+export const assignRouteAction = authedAction("schedule.manage", assignRouteSchema, async (data, user) => {
+  const r = await assignRoute(data, user);
+  revalidatePath("/schedule/routes");
+  revalidatePath("/work-orders");
+  return r;
 });
