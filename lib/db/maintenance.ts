@@ -319,6 +319,7 @@ export interface FieldOrderSite {
   gwLat: number;
   gwLon: number;
   gwName: string;
+  gatewayId: string;
 }
 
 /** Open field work orders with where their meter is; one district, or one technician's. */
@@ -327,7 +328,7 @@ export async function findOpenFieldOrders(filter: { district?: string; assigneeI
     getDb(),
     Prisma.sql`SELECT * FROM (
         SELECT w.id, w."meterId", w."jobType", w."assigneeId", m.latitude AS lat, m.longitude AS lon,
-          regexp_replace(g.name, '[[:space:]]+[0-9]+$', '') AS district, g.latitude AS "gwLat", g.longitude AS "gwLon", g.name AS "gwName"
+          regexp_replace(g.name, '[[:space:]]+[0-9]+$', '') AS district, g.latitude AS "gwLat", g.longitude AS "gwLon", g.name AS "gwName", g.id AS "gatewayId"
         FROM "WorkOrder" w JOIN "Meter" m ON m.id = w."meterId" JOIN "Gateway" g ON g.id = m."gatewayId"
         WHERE w.status = 'open' AND w."jobType" = ANY(${filter.jobTypes}::text[])
           AND (${filter.assigneeId ?? null}::text IS NULL OR w."assigneeId" = ${filter.assigneeId ?? null}::text)

@@ -20,7 +20,7 @@ export async function MyRoute({ user }: { user: SessionUser }) {
           <ol data-testid="my-route-stops">
             {route.orders.map((o) => (
               <li key={o.id}>
-                <Link href={`/meters/${o.meterId}`}>{o.meterId}</Link> · {o.jobType} · {o.gwName}
+                <Link href={`/meters/${o.meterId}`}>{o.meterId}</Link> · {o.jobType} · <Link href={`/meters?gw=${o.gatewayId}`}>{o.gatewayId}</Link> ({o.gwName})
               </li>
             ))}
           </ol>

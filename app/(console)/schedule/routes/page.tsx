@@ -60,7 +60,7 @@ export default async function Page({ searchParams }: { searchParams: Promise<Rec
                 <ol>
                   {r.orders.map((o) => (
                     <li key={o.id}>
-                      <Link href={`/meters/${o.meterId}`}>{o.meterId}</Link> · {o.jobType} · {o.gwName}
+                      <Link href={`/meters/${o.meterId}`}>{o.meterId}</Link> · {o.jobType} · <Link href={`/meters?gw=${o.gatewayId}`}>{o.gatewayId}</Link> ({o.gwName})
                     </li>
                   ))}
                 </ol>
