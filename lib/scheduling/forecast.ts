@@ -49,26 +49,47 @@ export function forecastWork(plans: readonly Plan[], cols: readonly PlanDueColum
   const hours = new Float64Array(districts.length * W);
   let jobs = 0;
   let overdueNow = 0;
+  // Pass 1: meters per (zone, district, day) for each plan, overdue work on today; days past the
+  // horizon dropped. Pass 2 expands each cell's recurrences once: all its meters share the dates.
+  const Z = zones.length;
+  const D = districts.length;
+  const H = end - o.today;
+  const hist = new Int32Array(Z * D * H);
   plans.forEach((plan, p) => {
     const c = cols[p]!;
     const jt = jobTypes.indexOf(plan.jobType);
     const hoursPerJob = (o.fieldMinutes[plan.jobType] ?? 0) / 60;
     const rule = plan.rule;
     const months = rule.kind === "interval" ? Int32Array.from(zones, (z) => getIntervalMonths(rule, z)) : null;
+    hist.fill(0);
+    const due = c.due;
+    const zc = f.zone.codes;
+    const dc = f.district.codes;
     for (let i = 0; i < f.n; i++) {
-      let d = c.due[i]!;
+      const d = due[i]!;
       if (d === NO_DAY) continue;
-      const z = f.zone.codes[i]!;
-      const base = (jt * zones.length + z) * W;
-      const dist = f.district.codes[i]! * W;
       if (d < o.today) overdueNow++;
-      while (d < end) {
-        const w = d <= o.today ? 0 : Math.floor((d - o.today) / 7);
-        counts[base + w]!++;
-        if (hoursPerJob) hours[dist + w]! += hoursPerJob;
-        jobs++;
-        if (!months) break;
-        d = addMonthsToDay(Math.max(d, o.today), months[z]!);
+      const day = d < o.today ? 0 : d - o.today;
+      if (day >= H) continue;
+      hist[(zc[i]! * D + dc[i]!) * H + day]!++;
+    }
+    for (let z = 0; z < Z; z++) {
+      const base = (jt * Z + z) * W;
+      for (let k = 0; k < D; k++) {
+        const row = (z * D + k) * H;
+        for (let day = 0; day < H; day++) {
+          const m = hist[row + day]!;
+          if (!m) continue;
+          let d = o.today + day;
+          while (d < end) {
+            const w = Math.floor((d - o.today) / 7);
+            counts[base + w]! += m;
+            if (hoursPerJob) hours[k * W + w]! += m * hoursPerJob;
+            jobs += m;
+            if (!months) break;
+            d = addMonthsToDay(d, months[z]!);
+          }
+        }
       }
     }
   });
