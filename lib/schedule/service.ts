@@ -311,15 +311,22 @@ export async function previewWhatIf(input: z.input<typeof whatIfSchema>, actor: 
   );
   const before = summarise(base.plans, base.cols, view, capacity);
   const next = summarise(after.plans, after.cols, view, capacity);
-  const pick = (s: typeof before) => ({
+  // Compliance under the plan as stored, switched on or not: the what-if compares definitions.
+  const stored = idx >= 0 ? computeCompliance([view.plans[idx]!], [view.cols[idx]!], view.snap.fleet, dayOf(now), "plan")[0] : undefined;
+  const pick = (s: typeof before, compliancePct: number | null) => ({
     jobs: s.forecast.totals.jobs,
     fieldHours: s.forecast.totals.fieldHours,
     weeksOver: s.forecast.totals.weeksOver,
     overdueNow: s.forecast.totals.overdueNow,
-    compliancePct: s.compliance.find((c) => c.planId === changed.id)?.compliantPct ?? null,
+    compliancePct,
     unresolvedHours: Object.values(s.levelling.unresolved).reduce((a, b) => a + b, 0),
   });
-  return { before: pick(before), after: pick(next), forecast: next.forecast, levelling: next.levelling };
+  return {
+    before: pick(before, stored?.compliantPct ?? null),
+    after: pick(next, next.compliance.find((c) => c.planId === changed.id)?.compliantPct ?? null),
+    forecast: next.forecast,
+    levelling: next.levelling,
+  };
 }
 
 export const crewCapacitySchema = z.object({

@@ -24,7 +24,7 @@ export function LoadChart({
       <figcaption style={{ fontSize: 12 }}>
         <strong>{district}</strong> · {capacity === null ? "capacity not set" : `capacity ${capacity} h/week`} ·{" "}
         <span className={over.length ? "error-text" : "ok-text"} data-testid="load-over">
-          {over.length ? `${over.length} weeks over capacity (first ${weekStarts[over[0]!]})` : "within capacity"}
+          {over.length ? `${over.length} ${over.length === 1 ? "week" : "weeks"} over capacity (first ${weekStarts[over[0]!]})` : "within capacity"}
         </span>
       </figcaption>
       <svg width={W} height={H} role="img" aria-label={`${district}: field hours per week for ${hours.length} weeks`}>

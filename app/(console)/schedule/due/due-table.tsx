@@ -62,7 +62,9 @@ export function DueTable({ rows, sort, dir, sortHrefs }: { rows: DueRow[]; sort:
           {table.getRowModel().rows.map((r) => (
             <tr key={r.id} data-testid="due-row">
               {r.getVisibleCells().map((c) => (
-                <td key={c.id}>{flexRender(c.column.columnDef.cell, c.getContext())}</td>
+                <td key={c.id} style={c.column.id === "reason" ? undefined : { whiteSpace: "nowrap" }}>
+                  {flexRender(c.column.columnDef.cell, c.getContext())}
+                </td>
               ))}
             </tr>
           ))}
