@@ -23,7 +23,9 @@ export async function MaintenanceCalendar({ meterId, user }: { meterId: string; 
           <tbody>
             {upcoming.map((u) => (
               <tr key={u.planId} data-testid="calendar-row">
-                <td className={u.isOverdue ? "error-text" : undefined}>{u.dueDate}</td>
+                <td className={u.isOverdue ? "error-text" : undefined} style={{ whiteSpace: "nowrap" }}>
+                  {u.dueDate}
+                </td>
                 <td>
                   <Link href={`/schedule/plans/${u.planId}`}>{u.planName}</Link>
                   {!u.isEnabled && <span className="muted"> (plan off)</span>}
