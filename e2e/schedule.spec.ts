@@ -88,7 +88,8 @@ test("operator: shorter hot-humid inspections go over capacity, are levelled, sa
 });
 
 test("routes: an operator assigns a district's first route, the technician sees it as today's route with its map", async ({ page, browser }) => {
-  await signInAs(page, "operator", "/schedule/routes");
+  await signInAs(page, "operator", "/schedule/routes?district=Houston");
+  await expect(page.getByTestId("routes-summary")).toContainText("Today in Houston: 1 route for 1 technician");
   const card = page.getByTestId("route-card").first();
   await expect(card).toBeVisible({ timeout: 30_000 });
   await expect(card.getByTestId("route-time")).toContainText(/\d+ min driving \([\d.]+ km\) \+ \d+ min on site · not assigned/);

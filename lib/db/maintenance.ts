@@ -322,18 +322,18 @@ export interface FieldOrderSite {
   gatewayId: string;
 }
 
-/** Open field work orders with where their meter is; one district, or one technician's. */
+/** Open field work orders, oldest first, with where their meter is; one district, or one technician's. */
 export async function findOpenFieldOrders(filter: { district?: string; assigneeId?: string; jobTypes: string[]; limit?: number }): Promise<FieldOrderSite[]> {
   return queryJsonRows<FieldOrderSite>(
     getDb(),
     Prisma.sql`SELECT * FROM (
-        SELECT w.id, w."meterId", w."jobType", w."assigneeId", m.latitude AS lat, m.longitude AS lon,
+        SELECT w.id, w."meterId", w."jobType", w."assigneeId", w."createdAt", m.latitude AS lat, m.longitude AS lon,
           regexp_replace(g.name, '[[:space:]]+[0-9]+$', '') AS district, g.latitude AS "gwLat", g.longitude AS "gwLon", g.name AS "gwName", g.id AS "gatewayId"
         FROM "WorkOrder" w JOIN "Meter" m ON m.id = w."meterId" JOIN "Gateway" g ON g.id = m."gatewayId"
         WHERE w.status = 'open' AND w."jobType" = ANY(${filter.jobTypes}::text[])
           AND (${filter.assigneeId ?? null}::text IS NULL OR w."assigneeId" = ${filter.assigneeId ?? null}::text)
       ) AS o WHERE (${filter.district ?? null}::text IS NULL OR o.district = ${filter.district ?? null}::text)
-      ORDER BY o.id LIMIT ${filter.limit ?? 2000}`,
+      ORDER BY o."createdAt", o.id LIMIT ${filter.limit ?? 2000}`,
   );
 }
 
@@ -349,4 +349,11 @@ export async function assignWorkOrders(ids: string[], assigneeId: string | null)
     await tx.workOrder.updateMany({ where: { id: { in: before.map((b) => b.id) } }, data: { assigneeId } });
     return before.map((b) => ({ id: b.id, before: b.assigneeId }));
   });
+}
+
+export async function countOpenFieldOrders(district: string, jobTypes: string[]): Promise<number> {
+  const [row] = await getDb().$queryRaw<{ n: number }[]>`
+    SELECT count(*)::int AS n FROM "WorkOrder" w JOIN "Meter" m ON m.id = w."meterId" JOIN "Gateway" g ON g.id = m."gatewayId"
+    WHERE w.status = 'open' AND w."jobType" = ANY(${jobTypes}::text[]) AND regexp_replace(g.name, '[[:space:]]+[0-9]+$', '') = ${district}`;
+  return Number(row?.n ?? 0);
 }

@@ -18,6 +18,7 @@ import {
   assignWorkOrders,
   findOpenFieldOrders,
   listTechnicians,
+  countOpenFieldOrders,
   type FieldOrderSite,
   type PlanWrite,
   type StoredPlan,
@@ -379,16 +380,29 @@ function depotOf(orders: FieldOrderSite[]): { lat: number; lon: number } {
   return first ? { lat: first.gwLat, lon: first.gwLon } : { lat: 0, lon: 0 };
 }
 
-/** A district's open field orders grouped into day routes (nearest neighbour), with who each is assigned to. */
+/** Stops a technician's day can hold at most (the routes close at the working day before that). */
+const STOPS_PER_TECHNICIAN = 16;
+
+/**
+ * Today's routes of a district: its oldest open field orders, as many as its technicians can
+ * visit, grouped by nearest neighbour; one route per technician at most, the rest wait.
+ */
 export async function getDistrictRoutes(actor: ScheduleActor, district: string) {
   assertCan(actor, "workorders.view");
-  const orders = await findOpenFieldOrders({ district, jobTypes: fieldJobTypes(), limit: 500 });
+  const crew = (await listCrewCapacity()).find((c) => c.district === district);
+  const technicians = Math.max(1, crew?.technicians ?? 1);
+  const [orders, open] = await Promise.all([
+    findOpenFieldOrders({ district, jobTypes: fieldJobTypes(), limit: technicians * STOPS_PER_TECHNICIAN }),
+    countOpenFieldOrders(district, fieldJobTypes()),
+  ]);
   const byId = new Map(orders.map((o) => [o.id, o]));
-  const routes = planRoutes(toStops(orders), { depot: depotOf(orders), ...DEFAULT_ROUTE_OPTIONS });
-  const technicians = await listTechnicians();
+  const routes = planRoutes(toStops(orders), { depot: depotOf(orders), ...DEFAULT_ROUTE_OPTIONS }).slice(0, technicians);
+  const routed = routes.reduce((n, r) => n + r.stops.length, 0);
   return {
     routes: routes.map((r) => ({ ...r, orders: r.stops.map((s) => byId.get(s.id)!) })),
-    technicians,
+    technicians: await listTechnicians(),
+    crew: technicians,
+    waiting: open - routed,
     depot: depotOf(orders),
   };
 }

@@ -40,35 +40,41 @@ export default async function Page({ searchParams }: { searchParams: Promise<Rec
           Field orders (inspections, calibrations) appear once a plan or campaign makes them.
         </EmptyState>
       ) : (
-        <div className="grid-cards">
-          {data.routes.map((r, i) => {
-            const assignees = [...new Set(r.orders.map((o) => o.assigneeId))];
-            return (
-              <section key={i} className="card" data-testid="route-card">
-                <h2 style={{ marginTop: 0 }}>
-                  Route {i + 1}: {r.stops.length} stops
-                </h2>
-                <p className="muted" data-testid="route-time">
-                  {Math.round(r.driveMinutes)} min driving ({r.km} km) + {r.workMinutes} min on site ·{" "}
-                  {assignees.length === 1 && assignees[0]
-                    ? `assigned to ${emailOf.get(assignees[0]) ?? "a technician"}`
-                    : assignees.some(Boolean)
-                      ? "partly assigned"
-                      : "not assigned"}
-                </p>
-                <RouteMap depot={data.depot} stops={r.orders.map((o) => ({ id: o.id, meterId: o.meterId, lat: o.lat, lon: o.lon }))} />
-                <ol>
-                  {r.orders.map((o) => (
-                    <li key={o.id}>
-                      <Link href={`/meters/${o.meterId}`}>{o.meterId}</Link> · {o.jobType} · <Link href={`/meters?gw=${o.gatewayId}`}>{o.gatewayId}</Link> ({o.gwName})
-                    </li>
-                  ))}
-                </ol>
-                {canAssign && <AssignRoute workOrderIds={r.orders.map((o) => o.id)} technicians={data.technicians} />}
-              </section>
-            );
-          })}
-        </div>
+        <>
+          <p data-testid="routes-summary">
+            Today in {district}: {data.routes.length} {data.routes.length === 1 ? "route" : "routes"} for {data.crew} {data.crew === 1 ? "technician" : "technicians"} (crew set on{" "}
+            <Link href="/schedule/forecast">Forecast and capacity</Link>); {data.waiting.toLocaleString("en-US")} more open field orders wait for later days.
+          </p>
+          <div className="grid-cards">
+            {data.routes.map((r, i) => {
+              const assignees = [...new Set(r.orders.map((o) => o.assigneeId))];
+              return (
+                <section key={i} className="card" data-testid="route-card">
+                  <h2 style={{ marginTop: 0 }}>
+                    Route {i + 1}: {r.stops.length} stops
+                  </h2>
+                  <p className="muted" data-testid="route-time">
+                    {Math.round(r.driveMinutes)} min driving ({r.km} km) + {r.workMinutes} min on site ·{" "}
+                    {assignees.length === 1 && assignees[0]
+                      ? `assigned to ${emailOf.get(assignees[0]) ?? "a technician"}`
+                      : assignees.some(Boolean)
+                        ? "partly assigned"
+                        : "not assigned"}
+                  </p>
+                  <RouteMap depot={data.depot} stops={r.orders.map((o) => ({ id: o.id, meterId: o.meterId, lat: o.lat, lon: o.lon }))} />
+                  <ol>
+                    {r.orders.map((o) => (
+                      <li key={o.id}>
+                        <Link href={`/meters/${o.meterId}`}>{o.meterId}</Link> · {o.jobType} · <Link href={`/meters?gw=${o.gatewayId}`}>{o.gatewayId}</Link> ({o.gwName})
+                      </li>
+                    ))}
+                  </ol>
+                  {canAssign && <AssignRoute workOrderIds={r.orders.map((o) => o.id)} technicians={data.technicians} />}
+                </section>
+              );
+            })}
+          </div>
+        </>
       )}
     </>
   );
