@@ -37,6 +37,8 @@ const ROUTES: Record<string, Caller[]> = {
   "GET /api/map/meters/[id]": EVERY_ROLE,
   "GET /api/map/states": EVERY_ROLE,
   "GET /api/ready": ANYONE,
+  "GET /schedule/compliance/export": EVERY_ROLE,
+  "GET /schedule/due/export": EVERY_ROLE,
 };
 
 /** Who may call each server action: "file#exportedName". */
@@ -60,6 +62,11 @@ const ACTIONS: Record<string, Caller[]> = {
   "app/(console)/campaigns/actions.ts#skipWaveAction": ["operator", "admin"],
   "app/(console)/campaigns/actions.ts#abortCampaignAction": ["operator", "admin"],
   "app/(console)/campaigns/actions.ts#retryFailedAction": ["operator", "admin"],
+  "app/(console)/schedule/actions.ts#savePlanAction": ["operator", "admin"],
+  "app/(console)/schedule/actions.ts#previewWhatIfAction": EVERY_ROLE,
+  "app/(console)/schedule/actions.ts#runPlanNowAction": ["operator", "admin"],
+  "app/(console)/schedule/actions.ts#setCrewCapacityAction": ["operator", "admin"],
+  "app/(console)/schedule/actions.ts#assignRouteAction": ["operator", "admin"],
 };
 
 // ---------------------------------------------------------------- the inventory, from the code

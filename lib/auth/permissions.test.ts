@@ -36,7 +36,9 @@ describe("permission table", () => {
   });
 
   it("navigation follows the table", () => {
-    expect(navFor("viewer").map((n) => n.label)).toEqual(["Map", "Faults", "Logs", "Campaigns", "Meters"]);
+    expect(navFor("viewer").map((n) => n.label)).toEqual(["Map", "Faults", "Logs", "Campaigns", "Schedule", "Meters"]);
+    expect(can("viewer", "schedule.manage")).toBe(false);
+    expect(can("operator", "schedule.manage")).toBe(true);
     expect(navFor("technician").map((n) => n.label)).toContain("Work orders");
     expect(navFor("operator").map((n) => n.label)).toContain("Ingest");
     expect(navFor("operator").map((n) => n.label)).not.toContain("Admin");

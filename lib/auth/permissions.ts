@@ -22,6 +22,10 @@ export const PERMISSIONS = {
   "campaigns.manage": ["operator", "admin"],
   "campaigns.approve": ["operator", "admin"],
   "workorders.view": ["technician", "operator", "admin"],
+  /** The Schedule area: plans, due list, forecast, compliance (read). */
+  "schedule.view": ["viewer", "technician", "operator", "admin"],
+  /** Create and change maintenance plans, crew capacity; run a plan now. */
+  "schedule.manage": ["operator", "admin"],
   "workorders.complete": ["technician", "admin"],
   "meters.edit_constants": ["technician", "admin"],
   /** Import or generate the fleet inventory (firmware, gateways, positions, session caps). */
@@ -52,6 +56,7 @@ export const NAV_ITEMS = [
   { href: "/logs", label: "Logs", permission: "logs.view" },
   { href: "/campaigns", label: "Campaigns", permission: "campaigns.view" },
   { href: "/work-orders", label: "Work orders", permission: "workorders.view" },
+  { href: "/schedule", label: "Schedule", permission: "schedule.view" },
   { href: "/meters", label: "Meters", permission: "fleet.view" },
   { href: "/ingest", label: "Ingest", permission: "ingest.view" },
   { href: "/admin", label: "Admin", permission: "users.manage" },

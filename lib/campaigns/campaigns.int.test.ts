@@ -26,7 +26,7 @@ import {
   type CampaignActor,
 } from "./service";
 import { auditLine, createTestUsers, openTestEnv, testDbKind, writeFleet, type TestEnv } from "@/lib/testing/env";
-import { completeWorkOrder, listWorkOrders, runPreventivePlans } from "./work-orders";
+import { completeWorkOrder, listWorkOrders } from "./work-orders";
 
 const NOW = Date.UTC(2026, 10, 20, 12, 0, 0);
 let env: TestEnv;
@@ -627,25 +627,6 @@ describe(`campaigns on ${testDbKind()}`, () => {
     const failedLines = await getCampaignStepLines({ campaignId: c.id, limit: 100, failuresOnly: true, findingCodes: ["LOW_SNR"] });
     expect(failedLines.map((l) => l.code)).not.toContain("LOW_SNR");
     expect(failedLines.length).toBe(sum("failed"));
-  });
-
-  it("preventive plans: two servers running one due period create each meter's work order once", async () => {
-    const name = `int inspect ${key()}`;
-    const plan = await env.db.preventivePlan.create({
-      data: { name, jobType: "inspect", interval: { everyDays: 7, lookaheadDays: 365 }, nextRunAt: now(), createdById: users.operator.id },
-    });
-    const count = () => env.db.workOrder.count({ where: { jobType: "inspect", reason: { startsWith: `${name}:` } } });
-    const [a, b] = await Promise.all([runPreventivePlans(now()), runPreventivePlans(now())]);
-    const created = await count();
-    expect(created).toBeGreaterThan(0);
-    expect(a.workOrders + b.workOrders).toBe(created);
-    expect(Math.min(a.workOrders, b.workOrders)).toBe(0);
-    // The next period starts a week later: running again now does nothing.
-    expect((await runPreventivePlans(now())).workOrders).toBe(0);
-    expect(await count()).toBe(created);
-    const after = await env.db.preventivePlan.findUniqueOrThrow({ where: { id: plan.id } });
-    expect(after.nextRunAt.getTime()).toBe(t + 7 * 86_400_000);
-    await env.db.preventivePlan.update({ where: { id: plan.id }, data: { enabled: false } });
   });
 
   it("role x action matrix: every campaign action refused exactly for roles without its permission", async () => {

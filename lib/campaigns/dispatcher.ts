@@ -185,14 +185,14 @@ export function startDispatcher(options: Partial<DispatcherOptions> & { idleMs?:
     setLiveProgress(true);
     const dispatcher = createDispatcher({ hes: options.hes ?? getHes(), publish: true, ...options });
     const idleMs = options.idleMs ?? 1000;
-    const { runPreventivePlans } = await import("./work-orders");
+    const { runMaintenancePlans } = await import("@/lib/schedule/runner");
     let preventiveAt = 0;
     while (!isStopping) {
       let delay = idleMs;
-      // Preventive plans: hourly is enough (a plan's period is days); each period is claimed once.
+      // Maintenance plans: hourly is enough (a plan's period is days); each period is leased to one runner.
       if (Date.now() - preventiveAt >= PREVENTIVE_EVERY_MS) {
         preventiveAt = Date.now();
-        await runPreventivePlans().catch((err: unknown) => console.error("[dispatcher] preventive plans failed", err));
+        await runMaintenancePlans().catch((err: unknown) => console.error("[dispatcher] maintenance plans failed", err));
       }
       try {
         const r = await dispatcher.tick();

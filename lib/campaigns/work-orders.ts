@@ -1,5 +1,5 @@
-// Field work: campaign waves of field steps (inspect, calibrate) and preventive
-// plans create work orders; technicians complete them with readings. A
+// Field work: campaign waves of field steps (inspect, calibrate) and maintenance
+// plans (lib/schedule/runner.ts) create work orders; technicians complete them with readings. A
 // calibration may also record new metrology constants (MeterConstantChange
 // history + ActivityEvent), which needs meters.edit_constants.
 import { z } from "zod";
@@ -11,7 +11,6 @@ import { refreshMeterStates } from "@/lib/clickhouse/meter-state-current";
 import { getDb, Prisma } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { publish } from "@/lib/realtime/hub";
-import { findDueMeters, type ClimateZone, type LastDone } from "@/lib/scheduling/recurring";
 import { assertActorCan, type CampaignActor } from "./service";
 
 /** Maximum permissible error of the metrology class, percent. */
@@ -38,7 +37,8 @@ export async function listWorkOrders(actor: CampaignActor, filter: { status?: "o
   assertActorCan(actor, "workorders.view");
   const rows = await getDb().workOrder.findMany({
     where: { status: filter.status, campaignId: filter.campaignId },
-    orderBy: [{ status: "asc" }, { createdAt: "asc" }],
+    // Open work oldest first; finished work newest first (the demo's years of completed orders would hide today's).
+    orderBy: filter.status === "done" || filter.status === "cancelled" ? [{ completedAt: "desc" }, { createdAt: "desc" }] : [{ status: "asc" }, { createdAt: "asc" }],
     take: Math.min(filter.limit ?? 500, 2000),
     include: { campaign: { select: { name: true } } },
   });
@@ -173,54 +173,4 @@ export async function completeWorkOrder(input: CompleteWorkOrderInput, actor: Ca
     }).catch(() => {});
     throw err;
   }
-}
-
-// ---------------------------------------------------------------- preventive plans
-
-const intervalSchema = z.object({ everyDays: z.number().int().min(1).max(366).default(1), lookaheadDays: z.number().int().min(0).max(365).default(30) });
-
-/** Run every due preventive plan: meters due for inspection/calibration get one open work order each. */
-export async function runPreventivePlans(now = new Date()): Promise<{ plans: number; workOrders: number }> {
-  const db = getDb();
-  const plans = await db.preventivePlan.findMany({ where: { enabled: true, nextRunAt: { lte: now } } });
-  let created = 0;
-  for (const plan of plans) {
-    const interval = intervalSchema.parse(plan.interval);
-    const scope = (plan.scope ?? {}) as { zone?: string; gatewayId?: string };
-    const meters = await db.meter.findMany({
-      where: { climateZoneId: scope.zone, gatewayId: scope.gatewayId },
-      select: { id: true, climateZoneId: true, installedAt: true, lastVerifiedAt: true },
-    });
-    const zones = await db.climateZone.findMany();
-    const zoneMap: Record<string, ClimateZone> = Object.fromEntries(zones.map((z) => [z.id, { thermalStressFactor: z.thermalStressFactor }]));
-    const lastDone: Record<string, LastDone> = Object.fromEntries(meters.map((m) => [m.id, { calibrate: m.lastVerifiedAt }]));
-    const due = findDueMeters(
-      meters.map((m) => ({ id: m.id, zone: m.climateZoneId, installedAt: m.installedAt })),
-      zoneMap,
-      lastDone,
-      {},
-      now,
-      { lookaheadDays: interval.lookaheadDays },
-    ).filter((d) => d.jobType === plan.jobType);
-    const openAlready = new Set(
-      (await db.workOrder.findMany({ where: { status: "open", jobType: plan.jobType, meterId: { in: due.map((d) => d.meterId) } }, select: { meterId: true } })).map(
-        (w) => w.meterId,
-      ),
-    );
-    const fresh = due.filter((d) => !openAlready.has(d.meterId));
-    // Claiming the period (nextRunAt as read) and creating its work orders commit together:
-    // of two servers running the same plan at once, one does the period, the other nothing.
-    const isClaimed = await db.$transaction(async (tx) => {
-      const moved = await tx.preventivePlan.updateMany({
-        where: { id: plan.id, nextRunAt: plan.nextRunAt },
-        data: { lastRunAt: now, nextRunAt: new Date(now.getTime() + interval.everyDays * 86_400_000) },
-      });
-      if (!moved.count) return false;
-      if (fresh.length) await tx.workOrder.createMany({ data: fresh.map((d) => ({ meterId: d.meterId, jobType: d.jobType, reason: `${plan.name}: ${d.message}`.slice(0, 500) })) });
-      return true;
-    });
-    if (isClaimed) created += fresh.length;
-    if (isClaimed && fresh.length) publishWorkOrdersChanged("created", fresh.length);
-  }
-  return { plans: plans.length, workOrders: created };
 }

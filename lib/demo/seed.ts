@@ -2,6 +2,7 @@
 // once, and kept in data/demo-credentials.json, which never leaves data/) and a
 // demo fleet with a steady stream of events.
 import fs from "node:fs";
+import { seedMaintenanceHistory } from "./maintenance-history";
 import path from "node:path";
 import { dataPaths, env } from "@/lib/env";
 import { getDb } from "@/lib/db";
@@ -66,6 +67,7 @@ export async function seedDemo({ log }: { log: (m: string) => void }): Promise<D
   const sink = createDefaultIngestSink();
   const seeded = await seedDemoFleet({ db: getDb(), ch: await getClickHouse(), sink, meters: env.DEMO_METERS, now: Date.now(), log });
   if (seeded.skipped) log(`[demo] fleet exists (${seeded.meters.toLocaleString("en")} meters); not seeding`);
+  await seedMaintenanceHistory(getDb(), Date.now(), log).catch((err: unknown) => log(`[demo] maintenance history failed: ${err instanceof Error ? err.message : String(err)}`));
   setSharedWorld(seeded.world);
   const live = createDemoLiveWriter(sink, markMetersTouched, () => getIngestRuntime()?.writer ?? null);
   let stream: DemoStreamHandle | null = seeded.fleet ? startDemoStream({ fleet: seeded.fleet, world: seeded.world, ratePerSec: DEMO_LIVE_RATE, write: live.write, log }) : null;

@@ -6,6 +6,7 @@ import { listWorkOrders } from "@/lib/campaigns/work-orders";
 import { findTargetMeters } from "@/lib/clickhouse/queries/campaigns";
 import { EmptyState } from "@/components/empty-state";
 import { WorkOrdersTable, type WorkOrderSite } from "./work-orders-table";
+import { MyRoute } from "./my-route";
 
 export const metadata = { title: "Work orders" };
 export const dynamic = "force-dynamic";
@@ -46,6 +47,7 @@ export default async function Page({ searchParams }: { searchParams: Promise<Rec
         <h1>Work orders</h1>
         <p>Field tasks for technicians: inspections and calibrations from campaigns and preventive plans.</p>
       </div>
+      <MyRoute user={user} />
       <nav className="seg" aria-label="Work order status" data-testid="wo-filters">
         {FILTERS.map((f) => (
           <Link key={f.id} href={hrefOf(f.id)} aria-current={f.id === filter ? "page" : undefined} data-testid={`wo-filter-${f.id}`} className="seg-item">

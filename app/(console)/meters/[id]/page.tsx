@@ -7,6 +7,7 @@ import { getMeterDetail } from "@/lib/fleet/meters";
 import { METER_ID_RE } from "@/lib/fleet/ids";
 import type { MeterAuditLine } from "@/lib/clickhouse/queries/fleet";
 import { ConstantsForm } from "./constants-form";
+import { MaintenanceCalendar } from "./maintenance-calendar";
 import { formatUtc } from "@/lib/format/time";
 
 export const dynamic = "force-dynamic";
@@ -142,6 +143,8 @@ export default async function Page({ params }: { params: Promise<{ id: string }>
           )}
         </section>
       </div>
+
+      <MaintenanceCalendar meterId={meter.id} user={user} />
 
       <section className="card" style={{ marginBottom: 12 }} data-testid="meter-constants">
         <h2 style={{ marginTop: 0 }}>Metrology constants</h2>
