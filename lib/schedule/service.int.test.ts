@@ -1,7 +1,7 @@
 // The Schedule service on the real engines: plan changes audited with before/after and refused
 // for a viewer, the due list and a meter's calendar from the demo's maintenance past.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { listAuditEvents } from "@/lib/audit-trail";
+import { listActivity } from "@/lib/activity/trail";
 import { isAppError } from "@/lib/errors";
 import { seedMaintenanceHistory } from "@/lib/demo/maintenance-history";
 import { generateFleet } from "@/lib/simulator/fleet";
@@ -58,14 +58,14 @@ describe(`schedule service on ${testDbKind()}`, () => {
     await expect(savePlan(input, users.viewer)).rejects.toSatisfy((e: unknown) => isAppError(e) && e.code === "forbidden");
     const saved = await savePlan(input, users.operator, new Date(NOW));
     expect(saved.rule).toMatchObject({ zoneFactors: { "hot-humid": 4 } });
-    const [ev] = await listAuditEvents({ action: "schedule.plan.update", target: inspection.id });
+    const [ev] = await listActivity({ action: "schedule.plan.update", target: inspection.id });
     expect(ev).toMatchObject({ outcome: "ok", actorEmail: users.operator.email });
     const details = ev!.details as { before: { rule: { zoneFactors: Record<string, number> } }; after: { rule: { zoneFactors: Record<string, number> } } };
     expect(details.before.rule.zoneFactors["hot-humid"]).toBe(2);
     expect(details.after.rule.zoneFactors["hot-humid"]).toBe(4);
     // The editor's copy is now stale: a second save over it is refused, not silently merged.
     await expect(savePlan(input, users.operator)).rejects.toSatisfy((e: unknown) => isAppError(e) && e.code === "conflict");
-    const denied = await listAuditEvents({ action: "schedule.plan.update", target: inspection.id });
+    const denied = await listActivity({ action: "schedule.plan.update", target: inspection.id });
     expect(denied.map((e) => e.outcome).sort()).toEqual(["denied", "denied", "ok"]);
   });
 
@@ -98,7 +98,7 @@ describe(`schedule service on ${testDbKind()}`, () => {
     expect(w.after.compliancePct).toBeGreaterThan(0);
     expect(w.levelling.moves.every((m) => m.toWeek < m.fromWeek)).toBe(true);
     expect((await getPlans(users.viewer)).find((p) => p.id === insp.id)!.enabled).toBe(false);
-    const [cap] = await listAuditEvents({ action: "schedule.capacity.update" });
+    const [cap] = await listActivity({ action: "schedule.capacity.update" });
     expect(cap!.details).toMatchObject({ after: { technicians: 1, hoursPerWeek: 4 } });
   });
 
@@ -123,7 +123,7 @@ describe(`schedule service on ${testDbKind()}`, () => {
     expect(await assignRoute({ workOrderIds: first.orders.map((o) => o.id), technicianId: users.technician.id }, users.operator)).toEqual({ assigned: first.orders.length });
     const mine = (await getMyRoute(users.technician))!;
     expect(mine.orders.map((o) => o.id).sort()).toEqual(first.orders.map((o) => o.id).sort());
-    const [ev] = await listAuditEvents({ action: "schedule.route.assign" });
+    const [ev] = await listActivity({ action: "schedule.route.assign" });
     expect(ev).toMatchObject({ outcome: "ok", target: users.technician.id });
   });
 });

@@ -3,7 +3,7 @@
 // capacity with levelling and what-if, compliance, running a plan now.
 // Pages and actions call these; the rules are lib/scheduling, the SQL lib/db/maintenance.
 import { z } from "zod";
-import { recordAuditEvent } from "@/lib/audit-trail";
+import { recordActivity } from "@/lib/activity/trail";
 import { can, type Permission, type Role } from "@/lib/auth/permissions";
 import {
   findPlan,
@@ -48,11 +48,11 @@ async function audited<T>(actor: ScheduleActor, action: string, target: string, 
   try {
     assertCan(actor, "schedule.manage");
     const { result, details } = await body();
-    await recordAuditEvent({ actor, action, target, outcome: "ok", details });
+    await recordActivity({ actor, action, target, outcome: "ok", details });
     return result;
   } catch (err) {
     const outcome = err instanceof AppError && (err.code === "forbidden" || err.code === "conflict") ? "denied" : "failed";
-    await recordAuditEvent({ actor, action, target, outcome, details: { error: err instanceof Error ? err.message : String(err) } }).catch(() => {});
+    await recordActivity({ actor, action, target, outcome, details: { error: err instanceof Error ? err.message : String(err) } }).catch(() => {});
     throw err;
   }
 }
