@@ -85,14 +85,15 @@ export async function dispatchApiRequest(request: Request, routes: CompiledRoute
   let endpoint: Endpoint | null = null;
   let response: Response;
   try {
+    // The token first: without one, not even which paths exist is told.
+    const check = await authenticateApiToken(request.headers.get("authorization"));
+    if (!check.ok) throw new AppError(check.status === 401 ? "unauthenticated" : "forbidden", check.error, { problem: check.code });
+    principal = check.principal;
+
     const matched = matchRoute(routes, method, path);
     if (matched === null) throw new AppError("not_found", `No endpoint ${method} ${API_BASE}${path}; the list is at ${API_BASE}/openapi.json.`, { problem: "no_such_endpoint" });
     if (matched === "method") throw new AppError("invalid", `${API_BASE}${path} does not take ${method}.`, { problem: "method_not_allowed" });
     endpoint = matched.route.endpoint;
-
-    const check = await authenticateApiToken(request.headers.get("authorization"));
-    if (!check.ok) throw new AppError(check.status === 401 ? "unauthenticated" : "forbidden", check.error, { problem: check.code });
-    principal = check.principal;
 
     const limit = takeRateLimit(principal.tokenId, env.API_RATE_LIMIT_PER_MINUTE);
     Object.assign(base, rateLimitHeaders(limit));
@@ -133,6 +134,7 @@ export async function dispatchApiRequest(request: Request, routes: CompiledRoute
       } else response = json(ep.successStatus, result, base);
     }
   } catch (err) {
+    if (!principal) base["www-authenticate"] = 'Bearer realm="ami"';
     response = problemResponse(err, { signal: request.signal, tag: "api v1", requestId, instance: `${API_BASE}${path}`, headers: base });
   }
   const operation = endpoint ? endpoint.operationId : "unknown";

@@ -1,4 +1,4 @@
-// GET|POST /api/v1/* - the management API: lib/api/v1/dispatch runs the conventions, the endpoint calls lib/
+// GET|POST /api/v1/* - the management API (bearer API tokens): lib/api/v1/dispatch runs the conventions, the endpoint calls lib/
 import { dispatchApiRequest } from "@/lib/api/v1/dispatch";
 import { API_ROUTES } from "@/lib/api/v1/registry";
 
@@ -11,6 +11,3 @@ async function handle(request: Request, { params }: { params: Promise<{ path: st
 
 export const GET = handle;
 export const POST = handle;
-export const PUT = handle;
-export const PATCH = handle;
-export const DELETE = handle;
