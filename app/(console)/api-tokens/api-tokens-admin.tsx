@@ -146,8 +146,9 @@ export function ApiTokensAdmin({ tokens, roles, defaultRole, canCreateService }:
             <option value="never">never</option>
           </select>
         </label>
-        <label className="row" style={{ gap: 4 }}>
-          <input type="checkbox" name="readOnly" data-testid="api-token-read-only" /> read-only
+        <label style={{ display: "flex", alignItems: "center", gap: 6, paddingBottom: 8 }}>
+          <input type="checkbox" name="readOnly" data-testid="api-token-read-only" />
+          read-only
         </label>
         <button className="primary" type="submit" disabled={pending} data-testid="api-token-create">
           Create token

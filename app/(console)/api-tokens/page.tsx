@@ -16,10 +16,12 @@ export default async function ApiTokensPage() {
       <div className="page-header">
         <h1>API tokens</h1>
         <p>
-          Tokens for the management API (<code>/api/v1</code>): other systems and scripts create, approve and follow campaigns with them. A token acts as its role, never above
-          yours. <Link href="/api-docs">API reference</Link>
+          For other systems and scripts calling <code>/api/v1</code> (<Link href="/api-docs">API reference</Link>).
         </p>
       </div>
+      <p className="muted" style={{ marginTop: 0 }}>
+        A token acts as its role, never above yours; a read-only token only reads. It is shown once, when it is made.
+      </p>
       <ApiTokensAdmin
         roles={ROLES.filter((r) => isRoleWithin(r, user.role))}
         defaultRole={user.role}
