@@ -8,7 +8,19 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   {
-    ignores: ["node_modules/", ".next/", "dist/", "data/", ".e2e-data/", "lib/generated/", "test-results/", "playwright-report/", "coverage/", "next-env.d.ts"],
+    ignores: [
+      "node_modules/",
+      ".next/",
+      "dist/",
+      "data/",
+      ".e2e-data/",
+      "lib/generated/",
+      "test-results/",
+      "playwright-report/",
+      "coverage/",
+      "next-env.d.ts",
+      "lib/api/v1/client/schema.d.ts",
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -1,10 +1,10 @@
 import { expect, test, LoginPage, signInAs, signOut, type Role, saveScreenshot } from "./fixtures";
 
 const NAV: Record<Role, string[]> = {
-  viewer: ["Map", "Faults", "Logs", "Campaigns", "Meters"],
-  technician: ["Map", "Faults", "Logs", "Campaigns", "Work orders", "Meters"],
-  operator: ["Map", "Faults", "Logs", "Campaigns", "Work orders", "Meters", "Ingest"],
-  admin: ["Map", "Faults", "Logs", "Campaigns", "Work orders", "Meters", "Ingest", "Admin"],
+  viewer: ["Map", "Faults", "Logs", "Campaigns", "Meters", "API"],
+  technician: ["Map", "Faults", "Logs", "Campaigns", "Work orders", "Meters", "API"],
+  operator: ["Map", "Faults", "Logs", "Campaigns", "Work orders", "Meters", "Ingest", "API"],
+  admin: ["Map", "Faults", "Logs", "Campaigns", "Work orders", "Meters", "Ingest", "API", "Admin"],
 };
 
 for (const role of Object.keys(NAV) as Role[]) {

@@ -39,6 +39,10 @@ const ROUTES: Record<string, Caller[]> = {
   "GET /api/ready": ANYONE,
   "GET /schedule/compliance/export": EVERY_ROLE,
   "GET /schedule/due/export": EVERY_ROLE,
+  // The management API takes API tokens (Authorization: Bearer), never a session.
+  "GET /api/v1/[...path]": NOBODY,
+  "POST /api/v1/[...path]": NOBODY,
+  "GET /api/v1/openapi.json": ANYONE,
 };
 
 /** Who may call each server action: "file#exportedName". */
@@ -67,6 +71,8 @@ const ACTIONS: Record<string, Caller[]> = {
   "app/(console)/schedule/actions.ts#runPlanNowAction": ["operator", "admin"],
   "app/(console)/schedule/actions.ts#setCrewCapacityAction": ["operator", "admin"],
   "app/(console)/schedule/actions.ts#assignRouteAction": ["operator", "admin"],
+  "app/(console)/api-tokens/actions.ts#createApiTokenAction": EVERY_ROLE,
+  "app/(console)/api-tokens/actions.ts#revokeApiTokenAction": EVERY_ROLE,
 };
 
 // ---------------------------------------------------------------- the inventory, from the code
@@ -118,7 +124,11 @@ test("the table names every route handler and server action in the code, and not
 /** A request each endpoint can take without changing anything: bad input after the permission check. */
 function routeRequest(key: string): { url: string; data?: unknown; headers?: Record<string, string> } {
   const [, route] = key.split(" ") as [string, string];
-  const url = route.replace("[...nextauth]", "session").replace("/campaigns/[id]", "/campaigns/inventoryprobe0").replace("/meters/[id]", "/meters/EM-0000001");
+  const url = route
+    .replace("[...nextauth]", "session")
+    .replace("/campaigns/[id]", "/campaigns/inventoryprobe0")
+    .replace("/meters/[id]", "/meters/EM-0000001")
+    .replace("/v1/[...path]", "/v1/campaigns");
   if (route === "/api/fleet/generate" || route === "/api/fleet/import") return { url, data: { probe: "not a fleet" } };
   if (route === "/api/ingest") return { url, data: "", headers: { "content-type": "text/plain" } };
   return { url };

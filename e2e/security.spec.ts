@@ -50,7 +50,7 @@ test("no page breaks the CSP: each console page as admin, the map drawn, and sig
   const violations = watchCsp(page);
   await page.goto("/login");
   await signInAs(page, "admin");
-  const pages = ["/map", "/faults", "/logs", "/campaigns", "/campaigns/new", "/work-orders", "/meters", "/ingest", "/admin"];
+  const pages = ["/map", "/faults", "/logs", "/campaigns", "/campaigns/new", "/work-orders", "/meters", "/ingest", "/admin", "/api-tokens", "/api-docs"];
   for (const p of pages) {
     await page.goto(p);
     await expect(page.getByTestId("role-badge")).toHaveText("admin");

@@ -57,6 +57,8 @@ export const envSchema = z.object({
   LOGIN_WINDOW: duration.prefault("15m"),
   /** Log exports (GET /api/logs/export) one user may run at the same time. */
   EXPORT_MAX_CONCURRENT_PER_USER: z.coerce.number().int().min(1).max(20).default(2),
+  /** /api/v1 calls one API token may make per minute (a token bucket: bursts up to this, refilled evenly). */
+  API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(600),
   /** Comma-separated files (or globs in the file name: /var/log/ami/*.log) the file-tail source follows. Empty disables it. */
   INGEST_FILES: z
     .string()

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { can, navFor, PERMISSIONS, ROLES } from "./permissions";
+import { can, isRoleWithin, navFor, PERMISSIONS, ROLES } from "./permissions";
 
 describe("permission table", () => {
   it("admin may do everything", () => {
@@ -7,7 +7,8 @@ describe("permission table", () => {
   });
 
   it("viewer is read-only: no permission that changes anything", () => {
-    const writes = (Object.keys(PERMISSIONS) as (keyof typeof PERMISSIONS)[]).filter((p) => !p.endsWith(".view") && p !== "logs.export");
+    // A personal API token acts no higher than its owner: for a viewer, a read-only key.
+    const writes = (Object.keys(PERMISSIONS) as (keyof typeof PERMISSIONS)[]).filter((p) => !p.endsWith(".view") && p !== "logs.export" && p !== "api.tokens.personal");
     expect(writes.length).toBeGreaterThan(5);
     for (const p of writes) expect(can("viewer", p), p).toBe(false);
   });
@@ -36,12 +37,22 @@ describe("permission table", () => {
   });
 
   it("navigation follows the table", () => {
-    expect(navFor("viewer").map((n) => n.label)).toEqual(["Map", "Faults", "Logs", "Campaigns", "Schedule", "Meters"]);
+    expect(navFor("viewer").map((n) => n.label)).toEqual(["Map", "Faults", "Logs", "Campaigns", "Schedule", "Meters", "API"]);
     expect(can("viewer", "schedule.manage")).toBe(false);
     expect(can("operator", "schedule.manage")).toBe(true);
     expect(navFor("technician").map((n) => n.label)).toContain("Work orders");
     expect(navFor("operator").map((n) => n.label)).toContain("Ingest");
     expect(navFor("operator").map((n) => n.label)).not.toContain("Admin");
     expect(navFor("admin").map((n) => n.label)).toContain("Admin");
+  });
+});
+
+describe("isRoleWithin (API token roles)", () => {
+  it("a token role is within the creator's when every permission of it is the creator's", () => {
+    const within = (ceiling: (typeof ROLES)[number]) => ROLES.filter((r) => isRoleWithin(r, ceiling));
+    expect(within("admin")).toEqual(["viewer", "technician", "operator", "admin"]);
+    expect(within("operator")).toEqual(["viewer", "operator"]);
+    expect(within("technician")).toEqual(["viewer", "technician"]);
+    expect(within("viewer")).toEqual(["viewer"]);
   });
 });

@@ -36,12 +36,30 @@ export const PERMISSIONS = {
   "audit.view": ["admin"],
   /** /api/health with engine versions, migrations and errors (anonymous callers get the status only). */
   "health.details": ["operator", "admin"],
+  /** Personal API tokens for /api/v1 (each user, their own; the token acts as a role no higher than theirs). */
+  "api.tokens.personal": ["viewer", "technician", "operator", "admin"],
+  /** Service API tokens for other systems (work management, MDM, scripts). */
+  "api.tokens.service": ["admin"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
 
 export function isRole(v: unknown): v is Role {
   return typeof v === "string" && (ROLES as readonly string[]).includes(v);
+}
+
+/** Every permission of `role`. */
+export function permissionsOf(role: Role): Permission[] {
+  return (Object.keys(PERMISSIONS) as Permission[]).filter((p) => can(role, p));
+}
+
+/**
+ * "No higher than": every permission of `role` is also one of `ceiling`'s. Roles are not a
+ * line (a technician completes work orders, an operator steers campaigns), so a technician may
+ * make viewer or technician tokens, an operator viewer or operator tokens, an admin any.
+ */
+export function isRoleWithin(role: Role, ceiling: Role): boolean {
+  return permissionsOf(role).every((p) => can(ceiling, p));
 }
 
 export function can(role: Role | null | undefined, permission: Permission): boolean {
@@ -59,6 +77,7 @@ export const NAV_ITEMS = [
   { href: "/schedule", label: "Schedule", permission: "schedule.view" },
   { href: "/meters", label: "Meters", permission: "fleet.view" },
   { href: "/ingest", label: "Ingest", permission: "ingest.view" },
+  { href: "/api-tokens", label: "API", permission: "api.tokens.personal" },
   { href: "/admin", label: "Admin", permission: "users.manage" },
 ] as const satisfies readonly { href: string; label: string; permission: Permission }[];
 

@@ -479,10 +479,11 @@ export async function retryFailed(input: { campaignId: string }, actor: Campaign
 
 // ---------------------------------------------------------------- reads
 
-export async function listCampaigns(actor: CampaignActor, limit = 200) {
+/** Newest first; `after`: the id of the last campaign of the previous page (API cursor paging). */
+export async function listCampaigns(actor: CampaignActor, limit = 200, after?: string) {
   assertActorCan(actor, "campaigns.view");
   const db = getDb();
-  const campaigns = await db.campaign.findMany({ orderBy: { createdAt: "desc" }, take: limit });
+  const campaigns = await db.campaign.findMany({ orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: limit, ...(after ? { cursor: { id: after }, skip: 1 } : {}) });
   if (!campaigns.length) return [];
   const counts = await db.campaignTarget.groupBy({ by: ["campaignId", "state"], where: { campaignId: { in: campaigns.map((c) => c.id) } }, _count: { _all: true } });
   return campaigns.map((c) => {

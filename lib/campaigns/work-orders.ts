@@ -33,26 +33,57 @@ export const completeWorkOrderSchema = z.object({
 export type CompleteWorkOrderInput = z.input<typeof completeWorkOrderSchema>;
 
 /** `campaignId`: only the orders one campaign made (its field waves, or its findings' follow-ups). */
-export async function listWorkOrders(actor: CampaignActor, filter: { status?: "open" | "done" | "cancelled"; campaignId?: string; limit?: number } = {}) {
+/** `after`: the id of the last order of the previous page (API cursor paging). */
+export async function listWorkOrders(
+  actor: CampaignActor,
+  filter: { status?: "open" | "done" | "cancelled"; campaignId?: string; meterId?: string; limit?: number; after?: string } = {},
+) {
   assertActorCan(actor, "workorders.view");
   const rows = await getDb().workOrder.findMany({
-    where: { status: filter.status, campaignId: filter.campaignId },
-    // Open work oldest first; finished work newest first (the demo's years of completed orders would hide today's).
-    orderBy: filter.status === "done" || filter.status === "cancelled" ? [{ completedAt: "desc" }, { createdAt: "desc" }] : [{ status: "asc" }, { createdAt: "asc" }],
+    where: { status: filter.status, campaignId: filter.campaignId, meterId: filter.meterId },
+    // Open work oldest first; finished work newest first (the demo's years of completed orders would hide today's). The id keeps the API's cursor pages stable.
+    orderBy:
+      filter.status === "done" || filter.status === "cancelled"
+        ? [{ completedAt: "desc" }, { createdAt: "desc" }, { id: "asc" }]
+        : [{ status: "asc" }, { createdAt: "asc" }, { id: "asc" }],
     take: Math.min(filter.limit ?? 500, 2000),
+    ...(filter.after ? { cursor: { id: filter.after }, skip: 1 } : {}),
     include: { campaign: { select: { name: true } } },
   });
-  return rows.map((w) => ({
+  return rows.map(toWorkOrderRow);
+}
+
+/** One work order, or null. */
+export async function getWorkOrder(actor: CampaignActor, workOrderId: string) {
+  assertActorCan(actor, "workorders.view");
+  const w = await getDb().workOrder.findUnique({ where: { id: workOrderId }, include: { campaign: { select: { name: true } } } });
+  return w ? toWorkOrderRow(w) : null;
+}
+
+function toWorkOrderRow(w: {
+  id: string;
+  meterId: string;
+  jobType: string;
+  status: string;
+  campaignId: string | null;
+  campaign: { name: string } | null;
+  reason: string | null;
+  readings: unknown;
+  createdAt: Date;
+  completedAt: Date | null;
+}) {
+  return {
     id: w.id,
     meterId: w.meterId,
     jobType: w.jobType,
     status: w.status,
+    campaignId: w.campaignId,
     campaignName: w.campaign?.name ?? null,
     reason: w.reason,
     readings: w.readings as Record<string, number> | null,
     createdAt: w.createdAt.toISOString(),
     completedAt: w.completedAt?.toISOString() ?? null,
-  }));
+  };
 }
 export type WorkOrderRow = Awaited<ReturnType<typeof listWorkOrders>>[number];
 

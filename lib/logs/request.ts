@@ -35,7 +35,8 @@ export interface LogApiRequest {
 
 export const DEFAULT_VISIBLE_COLUMNS: readonly LogColumn[] = ["ts", "sev", "code", "meter", "gw", "msg"];
 
-const schema = z.object({
+/** The log API's query parameters (the OpenAPI document of /api/v1/logs is generated from it). */
+export const logApiQuerySchema = z.object({
   q: z.string().max(4000).default(""),
   from: z.string().min(1, "from is required"),
   to: z.string().min(1, "to is required"),
@@ -63,7 +64,7 @@ export function parseColumnList(text: string | undefined | null): LogColumn[] {
 
 export function parseLogApiRequest(sp: URLSearchParams): { ok: true; value: LogApiRequest } | { ok: false; error: LogApiError } {
   const raw = Object.fromEntries([...sp.keys()].map((k) => [k, sp.get(k) ?? undefined]));
-  const parsed = schema.safeParse(raw);
+  const parsed = logApiQuerySchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     return { ok: false, error: { kind: "invalid", message: `${issue?.path.join(".") || "request"}: ${issue?.message ?? "invalid"}` } };

@@ -1,0 +1,13 @@
+// Every /api/v1 endpoint, in the order the reference lists them. The route
+// handler dispatches over this list and the OpenAPI document is generated from it.
+import { compileRoutes } from "./dispatch";
+import type { Endpoint } from "./endpoint";
+import { analysisEndpoints } from "./resources/analysis";
+import { campaignEndpoints } from "./resources/campaigns";
+import { fleetEndpoints } from "./resources/fleet";
+import { workOrderEndpoints } from "./resources/work-orders";
+
+export const API_ENDPOINTS: readonly Endpoint[] = [...campaignEndpoints, ...workOrderEndpoints, ...fleetEndpoints, ...analysisEndpoints];
+
+// Static paths first, so /campaigns/preview is not read as /campaigns/{id}.
+export const API_ROUTES = compileRoutes([...API_ENDPOINTS].sort((a, b) => Number(a.path.includes("{")) - Number(b.path.includes("{"))));
