@@ -112,6 +112,10 @@ export const envSchema = z.object({
   HES_URL: optionalUrl(["http", "https"]),
   HES_TOKEN: z.string().optional(),
   HES_TIMEOUT: duration.prefault("30s"),
+  /** Alert rules are evaluated (and notifications sent) in this process; 0 turns both off. */
+  ALERTS_ENABLED: bool.prefault("1"),
+  /** Key for channel secrets stored in the database (AES-256-GCM); unset: derived from NEXTAUTH_SECRET. */
+  ALERTS_SECRET_KEY: z.string().min(16, "must be at least 16 characters").optional(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 });
 

@@ -42,7 +42,7 @@ export interface AlertSnapshot {
   isFlapping: boolean;
 }
 
-export type AlertEventType = "pending" | "firing" | "resolved" | "cleared" | "flapping";
+export type AlertEventType = "pending" | "firing" | "resolved" | "cleared" | "flapping" | "suppressed" | "released";
 
 export interface AlertEventOut {
   type: AlertEventType;

@@ -30,6 +30,11 @@ export const PERMISSIONS = {
   "ingest.manage_tokens": ["admin"],
   "users.manage": ["admin"],
   "audit.view": ["admin"],
+  /** Alerts: see firing/pending/history and the bell; acknowledge and silence; create and edit rules; channels. */
+  "alerts.view": ["viewer", "technician", "operator", "admin"],
+  "alerts.acknowledge": ["operator", "admin"],
+  "alerts.manage": ["operator", "admin"],
+  "alerts.channels": ["admin"],
   /** /api/health with engine versions, migrations and errors (anonymous callers get the status only). */
   "health.details": ["operator", "admin"],
 } as const satisfies Record<string, readonly Role[]>;

@@ -1,0 +1,124 @@
+// What each rule kind reads, turned into observations by lib/alerts/conditions.ts.
+// ClickHouse through lib/clickhouse/queries (parameters only), campaigns through lib/db.
+// A round shares reads that do not depend on the rule (cohort sizes, LAST_GASP counts,
+// anomalies per window) through RoundCache, so 200 rules cost one read of each.
+import type { ClickHouse } from "@/lib/clickhouse/client";
+import {
+  getCertExpiringByGateway,
+  getCohortSizes,
+  getLogQueryCounts,
+  getSignatureAffectedByCohort,
+  getSilentMetersByGateway,
+  type AlertCohort,
+} from "@/lib/clickhouse/queries/alerts";
+import { getLastGaspCounts } from "@/lib/clickhouse/queries/campaigns";
+import { findCampaignSnapshots } from "@/lib/db/alerts";
+import { getAnomalies } from "@/lib/fault-analysis";
+import { CATALOGUE, findSignature, type Catalogue } from "@/lib/faults/catalogue";
+import { parseQuery } from "@/lib/logs/query-parser";
+import { AppError } from "@/lib/errors";
+import { anomalyObservations, campaignEventObservations, faultSignatureObservations, lastGaspObservations, logQueryObservations, meterCountObservations } from "./conditions";
+import type { RuleDefinition } from "./rules";
+import type { Observation } from "./state";
+
+export interface SourceDeps {
+  ch?: ClickHouse;
+  catalogue?: Catalogue;
+  /** The server's STALE_AFTER in ms. */
+  staleAfterMs: number;
+  cache?: RoundCache;
+}
+
+/** Reads shared by the rules of one evaluation round (keyed by what they read). */
+export class RoundCache {
+  private readonly entries = new Map<string, Promise<unknown>>();
+  get<T>(key: string, read: () => Promise<T>): Promise<T> {
+    let p = this.entries.get(key) as Promise<T> | undefined;
+    if (!p) {
+      p = read();
+      this.entries.set(key, p);
+      p.catch(() => this.entries.delete(key));
+    }
+    return p;
+  }
+}
+
+const toCohort = (groupBy: string): AlertCohort => (groupBy === "fleet" ? "gateway" : (groupBy as AlertCohort));
+
+/** The groups whose condition holds for `def` at `now`. Throws AppError for a rule that cannot be judged. */
+export async function observeRule(def: RuleDefinition, now: number, deps: SourceDeps): Promise<Observation[]> {
+  const cache = deps.cache ?? new RoundCache();
+  const ch = deps.ch;
+  switch (def.kind) {
+    case "fault_signature": {
+      const p = def.params;
+      const catalogue = deps.catalogue ?? CATALOGUE;
+      const signature = findSignature(catalogue, p.signatureId);
+      if (!signature) throw new AppError("invalid", `Unknown fault signature ${p.signatureId}`);
+      const cohort = toCohort(p.groupBy);
+      const window = { from: now - p.windowMinutes * 60_000, to: now };
+      const rows = await getSignatureAffectedByCohort({ catalogue, signature, window, cohort }, ch);
+      if (rows === null) throw new AppError("invalid", `${p.signatureId} is a fleet-level rule, not a line signature: it cannot be counted over a window`);
+      const sizes = await cache.get(`sizes:${cohort}`, () => getCohortSizes(cohort, ch));
+      const fleet = [...sizes.values()].reduce((a, b) => a + b, 0);
+      const affected = rows.reduce((a, r) => a + r.n, 0);
+      const cohorts = rows.map((r) => ({ value: r.g, affected: r.n, fleet: Math.max(sizes.get(r.g) ?? 0, r.n), meters: r.sample }));
+      return faultSignatureObservations(p, cohorts, { affected, fleet: Math.max(fleet, affected) });
+    }
+    case "log_query": {
+      const p = def.params;
+      const parsed = parseQuery(p.query);
+      if (!parsed.ok) throw new AppError("invalid", `Log query: ${parsed.error.message}`);
+      const rows = await getLogQueryCounts({ ast: parsed.ast, window: { from: now - p.windowMinutes * 60_000, to: now }, groupBy: p.groupBy === "fleet" ? null : p.groupBy }, ch);
+      return logQueryObservations(
+        p,
+        rows.map((r) => ({ value: r.g, n: r.n, meters: r.sample })),
+      );
+    }
+    case "anomaly": {
+      const p = def.params;
+      const windowMs = p.windowMinutes * 60_000;
+      // Anomalies over whole minutes so the rules of a round (and of nearby rounds) share one read.
+      const to = Math.floor(now / 60_000) * 60_000;
+      const list = await cache.get(`anomalies:${windowMs}:${to}`, () => getAnomalies({ from: to - windowMs, to, slice: {} }, { ch, catalogue: deps.catalogue }));
+      return anomalyObservations(p, list.anomalies);
+    }
+    case "last_gasp": {
+      const p = def.params;
+      const windowMs = p.windowMinutes * 60_000;
+      const counts = await cache.get(`gasp:${windowMs}`, () => getLastGaspCounts({ from: now - windowMs, to: now }, ch));
+      return lastGaspObservations(p, counts, windowMs);
+    }
+    case "cert_expiry": {
+      const p = def.params;
+      const rows = await cache.get(`cert:${p.withinDays}`, () => getCertExpiringByGateway({ before: now + p.withinDays * 86_400_000 }, ch));
+      return meterCountObservations(
+        "cert_expiry",
+        p,
+        rows.map((r) => ({ value: r.g, meters: r.n, sample: r.sample })),
+        `within ${p.withinDays} days`,
+      );
+    }
+    case "stale_meters": {
+      const p = def.params;
+      const silentMs = p.silentMinutes !== null ? p.silentMinutes * 60_000 : deps.staleAfterMs;
+      const rows = await cache.get(`silent:${silentMs}`, () => getSilentMetersByGateway({ before: now - silentMs }, ch));
+      return meterCountObservations(
+        "stale_meters",
+        p,
+        rows.map((r) => ({ value: r.g, meters: r.n, sample: r.sample })),
+        `for more than ${formatSpan(silentMs)}`,
+      );
+    }
+    case "campaign_event": {
+      const campaigns = await cache.get("campaigns", () => findCampaignSnapshots(now));
+      return campaignEventObservations(def.params, campaigns, now);
+    }
+  }
+}
+
+function formatSpan(ms: number): string {
+  if (ms % 86_400_000 === 0) return `${ms / 86_400_000} d`;
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
+  return `${Math.round(ms / 60_000)} min`;
+}
