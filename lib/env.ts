@@ -159,3 +159,17 @@ export function dataPaths(e: Pick<Env, "DATA_DIR"> = env) {
   const root = path.resolve(e.DATA_DIR);
   return { root, pg: path.join(root, "pg"), ch: path.join(root, "ch"), lock: path.join(root, ".lock"), checkpoints: path.join(root, "checkpoints") };
 }
+
+/** Names an alert channel may take a secret from (never the console's own secrets). */
+export const ALERT_SECRET_ENV_PATTERN = /^AMI_ALERT_[A-Z0-9_]{1,60}$/;
+
+/**
+ * A channel secret given by environment variable name (webhook HMAC key, SMTP password). Only
+ * AMI_ALERT_* names: an admin naming NEXTAUTH_SECRET gets nothing. Read at send time, so a
+ * rotated secret needs no restart.
+ */
+export function readAlertSecretEnv(name: string): string | undefined {
+  if (!ALERT_SECRET_ENV_PATTERN.test(name)) return undefined;
+  const v = process.env[name];
+  return v === undefined || v === "" ? undefined : v;
+}

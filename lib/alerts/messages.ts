@@ -5,7 +5,7 @@
 //     alerts: [{ id, fingerprint, rule: { id, name }, severity, state, labels, summary, value,
 //                firedAt, resolvedAt, runbookUrl, url }],
 //     campaign?: { id, name, url } }
-// With a secret, the request carries X-AMI-Signature: sha256=<hex HMAC-SHA256 of the body>
+// With a secret, the request carries X-AMI-Signature: sha256=<hex HMAC-SHA256 of "<ts>.<body>">
 // and X-AMI-Timestamp (ms); receivers check both (a replayed body has an old timestamp).
 // "slack" sends { text, blocks } (Slack incoming webhooks); "teams" a MessageCard.
 
