@@ -98,7 +98,7 @@ export function anomalyObservations(params: Params<"anomaly">, anomalies: Anomal
     }));
 }
 
-export function lastGaspObservations(params: Params<"last_gasp">, countsByGateway: Map<string, number>, windowMs: number): Observation[] {
+export function lastGaspObservations(params: Params<"last_gasp">, countsByGateway: Map<string, number>, windowMs: number, metersByGateway?: Map<string, string[]>): Observation[] {
   const rate = (n: number) => (n * 60_000) / windowMs;
   const rows = params.groupBy === "fleet" ? [["", [...countsByGateway.values()].reduce((a, b) => a + b, 0)] as const] : [...countsByGateway.entries()];
   return rows
@@ -108,6 +108,7 @@ export function lastGaspObservations(params: Params<"last_gasp">, countsByGatewa
       labels: labelsOf(params.groupBy, gw),
       value: rate(n),
       summary: `LAST_GASP storm on ${whereText(params.groupBy, gw)}: ${rate(n).toFixed(1)} per minute over ${params.windowMinutes} min (> ${params.perMinute})`,
+      meters: params.groupBy === "fleet" ? [...(metersByGateway?.values() ?? [])].flat().slice(0, 50) : metersByGateway?.get(gw),
     }));
 }
 

@@ -113,7 +113,8 @@ export function createAlertEvaluator(opts: EvaluatorOptions = {}) {
     const updates = tick.updates.map((u) => {
       const before = stored.get(u.fingerprint);
       let suppressedBy: string | null = null;
-      let suppressedReason: string | null = null;
+      // A release note (written when a campaign hold ended) stays; an ended silence's mark goes.
+      let suppressedReason: string | null = before?.suppressedBy ? null : (before?.suppressedReason ?? null);
       let campaignId: string | null = before?.campaignId ?? null;
       if (u.state !== "resolved") {
         const silence = findSilence(ctx.silences, { ruleId: rule.id, severity: rule.severity, labels: u.labels }, at.getTime());

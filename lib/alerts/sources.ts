@@ -6,12 +6,12 @@ import type { ClickHouse } from "@/lib/clickhouse/client";
 import {
   getCertExpiringByGateway,
   getCohortSizes,
+  getLastGaspByGateway,
   getLogQueryCounts,
   getSignatureAffectedByCohort,
   getSilentMetersByGateway,
   type AlertCohort,
 } from "@/lib/clickhouse/queries/alerts";
-import { getLastGaspCounts } from "@/lib/clickhouse/queries/campaigns";
 import { findCampaignSnapshots } from "@/lib/db/alerts";
 import { getAnomalies } from "@/lib/fault-analysis";
 import { CATALOGUE, findSignature, type Catalogue } from "@/lib/faults/catalogue";
@@ -86,8 +86,8 @@ export async function observeRule(def: RuleDefinition, now: number, deps: Source
     case "last_gasp": {
       const p = def.params;
       const windowMs = p.windowMinutes * 60_000;
-      const counts = await cache.get(`gasp:${windowMs}`, () => getLastGaspCounts({ from: now - windowMs, to: now }, ch));
-      return lastGaspObservations(p, counts, windowMs);
+      const rows = await cache.get(`gasp:${windowMs}`, () => getLastGaspByGateway({ from: now - windowMs, to: now }, ch));
+      return lastGaspObservations(p, new Map(rows.map((r) => [r.g, r.n])), windowMs, new Map(rows.map((r) => [r.g, r.sample])));
     }
     case "cert_expiry": {
       const p = def.params;

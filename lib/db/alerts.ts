@@ -79,13 +79,16 @@ function toSnapshot(a: AlertRow): AlertSnapshot {
 export interface RuleAlerts {
   snapshots: AlertSnapshot[];
   /** Per fingerprint: the stored id and why it is held, if it is. */
-  stored: Map<string, { id: string; suppressedBy: string | null; campaignId: string | null }>;
+  stored: Map<string, { id: string; suppressedBy: string | null; suppressedReason: string | null; campaignId: string | null }>;
 }
 
 /** A rule's open alerts and those resolved within the flap window (their fire times count). */
 export async function findRuleAlerts(db: Db, ruleId: string, now: number): Promise<RuleAlerts> {
   const rows = await db.alert.findMany({ where: { ruleId, OR: [{ state: { not: "resolved" } }, { resolvedAt: { gte: new Date(now - FLAP_WINDOW_MS) } }] } });
-  return { snapshots: rows.map(toSnapshot), stored: new Map(rows.map((r) => [r.fingerprint, { id: r.id, suppressedBy: r.suppressedBy, campaignId: r.campaignId }])) };
+  return {
+    snapshots: rows.map(toSnapshot),
+    stored: new Map(rows.map((r) => [r.fingerprint, { id: r.id, suppressedBy: r.suppressedBy, suppressedReason: r.suppressedReason, campaignId: r.campaignId }])),
+  };
 }
 
 export interface StoredAlert {

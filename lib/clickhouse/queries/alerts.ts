@@ -98,3 +98,22 @@ export async function getSilentMetersByGateway(input: { before: number }, ch?: C
   });
   return rows.map((r) => groupRowSchema.parse(r));
 }
+
+/**
+ * LAST_GASP lines per gateway over [from, to) with a sample of the meters behind them: the
+ * count the dispatcher's storm check reads (getLastGaspCounts), plus the meters a campaign
+ * hold is matched on.
+ */
+export async function getLastGaspByGateway(input: { from: number; to: number }, ch?: ClickHouse): Promise<GroupCountRow[]> {
+  if (input.to <= input.from) return [];
+  const rows = await (
+    await handle(ch)
+  ).queryRows<unknown>({
+    query: `SELECT toString(gw) AS g, count() AS n, groupUniqArray(${SAMPLE})(meter) AS sample FROM audit_log
+            WHERE code = 'LAST_GASP' AND ts >= {from:${TIME}} AND ts < {to:${TIME}}
+            GROUP BY g`,
+    params: { from: formatClickHouseTime(input.from), to: formatClickHouseTime(input.to) },
+    tag: "alerts.last_gasp",
+  });
+  return rows.map((r) => groupRowSchema.parse(r));
+}
