@@ -53,6 +53,7 @@ export function can(role: Role | null | undefined, permission: Permission): bool
 /** Navigation entries and the permission each needs: the shell shows only what the role may use. */
 export const NAV_ITEMS = [
   { href: "/map", label: "Map", permission: "fleet.view" },
+  { href: "/alerts", label: "Alerts", permission: "alerts.view" },
   { href: "/faults", label: "Faults", permission: "faults.view" },
   { href: "/logs", label: "Logs", permission: "logs.view" },
   { href: "/campaigns", label: "Campaigns", permission: "campaigns.view" },
