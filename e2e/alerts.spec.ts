@@ -1,5 +1,5 @@
 import type { Page } from "@playwright/test";
-import { expect, saveScreenshot, signInAs, test } from "./fixtures";
+import { credentialsFor, expect, saveScreenshot, signInAs, test } from "./fixtures";
 
 /** Page object for the alerts pages. */
 class AlertsPage {
@@ -28,7 +28,13 @@ test.describe("alerts", () => {
       const text = await e105.getByTestId("events").textContent({ timeout: 2_000 });
       expect(Number((text ?? "0").replace(/,/g, ""))).toBeGreaterThan(0);
     }).toPass({ timeout: 120_000, intervals: [2_000, 5_000] });
-    await e105.getByTestId("alert-on-this").click();
+    // The interfered gateway (GW-0042 in a large demo fleet, another in the e2e's small one) from the root cause.
+    await e105.getByTestId("select-signature").click();
+    const dims = page.getByTestId("root-cause").getByTestId("root-cause-dimension");
+    await expect(dims.first()).toHaveAttribute("data-dimension", "gateway", { timeout: 30_000 });
+    const gateway = (await dims.first().getAttribute("data-top"))!;
+    expect(gateway).toMatch(/^GW-\d+$/);
+    await page.locator('[data-testid="matrix-row"][data-signature="E105"]').getByTestId("alert-on-this").click();
 
     await expect(page.getByTestId("rule-form")).toBeVisible();
     await expect(page.getByTestId("rule-name")).toHaveValue(/E105/);
@@ -41,37 +47,37 @@ test.describe("alerts", () => {
     // Pending 10 s first, so the bell is already listening when it fires.
     await page.getByTestId("rule-for").fill("10");
     await page.getByTestId("rule-preview").click();
-    await expect(page.getByTestId("rule-preview-sentence")).toHaveText(/would have fired \d+ times? in the last 7 days/);
+    await expect(page.getByTestId("rule-preview-sentence")).toHaveText(/would have fired \d+ times? in the last 7 days/, { timeout: 60_000 });
     await page.getByTestId("rule-save").click();
     await expect(page).toHaveURL(/\/alerts\?view=rules/);
     await expect(page.getByTestId("rules-table")).toContainText("E105");
 
     // Live: the bell receives the firing alert without a reload.
-    await expect(page.getByTestId("alert-bell-item").filter({ hasText: "GW-0042" })).toHaveCount(1, { timeout: 90_000 });
+    await expect(page.getByTestId("alert-bell-item").filter({ hasText: gateway })).toHaveCount(1, { timeout: 90_000 });
     await expect(page.getByTestId("alert-bell-count")).not.toHaveText("0");
 
     const alerts = new AlertsPage(page);
     await alerts.openView("firing");
-    const row = alerts.row("GW-0042");
+    const row = alerts.row(gateway);
     await expect(row).toHaveCount(1);
-    await expect(row.getByTestId("label-gateway")).toHaveAttribute("href", /gw=GW-0042/);
+    await expect(row.getByTestId("label-gateway")).toHaveAttribute("href", `/map?gw=${gateway}`);
     await saveScreenshot(page, "alerts");
-    await row.getByTestId("ack-note").fill("Spectrum scan booked for GW-0042");
+    await row.getByTestId("ack-note").fill(`Spectrum scan booked for ${gateway}`);
     await row.getByTestId("ack-button").click();
-    await expect(alerts.row("GW-0042").getByTestId("ack-by")).toContainText("operator");
-    await expect(alerts.row("GW-0042").getByTestId("ack-by")).toContainText("Spectrum scan booked for GW-0042");
+    await expect(alerts.row(gateway).getByTestId("ack-by")).toContainText(credentialsFor("operator").email);
+    await expect(alerts.row(gateway).getByTestId("ack-by")).toContainText(`Spectrum scan booked for ${gateway}`);
 
     await alerts.openView("history");
-    await expect(page.getByTestId("history-table").locator("tbody tr").filter({ hasText: "acknowledged" }).first()).toContainText("operator");
+    await expect(page.getByTestId("history-table").locator("tbody tr").filter({ hasText: "acknowledged" }).first()).toContainText(credentialsFor("operator").email);
     const csv = await page.request.get("/api/alerts/history");
     expect(csv.status()).toBe(200);
     const text = await csv.text();
     expect(text.split("\r\n")[0]).toBe("at_utc,event,rule,severity,labels,summary,value,by,note,alert_id");
-    expect(text).toContain("Spectrum scan booked for GW-0042");
+    expect(text).toContain(`Spectrum scan booked for ${gateway}`);
 
     // The map marks the gateway.
     await page.goto("/map");
-    await expect(page.getByTestId("map-firing-gateway").filter({ hasText: "GW-0042" })).toHaveCount(1);
+    await expect(page.getByTestId("map-firing-gateway").filter({ hasText: gateway })).toHaveCount(1);
   });
 
   test("viewer: reads alerts and rules, may not acknowledge or edit", async ({ page }) => {

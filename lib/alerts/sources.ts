@@ -32,6 +32,10 @@ export interface SourceDeps {
 /** Reads shared by the rules of one evaluation round (keyed by what they read). */
 export class RoundCache {
   private readonly entries = new Map<string, Promise<unknown>>();
+  /** Keeps the newest `n` entries (a cache that outlives a round). */
+  trim(n: number) {
+    while (this.entries.size > n) this.entries.delete(this.entries.keys().next().value!);
+  }
   get<T>(key: string, read: () => Promise<T>): Promise<T> {
     let p = this.entries.get(key) as Promise<T> | undefined;
     if (!p) {
@@ -42,6 +46,10 @@ export class RoundCache {
     return p;
   }
 }
+
+const ANOMALY_GRID_MS = 5 * 60_000;
+/** Anomaly reads across rounds (see the anomaly case); keyed by window and grid time. */
+const anomalyCache = new RoundCache();
 
 const toCohort = (groupBy: string): AlertCohort => (groupBy === "fleet" ? "gateway" : (groupBy as AlertCohort));
 
@@ -78,9 +86,13 @@ export async function observeRule(def: RuleDefinition, now: number, deps: Source
     case "anomaly": {
       const p = def.params;
       const windowMs = p.windowMinutes * 60_000;
-      // Anomalies over whole minutes so the rules of a round (and of nearby rounds) share one read.
-      const to = Math.floor(now / 60_000) * 60_000;
-      const list = await cache.get(`anomalies:${windowMs}:${to}`, () => getAnomalies({ from: to - windowMs, to, slice: {} }, { ch, catalogue: deps.catalogue }));
+      // A cohort comparison over hours changes slowly and costs seconds at 100 M lines (a 7-slice
+      // baseline): it is read for windows ending on a 5-minute grid and kept for the rounds in it.
+      const to = Math.floor(now / ANOMALY_GRID_MS) * ANOMALY_GRID_MS;
+      const list = await anomalyCache.get(`anomalies:${windowMs}:${to}:${deps.catalogue ? "custom" : "default"}`, () =>
+        getAnomalies({ from: to - windowMs, to, slice: {} }, { ch, catalogue: deps.catalogue }),
+      );
+      anomalyCache.trim(8);
       return anomalyObservations(p, list.anomalies);
     }
     case "last_gasp": {
