@@ -226,7 +226,7 @@ export function createAlertEvaluator(opts: EvaluatorOptions = {}) {
         (await db.notificationChannel.findMany({ where: { id: { in: [...new Set(rows.map((r) => r.channelId))] }, enabled: true }, select: { id: true } })).map((c) => c.id),
       );
       const live = rows.filter((r) => known.has(r.channelId));
-      await enqueueNotifications(db, live);
+      await enqueueNotifications(db, live, at);
       result.notifications = live.length;
     }
     return result;

@@ -53,7 +53,7 @@ describe("webhook channel", () => {
     hook.requests.length = 0;
     const c = await channel("webhook", { url: hook.url, format: "json", secretEnc: encryptSecret("hmac-key-1") });
     const message = buildMessage("firing", [alert()], T);
-    await enqueueNotifications(env.db, [{ channelId: c.id, kind: "firing", alertIds: ["a1"], payload: message }]);
+    await enqueueNotifications(env.db, [{ channelId: c.id, kind: "firing", alertIds: ["a1"], payload: message }], new Date(T));
     const r = await createNotifier({ db: env.db, now: () => new Date(T) }).tick();
     expect(r).toMatchObject({ sent: 1, failed: 0 });
     expect(hook.requests).toHaveLength(1);
@@ -74,10 +74,14 @@ describe("webhook channel", () => {
     const slack = await channel("webhook", { url: hook.url, format: "slack" });
     const teams = await channel("webhook", { url: hook.url, format: "teams" });
     const message = buildMessage("firing", [alert()], T);
-    await enqueueNotifications(env.db, [
-      { channelId: slack.id, kind: "firing", alertIds: ["a1"], payload: message },
-      { channelId: teams.id, kind: "firing", alertIds: ["a1"], payload: message },
-    ]);
+    await enqueueNotifications(
+      env.db,
+      [
+        { channelId: slack.id, kind: "firing", alertIds: ["a1"], payload: message },
+        { channelId: teams.id, kind: "firing", alertIds: ["a1"], payload: message },
+      ],
+      new Date(T),
+    );
     await createNotifier({ db: env.db, now: () => new Date(T) }).tick();
     const bodies = hook.requests.map((r) => JSON.parse(r.body) as Record<string, unknown>);
     const s = bodies.find((b) => "blocks" in b)!;
@@ -91,7 +95,7 @@ describe("webhook channel", () => {
   it("retries with backoff while the receiver is down, and logs every attempt", async () => {
     hook.requests.length = 0;
     const c = await channel("webhook", { url: hook.url, format: "json" });
-    await enqueueNotifications(env.db, [{ channelId: c.id, kind: "firing", alertIds: ["a1"], payload: buildMessage("firing", [alert()], T) }]);
+    await enqueueNotifications(env.db, [{ channelId: c.id, kind: "firing", alertIds: ["a1"], payload: buildMessage("firing", [alert()], T) }], new Date(T));
     let now = T + 60_000;
     const n = createNotifier({ db: env.db, now: () => new Date(now) });
     hook.respondWith(503);
@@ -124,7 +128,7 @@ describe("webhook channel", () => {
 
   it("a receiver that refuses the connection is retried too", async () => {
     const c = await channel("webhook", { url: "http://127.0.0.1:1/hook", format: "json" });
-    await enqueueNotifications(env.db, [{ channelId: c.id, kind: "firing", alertIds: ["a1"], payload: buildMessage("firing", [alert()], T) }]);
+    await enqueueNotifications(env.db, [{ channelId: c.id, kind: "firing", alertIds: ["a1"], payload: buildMessage("firing", [alert()], T) }], new Date(T));
     const r = await createNotifier({ db: env.db, now: () => new Date(T + 3_600_000) }).tick();
     expect(r.retried).toBeGreaterThanOrEqual(1);
     const row = await env.db.notification.findFirstOrThrow({ where: { channelId: c.id } });
@@ -139,6 +143,7 @@ describe("webhook channel", () => {
     await enqueueNotifications(
       env.db,
       [1, 2, 3].map(() => ({ channelId: c.id, kind: "firing", alertIds: ["a1"], payload: msg })),
+      new Date(T),
     );
     const at = T + 7_200_000;
     const r = await createNotifier({ db: env.db, now: () => new Date(at) }).tick();
@@ -164,6 +169,7 @@ describe("email channel", () => {
       await enqueueNotifications(
         env.db,
         [enc, byEnv, wrong].map((c) => ({ channelId: c.id, kind: "resolved", alertIds: ["a1"], payload: msg })),
+        new Date(T),
       );
       const r = await createNotifier({ db: env.db, now: () => new Date(T + 10_800_000) }).tick();
       expect(r.sent).toBe(2);

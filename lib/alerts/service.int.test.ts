@@ -108,6 +108,10 @@ describe("alert service", () => {
     await acknowledgeAlert({ alertId: firing!.id, note: "Crew on site, antenna check" }, users.operator);
     const [acked] = (await listAlerts("firing")).filter((a) => a.id === firing!.id);
     expect([acked!.acknowledgedByEmail, acked!.ackNote]).toEqual([users.operator.email, "Crew on site, antenna check"]);
+    // The next tick updates the firing alert in place and keeps the acknowledgement.
+    await createAlertEvaluator({ db: env.db, ch: env.ch, now: () => new Date(now + 62_000) }).tick();
+    const [still] = (await listAlerts("firing")).filter((a) => a.id === firing!.id);
+    expect([still!.acknowledgedByEmail, still!.firedAt]).toEqual([users.operator.email, firing!.firedAt]);
     const trail = await env.db.auditEvent.findFirstOrThrow({ where: { target: `alert:${firing!.id}` } });
     expect(trail.details).toMatchObject({ before: { acknowledgedByEmail: null }, after: { acknowledgedByEmail: users.operator.email, ackNote: "Crew on site, antenna check" } });
     const history = (await listAlertHistory()).filter((h) => h.alertId === firing!.id);

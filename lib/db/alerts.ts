@@ -1,6 +1,7 @@
 // PostgreSQL repository of alerts: rules and their evaluation lease, alert rows (one per
 // rule x group), their history, and the campaign facts rules read. The evaluator decides
 // (lib/alerts/evaluator.ts); these statements store and read.
+import { randomUUID } from "node:crypto";
 import { Prisma, type PrismaClient } from "@/lib/db";
 import { getDb } from "@/lib/db";
 import type { AlertSnapshot, AlertState, AlertEventOut } from "@/lib/alerts/state";
@@ -9,6 +10,9 @@ import type { CampaignSnapshot } from "@/lib/alerts/conditions";
 import type { Severity } from "@/lib/alerts/rules";
 
 export type Db = PrismaClient;
+
+/** In the upsert below: the stored alert starts a new episode (pending again, or firing from this tick). */
+const NEW_EPISODE = Prisma.sql`(EXCLUDED.state = 'pending' OR (EXCLUDED.state = 'firing' AND EXCLUDED."firedAt" = EXCLUDED."updatedAt"))`;
 
 export interface LeasedRule {
   id: string;
@@ -118,36 +122,50 @@ export async function storeRuleTick(
     const held = await completeRuleEvaluation(tx, { id: input.ruleId, owner: input.owner, ...input.completion });
     if (!held) return null;
     const out = new Map<string, StoredAlert>();
-    const d = (t: number | null) => (t === null ? null : new Date(t));
-    for (const u of input.updates) {
-      const data = {
+    const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+    const evaluatedAt = input.completion.evaluatedAt;
+    if (input.updates.length) {
+      // One statement for all the rule's alerts (a rule per gateway may hold thousands): insert
+      // new fingerprints, update the others in place. A new episode (pending again, or firing
+      // from this tick) starts unacknowledged.
+      const rows = input.updates.map((u) => ({
+        id: `al${randomUUID().replace(/-/g, "").slice(0, 23)}`,
+        fingerprint: u.fingerprint,
         groupKey: u.groupKey,
         labels: u.labels,
         state: u.state,
-        severity: input.severity,
         value: Number.isFinite(u.value) ? u.value : 0,
         summary: u.summary,
         meters: u.meters,
-        pendingSince: d(u.pendingSince),
-        firedAt: d(u.firedAt),
-        resolvedAt: d(u.resolvedAt),
-        lastTrueAt: d(u.lastTrueAt),
+        pendingSince: iso(u.pendingSince),
+        firedAt: iso(u.firedAt),
+        resolvedAt: iso(u.resolvedAt),
+        lastTrueAt: iso(u.lastTrueAt),
         fireTimes: u.fireTimes,
         isFlapping: u.isFlapping,
         suppressedBy: u.suppressedBy,
         suppressedReason: u.suppressedReason,
         campaignId: u.campaignId,
-      };
-      // A new episode (pending again, or firing from this tick) starts unacknowledged.
-      const isNewEpisode = u.state === "pending" || (u.state === "firing" && u.firedAt === input.completion.evaluatedAt.getTime());
-      const reset = isNewEpisode ? { acknowledgedAt: null, acknowledgedById: null, acknowledgedByEmail: null, ackNote: null } : {};
-      const row = await tx.alert.upsert({
-        where: { fingerprint: u.fingerprint },
-        create: { ruleId: input.ruleId, fingerprint: u.fingerprint, ...data },
-        update: { ...data, ...reset },
-        select: { id: true, fingerprint: true, state: true, suppressedBy: true },
-      });
-      out.set(row.fingerprint, { ...row, state: row.state as AlertState });
+      }));
+      const stored = await tx.$queryRaw<Array<{ id: string; fingerprint: string; state: string; suppressedBy: string | null }>>(Prisma.sql`
+        INSERT INTO "Alert" (id, "ruleId", fingerprint, "groupKey", labels, state, severity, value, summary, meters, "pendingSince", "firedAt", "resolvedAt",
+                             "lastTrueAt", "fireTimes", "isFlapping", "suppressedBy", "suppressedReason", "campaignId", "updatedAt")
+        SELECT x.id, ${input.ruleId}, x.fingerprint, x."groupKey", x.labels, x.state::"AlertState", ${input.severity}::"AlertSeverity", x.value, x.summary, x.meters,
+               x."pendingSince", x."firedAt", x."resolvedAt", x."lastTrueAt", x."fireTimes", x."isFlapping", x."suppressedBy", x."suppressedReason", x."campaignId", ${evaluatedAt}
+        FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(id text, fingerprint text, "groupKey" text, labels jsonb, state text, value float8, summary text, meters jsonb,
+             "pendingSince" timestamptz, "firedAt" timestamptz, "resolvedAt" timestamptz, "lastTrueAt" timestamptz, "fireTimes" jsonb, "isFlapping" boolean,
+             "suppressedBy" text, "suppressedReason" text, "campaignId" text)
+        ON CONFLICT (fingerprint) DO UPDATE SET
+          "groupKey" = EXCLUDED."groupKey", labels = EXCLUDED.labels, state = EXCLUDED.state, severity = EXCLUDED.severity, value = EXCLUDED.value,
+          summary = EXCLUDED.summary, meters = EXCLUDED.meters, "pendingSince" = EXCLUDED."pendingSince", "firedAt" = EXCLUDED."firedAt",
+          "resolvedAt" = EXCLUDED."resolvedAt", "lastTrueAt" = EXCLUDED."lastTrueAt", "fireTimes" = EXCLUDED."fireTimes", "isFlapping" = EXCLUDED."isFlapping",
+          "suppressedBy" = EXCLUDED."suppressedBy", "suppressedReason" = EXCLUDED."suppressedReason", "campaignId" = EXCLUDED."campaignId", "updatedAt" = EXCLUDED."updatedAt",
+          "acknowledgedAt" = CASE WHEN ${NEW_EPISODE} THEN NULL ELSE "Alert"."acknowledgedAt" END,
+          "acknowledgedById" = CASE WHEN ${NEW_EPISODE} THEN NULL ELSE "Alert"."acknowledgedById" END,
+          "acknowledgedByEmail" = CASE WHEN ${NEW_EPISODE} THEN NULL ELSE "Alert"."acknowledgedByEmail" END,
+          "ackNote" = CASE WHEN ${NEW_EPISODE} THEN NULL ELSE "Alert"."ackNote" END
+        RETURNING id, fingerprint, state::text AS state, "suppressedBy"`);
+      for (const row of stored) out.set(row.fingerprint, { ...row, state: row.state as AlertState });
     }
     if (input.events.length) {
       await tx.alertEvent.createMany({

@@ -14,13 +14,22 @@ export interface LeasedNotification {
   attempts: number;
 }
 
+/** Writes messages to send, due at `at` (the evaluator's clock). */
 export async function enqueueNotifications(
   db: Pick<Db, "notification">,
   rows: Array<{ channelId: string; kind: string; alertIds: string[]; payload: AlertMessage }>,
+  at: Date,
 ): Promise<void> {
   if (!rows.length) return;
   await db.notification.createMany({
-    data: rows.map((r) => ({ channelId: r.channelId, kind: r.kind, alertIds: r.alertIds, payload: r.payload as unknown as Prisma.InputJsonValue })),
+    data: rows.map((r) => ({
+      channelId: r.channelId,
+      kind: r.kind,
+      alertIds: r.alertIds,
+      payload: r.payload as unknown as Prisma.InputJsonValue,
+      nextAttemptAt: at,
+      createdAt: at,
+    })),
   });
 }
 
