@@ -1,4 +1,4 @@
-// npm run bench:alerts [-- --rows 100000000 --rounds 5 --trials 12 --dir data/bench/faults-<rows>]
+// npm run bench:alerts [-- --rows 100000000 --rounds 3 --trials 10 --dir data/bench/faults-<rows>]
 // Issue #25's targets: 200 rules evaluated each minute over a large audit_log, one evaluation
 // round <= 5 s on 2 cores; a line's arrival -> its alert's webhook <= 30 s p95 with a 15 s interval.
 //
@@ -29,8 +29,8 @@ function arg(name: string, fallback: string): string {
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
 }
 const ROWS = Number(arg("rows", "100000000"));
-const ROUNDS = Number(arg("rounds", "5"));
-const TRIALS = Number(arg("trials", "12"));
+const ROUNDS = Number(arg("rounds", "3"));
+const TRIALS = Number(arg("trials", "10"));
 const DIR = path.resolve(arg("dir", `data/bench/faults-${ROWS}`));
 const TO = Date.UTC(2026, 10, 25, 0, 0, 0);
 const ROUND_TARGET_MS = 5_000;
