@@ -5,6 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeFleetDimensions, type FleetMeterRow } from "@/lib/clickhouse/queries/campaigns";
 import { leaseDueRules } from "@/lib/db/alerts";
+import { getSignatureAffectedByCohort, getSignaturesAffectedByCohort } from "@/lib/clickhouse/queries/alerts";
+import { CATALOGUE, findSignature } from "@/lib/faults/catalogue";
 import { auditLine, openTestEnv, testDbKind, type TestEnv } from "@/lib/testing/env";
 import { createAlertEvaluator, runTick, superviseLoop } from "./evaluator";
 import { getAlertLoopStatus, getDegradedAlertLoops } from "./status";
@@ -118,6 +120,22 @@ describe("alert evaluator", () => {
     expect(history.map((h) => h.type)).toEqual(["firing", "resolved"]);
     await env.db.alertRule.update({ where: { id: rule.id }, data: { enabled: false } });
   }, 120_000);
+
+  it("signatures read together (one scan per window and cohort) count as each read alone", async () => {
+    const window = { from: T - 15 * MIN, to: T + 5 * MIN };
+    const signatures = ["E105", "E042", "LOW_SNR", "fw_pair_incompatible"].map((id) => findSignature(CATALOGUE, id)).filter((s) => s !== undefined);
+    const norm = (rows: Array<{ g: string; n: number; sample: string[] }>) =>
+      rows.map((r) => ({ g: r.g, n: r.n, sample: [...r.sample].sort() })).sort((a, b) => a.g.localeCompare(b.g));
+    for (const cohort of ["gateway", "meter_model"] as const) {
+      const batch = await getSignaturesAffectedByCohort({ catalogue: CATALOGUE, signatures, window, cohort }, env.ch);
+      expect(batch.ids.has("fw_pair_incompatible")).toBe(false);
+      for (const s of signatures.filter((x) => batch.ids.has(x.id))) {
+        const alone = await getSignatureAffectedByCohort({ catalogue: CATALOGUE, signature: s, window, cohort }, env.ch);
+        expect(norm(batch.rows.get(s.id) ?? [])).toEqual(norm(alone ?? []));
+      }
+      expect(batch.rows.get("E105")?.reduce((a, r) => a + r.n, 0)).toBe(37);
+    }
+  }, 60_000);
 
   it("a rule leased by a process that died is evaluated by another once the lease expires", async () => {
     const rule = await env.db.alertRule.create({

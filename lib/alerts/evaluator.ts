@@ -16,7 +16,7 @@ import { publish } from "@/lib/realtime/hub";
 import { buildMessage, type MessageAlert, type MessageKind } from "./messages";
 import { ruleDefinitionSchema } from "./rules";
 import { findSilence, type ActiveSilence } from "./silences";
-import { observeRule, RoundCache } from "./sources";
+import { observeRule, prefetchSignatureRules, RoundCache } from "./sources";
 import { evaluateRuleTick, type AlertSnapshot, type Observation } from "./state";
 import { findCampaignHold, loadCampaignHolds, releaseFailedCampaignHolds, type CampaignHold } from "./campaign-holds";
 import { getAlertLoopStatus } from "./status";
@@ -190,6 +190,8 @@ export function createAlertEvaluator(opts: EvaluatorOptions = {}) {
     }
     if (rules.length) {
       const ctx = { cache: new RoundCache(), silences: await findActiveSilences(db, at), holds };
+      const defs = rules.map((r) => ruleDefinitionSchema.safeParse({ kind: r.kind, params: r.params })).flatMap((p) => (p.success ? [p.data] : []));
+      prefetchSignatureRules(defs, at.getTime(), { ch: opts.ch, catalogue: opts.catalogue, staleAfterMs: opts.staleAfterMs ?? 86_400_000, cache: ctx.cache });
       let next = 0;
       const worker = async () => {
         while (next < rules.length) {

@@ -117,3 +117,48 @@ export async function getLastGaspByGateway(input: { from: number; to: number }, 
   });
   return rows.map((r) => groupRowSchema.parse(r));
 }
+
+/**
+ * getSignatureAffectedByCohort for several line signatures over one window and cohort in one
+ * scan (the rules of a round that share them): each line is counted for every signature it
+ * matches. Signatures that are fleet-level rules are left out of `ids` (their rules say why).
+ */
+export async function getSignaturesAffectedByCohort(
+  input: { catalogue: Catalogue; signatures: FaultSignature[]; window: TimeWindow; cohort: AlertCohort },
+  ch?: ClickHouse,
+): Promise<{ ids: Set<string>; rows: Map<string, GroupCountRow[]> }> {
+  const params: Record<string, unknown> = { from: formatClickHouseTime(input.window.from), to: formatClickHouseTime(input.window.to) };
+  const lines: Array<{ id: string; sql: string }> = [];
+  for (const s of input.signatures) {
+    const sql = buildLineCondition(input.catalogue, s, params, `s${lines.length}`);
+    if (sql !== null) lines.push({ id: s.id, sql });
+  }
+  const out = { ids: new Set(lines.map((l) => l.id)), rows: new Map<string, GroupCountRow[]>() };
+  if (!lines.length) return out;
+  const any = lines.map((l) => `(${l.sql})`).join(" OR ");
+  const which = `arrayFilter(x -> x > 0, [${lines.map((l, i) => `if(${l.sql}, ${i + 1}, 0)`).join(", ")}])`;
+  const dim = ROOT_CAUSE_DIMENSION_SQL[input.cohort];
+  const value = input.cohort === "gateway" ? "if(f.d = '', toString(a.line_gw), f.d)" : "f.d";
+  const query = `
+    SELECT a.sig AS sig, ${value} AS g, count() AS n, groupArray(${SAMPLE})(a.meter) AS sample
+    FROM (
+      SELECT meter, sig, any(gw) AS line_gw FROM audit_log
+      ARRAY JOIN ${which} AS sig
+      WHERE ts >= {from:${TIME}} AND ts < {to:${TIME}} AND (${any})
+      GROUP BY meter, sig
+    ) AS a
+    LEFT JOIN (
+      SELECT meter, ${dim} AS d FROM fleet_meters FINAL
+      WHERE meter IN (SELECT meter FROM audit_log WHERE ts >= {from:${TIME}} AND ts < {to:${TIME}} AND (${any}))
+    ) AS f ON f.meter = a.meter
+    GROUP BY sig, g
+    SETTINGS join_use_nulls = 0`;
+  const rows = await (await handle(ch)).queryRows<Record<string, unknown>>({ query, params, tag: "alerts.signatures" });
+  for (const r of rows) {
+    const id = lines[Number(r.sig) - 1]!.id;
+    const list = out.rows.get(id) ?? [];
+    list.push(groupRowSchema.parse(r));
+    out.rows.set(id, list);
+  }
+  return out;
+}
