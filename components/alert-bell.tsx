@@ -44,7 +44,10 @@ export function AlertBell({ initial, initialCount }: { initial: BellAlert[]; ini
   return (
     <details className="alert-bell" data-testid="alert-bell" data-live={isLive ? "yes" : "no"}>
       <summary aria-label={`${count} firing alerts`}>
-        <span aria-hidden="true">🔔</span> Alerts{" "}
+        <svg aria-hidden="true" width="12" height="12" viewBox="0 0 16 16" style={{ verticalAlign: "-1px" }}>
+          <path fill="currentColor" d="M8 1a1 1 0 0 1 1 1v.6A4.5 4.5 0 0 1 12.5 7v3l1.5 2v1H2v-1l1.5-2V7A4.5 4.5 0 0 1 7 2.6V2a1 1 0 0 1 1-1Zm-1.5 13h3a1.5 1.5 0 0 1-3 0Z" />
+        </svg>{" "}
+        Alerts{" "}
         <span className={count ? "badge sev-critical" : "badge"} data-testid="alert-bell-count">
           {count}
         </span>

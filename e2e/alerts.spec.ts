@@ -40,6 +40,8 @@ test.describe("alerts", () => {
     await expect(page.getByTestId("rule-name")).toHaveValue(/E105/);
     await expect(page.getByTestId("param-signatureId")).toHaveValue("E105");
     await expect(page.getByTestId("rule-runbook")).toHaveValue("/faults/runbooks/rf-timeout");
+    await expect(page.getByTestId("param-groupBy")).toHaveValue("gateway");
+    await expect(page.getByTestId("param-minLift")).toHaveValue("3");
     // A small demo fleet: a few meters over the last hour is an incident; the lift keeps other gateways out.
     await page.getByTestId("param-threshold").fill("2");
     await page.getByTestId("param-windowMinutes").fill("60");

@@ -145,3 +145,14 @@ export const OP_TEXT: Record<CompareOp, string> = { gt: ">", gte: "≥", lt: "<"
 export function ruleWindowMs(def: RuleDefinition): number {
   return "windowMinutes" in def.params ? def.params.windowMinutes * 60_000 : 0;
 }
+
+/** What the rule editor starts from for each kind (shared by the server page and the client form). */
+export const DEFAULT_RULE_PARAMS: Record<RuleKind, Record<string, unknown>> = {
+  fault_signature: { signatureId: "E105", groupBy: "gateway", measure: "meters", op: "gt", threshold: 20, windowMinutes: 15, minLift: 3 },
+  log_query: { query: "sev:critical", groupBy: "gw", op: "gt", threshold: 10, windowMinutes: 15 },
+  anomaly: { measures: [], dimension: "any", minSigma: 4, minMeters: 10, windowMinutes: 1440 },
+  last_gasp: { groupBy: "gateway", perMinute: 5, windowMinutes: 5 },
+  cert_expiry: { groupBy: "gateway", withinDays: 7, minMeters: 1 },
+  stale_meters: { groupBy: "gateway", silentMinutes: null, minMeters: 5 },
+  campaign_event: { events: ["paused", "aborted"], approvalWaitMinutes: 60 },
+};

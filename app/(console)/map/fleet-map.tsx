@@ -263,7 +263,7 @@ export function FleetMap({ initialFilters, initialMeter, initialView, canSchedul
                 data-testid="map-firing-gateway"
                 data-gw={f.gw}
               >
-                🔔 {f.gw}: {f.ruleName}
+                ● {f.gw}: {f.ruleName}
               </a>
             ))}
           </div>

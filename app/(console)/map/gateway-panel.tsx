@@ -55,7 +55,7 @@ export function GatewayPanel({ gateway: g, filters, canSchedule, setFilters, onC
       {alerts.map((a) => (
         <div key={a.alertId} data-testid="gateway-alert">
           <a href={`/alerts?view=firing&alert=${encodeURIComponent(a.alertId)}`} className={`al-sev-${a.severity}`}>
-            🔔 Firing: {a.ruleName}
+            ● Firing: {a.ruleName}
           </a>
         </div>
       ))}

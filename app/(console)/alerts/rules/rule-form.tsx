@@ -2,7 +2,7 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
-import { RULE_KIND_LABELS, RULE_KINDS, type RuleInput, type RuleKind } from "@/lib/alerts/rules";
+import { DEFAULT_RULE_PARAMS, RULE_KIND_LABELS, RULE_KINDS, type RuleInput, type RuleKind } from "@/lib/alerts/rules";
 import type { RulePreview } from "@/lib/alerts/service";
 import { formatUtc } from "@/lib/format/time";
 import { createRuleAction, deleteRuleAction, previewRuleAction, updateRuleAction } from "../actions";
@@ -19,16 +19,6 @@ export interface RuleFormValues {
   enabled: boolean;
   channelIds: string[];
 }
-
-export const DEFAULT_PARAMS: Record<RuleKind, Record<string, unknown>> = {
-  fault_signature: { signatureId: "E105", groupBy: "gateway", measure: "meters", op: "gt", threshold: 20, windowMinutes: 15, minLift: 3 },
-  log_query: { query: "sev:critical", groupBy: "gw", op: "gt", threshold: 10, windowMinutes: 15 },
-  anomaly: { measures: [], dimension: "any", minSigma: 4, minMeters: 10, windowMinutes: 1440 },
-  last_gasp: { groupBy: "gateway", perMinute: 5, windowMinutes: 5 },
-  cert_expiry: { groupBy: "gateway", withinDays: 7, minMeters: 1 },
-  stale_meters: { groupBy: "gateway", silentMinutes: null, minMeters: 5 },
-  campaign_event: { events: ["paused", "aborted"], approvalWaitMinutes: 60 },
-};
 
 type Field = { key: string; label: string; type: "text" | "number" | "select" | "optnumber" | "list"; options?: string[] };
 const FIELDS: Record<RuleKind, Field[]> = {
@@ -161,7 +151,7 @@ export function RuleForm({ initial, ruleId, channels }: { initial: RuleFormValue
               onChange={(e) => {
                 const kind = e.target.value as RuleKind;
                 setPreview(null);
-                setV({ ...v, kind, params: DEFAULT_PARAMS[kind] });
+                setV({ ...v, kind, params: DEFAULT_RULE_PARAMS[kind] });
               }}
               data-testid="rule-kind"
             >

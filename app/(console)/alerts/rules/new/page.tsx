@@ -1,7 +1,8 @@
 import { requirePagePermission } from "@/lib/auth/session";
 import { CATALOGUE, findSignature } from "@/lib/faults/catalogue";
 import { listChannelOptions } from "@/lib/alerts/service";
-import { RuleForm, DEFAULT_PARAMS, type RuleFormValues } from "../rule-form";
+import { DEFAULT_RULE_PARAMS } from "@/lib/alerts/rules";
+import { RuleForm, type RuleFormValues } from "../rule-form";
 import "../../alerts.css";
 
 export const metadata = { title: "New alert rule" };
@@ -18,7 +19,7 @@ export default async function Page({ searchParams }: { searchParams: Promise<Rec
     ? {
         name: `${signature.id} ${signature.title} on a gateway`,
         kind: "fault_signature",
-        params: { ...DEFAULT_PARAMS.fault_signature, signatureId: signature.id },
+        params: { ...DEFAULT_RULE_PARAMS.fault_signature, signatureId: signature.id },
         severity: signature.severity === "critical" ? "critical" : "warning",
         intervalSeconds: 60,
         forSeconds: 0,
@@ -30,7 +31,7 @@ export default async function Page({ searchParams }: { searchParams: Promise<Rec
     : {
         name: "",
         kind: "fault_signature",
-        params: DEFAULT_PARAMS.fault_signature,
+        params: DEFAULT_RULE_PARAMS.fault_signature,
         severity: "warning",
         intervalSeconds: 60,
         forSeconds: 0,
