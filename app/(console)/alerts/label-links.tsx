@@ -14,7 +14,7 @@ export function LabelLinks({ labels, campaignId }: { labels: Record<string, stri
               ? `/campaigns/${encodeURIComponent(v)}`
               : null;
     return (
-      <span key={k} className="mono" style={{ marginRight: 8 }}>
+      <span key={k} className="mono" style={{ marginRight: 8, whiteSpace: "nowrap" }}>
         {k}=
         {href ? (
           <Link href={href} data-testid={`label-${k}`}>
