@@ -98,6 +98,7 @@ async function main() {
   const ingest = await startIngest({ log: (m) => console.log(m) });
   const { startDispatcher } = await import("./lib/campaigns/dispatcher");
   const dispatcher = startDispatcher();
+  const alerts = env.ALERTS_ENABLED ? await (await import("./lib/alerts/server")).startAlerts() : null;
   // Build the map's cell table in the background so the first map view does not wait for it.
   const { ensureMapCellsSync } = await import("./lib/map/server/cells-sync");
   void ensureMapCellsSync().catch((err) => console.error("[server] map cells build failed", err));
@@ -118,6 +119,7 @@ async function main() {
     server.close();
     await closeSocketServer().catch(() => {});
     await dispatcher.stop().catch((err) => console.error("[server] dispatcher stop failed", err));
+    await alerts?.stop().catch((err) => console.error("[server] alerts stop failed", err));
     const { stopMapCellsSync } = await import("./lib/map/server/cells-sync");
     stopMapCellsSync();
     await demo?.stop().catch((err) => console.error("[server] demo stream stop failed", err));

@@ -16,6 +16,7 @@ const NOBODY: Caller[] = []; // bearer-token endpoints: no session of any role i
 
 /** Who may call each route handler: "METHOD /path" (the folder path, [params] as written). */
 const ROUTES: Record<string, Caller[]> = {
+  "GET /api/alerts/history": EVERY_ROLE,
   "GET /api/auth/[...nextauth]": ANYONE,
   "POST /api/auth/[...nextauth]": ANYONE,
   "GET /api/campaigns/[id]/outcomes": EVERY_ROLE,
@@ -73,6 +74,16 @@ const ACTIONS: Record<string, Caller[]> = {
   "app/(console)/schedule/actions.ts#assignRouteAction": ["operator", "admin"],
   "app/(console)/api-tokens/actions.ts#createApiTokenAction": EVERY_ROLE,
   "app/(console)/api-tokens/actions.ts#revokeApiTokenAction": EVERY_ROLE,
+  "app/(console)/alerts/actions.ts#createRuleAction": ["operator", "admin"],
+  "app/(console)/alerts/actions.ts#updateRuleAction": ["operator", "admin"],
+  "app/(console)/alerts/actions.ts#deleteRuleAction": ["operator", "admin"],
+  "app/(console)/alerts/actions.ts#previewRuleAction": EVERY_ROLE,
+  "app/(console)/alerts/actions.ts#acknowledgeAlertAction": ["operator", "admin"],
+  "app/(console)/alerts/actions.ts#createSilenceAction": ["operator", "admin"],
+  "app/(console)/alerts/actions.ts#expireSilenceAction": ["operator", "admin"],
+  "app/(console)/alerts/actions.ts#createChannelAction": ["admin"],
+  "app/(console)/alerts/actions.ts#deleteChannelAction": ["admin"],
+  "app/(console)/alerts/actions.ts#sendTestNotificationAction": ["admin"],
 };
 
 // ---------------------------------------------------------------- the inventory, from the code

@@ -114,6 +114,10 @@ export const envSchema = z.object({
   HES_URL: optionalUrl(["http", "https"]),
   HES_TOKEN: z.string().optional(),
   HES_TIMEOUT: duration.prefault("30s"),
+  /** Alert rules are evaluated (and notifications sent) in this process; 0 turns both off. */
+  ALERTS_ENABLED: bool.prefault("1"),
+  /** Key for channel secrets stored in the database (AES-256-GCM); unset: derived from NEXTAUTH_SECRET. */
+  ALERTS_SECRET_KEY: z.string().min(16, "must be at least 16 characters").optional(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 });
 
@@ -156,4 +160,18 @@ export function listenHost(e: Pick<Env, "HOST" | "NODE_ENV">): string {
 export function dataPaths(e: Pick<Env, "DATA_DIR"> = env) {
   const root = path.resolve(e.DATA_DIR);
   return { root, pg: path.join(root, "pg"), ch: path.join(root, "ch"), lock: path.join(root, ".lock"), checkpoints: path.join(root, "checkpoints") };
+}
+
+/** Names an alert channel may take a secret from (never the console's own secrets). */
+export const ALERT_SECRET_ENV_PATTERN = /^AMI_ALERT_[A-Z0-9_]{1,60}$/;
+
+/**
+ * A channel secret given by environment variable name (webhook HMAC key, SMTP password). Only
+ * AMI_ALERT_* names: an admin naming NEXTAUTH_SECRET gets nothing. Read at send time, so a
+ * rotated secret needs no restart.
+ */
+export function readAlertSecretEnv(name: string): string | undefined {
+  if (!ALERT_SECRET_ENV_PATTERN.test(name)) return undefined;
+  const v = process.env[name];
+  return v === undefined || v === "" ? undefined : v;
 }

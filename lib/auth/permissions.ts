@@ -34,6 +34,11 @@ export const PERMISSIONS = {
   "ingest.manage_tokens": ["admin"],
   "users.manage": ["admin"],
   "audit.view": ["admin"],
+  /** Alerts: see firing/pending/history and the bell; acknowledge and silence; create and edit rules; channels. */
+  "alerts.view": ["viewer", "technician", "operator", "admin"],
+  "alerts.acknowledge": ["operator", "admin"],
+  "alerts.manage": ["operator", "admin"],
+  "alerts.channels": ["admin"],
   /** /api/health with engine versions, migrations and errors (anonymous callers get the status only). */
   "health.details": ["operator", "admin"],
   /** Personal API tokens for /api/v1 (each user, their own; the token acts as a role no higher than theirs). */
@@ -70,6 +75,7 @@ export function can(role: Role | null | undefined, permission: Permission): bool
 /** Navigation entries and the permission each needs: the shell shows only what the role may use. */
 export const NAV_ITEMS = [
   { href: "/map", label: "Map", permission: "fleet.view" },
+  { href: "/alerts", label: "Alerts", permission: "alerts.view" },
   { href: "/faults", label: "Faults", permission: "faults.view" },
   { href: "/logs", label: "Logs", permission: "logs.view" },
   { href: "/campaigns", label: "Campaigns", permission: "campaigns.view" },

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseQuery, type QueryNode } from "./query-parser";
-import { buildCountQuery, buildHistogramQuery, buildSearchQuery, buildWhere, chooseHistogramInterval, globToLike, type LogColumn } from "./sql-builder";
+import { buildCountQuery, buildGroupCountQuery, buildHistogramQuery, buildSearchQuery, buildWhere, chooseHistogramInterval, globToLike, type LogColumn } from "./sql-builder";
 import { formatClickHouseTime } from "@/lib/clickhouse/time";
 
 function parse(query: string): QueryNode {
@@ -154,6 +154,26 @@ describe("buildCountQuery", () => {
       query: ["SELECT count() AS n", "FROM audit_log", "WHERE ts >= {from:DateTime64(3, 'UTC')}", "  AND ts < {to:DateTime64(3, 'UTC')}", "  AND (rssi < {p0:Float32})"].join("\n"),
       params: { from: "2024-05-01 09:00:00.000", to: "2024-05-01 10:00:00.250", p0: -95 },
     });
+  });
+});
+
+describe("buildGroupCountQuery", () => {
+  it("counts matches per allow-listed column, sent as an Identifier parameter", () => {
+    expect(buildGroupCountQuery({ ast: parse("code:E105"), from: FROM, to: TO, groupBy: "gw" })).toEqual({
+      query: [
+        "SELECT toString({group_col:Identifier}) AS g, count() AS n, groupUniqArray(50)(meter) AS sample",
+        "FROM audit_log",
+        "WHERE ts >= {from:DateTime64(3, 'UTC')}",
+        "  AND ts < {to:DateTime64(3, 'UTC')}",
+        "  AND (code = {p0:String})",
+        "GROUP BY g",
+      ].join("\n"),
+      params: { from: "2024-05-01 09:00:00.000", to: "2024-05-01 10:00:00.250", p0: "E105", group_col: "gw" },
+    });
+  });
+  it("one fleet-wide row without a column, and refuses columns outside the allow-list", () => {
+    expect(buildGroupCountQuery({ ast: parse(""), from: FROM, to: TO, groupBy: null }).query).toContain("'' AS g");
+    expect(() => buildGroupCountQuery({ ast: parse(""), from: FROM, to: TO, groupBy: "msg" as "gw" })).toThrow(/Unknown group column/);
   });
 });
 

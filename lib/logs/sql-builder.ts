@@ -114,6 +114,31 @@ export function buildCountQuery(input: { ast: QueryNode; from: TimeInput; to: Ti
   return { query: [`SELECT count() AS n`, `FROM ${TABLE}`, `WHERE ${clauses.join("\n  AND ")}`].join("\n"), params };
 }
 
+/** Columns a grouped count (alert rules) may group by: an allow-list, sent as an Identifier. */
+export const GROUP_COUNT_COLUMNS = { gw: "gw", meter: "meter", code: "code" } as const;
+
+/**
+ * Matching lines per value of one column in [from, to), with up to 50 of their meters (alert
+ * rules over the explorer's language); without a column, one fleet-wide row.
+ */
+export function buildGroupCountQuery(input: { ast: QueryNode; from: TimeInput; to: TimeInput; groupBy: keyof typeof GROUP_COUNT_COLUMNS | null }): {
+  query: string;
+  params: QueryParams;
+} {
+  const { clauses, params } = buildFilter(input.ast, input.from, input.to);
+  const group = input.groupBy === null ? null : GROUP_COUNT_COLUMNS[input.groupBy];
+  if (input.groupBy !== null && !group) throw new Error(`Unknown group column: ${String(input.groupBy)}`);
+  if (group) params.group_col = group;
+  const select = group ? "toString({group_col:Identifier}) AS g" : "'' AS g";
+  const query = [
+    `SELECT ${select}, count() AS n, groupUniqArray(50)(meter) AS sample`,
+    `FROM ${TABLE}`,
+    `WHERE ${clauses.join("\n  AND ")}`,
+    group ? "GROUP BY g" : "HAVING n > 0",
+  ].join("\n");
+  return { query, params };
+}
+
 export function buildHistogramQuery(input: HistogramQueryInput): {
   query: string;
   params: QueryParams;

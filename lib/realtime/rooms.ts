@@ -11,6 +11,7 @@ export const ROOM_PATTERNS: { pattern: RegExp; permission: Permission; describe:
   { pattern: /^campaigns$/, permission: "campaigns.view", describe: "campaign list changes" },
   { pattern: /^campaign:[a-z0-9]{8,40}$/, permission: "campaigns.view", describe: "one campaign's progress" },
   { pattern: /^workorders$/, permission: "workorders.view", describe: "work orders created or completed" },
+  { pattern: /^alerts$/, permission: "alerts.view", describe: "alerts firing, resolved or acknowledged (the bell)" },
   { pattern: /^ingest$/, permission: "ingest.view", describe: "ingest source rates and refusals" },
 ];
 

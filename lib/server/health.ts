@@ -8,6 +8,7 @@ import { getClickHouseInfo } from "@/lib/clickhouse/client";
 import { listAppliedClickHouseMigrations } from "@/lib/clickhouse/migrate";
 import { connectedSocketCount } from "@/lib/realtime/socket-server";
 import { getDegradedSources } from "@/ingest/status";
+import { getDegradedAlertLoops } from "@/lib/alerts/status";
 
 async function settle<T>(p: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: string }> {
   try {
@@ -41,9 +42,12 @@ export async function getHealth() {
   const healthy = relational.reachable && analytics.reachable;
   // Ingest sources failing right now (restarting with backoff): the server is up but not all data flows.
   const degradedSources = getDegradedSources();
+  // The alert evaluator or notifier failing (restarting with backoff): alerts may be late or unsent.
+  const degradedAlertLoops = getDegradedAlertLoops();
   return {
-    status: healthy && degradedSources.length === 0 ? "ok" : "degraded",
+    status: healthy && degradedSources.length === 0 && degradedAlertLoops.length === 0 ? "ok" : "degraded",
     ingest: { degraded: degradedSources },
+    alerts: { degraded: degradedAlertLoops },
     uptimeSeconds: Math.round(process.uptime()),
     startedAt: new Date(Date.now() - process.uptime() * 1000).toISOString(),
     engines: { relational, analytics },

@@ -32,7 +32,7 @@ function TrendCell({ row }: { row: MatrixViewRow }) {
 
 const col = createColumnHelper<MatrixViewRow>();
 
-function buildColumns(canSchedule: boolean) {
+function buildColumns(canSchedule: boolean, canAlert: boolean) {
   const columns = [
     col.accessor("title", {
       header: "Signature",
@@ -95,6 +95,11 @@ function buildColumns(canSchedule: boolean) {
               lines
             </Link>
           )}
+          {canAlert && (
+            <Link href={`/alerts/rules/new?${new URLSearchParams({ signature: c.row.original.id })}`} data-testid="alert-on-this">
+              Alert on this
+            </Link>
+          )}
         </div>
       ),
     }),
@@ -118,8 +123,8 @@ function buildColumns(canSchedule: boolean) {
   return columns;
 }
 
-export function FaultMatrixTable({ rows, canSchedule }: { rows: MatrixViewRow[]; canSchedule: boolean }) {
-  const table = useReactTable({ data: rows, columns: buildColumns(canSchedule), getCoreRowModel: getCoreRowModel(), getRowId: (r) => r.id });
+export function FaultMatrixTable({ rows, canSchedule, canAlert = false }: { rows: MatrixViewRow[]; canSchedule: boolean; canAlert?: boolean }) {
+  const table = useReactTable({ data: rows, columns: buildColumns(canSchedule, canAlert), getCoreRowModel: getCoreRowModel(), getRowId: (r) => r.id });
   return (
     <div className="card" style={{ padding: 0, overflow: "auto", maxHeight: "60vh" }}>
       <DataTable

@@ -47,10 +47,11 @@ export default async function Page({ searchParams }: { searchParams: Promise<Rec
   const to = Date.now();
   const from = to - WINDOWS[search.window];
   const canSchedule = can(user.role, "campaigns.manage");
+  const canAlert = can(user.role, "alerts.manage");
 
   let body: React.ReactNode;
   try {
-    body = await renderBody({ search, slice, from, to, canSchedule });
+    body = await renderBody({ search, slice, from, to, canSchedule, canAlert });
   } catch (err) {
     if (!(err instanceof QueryLimitError)) throw err;
     body = (
@@ -120,9 +121,10 @@ interface BodyInput {
   from: number;
   to: number;
   canSchedule: boolean;
+  canAlert?: boolean;
 }
 
-async function renderBody({ search, slice, from, to, canSchedule }: BodyInput) {
+async function renderBody({ search, slice, from, to, canSchedule, canAlert = false }: BodyInput) {
   const input = { from, to, slice };
   const matrix = await getFaultMatrix(input);
   const anomalies = await getAnomalies(input);
@@ -241,7 +243,7 @@ async function renderBody({ search, slice, from, to, canSchedule }: BodyInput) {
       <p className="muted" style={{ margin: "0 0 6px" }}>
         {search.window} to now, against the {search.window} before. Select a signature for its root cause.
       </p>
-      <FaultMatrixTable rows={rows} canSchedule={canSchedule} />
+      <FaultMatrixTable rows={rows} canSchedule={canSchedule} canAlert={canAlert} />
       {rootCause}
       <section className="card" style={{ marginTop: 12 }} data-testid="anomalies">
         <h2 style={{ marginTop: 0 }}>Cohort anomalies</h2>

@@ -36,12 +36,14 @@ interface Props {
   staleAfterMs: number;
   /** The filtered fleet's box and count, streamed after the page: the first view and cells need no positions payload. */
   initialExtent: Promise<FleetExtent | null>;
+  /** Gateways with a firing alert (marked in a list over the map and in the gateway panel). */
+  firingGateways?: Array<{ gw: string; alertId: string; ruleName: string; severity: string }>;
 }
 
 /** Arrow keys move the view by this share of its size. */
 const PAN_SHARE = 0.25;
 
-export function FleetMap({ initialFilters, initialMeter, initialView, canSchedule, faultCodes, tileUrl, staleAfterMs, initialExtent }: Props) {
+export function FleetMap({ initialFilters, initialMeter, initialView, canSchedule, faultCodes, tileUrl, staleAfterMs, initialExtent, firingGateways = [] }: Props) {
   const [filters, setFilters] = useState<MapFilters>(initialFilters);
   const [view, setView] = useState<MapViewState>(initialView ? { ...INITIAL_VIEW, ...initialView } : INITIAL_VIEW);
   const [size, setSize] = useState({ width: 800, height: 600 });
@@ -250,7 +252,32 @@ export function FleetMap({ initialFilters, initialMeter, initialView, canSchedul
         />
         <MapLegend counts={data.counts} visible={visible} staleAfterMs={staleAfterMs} onToggle={setStateVisible} />
         {!tileUrl && <div className={styles.attribution}>Borders: Natural Earth, US Census · Towns: GeoNames (CC BY 4.0)</div>}
-        {selectedGw && <GatewayPanel gateway={selectedGw} filters={filters} canSchedule={canSchedule} setFilters={setFilters} onClose={() => setSelectedGw(null)} />}
+        {firingGateways.length > 0 && (
+          <div className={styles.alertMarks} data-testid="map-firing-gateways">
+            <strong>Firing alerts</strong>
+            {firingGateways.slice(0, 10).map((f) => (
+              <a
+                key={f.alertId}
+                href={`/alerts?view=firing&alert=${encodeURIComponent(f.alertId)}`}
+                className={`al-sev-${f.severity}`}
+                data-testid="map-firing-gateway"
+                data-gw={f.gw}
+              >
+                ● {f.gw}: {f.ruleName}
+              </a>
+            ))}
+          </div>
+        )}
+        {selectedGw && (
+          <GatewayPanel
+            gateway={selectedGw}
+            filters={filters}
+            canSchedule={canSchedule}
+            setFilters={setFilters}
+            onClose={() => setSelectedGw(null)}
+            alerts={firingGateways.filter((f) => f.gw === selectedGw.gw)}
+          />
+        )}
         {selectedMeter && <MeterDrawer meter={selectedMeter} detail={detail} lines={lines} state={stateOfMeter(selectedMeter)} onClose={() => setSelectedMeter(null)} />}
       </div>
     </div>

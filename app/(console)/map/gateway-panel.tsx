@@ -13,6 +13,8 @@ interface Props {
   canSchedule: boolean;
   setFilters: (f: (f: MapFilters) => MapFilters) => void;
   onClose: () => void;
+  /** Firing alerts on this gateway. */
+  alerts?: Array<{ alertId: string; ruleName: string; severity: string }>;
 }
 
 /** The counts' query: this gateway, and the map's filters the counts take (the state toggles are not a slice). */
@@ -22,7 +24,7 @@ export function gatewayCountsQuery(gw: string, f: MapFilters): string {
   return q.toString();
 }
 
-export function GatewayPanel({ gateway: g, filters, canSchedule, setFilters, onClose }: Props) {
+export function GatewayPanel({ gateway: g, filters, canSchedule, setFilters, onClose, alerts = [] }: Props) {
   const query = gatewayCountsQuery(g.gw, filters);
   const [counts, setCounts] = useState<{ query: string; labels: SliceCountLabel[] } | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -50,6 +52,13 @@ export function GatewayPanel({ gateway: g, filters, canSchedule, setFilters, onC
   return (
     <div className={styles.gwpanel} data-testid="gateway-panel" data-gw={g.gw}>
       <strong>{g.gw}</strong> <span className="muted">{g.name}</span>
+      {alerts.map((a) => (
+        <div key={a.alertId} data-testid="gateway-alert">
+          <a href={`/alerts?view=firing&alert=${encodeURIComponent(a.alertId)}`} className={`al-sev-${a.severity}`}>
+            ● Firing: {a.ruleName}
+          </a>
+        </div>
+      ))}
       {error ? (
         <div className="error" role="alert">
           Counts unavailable: {error}

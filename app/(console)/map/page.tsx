@@ -1,3 +1,4 @@
+import { listAlerts } from "@/lib/alerts/service";
 import { requirePagePermission } from "@/lib/auth/session";
 import { can } from "@/lib/auth/permissions";
 import { CODE_LIST, METER_ID_RE } from "@/lib/audit/codes";
@@ -29,6 +30,9 @@ export default async function Page({ searchParams }: { searchParams: Promise<Rec
           console.error("[map] extent", err);
           return null;
         });
+  const firingGateways = can(user.role, "alerts.view")
+    ? (await listAlerts("firing")).filter((a) => a.labels.gateway).map((a) => ({ gw: a.labels.gateway!, alertId: a.id, ruleName: a.ruleName, severity: a.severity }))
+    : [];
   return (
     <FleetMap
       initialFilters={filters}
@@ -40,6 +44,7 @@ export default async function Page({ searchParams }: { searchParams: Promise<Rec
       tileUrl={env.MAP_TILE_URL ?? null}
       staleAfterMs={env.STALE_AFTER}
       initialExtent={extent}
+      firingGateways={firingGateways}
     />
   );
 }

@@ -9,6 +9,7 @@ import type { MeterAuditLine } from "@/lib/clickhouse/queries/fleet";
 import { ConstantsForm } from "./constants-form";
 import { MaintenanceCalendar } from "./maintenance-calendar";
 import { formatUtc } from "@/lib/format/time";
+import { findFiringAlertsFor } from "@/lib/alerts/service";
 
 export const dynamic = "force-dynamic";
 
@@ -59,6 +60,7 @@ export default async function Page({ params }: { params: Promise<{ id: string }>
   const { meter, state, lines, changes, campaigns } = detail;
   const constants = (meter.metrologyConstants ?? {}) as Record<string, number>;
   const canEdit = can(user.role, "meters.edit_constants");
+  const alerts = can(user.role, "alerts.view") ? await findFiringAlertsFor({ meter: meter.id, gateway: meter.gatewayId }) : [];
   const certExpired = meter.certNotAfter.getTime() < Date.now();
 
   return (
@@ -144,6 +146,21 @@ export default async function Page({ params }: { params: Promise<{ id: string }>
         </section>
       </div>
 
+      {alerts.length > 0 && (
+        <section className="card" style={{ marginBottom: 12 }} data-testid="meter-alerts">
+          <h2 style={{ marginTop: 0 }}>Firing alerts on this meter or its gateway</h2>
+          <ul>
+            {alerts.map((a) => (
+              <li key={a.id}>
+                <Link href={`/alerts?view=firing&alert=${encodeURIComponent(a.id)}`} className={`al-sev-${a.severity}`}>
+                  {a.ruleName}
+                </Link>
+                : {a.summary} (since {formatUtc(a.firedAt)} UTC)
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
       <MaintenanceCalendar meterId={meter.id} user={user} />
 
       <section className="card" style={{ marginBottom: 12 }} data-testid="meter-constants">
