@@ -1,7 +1,8 @@
 import { expect, test, LoginPage, signInAs, signOut, type Role, saveScreenshot } from "./fixtures";
 
 const NAV: Record<Role, string[]> = {
-  viewer: ["Map", "Faults", "Logs", "Campaigns", "Meters"],
+  // Viewers read work orders (issue #22): the NOC sees whether a crew was sent.
+  viewer: ["Map", "Faults", "Logs", "Campaigns", "Work orders", "Meters"],
   technician: ["Map", "Faults", "Logs", "Campaigns", "Work orders", "Meters"],
   operator: ["Map", "Faults", "Logs", "Campaigns", "Work orders", "Meters", "Ingest"],
   admin: ["Map", "Faults", "Logs", "Campaigns", "Work orders", "Meters", "Ingest", "Admin"],

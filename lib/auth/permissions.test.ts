@@ -36,7 +36,7 @@ describe("permission table", () => {
   });
 
   it("navigation follows the table", () => {
-    expect(navFor("viewer").map((n) => n.label)).toEqual(["Map", "Faults", "Logs", "Campaigns", "Meters"]);
+    expect(navFor("viewer").map((n) => n.label)).toEqual(["Map", "Faults", "Logs", "Campaigns", "Work orders", "Meters"]);
     expect(navFor("technician").map((n) => n.label)).toContain("Work orders");
     expect(navFor("operator").map((n) => n.label)).toContain("Ingest");
     expect(navFor("operator").map((n) => n.label)).not.toContain("Admin");

@@ -16,20 +16,10 @@ import { RootCausePanel } from "./root-cause-panel";
 import { LedCorrelationView } from "./led-correlation-view";
 import type { MatrixViewRow, RootCauseViewDimension } from "./view-model";
 import { formatUtc } from "@/lib/format/time";
+import { scheduleLabel } from "@/lib/scheduling/job-types";
 
 export const metadata = { title: "Troubleshooting matrix" };
 export const dynamic = "force-dynamic";
-
-const STEP_LABELS: Record<string, string> = {
-  inspect: "inspection",
-  calibrate: "calibration",
-  fw_verify: "firmware verification",
-  rf_analysis: "RF analysis",
-  battery_audit: "battery audit",
-  comms_reset: "comms reset",
-  fota: "firmware update",
-  cert_renew: "certificate renewal",
-};
 
 const DIMENSION_LABELS: Record<string, string> = {
   gateway: "Gateway",
@@ -154,7 +144,7 @@ async function renderBody({ search, slice, from, to, canSchedule }: BodyInput) {
       isSelected: search.sig === r.id,
       selectHref: faultsHref(search, { sig: r.id, tab: "matrix" }) + "#root-cause",
       explorerHref: explorerHref(signature, slice, search.window),
-      schedule: schedule && r.remediation ? { href: schedule, label: `Schedule ${STEP_LABELS[r.remediation] ?? r.remediation}` } : null,
+      schedule: schedule && r.remediation ? { href: schedule, label: scheduleLabel(r.remediation) } : null,
       anomalies: anomalies.bySignature[r.id] ?? [],
     };
   });
@@ -307,10 +297,7 @@ async function renderSliceCounts({ search, slice, from, to, canSchedule, signatu
   const schedule = signature && canSchedule ? campaignHref(signature, slice, Math.max(1, Math.ceil((to - from) / DAY_MS))) : null;
   const linkFor: Partial<Record<(typeof labels)[number]["key"], { href: string; label: string; testId: string } | null>> = {
     meters: list ? { href: list, label: "list", testId: "slice-meters-link" } : null,
-    withFault:
-      schedule && signature?.remediation
-        ? { href: schedule, label: `schedule ${STEP_LABELS[signature.remediation] ?? signature.remediation}`, testId: "slice-schedule-link" }
-        : null,
+    withFault: schedule && signature?.remediation ? { href: schedule, label: scheduleLabel(signature.remediation), testId: "slice-schedule-link" } : null,
     withOpenFault: { href: map, label: "on the map", testId: "slice-map-link" },
     unhealthy: signature ? null : { href: map, label: "on the map", testId: "slice-map-link" },
   };
