@@ -17,6 +17,7 @@ import { LedCorrelationView } from "./led-correlation-view";
 import type { MatrixViewRow, RootCauseViewDimension } from "./view-model";
 import { formatUtc } from "@/lib/format/time";
 import { scheduleLabel } from "@/lib/scheduling/job-types";
+import { getNoStepAction } from "@/lib/faults/no-step-actions";
 
 export const metadata = { title: "Troubleshooting matrix" };
 export const dynamic = "force-dynamic";
@@ -104,6 +105,34 @@ function Filters({ search }: { search: FaultsSearch }) {
   );
 }
 
+/** A fault no step fixes: the fix elsewhere, and the step that rules a cause out (linked for schedulers). */
+function noStepView(signature: NonNullable<ReturnType<typeof findSignature>>, slice: ReturnType<typeof sliceOf>, days: number, canSchedule: boolean): MatrixViewRow["noStep"] {
+  const a = signature.remediation ? null : getNoStepAction(signature.id);
+  if (!a) return null;
+  const ruleOut = a.ruleOut
+    ? {
+        href: canSchedule ? campaignHref({ ...signature, remediation: a.ruleOut.jobType }, slice, days) : null,
+        label: scheduleLabel(a.ruleOut.jobType),
+        why: a.ruleOut.why,
+      }
+    : null;
+  return { text: a.text, ruleOut };
+}
+
+/** "Schedule RF analysis for these 12 meters" of a root-cause row: the fault's step on the row's cohort. */
+function cohortSchedule(
+  signature: NonNullable<ReturnType<typeof findSignature>>,
+  narrowed: ReturnType<typeof sliceOf> | null,
+  affected: number,
+  days: number,
+  canSchedule: boolean,
+): { href: string; label: string } | null {
+  const step = signature.remediation ?? getNoStepAction(signature.id)?.ruleOut?.jobType ?? null;
+  if (!canSchedule || !narrowed || !step || affected <= 0) return null;
+  const href = campaignHref({ ...signature, remediation: step }, narrowed, days);
+  return href ? { href, label: `${scheduleLabel(step)} for these ${affected.toLocaleString("en")} meter${affected === 1 ? "" : "s"}` } : null;
+}
+
 interface BodyInput {
   search: FaultsSearch;
   slice: ReturnType<typeof sliceOf>;
@@ -145,6 +174,7 @@ async function renderBody({ search, slice, from, to, canSchedule }: BodyInput) {
       selectHref: faultsHref(search, { sig: r.id, tab: "matrix" }) + "#root-cause",
       explorerHref: explorerHref(signature, slice, search.window),
       schedule: schedule && r.remediation ? { href: schedule, label: scheduleLabel(r.remediation) } : null,
+      noStep: noStepView(signature, slice, days, canSchedule),
       anomalies: anomalies.bySignature[r.id] ?? [],
     };
   });
@@ -202,6 +232,7 @@ async function renderBody({ search, slice, from, to, canSchedule }: BodyInput) {
           mapHref: narrowed ? mapHref(selected.id, narrowed, search.window) : null,
           narrowHref: narrowed ? faultsSliceHref(search, narrowed, { sig: selected.id }) : null,
           place: narrowed ? describeSlice(narrowed) : null,
+          schedule: cohortSchedule(selected, narrowed, c.affected, days, canSchedule),
         };
       }),
     }));
@@ -262,7 +293,10 @@ async function renderBody({ search, slice, from, to, canSchedule }: BodyInput) {
                       incident
                     </span>
                   )}
-                  {a.sentence}
+                  {a.sentence}{" "}
+                  <Link href={faultsSliceHref(search, sliceWithCell({}, a.dimension, a.value) ?? {})} data-testid="anomaly-link" scroll={false}>
+                    {a.dimension === "gateway" ? a.value : `${a.dimension.replace("_", " ")} ${a.value}`} on this page
+                  </Link>
                   {a.related.length > 0 && (
                     <span className="muted">
                       {" "}
