@@ -161,7 +161,8 @@ export async function completeWorkOrder(input: CompleteWorkOrderInput, actor: Ca
     if (outcome !== "cancelled") {
       const missing = missingReadings(wo.jobType, code, outcome, data.readings);
       if (wo.jobType === "calibrate" && missing.some((f) => f.key.startsWith("err"))) throw new AppError("invalid", "A calibration needs the measured errors at 15, 30 and 60 A.");
-      if (missing.length) throw new AppError("invalid", `This ${jobTypeLabel(wo.jobType)} needs: ${missing.map((f) => f.label.toLowerCase()).join(", ")}.`);
+      if (missing.length)
+        throw new AppError("invalid", `This ${jobTypeLabel(wo.jobType)} needs: ${missing.map((f) => f.label.charAt(0).toLowerCase() + f.label.slice(1)).join(", ")}.`);
     }
     if (data.constants) assertActorCan(actor, "meters.edit_constants");
     const calibration = calibrationOf(data.readings);

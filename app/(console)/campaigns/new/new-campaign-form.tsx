@@ -329,7 +329,7 @@ function ConfirmStart({
 }) {
   const s = preview.summary;
   const gateways = Object.keys(s.metersPerGateway).length;
-  const windows = s.windowsUsed.map((w) => `${w.label} ${w.timezone}`).join("; ") || "any time of day";
+  const windows = s.windowsUsed.map((w) => `${w.label} (${w.timezone})`).join("; ") || "none";
   return (
     <div className="notice" role="alertdialog" aria-labelledby="confirm-start-title" data-testid="confirm-start" style={{ marginTop: 10 }}>
       <strong id="confirm-start-title">Start “{name}” now?</strong>
