@@ -116,6 +116,14 @@ describe("completing a work order", () => {
     expect(next.reason).toContain("cherry picker");
     const nextDetail = await getWorkOrder(users.technician, next.id);
     expect(nextDetail?.originCampaign?.id).toBe(campaign.id);
+    // The next visit is still about the weak link: it asks for the SNR too.
+    expect(nextDetail?.code).toBe("LOW_SNR");
+    expect((await listWorkOrders(users.technician, { status: "open" })).find((w) => w.id === next.id)?.code).toBe("LOW_SNR");
+    await expect(
+      completeWorkOrder({ workOrderId: next.id, outcome: "fixed", readings: { hottestTerminalC: 30, sealIntact: true, arcing: false } }, users.technician),
+    ).rejects.toMatchObject({
+      message: expect.stringContaining("mesh SNR after the fix"),
+    });
     expect((await getWorkOrder(users.technician, order.id))?.followUps).toEqual([{ id: next.id, status: "open" }]);
 
     // The second visit: no access to the meter. Nothing to measure, nothing healed, the order closes.

@@ -49,6 +49,9 @@ export async function listWorkOrders(actor: CampaignActor, filter: { status?: "o
     include: { campaign: { select: { name: true } } },
   });
   const codes = await findingCodes(rows);
+  // Follow-ups carry no campaign of their own: their code is the one up the chain (few rows).
+  const followUpCodes = new Map<string, string | null>();
+  for (const w of rows.filter((r) => !r.campaignId && r.followUpOfId)) followUpCodes.set(w.id, (await findOrigin({ ...w, campaign: null })).code);
   return rows.map((w) => ({
     id: w.id,
     meterId: w.meterId,
@@ -57,7 +60,7 @@ export async function listWorkOrders(actor: CampaignActor, filter: { status?: "o
     campaignId: w.campaignId,
     campaignName: w.campaign?.name ?? null,
     /** The fault the campaign step found on the meter (the reason for a follow-up order), if any. */
-    code: codes.get(`${w.campaignId}|${w.meterId}`) ?? null,
+    code: codes.get(`${w.campaignId}|${w.meterId}`) ?? followUpCodes.get(w.id) ?? null,
     reason: w.reason,
     readings: w.readings as Record<string, number | boolean> | null,
     outcome: w.outcome,
@@ -76,15 +79,7 @@ export async function getWorkOrder(actor: CampaignActor, id: string) {
   const db = getDb();
   const w = await db.workOrder.findUnique({ where: { id }, include: { campaign: { select: { id: true, name: true, jobType: true } } } });
   if (!w) return null;
-  // Up the follow-up chain to the order a campaign made (a few hops at most).
-  let origin: { id: string; name: string; jobType: string } | null = w.campaign;
-  let parentId = w.followUpOfId;
-  for (let hops = 0; !origin && parentId && hops < 20; hops++) {
-    const p = await db.workOrder.findUnique({ where: { id: parentId }, select: { followUpOfId: true, campaign: { select: { id: true, name: true, jobType: true } } } });
-    origin = p?.campaign ?? null;
-    parentId = p?.followUpOfId ?? null;
-  }
-  const [codes, followUps] = await Promise.all([findingCodes([w]), db.workOrder.findMany({ where: { followUpOfId: w.id }, select: { id: true, status: true } })]);
+  const [origin, followUps] = await Promise.all([findOrigin(w), db.workOrder.findMany({ where: { followUpOfId: w.id }, select: { id: true, status: true } })]);
   return {
     id: w.id,
     meterId: w.meterId,
@@ -92,8 +87,8 @@ export async function getWorkOrder(actor: CampaignActor, id: string) {
     status: w.status,
     campaignId: w.campaignId,
     campaignName: w.campaign?.name ?? null,
-    originCampaign: origin,
-    code: codes.get(`${w.campaignId}|${w.meterId}`) ?? null,
+    originCampaign: origin.campaign,
+    code: origin.code,
     reason: w.reason,
     readings: w.readings as Record<string, number | boolean> | null,
     outcome: w.outcome,
@@ -106,6 +101,23 @@ export async function getWorkOrder(actor: CampaignActor, id: string) {
   };
 }
 export type WorkOrderDetail = NonNullable<Awaited<ReturnType<typeof getWorkOrder>>>;
+
+/**
+ * The campaign an order comes from (its own, or up its follow-up chain: a few hops at most)
+ * and the code that campaign's step answered on the meter (LOW_SNR, ...): what the visit is for.
+ */
+async function findOrigin(w: { meterId: string; followUpOfId: string | null; campaign: { id: string; name: string; jobType: string } | null }) {
+  const db = getDb();
+  let campaign = w.campaign;
+  let parentId = w.followUpOfId;
+  for (let hops = 0; !campaign && parentId && hops < 20; hops++) {
+    const p = await db.workOrder.findUnique({ where: { id: parentId }, select: { followUpOfId: true, campaign: { select: { id: true, name: true, jobType: true } } } });
+    campaign = p?.campaign ?? null;
+    parentId = p?.followUpOfId ?? null;
+  }
+  const code = campaign ? ((await db.campaignTarget.findFirst({ where: { campaignId: campaign.id, meterId: w.meterId }, select: { lastCode: true } }))?.lastCode ?? null) : null;
+  return { campaign, code };
+}
 
 /** The code a campaign step answered for each (campaign, meter) of these orders: a finding's code (LOW_SNR, ...). */
 async function findingCodes(rows: { campaignId: string | null; meterId: string }[]): Promise<Map<string, string>> {
@@ -152,12 +164,10 @@ export async function completeWorkOrder(input: CompleteWorkOrderInput, actor: Ca
   const db = getDb();
   try {
     assertActorCan(actor, "workorders.complete");
-    const wo = await db.workOrder.findUnique({ where: { id: data.workOrderId }, include: { campaign: { select: { name: true } } } });
+    const wo = await db.workOrder.findUnique({ where: { id: data.workOrderId }, include: { campaign: { select: { id: true, name: true, jobType: true } } } });
     if (!wo) throw new AppError("not_found", "No such work order.");
     if (wo.status !== "open") throw new AppError("conflict", `This work order is already ${wo.status}.`);
-    const code = wo.campaignId
-      ? ((await db.campaignTarget.findFirst({ where: { campaignId: wo.campaignId, meterId: wo.meterId }, select: { lastCode: true } }))?.lastCode ?? null)
-      : null;
+    const { campaign: originCampaign, code } = await findOrigin(wo);
     if (outcome !== "cancelled") {
       const missing = missingReadings(wo.jobType, code, outcome, data.readings);
       if (wo.jobType === "calibrate" && missing.some((f) => f.key.startsWith("err"))) throw new AppError("invalid", "A calibration needs the measured errors at 15, 30 and 60 A.");
@@ -205,7 +215,7 @@ export async function completeWorkOrder(input: CompleteWorkOrderInput, actor: Ca
       }
       if (outcome !== "follow_up") return null;
       // The next visit: same job, same meter; it keeps the chain (and so the campaign) through followUpOfId.
-      const origin = wo.campaign ? ` from campaign ${wo.campaign.name}` : "";
+      const origin = originCampaign ? ` from campaign ${originCampaign.name}` : "";
       return tx.workOrder.create({
         data: {
           meterId: wo.meterId,

@@ -232,7 +232,8 @@ async function renderBody({ search, slice, from, to, canSchedule }: BodyInput) {
           mapHref: narrowed ? mapHref(selected.id, narrowed, search.window) : null,
           narrowHref: narrowed ? faultsSliceHref(search, narrowed, { sig: selected.id }) : null,
           place: narrowed ? describeSlice(narrowed) : null,
-          schedule: cohortSchedule(selected, narrowed, c.affected, days, canSchedule),
+          // Offered where the fault concentrates (the same test as the dimension's top value), not on every row.
+          schedule: c.hasSupport && c.lift > 1 ? cohortSchedule(selected, narrowed, c.affected, days, canSchedule) : null,
         };
       }),
     }));
