@@ -50,8 +50,8 @@ export async function listWorkOrders(actor: CampaignActor, filter: { status?: "o
   });
   const codes = await findingCodes(rows);
   // Follow-ups carry no campaign of their own: their code is the one up the chain (few rows).
-  const followUpCodes = new Map<string, string | null>();
-  for (const w of rows.filter((r) => !r.campaignId && r.followUpOfId)) followUpCodes.set(w.id, (await findOrigin({ ...w, campaign: null })).code);
+  const origins = new Map<string, Awaited<ReturnType<typeof findOrigin>>>();
+  for (const w of rows.filter((r) => !r.campaignId && r.followUpOfId)) origins.set(w.id, await findOrigin({ ...w, campaign: null }));
   return rows.map((w) => ({
     id: w.id,
     meterId: w.meterId,
@@ -60,7 +60,9 @@ export async function listWorkOrders(actor: CampaignActor, filter: { status?: "o
     campaignId: w.campaignId,
     campaignName: w.campaign?.name ?? null,
     /** The fault the campaign step found on the meter (the reason for a follow-up order), if any. */
-    code: codes.get(`${w.campaignId}|${w.meterId}`) ?? followUpCodes.get(w.id) ?? null,
+    code: codes.get(`${w.campaignId}|${w.meterId}`) ?? origins.get(w.id)?.code ?? null,
+    /** A follow-up's campaign is its first order's. */
+    originCampaign: w.campaign ? { id: w.campaignId!, name: w.campaign.name } : (origins.get(w.id)?.campaign ?? null),
     reason: w.reason,
     readings: w.readings as Record<string, number | boolean> | null,
     outcome: w.outcome,
@@ -215,13 +217,13 @@ export async function completeWorkOrder(input: CompleteWorkOrderInput, actor: Ca
       }
       if (outcome !== "follow_up") return null;
       // The next visit: same job, same meter; it keeps the chain (and so the campaign) through followUpOfId.
-      const origin = originCampaign ? ` from campaign ${originCampaign.name}` : "";
+      const origin = originCampaign ? ` (${originCampaign.name})` : "";
       return tx.workOrder.create({
         data: {
           meterId: wo.meterId,
           jobType: wo.jobType,
           followUpOfId: wo.id,
-          reason: `Follow-up of ${jobTypeLabel(wo.jobType)} ${wo.id}${origin}${data.notes ? `: ${data.notes}` : ""}`.slice(0, 500),
+          reason: `Follow-up visit${origin}: ${data.notes || "the first visit could not finish"}`.slice(0, 500),
         },
         select: { id: true },
       });

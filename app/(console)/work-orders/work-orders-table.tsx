@@ -111,20 +111,32 @@ export function WorkOrdersTable({
           </span>
         ),
       }),
-      col.accessor("campaignName", {
+      col.accessor((r) => r.originCampaign?.name ?? "", {
+        id: "campaign",
         header: "Campaign",
-        cell: (c) =>
-          c.row.original.campaignId ? (
-            <Link href={`/campaigns/${c.row.original.campaignId}`} data-testid="wo-campaign">
-              {c.getValue()}
-            </Link>
-          ) : c.row.original.followUpOfId ? (
-            <Link href={`/work-orders/${c.row.original.followUpOfId}`}>follow-up</Link>
-          ) : (
-            "preventive plan"
-          ),
+        cell: (c) => {
+          const r = c.row.original;
+          return (
+            <>
+              {r.originCampaign ? (
+                <Link href={`/campaigns/${r.originCampaign.id}`} data-testid="wo-campaign">
+                  {r.originCampaign.name}
+                </Link>
+              ) : (
+                !r.followUpOfId && "preventive plan"
+              )}
+              {r.followUpOfId && (
+                <div className="muted" style={{ fontSize: 11 }}>
+                  <Link href={`/work-orders/${r.followUpOfId}`} data-testid="wo-follow-up-of">
+                    follow-up of an earlier visit
+                  </Link>
+                </div>
+              )}
+            </>
+          );
+        },
       }),
-      col.accessor("reason", { header: "Why", cell: (c) => c.getValue() ?? "" }),
+      col.accessor("reason", { header: "Why", cell: (c) => <div style={{ minWidth: 220, maxWidth: 360 }}>{c.getValue() ?? ""}</div> }),
       col.accessor("createdAt", { header: "Created (UTC)", cell: (c) => <span className="nowrap">{formatUtc(c.getValue())}</span> }),
       col.accessor("completedAt", {
         header: "Closed",

@@ -216,6 +216,8 @@ export default async function Page({ params }: { params: Promise<{ id: string }>
         )}
       </section>
 
+      <MaintenanceHistory entries={history} canSeeOrders={can(user.role, "workorders.view")} />
+
       <section className="card" style={{ marginBottom: 12 }} data-testid="meter-lines">
         <div className="row">
           <h2 style={{ margin: 0 }}>Recent audit lines</h2>
@@ -249,8 +251,6 @@ export default async function Page({ params }: { params: Promise<{ id: string }>
           </EmptyState>
         )}
       </section>
-
-      <MaintenanceHistory entries={history} canSeeOrders={can(user.role, "workorders.view")} />
 
       <section className="card" data-testid="meter-jobs">
         <h2 style={{ marginTop: 0 }}>Campaigns touching this meter</h2>
