@@ -188,7 +188,7 @@ export function CampaignLive({
                           ) : w.state === "pending" ? (
                             `scheduled ${scheduledText(w.scheduledAt, w.timezone, w.windowEnd)}`
                           ) : w.state === "passed" ? (
-                            "passed"
+                            `passed${w.reasons.find((r) => r.code === "HEALTHY") ? `: ${w.reasons.find((r) => r.code === "HEALTHY")!.message}` : ""}`
                           ) : (
                             w.reasons.map((r) => `${r.code}: ${r.message}`).join("; ")
                           )}
