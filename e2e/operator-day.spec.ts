@@ -94,7 +94,7 @@ test("operator's day: notice, diagnose, act, field, closed", async ({ page, brow
   const meter = (await order.getAttribute("data-meter"))!;
   await expect(order.getByTestId("wo-job")).toHaveText("Inspection");
   await expect(order.getByTestId("wo-campaign")).toHaveText(campaignName);
-  await expect(order).toContainText(/rf_analysis: mesh SNR [\d.]+ dB below 15 dB/);
+  await expect(order).toContainText(/rf_analysis: mesh SNR -?[\d.]+ dB below 15 dB/);
   // The operator plans; closing the order is the technician's.
   await expect(page.getByTestId("wo-complete-open")).toHaveCount(0);
 
