@@ -134,7 +134,8 @@ test("operator's day: notice, diagnose, act, field, closed", async ({ page, brow
   await expect(history.first()).toContainText("Inspection");
   await expect(history.first().getByTestId("history-outcome")).toHaveText("fixed");
   await expect(history.first().getByTestId("history-readings")).toContainText("SNR 23.5 dB");
-  const step = history.filter({ hasText: "RF analysis" }).first();
+  const step = tech.locator('[data-testid="history-row"][data-kind="campaign_step"][data-job="rf_analysis"]').first();
+  await expect(step).toContainText("RF analysis");
   await expect(step.getByTestId("history-outcome")).toHaveText("found LOW_SNR");
   await expect(step.getByTestId("history-campaign-link")).toHaveText(campaignName);
   // The visit's own audit line is the meter's newest.
