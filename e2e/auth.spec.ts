@@ -1,10 +1,11 @@
 import { expect, test, LoginPage, signInAs, signOut, type Role, saveScreenshot } from "./fixtures";
 
 const NAV: Record<Role, string[]> = {
-  viewer: ["Map", "Faults", "Logs", "Campaigns", "Meters", "API"],
-  technician: ["Map", "Faults", "Logs", "Campaigns", "Work orders", "Meters", "API"],
-  operator: ["Map", "Faults", "Logs", "Campaigns", "Work orders", "Meters", "Ingest", "API"],
-  admin: ["Map", "Faults", "Logs", "Campaigns", "Work orders", "Meters", "Ingest", "API", "Admin"],
+  // Viewers read work orders (issue #22): the NOC sees whether a crew was sent.
+  viewer: ["Map", "Alerts", "Faults", "Logs", "Campaigns", "Work orders", "Schedule", "Meters", "API"],
+  technician: ["Map", "Alerts", "Faults", "Logs", "Campaigns", "Work orders", "Schedule", "Meters", "API"],
+  operator: ["Map", "Alerts", "Faults", "Logs", "Campaigns", "Work orders", "Schedule", "Meters", "Ingest", "API"],
+  admin: ["Map", "Alerts", "Faults", "Logs", "Campaigns", "Work orders", "Schedule", "Meters", "Ingest", "API", "Admin"],
 };
 
 for (const role of Object.keys(NAV) as Role[]) {

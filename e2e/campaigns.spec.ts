@@ -29,6 +29,12 @@ class NewCampaignPage {
   }
 }
 
+/** "Create and start" asks first, with the blast radius: confirm it. */
+async function confirmStart(page: Page) {
+  await expect(page.getByTestId("confirm-blast")).toContainText(/on [\d,]+ meters behind [\d,]+ gateways?, in \d+ waves? \(\d+ canary\)/);
+  await page.getByTestId("confirm-start-button").click();
+}
+
 async function firstGateway(page: Page): Promise<string> {
   // Any gateway the preview of the whole electric fleet lists.
   await page.goto("/campaigns/new?jobType=rf_analysis&kind=electric");
@@ -52,6 +58,7 @@ test("operator: prefilled form, preview, start, live progress, pause and resume"
   await expect(page.getByTestId("plan-eta")).toContainText("UTC");
   await expect(page.getByTestId("plan-gateways")).toContainText(gw);
   await page.getByTestId("create-start-button").click();
+  await confirmStart(page);
 
   await expect(page).toHaveURL(/\/campaigns\/[a-z0-9]{8,40}$/, { timeout: 30_000 });
   await expect(page.getByTestId("campaign-status")).toHaveText("running");
@@ -95,6 +102,7 @@ test("an RF survey of the meters with LOW_SNR lines: the weak links are findings
   await form.runEveryWave({ waveSize: "100", canarySize: "0", soak: "0" });
   await form.preview();
   await page.getByTestId("create-start-button").click();
+  await confirmStart(page);
   await expect(page).toHaveURL(/\/campaigns\/[a-z0-9]{8,40}$/, { timeout: 30_000 });
 
   // Live, without a reload: the survey's findings, what they mean, the fix and the runbook.
@@ -165,6 +173,7 @@ test("FOTA: the target is a catalogue pair, and a large one waits for a second p
   await expect(page.getByTestId("plan-preview")).not.toContainText("TARGET_FIRMWARE_MISSING");
   await expect(page.getByTestId("plan-approval")).toHaveText("needs a second operator");
   await page.getByTestId("create-start-button").click();
+  await confirmStart(page);
   await expect(page).toHaveURL(/\/campaigns\/[a-z0-9]{8,40}$/, { timeout: 30_000 });
   await expect(page.getByTestId("campaign-status")).toHaveText("awaiting approval");
   await expect(page.getByTestId("campaign-approval")).toContainText("you created it");
@@ -198,6 +207,7 @@ test("technician: a calibration work order appears live, is completed with readi
   await op.getByTestId("preview-button").click();
   await expect(op.getByTestId("plan-preview")).toBeVisible({ timeout: 30_000 });
   await op.getByTestId("create-start-button").click();
+  await confirmStart(op);
   await expect(op).toHaveURL(/\/campaigns\/[a-z0-9]{8,40}$/, { timeout: 30_000 });
   await op.context().close();
 

@@ -37,7 +37,7 @@ describe("permission table", () => {
   });
 
   it("navigation follows the table", () => {
-    expect(navFor("viewer").map((n) => n.label)).toEqual(["Map", "Alerts", "Faults", "Logs", "Campaigns", "Schedule", "Meters", "API"]);
+    expect(navFor("viewer").map((n) => n.label)).toEqual(["Map", "Alerts", "Faults", "Logs", "Campaigns", "Work orders", "Schedule", "Meters", "API"]);
     expect(can("viewer", "schedule.manage")).toBe(false);
     expect(can("operator", "schedule.manage")).toBe(true);
     expect(navFor("technician").map((n) => n.label)).toContain("Work orders");

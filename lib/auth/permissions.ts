@@ -21,7 +21,8 @@ export const PERMISSIONS = {
   "campaigns.view": ["viewer", "technician", "operator", "admin"],
   "campaigns.manage": ["operator", "admin"],
   "campaigns.approve": ["operator", "admin"],
-  "workorders.view": ["technician", "operator", "admin"],
+  /** Viewers (the read-only NOC) see whether a crew was sent; only technicians and admins complete. */
+  "workorders.view": ["viewer", "technician", "operator", "admin"],
   /** The Schedule area: plans, due list, forecast, compliance (read). */
   "schedule.view": ["viewer", "technician", "operator", "admin"],
   /** Create and change maintenance plans, crew capacity; run a plan now. */

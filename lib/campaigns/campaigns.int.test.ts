@@ -481,7 +481,9 @@ describe(`campaigns on ${testDbKind()}`, () => {
     }
     const open = (await listWorkOrders(users.technician, { status: "open" })).filter((w) => w.meterId === meter && w.jobType === "calibrate");
     expect(open).toHaveLength(1);
-    await expect(listWorkOrders(users.viewer)).rejects.toMatchObject({ code: "forbidden" });
+    // Viewers read work orders (issue #22: the NOC sees whether a crew was sent) and cannot close them.
+    expect((await listWorkOrders(users.viewer)).map((w) => w.id)).toContain(open[0]!.id);
+    await expect(completeWorkOrder({ workOrderId: open[0]!.id, outcome: "no_access" }, users.viewer, now())).rejects.toMatchObject({ code: "forbidden" });
     const input = { workOrderId: open[0]!.id, readings: { err15A: 0.05, err30A: -0.1, err60A: 0.12 }, constants: { gainCorrection: 1.0012, phaseCorrectionDeg: 0.05 } };
     await expect(completeWorkOrder(input, users.operator, now())).rejects.toMatchObject({ code: "forbidden" });
     await expect(completeWorkOrder({ ...input, readings: undefined }, users.technician, now())).rejects.toMatchObject({ code: "invalid" });

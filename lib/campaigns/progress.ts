@@ -4,6 +4,8 @@
 import { getDb } from "@/lib/db";
 import { FOLLOW_UP_JOB_TYPE, getFindings } from "@/lib/scheduling/job-types";
 import { publish } from "@/lib/realtime/hub";
+import type { Reason } from "@/lib/scheduling/types";
+import { describeGateDecision } from "./gate-text";
 import { OPEN_WAVE_STATES } from "./lifecycle";
 
 export interface WaveProgress {
@@ -18,14 +20,19 @@ export interface WaveProgress {
   windowEnd: string | null;
   soakEndsAt: string | null;
   decision: string | null;
-  reasons: { code: string; message: string }[];
+  reasons: Reason[];
+  /** The gate's pause or stop in plain words with the numbers (lib/campaigns/gate-text); null otherwise. */
+  gateText: string | null;
   counts: Record<string, number>;
 }
 
 export interface CampaignProgress {
   id: string;
   status: string;
+  /** As stored: a gate's codes and messages, or who paused it. Kept as the detail. */
   statusReason: string | null;
+  /** The same in plain words ("Paused: 3 of 10 meters in the canary failed …"). */
+  statusReasonText: string | null;
   /** Targets in each state, preflight exclusions at start included. */
   counts: Record<string, number>;
   /** Targets scheduled at start (matched minus excluded by preflight then). */
@@ -91,13 +98,9 @@ export async function getCampaignProgress(campaignId: string): Promise<CampaignP
     }
     gateways = [...map.values()].sort((a, b) => b.total - a.total || (a.gatewayId < b.gatewayId ? -1 : 1));
   }
-  return {
-    id: c.id,
-    status: c.status,
-    statusReason: c.statusReason,
-    counts,
-    scheduled: c.targetCount,
-    waves: waves.map((w) => ({
+  const waveViews: WaveProgress[] = waves.map((w) => {
+    const reasons = Array.isArray(w.reasons) ? (w.reasons as unknown as Reason[]) : [];
+    return {
       index: w.index,
       isCanary: w.isCanary,
       state: w.state,
@@ -107,9 +110,22 @@ export async function getCampaignProgress(campaignId: string): Promise<CampaignP
       windowEnd: w.windowEnd?.toISOString() ?? null,
       soakEndsAt: w.soakEndsAt?.toISOString() ?? null,
       decision: w.decision,
-      reasons: Array.isArray(w.reasons) ? (w.reasons as { code: string; message: string }[]) : [],
+      reasons,
+      gateText: describeGateDecision(w.decision, reasons, w),
       counts: perWave.get(w.index) ?? {},
-    })),
+    };
+  });
+  // "gate of wave 0: ERROR_BUDGET_EXCEEDED: …" (dispatch/waves.ts): that wave's decision in words.
+  const gateOf = /^gate of wave (\d+):/.exec(c.statusReason ?? "");
+  const statusReasonText = gateOf ? (waveViews.find((w) => w.index === Number(gateOf[1]))?.gateText ?? c.statusReason) : c.statusReason;
+  return {
+    id: c.id,
+    status: c.status,
+    statusReason: c.statusReason,
+    statusReasonText,
+    counts,
+    scheduled: c.targetCount,
+    waves: waveViews,
     activeWave: active?.index ?? null,
     gateways,
     failuresByCode: byCode.map((r) => ({ code: r.lastCode ?? "UNKNOWN", meters: r._count._all })).sort((a, b) => b.meters - a.meters),

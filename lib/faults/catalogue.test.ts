@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CODES, CODE_LIST, STEPS } from "@/lib/audit/codes";
+import { getNoStepAction, NO_STEP_ACTIONS } from "./no-step-actions";
 import {
   CATALOGUE,
   CATALOGUE_VERSION,
@@ -212,5 +213,17 @@ describe("extendCatalogue", () => {
     } catch (e) {
       expect((e as CatalogueError).issues).toHaveLength(3);
     }
+  });
+});
+
+describe("every fault has an action", () => {
+  it("a remediation step, or the reason no meter step fixes it", () => {
+    for (const s of CATALOGUE.signatures) {
+      const hasAction = s.remediation !== null || getNoStepAction(s.id) !== null;
+      expect(hasAction, s.id).toBe(true);
+    }
+    expect(getNoStepAction("TLS_HANDSHAKE")?.text).toMatch(/OpenSSL/);
+    // No dead entries: only faults without a remediation step have one.
+    for (const id of Object.keys(NO_STEP_ACTIONS)) expect(CATALOGUE.signatures.find((s) => s.id === id)?.remediation, id).toBeNull();
   });
 });

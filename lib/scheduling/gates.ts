@@ -75,7 +75,7 @@ export function evaluateWave(evidence: WaveEvidence, thresholds: GateThresholds,
     failed += n;
     if (n > 0 && ABORT_ON_SIGHT.has(code)) {
       const who = n === 1 ? "a meter" : `${n} meters`;
-      reasons.push({ decision: "abort", code: "INTEGRITY_FAILURE", message: `${who} reported ${code}; the image or the meter cannot be trusted` });
+      reasons.push({ decision: "abort", code: "INTEGRITY_FAILURE", message: `${who} reported ${code}; the image or the meter cannot be trusted`, facts: { meters: n } });
     }
   }
   const total = ok + pending + failed;
@@ -86,6 +86,7 @@ export function evaluateWave(evidence: WaveEvidence, thresholds: GateThresholds,
       decision: "pause",
       code: "LAST_GASP_STORM",
       message: `${context.regionLastGaspPerMin} last-gasp messages/min in the region, at or above the storm threshold ${context.stormThreshold}`,
+      facts: { perMin: context.regionLastGaspPerMin, threshold: context.stormThreshold },
     });
   }
 
@@ -99,6 +100,15 @@ export function evaluateWave(evidence: WaveEvidence, thresholds: GateThresholds,
       decision: thresholds.onBreach,
       code: "ERROR_BUDGET_EXCEEDED",
       message: `${errors} errors (${failed} failed or timed out, ${faultExcess} new faults) = ${errorPct.toFixed(1)}% of ${total}, over the limit`,
+      facts: {
+        errors,
+        failed,
+        newFaults: faultExcess,
+        total,
+        ...(maxPct !== undefined ? { maxPct } : {}),
+        ...(maxCount !== undefined ? { maxCount } : {}),
+        failedByCode: { ...evidence.outcomes.failed },
+      },
     });
   }
 
@@ -119,6 +129,7 @@ export function evaluateWave(evidence: WaveEvidence, thresholds: GateThresholds,
         decision: thresholds.onBreach,
         code: "SUCCESS_BELOW_TARGET",
         message: `${verified} of ${total} meters verified healthy after soak (${successPct.toFixed(1)}%), target ${thresholds.successPct}%`,
+        facts: { verified, total, targetPct: thresholds.successPct },
       });
     }
   }
@@ -126,7 +137,7 @@ export function evaluateWave(evidence: WaveEvidence, thresholds: GateThresholds,
   let decision: GateDecision = "continue";
   for (const r of reasons) if (SEVERITY[r.decision] > SEVERITY[decision]) decision = r.decision;
   if (decision === "continue") reasons.push({ decision, code: "HEALTHY", message: `${total} meters healthy after soak` });
-  return { decision, reasons: reasons.map(({ code, message }) => ({ code, message })) };
+  return { decision, reasons: reasons.map(({ code, message, facts }) => (facts ? { code, message, facts } : { code, message })) };
 }
 
 function sumFaultExcess(health: HealthAfterSoak): number {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { STEPS } from "@/lib/audit/codes";
 import { can } from "@/lib/auth/permissions";
-import { FINAL_FAILURE_CODES, JOB_TYPES, MAX_WAVE_SIZE, needsApproval } from "./job-types";
+import { FINAL_FAILURE_CODES, JOB_TYPE_LABELS, JOB_TYPES, MAX_WAVE_SIZE, jobTypeLabel, jobTypeTitle, needsApproval, scheduleLabel } from "./job-types";
 
 describe("JOB_TYPES", () => {
   it("describes every step of the audit contract, with sane limits", () => {
@@ -40,5 +40,22 @@ describe("JOB_TYPES", () => {
     expect(needsApproval("fota", JOB_TYPES.fota.approvalAbove! + 1)).toBe(true);
     expect(needsApproval("comms_reset", JOB_TYPES.comms_reset.approvalAbove! + 1)).toBe(true);
     expect(needsApproval("fw_verify", 1_000_000)).toBe(false);
+  });
+});
+
+describe("job type labels", () => {
+  it("name every job type once, and the same words in every form", () => {
+    expect(Object.keys(JOB_TYPE_LABELS).sort()).toEqual([...STEPS].sort());
+    expect(new Set(Object.values(JOB_TYPE_LABELS)).size).toBe(STEPS.length);
+    expect(jobTypeLabel("rf_analysis")).toBe("RF analysis");
+    expect(jobTypeTitle("rf_analysis")).toBe("RF analysis");
+    expect(scheduleLabel("rf_analysis")).toBe("Schedule RF analysis");
+    expect(jobTypeTitle("calibrate")).toBe("Calibration");
+    expect(scheduleLabel("cert_renew")).toBe("Schedule certificate renewal");
+    for (const step of STEPS) expect(jobTypeTitle(step).toLowerCase()).toBe(jobTypeLabel(step).toLowerCase());
+  });
+
+  it("show a stored string that is no job type as it is", () => {
+    expect(jobTypeLabel("retry_legacy")).toBe("retry_legacy");
   });
 });

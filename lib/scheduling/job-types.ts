@@ -208,3 +208,34 @@ export function needsApproval(jobType: JobType, meterCount: number): boolean {
   const limit = getJobTypeSpec(jobType).approvalAbove;
   return limit !== null && meterCount > limit;
 }
+
+/**
+ * The one name of each job type, as the operator reads it on every page (matrix, map, forms,
+ * campaign, work orders). Lower case as used inside a sentence; `jobTypeTitle` for a heading.
+ */
+export const JOB_TYPE_LABELS: Readonly<Record<JobType, string>> = {
+  inspect: "inspection",
+  calibrate: "calibration",
+  fw_verify: "firmware verification",
+  rf_analysis: "RF analysis",
+  battery_audit: "battery audit",
+  comms_reset: "comms reset",
+  fota: "firmware update",
+  cert_renew: "certificate renewal",
+};
+
+/** "RF analysis"; a stored string that is no job type is shown as it is. */
+export function jobTypeLabel(jobType: string): string {
+  return isJobType(jobType) ? JOB_TYPE_LABELS[jobType] : jobType;
+}
+
+/** "Calibration", "RF analysis": the label at the start of a line or in a list. */
+export function jobTypeTitle(jobType: string): string {
+  const label = jobTypeLabel(jobType);
+  return label.charAt(0).toUpperCase() + label.slice(1);
+}
+
+/** The action that schedules a job type: "Schedule RF analysis". */
+export function scheduleLabel(jobType: string): string {
+  return `Schedule ${jobTypeLabel(jobType)}`;
+}

@@ -44,6 +44,8 @@ export interface Catalogue {
 export interface Reason {
   code: string;
   message: string;
+  /** The numbers behind the message, for the plain-words text (lib/campaigns/gate-text.ts). */
+  facts?: Record<string, number | Record<string, number>>;
 }
 
 // Fleets repeat the same few dates (cert expiry, install batches): parse each once.

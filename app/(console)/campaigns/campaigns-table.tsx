@@ -7,6 +7,7 @@ import { io } from "socket.io-client";
 import type { CampaignListRow } from "@/lib/campaigns/service";
 import type { BatchEnvelope } from "@/lib/realtime/rooms";
 import { formatUtc } from "@/lib/format/time";
+import { jobTypeTitle } from "@/lib/scheduling/job-types";
 
 type CampaignChange = { id: string; status: string; progressPct?: number };
 
@@ -20,7 +21,7 @@ const columns = [
       </Link>
     ),
   }),
-  col.accessor("jobType", { header: "Step" }),
+  col.accessor("jobType", { header: "Step", cell: (c) => jobTypeTitle(c.getValue()) }),
   col.accessor("status", {
     header: "Status",
     cell: (c) => (

@@ -114,6 +114,25 @@ function buildColumns(canSchedule: boolean, canAlert: boolean) {
             <Link href={c.row.original.schedule.href} data-testid="schedule-link">
               {c.row.original.schedule.label}
             </Link>
+          ) : c.row.original.noStep ? (
+            <div data-testid="no-step-action" style={{ maxWidth: 260 }}>
+              <span>{c.row.original.noStep.text}</span>
+              {c.row.original.noStep.ruleOut && (
+                <div className="muted" style={{ fontSize: 12 }}>
+                  {c.row.original.noStep.ruleOut.href ? (
+                    <Link href={c.row.original.noStep.ruleOut.href} data-testid="rule-out-link">
+                      {c.row.original.noStep.ruleOut.label}
+                    </Link>
+                  ) : (
+                    c.row.original.noStep.ruleOut.label
+                  )}{" "}
+                  {c.row.original.noStep.ruleOut.why}
+                </div>
+              )}
+              <div>
+                <Link href={c.row.original.runbookHref}>runbook</Link>
+              </div>
+            </div>
           ) : (
             <span className="muted">—</span>
           ),

@@ -16,20 +16,11 @@ import { RootCausePanel } from "./root-cause-panel";
 import { LedCorrelationView } from "./led-correlation-view";
 import type { MatrixViewRow, RootCauseViewDimension } from "./view-model";
 import { formatUtc } from "@/lib/format/time";
+import { scheduleLabel } from "@/lib/scheduling/job-types";
+import { getNoStepAction } from "@/lib/faults/no-step-actions";
 
 export const metadata = { title: "Troubleshooting matrix" };
 export const dynamic = "force-dynamic";
-
-const STEP_LABELS: Record<string, string> = {
-  inspect: "inspection",
-  calibrate: "calibration",
-  fw_verify: "firmware verification",
-  rf_analysis: "RF analysis",
-  battery_audit: "battery audit",
-  comms_reset: "comms reset",
-  fota: "firmware update",
-  cert_renew: "certificate renewal",
-};
 
 const DIMENSION_LABELS: Record<string, string> = {
   gateway: "Gateway",
@@ -115,6 +106,34 @@ function Filters({ search }: { search: FaultsSearch }) {
   );
 }
 
+/** A fault no step fixes: the fix elsewhere, and the step that rules a cause out (linked for schedulers). */
+function noStepView(signature: NonNullable<ReturnType<typeof findSignature>>, slice: ReturnType<typeof sliceOf>, days: number, canSchedule: boolean): MatrixViewRow["noStep"] {
+  const a = signature.remediation ? null : getNoStepAction(signature.id);
+  if (!a) return null;
+  const ruleOut = a.ruleOut
+    ? {
+        href: canSchedule ? campaignHref({ ...signature, remediation: a.ruleOut.jobType }, slice, days) : null,
+        label: scheduleLabel(a.ruleOut.jobType),
+        why: a.ruleOut.why,
+      }
+    : null;
+  return { text: a.text, ruleOut };
+}
+
+/** "Schedule RF analysis for these 12 meters" of a root-cause row: the fault's step on the row's cohort. */
+function cohortSchedule(
+  signature: NonNullable<ReturnType<typeof findSignature>>,
+  narrowed: ReturnType<typeof sliceOf> | null,
+  affected: number,
+  days: number,
+  canSchedule: boolean,
+): { href: string; label: string } | null {
+  const step = signature.remediation ?? getNoStepAction(signature.id)?.ruleOut?.jobType ?? null;
+  if (!canSchedule || !narrowed || !step || affected <= 0) return null;
+  const href = campaignHref({ ...signature, remediation: step }, narrowed, days);
+  return href ? { href, label: `${scheduleLabel(step)} for these ${affected.toLocaleString("en")} meter${affected === 1 ? "" : "s"}` } : null;
+}
+
 interface BodyInput {
   search: FaultsSearch;
   slice: ReturnType<typeof sliceOf>;
@@ -156,7 +175,8 @@ async function renderBody({ search, slice, from, to, canSchedule, canAlert = fal
       isSelected: search.sig === r.id,
       selectHref: faultsHref(search, { sig: r.id, tab: "matrix" }) + "#root-cause",
       explorerHref: explorerHref(signature, slice, search.window),
-      schedule: schedule && r.remediation ? { href: schedule, label: `Schedule ${STEP_LABELS[r.remediation] ?? r.remediation}` } : null,
+      schedule: schedule && r.remediation ? { href: schedule, label: scheduleLabel(r.remediation) } : null,
+      noStep: noStepView(signature, slice, days, canSchedule),
       anomalies: anomalies.bySignature[r.id] ?? [],
     };
   });
@@ -214,6 +234,8 @@ async function renderBody({ search, slice, from, to, canSchedule, canAlert = fal
           mapHref: narrowed ? mapHref(selected.id, narrowed, search.window) : null,
           narrowHref: narrowed ? faultsSliceHref(search, narrowed, { sig: selected.id }) : null,
           place: narrowed ? describeSlice(narrowed) : null,
+          // Offered where the fault concentrates (the same test as the dimension's top value), not on every row.
+          schedule: c.hasSupport && c.lift > 1 ? cohortSchedule(selected, narrowed, c.affected, days, canSchedule) : null,
         };
       }),
     }));
@@ -274,7 +296,10 @@ async function renderBody({ search, slice, from, to, canSchedule, canAlert = fal
                       incident
                     </span>
                   )}
-                  {a.sentence}
+                  {a.sentence}{" "}
+                  <Link href={faultsSliceHref(search, sliceWithCell({}, a.dimension, a.value) ?? {})} data-testid="anomaly-link" scroll={false}>
+                    {a.dimension === "gateway" ? a.value : `${a.dimension.replace("_", " ")} ${a.value}`} on this page
+                  </Link>
                   {a.related.length > 0 && (
                     <span className="muted">
                       {" "}
@@ -309,10 +334,7 @@ async function renderSliceCounts({ search, slice, from, to, canSchedule, signatu
   const schedule = signature && canSchedule ? campaignHref(signature, slice, Math.max(1, Math.ceil((to - from) / DAY_MS))) : null;
   const linkFor: Partial<Record<(typeof labels)[number]["key"], { href: string; label: string; testId: string } | null>> = {
     meters: list ? { href: list, label: "list", testId: "slice-meters-link" } : null,
-    withFault:
-      schedule && signature?.remediation
-        ? { href: schedule, label: `schedule ${STEP_LABELS[signature.remediation] ?? signature.remediation}`, testId: "slice-schedule-link" }
-        : null,
+    withFault: schedule && signature?.remediation ? { href: schedule, label: scheduleLabel(signature.remediation), testId: "slice-schedule-link" } : null,
     withOpenFault: { href: map, label: "on the map", testId: "slice-map-link" },
     unhealthy: signature ? null : { href: map, label: "on the map", testId: "slice-map-link" },
   };

@@ -54,6 +54,11 @@ const columnsFor = (affectedLabel: string) => [
             open ones on map
           </Link>
         )}
+        {c.row.original.schedule && (
+          <Link href={c.row.original.schedule.href} data-testid="cohort-schedule-link" className="button" style={{ whiteSpace: "nowrap" }}>
+            {c.row.original.schedule.label}
+          </Link>
+        )}
       </span>
     ),
   }),

@@ -21,6 +21,8 @@ export interface MatrixViewRow {
   explorerHref: string | null;
   /** Only set when the user may manage campaigns and the signature has a remediation step. */
   schedule: { href: string; label: string } | null;
+  /** A fault no meter step fixes: where the fix is, and a step that rules a cause out (its link only for schedulers). */
+  noStep: { text: string; ruleOut: { href: string | null; label: string; why: string } | null } | null;
   anomalies: string[];
 }
 
@@ -38,6 +40,8 @@ export interface RootCauseViewCell {
   narrowHref: string | null;
   /** "behind GW-0042" */
   place: string | null;
+  /** "Schedule RF analysis for these 12 meters": the campaign form with this cohort (schedulers only). */
+  schedule: { href: string; label: string } | null;
 }
 
 export interface RootCauseViewDimension {

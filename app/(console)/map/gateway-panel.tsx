@@ -1,9 +1,10 @@
 "use client";
 // The searched or clicked gateway: its counts as every page defines them (lib/fleet/slice-counts,
-// read from /api/fleet/counts with the map's filters), a filter to its meters, diagnostics.
+// read from /api/fleet/counts with the map's filters), a filter to its meters, an RF analysis of its meters.
 import { useEffect, useState } from "react";
 import type { SliceCountLabel } from "@/lib/fleet/slice-counts-text";
 import type { MapFilters, MapGateway } from "@/lib/map/types";
+import { scheduleLabel } from "@/lib/scheduling/job-types";
 import styles from "./fleet-map.module.css";
 import { reportFetchError } from "./use-map-data";
 
@@ -51,7 +52,10 @@ export function GatewayPanel({ gateway: g, filters, canSchedule, setFilters, onC
   const labels = counts?.query === query ? counts.labels : null;
   return (
     <div className={styles.gwpanel} data-testid="gateway-panel" data-gw={g.gw}>
-      <strong>{g.gw}</strong> <span className="muted">{g.name}</span>
+      <a href={`/meters?gw=${encodeURIComponent(g.gw)}`} data-testid="gateway-panel-link">
+        <strong>{g.gw}</strong>
+      </a>{" "}
+      <span className="muted">{g.name}</span>
       {alerts.map((a) => (
         <div key={a.alertId} data-testid="gateway-alert">
           <a href={`/alerts?view=firing&alert=${encodeURIComponent(a.alertId)}`} className={`al-sev-${a.severity}`}>
@@ -81,8 +85,8 @@ export function GatewayPanel({ gateway: g, filters, canSchedule, setFilters, onC
           </button>
         )}
         {canSchedule && (
-          <a className="button" href={`/campaigns/new?jobType=rf_analysis&gw=${encodeURIComponent(g.gw)}`}>
-            Schedule diagnostics
+          <a className="button" href={`/campaigns/new?jobType=rf_analysis&gw=${encodeURIComponent(g.gw)}`} data-testid="gateway-schedule">
+            {scheduleLabel("rf_analysis")} of its meters
           </a>
         )}
         <button type="button" onClick={onClose} aria-label="Close gateway">

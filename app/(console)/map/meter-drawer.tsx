@@ -1,6 +1,7 @@
 "use client";
 // The open meter: its state, actions for the role, fleet and state facts, jobs and latest lines.
 import { MAP_STATE_LABELS, type MapState } from "@/lib/map/types";
+import { jobTypeTitle } from "@/lib/scheduling/job-types";
 import styles from "./fleet-map.module.css";
 import type { Line, MeterDetail } from "./map-types";
 import { formatTime } from "./view";
@@ -88,7 +89,8 @@ export function MeterDrawer({ meter, detail, lines, state, onClose }: Props) {
             <ul className={styles.timeline} data-testid="drawer-jobs">
               {detail.jobs.map((j) => (
                 <li key={j.source + j.id}>
-                  {formatTime(j.at)} · {j.jobType} · {j.name} · {j.status}
+                  {formatTime(j.at)} · {jobTypeTitle(j.jobType)} ·{" "}
+                  <a href={j.source === "campaign" ? `/campaigns/${encodeURIComponent(j.id)}` : `/work-orders/${encodeURIComponent(j.id)}`}>{j.name}</a> · {j.status}
                 </li>
               ))}
             </ul>

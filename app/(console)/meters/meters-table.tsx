@@ -1,6 +1,7 @@
 "use client";
 // The fleet table: rows, sort and paging come from the server (manual mode); headers link to the sorted URL.
 import Link from "next/link";
+import { CodeLink } from "@/components/fleet-links";
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from "@tanstack/react-table";
 import { formatUtc } from "@/lib/format/time";
 
@@ -33,7 +34,14 @@ const columns = [
   }),
   col.accessor("kind", { header: "Kind", cell: (c) => <span data-testid="cell-kind">{c.getValue()}</span> }),
   col.accessor("model", { header: "Model" }),
-  col.accessor("gateway", { header: "Gateway", cell: (c) => <span data-testid="cell-gateway">{c.getValue()}</span> }),
+  col.accessor("gateway", {
+    header: "Gateway",
+    cell: (c) => (
+      <Link href={`/meters?gw=${encodeURIComponent(c.getValue())}`} data-testid="cell-gateway">
+        {c.getValue()}
+      </Link>
+    ),
+  }),
   col.accessor("zone", { header: "Zone" }),
   col.accessor("firmware", { header: "Firmware", cell: (c) => <code>{c.getValue()}</code> }),
   col.accessor("installed", { header: "Installed", cell: (c) => day(c.getValue()) }),
@@ -44,7 +52,14 @@ const columns = [
     cell: (c) => (
       <span className={STATE_CLASS[c.getValue()]} data-testid="cell-state">
         {c.getValue()}
-        {c.row.original.faultCode && c.getValue() !== "normal" && c.getValue() !== "stale" ? ` · ${c.row.original.faultCode}` : ""}
+        {c.row.original.faultCode && c.getValue() !== "normal" && c.getValue() !== "stale" ? (
+          <>
+            {" · "}
+            <CodeLink code={c.row.original.faultCode} />
+          </>
+        ) : (
+          ""
+        )}
       </span>
     ),
   }),

@@ -7,12 +7,14 @@ import { filtersOf, metersHref, parseMetersSearch, FILTER_KEYS } from "./search-
 import { MetersFilters } from "./meters-filters";
 import { MetersTable, type MeterTableRow } from "./meters-table";
 import { describeSlice } from "@/lib/fleet/slice-counts-text";
+import { can } from "@/lib/auth/permissions";
+import { scheduleLabel } from "@/lib/scheduling/job-types";
 
 export const metadata = { title: "Meters" };
 export const dynamic = "force-dynamic";
 
 export default async function Page({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
-  await requirePagePermission("fleet.view", "/meters");
+  const user = await requirePagePermission("fleet.view", "/meters");
   const search = parseMetersSearch(await searchParams);
   const options = await getMeterFilterOptions();
   const hasFilters = FILTER_KEYS.some((k) => search[k] !== undefined);
@@ -61,6 +63,14 @@ export default async function Page({ searchParams }: { searchParams: Promise<Rec
   return (
     <>
       <Header total={result?.total} what={describeMeters(search)} />
+      {search.gw && can(user.role, "campaigns.manage") && (
+        <p data-testid="meters-gateway-actions">
+          <Link className="button" href={`/campaigns/new?jobType=rf_analysis&gw=${encodeURIComponent(search.gw)}`} data-testid="meters-gateway-schedule">
+            {scheduleLabel("rf_analysis")} of the meters behind {search.gw}
+          </Link>{" "}
+          <Link href={`/map?gw=${encodeURIComponent(search.gw)}`}>{search.gw} on the map</Link> · <Link href={`/faults?gw=${encodeURIComponent(search.gw)}`}>its faults</Link>
+        </p>
+      )}
       <MetersFilters
         search={search}
         zones={options.zones}

@@ -2,12 +2,14 @@
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from "@tanstack/react-table";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useEffect, useMemo, useState, useTransition, type ReactNode } from "react";
+import { useEffect, useMemo, useState, type ReactNode } from "react";
 import { io } from "socket.io-client";
 import type { WorkOrderRow } from "@/lib/campaigns/work-orders";
 import type { BatchEnvelope } from "@/lib/realtime/rooms";
-import { completeWorkOrderAction } from "./actions";
 import { formatUtc } from "@/lib/format/time";
+import { formatReadings, outcomeLabel } from "@/lib/maintenance/field-report";
+import { jobTypeTitle } from "@/lib/scheduling/job-types";
+import { CompleteForm } from "./complete-form";
 
 /** Where a work order's meter is and what it shows now (from the fleet in ClickHouse). */
 export interface WorkOrderSite {
@@ -72,27 +74,93 @@ export function WorkOrdersTable({
           </Link>
         ),
       }),
-      col.accessor("jobType", { header: "Step" }),
-      col.accessor("status", { header: "Status", cell: (c) => <span data-testid="wo-status">{c.getValue()}</span> }),
-      col.accessor((r) => r.site?.gw ?? "", { id: "gw", header: "Gateway", cell: (c) => <span className="nowrap">{c.getValue()}</span> }),
+      col.accessor("jobType", { header: "Job", cell: (c) => <span data-testid="wo-job">{jobTypeTitle(c.getValue())}</span> }),
+      col.accessor("status", {
+        header: "Status",
+        cell: (c) => (
+          <Link href={`/work-orders/${c.row.original.id}`} data-testid="wo-status" className="nowrap" title="The work order">
+            {c.getValue()}
+          </Link>
+        ),
+      }),
+      col.accessor((r) => (r.status === "open" ? "" : outcomeLabel(r.outcome, r.status)), {
+        id: "outcome",
+        header: "Outcome",
+        cell: (c) => <span data-testid="wo-outcome-text">{c.getValue()}</span>,
+      }),
+      col.accessor((r) => r.site?.gw ?? "", {
+        id: "gw",
+        header: "Gateway",
+        cell: (c) =>
+          c.getValue() ? (
+            <Link href={`/meters?gw=${encodeURIComponent(c.getValue())}`} className="nowrap" data-testid="wo-gw">
+              {c.getValue()}
+            </Link>
+          ) : null,
+      }),
       col.accessor((r) => r.site?.model ?? "", { id: "model", header: "Model", cell: (c) => <span className="nowrap">{c.getValue()}</span> }),
       col.accessor((r) => r.site?.zone ?? "", { id: "zone", header: "Climate zone" }),
       col.accessor((r) => [r.site?.led, r.site?.faultCode].filter(Boolean).join(" · "), {
         id: "now",
         header: "Shows now",
-        cell: (c) => <span data-testid="wo-now">{c.getValue()}</span>,
+        cell: (c) => (
+          <span data-testid="wo-now">
+            {c.row.original.site?.led}
+            {c.row.original.site?.led && c.row.original.site?.faultCode ? " · " : ""}
+            {c.row.original.site?.faultCode && <Link href={`/faults?sig=${encodeURIComponent(c.row.original.site.faultCode)}#root-cause`}>{c.row.original.site.faultCode}</Link>}
+          </span>
+        ),
       }),
-      col.accessor("campaignName", { header: "Campaign", cell: (c) => c.getValue() ?? "preventive plan" }),
-      col.accessor("reason", { header: "Why", cell: (c) => c.getValue() ?? "" }),
-      col.accessor("createdAt", { header: "Created (UTC)", cell: (c) => formatUtc(c.getValue()) }),
-      col.accessor("readings", {
-        header: "Readings",
+      col.accessor((r) => r.originCampaign?.name ?? "", {
+        id: "campaign",
+        header: "Campaign",
         cell: (c) => {
-          const r = c.getValue();
-          return r
-            ? `15 A ${r.err15A}% · 30 A ${r.err30A}% · 60 A ${r.err60A}%${r.withinEnvelope === 0 || (r as unknown as { withinEnvelope: boolean }).withinEnvelope === false ? " (outside envelope)" : ""}`
-            : "";
+          const r = c.row.original;
+          return (
+            <>
+              {r.originCampaign ? (
+                <Link href={`/campaigns/${r.originCampaign.id}`} data-testid="wo-campaign">
+                  {r.originCampaign.name}
+                </Link>
+              ) : (
+                !r.followUpOfId && "preventive plan"
+              )}
+              {r.followUpOfId && (
+                <div className="muted" style={{ fontSize: 11 }}>
+                  <Link href={`/work-orders/${r.followUpOfId}`} data-testid="wo-follow-up-of">
+                    follow-up of an earlier visit
+                  </Link>
+                </div>
+              )}
+            </>
+          );
         },
+      }),
+      col.accessor("reason", { header: "Why", cell: (c) => <div style={{ minWidth: 220, maxWidth: 360 }}>{c.getValue() ?? ""}</div> }),
+      col.accessor("createdAt", { header: "Created (UTC)", cell: (c) => <span className="nowrap">{formatUtc(c.getValue())}</span> }),
+      col.accessor("completedAt", {
+        header: "Closed",
+        cell: (c) =>
+          c.getValue() ? (
+            <span data-testid="wo-closed">
+              <span className="nowrap">{formatUtc(c.getValue()!)}</span> by {c.row.original.completedByEmail ?? "—"}
+            </span>
+          ) : null,
+      }),
+      col.accessor((r) => formatReadings(r.readings), {
+        id: "readings",
+        header: "Readings and notes",
+        cell: (c) => (
+          <span data-testid="wo-readings">
+            {c.getValue()}
+            {c.row.original.notes && (
+              <span className="muted">
+                {c.getValue() ? " · " : ""}
+                {c.row.original.notes}
+              </span>
+            )}
+          </span>
+        ),
       }),
       col.display({
         id: "act",
@@ -142,67 +210,5 @@ export function WorkOrdersTable({
         children
       )}
     </>
-  );
-}
-
-function CompleteForm({ row, canEditConstants, onDone }: { row: WorkOrderRow; canEditConstants: boolean; onDone: () => void }) {
-  const router = useRouter();
-  const [isPending, startTransition] = useTransition();
-  const [v, setV] = useState({ err15A: "", err30A: "", err60A: "", notes: "", gain: "", phase: "" });
-  const [error, setError] = useState<string | null>(null);
-  const isCalibration = row.jobType === "calibrate";
-  const submit = () =>
-    startTransition(async () => {
-      setError(null);
-      const input: Record<string, unknown> = { workOrderId: row.id, outcome: "done", notes: v.notes || undefined };
-      if (isCalibration) input.readings = { err15A: Number(v.err15A), err30A: Number(v.err30A), err60A: Number(v.err60A) };
-      if (isCalibration && v.gain && v.phase) input.constants = { gainCorrection: Number(v.gain), phaseCorrectionDeg: Number(v.phase) };
-      const r = await completeWorkOrderAction(input);
-      if (!r.ok) return setError(r.error);
-      onDone();
-      router.refresh();
-    });
-  const input = (k: keyof typeof v, label: string) => (
-    <label style={{ display: "flex", flexDirection: "column", fontSize: 12 }}>
-      {label}
-      <input data-testid={`wo-${k}`} value={v[k]} onChange={(e) => setV({ ...v, [k]: e.target.value })} />
-    </label>
-  );
-  return (
-    <section className="card" data-testid="wo-complete-form">
-      <h2>
-        Complete {row.jobType} on {row.meterId}
-      </h2>
-      <div style={{ display: "grid", gridTemplateColumns: "repeat(6, minmax(0, 1fr))", gap: 8 }}>
-        {isCalibration && (
-          <>
-            {input("err15A", "Error at 15 A (%)")}
-            {input("err30A", "Error at 30 A (%)")}
-            {input("err60A", "Error at 60 A (%)")}
-          </>
-        )}
-        {isCalibration && canEditConstants && (
-          <>
-            {input("gain", "New gain correction")}
-            {input("phase", "New phase correction (°)")}
-          </>
-        )}
-        {input("notes", "Notes")}
-      </div>
-      {isCalibration && <p className="muted">Accuracy envelope: ±0.2 % at every load point.</p>}
-      <div style={{ display: "flex", gap: 8 }}>
-        <button type="button" className="primary" data-testid="wo-submit" disabled={isPending} onClick={submit}>
-          Save
-        </button>
-        <button type="button" onClick={onDone}>
-          Cancel
-        </button>
-      </div>
-      {error && (
-        <p className="error-text" role="alert" data-testid="wo-error">
-          {error}
-        </p>
-      )}
-    </section>
   );
 }

@@ -1,5 +1,6 @@
-// Drawer actions by role: operators schedule diagnostics, technicians open the meter, viewers get none.
+// Drawer actions by role: operators schedule an RF analysis, technicians open the meter, viewers get none.
 import { can, type Role } from "@/lib/auth/permissions";
+import { scheduleLabel } from "@/lib/scheduling/job-types";
 
 export interface MeterAction {
   label: string;
@@ -10,7 +11,7 @@ export interface MeterAction {
 export function actionsFor(role: Role, meter: string): MeterAction[] {
   const actions: MeterAction[] = [];
   if (can(role, "campaigns.manage")) {
-    actions.push({ label: "Schedule diagnostics", href: `/campaigns/new?jobType=rf_analysis&meter=${encodeURIComponent(meter)}`, testId: "action-schedule-diagnostics" });
+    actions.push({ label: scheduleLabel("rf_analysis"), href: `/campaigns/new?jobType=rf_analysis&meter=${encodeURIComponent(meter)}`, testId: "action-schedule-diagnostics" });
   }
   if (can(role, "workorders.complete")) {
     actions.push({ label: "Open meter", href: `/meters/${encodeURIComponent(meter)}`, testId: "action-open-meter" });

@@ -9,6 +9,8 @@ import type { CampaignOutcomes } from "@/lib/campaigns/service";
 import type { BatchEnvelope } from "@/lib/realtime/rooms";
 import { abortCampaignAction, approveCampaignAction, pauseCampaignAction, resumeCampaignAction, retryFailedAction, skipWaveAction, startCampaignAction } from "../actions";
 import { CampaignTimeline, useCampaignOutcomes } from "./campaign-timeline";
+import { CodeLink, GatewayLink, MeterLink } from "@/components/fleet-links";
+import { SoakCountdown } from "./soak-countdown";
 
 /** "2026-12-07 06:47 UTC (07:47 Europe/Berlin)": waves are planned in one zone's local window. */
 function scheduledText(iso: string, timezone: string, windowEnd: string | null): string {
@@ -94,7 +96,17 @@ export function CampaignLive({
           {progress.statusReason && (
             <>
               <span>Why</span>
-              <span data-testid="campaign-status-reason">{progress.statusReason}</span>
+              <span>
+                <span data-testid="campaign-status-reason">{progress.statusReasonText ?? progress.statusReason}</span>
+                {progress.statusReasonText !== progress.statusReason && (
+                  <details style={{ display: "inline-block", marginLeft: 8 }} data-testid="campaign-status-detail">
+                    <summary className="muted" style={{ cursor: "pointer" }}>
+                      detail
+                    </summary>
+                    <code style={{ fontSize: 11 }}>{progress.statusReason}</code>
+                  </details>
+                )}
+              </span>
             </>
           )}
           {approval && (
@@ -169,9 +181,18 @@ export function CampaignLive({
                             </em>
                           </div>
                         </td>
-                        <td>
-                          {w.reasons.map((r) => `${r.code}: ${r.message}`).join("; ") ||
-                            (w.state === "pending" ? `scheduled ${scheduledText(w.scheduledAt, w.timezone, w.windowEnd)}` : "")}
+                        <td data-testid="wave-gate">
+                          {w.state === "soaking" && w.soakEndsAt ? (
+                            <SoakCountdown soakEndsAt={w.soakEndsAt} nextWave={progress.waves.find((x) => x.index > w.index && x.state === "pending")?.index ?? null} />
+                          ) : w.gateText ? (
+                            <span title={w.reasons.map((r) => `${r.code}: ${r.message}`).join("; ")}>{w.gateText}</span>
+                          ) : w.state === "pending" ? (
+                            `scheduled ${scheduledText(w.scheduledAt, w.timezone, w.windowEnd)}`
+                          ) : w.state === "passed" ? (
+                            `passed${w.reasons.find((r) => r.code === "HEALTHY") ? `: ${w.reasons.find((r) => r.code === "HEALTHY")!.message}` : ""}`
+                          ) : (
+                            w.reasons.map((r) => `${r.code}: ${r.message}`).join("; ")
+                          )}
                         </td>
                       </tr>
                     );
@@ -189,7 +210,7 @@ export function CampaignLive({
             <div className="cmp-scroll" data-testid="gateway-load">
               {progress.gateways.map((g) => (
                 <div key={g.gatewayId} style={{ display: "grid", gridTemplateColumns: "90px 1fr", gap: 6, marginBottom: 4 }}>
-                  <span>{g.gatewayId}</span>
+                  <GatewayLink id={g.gatewayId} testId="load-gateway" />
                   <div className="bar">
                     <span style={{ width: `${(100 * (g.done + g.inFlight)) / Math.max(1, g.total)}%` }} />
                     <em>
@@ -208,7 +229,9 @@ export function CampaignLive({
               <tbody>
                 {progress.failuresByCode.map((f) => (
                   <tr key={f.code}>
-                    <td>{f.code}</td>
+                    <td>
+                      <CodeLink code={f.code} testId="failure-code" />
+                    </td>
                     <td>{f.meters}</td>
                   </tr>
                 ))}
@@ -235,7 +258,9 @@ export function CampaignLive({
                 <tbody>
                   {findings.map((f) => (
                     <tr key={f.code} data-testid="finding-row" data-code={f.code}>
-                      <td>{f.code}</td>
+                      <td>
+                        <CodeLink code={f.code} testId="finding-code" />
+                      </td>
                       <td>{f.label}</td>
                       <td>{f.meters}</td>
                       <td>
@@ -274,9 +299,15 @@ export function CampaignLive({
                 {failures.map((f, i) => (
                   <tr key={i}>
                     <td>{formatUtc(f.ts, { seconds: true })}</td>
-                    <td>{f.meter}</td>
-                    <td>{f.gw}</td>
-                    <td>{f.code}</td>
+                    <td>
+                      <MeterLink id={f.meter} testId="failed-meter" />
+                    </td>
+                    <td>
+                      <GatewayLink id={f.gw} testId="failed-gateway" />
+                    </td>
+                    <td>
+                      <CodeLink code={f.code} testId="failed-code" />
+                    </td>
                     <td>{f.result}</td>
                     <td>{f.msg}</td>
                   </tr>

@@ -8,6 +8,7 @@ import { getCampaign, readCampaignOutcomes } from "@/lib/campaigns/service";
 import { CampaignLive } from "./campaign-live";
 import "../campaigns.css";
 import { formatUtc } from "@/lib/format/time";
+import { jobTypeLabel, jobTypeTitle } from "@/lib/scheduling/job-types";
 
 export const metadata = { title: "Campaign" };
 export const dynamic = "force-dynamic";
@@ -26,7 +27,7 @@ type ApprovalFacts = {
 /** Who may approve, or who did: neither the creator nor the submitter may approve. */
 function approvalLine(c: ApprovalFacts, userId: string, mayApprove: boolean): string | null {
   if (c.status === "awaiting_approval") {
-    const why = `${c.targetCount} meters of ${c.jobType} need a second person's approval`;
+    const why = `${c.targetCount} meters of ${jobTypeLabel(c.jobType)} need a second person's approval`;
     const people = [...new Set([c.createdByEmail, c.submittedByEmail].filter(Boolean))].join(" and ");
     if (c.createdById === userId) return `${why}: another operator or admin must approve (you created it).`;
     if (c.submittedById === userId) return `${why}: another operator or admin must approve (you submitted it).`;
@@ -54,7 +55,7 @@ export default async function Page({ params }: { params: Promise<{ id: string }>
         </p>
         <h1 data-testid="campaign-name">{campaign.name}</h1>
         <p>
-          {campaign.jobType} · created by {campaign.createdByEmail}
+          <span data-testid="campaign-job">{jobTypeTitle(campaign.jobType)}</span> · created by {campaign.createdByEmail}
           {campaign.submittedByEmail && campaign.submittedByEmail !== campaign.createdByEmail ? ` · submitted by ${campaign.submittedByEmail}` : ""} · {campaign.targetCount} meters
           scheduled
         </p>

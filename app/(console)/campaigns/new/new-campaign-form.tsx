@@ -7,6 +7,7 @@ import type { TargetQueryInput } from "@/lib/campaigns/schemas";
 import { METER_KINDS } from "@/lib/fleet/ids";
 import { createCampaignAction, previewCampaignAction } from "../actions";
 import { formatUtc } from "@/lib/format/time";
+import { defaultCampaignName } from "@/lib/campaigns/target-text";
 
 type Preview = PlanView & { targetCount: number; targetDescription: string };
 
@@ -27,15 +28,17 @@ export function NewCampaignForm({
   initialQuery,
   firmwarePairs,
 }: {
-  jobTypes: string[];
+  jobTypes: { value: string; label: string }[];
   initialJobType: string;
   initialQuery: TargetQueryInput;
   firmwarePairs: FirmwarePairOption[];
 }) {
   const router = useRouter();
   const [isPending, startTransition] = useTransition();
-  const [name, setName] = useState(initialQuery.fault ? `${initialJobType} for ${initialQuery.fault}` : "");
+  // Until the operator types a name, it follows the step and the targets (the same words from every page that links here).
+  const [typedName, setTypedName] = useState<string | null>(null);
   const [jobType, setJobType] = useState(initialJobType);
+  const [confirming, setConfirming] = useState(false);
   const [q, setQ] = useState<Record<string, string>>({
     kind: initialQuery.kind ?? "",
     gw: initialQuery.gw ?? "",
@@ -90,6 +93,7 @@ export function NewCampaignForm({
   const onPreview = () =>
     startTransition(async () => {
       setError(null);
+      setConfirming(false);
       const r = await previewCampaignAction(payload());
       if (r.ok) {
         setPreview(r.data);
@@ -100,7 +104,8 @@ export function NewCampaignForm({
     startTransition(async () => {
       setError(null);
       setLeftDraft(null);
-      const r = await createCampaignAction({ ...payload(), name: name || `${jobType} campaign`, creationKey, start });
+      setConfirming(false);
+      const r = await createCampaignAction({ ...payload(), name: name.trim() || defaultCampaignName(jobType, targetQuery), creationKey, start });
       if (!r.ok) setError(r.error);
       else if (r.data.startError) {
         setError(`Created as a draft but not started: ${r.data.startError}`);
@@ -109,6 +114,8 @@ export function NewCampaignForm({
     });
 
   const nothingToStart = preview !== null && preview.summary.scheduledMeters === 0;
+  const targetQuery = payload().targetQuery as TargetQueryInput;
+  const name = typedName ?? defaultCampaignName(jobType, targetQuery);
 
   const field = (key: string, label: string, placeholder = "") => (
     <label>
@@ -146,7 +153,7 @@ export function NewCampaignForm({
         <div className="cmp-form">
           <label>
             Name
-            <input data-testid="campaign-name" value={name} onChange={(e) => setName(e.target.value)} placeholder="e.g. FOTA 3.4.1 north" />
+            <input data-testid="campaign-name" value={name} onChange={(e) => setTypedName(e.target.value)} />
           </label>
           <label>
             Step
@@ -159,8 +166,8 @@ export function NewCampaignForm({
               }}
             >
               {jobTypes.map((j) => (
-                <option key={j} value={j}>
-                  {j}
+                <option key={j.value} value={j.value}>
+                  {j.label}
                 </option>
               ))}
             </select>
@@ -186,13 +193,13 @@ export function NewCampaignForm({
               ))}
             </select>
           </label>
-          {field("gw", "Gateway", "GW-0042")}
-          {field("zone", "Climate zone", "hot-dry")}
-          {field("model", "Model")}
-          {field("fw", "Firmware metrology/comms", "3.4.1/6.1.0")}
-          {field("led", "LED state", "amber_steady")}
-          {field("fault", "Fault seen", "E105")}
-          {field("days", "…in the last days", "7")}
+          {field("gw", "Gateway", "any")}
+          {field("zone", "Climate zone", "any")}
+          {field("model", "Model", "any")}
+          {field("fw", "Firmware metrology/comms", "any")}
+          {field("led", "LED state", "any")}
+          {field("fault", "Fault seen", "any")}
+          {field("days", "…in the last days", "default: 7")}
           <label style={{ gridColumn: "span 4" }}>
             Meter ids (a pasted list; empty = use the query)
             <input
@@ -202,7 +209,7 @@ export function NewCampaignForm({
                 setQ({ ...q, meters: e.target.value });
                 setPreview(null);
               }}
-              placeholder="EM-0000001 EM-0000002 …"
+              placeholder="none: the filters above choose"
             />
           </label>
         </div>
@@ -224,7 +231,7 @@ export function NewCampaignForm({
               <option value="any">any time of day</option>
             </select>
           </label>
-          {opt("blackout", "Blackout dates", "2026-12-24 2026-12-31")}
+          {opt("blackout", "Blackout dates (YYYY-MM-DD …)", "none")}
           <label>
             Target firmware pair (fota)
             <select
@@ -255,7 +262,13 @@ export function NewCampaignForm({
           <button type="button" data-testid="create-button" onClick={() => onCreate(false)} disabled={isPending || !preview}>
             Create draft
           </button>
-          <button type="button" className="primary" data-testid="create-start-button" onClick={() => onCreate(true)} disabled={isPending || !preview || nothingToStart}>
+          <button
+            type="button"
+            className="primary"
+            data-testid="create-start-button"
+            onClick={() => setConfirming(true)}
+            disabled={isPending || !preview || nothingToStart || (confirming && preview !== null)}
+          >
             Create and start
           </button>
           {!preview && (
@@ -269,6 +282,16 @@ export function NewCampaignForm({
             </span>
           )}
         </div>
+        {confirming && preview && (
+          <ConfirmStart
+            preview={preview}
+            name={name}
+            jobLabel={jobTypes.find((j) => j.value === jobType)?.label ?? jobType}
+            isPending={isPending}
+            onConfirm={() => onCreate(true)}
+            onBack={() => setConfirming(false)}
+          />
+        )}
         {error && (
           <p className="error-text" role="alert" data-testid="campaign-error">
             {error}
@@ -284,6 +307,48 @@ export function NewCampaignForm({
         )}
       </section>
       {preview && <PlanPreview preview={preview} />}
+    </div>
+  );
+}
+
+/** The blast radius, said before anything is sent: how many meters and gateways, in how many waves, when. */
+function ConfirmStart({
+  preview,
+  name,
+  jobLabel,
+  isPending,
+  onConfirm,
+  onBack,
+}: {
+  preview: Preview;
+  name: string;
+  jobLabel: string;
+  isPending: boolean;
+  onConfirm: () => void;
+  onBack: () => void;
+}) {
+  const s = preview.summary;
+  const gateways = Object.keys(s.metersPerGateway).length;
+  const windows = s.windowsUsed.map((w) => `${w.label} (${w.timezone})`).join("; ") || "none";
+  return (
+    <div className="notice" role="alertdialog" aria-labelledby="confirm-start-title" data-testid="confirm-start" style={{ marginTop: 10 }}>
+      <strong id="confirm-start-title">Start “{name}” now?</strong>
+      <p data-testid="confirm-blast" style={{ margin: "6px 0" }}>
+        {jobLabel} on <strong>{s.scheduledMeters.toLocaleString("en")} meters</strong> behind{" "}
+        <strong>
+          {gateways.toLocaleString("en")} gateway{gateways === 1 ? "" : "s"}
+        </strong>
+        , in {s.waveCount} wave{s.waveCount === 1 ? "" : "s"} ({s.canaryWaveCount} canary), at most {s.blastRadius.maxMetersInFlight} meters at once. Window: {windows}. Done by{" "}
+        {s.eta ? formatUtc(s.eta, { zone: true }) : "—"}.{preview.requiresApproval ? " It needs a second operator's approval before the first wave." : ""}
+      </p>
+      <div className="row">
+        <button type="button" className="primary" data-testid="confirm-start-button" disabled={isPending} onClick={onConfirm}>
+          Start {s.scheduledMeters.toLocaleString("en")} meters
+        </button>
+        <button type="button" data-testid="confirm-start-back" onClick={onBack}>
+          Back
+        </button>
+      </div>
     </div>
   );
 }

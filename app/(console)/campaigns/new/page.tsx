@@ -2,7 +2,7 @@ import { requirePagePermission } from "@/lib/auth/session";
 import { parseNewCampaignParams } from "@/lib/campaigns/schemas";
 import { getFirmwareCatalogue } from "@/lib/campaigns/targets";
 import { checkTargetFirmware, compareVersions } from "@/lib/scheduling/preflight";
-import { JOB_TYPES_LIST } from "@/lib/scheduling/job-types";
+import { JOB_TYPES_LIST, jobTypeTitle } from "@/lib/scheduling/job-types";
 import { NewCampaignForm, type FirmwarePairOption } from "./new-campaign-form";
 import "../campaigns.css";
 
@@ -35,7 +35,12 @@ export default async function Page({ searchParams }: { searchParams: Promise<Rec
           Ignored link parameters that are not valid: {ignored.join(", ")}
         </p>
       )}
-      <NewCampaignForm jobTypes={[...JOB_TYPES_LIST]} initialJobType={jobType ?? "fw_verify"} initialQuery={query} firmwarePairs={firmwarePairs} />
+      <NewCampaignForm
+        jobTypes={JOB_TYPES_LIST.map((j) => ({ value: j, label: jobTypeTitle(j) }))}
+        initialJobType={jobType ?? "fw_verify"}
+        initialQuery={query}
+        firmwarePairs={firmwarePairs}
+      />
     </>
   );
 }

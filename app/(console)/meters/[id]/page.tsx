@@ -8,6 +8,10 @@ import { METER_ID_RE } from "@/lib/fleet/ids";
 import type { MeterAuditLine } from "@/lib/clickhouse/queries/fleet";
 import { ConstantsForm } from "./constants-form";
 import { MaintenanceCalendar } from "./maintenance-calendar";
+import { MaintenanceHistory } from "./maintenance-history";
+import { getDb } from "@/lib/db";
+import { maintenanceHistory } from "@/lib/maintenance/history";
+import { jobTypeTitle, scheduleLabel } from "@/lib/scheduling/job-types";
 import { formatUtc } from "@/lib/format/time";
 import { findFiringAlertsFor } from "@/lib/alerts/service";
 
@@ -58,6 +62,8 @@ export default async function Page({ params }: { params: Promise<{ id: string }>
   const detail = await getMeterDetail(id);
   if (!detail) notFound();
   const { meter, state, lines, changes, campaigns } = detail;
+  const history = await maintenanceHistory(getDb(), meter.id);
+  const canSchedule = can(user.role, "campaigns.manage");
   const constants = (meter.metrologyConstants ?? {}) as Record<string, number>;
   const canEdit = can(user.role, "meters.edit_constants");
   const alerts = can(user.role, "alerts.view") ? await findFiringAlertsFor({ meter: meter.id, gateway: meter.gatewayId }) : [];
@@ -101,6 +107,13 @@ export default async function Page({ params }: { params: Promise<{ id: string }>
             </Field>
             <Field label="Gateway" testId="meter-gateway">
               <Link href={`/meters?gw=${meter.gatewayId}`}>{meter.gatewayId}</Link> · {meter.gateway.name}
+              {canSchedule && (
+                <div>
+                  <Link href={`/campaigns/new?jobType=rf_analysis&gw=${encodeURIComponent(meter.gatewayId)}`} data-testid="meter-gateway-schedule">
+                    {scheduleLabel("rf_analysis")} of its meters
+                  </Link>
+                </div>
+              )}
             </Field>
             <Field label="Backhaul">
               {meter.gateway.backhaul}, {meter.gateway.maxConcurrentSessions} sessions
@@ -223,6 +236,8 @@ export default async function Page({ params }: { params: Promise<{ id: string }>
         )}
       </section>
 
+      <MaintenanceHistory entries={history} canSeeOrders={can(user.role, "workorders.view")} />
+
       <section className="card" style={{ marginBottom: 12 }} data-testid="meter-lines">
         <div className="row">
           <h2 style={{ margin: 0 }}>Recent audit lines</h2>
@@ -278,13 +293,13 @@ export default async function Page({ params }: { params: Promise<{ id: string }>
                   <td>
                     <Link href={`/campaigns/${t.campaign.id}`}>{t.campaign.name}</Link>
                   </td>
-                  <td>{t.campaign.jobType}</td>
+                  <td>{jobTypeTitle(t.campaign.jobType)}</td>
                   <td>{t.campaign.status}</td>
                   <td>
                     {t.state}
                     {t.lastCode ? ` · ${t.lastCode}` : ""}
                   </td>
-                  <td>{t.wave >= 0 ? t.wave + 1 : "—"}</td>
+                  <td>{t.wave >= 0 ? t.wave : "—"}</td>
                   <td>{t.attempts}</td>
                   <td>{formatUtc(t.updatedAt, { seconds: true, zone: true })}</td>
                 </tr>
