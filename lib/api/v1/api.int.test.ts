@@ -360,6 +360,17 @@ describe("maintenance schedule through the API", () => {
     expect(orders).toHaveLength(3);
     const assigned = await api.POST("/maintenance/routes/assign", { body: { workOrderIds: orders.map((o) => o.id), technicianId: users.technician.id } });
     expect(assigned.data.assigned).toBe(3);
+    // Today's routes of the first order's district: every stop an open field order there, the assignment shown.
+    const routeDistrict = due.data.items[0]!.district;
+    const routes = await client(tokens.technician).GET("/maintenance/routes", { params: { query: { district: routeDistrict } } });
+    const stops = routes.data.routes.flatMap((r) => r.orders);
+    expect(stops.length).toBeGreaterThan(0);
+    expect(stops.every((o) => o.district === routeDistrict && o.jobType === "inspect")).toBe(true);
+    expect(routes.data.technicians.map((t) => t.id)).toContain(users.technician.id);
+    expect(await problemOf(client(tokens.viewer).GET("/maintenance/routes", { params: { query: { district: routeDistrict } } }))).toMatchObject({ status: 403 });
+    const compliance = await client(tokens.viewer).GET("/maintenance/compliance", { params: { query: { group: "zone" } } });
+    expect(compliance.data.rows.filter((r) => r.planId === planId).every((r) => r.planName === spec.name && r.meters > 0)).toBe(true);
+    expect(compliance.data.rows.some((r) => r.planId === planId)).toBe(true);
     expect(await problemOf(api.POST("/maintenance/routes/assign", { body: { workOrderIds: [orders[0]!.id], technicianId: users.viewer.id } }))).toMatchObject({
       status: 400,
       detail: "Not an active technician.",
@@ -508,6 +519,8 @@ function sampleCall(operationId: string): { path: Record<string, string>; query?
     listMaintenancePlanRuns: { path: {}, query: { limit: "5" } },
     listMaintenanceDueItems: { path: {}, query: { status: "due", limit: "5" } },
     getMaintenanceForecast: { path: {} },
+    getMaintenanceCompliance: { path: {}, query: { group: "model" } },
+    getMaintenanceRoutes: { path: {}, query: { district: "Matrix district" } },
     previewMaintenanceWhatIf: { path: {}, body: { spec: planSpec } },
     setMaintenanceCrewCapacity: { path: {}, body: { district: "Matrix district", technicians: 1, hoursPerWeek: 10 } },
     assignMaintenanceRoute: { path: {}, body: { workOrderIds: ["missing-work-order"], technicianId: null } },

@@ -458,6 +458,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/maintenance/compliance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Meters within each plan's interval today, per plan and one grouping
+         * @description Needs permission `schedule.view`.
+         */
+        get: operations["getMaintenanceCompliance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/maintenance/what-if": {
         parameters: {
             query?: never;
@@ -492,6 +512,26 @@ export interface paths {
          * @description Needs permission `schedule.manage`; refused to read-only tokens.
          */
         post: operations["setMaintenanceCrewCapacity"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/maintenance/routes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Today's field routes of a district: its oldest open field orders in driving order, one route per technician
+         * @description Needs permission `workorders.view`.
+         */
+        get: operations["getMaintenanceRoutes"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2154,6 +2194,51 @@ export interface components {
             };
         } & {
             [key: string]: unknown;
+        };
+        MaintenanceCompliance: {
+            /** @description YYYY-MM-DD (UTC). */
+            asOf: string;
+            rows: {
+                planId: string;
+                planName: string;
+                /** @description The group's value (zone, model or age band); empty when grouped by plan only. */
+                key: string;
+                meters: number;
+                overdue: number;
+                /** @description Share of the meters within the plan's interval, percent. */
+                compliantPct: number;
+            }[];
+        };
+        MaintenanceDistrictRoutes: {
+            district: string;
+            /** @description Technicians the district has (at least 1): one route each at most. */
+            crew: number;
+            /** @description Open field orders beyond today's routes. */
+            waiting: number;
+            depot: {
+                lat: number;
+                lon: number;
+            };
+            routes: {
+                driveMinutes: number;
+                workMinutes: number;
+                km: number;
+                orders: {
+                    id: string;
+                    meterId: string;
+                    jobType: string;
+                    assigneeId: string | null;
+                    lat: number;
+                    lon: number;
+                    district: string;
+                    gatewayId: string;
+                }[];
+            }[];
+            technicians: {
+                id: string;
+                email: string;
+                name: string | null;
+            }[];
         };
         MaintenancePlanList: {
             items: components["schemas"]["MaintenancePlanOutput"][];
@@ -6131,6 +6216,132 @@ export interface operations {
             };
         };
     };
+    getMaintenanceCompliance: {
+        parameters: {
+            query?: {
+                group?: "plan" | "zone" | "model" | "age";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    /** @description Weak validator: send it back as If-None-Match for a 304. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaintenanceCompliance"];
+                };
+            };
+            /** @description Not modified (If-None-Match matched the ETag). */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (problem type invalid, query_syntax, idempotency_key_reused). */
+            400: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, expired (token_expired) or revoked (token_revoked) token. */
+            401: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token's role may not do this (forbidden), or the token is read-only (read_only_token). */
+            403: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit: wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the detail is in the server log under the request id. */
+            500: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     previewMaintenanceWhatIf: {
         parameters: {
             query?: never;
@@ -6356,6 +6567,132 @@ export interface operations {
             };
             /** @description The resource's state does not allow this now (conflict), or the same Idempotency-Key is still running. */
             409: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit: wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the detail is in the server log under the request id. */
+            500: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMaintenanceRoutes: {
+        parameters: {
+            query: {
+                district: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    /** @description Weak validator: send it back as If-None-Match for a 304. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaintenanceDistrictRoutes"];
+                };
+            };
+            /** @description Not modified (If-None-Match matched the ETag). */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (problem type invalid, query_syntax, idempotency_key_reused). */
+            400: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, expired (token_expired) or revoked (token_revoked) token. */
+            401: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token's role may not do this (forbidden), or the token is read-only (read_only_token). */
+            403: {
                 headers: {
                     /** @description Calls this token may make per minute. */
                     "RateLimit-Limit"?: number;

@@ -9,6 +9,8 @@ import {
   assignRouteSchema,
   crewCapacitySchema,
   findDueItems,
+  getCompliance,
+  getDistrictRoutes,
   getForecast,
   getPlan,
   getPlanRuns,
@@ -157,6 +159,46 @@ const whatIfSchemaOut = looseObject(
   "Totals today and with the plan changed (nothing is saved); districts over capacity after the change, first 500 levelling moves.",
 );
 
+const complianceSchema = named(
+  "MaintenanceCompliance",
+  z.object({
+    asOf: z.string().meta({ description: "YYYY-MM-DD (UTC)." }),
+    rows: z.array(
+      z.object({
+        planId: z.string(),
+        planName: z.string(),
+        key: z.string().meta({ description: "The group's value (zone, model or age band); empty when grouped by plan only." }),
+        meters: z.number().int(),
+        overdue: z.number().int(),
+        compliantPct: z.number().meta({ description: "Share of the meters within the plan's interval, percent." }),
+      }),
+    ),
+  }),
+);
+
+const fieldOrderSchema = z.object({
+  id: z.string(),
+  meterId: z.string(),
+  jobType: z.string(),
+  assigneeId: z.string().nullable(),
+  lat: z.number(),
+  lon: z.number(),
+  district: z.string(),
+  gatewayId: z.string(),
+});
+const point = z.object({ lat: z.number(), lon: z.number() });
+const routesSchema = named(
+  "MaintenanceDistrictRoutes",
+  z.object({
+    district: z.string(),
+    crew: z.number().int().meta({ description: "Technicians the district has (at least 1): one route each at most." }),
+    waiting: z.number().int().meta({ description: "Open field orders beyond today's routes." }),
+    depot: point,
+    routes: z.array(z.object({ driveMinutes: z.number(), workMinutes: z.number(), km: z.number(), orders: z.array(fieldOrderSchema) })),
+    technicians: z.array(z.object({ id: z.string(), email: z.string(), name: z.string().nullable() })),
+  }),
+);
+
 async function planOr404(actor: Parameters<typeof getPlan>[0], id: string) {
   const p = await getPlan(actor, id);
   if (!p) throw new AppError("not_found", `No maintenance plan ${id}.`);
@@ -297,6 +339,17 @@ export const maintenanceEndpoints = [
     },
   }),
   defineEndpoint({
+    operationId: "getMaintenanceCompliance",
+    method: "GET",
+    path: "/maintenance/compliance",
+    tag: TAG,
+    summary: "Meters within each plan's interval today, per plan and one grouping",
+    permission: "schedule.view",
+    query: z.object({ group: z.enum(["plan", "zone", "model", "age"]).default("plan") }),
+    response: complianceSchema,
+    handler: async ({ query, actor }) => getCompliance(actor, query.group),
+  }),
+  defineEndpoint({
     operationId: "previewMaintenanceWhatIf",
     method: "POST",
     path: "/maintenance/what-if",
@@ -332,6 +385,41 @@ export const maintenanceEndpoints = [
     handler: async ({ body, actor }) => {
       const c = await setCrewCapacity(body, actor);
       return { district: c.district, technicians: c.technicians, hoursPerWeek: c.hoursPerWeek, updatedAt: c.updatedAt.toISOString() };
+    },
+  }),
+  defineEndpoint({
+    operationId: "getMaintenanceRoutes",
+    method: "GET",
+    path: "/maintenance/routes",
+    tag: TAG,
+    summary: "Today's field routes of a district: its oldest open field orders in driving order, one route per technician",
+    permission: "workorders.view",
+    query: z.object({ district: z.string().trim().min(1).max(80) }),
+    response: routesSchema,
+    handler: async ({ query, actor }) => {
+      const r = await getDistrictRoutes(actor, query.district);
+      return {
+        district: query.district,
+        crew: r.crew,
+        waiting: r.waiting,
+        depot: r.depot,
+        routes: r.routes.map((route) => ({
+          driveMinutes: route.driveMinutes,
+          workMinutes: route.workMinutes,
+          km: route.km,
+          orders: route.orders.map((o) => ({
+            id: o.id,
+            meterId: o.meterId,
+            jobType: o.jobType,
+            assigneeId: o.assigneeId,
+            lat: o.lat,
+            lon: o.lon,
+            district: o.district,
+            gatewayId: o.gatewayId,
+          })),
+        })),
+        technicians: r.technicians,
+      };
     },
   }),
   defineEndpoint({
