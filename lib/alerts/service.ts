@@ -159,20 +159,14 @@ export interface AlertRow {
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-export async function listAlerts(view: Exclude<AlertView, "history">, limit = 500): Promise<AlertRow[]> {
-  const where =
-    view === "firing"
-      ? { state: "firing" as const, suppressedBy: null }
-      : view === "pending"
-        ? { state: "pending" as const, suppressedBy: null }
-        : { state: { not: "resolved" as const }, suppressedBy: { not: null } };
-  const rows = await getDb().alert.findMany({
-    where,
-    include: { rule: { select: { name: true, runbookUrl: true } } },
-    orderBy: [{ severity: "desc" }, { updatedAt: "desc" }],
-    take: limit,
-  });
-  return rows.map((a) => ({
+type AlertWithRule = NonNullable<Awaited<ReturnType<typeof findAlertWithRule>>>;
+
+function findAlertWithRule(id: string) {
+  return getDb().alert.findUnique({ where: { id }, include: { rule: { select: { name: true, runbookUrl: true } } } });
+}
+
+function toAlertRow(a: AlertWithRule): AlertRow {
+  return {
     id: a.id,
     ruleId: a.ruleId,
     ruleName: a.rule.name,
@@ -194,7 +188,29 @@ export async function listAlerts(view: Exclude<AlertView, "history">, limit = 50
     suppressedReason: a.suppressedReason,
     campaignId: a.campaignId,
     meters: Array.isArray(a.meters) ? (a.meters as string[]) : [],
-  }));
+  };
+}
+
+/** One alert, in any state (the API's GET /alerts/{id}); null when there is none. */
+export async function getAlert(id: string): Promise<AlertRow | null> {
+  const a = await findAlertWithRule(id);
+  return a ? toAlertRow(a) : null;
+}
+
+export async function listAlerts(view: Exclude<AlertView, "history">, limit = 500): Promise<AlertRow[]> {
+  const where =
+    view === "firing"
+      ? { state: "firing" as const, suppressedBy: null }
+      : view === "pending"
+        ? { state: "pending" as const, suppressedBy: null }
+        : { state: { not: "resolved" as const }, suppressedBy: { not: null } };
+  const rows = await getDb().alert.findMany({
+    where,
+    include: { rule: { select: { name: true, runbookUrl: true } } },
+    orderBy: [{ severity: "desc" }, { updatedAt: "desc" }],
+    take: limit,
+  });
+  return rows.map(toAlertRow);
 }
 
 /** Counts for the tabs and the bell. */
@@ -222,9 +238,11 @@ export interface HistoryRow {
   note: string | null;
 }
 
-export async function listAlertHistory(opts: { from?: Date; to?: Date; limit?: number } = {}): Promise<HistoryRow[]> {
+/** Newest first; `before` continues after the last row of a page (the API's cursor): events at the same ms go by id. */
+export async function listAlertHistory(opts: { from?: Date; to?: Date; limit?: number; before?: { at: Date; id: string } } = {}): Promise<HistoryRow[]> {
+  const b = opts.before;
   const rows = await getDb().alertEvent.findMany({
-    where: { at: { gte: opts.from, lt: opts.to } },
+    where: { at: { gte: opts.from, lt: opts.to }, ...(b ? { OR: [{ at: { lt: b.at } }, { at: b.at, id: { lt: b.id } }] } : {}) },
     include: { alert: { select: { labels: true, severity: true, rule: { select: { name: true } } } } },
     orderBy: [{ at: "desc" }, { id: "desc" }],
     take: Math.min(opts.limit ?? 500, 100_000),

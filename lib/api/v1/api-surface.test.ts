@@ -21,6 +21,9 @@ const EXCLUDED_ACTIONS: Record<string, string> = {
   revokeApiTokenAction: "credentials are managed in the console only",
   saveSearchAction: "saved searches are the log explorer's UI state; the API takes the query itself",
   deleteSavedSearchAction: "saved searches are the log explorer's UI state",
+  createChannelAction: "notification channels hold credentials (webhook secrets, SMTP passwords) and decide where alerts go: made in the console only, like tokens",
+  deleteChannelAction: "notification channels are managed in the console only, with their credentials",
+  sendTestNotificationAction: "a channel test belongs to setting the channel up, in the console",
 };
 
 function serverActions(): { file: string; name: string }[] {

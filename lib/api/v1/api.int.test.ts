@@ -2,7 +2,8 @@
 // the typed client over the dispatcher: every answer is validated against the
 // generated OpenAPI document (ajv), the role x endpoint matrix for tokens,
 // read-only tokens, expiry and revocation, idempotent create under concurrent
-// retries, rate limiting, ETags, cursor paging and the operator trail.
+// retries, rate limiting, ETags, cursor paging and the operator trail; the
+// maintenance schedule and alerts through the same lib/ functions as their actions.
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import SwaggerParser from "@apidevtools/swagger-parser";
 import { createApiToken } from "@/lib/auth/api-tokens";
@@ -12,10 +13,9 @@ import { generateFleet, getMeter, type Fleet } from "@/lib/simulator/fleet";
 import { createTestUsers, openTestEnv, testDbKind, writeFleet, type TestEnv } from "@/lib/testing/env";
 import { createContractValidator, inProcessFetch, TEST_ORIGIN, testApiClient } from "@/lib/testing/api";
 import { ApiProblemError, type ApiClient } from "./client";
-import { compileRoutes } from "./dispatch";
 import { getOpenApiDocument } from "./openapi";
 import { resetRateLimits } from "./rate-limit";
-import { API_ENDPOINTS } from "./registry";
+import { API_ENDPOINTS, API_ROUTES } from "./registry";
 
 vi.mock("server-only", () => ({}));
 
@@ -27,7 +27,8 @@ let fleet: Fleet;
 let users: Awaited<ReturnType<typeof createTestUsers>>;
 const tokens = {} as Record<Role | "operator2" | "readOnly", string>;
 const contract = createContractValidator();
-const routes = compileRoutes(API_ENDPOINTS);
+// The dispatcher's order (static paths first): /alerts/rules is not /alerts/{id}.
+const routes = API_ROUTES;
 
 /** The in-process fetch, with every answer checked against the document. */
 const contractFetch: typeof fetch = async (input, init) => {
@@ -283,12 +284,210 @@ describe("fleet, faults, logs, ingest and work orders through the API", () => {
   });
 });
 
+describe("maintenance schedule through the API", () => {
+  it("plans (create, get, list, update with before/after, stale update refused), run now, runs, due list paging, forecast, what-if, crews, route assignment", async () => {
+    resetRateLimits();
+    const api = client(tokens.operator);
+    const spec = {
+      name: "API water inspection",
+      jobType: "inspect" as const,
+      scope: { kinds: ["water" as const] },
+      rule: { kind: "interval" as const, baseMonths: 1, floorMonths: 1 },
+      lookaheadDays: 60,
+    };
+    const created = await api.POST("/maintenance/plans", { body: { spec }, idempotencyKey: "plan-create-0001" });
+    expect(created.response.status).toBe(201);
+    expect(created.data).toMatchObject({ name: spec.name, enabled: true, scope: { kinds: ["water"] }, links: { console: `/schedule/plans/${created.data.id}` } });
+    const planId = created.data.id;
+    expect((await api.GET("/maintenance/plans/{id}", { params: { path: { id: planId } } })).data.updatedAt).toBe(created.data.updatedAt);
+    const plans = await client(tokens.viewer).GET("/maintenance/plans");
+    expect(plans.data.items.map((p) => p.name)).toEqual(expect.arrayContaining(["Inspection", "Certificate renewal", spec.name]));
+    expect(await problemOf(api.GET("/maintenance/plans/{id}", { params: { path: { id: "no-such-plan" } } }))).toMatchObject({ status: 404, code: "not_found" });
+
+    // Update: the lib's validation (a plan needs a rule) and its optimistic check, with the trail's before/after.
+    expect(await problemOf(api.POST("/maintenance/plans/{id}", { params: { path: { id: planId } }, body: { spec: { ...spec, rule: undefined } as never } }))).toMatchObject({
+      status: 400,
+      code: "invalid",
+    });
+    const updated = await api.POST("/maintenance/plans/{id}", {
+      params: { path: { id: planId } },
+      body: { updatedAt: created.data.updatedAt, spec: { ...spec, lookaheadDays: 90 } },
+    });
+    expect(updated.data.lookaheadDays).toBe(90);
+    expect(
+      await problemOf(api.POST("/maintenance/plans/{id}", { params: { path: { id: planId } }, body: { updatedAt: created.data.updatedAt, spec: { ...spec, lookaheadDays: 10 } } })),
+    ).toMatchObject({ status: 409, code: "conflict" });
+    const [change] = await env.db.activityEvent.findMany({ where: { action: "schedule.plan.update", target: planId, outcome: "ok" } });
+    expect(change!.actorId).toBe(users.operator.id);
+    expect(change!.details).toMatchObject({ before: { lookaheadDays: 60 }, after: { lookaheadDays: 90 } });
+
+    const run = await api.POST("/maintenance/plans/{id}/run", { params: { path: { id: planId } } });
+    expect(run.data.planId).toBe(planId);
+    expect(run.data.workOrders).toBeGreaterThan(0);
+    const runs = await client(tokens.viewer).GET("/maintenance/runs", { params: { query: { planId } } });
+    expect(runs.data.items.map((r) => r.id)).toEqual([run.data.runId]);
+    expect(runs.data.items[0]).toMatchObject({ status: "done", workOrders: run.data.workOrders });
+
+    // The due list: the page's filters, and following `next` gives each row once.
+    const due = await api.GET("/maintenance/due", { params: { query: { status: "all", plan: planId, sort: "meter", limit: 5 } } });
+    expect(due.data.total).toBeGreaterThan(5);
+    expect(due.data.items.every((r) => r.planId === planId && r.kind === "water")).toBe(true);
+    expect(due.data.next).toContain("cursor=");
+    const seen: string[] = [];
+    let next: string | null = `/maintenance/due?status=all&plan=${planId}&sort=meter&limit=5`;
+    while (next) {
+      const res = await contractFetch(`${TEST_ORIGIN}/api/v1${next.replace(/^\/api\/v1/, "")}`, { headers: { authorization: `Bearer ${tokens.viewer}` } });
+      const page = (await res.json()) as { items: { meterId: string }[]; next: string | null };
+      seen.push(...page.items.map((r) => r.meterId));
+      next = page.next;
+    }
+    expect(seen).toHaveLength(due.data.total);
+    expect(new Set(seen).size).toBe(due.data.total);
+    expect(seen).toEqual([...seen].sort());
+    expect(await problemOf(api.GET("/maintenance/due", { params: { query: { status: "soon" as never } } }))).toMatchObject({ status: 400, code: "invalid" });
+
+    const district = "API district";
+    const crew = await api.POST("/maintenance/crews", { body: { district, technicians: 3, hoursPerWeek: 35 } });
+    expect(crew.data).toMatchObject({ district, technicians: 3, hoursPerWeek: 35 });
+    const forecast = await client(tokens.viewer).GET("/maintenance/forecast");
+    expect(forecast.data.weekStarts).toHaveLength(52);
+    expect(forecast.data.totals.jobs).toBeGreaterThan(0);
+    expect(forecast.data.crews).toContainEqual(expect.objectContaining({ district, technicians: 3 }));
+    const whatIf = await client(tokens.viewer).POST("/maintenance/what-if", { body: { planId, spec: { ...spec, rule: { kind: "interval", baseMonths: 240 } } } });
+    expect(whatIf.data.after.jobs).toBeLessThan(whatIf.data.before.jobs);
+
+    const orders = await env.db.workOrder.findMany({ where: { status: "open", jobType: "inspect" }, take: 3, orderBy: { id: "asc" } });
+    expect(orders).toHaveLength(3);
+    const assigned = await api.POST("/maintenance/routes/assign", { body: { workOrderIds: orders.map((o) => o.id), technicianId: users.technician.id } });
+    expect(assigned.data.assigned).toBe(3);
+    // Today's routes of the first order's district: every stop an open field order there, the assignment shown.
+    const routeDistrict = due.data.items[0]!.district;
+    const routes = await client(tokens.technician).GET("/maintenance/routes", { params: { query: { district: routeDistrict } } });
+    const stops = routes.data.routes.flatMap((r) => r.orders);
+    expect(stops.length).toBeGreaterThan(0);
+    expect(stops.every((o) => o.district === routeDistrict && o.jobType === "inspect")).toBe(true);
+    expect(routes.data.technicians.map((t) => t.id)).toContain(users.technician.id);
+    expect(await problemOf(client(tokens.viewer).GET("/maintenance/routes", { params: { query: { district: routeDistrict } } }))).toMatchObject({ status: 403 });
+    const compliance = await client(tokens.viewer).GET("/maintenance/compliance", { params: { query: { group: "zone" } } });
+    expect(compliance.data.rows.filter((r) => r.planId === planId).every((r) => r.planName === spec.name && r.meters > 0)).toBe(true);
+    expect(compliance.data.rows.some((r) => r.planId === planId)).toBe(true);
+    expect(await problemOf(api.POST("/maintenance/routes/assign", { body: { workOrderIds: [orders[0]!.id], technicianId: users.viewer.id } }))).toMatchObject({
+      status: 400,
+      detail: "Not an active technician.",
+    });
+  });
+});
+
+describe("alerts through the API", () => {
+  it("rules (create, preview, list, get, update, delete), alerts by view, get, acknowledge with a note, history paging, silences", async () => {
+    resetRateLimits();
+    const api = client(tokens.operator);
+    const ruleBody = { name: "API certificates", severity: "critical" as const, definition: { kind: "cert_expiry" as const, params: { withinDays: 30 } } };
+    const preview = await client(tokens.viewer).POST("/alerts/rules/preview", { body: ruleBody });
+    expect(preview.data).toMatchObject({ isCurrentOnly: true, ticks: 1 });
+    const rule = await api.POST("/alerts/rules", { body: ruleBody, idempotencyKey: "rule-create-0001" });
+    expect(rule.response.status).toBe(201);
+    expect(rule.data).toMatchObject({
+      name: ruleBody.name,
+      kind: "cert_expiry",
+      severity: "critical",
+      params: { withinDays: 30, groupBy: "gateway" },
+      createdByEmail: users.operator.email,
+    });
+    const ruleId = rule.data.id;
+    expect((await client(tokens.viewer).GET("/alerts/rules")).data.items.map((r) => r.id)).toContain(ruleId);
+    expect((await api.GET("/alerts/rules/{id}", { params: { path: { id: ruleId } } })).data.name).toBe(ruleBody.name);
+    const updated = await api.POST("/alerts/rules/{id}", { params: { path: { id: ruleId } }, body: { ...ruleBody, severity: "warning", forSeconds: 120 } });
+    expect(updated.data).toMatchObject({ severity: "warning", forSeconds: 120 });
+    expect(await env.db.activityEvent.findFirst({ where: { action: "alerts.rule.update", target: `alert-rule:${ruleId}` } })).toMatchObject({
+      details: { before: { severity: "critical" }, after: { severity: "warning" } },
+    });
+    expect(await problemOf(api.POST("/alerts/rules", { body: { ...ruleBody, runbookUrl: "javascript:alert(1)" } }))).toMatchObject({ status: 400, code: "invalid" });
+
+    // Alerts as the evaluator writes them: one firing, one pending.
+    const gw = fleet.gateways[0]!.id;
+    const firing = await env.db.alert.create({
+      data: {
+        ruleId,
+        fingerprint: `${ruleId}|${gw}`,
+        groupKey: gw,
+        labels: { gateway: gw },
+        state: "firing",
+        severity: "warning",
+        value: 4,
+        summary: "4 certificates expire",
+        firedAt: new Date(),
+      },
+    });
+    await env.db.alert.create({
+      data: {
+        ruleId,
+        fingerprint: `${ruleId}|pending`,
+        groupKey: "pending",
+        labels: { gateway: "pending" },
+        state: "pending",
+        severity: "warning",
+        value: 1,
+        summary: "1",
+        pendingSince: new Date(),
+      },
+    });
+    const viewer = client(tokens.viewer);
+    const list = await viewer.GET("/alerts", { params: { query: { view: "firing" } } });
+    expect(list.data.items.map((a) => a.id)).toEqual([firing.id]);
+    expect(list.data.counts).toMatchObject({ firing: 1, pending: 1 });
+    expect((await viewer.GET("/alerts", { params: { query: { view: "pending" } } })).data.items.map((a) => a.summary)).toEqual(["1"]);
+    expect((await viewer.GET("/alerts/{id}", { params: { path: { id: firing.id } } })).data).toMatchObject({ ruleName: ruleBody.name, labels: { gateway: gw } });
+    expect(await problemOf(viewer.POST("/alerts/{id}/acknowledge", { params: { path: { id: firing.id } }, body: { note: "looking" } }))).toMatchObject({ status: 403 });
+    expect(await problemOf(api.POST("/alerts/{id}/acknowledge", { params: { path: { id: firing.id } }, body: { note: " " } }))).toMatchObject({ status: 400 });
+    const acked = await api.POST("/alerts/{id}/acknowledge", { params: { path: { id: firing.id } }, body: { note: "crew sent to renew" } });
+    expect(acked.data).toMatchObject({ acknowledgedByEmail: users.operator.email, ackNote: "crew sent to renew" });
+
+    // History: events at one instant still page once each (keyset on time, then id).
+    const at = new Date();
+    await env.db.alertEvent.createMany({ data: Array.from({ length: 5 }, (_, i) => ({ alertId: firing.id, ruleId, type: "firing", at, summary: `tick ${i}` })) });
+    const history = await viewer.GET("/alerts/history", { params: { query: { limit: 2 } } });
+    expect(history.data.items).toHaveLength(2);
+    const events: string[] = [];
+    let next: string | null = "/alerts/history?limit=2";
+    while (next) {
+      const res = await contractFetch(`${TEST_ORIGIN}/api/v1${next.replace(/^\/api\/v1/, "")}`, { headers: { authorization: `Bearer ${tokens.viewer}` } });
+      const page = (await res.json()) as { items: { id: string; type: string; note: string | null }[]; next: string | null };
+      events.push(...page.items.map((e) => e.id));
+      next = page.next;
+    }
+    const total = await env.db.alertEvent.count();
+    expect(events).toHaveLength(total);
+    expect(new Set(events).size).toBe(total);
+    expect(await env.db.alertEvent.count({ where: { type: "acknowledged", note: "crew sent to renew" } })).toBe(1);
+
+    const silence = await api.POST("/alerts/silences", {
+      body: { matchers: [{ label: "gateway", value: gw }], startsAt: new Date().toISOString(), endsAt: new Date(Date.now() + 3_600_000).toISOString(), comment: "planned works" },
+    });
+    expect(silence.response.status).toBe(201);
+    expect((await viewer.GET("/alerts/silences")).data.items.map((s) => s.id)).toContain(silence.data.id);
+    expect(
+      await problemOf(
+        api.POST("/alerts/silences", { body: { matchers: [{ label: "gateway", value: gw }], startsAt: new Date().toISOString(), endsAt: "2000-01-01T00:00:00Z", comment: "x" } }),
+      ),
+    ).toMatchObject({ status: 400, code: "invalid" });
+    const expired = await api.POST("/alerts/silences/{id}/expire", { params: { path: { id: silence.data.id } } });
+    expect(new Date(expired.data.endsAt).getTime()).toBeLessThanOrEqual(Date.now());
+
+    expect((await api.POST("/alerts/rules/{id}/delete", { params: { path: { id: ruleId } } })).data).toEqual({ id: ruleId, deleted: true });
+    expect(await problemOf(api.GET("/alerts/rules/{id}", { params: { path: { id: ruleId } } }))).toMatchObject({ status: 404 });
+    expect(await problemOf(api.GET("/alerts/{id}", { params: { path: { id: firing.id } } }))).toMatchObject({ status: 404 });
+  });
+});
+
 /** A request each endpoint accepts from a role that may call it (ids that exist or, for writes, that do not: no change). */
 function sampleCall(operationId: string): { path: Record<string, string>; query?: Record<string, string>; body?: unknown } {
   const meterId = getMeter(fleet, 2).id;
   const from = new Date(Date.now() - 3 * 3_600_000).toISOString();
   const to = new Date().toISOString();
   const missingCampaign = "zzzzzzzzzzzzzzzz";
+  const planSpec = { name: "matrix plan", jobType: "inspect", rule: { kind: "interval", baseMonths: 24 }, enabled: false };
+  const alertRule = { name: "matrix rule", definition: { kind: "cert_expiry", params: {} } };
   const samples: Record<string, { path: Record<string, string>; query?: Record<string, string>; body?: unknown }> = {
     listCampaigns: { path: {} },
     getCampaign: { path: { id: missingCampaign } },
@@ -312,6 +511,32 @@ function sampleCall(operationId: string): { path: Record<string, string>; query?
     getLogHistogram: { path: {}, query: { q: "", from, to } },
     exportLogs: { path: {}, query: { q: "code:NONE_SUCH", from, to, format: "ndjson" } },
     listIngestSources: { path: {} },
+    listMaintenancePlans: { path: {} },
+    getMaintenancePlan: { path: { id: "no-such-plan" } },
+    createMaintenancePlan: { path: {}, body: { spec: { ...planSpec, name: "matrix" } } },
+    updateMaintenancePlan: { path: { id: "no-such-plan" }, body: { spec: planSpec } },
+    runMaintenancePlan: { path: { id: "no-such-plan" } },
+    listMaintenancePlanRuns: { path: {}, query: { limit: "5" } },
+    listMaintenanceDueItems: { path: {}, query: { status: "due", limit: "5" } },
+    getMaintenanceForecast: { path: {} },
+    getMaintenanceCompliance: { path: {}, query: { group: "model" } },
+    getMaintenanceRoutes: { path: {}, query: { district: "Matrix district" } },
+    previewMaintenanceWhatIf: { path: {}, body: { spec: planSpec } },
+    setMaintenanceCrewCapacity: { path: {}, body: { district: "Matrix district", technicians: 1, hoursPerWeek: 10 } },
+    assignMaintenanceRoute: { path: {}, body: { workOrderIds: ["missing-work-order"], technicianId: null } },
+    listAlerts: { path: {}, query: { view: "pending" } },
+    listAlertHistory: { path: {}, query: { limit: "5" } },
+    getAlert: { path: { id: "no-such-alert" } },
+    acknowledgeAlert: { path: { id: "no-such-alert" }, body: { note: "matrix" } },
+    listAlertRules: { path: {} },
+    getAlertRule: { path: { id: "no-such-rule" } },
+    createAlertRule: { path: {}, body: { ...alertRule, enabled: false } },
+    previewAlertRule: { path: {}, body: alertRule },
+    updateAlertRule: { path: { id: "no-such-rule" }, body: alertRule },
+    deleteAlertRule: { path: { id: "no-such-rule" } },
+    listSilences: { path: {} },
+    createSilence: { path: {}, body: { matchers: [{ label: "gateway", value: "GW-none" }], startsAt: from, endsAt: to, comment: "matrix" } },
+    expireSilence: { path: { id: "no-such-silence" } },
   };
   for (const action of ["start", "approve", "pause", "resume", "skip", "abort", "retry-failed"]) samples[`${action}`] = { path: { id: missingCampaign } };
   const steering = API_ENDPOINTS.find((e) => e.operationId === operationId && e.path.startsWith("/campaigns/{id}/") && e.method === "POST");

@@ -81,7 +81,7 @@ export function buildOpenApiDocument() {
       title: "AMI operations console API",
       version: API_VERSION,
       description: [
-        "Campaigns, work orders, meters, gateways, faults, logs and ingest status for other systems (work management, MDM, scripts).",
+        "Campaigns, work orders, the maintenance schedule, meters, gateways, faults, logs, ingest status and alerts for other systems (work management, MDM, scripts).",
         "Authenticate with an API token from the console's API page: `Authorization: Bearer ami_api_…`. A token acts as its role (never above its creator's); a read-only token only reads.",
         "Errors are RFC 9457 problem details (`application/problem+json`) with a stable `type`: " + PROBLEM_CODES.map((c) => `\`urn:ami:problem:${c}\``).join(", ") + ".",
         "Every POST takes `Idempotency-Key`. Lists page with an opaque cursor: follow `next`. Each token has a rate limit (RateLimit-* headers; 429 with Retry-After).",

@@ -326,6 +326,238 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/maintenance/plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Maintenance plans: the shipped ones in the programme's order, then the utility's own
+         * @description Needs permission `schedule.view`.
+         */
+        get: operations["listMaintenancePlans"];
+        put?: never;
+        /**
+         * Create a maintenance plan (audited with its definition)
+         * @description Needs permission `schedule.manage`; refused to read-only tokens.
+         */
+        post: operations["createMaintenancePlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/maintenance/plans/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One maintenance plan
+         * @description Needs permission `schedule.view`.
+         */
+        get: operations["getMaintenancePlan"];
+        put?: never;
+        /**
+         * Change a maintenance plan (audited with before and after)
+         * @description Send the plan's `updatedAt` as read: if someone changed it meanwhile the save is refused with 409, not merged.
+         *
+         *     Needs permission `schedule.manage`; refused to read-only tokens.
+         */
+        post: operations["updateMaintenancePlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/maintenance/plans/{id}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run a plan now, as the hourly loop would: due items, work orders, campaigns
+         * @description Needs permission `schedule.manage`; refused to read-only tokens.
+         */
+        post: operations["runMaintenancePlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/maintenance/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Recent plan runs, newest first
+         * @description Needs permission `schedule.view`.
+         */
+        get: operations["listMaintenancePlanRuns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/maintenance/due": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Meters due for maintenance, with the due list's filters and sort
+         * @description The filters are the Schedule due list's URL parameters, so a console URL's query works here.
+         *
+         *     Needs permission `schedule.view`.
+         */
+        get: operations["listMaintenanceDueItems"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/maintenance/forecast": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Forecast of due work for 52 weeks against crew capacity, with a levelling proposal
+         * @description Needs permission `schedule.view`.
+         */
+        get: operations["getMaintenanceForecast"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/maintenance/compliance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Meters within each plan's interval today, per plan and one grouping
+         * @description Needs permission `schedule.view`.
+         */
+        get: operations["getMaintenanceCompliance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/maintenance/what-if": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What a changed (or new) plan would do to the forecast, load and compliance; nothing is saved
+         * @description Needs permission `schedule.view`.
+         */
+        post: operations["previewMaintenanceWhatIf"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/maintenance/crews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set a district's field crew capacity (audited with before and after)
+         * @description Needs permission `schedule.manage`; refused to read-only tokens.
+         */
+        post: operations["setMaintenanceCrewCapacity"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/maintenance/routes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Today's field routes of a district: its oldest open field orders in driving order, one route per technician
+         * @description Needs permission `workorders.view`.
+         */
+        get: operations["getMaintenanceRoutes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/maintenance/routes/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Assign field work orders to a technician (null: unassign); audited per order
+         * @description Needs permission `schedule.manage`; refused to read-only tokens.
+         */
+        post: operations["assignMaintenanceRoute"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/meters": {
         parameters: {
             query?: never;
@@ -566,6 +798,220 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Alerts in one view: firing, pending or silenced (held by a silence or a campaign), most severe first
+         * @description The history of alert events is `/alerts/history`.
+         *
+         *     Needs permission `alerts.view`.
+         */
+        get: operations["listAlerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/alerts/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Alert events (pending, firing, resolved, acknowledged, suppressed…), newest first
+         * @description Needs permission `alerts.view`.
+         */
+        get: operations["listAlertHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/alerts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One alert, in any state
+         * @description Needs permission `alerts.view`.
+         */
+        get: operations["getAlert"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/alerts/{id}/acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Acknowledge an alert with a note saying what is being done about it
+         * @description Needs permission `alerts.acknowledge`; refused to read-only tokens.
+         */
+        post: operations["acknowledgeAlert"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/alerts/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Alert rules, newest first
+         * @description Needs permission `alerts.view`.
+         */
+        get: operations["listAlertRules"];
+        put?: never;
+        /**
+         * Create an alert rule (audited with its definition)
+         * @description Needs permission `alerts.manage`; refused to read-only tokens.
+         */
+        post: operations["createAlertRule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/alerts/rules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One alert rule
+         * @description Needs permission `alerts.view`.
+         */
+        get: operations["getAlertRule"];
+        put?: never;
+        /**
+         * Replace an alert rule's definition (audited with before and after)
+         * @description Needs permission `alerts.manage`; refused to read-only tokens.
+         */
+        post: operations["updateAlertRule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/alerts/rules/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * How often a rule would have fired over the last 7 days; nothing is saved
+         * @description Needs permission `alerts.view`.
+         */
+        post: operations["previewAlertRule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/alerts/rules/{id}/delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Delete an alert rule and its alerts (audited with the rule as it was)
+         * @description Needs permission `alerts.manage`; refused to read-only tokens.
+         */
+        post: operations["deleteAlertRule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/alerts/silences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Silences active, future, or ended within the last 7 days
+         * @description Needs permission `alerts.view`.
+         */
+        get: operations["listSilences"];
+        put?: never;
+        /**
+         * Silence alerts matching labels for a time range (audited)
+         * @description Needs permission `alerts.acknowledge`; refused to read-only tokens.
+         */
+        post: operations["createSilence"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/alerts/silences/{id}/expire": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End a silence now (audited with before and after)
+         * @description Needs permission `alerts.acknowledge`; refused to read-only tokens.
+         */
+        post: operations["expireSilence"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -606,6 +1052,273 @@ export interface components {
                 self: string;
                 console: string;
             };
+        };
+        Alert: {
+            id: string;
+            ruleId: string;
+            ruleName: string;
+            runbookUrl: string | null;
+            /** @enum {string} */
+            severity: "info" | "warning" | "critical";
+            /** @enum {string} */
+            state: "pending" | "firing" | "resolved";
+            labels: {
+                [key: string]: string;
+            };
+            summary: string;
+            value: number;
+            firedAt: string | null;
+            pendingSince: string | null;
+            resolvedAt: string | null;
+            /**
+             * Format: date-time
+             * @description ISO 8601 time (UTC).
+             */
+            updatedAt: string;
+            isFlapping: boolean;
+            acknowledgedAt: string | null;
+            acknowledgedByEmail: string | null;
+            ackNote: string | null;
+            /** @description Why nobody was told: silence:<id> or campaign:<id>. */
+            suppressedBy: string | null;
+            suppressedReason: string | null;
+            campaignId: string | null;
+            meters: string[];
+        };
+        AlertHistoryEvent: {
+            id: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 time (UTC).
+             */
+            at: string;
+            /** @description pending, firing, resolved, cleared, flapping, acknowledged, suppressed or released. */
+            type: string;
+            alertId: string;
+            ruleName: string;
+            /** @enum {string} */
+            severity: "info" | "warning" | "critical";
+            labels: {
+                [key: string]: string;
+            };
+            summary: string | null;
+            value: number | null;
+            actorEmail: string | null;
+            note: string | null;
+        };
+        AlertRule: {
+            id: string;
+            name: string;
+            kind: string;
+            params: {
+                [key: string]: unknown;
+            };
+            /** @enum {string} */
+            severity: "info" | "warning" | "critical";
+            intervalSeconds: number;
+            forSeconds: number;
+            recoverSeconds: number;
+            runbookUrl: string | null;
+            enabled: boolean;
+            channelIds: string[];
+            lastEvalAt: string | null;
+            lastError: string | null;
+            createdByEmail: string | null;
+            /**
+             * Format: date-time
+             * @description ISO 8601 time (UTC).
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 time (UTC).
+             */
+            updatedAt: string;
+        };
+        AlertRuleRequest: {
+            name: string;
+            /**
+             * @default warning
+             * @enum {string}
+             */
+            severity?: "info" | "warning" | "critical";
+            /** @default null */
+            runbookUrl?: string | null;
+            /** @default true */
+            enabled?: boolean;
+            /** @default [] */
+            channelIds?: string[];
+            definition: {
+                /** @constant */
+                kind: "fault_signature";
+                params: {
+                    signatureId: string;
+                    /**
+                     * @default gateway
+                     * @enum {string}
+                     */
+                    groupBy?: "gateway" | "climate_zone" | "meter_model" | "fw_pair" | "fleet";
+                    /**
+                     * @default meters
+                     * @enum {string}
+                     */
+                    measure?: "meters" | "rate";
+                    /**
+                     * @default gt
+                     * @enum {string}
+                     */
+                    op?: "gt" | "gte" | "lt" | "lte";
+                    threshold: number;
+                    /** @default 15 */
+                    windowMinutes?: number;
+                    /** @default null */
+                    minLift?: number | null;
+                };
+            } | {
+                /** @constant */
+                kind: "log_query";
+                params: {
+                    query: string;
+                    /**
+                     * @default fleet
+                     * @enum {string}
+                     */
+                    groupBy?: "gw" | "meter" | "code" | "fleet";
+                    /**
+                     * @default gt
+                     * @enum {string}
+                     */
+                    op?: "gt" | "gte" | "lt" | "lte";
+                    threshold: number;
+                    /** @default 15 */
+                    windowMinutes?: number;
+                };
+            } | {
+                /** @constant */
+                kind: "anomaly";
+                params: {
+                    /** @default [] */
+                    measures?: ("rssi" | "snr" | "temp_c" | "battery_v" | "accuracy_err_pct" | "fault_rate")[];
+                    /**
+                     * @default any
+                     * @enum {string}
+                     */
+                    dimension?: "gateway" | "climate_zone" | "meter_model" | "any";
+                    /** @default 3 */
+                    minSigma?: number;
+                    /** @default 5 */
+                    minMeters?: number;
+                    /** @default 1440 */
+                    windowMinutes?: number;
+                };
+            } | {
+                /** @constant */
+                kind: "last_gasp";
+                params: {
+                    /**
+                     * @default gateway
+                     * @enum {string}
+                     */
+                    groupBy?: "gateway" | "fleet";
+                    perMinute: number;
+                    /** @default 5 */
+                    windowMinutes?: number;
+                };
+            } | {
+                /** @constant */
+                kind: "cert_expiry";
+                params: {
+                    /**
+                     * @default gateway
+                     * @enum {string}
+                     */
+                    groupBy?: "gateway" | "fleet";
+                    /** @default 7 */
+                    withinDays?: number;
+                    /** @default 1 */
+                    minMeters?: number;
+                };
+            } | {
+                /** @constant */
+                kind: "stale_meters";
+                params: {
+                    /**
+                     * @default gateway
+                     * @enum {string}
+                     */
+                    groupBy?: "gateway" | "fleet";
+                    /** @default null */
+                    silentMinutes?: number | null;
+                    /** @default 1 */
+                    minMeters?: number;
+                };
+            } | {
+                /** @constant */
+                kind: "campaign_event";
+                params: {
+                    /**
+                     * @default [
+                     *       "paused",
+                     *       "aborted"
+                     *     ]
+                     */
+                    events?: ("paused" | "aborted" | "approval_waiting")[];
+                    /** @default 60 */
+                    approvalWaitMinutes?: number;
+                };
+            };
+        } & {
+            /** @default 60 */
+            intervalSeconds?: number;
+            /** @default 0 */
+            forSeconds?: number;
+            /** @default 0 */
+            recoverSeconds?: number;
+        };
+        Silence: {
+            id: string;
+            matchers: {
+                label: string;
+                value: string;
+            }[];
+            /**
+             * Format: date-time
+             * @description ISO 8601 time (UTC).
+             */
+            startsAt: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 time (UTC).
+             */
+            endsAt: string;
+            comment: string;
+            createdByEmail: string | null;
+            /**
+             * Format: date-time
+             * @description ISO 8601 time (UTC).
+             */
+            createdAt: string;
+        };
+        SilenceRequest: {
+            /** @description Every matcher must equal one of the alert's labels; "rule" matches the rule id, "severity" its severity. */
+            matchers: {
+                label: string;
+                value: string;
+            }[];
+            /**
+             * Format: date-time
+             * @description ISO 8601 time (UTC).
+             */
+            startsAt: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 time (UTC).
+             */
+            endsAt: string;
+            comment: string;
+        };
+        AlertAcknowledgeRequest: {
+            note: string;
         };
         /** @description One audit line: the requested columns (cols), ts and id always. */
         LogRow: {
@@ -808,6 +1521,247 @@ export interface components {
             };
             reason: string;
         };
+        MaintenancePlan: {
+            id: string;
+            name: string;
+            jobType: string;
+            scope: {
+                kinds?: ("electric" | "gas" | "water")[];
+                zones?: string[];
+                model?: string;
+                gw?: string;
+            };
+            rule: {
+                /** @constant */
+                kind: "interval";
+                baseMonths: number;
+                /** @default {} */
+                zoneFactors?: {
+                    [key: string]: number;
+                };
+                /** @default 1 */
+                floorMonths?: number;
+            } | {
+                /** @constant */
+                kind: "before_cert_expiry";
+                leadDays: number;
+            };
+            triggers: {
+                driftPct?: number;
+                faultRate?: {
+                    code: string;
+                    perMonth: number;
+                };
+                certDays?: number;
+                batteryV?: number;
+                firmwareTarget?: {
+                    metrology: string;
+                    comms: string;
+                };
+            };
+            lookaheadDays: number;
+            enabled: boolean;
+            everyDays: number;
+            /**
+             * Format: date-time
+             * @description ISO 8601 time (UTC).
+             */
+            nextRunAt: string;
+            lastRunAt: string | null;
+            /**
+             * Format: date-time
+             * @description Send it back as `updatedAt` when saving: a save over someone else's change is refused (409).
+             */
+            updatedAt: string;
+            links: {
+                self: string;
+                console: string;
+            };
+        };
+        MaintenancePlanRun: {
+            id: string;
+            planId: string;
+            owner: string;
+            /** @enum {string} */
+            status: "running" | "done" | "failed";
+            /**
+             * Format: date-time
+             * @description ISO 8601 time (UTC).
+             */
+            startedAt: string;
+            finishedAt: string | null;
+            dueCount: number;
+            itemsCreated: number;
+            workOrders: number;
+            campaignIds: string[];
+            error: string | null;
+        };
+        MaintenanceDueItem: {
+            meterId: string;
+            planId: string;
+            planName: string;
+            jobType: string;
+            zone: string;
+            kind: string;
+            district: string;
+            /** @description YYYY-MM-DD (UTC). */
+            dueDate: string;
+            isOverdue: boolean;
+            reason: string;
+        };
+        MaintenancePlanCreateRequest: {
+            spec: {
+                name: string;
+                /** @enum {string} */
+                jobType: "inspect" | "calibrate" | "fw_verify" | "rf_analysis" | "battery_audit" | "comms_reset" | "fota" | "cert_renew";
+                /** @default {} */
+                scope?: {
+                    kinds?: ("electric" | "gas" | "water")[];
+                    zones?: string[];
+                    model?: string;
+                    gw?: string;
+                };
+                rule: {
+                    /** @constant */
+                    kind: "interval";
+                    baseMonths: number;
+                    /** @default {} */
+                    zoneFactors?: {
+                        [key: string]: number;
+                    };
+                    /** @default 1 */
+                    floorMonths?: number;
+                } | {
+                    /** @constant */
+                    kind: "before_cert_expiry";
+                    leadDays: number;
+                };
+                /** @default {} */
+                triggers?: {
+                    driftPct?: number;
+                    faultRate?: {
+                        code: string;
+                        perMonth: number;
+                    };
+                    certDays?: number;
+                    batteryV?: number;
+                    firmwareTarget?: {
+                        metrology: string;
+                        comms: string;
+                    };
+                };
+                /** @default 30 */
+                lookaheadDays?: number;
+                /** @default true */
+                enabled?: boolean;
+            };
+        };
+        MaintenancePlanUpdateRequest: {
+            /** Format: date-time */
+            updatedAt?: string;
+            spec: {
+                name: string;
+                /** @enum {string} */
+                jobType: "inspect" | "calibrate" | "fw_verify" | "rf_analysis" | "battery_audit" | "comms_reset" | "fota" | "cert_renew";
+                /** @default {} */
+                scope?: {
+                    kinds?: ("electric" | "gas" | "water")[];
+                    zones?: string[];
+                    model?: string;
+                    gw?: string;
+                };
+                rule: {
+                    /** @constant */
+                    kind: "interval";
+                    baseMonths: number;
+                    /** @default {} */
+                    zoneFactors?: {
+                        [key: string]: number;
+                    };
+                    /** @default 1 */
+                    floorMonths?: number;
+                } | {
+                    /** @constant */
+                    kind: "before_cert_expiry";
+                    leadDays: number;
+                };
+                /** @default {} */
+                triggers?: {
+                    driftPct?: number;
+                    faultRate?: {
+                        code: string;
+                        perMonth: number;
+                    };
+                    certDays?: number;
+                    batteryV?: number;
+                    firmwareTarget?: {
+                        metrology: string;
+                        comms: string;
+                    };
+                };
+                /** @default 30 */
+                lookaheadDays?: number;
+                /** @default true */
+                enabled?: boolean;
+            };
+        };
+        MaintenanceWhatIfRequest: {
+            planId?: string;
+            spec: {
+                name: string;
+                /** @enum {string} */
+                jobType: "inspect" | "calibrate" | "fw_verify" | "rf_analysis" | "battery_audit" | "comms_reset" | "fota" | "cert_renew";
+                /** @default {} */
+                scope?: {
+                    kinds?: ("electric" | "gas" | "water")[];
+                    zones?: string[];
+                    model?: string;
+                    gw?: string;
+                };
+                rule: {
+                    /** @constant */
+                    kind: "interval";
+                    baseMonths: number;
+                    /** @default {} */
+                    zoneFactors?: {
+                        [key: string]: number;
+                    };
+                    /** @default 1 */
+                    floorMonths?: number;
+                } | {
+                    /** @constant */
+                    kind: "before_cert_expiry";
+                    leadDays: number;
+                };
+                /** @default {} */
+                triggers?: {
+                    driftPct?: number;
+                    faultRate?: {
+                        code: string;
+                        perMonth: number;
+                    };
+                    certDays?: number;
+                    batteryV?: number;
+                    firmwareTarget?: {
+                        metrology: string;
+                        comms: string;
+                    };
+                };
+                /** @default 30 */
+                lookaheadDays?: number;
+                /** @default true */
+                enabled?: boolean;
+            };
+        };
+        MaintenanceCrewCapacityRequest: {
+            district: string;
+            technicians: number;
+            hoursPerWeek: number;
+        };
+        MaintenanceRouteAssignRequest: {
+            workOrderIds: string[];
+            technicianId: string | null;
+        };
         WorkOrder: {
             id: string;
             meterId: string;
@@ -858,6 +1812,41 @@ export interface components {
             /** @description One of: invalid, query_syntax, unauthenticated, token_expired, token_revoked, forbidden, read_only_token, not_found, no_such_endpoint, method_not_allowed, conflict, idempotency_key_reused, idempotency_in_progress, idempotency_retry, rate_limited, too_large, query_limit, unavailable, internal. */
             code: string;
             requestId: string;
+        };
+        AlertList: {
+            items: components["schemas"]["AlertOutput"][];
+            counts: {
+                firing: number;
+                pending: number;
+                silenced: number;
+            };
+        };
+        AlertHistoryPage: {
+            items: components["schemas"]["AlertHistoryEventOutput"][];
+            /** @description Path of the next page; null on the last page. */
+            next: string | null;
+        };
+        AlertRuleList: {
+            items: components["schemas"]["AlertRuleOutput"][];
+        };
+        AlertRulePreview: {
+            firings: {
+                groupKey: string;
+                firedAt: number;
+                resolvedAt: number | null;
+                value: number;
+            }[];
+            ticks: number;
+            stepMs: number;
+            /** @description Epoch ms. */
+            from: number;
+            /** @description Epoch ms. */
+            to: number;
+            /** @description Rules over a state (certificates, silent meters, campaigns) have no past: only now is read. */
+            isCurrentOnly: boolean;
+        };
+        SilenceList: {
+            items: components["schemas"]["SilenceOutput"][];
         };
         FaultMatrix: {
             catalogueVersion: string;
@@ -1113,6 +2102,169 @@ export interface components {
         GatewayList: {
             items: components["schemas"]["GatewayOutput"][];
         };
+        MaintenancePlanRunResult: {
+            planId: string;
+            runId: string;
+            dueCount: number;
+            itemsCreated: number;
+            workOrders: number;
+            campaignIds: string[];
+            error?: string;
+        };
+        /** @description 52 weeks of due work from the switched-on plans, field hours per district against crew capacity, and a levelling proposal. */
+        MaintenanceForecast: {
+            weekStarts: string[];
+            totals: {
+                jobs: number;
+                overdueNow: number;
+                fieldHours: number;
+                weeksOver: number;
+            };
+            series: {
+                jobType: string;
+                zone: string;
+                counts: number[];
+            }[];
+            districts: ({
+                district: string;
+                hours: number[];
+                capacity: number | null;
+                overWeeks: number[];
+            } & {
+                [key: string]: unknown;
+            })[];
+            levelling: {
+                moves: {
+                    [key: string]: unknown;
+                }[];
+                levelled: {
+                    [key: string]: number[];
+                };
+                unresolved: {
+                    [key: string]: number;
+                };
+            } & {
+                [key: string]: unknown;
+            };
+            crews: {
+                district: string;
+                technicians: number;
+                hoursPerWeek: number;
+                /**
+                 * Format: date-time
+                 * @description ISO 8601 time (UTC).
+                 */
+                updatedAt: string;
+            }[];
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description Totals today and with the plan changed (nothing is saved); districts over capacity after the change, first 500 levelling moves. */
+        MaintenanceWhatIf: {
+            before: {
+                jobs: number;
+                fieldHours: number;
+                weeksOver: number;
+                overdueNow: number;
+                compliancePct: number | null;
+                unresolvedHours: number;
+            };
+            after: {
+                jobs: number;
+                fieldHours: number;
+                weeksOver: number;
+                overdueNow: number;
+                compliancePct: number | null;
+                unresolvedHours: number;
+            };
+            weekStarts: string[];
+            districts: ({
+                district: string;
+                hours: number[];
+                capacity: number | null;
+                overWeeks: number[];
+            } & {
+                [key: string]: unknown;
+            })[];
+            moves: {
+                [key: string]: unknown;
+            }[];
+            unresolved: {
+                [key: string]: number;
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        MaintenanceCompliance: {
+            /** @description YYYY-MM-DD (UTC). */
+            asOf: string;
+            rows: {
+                planId: string;
+                planName: string;
+                /** @description The group's value (zone, model or age band); empty when grouped by plan only. */
+                key: string;
+                meters: number;
+                overdue: number;
+                /** @description Share of the meters within the plan's interval, percent. */
+                compliantPct: number;
+            }[];
+        };
+        MaintenanceDistrictRoutes: {
+            district: string;
+            /** @description Technicians the district has (at least 1): one route each at most. */
+            crew: number;
+            /** @description Open field orders beyond today's routes. */
+            waiting: number;
+            depot: {
+                lat: number;
+                lon: number;
+            };
+            routes: {
+                driveMinutes: number;
+                workMinutes: number;
+                km: number;
+                orders: {
+                    id: string;
+                    meterId: string;
+                    jobType: string;
+                    assigneeId: string | null;
+                    lat: number;
+                    lon: number;
+                    district: string;
+                    gatewayId: string;
+                }[];
+            }[];
+            technicians: {
+                id: string;
+                email: string;
+                name: string | null;
+            }[];
+        };
+        MaintenancePlanList: {
+            items: components["schemas"]["MaintenancePlanOutput"][];
+        };
+        MaintenancePlanRunList: {
+            items: components["schemas"]["MaintenancePlanRunOutput"][];
+        };
+        MaintenanceDuePage: {
+            items: components["schemas"]["MaintenanceDueItemOutput"][];
+            /** @description Path of the next page; null on the last page. */
+            next: string | null;
+            total: number;
+        };
+        MaintenanceCrewCapacity: {
+            district: string;
+            technicians: number;
+            hoursPerWeek: number;
+            /**
+             * Format: date-time
+             * @description ISO 8601 time (UTC).
+             */
+            updatedAt: string;
+        };
+        MaintenanceRouteAssignResult: {
+            assigned: number;
+        };
         WorkOrderPage: {
             items: components["schemas"]["WorkOrderOutput"][];
             /** @description Path of the next page; null on the last page. */
@@ -1158,6 +2310,112 @@ export interface components {
                 self: string;
                 console: string;
             };
+        };
+        AlertOutput: {
+            id: string;
+            ruleId: string;
+            ruleName: string;
+            runbookUrl: string | null;
+            /** @enum {string} */
+            severity: "info" | "warning" | "critical";
+            /** @enum {string} */
+            state: "pending" | "firing" | "resolved";
+            labels: {
+                [key: string]: string;
+            };
+            summary: string;
+            value: number;
+            firedAt: string | null;
+            pendingSince: string | null;
+            resolvedAt: string | null;
+            /**
+             * Format: date-time
+             * @description ISO 8601 time (UTC).
+             */
+            updatedAt: string;
+            isFlapping: boolean;
+            acknowledgedAt: string | null;
+            acknowledgedByEmail: string | null;
+            ackNote: string | null;
+            /** @description Why nobody was told: silence:<id> or campaign:<id>. */
+            suppressedBy: string | null;
+            suppressedReason: string | null;
+            campaignId: string | null;
+            meters: string[];
+        };
+        AlertHistoryEventOutput: {
+            id: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 time (UTC).
+             */
+            at: string;
+            /** @description pending, firing, resolved, cleared, flapping, acknowledged, suppressed or released. */
+            type: string;
+            alertId: string;
+            ruleName: string;
+            /** @enum {string} */
+            severity: "info" | "warning" | "critical";
+            labels: {
+                [key: string]: string;
+            };
+            summary: string | null;
+            value: number | null;
+            actorEmail: string | null;
+            note: string | null;
+        };
+        AlertRuleOutput: {
+            id: string;
+            name: string;
+            kind: string;
+            params: {
+                [key: string]: unknown;
+            };
+            /** @enum {string} */
+            severity: "info" | "warning" | "critical";
+            intervalSeconds: number;
+            forSeconds: number;
+            recoverSeconds: number;
+            runbookUrl: string | null;
+            enabled: boolean;
+            channelIds: string[];
+            lastEvalAt: string | null;
+            lastError: string | null;
+            createdByEmail: string | null;
+            /**
+             * Format: date-time
+             * @description ISO 8601 time (UTC).
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 time (UTC).
+             */
+            updatedAt: string;
+        };
+        SilenceOutput: {
+            id: string;
+            matchers: {
+                label: string;
+                value: string;
+            }[];
+            /**
+             * Format: date-time
+             * @description ISO 8601 time (UTC).
+             */
+            startsAt: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 time (UTC).
+             */
+            endsAt: string;
+            comment: string;
+            createdByEmail: string | null;
+            /**
+             * Format: date-time
+             * @description ISO 8601 time (UTC).
+             */
+            createdAt: string;
         };
         CampaignListItemOutput: {
             id: string;
@@ -1218,6 +2476,94 @@ export interface components {
             lat: number;
             meters: number;
             unhealthy: number;
+        };
+        MaintenancePlanOutput: {
+            id: string;
+            name: string;
+            jobType: string;
+            scope: {
+                kinds?: ("electric" | "gas" | "water")[];
+                zones?: string[];
+                model?: string;
+                gw?: string;
+            };
+            rule: {
+                /** @constant */
+                kind: "interval";
+                baseMonths: number;
+                /** @default {} */
+                zoneFactors: {
+                    [key: string]: number;
+                };
+                /** @default 1 */
+                floorMonths: number;
+            } | {
+                /** @constant */
+                kind: "before_cert_expiry";
+                leadDays: number;
+            };
+            triggers: {
+                driftPct?: number;
+                faultRate?: {
+                    code: string;
+                    perMonth: number;
+                };
+                certDays?: number;
+                batteryV?: number;
+                firmwareTarget?: {
+                    metrology: string;
+                    comms: string;
+                };
+            };
+            lookaheadDays: number;
+            enabled: boolean;
+            everyDays: number;
+            /**
+             * Format: date-time
+             * @description ISO 8601 time (UTC).
+             */
+            nextRunAt: string;
+            lastRunAt: string | null;
+            /**
+             * Format: date-time
+             * @description Send it back as `updatedAt` when saving: a save over someone else's change is refused (409).
+             */
+            updatedAt: string;
+            links: {
+                self: string;
+                console: string;
+            };
+        };
+        MaintenancePlanRunOutput: {
+            id: string;
+            planId: string;
+            owner: string;
+            /** @enum {string} */
+            status: "running" | "done" | "failed";
+            /**
+             * Format: date-time
+             * @description ISO 8601 time (UTC).
+             */
+            startedAt: string;
+            finishedAt: string | null;
+            dueCount: number;
+            itemsCreated: number;
+            workOrders: number;
+            campaignIds: string[];
+            error: string | null;
+        };
+        MaintenanceDueItemOutput: {
+            meterId: string;
+            planId: string;
+            planName: string;
+            jobType: string;
+            zone: string;
+            kind: string;
+            district: string;
+            /** @description YYYY-MM-DD (UTC). */
+            dueDate: string;
+            isOverdue: boolean;
+            reason: string;
         };
         WorkOrderOutput: {
             id: string;
@@ -3760,6 +5106,1785 @@ export interface operations {
             };
         };
     };
+    listMaintenancePlans: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    /** @description Weak validator: send it back as If-None-Match for a 304. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaintenancePlanList"];
+                };
+            };
+            /** @description Not modified (If-None-Match matched the ETag). */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (problem type invalid, query_syntax, idempotency_key_reused). */
+            400: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, expired (token_expired) or revoked (token_revoked) token. */
+            401: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token's role may not do this (forbidden), or the token is read-only (read_only_token). */
+            403: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit: wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the detail is in the server log under the request id. */
+            500: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createMaintenancePlan: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key returns the first answer (kept 24 h); the same key with another body is refused. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MaintenancePlanCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaintenancePlanOutput"];
+                };
+            };
+            /** @description Invalid input (problem type invalid, query_syntax, idempotency_key_reused). */
+            400: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, expired (token_expired) or revoked (token_revoked) token. */
+            401: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token's role may not do this (forbidden), or the token is read-only (read_only_token). */
+            403: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource's state does not allow this now (conflict), or the same Idempotency-Key is still running. */
+            409: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit: wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the detail is in the server log under the request id. */
+            500: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMaintenancePlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Maintenance plan id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    /** @description Weak validator: send it back as If-None-Match for a 304. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaintenancePlanOutput"];
+                };
+            };
+            /** @description Not modified (If-None-Match matched the ETag). */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (problem type invalid, query_syntax, idempotency_key_reused). */
+            400: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, expired (token_expired) or revoked (token_revoked) token. */
+            401: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token's role may not do this (forbidden), or the token is read-only (read_only_token). */
+            403: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit: wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the detail is in the server log under the request id. */
+            500: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateMaintenancePlan: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key returns the first answer (kept 24 h); the same key with another body is refused. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Maintenance plan id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MaintenancePlanUpdateRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaintenancePlanOutput"];
+                };
+            };
+            /** @description Invalid input (problem type invalid, query_syntax, idempotency_key_reused). */
+            400: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, expired (token_expired) or revoked (token_revoked) token. */
+            401: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token's role may not do this (forbidden), or the token is read-only (read_only_token). */
+            403: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource's state does not allow this now (conflict), or the same Idempotency-Key is still running. */
+            409: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit: wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the detail is in the server log under the request id. */
+            500: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    runMaintenancePlan: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key returns the first answer (kept 24 h); the same key with another body is refused. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Maintenance plan id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaintenancePlanRunResult"];
+                };
+            };
+            /** @description Invalid input (problem type invalid, query_syntax, idempotency_key_reused). */
+            400: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, expired (token_expired) or revoked (token_revoked) token. */
+            401: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token's role may not do this (forbidden), or the token is read-only (read_only_token). */
+            403: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource's state does not allow this now (conflict), or the same Idempotency-Key is still running. */
+            409: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit: wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the detail is in the server log under the request id. */
+            500: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listMaintenancePlanRuns: {
+        parameters: {
+            query?: {
+                planId?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    /** @description Weak validator: send it back as If-None-Match for a 304. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaintenancePlanRunList"];
+                };
+            };
+            /** @description Not modified (If-None-Match matched the ETag). */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (problem type invalid, query_syntax, idempotency_key_reused). */
+            400: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, expired (token_expired) or revoked (token_revoked) token. */
+            401: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token's role may not do this (forbidden), or the token is read-only (read_only_token). */
+            403: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit: wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the detail is in the server log under the request id. */
+            500: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listMaintenanceDueItems: {
+        parameters: {
+            query?: {
+                /** @description overdue; due (overdue or due within 30 days); all. */
+                status?: "overdue" | "due" | "all";
+                plan?: string;
+                zone?: string;
+                kind?: "electric" | "gas" | "water";
+                district?: string;
+                /** @description 1: only meters a condition trigger (drift, faults, certificate, battery) made due. */
+                triggered?: "1";
+                sort?: "due" | "meter";
+                dir?: "asc" | "desc";
+                limit?: number;
+                /** @description Opaque cursor from the previous page's `next`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page; follow `next` for the following one. */
+            200: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    /** @description Weak validator: send it back as If-None-Match for a 304. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaintenanceDuePage"];
+                };
+            };
+            /** @description Not modified (If-None-Match matched the ETag). */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (problem type invalid, query_syntax, idempotency_key_reused). */
+            400: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, expired (token_expired) or revoked (token_revoked) token. */
+            401: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token's role may not do this (forbidden), or the token is read-only (read_only_token). */
+            403: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit: wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the detail is in the server log under the request id. */
+            500: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMaintenanceForecast: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    /** @description Weak validator: send it back as If-None-Match for a 304. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaintenanceForecast"];
+                };
+            };
+            /** @description Not modified (If-None-Match matched the ETag). */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (problem type invalid, query_syntax, idempotency_key_reused). */
+            400: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, expired (token_expired) or revoked (token_revoked) token. */
+            401: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token's role may not do this (forbidden), or the token is read-only (read_only_token). */
+            403: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit: wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the detail is in the server log under the request id. */
+            500: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMaintenanceCompliance: {
+        parameters: {
+            query?: {
+                group?: "plan" | "zone" | "model" | "age";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    /** @description Weak validator: send it back as If-None-Match for a 304. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaintenanceCompliance"];
+                };
+            };
+            /** @description Not modified (If-None-Match matched the ETag). */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (problem type invalid, query_syntax, idempotency_key_reused). */
+            400: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, expired (token_expired) or revoked (token_revoked) token. */
+            401: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token's role may not do this (forbidden), or the token is read-only (read_only_token). */
+            403: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit: wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the detail is in the server log under the request id. */
+            500: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    previewMaintenanceWhatIf: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key returns the first answer (kept 24 h); the same key with another body is refused. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MaintenanceWhatIfRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaintenanceWhatIf"];
+                };
+            };
+            /** @description Invalid input (problem type invalid, query_syntax, idempotency_key_reused). */
+            400: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, expired (token_expired) or revoked (token_revoked) token. */
+            401: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token's role may not do this (forbidden), or the token is read-only (read_only_token). */
+            403: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource's state does not allow this now (conflict), or the same Idempotency-Key is still running. */
+            409: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit: wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the detail is in the server log under the request id. */
+            500: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    setMaintenanceCrewCapacity: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key returns the first answer (kept 24 h); the same key with another body is refused. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MaintenanceCrewCapacityRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaintenanceCrewCapacity"];
+                };
+            };
+            /** @description Invalid input (problem type invalid, query_syntax, idempotency_key_reused). */
+            400: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, expired (token_expired) or revoked (token_revoked) token. */
+            401: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token's role may not do this (forbidden), or the token is read-only (read_only_token). */
+            403: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource's state does not allow this now (conflict), or the same Idempotency-Key is still running. */
+            409: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit: wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the detail is in the server log under the request id. */
+            500: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMaintenanceRoutes: {
+        parameters: {
+            query: {
+                district: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    /** @description Weak validator: send it back as If-None-Match for a 304. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaintenanceDistrictRoutes"];
+                };
+            };
+            /** @description Not modified (If-None-Match matched the ETag). */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (problem type invalid, query_syntax, idempotency_key_reused). */
+            400: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, expired (token_expired) or revoked (token_revoked) token. */
+            401: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token's role may not do this (forbidden), or the token is read-only (read_only_token). */
+            403: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit: wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the detail is in the server log under the request id. */
+            500: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    assignMaintenanceRoute: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key returns the first answer (kept 24 h); the same key with another body is refused. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MaintenanceRouteAssignRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaintenanceRouteAssignResult"];
+                };
+            };
+            /** @description Invalid input (problem type invalid, query_syntax, idempotency_key_reused). */
+            400: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, expired (token_expired) or revoked (token_revoked) token. */
+            401: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token's role may not do this (forbidden), or the token is read-only (read_only_token). */
+            403: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource's state does not allow this now (conflict), or the same Idempotency-Key is still running. */
+            409: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit: wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the detail is in the server log under the request id. */
+            500: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listMeters: {
         parameters: {
             query?: {
@@ -5388,6 +8513,1865 @@ export interface operations {
             };
             /** @description The token's role may not do this (forbidden), or the token is read-only (read_only_token). */
             403: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit: wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the detail is in the server log under the request id. */
+            500: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listAlerts: {
+        parameters: {
+            query?: {
+                view?: "firing" | "pending" | "silenced";
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    /** @description Weak validator: send it back as If-None-Match for a 304. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertList"];
+                };
+            };
+            /** @description Not modified (If-None-Match matched the ETag). */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (problem type invalid, query_syntax, idempotency_key_reused). */
+            400: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, expired (token_expired) or revoked (token_revoked) token. */
+            401: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token's role may not do this (forbidden), or the token is read-only (read_only_token). */
+            403: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit: wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the detail is in the server log under the request id. */
+            500: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listAlertHistory: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+                limit?: number;
+                /** @description Opaque cursor from the previous page's `next`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page; follow `next` for the following one. */
+            200: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    /** @description Weak validator: send it back as If-None-Match for a 304. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertHistoryPage"];
+                };
+            };
+            /** @description Not modified (If-None-Match matched the ETag). */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (problem type invalid, query_syntax, idempotency_key_reused). */
+            400: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, expired (token_expired) or revoked (token_revoked) token. */
+            401: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token's role may not do this (forbidden), or the token is read-only (read_only_token). */
+            403: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The query hit a limit (query_limit). */
+            422: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit: wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the detail is in the server log under the request id. */
+            500: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAlert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Alert id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    /** @description Weak validator: send it back as If-None-Match for a 304. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertOutput"];
+                };
+            };
+            /** @description Not modified (If-None-Match matched the ETag). */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (problem type invalid, query_syntax, idempotency_key_reused). */
+            400: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, expired (token_expired) or revoked (token_revoked) token. */
+            401: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token's role may not do this (forbidden), or the token is read-only (read_only_token). */
+            403: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit: wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the detail is in the server log under the request id. */
+            500: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    acknowledgeAlert: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key returns the first answer (kept 24 h); the same key with another body is refused. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Alert id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertAcknowledgeRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertOutput"];
+                };
+            };
+            /** @description Invalid input (problem type invalid, query_syntax, idempotency_key_reused). */
+            400: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, expired (token_expired) or revoked (token_revoked) token. */
+            401: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token's role may not do this (forbidden), or the token is read-only (read_only_token). */
+            403: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource's state does not allow this now (conflict), or the same Idempotency-Key is still running. */
+            409: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit: wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the detail is in the server log under the request id. */
+            500: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listAlertRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    /** @description Weak validator: send it back as If-None-Match for a 304. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertRuleList"];
+                };
+            };
+            /** @description Not modified (If-None-Match matched the ETag). */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (problem type invalid, query_syntax, idempotency_key_reused). */
+            400: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, expired (token_expired) or revoked (token_revoked) token. */
+            401: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token's role may not do this (forbidden), or the token is read-only (read_only_token). */
+            403: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit: wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the detail is in the server log under the request id. */
+            500: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createAlertRule: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key returns the first answer (kept 24 h); the same key with another body is refused. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertRuleRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertRuleOutput"];
+                };
+            };
+            /** @description Invalid input (problem type invalid, query_syntax, idempotency_key_reused). */
+            400: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, expired (token_expired) or revoked (token_revoked) token. */
+            401: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token's role may not do this (forbidden), or the token is read-only (read_only_token). */
+            403: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource's state does not allow this now (conflict), or the same Idempotency-Key is still running. */
+            409: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit: wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the detail is in the server log under the request id. */
+            500: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAlertRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Alert rule id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    /** @description Weak validator: send it back as If-None-Match for a 304. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertRuleOutput"];
+                };
+            };
+            /** @description Not modified (If-None-Match matched the ETag). */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (problem type invalid, query_syntax, idempotency_key_reused). */
+            400: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, expired (token_expired) or revoked (token_revoked) token. */
+            401: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token's role may not do this (forbidden), or the token is read-only (read_only_token). */
+            403: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit: wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the detail is in the server log under the request id. */
+            500: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateAlertRule: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key returns the first answer (kept 24 h); the same key with another body is refused. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Alert rule id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertRuleRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertRuleOutput"];
+                };
+            };
+            /** @description Invalid input (problem type invalid, query_syntax, idempotency_key_reused). */
+            400: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, expired (token_expired) or revoked (token_revoked) token. */
+            401: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token's role may not do this (forbidden), or the token is read-only (read_only_token). */
+            403: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource's state does not allow this now (conflict), or the same Idempotency-Key is still running. */
+            409: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit: wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the detail is in the server log under the request id. */
+            500: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    previewAlertRule: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key returns the first answer (kept 24 h); the same key with another body is refused. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertRuleRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertRulePreview"];
+                };
+            };
+            /** @description Invalid input (problem type invalid, query_syntax, idempotency_key_reused). */
+            400: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, expired (token_expired) or revoked (token_revoked) token. */
+            401: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token's role may not do this (forbidden), or the token is read-only (read_only_token). */
+            403: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource's state does not allow this now (conflict), or the same Idempotency-Key is still running. */
+            409: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit: wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the detail is in the server log under the request id. */
+            500: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteAlertRule: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key returns the first answer (kept 24 h); the same key with another body is refused. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Alert rule id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @constant */
+                        deleted: true;
+                    };
+                };
+            };
+            /** @description Invalid input (problem type invalid, query_syntax, idempotency_key_reused). */
+            400: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, expired (token_expired) or revoked (token_revoked) token. */
+            401: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token's role may not do this (forbidden), or the token is read-only (read_only_token). */
+            403: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource's state does not allow this now (conflict), or the same Idempotency-Key is still running. */
+            409: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit: wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the detail is in the server log under the request id. */
+            500: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listSilences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    /** @description Weak validator: send it back as If-None-Match for a 304. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SilenceList"];
+                };
+            };
+            /** @description Not modified (If-None-Match matched the ETag). */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (problem type invalid, query_syntax, idempotency_key_reused). */
+            400: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, expired (token_expired) or revoked (token_revoked) token. */
+            401: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token's role may not do this (forbidden), or the token is read-only (read_only_token). */
+            403: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit: wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the detail is in the server log under the request id. */
+            500: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createSilence: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key returns the first answer (kept 24 h); the same key with another body is refused. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SilenceRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SilenceOutput"];
+                };
+            };
+            /** @description Invalid input (problem type invalid, query_syntax, idempotency_key_reused). */
+            400: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, expired (token_expired) or revoked (token_revoked) token. */
+            401: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token's role may not do this (forbidden), or the token is read-only (read_only_token). */
+            403: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource's state does not allow this now (conflict), or the same Idempotency-Key is still running. */
+            409: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit: wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the detail is in the server log under the request id. */
+            500: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    expireSilence: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key returns the first answer (kept 24 h); the same key with another body is refused. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Silence id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SilenceOutput"];
+                };
+            };
+            /** @description Invalid input (problem type invalid, query_syntax, idempotency_key_reused). */
+            400: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, expired (token_expired) or revoked (token_revoked) token. */
+            401: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token's role may not do this (forbidden), or the token is read-only (read_only_token). */
+            403: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    /** @description Calls this token may make per minute. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left before the limit. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the allowance is whole again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description This call's id, also in the server log and the operator trail. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource's state does not allow this now (conflict), or the same Idempotency-Key is still running. */
+            409: {
                 headers: {
                     /** @description Calls this token may make per minute. */
                     "RateLimit-Limit"?: number;
