@@ -1783,14 +1783,20 @@ export interface components {
         };
         WorkOrderCompleteRequest: {
             /**
-             * @default done
+             * @default fixed
              * @enum {string}
              */
-            outcome?: "done" | "cancelled";
+            outcome?: "fixed" | "not_fixed" | "follow_up" | "no_access" | "done" | "cancelled";
             readings?: {
-                err15A: number;
-                err30A: number;
-                err60A: number;
+                err15A?: number;
+                err30A?: number;
+                err60A?: number;
+                hottestTerminalC?: number;
+                sealIntact?: boolean;
+                arcing?: boolean;
+                batteryV?: number;
+                supercapTestPassed?: boolean;
+                snrDb?: number;
             };
             notes?: string;
             constants?: {
