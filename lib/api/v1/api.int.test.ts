@@ -252,7 +252,7 @@ describe("fleet, faults, logs, ingest and work orders through the API", () => {
     expect(ingest.data).toHaveProperty("sources");
   });
 
-  it("work orders: list, get, complete with readings; a technician's token completes, a viewer's cannot see them", async () => {
+  it("work orders: list, get, complete with readings; a technician's token completes, a viewer's reads but cannot complete", async () => {
     const meterId = getMeter(fleet, 1).id;
     const wo = await env.db.workOrder.create({ data: { meterId, jobType: "calibrate", reason: "drift" } });
     const tech = client(tokens.technician);
@@ -269,7 +269,15 @@ describe("fleet, faults, logs, ingest and work orders through the API", () => {
     });
     expect(done.data.workOrder.status).toBe("done");
     expect(done.data.withinEnvelope).toBe(true);
-    expect(await problemOf(client(tokens.viewer).GET("/work-orders"))).toMatchObject({ status: 403, code: "forbidden" });
+    expect(done.data.workOrder).toMatchObject({ outcome: "fixed", completedByEmail: expect.stringContaining("@"), readings: { err15A: 0.1, err30A: -0.05, err60A: 0.12 } });
+    // Viewers read work orders (the NOC sees whether a crew was sent) but cannot close them.
+    const viewer = client(tokens.viewer);
+    expect((await viewer.GET("/work-orders", { params: { query: { meterId } } })).data.items.map((w) => w.id)).toEqual([wo.id]);
+    const other = await env.db.workOrder.create({ data: { meterId, jobType: "inspect", reason: "drift" } });
+    expect(await problemOf(viewer.POST("/work-orders/{id}/complete", { params: { path: { id: other.id } }, body: { outcome: "cancelled" } }))).toMatchObject({
+      status: 403,
+      code: "forbidden",
+    });
   });
 
   it("cheap reads carry a weak ETag; If-None-Match gives 304", async () => {
@@ -367,7 +375,11 @@ describe("maintenance schedule through the API", () => {
     expect(stops.length).toBeGreaterThan(0);
     expect(stops.every((o) => o.district === routeDistrict && o.jobType === "inspect")).toBe(true);
     expect(routes.data.technicians.map((t) => t.id)).toContain(users.technician.id);
-    expect(await problemOf(client(tokens.viewer).GET("/maintenance/routes", { params: { query: { district: routeDistrict } } }))).toMatchObject({ status: 403 });
+    // Viewers read routes as they read work orders; assigning one is an operator's change.
+    expect((await client(tokens.viewer).GET("/maintenance/routes", { params: { query: { district: routeDistrict } } })).data.routes.length).toBe(routes.data.routes.length);
+    expect(await problemOf(client(tokens.viewer).POST("/maintenance/routes/assign", { body: { workOrderIds: [orders[0]!.id], technicianId: users.technician.id } }))).toMatchObject(
+      { status: 403 },
+    );
     const compliance = await client(tokens.viewer).GET("/maintenance/compliance", { params: { query: { group: "zone" } } });
     expect(compliance.data.rows.filter((r) => r.planId === planId).every((r) => r.planName === spec.name && r.meters > 0)).toBe(true);
     expect(compliance.data.rows.some((r) => r.planId === planId)).toBe(true);

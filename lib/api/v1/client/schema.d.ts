@@ -316,7 +316,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Complete (or cancel) a work order, with calibration readings
+         * Complete (or cancel) a work order: the outcome, the readings its job and finding need, notes
          * @description Needs permission `workorders.complete`; refused to read-only tokens.
          */
         post: operations["completeWorkOrder"];
@@ -1770,10 +1770,26 @@ export interface components {
             status: "open" | "done" | "cancelled";
             campaignId: string | null;
             campaignName: string | null;
+            code: string | null;
+            originCampaign: {
+                id: string;
+                name: string;
+            } | null;
             reason: string | null;
             readings: {
                 [key: string]: unknown;
             } | null;
+            /** @description fixed, not_fixed, follow_up or no_access once completed (done/cancelled for older orders). */
+            outcome: string | null;
+            notes: string | null;
+            completedByEmail: string | null;
+            /** @description The order this one follows up. */
+            followUpOfId: string | null;
+            /** @description Orders that follow this one up (single-order answers only). */
+            followUps?: {
+                id: string;
+                status: string;
+            }[];
             /**
              * Format: date-time
              * @description ISO 8601 time (UTC).
@@ -2279,6 +2295,7 @@ export interface components {
         WorkOrderCompleteResult: {
             workOrder: components["schemas"]["WorkOrderOutput"];
             withinEnvelope: boolean | null;
+            followUpId: string | null;
         };
         CampaignOutput: {
             id: string;
@@ -2579,10 +2596,26 @@ export interface components {
             status: "open" | "done" | "cancelled";
             campaignId: string | null;
             campaignName: string | null;
+            code: string | null;
+            originCampaign: {
+                id: string;
+                name: string;
+            } | null;
             reason: string | null;
             readings: {
                 [key: string]: unknown;
             } | null;
+            /** @description fixed, not_fixed, follow_up or no_access once completed (done/cancelled for older orders). */
+            outcome: string | null;
+            notes: string | null;
+            completedByEmail: string | null;
+            /** @description The order this one follows up. */
+            followUpOfId: string | null;
+            /** @description Orders that follow this one up (single-order answers only). */
+            followUps?: {
+                id: string;
+                status: string;
+            }[];
             /**
              * Format: date-time
              * @description ISO 8601 time (UTC).

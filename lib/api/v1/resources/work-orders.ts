@@ -16,8 +16,20 @@ const workOrderSchema = named(
     status: z.enum(["open", "done", "cancelled"]),
     campaignId: z.string().nullable(),
     campaignName: z.string().nullable(),
+    /** The fault the campaign step found on the meter (what the visit is for), if any. */
+    code: z.string().nullable(),
+    /** The campaign the order comes from: its own, or up its follow-up chain. */
+    originCampaign: z.object({ id: z.string(), name: z.string() }).nullable(),
     reason: z.string().nullable(),
     readings: z.record(z.string(), z.unknown()).nullable(),
+    outcome: z.string().nullable().meta({ description: "fixed, not_fixed, follow_up or no_access once completed (done/cancelled for older orders)." }),
+    notes: z.string().nullable(),
+    completedByEmail: z.string().nullable(),
+    followUpOfId: z.string().nullable().meta({ description: "The order this one follows up." }),
+    followUps: z
+      .array(z.object({ id: z.string(), status: z.string() }))
+      .optional()
+      .meta({ description: "Orders that follow this one up (single-order answers only)." }),
     createdAt: isoDate,
     completedAt: nullableIso,
   }),
@@ -69,17 +81,17 @@ export const workOrderEndpoints = [
     method: "POST",
     path: "/work-orders/{id}/complete",
     tag: "Work orders",
-    summary: "Complete (or cancel) a work order, with calibration readings",
+    summary: "Complete (or cancel) a work order: the outcome, the readings its job and finding need, notes",
     permission: "workorders.complete",
     params: idParams,
     body: named("WorkOrderCompleteRequest", completeWorkOrderSchema.omit({ workOrderId: true })),
-    response: named("WorkOrderCompleteResult", z.object({ workOrder: workOrderSchema, withinEnvelope: z.boolean().nullable() })),
+    response: named("WorkOrderCompleteResult", z.object({ workOrder: workOrderSchema, withinEnvelope: z.boolean().nullable(), followUpId: z.string().nullable() })),
     twins: ["completeWorkOrderAction"],
     handler: async ({ params, body, actor }) => {
       const r = await completeWorkOrder({ ...body, workOrderId: params.id }, actor);
       const w = await getWorkOrder(actor, params.id);
       if (!w) throw new AppError("not_found", `No work order ${params.id}.`);
-      return { workOrder: w, withinEnvelope: r.withinEnvelope };
+      return { workOrder: w, withinEnvelope: r.withinEnvelope, followUpId: r.followUpId };
     },
   }),
 ];
