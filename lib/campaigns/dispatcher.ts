@@ -185,7 +185,7 @@ export function startDispatcher(options: Partial<DispatcherOptions> & { idleMs?:
     setLiveProgress(true);
     const dispatcher = createDispatcher({ hes: options.hes ?? getHes(), publish: true, ...options });
     const idleMs = options.idleMs ?? 1000;
-    const { runMaintenancePlans } = await import("@/lib/schedule/runner");
+    const { runMaintenancePlans } = await import("@/lib/maintenance/runner");
     let preventiveAt = 0;
     while (!isStopping) {
       let delay = idleMs;

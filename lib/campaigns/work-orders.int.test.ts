@@ -5,7 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSimulatorHes } from "@/lib/hes/simulator-hes";
 import { createVirtualClock } from "@/lib/hes/adapter";
-import { lastDoneByJobType, maintenanceHistory } from "@/lib/maintenance/history";
+import { maintenanceHistory } from "@/lib/maintenance/history";
+import { loadLastDone } from "@/lib/db/maintenance";
+import { NO_DAY } from "@/lib/scheduling/due-columns";
 import { generateFleet, getMeter, type Fleet } from "@/lib/simulator/fleet";
 import { createWorld, setSharedWorld, type World } from "@/lib/simulator/world";
 import { createTestUsers, openTestEnv, testDbKind, type TestEnv } from "@/lib/testing/env";
@@ -141,9 +143,11 @@ describe("completing a work order", () => {
     expect(history[0]).toMatchObject({ who: users.technician.email, jobLabel: "Inspection", followUpOfId: order.id });
     expect(history[1]).toMatchObject({ notes: "mast needs a cherry picker", campaign: { id: campaign.id } });
     expect(history[2]).toMatchObject({ jobLabel: "RF analysis", who: users.operator.email, detail: "mesh SNR below 15 dB" });
-    // Last done per job: the succeeded RF analysis counts, the inspections that fixed nothing do not.
-    const last = await lastDoneByJobType(env.db, [meterId]);
-    expect(Object.keys(last.get(meterId) ?? {})).toEqual(["rf_analysis"]);
+    // Last done per job, as the maintenance schedule reads it: the succeeded RF analysis counts, the inspections that fixed nothing do not.
+    const last = await loadLastDone(env.db, [meterId], ["inspect", "rf_analysis"]);
+    expect(last.get("inspect")!.day[0]).toBe(NO_DAY);
+    expect(last.get("rf_analysis")!.day[0]).not.toBe(NO_DAY);
+    expect(last.get("rf_analysis")!.detail.get(0)).toMatchObject({ source: "campaign", ref: campaign.id });
   });
 
   it("viewers and operators read work orders; only technicians and admins close them", async () => {

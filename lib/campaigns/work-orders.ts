@@ -1,5 +1,5 @@
 // Field work: campaign waves of field steps (inspect, calibrate) and maintenance
-// plans (lib/schedule/runner.ts) create work orders; technicians complete them with readings. A
+// plans (lib/maintenance/runner.ts) create work orders; technicians complete them with readings. A
 // calibration may also record new metrology constants (MeterConstantChange
 // history + ActivityEvent), which needs meters.edit_constants.
 import { z } from "zod";

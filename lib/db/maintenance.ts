@@ -256,8 +256,10 @@ export async function loadFleetColumns(db: Db = getDb()): Promise<{ fleet: Fleet
 }
 
 /**
- * The latest completion per meter of each job type: done work orders and succeeded campaign
- * targets (and, for calibration, the meter record's last verification). Columns follow `ids`.
+ * The latest completion per meter of each job type: work orders closed as fixed (a visit with no
+ * access, nothing fixed or a follow-up needed does not restart the interval; orders from before
+ * outcomes were recorded count) and succeeded campaign targets (and, for calibration, the meter
+ * record's last verification). Columns follow `ids`.
  */
 export async function loadLastDone(db: Db, ids: readonly string[], jobTypes: readonly string[], verifiedDay?: Int32Array): Promise<Map<string, LastDoneColumn>> {
   const index = new Map<string, number>();
@@ -269,7 +271,7 @@ export async function loadLastDone(db: Db, ids: readonly string[], jobTypes: rea
     db,
     Prisma.sql`SELECT DISTINCT ON (m, j) m, j, at, src, ref FROM (
         SELECT "meterId" AS m, "jobType" AS j, "completedAt" AS at, 'work order' AS src, id AS ref
-        FROM "WorkOrder" WHERE status = 'done' AND "completedAt" IS NOT NULL AND "jobType" = ANY(${[...jobTypes]}::text[])
+        FROM "WorkOrder" WHERE status = 'done' AND "completedAt" IS NOT NULL AND (outcome IS NULL OR outcome = 'fixed') AND "jobType" = ANY(${[...jobTypes]}::text[])
         UNION ALL
         SELECT t."meterId", c."jobType", t."updatedAt", 'campaign', c.id
         FROM "CampaignTarget" t JOIN "Campaign" c ON c.id = t."campaignId"

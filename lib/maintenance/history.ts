@@ -1,8 +1,8 @@
 // A meter's maintenance history: its work orders (open and closed) and the campaign steps that
-// ran on it, newest first, with who, when and the outcome. `lastDoneByJobType` answers "when
-// was each job last done on these meters" for the maintenance schedule (issue #27).
+// ran on it, newest first, with who, when and the outcome. When each job was last done (for the
+// schedule's due dates) is lib/db/maintenance.ts loadLastDone, by the same rule: fixed or succeeded.
 import type { PrismaClient } from "@/lib/db";
-import { findingOf, isJobType, jobTypeTitle, type JobType } from "@/lib/scheduling/job-types";
+import { findingOf, jobTypeTitle } from "@/lib/scheduling/job-types";
 import { formatReadings, outcomeLabel } from "./field-report";
 
 type Db = Pick<PrismaClient, "workOrder" | "campaignTarget">;
@@ -89,32 +89,4 @@ export async function maintenanceHistory(db: Db, meterId: string, { limit = 100 
       }),
   ];
   return entries.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0)).slice(0, limit);
-}
-
-/**
- * When each job type was last done on each meter: a work order closed as fixed (or closed before
- * outcomes were kept), or a campaign step that succeeded. Meters with nothing done are absent.
- */
-export async function lastDoneByJobType(db: Db, meterIds: string[]): Promise<Map<string, Partial<Record<JobType, Date>>>> {
-  const out = new Map<string, Partial<Record<JobType, Date>>>();
-  if (!meterIds.length) return out;
-  const note = (meterId: string, jobType: string, at: Date) => {
-    if (!isJobType(jobType)) return;
-    const m = out.get(meterId) ?? {};
-    if (!m[jobType] || m[jobType]! < at) m[jobType] = at;
-    out.set(meterId, m);
-  };
-  const [orders, steps] = await Promise.all([
-    db.workOrder.findMany({
-      where: { meterId: { in: meterIds }, status: "done", OR: [{ outcome: "fixed" }, { outcome: null }], completedAt: { not: null } },
-      select: { meterId: true, jobType: true, completedAt: true },
-    }),
-    db.campaignTarget.findMany({
-      where: { meterId: { in: meterIds }, state: "succeeded" },
-      select: { meterId: true, updatedAt: true, campaign: { select: { jobType: true } } },
-    }),
-  ]);
-  for (const o of orders) note(o.meterId, o.jobType, o.completedAt!);
-  for (const s of steps) note(s.meterId, s.campaign.jobType, s.updatedAt);
-  return out;
 }

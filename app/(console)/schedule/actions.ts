@@ -4,7 +4,7 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { authedAction } from "@/lib/auth/authed-action";
-import { assignRoute, assignRouteSchema, crewCapacitySchema, previewWhatIf, runPlanNow, savePlan, savePlanSchema, setCrewCapacity, whatIfSchema } from "@/lib/schedule/service";
+import { assignRoute, assignRouteSchema, crewCapacitySchema, previewWhatIf, runPlanNow, savePlan, savePlanSchema, setCrewCapacity, whatIfSchema } from "@/lib/maintenance/service";
 
 export const savePlanAction = authedAction("schedule.manage", savePlanSchema, async (data, user) => {
   const plan = await savePlan(data, user);

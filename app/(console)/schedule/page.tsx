@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { requirePagePermission } from "@/lib/auth/session";
 import { can } from "@/lib/auth/permissions";
-import { getPlanRuns, getPlans } from "@/lib/schedule/service";
+import { getPlanRuns, getPlans } from "@/lib/maintenance/service";
 import { getJobTypeSpec } from "@/lib/scheduling/job-types";
 import { formatUtc } from "@/lib/format/time";
 import { EmptyState } from "@/components/empty-state";

@@ -1,7 +1,7 @@
 // "My route today" (issue #27 §5): the signed-in technician's assigned open orders in driving order.
 import Link from "next/link";
 import type { SessionUser } from "@/lib/auth/session";
-import { getMyRoute } from "@/lib/schedule/service";
+import { getMyRoute } from "@/lib/maintenance/service";
 import { RouteMap } from "../schedule/route-map";
 
 export async function MyRoute({ user }: { user: SessionUser }) {

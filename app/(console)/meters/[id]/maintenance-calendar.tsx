@@ -3,7 +3,7 @@
 import Link from "next/link";
 import type { SessionUser } from "@/lib/auth/session";
 import { can } from "@/lib/auth/permissions";
-import { getMeterCalendar } from "@/lib/schedule/service";
+import { getMeterCalendar } from "@/lib/maintenance/service";
 
 export async function MaintenanceCalendar({ meterId, user }: { meterId: string; user: SessionUser }) {
   if (!can(user.role, "schedule.view")) return null;

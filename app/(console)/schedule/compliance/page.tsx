@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { requirePagePermission } from "@/lib/auth/session";
-import { getCompliance } from "@/lib/schedule/service";
+import { getCompliance } from "@/lib/maintenance/service";
 import { ScheduleNav } from "../schedule-nav";
 import "./print.css";
 

@@ -2,7 +2,7 @@
 // The due list: rows, sort and paging come from the server (manual mode); headers link to the sorted URL.
 import Link from "next/link";
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from "@tanstack/react-table";
-import type { DueRow } from "@/lib/schedule/service";
+import type { DueRow } from "@/lib/maintenance/service";
 
 const col = createColumnHelper<DueRow>();
 const columns = [

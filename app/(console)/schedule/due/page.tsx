@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { requirePagePermission } from "@/lib/auth/session";
-import { dueListSearchSchema, findDueItems, type DueListSearch } from "@/lib/schedule/service";
+import { dueListSearchSchema, findDueItems, type DueListSearch } from "@/lib/maintenance/service";
 import { EmptyState } from "@/components/empty-state";
 import { ScheduleNav } from "../schedule-nav";
 import { DueTable } from "./due-table";

@@ -1,6 +1,6 @@
 import { requirePagePermission } from "@/lib/auth/session";
 import { can } from "@/lib/auth/permissions";
-import { getCompliance, getForecast } from "@/lib/schedule/service";
+import { getCompliance, getForecast } from "@/lib/maintenance/service";
 import { EmptyState } from "@/components/empty-state";
 import { ScheduleNav } from "../schedule-nav";
 import { LoadChart } from "../load-chart";

@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { requirePagePermission } from "@/lib/auth/session";
 import { can } from "@/lib/auth/permissions";
-import { getDistrictRoutes, getDistricts } from "@/lib/schedule/service";
+import { getDistrictRoutes, getDistricts } from "@/lib/maintenance/service";
 import { EmptyState } from "@/components/empty-state";
 import { ScheduleNav } from "../schedule-nav";
 import { RouteMap } from "../route-map";

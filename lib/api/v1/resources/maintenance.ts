@@ -1,4 +1,4 @@
-// /api/v1/maintenance: the maintenance schedule (issue #27) through lib/schedule/service,
+// /api/v1/maintenance: the maintenance schedule (issue #27) through lib/maintenance/service,
 // the functions the Schedule pages and their server actions call (each re-checks the
 // actor's role; plan, capacity and route changes go to the operator trail with before/after).
 import { z } from "zod";
@@ -21,7 +21,7 @@ import {
   savePlanSchema,
   setCrewCapacity,
   whatIfSchema,
-} from "@/lib/schedule/service";
+} from "@/lib/maintenance/service";
 import { DUE_SORTS, DUE_STATUSES } from "@/lib/scheduling/due-list";
 import { planRuleSchema, planScopeSchema, planTriggersSchema } from "@/lib/scheduling/maintenance";
 import type { StoredPlan } from "@/lib/db/maintenance";

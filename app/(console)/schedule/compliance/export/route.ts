@@ -2,7 +2,7 @@
 import { requirePermission } from "@/lib/auth/session";
 import { errorResponse } from "@/lib/http/errors";
 import { csvHeader, csvRow } from "@/lib/logs/export";
-import { getCompliance } from "@/lib/schedule/service";
+import { getCompliance } from "@/lib/maintenance/service";
 
 const COLUMNS = ["planName", "group", "meters", "overdue", "compliantPct"] as const;
 

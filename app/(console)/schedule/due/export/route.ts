@@ -2,7 +2,7 @@
 import { requirePermission } from "@/lib/auth/session";
 import { errorResponse } from "@/lib/http/errors";
 import { csvCell, csvHeader, csvRow } from "@/lib/logs/export";
-import { dueListSearchSchema, findDueItems } from "@/lib/schedule/service";
+import { dueListSearchSchema, findDueItems } from "@/lib/maintenance/service";
 
 const COLUMNS = ["meterId", "planName", "jobType", "dueDate", "isOverdue", "zone", "kind", "district", "reason"] as const;
 const MAX_ROWS = 100_000;

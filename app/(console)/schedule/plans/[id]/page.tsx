@@ -2,7 +2,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { requirePagePermission } from "@/lib/auth/session";
 import { can } from "@/lib/auth/permissions";
-import { getClimateZones, getPlan, getPlanRuns } from "@/lib/schedule/service";
+import { getClimateZones, getPlan, getPlanRuns } from "@/lib/maintenance/service";
 import { DEFAULT_PLANS, type PlanSpec } from "@/lib/scheduling/maintenance";
 import { formatUtc } from "@/lib/format/time";
 import { ScheduleNav } from "../../schedule-nav";
