@@ -8,6 +8,7 @@ import { EmptyState } from "@/components/empty-state";
 import { ScheduleNav } from "./schedule-nav";
 import { describeRule, describeScope, describeTriggers } from "./plan-text";
 import { RunPlanButton } from "./run-plan-button";
+import { jobTypeTitle } from "@/lib/scheduling/job-types";
 
 export const metadata = { title: "Schedule" };
 export const dynamic = "force-dynamic";
@@ -48,7 +49,7 @@ export default async function Page() {
                   </Link>
                 </td>
                 <td>
-                  {p.jobType} <span className="muted">({getJobTypeSpec(p.jobType).execution === "field" ? "work orders" : "campaign"})</span>
+                  {jobTypeTitle(p.jobType)} <span className="muted">({getJobTypeSpec(p.jobType).execution === "field" ? "work orders" : "campaign"})</span>
                 </td>
                 <td>{describeScope(p.scope)}</td>
                 <td data-testid="plan-rule">{describeRule(p.rule)}</td>

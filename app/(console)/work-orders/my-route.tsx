@@ -3,6 +3,7 @@ import Link from "next/link";
 import type { SessionUser } from "@/lib/auth/session";
 import { getMyRoute } from "@/lib/maintenance/service";
 import { RouteMap } from "../schedule/route-map";
+import { jobTypeTitle } from "@/lib/scheduling/job-types";
 
 export async function MyRoute({ user }: { user: SessionUser }) {
   if (user.role !== "technician") return null;
@@ -20,7 +21,7 @@ export async function MyRoute({ user }: { user: SessionUser }) {
           <ol data-testid="my-route-stops">
             {route.orders.map((o) => (
               <li key={o.id}>
-                <Link href={`/meters/${o.meterId}`}>{o.meterId}</Link> · {o.jobType} · <Link href={`/meters?gw=${o.gatewayId}`}>{o.gatewayId}</Link> ({o.gwName})
+                <Link href={`/meters/${o.meterId}`}>{o.meterId}</Link> · {jobTypeTitle(o.jobType)} · <Link href={`/meters?gw=${o.gatewayId}`}>{o.gatewayId}</Link> ({o.gwName})
               </li>
             ))}
           </ol>

@@ -45,7 +45,7 @@ export default async function Page({ searchParams }: { searchParams: Promise<Rec
     <>
       <div className="page-header">
         <h1>Work orders</h1>
-        <p>Field tasks for technicians: inspections and calibrations from campaigns and preventive plans.</p>
+        <p>Field tasks for technicians: inspections and calibrations from campaigns and the maintenance schedule.</p>
       </div>
       <MyRoute user={user} />
       <nav className="seg" aria-label="Work order status" data-testid="wo-filters">
@@ -65,7 +65,7 @@ export default async function Page({ searchParams }: { searchParams: Promise<Rec
       )}
       <WorkOrdersTable rows={rows} sites={sites} canComplete={can(user.role, "workorders.complete")} canEditConstants={can(user.role, "meters.edit_constants")}>
         <EmptyState title={filter === "open" ? "No open work orders" : `No ${filter === "all" ? "" : `${filter} `}work orders`} testId="work-orders-empty">
-          Field steps of campaigns (inspection, calibration) and preventive plans appear here as they are scheduled.
+          Field steps of campaigns (inspection, calibration) and of the <Link href="/schedule">maintenance schedule</Link>'s plans appear here as they are scheduled.
         </EmptyState>
       </WorkOrdersTable>
     </>

@@ -1,5 +1,6 @@
 // Jobs per week, stacked by job type and zone (SVG, server-rendered). A legend names each colour.
 import type { ForecastSeries } from "@/lib/scheduling/forecast";
+import { jobTypeTitle } from "@/lib/scheduling/job-types";
 
 const PALETTE = ["#58a6ff", "#3fb950", "#d29922", "#f85149", "#bc8cff", "#39c5cf", "#ff9bce", "#8b949e", "#e3b341", "#56d364", "#79c0ff", "#ffa657"];
 
@@ -26,7 +27,7 @@ export function StackedWeeks({ series, weekStarts }: { series: ForecastSeries[];
                 acc += v;
                 return (
                   <rect key={k} x={w * bw + 0.5} y={H - y(acc)} width={Math.max(1, bw - 1)} height={Math.max(0, h)} fill={PALETTE[k % PALETTE.length]}>
-                    <title>{`week of ${weekStarts[w]}: ${s.jobType} in ${s.zone}: ${v}`}</title>
+                    <title>{`week of ${weekStarts[w]}: ${jobTypeTitle(s.jobType)} in ${s.zone}: ${v}`}</title>
                   </rect>
                 );
               })}
@@ -47,7 +48,7 @@ export function StackedWeeks({ series, weekStarts }: { series: ForecastSeries[];
         {series.map((s, k) => (
           <li key={k}>
             <span style={{ display: "inline-block", width: 10, height: 10, background: PALETTE[k % PALETTE.length], marginRight: 4 }} />
-            {s.jobType} · {s.zone} ({s.counts.reduce((a, b) => a + b, 0).toLocaleString("en-US")})
+            {jobTypeTitle(s.jobType)} · {s.zone} ({s.counts.reduce((a, b) => a + b, 0).toLocaleString("en-US")})
           </li>
         ))}
       </ul>

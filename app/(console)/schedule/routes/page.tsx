@@ -6,6 +6,7 @@ import { EmptyState } from "@/components/empty-state";
 import { ScheduleNav } from "../schedule-nav";
 import { RouteMap } from "../route-map";
 import { AssignRoute } from "./assign-route";
+import { jobTypeTitle } from "@/lib/scheduling/job-types";
 
 export const metadata = { title: "Routes" };
 export const dynamic = "force-dynamic";
@@ -65,7 +66,8 @@ export default async function Page({ searchParams }: { searchParams: Promise<Rec
                   <ol>
                     {r.orders.map((o) => (
                       <li key={o.id}>
-                        <Link href={`/meters/${o.meterId}`}>{o.meterId}</Link> · {o.jobType} · <Link href={`/meters?gw=${o.gatewayId}`}>{o.gatewayId}</Link> ({o.gwName})
+                        <Link href={`/meters/${o.meterId}`}>{o.meterId}</Link> · {jobTypeTitle(o.jobType)} · <Link href={`/meters?gw=${o.gatewayId}`}>{o.gatewayId}</Link> (
+                        {o.gwName})
                       </li>
                     ))}
                   </ol>

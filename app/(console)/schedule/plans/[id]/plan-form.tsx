@@ -9,6 +9,7 @@ import { STEPS } from "@/lib/audit/codes";
 import type { PlanSpec, PlanTriggers } from "@/lib/scheduling/maintenance";
 import { previewWhatIfAction, savePlanAction } from "../../actions";
 import { LoadChart } from "../../load-chart";
+import { jobTypeTitle } from "@/lib/scheduling/job-types";
 
 type WhatIf = Extract<Awaited<ReturnType<typeof previewWhatIfAction>>, { ok: true }>["data"];
 const KINDS = ["electric", "gas", "water"] as const;
@@ -78,7 +79,9 @@ export function PlanForm({ planId, updatedAt, spec, zones, canManage }: { planId
             Job{" "}
             <select value={s.jobType} onChange={(e) => set({ jobType: e.target.value as PlanSpec["jobType"] })} data-testid="plan-job">
               {STEPS.map((j) => (
-                <option key={j}>{j}</option>
+                <option key={j} value={j}>
+                  {jobTypeTitle(j)}
+                </option>
               ))}
             </select>
           </label>
