@@ -200,7 +200,7 @@ export function PlanForm({ planId, updatedAt, spec, zones, canManage }: { planId
             fault{" "}
             <input
               value={s.triggers.faultRate?.code ?? ""}
-              placeholder="E001"
+              placeholder="code, e.g. E001"
               onChange={(e) => setTriggers({ faultRate: e.target.value ? { code: e.target.value, perMonth: s.triggers.faultRate?.perMonth ?? 1 } : undefined })}
               style={{ width: 70 }}
             />{" "}
@@ -225,7 +225,7 @@ export function PlanForm({ planId, updatedAt, spec, zones, canManage }: { planId
             firmware ≠{" "}
             <input
               value={s.triggers.firmwareTarget ? `${s.triggers.firmwareTarget.metrology}/${s.triggers.firmwareTarget.comms}` : ""}
-              placeholder="3.4.1/6.1.0"
+              placeholder="pair, e.g. 3.4.1/6.1.0"
               onChange={(e) => {
                 const [metrology, comms] = e.target.value.split("/");
                 setTriggers({ firmwareTarget: metrology && comms ? { metrology, comms } : undefined });
