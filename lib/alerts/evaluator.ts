@@ -19,7 +19,8 @@ import { findSilence, type ActiveSilence } from "./silences";
 import { observeRule, prefetchSignatureRules, RoundCache } from "./sources";
 import { evaluateRuleTick, type AlertSnapshot, type Observation } from "./state";
 import { findCampaignHold, loadCampaignHolds, releaseFailedCampaignHolds, type CampaignHold } from "./campaign-holds";
-import { getAlertLoopStatus } from "./status";
+import { getAlertLoopStatus, type AlertLoopName } from "./status";
+import { recordLoopError, recordLoopOk } from "@/lib/server/loop-status";
 
 export interface EvaluatorOptions {
   owner?: string;
@@ -246,7 +247,7 @@ const g = globalThis as unknown as { __amiAlertEvaluator?: { stop(): Promise<voi
  * Runs `body` until stopped; a crash (the loop itself throwing) is reported on the named
  * loop's status and the loop restarts with backoff (1 s doubling to 30 s).
  */
-export function superviseLoop(name: "evaluator" | "notifier", body: (isStopping: () => boolean, sleep: (ms: number) => Promise<void>) => Promise<void>): { stop(): Promise<void> } {
+export function superviseLoop(name: AlertLoopName, body: (isStopping: () => boolean, sleep: (ms: number) => Promise<void>) => Promise<void>): { stop(): Promise<void> } {
   const status = getAlertLoopStatus(name);
   let isStopping = false;
   let wake: (() => void) | null = null;
@@ -266,9 +267,7 @@ export function superviseLoop(name: "evaluator" | "notifier", body: (isStopping:
         throw new Error("loop ended");
       } catch (err) {
         if (isStopping) break;
-        status.lastError = err instanceof Error ? err.message.split("\n")[0]!.slice(0, 300) : String(err);
-        status.lastErrorAt = Date.now();
-        status.degradedSince ??= Date.now();
+        recordLoopError("alerts", name, err);
         status.restarts++;
         console.error(`[alerts] ${name} loop crashed, restarting in ${backoff} ms`, err);
         await sleep(backoff);
@@ -287,17 +286,13 @@ export function superviseLoop(name: "evaluator" | "notifier", body: (isStopping:
 }
 
 /** One tick of a loop: a failed tick marks the loop degraded until a tick succeeds. */
-export async function runTick<T>(name: "evaluator" | "notifier", tick: () => Promise<T>): Promise<T | null> {
-  const status = getAlertLoopStatus(name);
+export async function runTick<T>(name: AlertLoopName, tick: () => Promise<T>): Promise<T | null> {
   try {
     const r = await tick();
-    status.lastTickAt = Date.now();
-    status.degradedSince = null;
+    recordLoopOk("alerts", name);
     return r;
   } catch (err) {
-    status.lastError = err instanceof Error ? err.message.split("\n")[0]!.slice(0, 300) : String(err);
-    status.lastErrorAt = Date.now();
-    status.degradedSince ??= Date.now();
+    recordLoopError("alerts", name, err);
     console.error(`[alerts] ${name} tick failed`, err);
     return null;
   }

@@ -24,6 +24,7 @@ import { createGaspCache } from "./dispatch/gasp-cache";
 import { createAuditQueue, sendRunningWaves } from "./dispatch/send";
 import { gateSoakedWaves, loadActive, settleRunningWaves, startDueWaves } from "./dispatch/waves";
 import { publishProgress, setLiveProgress } from "./progress";
+import { recordLoopError, recordLoopOk } from "@/lib/server/loop-status";
 
 export type { DispatcherOptions, TickResult } from "./dispatch/context";
 
@@ -192,13 +193,22 @@ export function startDispatcher(options: Partial<DispatcherOptions> & { idleMs?:
       // Maintenance plans: hourly is enough (a plan's period is days); each period is leased to one runner.
       if (Date.now() - preventiveAt >= PREVENTIVE_EVERY_MS) {
         preventiveAt = Date.now();
-        await runMaintenancePlans().catch((err: unknown) => console.error("[dispatcher] maintenance plans failed", err));
+        // A failed run is retried at the next period and shows as degraded in /api/health until one goes through.
+        await runMaintenancePlans().then(
+          () => recordLoopOk("maintenance", "plan runner"),
+          (err: unknown) => {
+            recordLoopError("maintenance", "plan runner", err);
+            console.error("[dispatcher] maintenance plans failed", err);
+          },
+        );
       }
       try {
         const r = await dispatcher.tick();
+        recordLoopOk("campaigns", "dispatcher");
         if (r.commands > 0) delay = 0;
         else if (r.nextWakeAt) delay = Math.max(0, Math.min(idleMs, r.nextWakeAt.getTime() - Date.now()));
       } catch (err) {
+        recordLoopError("campaigns", "dispatcher", err);
         console.error("[dispatcher] tick failed", err);
         delay = 5_000;
       }

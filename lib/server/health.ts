@@ -9,6 +9,7 @@ import { listAppliedClickHouseMigrations } from "@/lib/clickhouse/migrate";
 import { connectedSocketCount } from "@/lib/realtime/socket-server";
 import { getDegradedSources } from "@/ingest/status";
 import { getDegradedAlertLoops } from "@/lib/alerts/status";
+import { getDegradedLoops } from "./loop-status";
 
 async function settle<T>(p: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: string }> {
   try {
@@ -44,10 +45,16 @@ export async function getHealth() {
   const degradedSources = getDegradedSources();
   // The alert evaluator or notifier failing (restarting with backoff): alerts may be late or unsent.
   const degradedAlertLoops = getDegradedAlertLoops();
+  // The campaign dispatcher's tick or the maintenance plan runner failing (retried): commands or work orders are late.
+  const degradedCampaignLoops = getDegradedLoops("campaigns");
+  const degradedMaintenanceLoops = getDegradedLoops("maintenance");
+  const degraded = degradedSources.length + degradedAlertLoops.length + degradedCampaignLoops.length + degradedMaintenanceLoops.length;
   return {
-    status: healthy && degradedSources.length === 0 && degradedAlertLoops.length === 0 ? "ok" : "degraded",
+    status: healthy && degraded === 0 ? "ok" : "degraded",
     ingest: { degraded: degradedSources },
     alerts: { degraded: degradedAlertLoops },
+    campaigns: { degraded: degradedCampaignLoops },
+    maintenance: { degraded: degradedMaintenanceLoops },
     uptimeSeconds: Math.round(process.uptime()),
     startedAt: new Date(Date.now() - process.uptime() * 1000).toISOString(),
     engines: { relational, analytics },
