@@ -4,6 +4,7 @@ import Link from "next/link";
 import { CodeLink } from "@/components/fleet-links";
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from "@tanstack/react-table";
 import { formatUtc } from "@/lib/format/time";
+import { SortedHeader } from "@/components/sorted-header";
 
 export interface MeterTableRow {
   id: string;
@@ -81,14 +82,10 @@ export function MetersTable({ rows, sort, dir, sortHrefs }: { rows: MeterTableRo
           {table.getHeaderGroups().map((hg) => (
             <tr key={hg.id}>
               {hg.headers.map((h) => {
-                const sorted = h.column.getIsSorted();
                 return (
-                  <th key={h.id} aria-sort={sorted ? (sorted === "desc" ? "descending" : "ascending") : "none"}>
-                    <Link href={sortHrefs[h.column.id] ?? "#"} data-testid={`sort-${h.column.id}`} style={{ color: "inherit", textDecoration: "none" }}>
-                      {flexRender(h.column.columnDef.header, h.getContext())}
-                      {sorted ? (sorted === "desc" ? " ▼" : " ▲") : ""}
-                    </Link>
-                  </th>
+                  <SortedHeader key={h.id} sorted={h.column.getIsSorted()} href={sortHrefs[h.column.id] ?? "#"} testId={`sort-${h.column.id}`}>
+                    {flexRender(h.column.columnDef.header, h.getContext())}
+                  </SortedHeader>
                 );
               })}
             </tr>

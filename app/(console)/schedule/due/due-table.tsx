@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from "@tanstack/react-table";
 import type { DueRow } from "@/lib/maintenance/service";
+import { SortedHeader } from "@/components/sorted-header";
 
 const col = createColumnHelper<DueRow>();
 const columns = [
@@ -40,19 +41,10 @@ export function DueTable({ rows, sort, dir, sortHrefs }: { rows: DueRow[]; sort:
           {table.getHeaderGroups().map((hg) => (
             <tr key={hg.id}>
               {hg.headers.map((h) => {
-                const sorted = h.column.getIsSorted();
-                const label = flexRender(h.column.columnDef.header, h.getContext());
                 return (
-                  <th key={h.id} aria-sort={sorted ? (sorted === "desc" ? "descending" : "ascending") : undefined}>
-                    {SORTABLE.has(h.column.id) ? (
-                      <Link href={sortHrefs[h.column.id]!} data-testid={`due-sort-${h.column.id}`} style={{ color: "inherit", textDecoration: "none" }}>
-                        {label}
-                        {sorted ? (sorted === "desc" ? " ▼" : " ▲") : ""}
-                      </Link>
-                    ) : (
-                      label
-                    )}
-                  </th>
+                  <SortedHeader key={h.id} sorted={h.column.getIsSorted()} href={SORTABLE.has(h.column.id) ? sortHrefs[h.column.id] : undefined} testId={`due-sort-${h.column.id}`}>
+                    {flexRender(h.column.columnDef.header, h.getContext())}
+                  </SortedHeader>
                 );
               })}
             </tr>
